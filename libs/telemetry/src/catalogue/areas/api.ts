@@ -1,0 +1,38 @@
+import type { AreaDefinitions } from '../types.js';
+import { HTTP_ROUTES } from '../label-sets.js';
+import { SECONDS_FAST } from '../buckets.js';
+
+/** The node's HTTP API (and any other HTTP server mounting the telemetry endpoints). */
+export const apiMetricDefinitions = {
+  requestsTotal: {
+    name: 'consortium_api_requests_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'HTTP requests answered, by route pattern, method and status class.',
+    labels: {
+      route: HTTP_ROUTES,
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER'],
+      status_class: ['1xx', '2xx', '3xx', '4xx', '5xx'],
+    },
+  },
+  requestDurationSeconds: {
+    name: 'consortium_api_request_duration_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time from request received to response sent, by route pattern and method.',
+    labels: {
+      route: HTTP_ROUTES,
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER'],
+    },
+    // API calls read local state and should answer within milliseconds; the upper buckets
+    // catch a handler stuck behind a proof or a slow disk.
+    buckets: SECONDS_FAST,
+  },
+  requestsInFlight: {
+    name: 'consortium_api_requests_in_flight',
+    type: 'gauge',
+    unit: 'count',
+    help: 'HTTP requests being handled right now.',
+    labels: {},
+  },
+} as const satisfies AreaDefinitions;

@@ -1,0 +1,66 @@
+import type { AreaDefinitions } from '../types.js';
+import { NODE_RESOURCE_TYPES, SINGLE_VALUE } from '../label-sets.js';
+
+/**
+ * The node process itself. Collected by collectors/process.ts on every scrape. These replace
+ * prom-client's default metrics, whose names (`nodejs_active_handles_total` on a gauge, for
+ * one) fail `promtool check metrics` and sit outside the `consortium_` convention.
+ */
+export const processMetricDefinitions = {
+  info: {
+    name: 'consortium_process_info',
+    type: 'gauge',
+    unit: 'info',
+    help: 'Always 1; the labels say which service, member, build and Node.js version this process runs.',
+    labels: { service: SINGLE_VALUE, member: SINGLE_VALUE, version: SINGLE_VALUE, node_version: SINGLE_VALUE },
+  },
+  startTimeSeconds: {
+    name: 'consortium_process_start_time_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'Start time of the process since the Unix epoch.',
+    labels: {},
+  },
+  cpuSecondsTotal: {
+    name: 'consortium_process_cpu_seconds_total',
+    type: 'counter',
+    unit: 'seconds',
+    help: 'CPU time consumed by the process, by mode.',
+    labels: { mode: ['user', 'system'] },
+  },
+  residentMemoryBytes: {
+    name: 'consortium_process_resident_memory_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    help: 'Resident set size of the process.',
+    labels: {},
+  },
+  heapBytes: {
+    name: 'consortium_process_heap_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    help: 'V8 heap and off-heap memory: used and total heap, external memory, array buffers.',
+    labels: { kind: ['used', 'total', 'external', 'array_buffers'] },
+  },
+  eventLoopDelaySeconds: {
+    name: 'consortium_process_event_loop_delay_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'Event-loop delay percentiles over the last measurement window (at least 5 s).',
+    labels: { percentile: ['p50', 'p99', 'max'] },
+  },
+  gcSecondsTotal: {
+    name: 'consortium_process_gc_seconds_total',
+    type: 'counter',
+    unit: 'seconds',
+    help: 'Time spent in garbage collection, by kind of collection.',
+    labels: { kind: ['minor', 'major', 'incremental', 'weakcb'] },
+  },
+  activeResources: {
+    name: 'consortium_process_active_resources',
+    type: 'gauge',
+    unit: 'count',
+    help: 'Open handles and requests keeping the event loop alive (sockets, timers, file requests), by type.',
+    labels: { type: NODE_RESOURCE_TYPES },
+  },
+} as const satisfies AreaDefinitions;

@@ -1,0 +1,39 @@
+import type { AreaDefinitions } from '../types.js';
+import { HTTP_ROUTES } from '../label-sets.js';
+
+/**
+ * Security events, measured like everything else: every refused or invalid input is counted
+ * here, so alert rules can fire on spikes (auth failures, rate limiting, unknown peers).
+ */
+export const securityMetricDefinitions = {
+  authAttemptsTotal: {
+    name: 'consortium_security_auth_attempts_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'HTTP API authentication attempts by outcome.',
+    labels: { outcome: ['success', 'missing_credentials', 'bad_credentials', 'unknown_client', 'forbidden'] },
+  },
+  rateLimitedRequestsTotal: {
+    name: 'consortium_security_rate_limited_requests_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'HTTP requests refused with 429 by a rate limit, by route pattern and limit scope.',
+    labels: { route: HTTP_ROUTES, scope: ['client', 'route', 'global'] },
+  },
+  refusedPeersTotal: {
+    name: 'consortium_security_refused_peers_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'P2P connections refused, by reason (a peer id not in genesis, or a member in back-off).',
+    labels: { reason: ['not_member', 'backoff'] },
+  },
+  invalidMessagesTotal: {
+    name: 'consortium_security_invalid_messages_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Messages and requests rejected as invalid, by kind of fault.',
+    labels: {
+      kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded'],
+    },
+  },
+} as const satisfies AreaDefinitions;

@@ -1,0 +1,42 @@
+import type { RuntimeLabelValues } from './types.js';
+
+/**
+ * Run-time label value sets shared by several areas. Each names what bounds it, so a reader
+ * of docs/metrics.md can see why a label cannot explode (unbounded labels, such as raw peer
+ * ids, are the most common complaint of CometBFT and Cosmos operators).
+ */
+
+/** Member ids from genesis. The consortium is small by nature; 32 leaves room to grow. */
+export const MEMBER_IDS: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'member ids listed in genesis',
+  max: 32,
+};
+
+/** Network interfaces of the host running the node. */
+export const NETWORK_INTERFACES: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'network interfaces of the host (from /proc/net/dev)',
+  max: 16,
+};
+
+/** Route patterns registered on the HTTP server (`/v1/statements/:id`, never a raw URL). */
+export const HTTP_ROUTES: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'route patterns registered on the HTTP server, or "unmatched"',
+  max: 64,
+};
+
+/** Node.js resource types reported by process.getActiveResourcesInfo() (TCPSocketWrap, Timeout...). */
+export const NODE_RESOURCE_TYPES: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'Node.js resource types from process.getActiveResourcesInfo()',
+  max: 32,
+};
+
+/** Version strings of the running build: one value per process. */
+export const SINGLE_VALUE: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'one value per process',
+  max: 1,
+};

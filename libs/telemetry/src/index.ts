@@ -1,0 +1,58 @@
+/**
+ * @consortium/telemetry: the observability spine every package plugs into.
+ *
+ * Public on purpose:
+ * - setupTelemetry: one call per process (metrics, traces, OTLP, logger, health).
+ * - the metric catalogue and its area factories, so apps build metrics once and pass the
+ *   typed objects to libraries (which take `XMetrics | null`).
+ * - conformance checks, for tests that assert a process exposes only catalogued metrics.
+ * - HealthChecks and the logger, for any HTTP server or CLI.
+ */
+export { setupTelemetry, ATTR_CONSORTIUM_MEMBER_ID } from './setup.js';
+export type { Telemetry, TelemetryOptions, RenderedMetrics } from './setup.js';
+
+export { metricCatalogue, listCataloguedMetrics, checkCatalogue, checkMetricDefinition } from './catalogue/index.js';
+export type { CataloguedMetric } from './catalogue/index.js';
+export type {
+  MetricArea,
+  MetricDefinition,
+  MetricType,
+  MetricUnit,
+  LabelSpec,
+  LabelValueSet,
+  RuntimeLabelValues,
+  AreaDefinitions,
+  LabelValuesOf,
+} from './catalogue/types.js';
+export { SECONDS_FAST, SECONDS_SLOW, BYTES_MESSAGE } from './catalogue/buckets.js';
+export { findUncataloguedMetrics, findLabelViolations } from './catalogue/conformance.js';
+
+export {
+  createMetrics,
+  createProcessMetrics,
+  createHostMetrics,
+  createApiMetrics,
+  createSecurityMetrics,
+} from './metrics/areas.js';
+export type { Metrics, ProcessMetrics, HostMetrics, ApiMetrics, SecurityMetrics } from './metrics/areas.js';
+export { createAreaMetrics, createMetric } from './metrics/create.js';
+export type {
+  AreaMetrics,
+  MetricOf,
+  CounterMetric,
+  CounterChild,
+  GaugeMetric,
+  GaugeChild,
+  HistogramMetric,
+  HistogramChild,
+} from './metrics/create.js';
+export { mergeExpositions, splitMetricFamilies, metricFamilyNames } from './metrics/exposition.js';
+
+export { otlpSettingsFromEnv, OtlpConfigurationError } from './otlp-settings.js';
+export type { OtlpSettings, OtlpSignalSettings, OtlpProtocol } from './otlp-settings.js';
+
+export { createLogger, traceContextFields } from './logger.js';
+export type { Logger, LoggerSettings } from './logger.js';
+
+export { HealthChecks, DuplicateCheckError } from './health.js';
+export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, ReadinessBody } from './health.js';

@@ -1,0 +1,28 @@
+import type { Registry } from 'prom-client';
+import { metricCatalogue } from '../catalogue/index.js';
+import { createAreaMetrics } from './create.js';
+
+/**
+ * One factory per area. Apps build them once (or all at once with createMetrics) and pass the
+ * typed objects down; a library takes `metrics: XMetrics | null` and calls `metrics?.x.inc()`.
+ */
+export const createProcessMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.process);
+export const createHostMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.host);
+export const createApiMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.api);
+export const createSecurityMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.security);
+
+export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
+export type HostMetrics = ReturnType<typeof createHostMetrics>;
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+export type SecurityMetrics = ReturnType<typeof createSecurityMetrics>;
+
+/** Every area's metrics, registered on one registry. */
+export function createMetrics(registry: Registry) {
+  return {
+    process: createProcessMetrics(registry),
+    host: createHostMetrics(registry),
+    api: createApiMetrics(registry),
+    security: createSecurityMetrics(registry),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
