@@ -2,11 +2,23 @@
 // consortiumVitestConfig(import.meta.dirname). Unit and e2e suites are separate vitest
 // projects so `npm test` stays fast and e2e (real processes, real LevelDB, real sockets)
 // runs on its own target.
+import { basename, join } from 'node:path';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /** Resolve workspace packages to their TypeScript sources, not to dist/. */
 const sourceConditions = ['@consortium/source', ...defaultServerConditions];
+
+/**
+ * `npm run test:all` sets CONSORTIUM_TEST_RESULTS_DIR; each vitest run then also writes a JSON
+ * report there (one file per run), which tools/src/test-summary reads to print the totals.
+ */
+function reporting(packageDir: string) {
+  const resultsDir = process.env.CONSORTIUM_TEST_RESULTS_DIR;
+  if (!resultsDir) return {};
+  const file = `${basename(packageDir)}-${process.pid}-${Date.now()}.json`;
+  return { reporters: ['default', 'json'], outputFile: { json: join(resultsDir, file) } };
+}
 
 export function consortiumVitestConfig(packageDir: string) {
   return defineConfig({
@@ -14,6 +26,7 @@ export function consortiumVitestConfig(packageDir: string) {
     resolve: { conditions: sourceConditions },
     ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@consortium/source'] } },
     test: {
+      ...reporting(packageDir),
       passWithNoTests: true,
       // Tests that start servers or child processes clean up in afterAll hooks; a hang is a bug.
       teardownTimeout: 10_000,

@@ -40,7 +40,7 @@ export class HealthChecks {
   private readonly checks = new Map<string, ReadinessCheck>();
 
   constructor(
-    private readonly uptimeSeconds: () => number = process.uptime,
+    private readonly uptimeSeconds: () => number = () => process.uptime(),
     private readonly checkTimeoutMs: number = DEFAULT_CHECK_TIMEOUT_MS,
   ) {}
 

@@ -116,7 +116,7 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
   });
 
   const collect = async (): Promise<void> => {
-    const results = await Promise.allSettled(collectors.map((collector) => collector.collect()));
+    const results = await Promise.allSettled(collectors.map(async (collector) => collector.collect()));
     for (const result of results) {
       if (result.status === 'rejected') logger.warn({ err: result.reason }, 'a metrics collector failed; its series keep their last values');
     }

@@ -17,28 +17,25 @@ export class OtlpReceiver {
   private readonly server: Server;
   private waiters: (() => void)[] = [];
 
-  private constructor(server: Server) {
-    this.server = server;
-  }
-
-  static async start(): Promise<OtlpReceiver> {
-    let receiver: OtlpReceiver | undefined;
-    const server = createServer((request, response) => {
+  private constructor() {
+    this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        receiver?.requests.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
+        this.requests.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
         const json = request.headers['content-type']?.includes('json') ?? false;
         response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
         response.end(json ? '{}' : '');
-        for (const wake of receiver?.waiters.splice(0) ?? []) wake();
+        for (const wake of this.waiters.splice(0)) wake();
       });
     });
-    receiver = new OtlpReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return receiver;
   }
 
+  static async start(): Promise<OtlpReceiver> {
+    const receiver = new OtlpReceiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }

@@ -17,7 +17,7 @@ describe('health and readiness', () => {
   });
 
   it('names every failing check: false, thrown, rejected and timed out', async () => {
-    const health = new HealthChecks(process.uptime, 50);
+    const health = new HealthChecks(() => process.uptime(), 50);
     health.addReadinessCheck('synced', () => ({ ok: true }));
     health.addReadinessCheck('quorum', () => ({ ok: false, detail: '2 of 5 members connected, 4 needed' }));
     health.addReadinessCheck('store', () => {

@@ -1,0 +1,3 @@
+// @consortium/ceremony has no code yet: the multi-party ceremony issue brings it.
+// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
+export {};

@@ -1,0 +1,3 @@
+// @consortium/p2p has no code yet: issue #3 ("Consensus and P2P") brings it.
+// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
+export {};

@@ -1,0 +1,21 @@
+// `npm run bench` (or `npx nx run @consortium/tools:bench -- <name>`): runs the benchmarks and
+// prints their figures. Benchmarks measure; they assert nothing. Figures go to docs/benchmarks.md.
+import { describeMachine } from './machine.js';
+import { runTelemetryBench } from './telemetry.bench.js';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  telemetry: runTelemetryBench,
+};
+
+const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = requested.filter((name) => !(name in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+
+console.log(`machine: ${describeMachine()}`);
+for (const name of requested.length > 0 ? requested : Object.keys(BENCHES)) {
+  console.log(`\n== ${name}`);
+  await BENCHES[name]!();
+}

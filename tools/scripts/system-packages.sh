@@ -1,0 +1,27 @@
+#!/bin/sh
+# Makes sure the Debian packages the tests need are installed. As root on Debian it installs
+# what is missing; otherwise it prints the exact command and fails.
+#
+# command-it-provides:debian-package (later issues add chromium, softhsm2, prometheus-alertmanager)
+set -eu
+REQUIRED="promtool:prometheus"
+
+missing=""
+for pair in $REQUIRED; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
+done
+[ -z "$missing" ] && exit 0
+
+echo "test:all: system packages missing:$missing"
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  # Package lists may be absent on a fresh machine; refresh them only if the install needs it.
+  apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends $missing >/dev/null
+  }
+  echo "test:all: installed$missing"
+else
+  echo "test:all: install them first:  sudo apt-get install -y --no-install-recommends$missing" >&2
+  exit 1
+fi

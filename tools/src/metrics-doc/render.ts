@@ -1,0 +1,59 @@
+import type { CataloguedMetric, LabelValueSet, MetricArea } from '@consortium/telemetry';
+
+/** What each area covers, for the reader of docs/metrics.md. */
+const AREA_INTRO: Record<MetricArea, string> = {
+  process: "The node process: CPU, memory, event-loop delay, garbage collection, open resources.",
+  host: "The machine, as the node sees it: CPU, memory, the data directory's disk, network traffic.",
+  api: 'The HTTP API: requests by route pattern, latency, requests in flight.',
+  security: 'Security events: authentication, rate limiting, refused peers, invalid messages.',
+};
+
+function describeValues(values: LabelValueSet): string {
+  if (Array.isArray(values)) return values.map((value: string) => `\`${value}\``).join(', ');
+  const runtime = values as Exclude<LabelValueSet, readonly string[]>;
+  return `${runtime.describe} (at most ${runtime.max})`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function metricRow({ definition }: CataloguedMetric): string {
+  const labels = Object.entries(definition.labels)
+    .map(([label, values]) => `\`${label}\`: ${describeValues(values)}`)
+    .join('<br>');
+  const buckets = definition.buckets === undefined ? '' : definition.buckets.join(', ');
+  return `| \`${definition.name}\` | ${definition.type} | ${definition.unit} | ${escapeCell(labels) || '-'} | ${buckets || '-'} | ${escapeCell(definition.help)} |`;
+}
+
+/**
+ * docs/metrics.md, generated from the catalogue of @consortium/telemetry. Deterministic: the
+ * same catalogue always renders the same text, so CI can compare it with the committed file.
+ */
+export function renderMetricsDoc(metrics: readonly CataloguedMetric[]): string {
+  const areas = [...new Set(metrics.map((metric) => metric.area))];
+  const sections = areas.map((area) => {
+    const rows = metrics.filter((metric) => metric.area === area).map(metricRow);
+    return [
+      `## ${area}`,
+      '',
+      AREA_INTRO[area],
+      '',
+      '| name | type | unit | labels | buckets | help |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n');
+  });
+  return [
+    '# Metrics reference',
+    '',
+    '<!-- Generated from the catalogue in libs/telemetry by `npm run docs:metrics`. Do not edit by hand: CI fails when this file is stale. -->',
+    '',
+    `Every metric a consortium process exposes on \`/metrics\` (and pushes over OTLP when configured): ${metrics.length} metrics in ${areas.length} areas.`,
+    'Names follow `consortium_<area>_<name>_<unit>`; counters end in `_total`. Labels are bounded: each lists its values,',
+    'or what bounds it at run time. Counters and histograms whose labels are all closed lists start at zero for every',
+    'combination, so rates and alert rules see 0 rather than nothing before the first event.',
+    '',
+    ...sections.flatMap((section) => [section, '']),
+  ].join('\n');
+}
