@@ -41,7 +41,7 @@ export async function runTelemetryBench(): Promise<void> {
   const counterChild = metrics.security.invalidMessagesTotal.labels({ kind: 'malformed' });
   const histogramChild = metrics.api.requestDurationSeconds.labels({ route: '/v1/status', method: 'GET' });
 
-  const render = new Bench({ time: 3_000, warmupTime: 500 } as ConstructorParameters<typeof Bench>[0]);
+  const render = new Bench({ time: 3_000, warmupTime: 500 });
   render.add('render /metrics (collect + prom-client + OTel)', async () => {
     await telemetry.renderMetrics();
   });
