@@ -24,7 +24,18 @@ export type {
   AreaDefinitions,
   LabelValuesOf,
 } from './catalogue/types.js';
-export { SECONDS_FAST, SECONDS_SLOW, BYTES_MESSAGE } from './catalogue/buckets.js';
+export {
+  SECONDS_FAST,
+  SECONDS_SLOW,
+  SECONDS_CONSENSUS,
+  SECONDS_NETWORK,
+  SECONDS_DISK,
+  BYTES_MESSAGE,
+  COUNT_PER_BLOCK,
+} from './catalogue/buckets.js';
+export { P2P_PROTOCOLS } from './catalogue/label-sets.js';
+export { spanCatalogue, listCataloguedSpans } from './catalogue/spans.js';
+export type { SpanDefinition } from './catalogue/spans.js';
 export { findUncataloguedMetrics, findLabelViolations } from './catalogue/conformance.js';
 
 export {
@@ -33,8 +44,20 @@ export {
   createHostMetrics,
   createApiMetrics,
   createSecurityMetrics,
+  createConsensusMetrics,
+  createP2pMetrics,
+  createStorageMetrics,
 } from './metrics/areas.js';
-export type { Metrics, ProcessMetrics, HostMetrics, ApiMetrics, SecurityMetrics } from './metrics/areas.js';
+export type {
+  Metrics,
+  ProcessMetrics,
+  HostMetrics,
+  ApiMetrics,
+  SecurityMetrics,
+  ConsensusMetrics,
+  P2pMetrics,
+  StorageMetrics,
+} from './metrics/areas.js';
 export { createAreaMetrics, createMetric } from './metrics/create.js';
 export type {
   AreaMetrics,

@@ -2,11 +2,11 @@
 // `npm run docs:metrics:check` exits 1 when the committed file differs from what it would write.
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { listCataloguedMetrics } from '@consortium/telemetry';
+import { listCataloguedMetrics, listCataloguedSpans } from '@consortium/telemetry';
 import { renderMetricsDoc } from './render.js';
 
 const docPath = resolve(import.meta.dirname, '../../../docs/metrics.md');
-const expected = renderMetricsDoc(listCataloguedMetrics());
+const expected = renderMetricsDoc(listCataloguedMetrics(), listCataloguedSpans());
 
 if (process.argv.includes('--check')) {
   const actual = await readFile(docPath, 'utf8').catch(() => '');

@@ -1,12 +1,22 @@
-import type { CataloguedMetric, LabelValueSet, MetricArea } from '@consortium/telemetry';
+import type { CataloguedMetric, LabelValueSet, MetricArea, SpanDefinition } from '@consortium/telemetry';
 
 /** What each area covers, for the reader of docs/metrics.md. */
 const AREA_INTRO: Record<MetricArea, string> = {
   process: "The node process: CPU, memory, event-loop delay, garbage collection, open resources.",
   host: "The machine, as the node sees it: CPU, memory, the data directory's disk, network traffic.",
   api: 'The HTTP API: requests by route pattern, latency, requests in flight.',
-  security: 'Security events: authentication, rate limiting, refused peers, invalid messages.',
+  security: 'Security events: authentication, rate limiting, refused peers, invalid messages, equivocation evidence.',
+  consensus: 'The BFT consensus engine: heights, rounds, steps, blocks, validators, mempool and block sync.',
+  p2p: 'The libp2p host: connections, traffic per member and protocol, round-trip times, peer scores.',
+  storage: "The node's LevelDB store: size on disk, write latency and volume.",
 };
+
+function spanRow(span: SpanDefinition): string {
+  const attributes = Object.entries(span.attributes)
+    .map(([name, meaning]) => `\`${name}\`: ${meaning}`)
+    .join('<br>');
+  return `| \`${span.name}\` | ${span.area} | ${escapeCell(attributes) || '-'} | ${escapeCell(span.description)} |`;
+}
 
 function describeValues(values: LabelValueSet): string {
   if (Array.isArray(values)) return values.map((value: string) => `\`${value}\``).join(', ');
@@ -30,7 +40,7 @@ function metricRow({ definition }: CataloguedMetric): string {
  * docs/metrics.md, generated from the catalogue of @consortium/telemetry. Deterministic: the
  * same catalogue always renders the same text, so CI can compare it with the committed file.
  */
-export function renderMetricsDoc(metrics: readonly CataloguedMetric[]): string {
+export function renderMetricsDoc(metrics: readonly CataloguedMetric[], spans: readonly SpanDefinition[]): string {
   const areas = [...new Set(metrics.map((metric) => metric.area))];
   const sections = areas.map((area) => {
     const rows = metrics.filter((metric) => metric.area === area).map(metricRow);
@@ -55,5 +65,13 @@ export function renderMetricsDoc(metrics: readonly CataloguedMetric[]): string {
     'combination, so rates and alert rules see 0 rather than nothing before the first event.',
     '',
     ...sections.flatMap((section) => [section, '']),
+    '## Spans',
+    '',
+    `OpenTelemetry spans (${spans.length}), exported over OTLP when \`OTEL_EXPORTER_OTLP_ENDPOINT\` is set.`,
+    '',
+    '| name | area | attributes | what it covers |',
+    '|---|---|---|---|',
+    ...spans.map(spanRow),
+    '',
   ].join('\n');
 }

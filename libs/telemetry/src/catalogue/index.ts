@@ -1,4 +1,7 @@
 import { apiMetricDefinitions } from './areas/api.js';
+import { consensusMetricDefinitions } from './areas/consensus.js';
+import { p2pMetricDefinitions } from './areas/p2p.js';
+import { storageMetricDefinitions } from './areas/storage.js';
 import { hostMetricDefinitions } from './areas/host.js';
 import { processMetricDefinitions } from './areas/process.js';
 import { securityMetricDefinitions } from './areas/security.js';
@@ -13,6 +16,9 @@ export const metricCatalogue = {
   host: hostMetricDefinitions,
   api: apiMetricDefinitions,
   security: securityMetricDefinitions,
+  consensus: consensusMetricDefinitions,
+  p2p: p2pMetricDefinitions,
+  storage: storageMetricDefinitions,
 } as const satisfies Record<MetricArea, AreaDefinitions>;
 
 export interface CataloguedMetric {

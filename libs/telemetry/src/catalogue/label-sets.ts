@@ -40,3 +40,6 @@ export const SINGLE_VALUE: RuntimeLabelValues = {
   describe: 'one value per process',
   max: 1,
 };
+
+/** P2P protocols under /consortium/...: fixed by the code, versioned in their protocol ids. */
+export const P2P_PROTOCOLS = ['consensus', 'tx', 'sync', 'records', 'ceremony'] as const;

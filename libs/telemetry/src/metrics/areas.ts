@@ -10,11 +10,17 @@ export const createProcessMetrics = (registry: Registry) => createAreaMetrics(re
 export const createHostMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.host);
 export const createApiMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.api);
 export const createSecurityMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.security);
+export const createConsensusMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.consensus);
+export const createP2pMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.p2p);
+export const createStorageMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.storage);
 
 export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 export type SecurityMetrics = ReturnType<typeof createSecurityMetrics>;
+export type ConsensusMetrics = ReturnType<typeof createConsensusMetrics>;
+export type P2pMetrics = ReturnType<typeof createP2pMetrics>;
+export type StorageMetrics = ReturnType<typeof createStorageMetrics>;
 
 /** Every area's metrics, registered on one registry. */
 export function createMetrics(registry: Registry) {
@@ -23,6 +29,9 @@ export function createMetrics(registry: Registry) {
     host: createHostMetrics(registry),
     api: createApiMetrics(registry),
     security: createSecurityMetrics(registry),
+    consensus: createConsensusMetrics(registry),
+    p2p: createP2pMetrics(registry),
+    storage: createStorageMetrics(registry),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

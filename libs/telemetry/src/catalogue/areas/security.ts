@@ -1,5 +1,5 @@
 import type { AreaDefinitions } from '../types.js';
-import { HTTP_ROUTES } from '../label-sets.js';
+import { HTTP_ROUTES, MEMBER_IDS } from '../label-sets.js';
 
 /**
  * Security events, measured like everything else: every refused or invalid input is counted
@@ -35,5 +35,12 @@ export const securityMetricDefinitions = {
     labels: {
       kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded'],
     },
+  },
+  equivocationsTotal: {
+    name: 'consortium_security_equivocations_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Equivocation evidence (two signed proposals or votes for one height, round and step) by the member that signed them.',
+    labels: { member: MEMBER_IDS, message: ['proposal', 'prevote', 'precommit'] },
   },
 } as const satisfies AreaDefinitions;

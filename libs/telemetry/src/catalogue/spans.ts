@@ -1,0 +1,47 @@
+import type { MetricArea } from './types.js';
+
+/**
+ * Every span name a consortium process emits, with its attributes, documented in
+ * docs/metrics.md next to the metrics. Code starts spans by these names (`spanCatalogue.x.name`).
+ */
+export interface SpanDefinition {
+  readonly name: string;
+  readonly area: MetricArea;
+  readonly description: string;
+  /** Attribute name -> what it holds. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export const spanCatalogue = {
+  consensusHeight: {
+    name: 'consensus.height',
+    area: 'consensus',
+    description: 'One height at this node: from the start of round 0 to the commit of the block (or its arrival through sync).',
+    attributes: {
+      'consensus.height': 'the height',
+      'consensus.rounds': 'rounds it took (1 when round 0 decided)',
+      'consensus.txs': 'transactions in the committed block',
+      'consensus.proposer': 'member id of the block proposer',
+    },
+  },
+  consensusTx: {
+    name: 'consensus.tx',
+    area: 'consensus',
+    description: "One transaction, from admission to this node's mempool to the commit of its block; linked to that block's consensus.height span.",
+    attributes: { 'tx.hash': 'hex SHA-256 of the transaction', 'consensus.height': 'height of the block that committed it' },
+  },
+  consensusSync: {
+    name: 'consensus.sync',
+    area: 'consensus',
+    description: 'A block-sync run: fetching, verifying and applying blocks from a peer until caught up.',
+    attributes: {
+      'sync.from_height': 'first height fetched',
+      'sync.to_height': 'last height applied',
+      'sync.peer': 'member id of the peer served the blocks',
+    },
+  },
+} as const satisfies Record<string, SpanDefinition>;
+
+export function listCataloguedSpans(): SpanDefinition[] {
+  return Object.values(spanCatalogue);
+}
