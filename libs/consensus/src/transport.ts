@@ -1,0 +1,24 @@
+import type { MemberId } from './genesis/types.js';
+
+/**
+ * All consensus knows of the network. libs/p2p provides the libp2p implementation (its node
+ * satisfies this interface structurally); the simulator provides a deterministic one.
+ */
+
+export type MessageChannel = 'consensus' | 'tx';
+export type RequestChannel = 'sync';
+
+export type InvalidMessageKind = 'malformed' | 'oversized' | 'bad_signature' | 'replay' | 'unknown_sender' | 'rate_exceeded' | 'invalid_proof';
+
+export interface Transport {
+  /** Sends to every connected member. Fire-and-forget: a slow or gone peer must not block consensus. */
+  broadcast(channel: MessageChannel, payload: Uint8Array): void;
+  send(to: MemberId, channel: MessageChannel, payload: Uint8Array): void;
+  /** One request, one response; rejects on timeout, refusal or disconnection. */
+  request(to: MemberId, channel: RequestChannel, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  onMessage(channel: MessageChannel, handler: (from: MemberId, payload: Uint8Array) => void): void;
+  onRequest(channel: RequestChannel, handler: (from: MemberId, payload: Uint8Array) => Promise<Uint8Array>): void;
+  connectedMembers(): readonly MemberId[];
+  /** A member sent something invalid: the transport scores it and disconnects it past its limit. */
+  reportInvalid(from: MemberId, kind: InvalidMessageKind): void;
+}
