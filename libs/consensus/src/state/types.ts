@@ -1,0 +1,94 @@
+import type { ConsensusParams, MemberId } from '../genesis/types.js';
+import type { Block, CommitCertificate, Hash, Proposal, SignedProposal, SignedVote, Vote } from '../types.js';
+import type { ValidatorSet } from '../validators.js';
+
+/** Steps of a round, in order; `commit` once the height is decided. */
+export type Step = 'propose' | 'prevote' | 'precommit' | 'commit';
+export type TimeoutStep = 'propose' | 'prevote' | 'precommit';
+
+/** What a step function needs besides the state; fixed for a node's lifetime. */
+export interface ConsensusContext {
+  readonly chainId: string;
+  /** This node's validator id. */
+  readonly self: MemberId;
+  readonly validators: ValidatorSet;
+  readonly params: ConsensusParams;
+}
+
+/** A block with its hash, computed once. */
+export interface BlockValue {
+  readonly block: Block;
+  readonly hash: Hash;
+}
+
+export interface ReceivedProposal {
+  readonly proposal: SignedProposal;
+  readonly value: BlockValue;
+  /** The driver's verdict on the block (header checks and the application's processProposal). */
+  readonly valid: boolean;
+}
+
+/** Everything received for one round of the current height. */
+export interface RoundState {
+  readonly proposal: ReceivedProposal | null;
+  readonly prevotes: ReadonlyMap<MemberId, SignedVote>;
+  readonly precommits: ReadonlyMap<MemberId, SignedVote>;
+  /** The "for the first time" guards of the algorithm (lines 34, 36 and 47). */
+  readonly prevoteTimeoutScheduled: boolean;
+  readonly precommitTimeoutScheduled: boolean;
+  readonly validValueUpdated: boolean;
+}
+
+export interface Decision {
+  readonly round: number;
+  readonly value: BlockValue;
+  readonly certificate: CommitCertificate;
+}
+
+export interface ConsensusState {
+  readonly height: number;
+  readonly round: number;
+  readonly step: Step;
+  readonly lockedValue: BlockValue | null;
+  readonly lockedRound: number;
+  readonly validValue: BlockValue | null;
+  readonly validRound: number;
+  /** Messages of rounds up to `round + MAX_FUTURE_ROUNDS`, by round. */
+  readonly rounds: ReadonlyMap<number, RoundState>;
+  /** For messages beyond that window: the highest round each validator has been seen in. */
+  readonly farRoundOf: ReadonlyMap<MemberId, number>;
+  /** As proposer: a block was requested for this round and not yet proposed. */
+  readonly awaitingBlockForRound: number;
+  /** Keys of equivocations already reported, so each is reported once. */
+  readonly reportedEquivocations: ReadonlySet<string>;
+  readonly decision: Decision | null;
+}
+
+/** Inputs of the state machine. Everything that happens to a node is one of these. */
+export type ConsensusEvent =
+  | { readonly kind: 'startHeight'; readonly height: number }
+  | { readonly kind: 'proposal'; readonly proposal: SignedProposal; readonly block: Block; readonly blockHash: Hash; readonly valid: boolean }
+  | { readonly kind: 'vote'; readonly vote: SignedVote }
+  | { readonly kind: 'timeout'; readonly height: number; readonly round: number; readonly step: TimeoutStep }
+  | { readonly kind: 'blockReady'; readonly height: number; readonly round: number; readonly block: Block; readonly blockHash: Hash };
+
+export type Evidence =
+  | { readonly kind: 'duplicateVote'; readonly first: SignedVote; readonly second: SignedVote }
+  | { readonly kind: 'duplicateProposal'; readonly first: SignedProposal; readonly second: SignedProposal };
+
+/** Outputs: what the driver must do. The machine itself does nothing but compute. */
+export type ConsensusEffect =
+  | { readonly kind: 'requestBlock'; readonly height: number; readonly round: number }
+  | { readonly kind: 'propose'; readonly proposal: Proposal; readonly value: BlockValue }
+  | { readonly kind: 'vote'; readonly vote: Vote }
+  | { readonly kind: 'scheduleTimeout'; readonly height: number; readonly round: number; readonly step: TimeoutStep; readonly delayMs: number }
+  | { readonly kind: 'decide'; readonly height: number; readonly decision: Decision }
+  | { readonly kind: 'evidence'; readonly evidence: Evidence }
+  | { readonly kind: 'roundStarted'; readonly height: number; readonly round: number; readonly reason: 'new_height' | 'timeout' | 'skip' }
+  | { readonly kind: 'stepChanged'; readonly height: number; readonly round: number; readonly from: Step; readonly to: Step }
+  | { readonly kind: 'lateVote'; readonly vote: SignedVote };
+
+export interface StepResult {
+  readonly state: ConsensusState;
+  readonly effects: readonly ConsensusEffect[];
+}
