@@ -1,4 +1,4 @@
-import { Ed25519Verifier } from './crypto/ed25519.js';
+import { type Ed25519Verifier } from './crypto/ed25519.js';
 import { bytesEqual } from './encoding/canonical.js';
 import { InvalidCertificateError } from './errors.js';
 import { voteSignBytes } from './signing.js';

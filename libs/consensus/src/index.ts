@@ -1,3 +1,63 @@
-// @consortium/consensus has no code yet: issue #3 ("Consensus and P2P") brings it.
-// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
-export {};
+/**
+ * @consortium/consensus: the consortium's BFT ledger. Public on purpose:
+ * - genesis parsing and the structures every member agrees on (blocks, votes, certificates);
+ * - ConsensusNode, the driver apps/node composes with a Transport (libs/p2p), a ChainStore and
+ *   an Application (the settlement app; KeyValueApplication for tests and benchmarks);
+ * - the pure state machine, for tools that inspect or replay consensus;
+ * - the stores and the mempool, which the node constructs;
+ * - the deterministic simulator, run by `npm run sim` and the tests.
+ */
+
+// genesis and members
+export { parseGenesis, genesisToJson, MAX_MEMBERS } from './genesis/parse.js';
+export { DEFAULT_CONSENSUS_PARAMS } from './genesis/types.js';
+export type { Genesis, GenesisMember, ConsensusParams, MemberId } from './genesis/types.js';
+export { ValidatorSet } from './validators.js';
+
+// structures, hashing, signing, encoding
+export type { Block, BlockHeader, CommitCertificate, CommitSignature, CommittedBlock, Hash, Proposal, SignedProposal, SignedVote, Vote, VoteType } from './types.js';
+export { blockHash, headerHash, txHash, txsHash, certificateHash, genesisHash, ZERO_HASH } from './block.js';
+export { verifyCommitCertificate } from './certificate.js';
+export { voteSignBytes, proposalSignBytes } from './signing.js';
+export { encodeCanonical, decodeCanonical, bytesEqual } from './encoding/canonical.js';
+export { sha256, toHex, fromHex, shortHex } from './crypto/hash.js';
+export { Ed25519Signer, Ed25519Verifier, generateEd25519KeyPair, ed25519KeyPairFromSeed } from './crypto/ed25519.js';
+export type { Ed25519KeyPair } from './crypto/ed25519.js';
+
+// errors callers branch on
+export {
+  InvalidInputError,
+  OversizedMessageError,
+  MalformedMessageError,
+  InvalidSignatureError,
+  UnknownValidatorError,
+  GenesisValidationError,
+  InvalidCertificateError,
+  InvalidBlockError,
+  DoubleSignRefusedError,
+  WalCorruptionError,
+} from './errors.js';
+
+// the application and the network, as consensus sees them
+export type { Application, AppInfo, CheckTxResult, FinalizeBlockResult, TxResult } from './application.js';
+export type { Transport, MessageChannel, RequestChannel, InvalidMessageKind } from './transport.js';
+export { KeyValueApplication, encodeKeyValueTx, decodeKeyValueTx } from './kv-app.js';
+export type { KeyValueTx } from './kv-app.js';
+
+// the driver
+export { ConsensusNode } from './node/consensus-node.js';
+export type { ConsensusNodeOptions, ConsensusStatus, CommitListener } from './node/consensus-node.js';
+export { systemClock } from './node/clock.js';
+export type { Clock, TimerHandle } from './node/clock.js';
+
+// the pure state machine
+export { step, initialState, timeoutDelayMs, MAX_FUTURE_ROUNDS } from './state/machine.js';
+export type { ConsensusState, ConsensusEvent, ConsensusEffect, ConsensusContext, Step } from './state/types.js';
+
+// storage and mempool
+export * from './store/index.js';
+export * from './mempool/index.js';
+
+// the deterministic simulator
+export { runSimulation, DEFAULT_SIMULATION } from './sim/simulation.js';
+export type { SimulationOptions, SimulationReport } from './sim/simulation.js';

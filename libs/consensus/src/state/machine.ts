@@ -26,13 +26,15 @@ import type {
 
 /** Messages for rounds further ahead than this are only counted for the round-skip rule. */
 export const MAX_FUTURE_ROUNDS = 64;
+/** An equivocator gets at most this many distinct values counted per round and step. */
+export const MAX_VALUES_PER_VALIDATOR = 2;
 /** Rule evaluation after one event settles in a handful of passes; more means a bug. */
 const MAX_RULE_PASSES = 32;
 
 const STEP_ORDER: Record<Step, number> = { propose: 0, prevote: 1, precommit: 2, commit: 3 };
 
 const EMPTY_ROUND: RoundState = {
-  proposal: null,
+  proposals: [],
   prevotes: new Map(),
   precommits: new Map(),
   prevoteTimeoutScheduled: false,
@@ -168,15 +170,13 @@ function onProposal(t: Transition, event: Extract<ConsensusEvent, { kind: 'propo
     noteFarRound(t, proposal.proposer, proposal.round);
     return;
   }
-  const existing = t.roundState(proposal.round).proposal;
-  if (existing !== null) {
-    if (!bytesEqual(existing.proposal.blockHash, proposal.blockHash) || existing.proposal.polRound !== proposal.polRound) {
-      reportProposalEquivocation(t, existing.proposal, proposal);
-    }
-    return; // the first proposal of a round is the one that counts
-  }
+  const proposals = t.roundState(proposal.round).proposals;
+  if (proposals.some((p) => bytesEqual(p.proposal.blockHash, proposal.blockHash))) return;
+  const first = proposals[0];
+  if (first !== undefined) reportProposalEquivocation(t, first.proposal, proposal);
+  if (proposals.length >= MAX_VALUES_PER_VALIDATOR) return;
   const received: ReceivedProposal = { proposal, value: { block: event.block, hash: event.blockHash }, valid: event.valid };
-  t.setRound(proposal.round, { proposal: received });
+  t.setRound(proposal.round, { proposals: [...proposals, received] });
 }
 
 function onVote(t: Transition, vote: SignedVote): void {
@@ -190,15 +190,14 @@ function onVote(t: Transition, vote: SignedVote): void {
   }
   const round = t.roundState(vote.round);
   const votes = vote.type === 'prevote' ? round.prevotes : round.precommits;
-  const existing = votes.get(vote.validator);
-  if (existing !== undefined) {
-    const same = existing.blockHash === null ? vote.blockHash === null : vote.blockHash !== null && bytesEqual(existing.blockHash, vote.blockHash);
-    if (!same) reportVoteEquivocation(t, existing, vote);
-    return;
-  }
-  if (vote.round < t.state.round && t.state.step !== 'commit') t.emit({ kind: 'lateVote', vote });
+  const ballots = votes.get(vote.validator) ?? [];
+  if (ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash))) return;
+  const first = ballots[0];
+  if (first !== undefined) reportVoteEquivocation(t, first, vote);
+  if (ballots.length >= MAX_VALUES_PER_VALIDATOR) return;
+  if (first === undefined && vote.round < t.state.round && t.state.step !== 'commit') t.emit({ kind: 'lateVote', vote });
   const updated = new Map(votes);
-  updated.set(vote.validator, vote);
+  updated.set(vote.validator, [...ballots, vote]);
   t.setRound(vote.round, vote.type === 'prevote' ? { prevotes: updated } : { precommits: updated });
 }
 
@@ -252,17 +251,26 @@ function sameValue(a: BlockValue | null, hash: Hash): boolean {
   return a !== null && bytesEqual(a.hash, hash);
 }
 
+function sameHash(a: Hash | null, b: Hash | null): boolean {
+  return a === null || b === null ? a === b : bytesEqual(a, b);
+}
+
+/** The valid proposal of a round whose value holds `minPower` of the given votes, if any. */
+function proposalWithQuorum(messages: RoundState, votes: ReadonlyMap<MemberId, readonly SignedVote[]>, context: ConsensusContext): ReceivedProposal | null {
+  const counted = tally(votes, context.validators);
+  return messages.proposals.find((p) => p.valid && powerFor(counted, p.value.hash) >= context.validators.quorumPower) ?? null;
+}
+
 /** Line 49: a proposal of any round with a quorum of precommits for it decides the height. */
 function tryDecide(t: Transition): boolean {
-  const { validators } = t.context;
   for (const [round, messages] of t.state.rounds) {
-    const received = messages.proposal;
-    if (received === null || !received.valid) continue;
-    const precommits = tally(messages.precommits, validators);
-    if (powerFor(precommits, received.value.hash) < validators.quorumPower) continue;
+    const received = proposalWithQuorum(messages, messages.precommits, t.context);
+    if (received === null) continue;
     const signatures: CommitSignature[] = [];
-    for (const vote of messages.precommits.values()) {
-      if (vote.blockHash !== null && bytesEqual(vote.blockHash, received.value.hash)) signatures.push({ validator: vote.validator, signature: vote.signature });
+    for (const ballots of messages.precommits.values()) {
+      for (const vote of ballots) {
+        if (vote.blockHash !== null && bytesEqual(vote.blockHash, received.value.hash)) signatures.push({ validator: vote.validator, signature: vote.signature });
+      }
     }
     signatures.sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0));
     const decision = {
@@ -285,8 +293,7 @@ function trySkipRound(t: Transition): boolean {
   const highestRoundOf = new Map<MemberId, number>(t.state.farRoundOf);
   for (const [r, messages] of t.state.rounds) {
     if (r <= round) continue;
-    const senders = [...messages.prevotes.keys(), ...messages.precommits.keys()];
-    if (messages.proposal !== null) senders.push(messages.proposal.proposal.proposer);
+    const senders = [...messages.prevotes.keys(), ...messages.precommits.keys(), ...messages.proposals.map((p) => p.proposal.proposer)];
     for (const who of senders) highestRoundOf.set(who, Math.max(highestRoundOf.get(who) ?? -1, r));
   }
   // The highest round r' such that validators seen at r' or above hold f+1 power.
@@ -305,8 +312,8 @@ function trySkipRound(t: Transition): boolean {
 function tryPrevoteOnProposal(t: Transition): boolean {
   const { round, step, lockedRound, lockedValue } = t.state;
   if (step !== 'propose') return false;
-  const received = t.roundState(round).proposal;
-  if (received === null) return false;
+  const received = t.roundState(round).proposals[0];
+  if (received === undefined) return false;
   const { polRound } = received.proposal;
   const hash = received.value.hash;
   if (polRound === -1) {
@@ -343,10 +350,9 @@ function tryPrevoteTimeout(t: Transition): boolean {
 function tryLockOnQuorum(t: Transition): boolean {
   const { round, step } = t.state;
   const messages = t.roundState(round);
-  const received = messages.proposal;
-  if (received === null || !received.valid || messages.validValueUpdated || STEP_ORDER[step] < STEP_ORDER.prevote || step === 'commit') return false;
-  const prevotes = tally(messages.prevotes, t.context.validators);
-  if (powerFor(prevotes, received.value.hash) < t.context.validators.quorumPower) return false;
+  if (messages.validValueUpdated || STEP_ORDER[step] < STEP_ORDER.prevote || step === 'commit') return false;
+  const received = proposalWithQuorum(messages, messages.prevotes, t.context);
+  if (received === null) return false;
   t.setRound(round, { validValueUpdated: true });
   if (step === 'prevote') {
     t.set({ lockedValue: received.value, lockedRound: round });

@@ -15,14 +15,17 @@ export function valueKey(blockHash: Hash | null): string {
   return blockHash === null ? NIL : toHex(blockHash);
 }
 
-export function tally(votes: ReadonlyMap<MemberId, SignedVote>, validators: ValidatorSet): Tally {
+/** Each validator's power counts once in the total, and once for each distinct value it voted. */
+export function tally(votes: ReadonlyMap<MemberId, readonly SignedVote[]>, validators: ValidatorSet): Tally {
   let totalPower = 0;
   const powerByValue = new Map<string, number>();
-  for (const vote of votes.values()) {
-    const power = validators.powerOf(vote.validator);
+  for (const [validator, ballots] of votes) {
+    const power = validators.powerOf(validator);
     totalPower += power;
-    const key = valueKey(vote.blockHash);
-    powerByValue.set(key, (powerByValue.get(key) ?? 0) + power);
+    for (const vote of ballots) {
+      const key = valueKey(vote.blockHash);
+      powerByValue.set(key, (powerByValue.get(key) ?? 0) + power);
+    }
   }
   return { totalPower, powerByValue };
 }

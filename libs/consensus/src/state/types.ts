@@ -28,11 +28,17 @@ export interface ReceivedProposal {
   readonly valid: boolean;
 }
 
-/** Everything received for one round of the current height. */
+/**
+ * Everything received for one round of the current height. An equivocating validator may
+ * have two votes (or proposals) here, one per value: each counts towards its own value only,
+ * which keeps safety (quorums still intersect in a correct validator) and keeps liveness when
+ * correct validators saw different halves of an equivocation.
+ */
 export interface RoundState {
-  readonly proposal: ReceivedProposal | null;
-  readonly prevotes: ReadonlyMap<MemberId, SignedVote>;
-  readonly precommits: ReadonlyMap<MemberId, SignedVote>;
+  /** In arrival order; the first is the one this node prevotes on. */
+  readonly proposals: readonly ReceivedProposal[];
+  readonly prevotes: ReadonlyMap<MemberId, readonly SignedVote[]>;
+  readonly precommits: ReadonlyMap<MemberId, readonly SignedVote[]>;
   /** The "for the first time" guards of the algorithm (lines 34, 36 and 47). */
   readonly prevoteTimeoutScheduled: boolean;
   readonly precommitTimeoutScheduled: boolean;

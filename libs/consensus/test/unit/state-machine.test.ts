@@ -204,7 +204,7 @@ describe('Tendermint state machine', () => {
     expect(state.rounds.has(far + 1)).toBe(false);
   });
 
-  it('reports an equivocating validator once and counts only its first vote', () => {
+  it('reports an equivocating validator once, and counts each of its values only for that value', () => {
     const other = blockOf(1, 9);
     const { state, effects } = run('A', [
       { kind: 'startHeight', height: 1 },
@@ -214,14 +214,41 @@ describe('Tendermint state machine', () => {
     ]);
     const evidence = effects.filter((e) => e.kind === 'evidence');
     expect(evidence).toHaveLength(1);
-    expect(state.rounds.get(0)?.prevotes.get('C')?.blockHash).toEqual(value.hash);
+    // Two values are kept (MAX_VALUES_PER_VALIDATOR); the third is dropped.
+    expect(state.rounds.get(0)?.prevotes.get('C')?.map((v) => v.blockHash)).toEqual([value.hash, other.hash]);
   });
 
   it('reports a proposer that proposes two blocks for one round', () => {
     const other = blockOf(1, 9);
     const { state, effects } = run('A', [{ kind: 'startHeight', height: 1 }, proposal(0, value, 'B'), proposal(0, other, 'B')]);
     expect(effects.filter((e) => e.kind === 'evidence')).toHaveLength(1);
-    expect(state.rounds.get(0)?.proposal?.value.hash).toEqual(value.hash);
+    expect(state.rounds.get(0)?.proposals.map((p) => p.value.hash)).toEqual([value.hash, other.hash]);
+  });
+
+  it('decides on the second of two proposals when the quorum precommitted that one', () => {
+    const other = blockOf(1, 9);
+    const { state } = run('A', [
+      { kind: 'startHeight', height: 1 },
+      proposal(0, value, 'B'),
+      proposal(0, other, 'B'),
+      vote('precommit', 'B', 0, other.hash),
+      vote('precommit', 'C', 0, other.hash),
+      vote('precommit', 'D', 0, other.hash),
+    ]);
+    expect(state.decision?.value.hash).toEqual(other.hash);
+  });
+
+  it('counts an equivocator towards a quorum for the value it voted, whatever it sent first', () => {
+    const other = blockOf(1, 9);
+    const { state } = run('A', [
+      { kind: 'startHeight', height: 1 },
+      proposal(0, value, 'B'),
+      vote('precommit', 'D', 0, other.hash), // D equivocates: seen first for another value
+      vote('precommit', 'D', 0, value.hash),
+      vote('precommit', 'B', 0, value.hash),
+      vote('precommit', 'C', 0, value.hash),
+    ]);
+    expect(state.decision?.certificate.signatures.map((s) => s.validator)).toEqual(['B', 'C', 'D']);
   });
 
   it('decides on a proposal of an earlier round once its precommits arrive (line 49, any round)', () => {

@@ -1,0 +1,193 @@
+import type { ConsensusMetrics } from '@consortium/telemetry';
+import type { Application } from '../application.js';
+import { txHash } from '../block.js';
+import { toHex } from '../crypto/hash.js';
+import { MempoolArgumentError, MempoolUpdateOrderError } from './errors.js';
+import { RecentHashes } from './recent-hashes.js';
+import { SerialQueue } from './serial-queue.js';
+
+export type TxRejectReason = 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized';
+
+export type AddTxResult = { accepted: true; hash: Uint8Array } | { accepted: false; reason: TxRejectReason; log?: string };
+
+export interface MempoolOptions {
+  /** Transactions held at most, counting those still being checked. */
+  readonly maxTxs: number;
+  /** Bytes of transactions held at most, counting those still being checked. */
+  readonly maxBytes: number;
+  /** Largest transaction accepted (genesis txMaxBytes: a block may not carry larger ones). */
+  readonly txMaxBytes: number;
+  /** Hashes of committed txs remembered for replay refusal without a store read. Default 100,000. */
+  readonly rememberedCommittedTxs?: number;
+}
+
+export interface MempoolDeps {
+  readonly app: Pick<Application, 'checkTx'>;
+  /** Whether the store's tx index holds this hash: the replay check for txs committed long ago. */
+  isCommitted(txHash: Uint8Array): Promise<boolean>;
+  readonly metrics: ConsensusMetrics | null;
+  nowMs(): number;
+}
+
+export const DEFAULT_REMEMBERED_COMMITTED_TXS = 100_000;
+
+interface MempoolEntry {
+  readonly tx: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly admittedAtMs: number;
+}
+
+/**
+ * Transactions waiting for a block. Bounded by count and by bytes (a full pool refuses, it
+ * never evicts: a client whose tx was accepted must be able to count on it staying);
+ * deduplicated by sha256, including adds still being checked; refusing replays of committed
+ * txs; rechecked by the application after every block. Pure logic: the store and the
+ * application come in as dependencies, and only promise microtasks are used.
+ */
+export class Mempool {
+  /** Insertion order is admission order, which the serial queue makes arrival order. */
+  private readonly entries = new Map<string, MempoolEntry>();
+  private entriesBytes = 0;
+  /** Adds past the cheap checks and not yet decided: they hold their place in the limits. */
+  private readonly pending = new Set<string>();
+  private pendingBytes = 0;
+  private readonly recentlyCommitted: RecentHashes;
+  private readonly appCalls = new SerialQueue();
+  private lastUpdateHeight = 0;
+
+  constructor(
+    private readonly options: MempoolOptions,
+    private readonly deps: MempoolDeps,
+  ) {
+    assertCount(options.maxTxs, 'maxTxs');
+    assertCount(options.maxBytes, 'maxBytes');
+    assertCount(options.txMaxBytes, 'txMaxBytes');
+    if (options.txMaxBytes > options.maxBytes) throw new MempoolArgumentError(`txMaxBytes ${options.txMaxBytes} exceeds maxBytes ${options.maxBytes}`);
+    const remembered = options.rememberedCommittedTxs ?? DEFAULT_REMEMBERED_COMMITTED_TXS;
+    assertCount(remembered, 'rememberedCommittedTxs');
+    this.recentlyCommitted = new RecentHashes(remembered);
+    this.publishGauges();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytes(): number {
+    return this.entriesBytes;
+  }
+
+  async add(tx: Uint8Array): Promise<AddTxResult> {
+    // Size first: hashing an oversized tx would let anyone make the node hash megabytes for free.
+    if (tx.byteLength > this.options.txMaxBytes) return this.reject('oversized', `${tx.byteLength} bytes exceeds the limit of ${this.options.txMaxBytes}`);
+    if (tx.byteLength === 0) return this.reject('invalid', 'empty transaction');
+    // A copy: the caller may reuse its buffer, which must not change a tx already hashed.
+    const body = tx.slice();
+    const hash = txHash(body);
+    const key = toHex(hash);
+    if (this.entries.has(key) || this.pending.has(key)) return this.reject('duplicate');
+    if (this.recentlyCommitted.has(key)) return this.reject('committed');
+    if (this.entries.size + this.pending.size >= this.options.maxTxs) return this.reject('full', `${this.options.maxTxs} transactions`);
+    if (this.entriesBytes + this.pendingBytes + body.byteLength > this.options.maxBytes) return this.reject('full', `${this.options.maxBytes} bytes`);
+    this.pending.add(key);
+    this.pendingBytes += body.byteLength;
+    try {
+      return await this.appCalls.run(() => this.checkAndAdmit(key, hash, body));
+    } finally {
+      this.pending.delete(key);
+      this.pendingBytes -= body.byteLength;
+    }
+  }
+
+  /** Transactions in arrival order, up to the byte and count limits, without removing them. */
+  reap(maxBytes: number, maxTxs: number): Uint8Array[] {
+    assertLimit(maxBytes, 'maxBytes');
+    assertLimit(maxTxs, 'maxTxs');
+    const reaped: Uint8Array[] = [];
+    let reapedBytes = 0;
+    for (const entry of this.entries.values()) {
+      if (reaped.length >= maxTxs) break;
+      // Stop rather than skip: later txs may depend on this one (a sender's nonces), so a block
+      // takes a prefix of the pool, never a selection out of order.
+      if (reapedBytes + entry.tx.byteLength > maxBytes) break;
+      reaped.push(entry.tx);
+      reapedBytes += entry.tx.byteLength;
+    }
+    return reaped;
+  }
+
+  /**
+   * After a block: removes the committed txs (and remembers their hashes so they are refused
+   * again even before the store is asked), then rechecks the rest with app.checkTx(tx,
+   * 'recheck') and drops those that fail. The removal is done when update() returns its
+   * promise; the recheck waits for checks already queued, then runs in arrival order.
+   */
+  async update(height: number, committedTxs: readonly Uint8Array[]): Promise<void> {
+    if (!Number.isSafeInteger(height) || height <= this.lastUpdateHeight) throw new MempoolUpdateOrderError(this.lastUpdateHeight, height);
+    this.lastUpdateHeight = height;
+    for (const tx of committedTxs) {
+      const key = toHex(txHash(tx));
+      this.recentlyCommitted.add(key);
+      this.remove(key);
+    }
+    this.publishGauges();
+    await this.appCalls.run(() => this.recheck());
+  }
+
+  has(hash: Uint8Array): boolean {
+    return this.entries.has(toHex(hash));
+  }
+
+  /** When the tx entered this mempool (for the finality metric and tx spans), or undefined. */
+  admittedAtMs(hash: Uint8Array): number | undefined {
+    return this.entries.get(toHex(hash))?.admittedAtMs;
+  }
+
+  /** The part of add() that waits: run on the serial queue, one tx at a time. */
+  private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array): Promise<AddTxResult> {
+    if (await this.deps.isCommitted(hash)) return this.reject('committed');
+    const check = await this.deps.app.checkTx(tx, 'new');
+    if (!check.ok) return this.reject('invalid', check.log ?? check.code);
+    // A block may have committed it while it was being checked.
+    if (this.recentlyCommitted.has(key)) return this.reject('committed');
+    this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs() });
+    this.entriesBytes += tx.byteLength;
+    this.publishGauges();
+    return { accepted: true, hash };
+  }
+
+  private async recheck(): Promise<void> {
+    // Bounded by maxTxs; entries a later update removes meanwhile are skipped.
+    for (const [key, entry] of [...this.entries]) {
+      if (!this.entries.has(key)) continue;
+      const check = await this.deps.app.checkTx(entry.tx, 'recheck');
+      if (!check.ok) this.remove(key);
+    }
+    this.publishGauges();
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.entriesBytes -= entry.tx.byteLength;
+  }
+
+  private reject(reason: TxRejectReason, log?: string): AddTxResult {
+    this.deps.metrics?.mempoolRejectedTxsTotal.inc({ reason });
+    return log === undefined ? { accepted: false, reason } : { accepted: false, reason, log };
+  }
+
+  private publishGauges(): void {
+    this.deps.metrics?.mempoolTxs.set(this.entries.size);
+    this.deps.metrics?.mempoolBytes.set(this.entriesBytes);
+  }
+}
+
+function assertCount(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) throw new MempoolArgumentError(`${what} must be a positive safe integer, got ${value}`);
+}
+
+function assertLimit(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new MempoolArgumentError(`${what} must be a non-negative safe integer, got ${value}`);
+}

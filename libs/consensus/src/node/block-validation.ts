@@ -1,0 +1,79 @@
+import type { Application } from '../application.js';
+import { blockHash, certificateHash, txHash, txsHash } from '../block.js';
+import { verifyCommitCertificate } from '../certificate.js';
+import type { Ed25519Verifier } from '../crypto/ed25519.js';
+import { toHex } from '../crypto/hash.js';
+import { bytesEqual } from '../encoding/canonical.js';
+import type { ConsensusParams } from '../genesis/types.js';
+import type { Block, Hash } from '../types.js';
+import type { ValidatorSet } from '../validators.js';
+import type { ChainHead } from './chain-head.js';
+import type { ChainStorePort } from './ports.js';
+
+/**
+ * Is `block` a correct next block after `head`? Checked before a validator prevotes for it
+ * (valid(v) of the algorithm) and before a synced block is applied. Returns the first problem
+ * found, or null. The application's verdict comes last, only for blocks consensus accepts.
+ */
+
+export interface BlockCheckContext {
+  readonly chainId: string;
+  readonly params: ConsensusParams;
+  readonly validators: ValidatorSet;
+  readonly verifier: Ed25519Verifier;
+  readonly store: Pick<ChainStorePort, 'findTx'>;
+}
+
+export async function findBlockProblem(block: Block, expectedHash: Hash, head: ChainHead, context: BlockCheckContext): Promise<string | null> {
+  const { header, txs } = block;
+  const height = head.height + 1;
+  if (header.chainId !== context.chainId) return `chain id ${header.chainId} is not ${context.chainId}`;
+  if (header.height !== height) return `height ${header.height} does not follow ${head.height}`;
+  if (!bytesEqual(blockHash(block), expectedHash)) return 'block does not hash to the proposed hash';
+  if (!context.validators.has(header.proposer)) return `proposer ${header.proposer} is not a validator`;
+  if (!bytesEqual(header.previousBlockHash, head.blockHash)) return 'previous block hash does not match the chain';
+  if (header.timeMs <= head.timeMs) return `time ${header.timeMs} is not after the previous block's ${head.timeMs}`;
+  if (!bytesEqual(header.appHash, head.appHash)) return `app hash ${toHex(header.appHash)} differs from ours ${toHex(head.appHash)}`;
+
+  if (!bytesEqual(header.lastCommitHash, certificateHash(block.lastCommit))) return 'last commit hash does not match the last commit';
+  if (head.height === 0) {
+    if (block.lastCommit !== null) return 'the first block has no last commit';
+  } else {
+    if (block.lastCommit === null) return 'last commit is missing';
+    try {
+      verifyCommitCertificate(block.lastCommit, { chainId: context.chainId, height: head.height, blockHash: head.blockHash }, context.validators, context.verifier);
+    } catch (error) {
+      return `last commit: ${(error as Error).message}`;
+    }
+  }
+
+  if (txs.length > context.params.blockMaxTxs) return `${txs.length} transactions exceed the limit of ${context.params.blockMaxTxs}`;
+  let totalBytes = 0;
+  for (const tx of txs) totalBytes += tx.byteLength;
+  if (totalBytes > context.params.blockMaxBytes) return `${totalBytes} bytes of transactions exceed the limit of ${context.params.blockMaxBytes}`;
+  if (!bytesEqual(header.txsHash, txsHash(txs))) return 'transactions do not hash to the header';
+  const seen = new Set<string>();
+  for (const tx of txs) {
+    const hash = txHash(tx);
+    const key = toHex(hash);
+    if (seen.has(key)) return `transaction ${key.slice(0, 12)} appears twice`;
+    seen.add(key);
+    // Replay protection: a transaction is executed at most once in the chain's life.
+    if ((await context.store.findTx(hash)) !== null) return `transaction ${key.slice(0, 12)} was already committed`;
+  }
+  return null;
+}
+
+/** The consensus checks, then the application's own (processProposal). */
+export async function isValidProposal(
+  block: Block,
+  expectedHash: Hash,
+  head: ChainHead,
+  context: BlockCheckContext,
+  app: Pick<Application, 'processProposal'>,
+): Promise<{ valid: boolean; problem: string | null }> {
+  const problem = await findBlockProblem(block, expectedHash, head, context);
+  if (problem !== null) return { valid: false, problem };
+  const accepted = await app.processProposal({ header: block.header, txs: block.txs });
+  return accepted ? { valid: true, problem: null } : { valid: false, problem: 'the application rejected the block' };
+}

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { txHash } from '../../src/block.js';
+import { MemoryChainStore } from '../../src/store/index.js';
+import { describeChainStoreBehaviour } from './store-behaviour.js';
+import { memoryHarness } from './store-memory-harness.js';
+import { committedBytes, fromUtf8, TEST_LIMITS, TestChain, testTx, utf8 } from './store-fixtures.js';
+
+describeChainStoreBehaviour('MemoryChainStore', memoryHarness);
+
+describe('MemoryChainStore.crashCopy', () => {
+  const store = () => new MemoryChainStore({ limits: TEST_LIMITS });
+
+  it('loses the WAL entries written without sync after the last synced write, when asked to', async () => {
+    const original = store();
+    await original.appendWal(1, utf8('synced'), true);
+    await original.appendWal(1, utf8('unsynced-1'), false);
+    await original.appendWal(1, utf8('unsynced-2'), false);
+    expect(original.unsyncedWriteCount).toBe(2);
+    expect((await original.crashCopy({ loseUnsyncedWal: true }).readWal(1)).map(fromUtf8)).toEqual(['synced']);
+    expect((await original.crashCopy({ loseUnsyncedWal: false }).readWal(1)).map(fromUtf8)).toEqual(['synced', 'unsynced-1', 'unsynced-2']);
+  });
+
+  it('keeps an unsynced entry once any later write is synced, as LevelDB does', async () => {
+    const original = store();
+    await original.appendWal(1, utf8('input'), false);
+    await original.appendWal(1, utf8('own vote'), true);
+    expect(original.unsyncedWriteCount).toBe(0);
+    expect((await original.crashCopy({ loseUnsyncedWal: true }).readWal(1)).map(fromUtf8)).toEqual(['input', 'own vote']);
+  });
+
+  it('always keeps blocks, certificates, the tx index, the latest height and snapshots', async () => {
+    const original = store();
+    const chain = new TestChain();
+    const blocks = chain.many(3);
+    for (const committed of blocks) await original.saveCommittedBlock(committed);
+    await original.saveAppSnapshot(3, utf8('state-3'));
+    await original.appendWal(4, utf8('lost'), false);
+    for (const loseUnsyncedWal of [true, false]) {
+      const survivor = original.crashCopy({ loseUnsyncedWal });
+      expect(survivor.latestHeight()).toBe(3);
+      expect(committedBytes(await survivor.getCommittedBlock(2))).toEqual(committedBytes(blocks[1]!));
+      expect(await survivor.findTx(txHash(blocks[2]!.block.txs[0]!))).toEqual({ height: 3, index: 0 });
+      expect(fromUtf8((await survivor.latestAppSnapshot())!.snapshot)).toBe('state-3');
+      expect(await survivor.readWal(4)).toHaveLength(loseUnsyncedWal ? 0 : 1);
+      // The restarted node carries on from the stored head.
+      await survivor.saveCommittedBlock(new TestChain().many(4)[3]!);
+      expect(survivor.latestHeight()).toBe(4);
+    }
+  });
+
+  it('brings back WAL entries whose unsynced prune was lost', async () => {
+    const original = store();
+    await original.appendWal(1, utf8('old'), true);
+    await original.pruneWal(2);
+    expect(await original.readWal(1)).toEqual([]);
+    expect((await original.crashCopy({ loseUnsyncedWal: true }).readWal(1)).map(fromUtf8)).toEqual(['old']);
+    expect(await original.crashCopy({ loseUnsyncedWal: false }).readWal(1)).toEqual([]);
+  });
+
+  it('continues WAL sequence numbers after the surviving entries', async () => {
+    const original = store();
+    await original.appendWal(5, utf8('a'), true);
+    await original.appendWal(5, utf8('b'), true);
+    await original.appendWal(5, utf8('lost'), false);
+    const survivor = original.crashCopy({ loseUnsyncedWal: true });
+    await survivor.appendWal(5, utf8('c'), true);
+    await survivor.appendWal(5, utf8('d'), false);
+    expect((await survivor.readWal(5)).map(fromUtf8)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('leaves the original usable and independent of its copy', async () => {
+    const original = store();
+    await original.appendWal(1, utf8('shared'), true);
+    const copy = original.crashCopy({ loseUnsyncedWal: false });
+    await original.appendWal(1, utf8('original only'), true);
+    await copy.appendWal(1, utf8('copy only'), true);
+    expect((await original.readWal(1)).map(fromUtf8)).toEqual(['shared', 'original only']);
+    expect((await copy.readWal(1)).map(fromUtf8)).toEqual(['shared', 'copy only']);
+    await original.close();
+    // A crash copy of a closed store (the dead process) still opens.
+    expect((await original.crashCopy({ loseUnsyncedWal: true }).readWal(1)).map(fromUtf8)).toEqual(['shared', 'original only']);
+  });
+
+  it('keeps its bytes when the caller reuses its buffers', async () => {
+    const original = store();
+    const entry = utf8('entry');
+    await original.appendWal(1, entry, true);
+    entry.fill(0);
+    const [read] = await original.readWal(1);
+    read!.fill(0);
+    expect((await original.readWal(1)).map(fromUtf8)).toEqual(['entry']);
+  });
+});
+
+describe('MemoryChainStore determinism', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('settles every operation through microtasks only: no timer ever needs to fire', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'Date', 'performance'] });
+    const memory = store();
+    const chain = new TestChain();
+    for (const committed of chain.many(5)) await memory.saveCommittedBlock(committed);
+    await memory.saveAppSnapshot(5, utf8('s'));
+    await memory.appendWal(6, utf8('w'), false);
+    await memory.pruneWal(6);
+    expect((await memory.getCommittedBlocks(1, 10, 1_000_000)).length).toBe(5);
+    expect(await memory.findTx(txHash(testTx('tx-3-1')))).toEqual({ height: 3, index: 1 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  function store() {
+    return new MemoryChainStore({ limits: TEST_LIMITS });
+  }
+});
