@@ -61,6 +61,13 @@ export const p2pMetricDefinitions = {
     help: 'Messages (frames) received, by member and protocol.',
     labels: { member: MEMBER_IDS, protocol: P2P_PROTOCOLS },
   },
+  droppedMessagesTotal: {
+    name: 'consortium_p2p_dropped_messages_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Outbound messages (frames) dropped, by member, protocol and cause: send queue full (the member reads too slowly), not connected, or a failed write.',
+    labels: { member: MEMBER_IDS, protocol: P2P_PROTOCOLS, cause: ['queue_full', 'not_connected', 'write_failed'] },
+  },
   disconnectsTotal: {
     name: 'consortium_p2p_disconnects_total',
     type: 'counter',

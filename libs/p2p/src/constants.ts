@@ -1,0 +1,186 @@
+/**
+ * Protocol ids, frame limits and defaults (js-libp2p keeps these in constants.ts, e.g.
+ * packages/protocol-ping/src/constants.ts). The frame limits are part of the protocol: both
+ * ends must agree, so they are constants, not options. Rates, timeouts and scores are local
+ * policy: each has a default here and can be overridden through `limits`.
+ */
+import type { P2P_PROTOCOLS } from '@consortium/telemetry';
+import type { InvalidMessageKind } from './types.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The short protocol names: exactly the `protocol` label values of the p2p metrics. */
+export const PROTOCOL_NAMES = ['consensus', 'tx', 'sync', 'records', 'ceremony'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+// The metric catalogue's label values and this list must be the same set, in both directions.
+type TelemetryProtocolName = (typeof P2P_PROTOCOLS)[number];
+const _sameProtocolNames: [ProtocolName, TelemetryProtocolName] extends [TelemetryProtocolName, ProtocolName] ? true : never = true;
+void _sameProtocolNames;
+
+/** Fire-and-forget frames over one long-lived stream per (peer, protocol). */
+export type MessageProtocol = 'consensus' | 'tx';
+/** One request frame, one response frame, on a new stream per request. */
+export type RequestProtocol = 'sync';
+/**
+ * Ids and limits fixed now; no handler is registered until the settlement (private record
+ * exchange) and ceremony (file hand-off) work gives them their semantics.
+ */
+export type ReservedProtocol = 'records' | 'ceremony';
+
+export const MESSAGE_PROTOCOLS: readonly MessageProtocol[] = ['consensus', 'tx'];
+export const REQUEST_PROTOCOLS: readonly RequestProtocol[] = ['sync'];
+export const RESERVED_PROTOCOLS: readonly ReservedProtocol[] = ['records', 'ceremony'];
+
+export const PROTOCOL_IDS: Readonly<Record<ProtocolName, string>> = {
+  consensus: '/consortium/consensus/1.0.0',
+  tx: '/consortium/tx/1.0.0',
+  sync: '/consortium/sync/1.0.0',
+  records: '/consortium/records/1.0.0',
+  ceremony: '/consortium/ceremony/1.0.0',
+};
+
+/**
+ * Largest frame (payload bytes, without the length prefix) of a message protocol.
+ * consensus: proposals carry whole blocks (blockMaxBytes is 4 MiB) plus their header and
+ * signature, so twice that. tx: one transaction (txMaxBytes is 64 KiB) with room to grow.
+ * records: a usage batch's raw records. ceremony: one phase-2 zkey (a few MiB at 2^14, tens
+ * of MiB for larger circuits).
+ */
+export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | ReservedProtocol, number>> = {
+  consensus: 8 * MiB,
+  tx: 1 * MiB,
+  records: 16 * MiB,
+  ceremony: 64 * MiB,
+};
+
+/** A sync request names a height range: small by nature. */
+export const REQUEST_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 4 * KiB };
+
+/** A sync response carries a batch of blocks with their commit certificates. */
+export const RESPONSE_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 32 * MiB };
+
+/**
+ * A response frame starts with one status byte, then the payload (only for OK). The status
+ * carries a refusal to the requester, which a stream reset cannot (it looks like a network
+ * failure).
+ */
+export const RESPONSE_STATUS = {
+  ok: 0,
+  no_handler: 1,
+  handler_failed: 2,
+  rate_limited: 3,
+} as const;
+
+/** Streams opened on the standard libp2p ping protocol measure RTT (see rtt.ts). */
+export { PING_PROTOCOL } from '@libp2p/ping';
+
+/** A token bucket: `perSecond` frames refill per second, up to `burst` frames at once. */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * Local policy: rates, scores, queues, timeouts and intervals. Every field has a default
+ * (DEFAULT_LIMITS); P2PNode.create takes overrides.
+ */
+export interface P2PLimits {
+  /** Frames a member may send us per protocol (sync: requests). Past it, frames are dropped and scored. */
+  readonly messageRates: Readonly<Record<ProtocolName, RateLimit>>;
+  /** Score added per invalid message, by kind. */
+  readonly scoreWeights: Readonly<Record<InvalidMessageKind, number>>;
+  /** A member whose score reaches this is disconnected for a back-off. */
+  readonly scoreLimit: number;
+  /** The score halves every this many ms without new faults. */
+  readonly scoreHalfLifeMs: number;
+  /** First back-off; each repeat doubles it, up to backoffMaxMs. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** A member that stays clean this long after its last back-off starts again from backoffBaseMs. */
+  readonly backoffResetMs: number;
+  /** Frames queued for one member, all protocols together; past it new frames are dropped. */
+  readonly sendQueueMaxFrames: number;
+  /** Bytes queued for one member, all protocols together. */
+  readonly sendQueueMaxBytes: number;
+  /** One frame written (including waiting for the peer to drain); a slower peer loses the frame. */
+  readonly writeTimeoutMs: number;
+  /** Opening a stream, protocol negotiation included. */
+  readonly streamOpenTimeoutMs: number;
+  /** A responder waits this long for the request frame after the stream opens. */
+  readonly requestReadTimeoutMs: number;
+  /** A responder's handler gets this long; past it the stream is aborted. */
+  readonly responseTimeoutMs: number;
+  readonly dialTimeoutMs: number;
+  /** Redial after a drop or a failed dial: first delay, doubling up to redialMaxMs (with jitter). */
+  readonly redialBaseMs: number;
+  readonly redialMaxMs: number;
+  /** RTT is measured this often on every connected member. */
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  /** Consecutive failed pings after which a connection is considered dead and aborted. */
+  readonly pingFailuresMax: number;
+  /** Connection up/down events kept per member for the topology view. */
+  readonly healthEventsMax: number;
+  /** Inbound connections accepted per remote host per second (libp2p's inbound threshold). */
+  readonly inboundConnectionsPerHostPerSecond: number;
+}
+
+export const DEFAULT_LIMITS: P2PLimits = {
+  // consensus: a handful of messages per round per member, rounds are ~1 s; 200/s leaves
+  // room for catch-up bursts. tx: gossip of client load. sync: a syncing peer asks for a
+  // batch at a time. records and ceremony: large, rare frames.
+  messageRates: {
+    consensus: { perSecond: 200, burst: 400 },
+    tx: { perSecond: 1000, burst: 2000 },
+    sync: { perSecond: 20, burst: 40 },
+    records: { perSecond: 50, burst: 100 },
+    ceremony: { perSecond: 2, burst: 4 },
+  },
+  // An oversized frame is a protocol violation (honest senders check the limit first): one
+  // disconnects. Weights sit a little above limit/n so that n faults close together reach
+  // the limit despite the decay: two cryptographic faults (within ~17 s), four malformed
+  // frames, a dozen replays, ~50 frames over the rate.
+  scoreWeights: {
+    oversized: 100,
+    malformed: 30,
+    bad_signature: 60,
+    invalid_proof: 60,
+    unknown_sender: 30,
+    replay: 10,
+    rate_exceeded: 2,
+  },
+  scoreLimit: 100,
+  scoreHalfLifeMs: 30_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 5 * 60_000,
+  backoffResetMs: 10 * 60_000,
+  sendQueueMaxFrames: 4096,
+  sendQueueMaxBytes: 64 * MiB,
+  writeTimeoutMs: 10_000,
+  streamOpenTimeoutMs: 5_000,
+  requestReadTimeoutMs: 5_000,
+  responseTimeoutMs: 30_000,
+  dialTimeoutMs: 5_000,
+  redialBaseMs: 500,
+  redialMaxMs: 30_000,
+  pingIntervalMs: 2_000,
+  pingTimeoutMs: 5_000,
+  pingFailuresMax: 3,
+  healthEventsMax: 50,
+  inboundConnectionsPerHostPerSecond: 20,
+};
+
+/**
+ * Streams per connection and protocol. Message protocols use one long-lived stream per
+ * direction; a few more cover a stream being replaced. Sync allows parallel requests.
+ */
+export const MAX_STREAMS_PER_CONNECTION: Readonly<Record<MessageProtocol | RequestProtocol, number>> = {
+  consensus: 4,
+  tx: 4,
+  sync: 32,
+};
+
+/** Same-cause log lines per member (or peer) are written at most once per this window. */
+export const LOG_THROTTLE_WINDOW_MS = 1_000;

@@ -1,0 +1,89 @@
+/**
+ * What the node keeps per remote member: its connections, outbound channels and send budget,
+ * rate buckets, score and back-off, redial schedule, ping state and health record.
+ */
+import type { Connection, PeerId } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import type { RemoteMember } from './config.js';
+import type { MessageProtocol, P2PLimits, ProtocolName } from './constants.js';
+import { PeerHealthRecord, type PeerHealth } from './health.js';
+import { ExponentialBackoff, PeerDiscipline, SendBudget, TokenBucket } from './limits.js';
+import type { OutboundChannel } from './outbound.js';
+import type { DisconnectReason, MemberId } from './types.js';
+
+export class MemberState {
+  readonly id: MemberId;
+  readonly peerId: PeerId;
+  readonly peerIdText: string;
+  readonly addresses: readonly Multiaddr[];
+  /** Open connections by connection id (both directions). */
+  readonly connections = new Map<string, Connection>();
+  readonly channels = new Map<MessageProtocol, OutboundChannel>();
+  readonly budget: SendBudget;
+  readonly discipline: PeerDiscipline;
+  readonly health: PeerHealthRecord;
+  readonly redialBackoff: ExponentialBackoff;
+  redialTimer: NodeJS.Timeout | null = null;
+  /** Set just before this node closes the member's connections on purpose. */
+  pendingDownReason: DisconnectReason | null = null;
+  pingInFlight = false;
+  consecutivePingFailures = 0;
+  private readonly rateBuckets = new Map<ProtocolName, TokenBucket>();
+
+  constructor(
+    member: RemoteMember,
+    private readonly limits: P2PLimits,
+  ) {
+    this.id = member.id;
+    this.peerId = member.peerId;
+    this.peerIdText = member.peerId.toString();
+    this.addresses = member.addresses;
+    this.budget = new SendBudget(limits.sendQueueMaxFrames, limits.sendQueueMaxBytes);
+    this.discipline = new PeerDiscipline(limits);
+    this.health = new PeerHealthRecord(limits.healthEventsMax);
+    this.redialBackoff = new ExponentialBackoff(limits.redialBaseMs, limits.redialMaxMs);
+  }
+
+  get connected(): boolean {
+    return this.connections.size > 0;
+  }
+
+  /** An open connection to use for a new stream, or null. */
+  openConnection(): Connection | null {
+    for (const connection of this.connections.values()) {
+      if (connection.status === 'open') return connection;
+    }
+    return null;
+  }
+
+  /** Takes one frame's worth from the member's bucket for `protocol`; false: over the rate. */
+  takeRateToken(protocol: ProtocolName, nowMs: number): boolean {
+    let bucket = this.rateBuckets.get(protocol);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.limits.messageRates[protocol], nowMs);
+      this.rateBuckets.set(protocol, bucket);
+    }
+    return bucket.tryTake(nowMs);
+  }
+
+  clearRedial(): void {
+    if (this.redialTimer !== null) clearTimeout(this.redialTimer);
+    this.redialTimer = null;
+  }
+
+  closeChannels(reason: Error): void {
+    for (const channel of this.channels.values()) channel.close(reason);
+    this.channels.clear();
+  }
+
+  snapshot(nowMs: number): PeerHealth {
+    return this.health.snapshot({
+      memberId: this.id,
+      peerId: this.peerIdText,
+      connections: this.connections.size,
+      score: this.discipline.scoreAt(nowMs),
+      backoffUntilMs: this.discipline.backoffUntil(nowMs),
+      backoffs: this.discipline.backoffs,
+    });
+  }
+}

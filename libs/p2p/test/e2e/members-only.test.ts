@@ -1,0 +1,81 @@
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from '@libp2p/interface';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DialRefusedError, generateNodeKey, type MemberId } from '../../src/index.js';
+import { addressOf, makeIdentities, metricValue, TestNetwork, type TestNode } from '../support/cluster.js';
+import { sleep, waitFor } from '../support/wait.js';
+
+const network = new TestNetwork();
+let orange: TestNode, sfr: TestNode, telenor: TestNode;
+let outsider: Libp2p;
+const received: { from: MemberId; body: string }[] = [];
+
+beforeAll(async () => {
+  [orange, sfr, telenor] = (await network.startCluster(await makeIdentities(['Orange-FR', 'SFR-FR', 'Telenor-NO']))) as [TestNode, TestNode, TestNode];
+  sfr.node.onMessage('tx', (from, payload) => received.push({ from, body: new TextDecoder().decode(payload) }));
+  outsider = await network.startBareHost(await generateNodeKey());
+});
+afterAll(async () => network.stopAll());
+
+const refusedNotMember = async (node: TestNode) =>
+  metricValue(node.telemetry, 'consortium_security_refused_peers_total', { reason: 'not_member' });
+
+describe('the members-only gater', () => {
+  it('refuses an inbound connection from a peer id not in genesis, counts and logs it', async () => {
+    const before = await refusedNotMember(orange);
+    // The dial may look open to the outsider for a moment: the refusal happens on Orange's side
+    // once the Noise handshake has proven the outsider's peer id.
+    await outsider.dial(multiaddr(addressOf(orange))).catch(() => undefined);
+    await waitFor('Orange counted the refusal', async () => (await refusedNotMember(orange)) === before + 1);
+    await waitFor('the outsider holds no connection to Orange', () => outsider.getConnections().length === 0);
+    const lines = orange.logs.find('not a member listed in genesis');
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', peerId: outsider.peerId.toString(), reason: 'not_member', checkpoint: 'inbound_encrypted' });
+    expect(orange.node.connectedMembers().sort()).toEqual(['SFR-FR', 'Telenor-NO']);
+  });
+
+  it('refuses to open a stream for the outsider on any consortium protocol', async () => {
+    const connection = await outsider.dial(multiaddr(addressOf(telenor))).catch(() => null);
+    const stream = connection === null ? null : await connection.newStream('/consortium/tx/1.0.0').catch(() => null);
+    if (stream !== null) {
+      // Even if a stream got negotiated before the abort landed, nothing reaches the handlers.
+      stream.send(new Uint8Array([3, 1, 2, 3]));
+    }
+    await waitFor('the outsider is cut off from Telenor', () => outsider.getConnections().length === 0);
+    expect(telenor.node.peerHealth().every((peer) => peer.traffic.tx.received.messages === 0)).toBe(true);
+  });
+
+  it('refuses outbound: a dial by peer id to a non-member is denied before any connection', async () => {
+    const before = await refusedNotMember(orange);
+    const address = outsider.getMultiaddrs()[0]!.toString();
+    expect(address).toContain('/p2p/');
+    await expect(orange.node.dial(address)).rejects.toBeInstanceOf(DialRefusedError);
+    expect(await refusedNotMember(orange)).toBe(before + 1);
+    expect(orange.logs.find('not a member listed in genesis').at(-1)).toMatchObject({ checkpoint: 'dial_peer' });
+  });
+
+  it('refuses outbound: an address without a peer id that turns out to be a non-member is cut after the handshake', async () => {
+    const before = await refusedNotMember(orange);
+    const address = outsider.getMultiaddrs()[0]!.toString().replace(/\/p2p\/.*$/, '');
+    await expect(orange.node.dial(address)).rejects.toBeInstanceOf(DialRefusedError);
+    expect(await refusedNotMember(orange)).toBe(before + 1);
+    expect(orange.logs.find('not a member listed in genesis').at(-1)).toMatchObject({ checkpoint: 'outbound_encrypted' });
+    await sleep(50);
+    expect(outsider.getConnections().length).toBe(0);
+  });
+
+  it('dials an address without a peer id when a member is there, and names the member', async () => {
+    const address = sfr.node.listenAddresses()[0]!.replace(/\/p2p\/.*$/, '');
+    await expect(orange.node.dial(address)).resolves.toBe('SFR-FR');
+  });
+
+  it('keeps the members working after the refusals', async () => {
+    orange.node.send('SFR-FR', 'tx', new TextEncoder().encode('still here'));
+    telenor.node.send('SFR-FR', 'tx', new TextEncoder().encode('me too'));
+    await waitFor('SFR got both', () => received.length === 2);
+    expect(received).toEqual(expect.arrayContaining([
+      { from: 'Orange-FR', body: 'still here' },
+      { from: 'Telenor-NO', body: 'me too' },
+    ]));
+    for (const node of [orange, sfr, telenor]) expect(node.node.connectedMembers()).toHaveLength(2);
+  });
+});

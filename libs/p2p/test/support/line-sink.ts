@@ -1,0 +1,18 @@
+import { Writable } from 'node:stream';
+
+/** A pino destination that keeps the JSON lines it receives, for assertions on log output. */
+export class LineSink extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
+
+  /** Lines whose message contains `text`. */
+  find(text: string): Record<string, unknown>[] {
+    return this.lines.filter((line) => typeof line.msg === 'string' && line.msg.includes(text));
+  }
+}
