@@ -1,7 +1,7 @@
 // One vitest configuration for every package: each package's vitest.config.ts calls
-// consortiumVitestConfig(import.meta.dirname). Unit and e2e suites are separate vitest
-// projects so `npm test` stays fast and e2e (real processes, real LevelDB, real sockets)
-// runs on its own target.
+// consortiumVitestConfig(import.meta.dirname). Unit, e2e and sim suites are separate vitest
+// projects so `npm test` stays fast, and e2e (real processes, real LevelDB, real sockets) and
+// sim (many seeds of the deterministic simulator) run on their own targets.
 import { basename, join } from 'node:path';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -38,6 +38,11 @@ export function consortiumVitestConfig(packageDir: string) {
         {
           extends: true,
           test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        },
+        {
+          // Deterministic simulations over many seeds: in-memory, but minutes of CPU.
+          extends: true,
+          test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000 },
         },
       ],
     },

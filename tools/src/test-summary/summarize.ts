@@ -9,7 +9,7 @@ export interface VitestJsonReport {
 
 export interface SuiteTotals {
   readonly package: string;
-  readonly suite: 'unit' | 'e2e';
+  readonly suite: Suite;
   files: number;
   passed: number;
   failed: number;
@@ -17,10 +17,12 @@ export interface SuiteTotals {
 }
 
 /** `/repo/libs/telemetry/test/e2e/x.test.ts` -> package `libs/telemetry`, suite `e2e`. */
-export function classify(testFile: string): { package: string; suite: 'unit' | 'e2e' } | null {
-  const match = /(?:^|\/)((?:libs|apps)\/[^/]+|tools|circuits)\/test\/(unit|e2e)\//.exec(testFile);
+export type Suite = 'unit' | 'e2e' | 'sim';
+
+export function classify(testFile: string): { package: string; suite: Suite } | null {
+  const match = /(?:^|\/)((?:libs|apps)\/[^/]+|tools|circuits)\/test\/(unit|e2e|sim)\//.exec(testFile);
   if (match?.[1] === undefined) return null;
-  return { package: match[1], suite: match[2] as 'unit' | 'e2e' };
+  return { package: match[1], suite: match[2] as Suite };
 }
 
 export function summarize(reports: readonly VitestJsonReport[]): SuiteTotals[] {

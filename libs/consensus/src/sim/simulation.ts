@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@consortium/telemetry';
-import { txHash } from '../block.js';
 import { ed25519KeyPairFromSeed, Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519.js';
 import { proposalSignBytes, voteSignBytes } from '../signing.js';
-import { toHex } from '../crypto/hash.js';
 import { DEFAULT_CONSENSUS_PARAMS, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
 import { encodeKeyValueTx, KeyValueApplication } from '../kv-app.js';
 import { Mempool } from '../mempool/index.js';
@@ -12,6 +10,7 @@ import { decodeConsensusMessage, type WireLimits } from '../node/wire.js';
 import { MemoryChainStore } from '../store/index.js';
 import type { MessageChannel } from '../transport.js';
 import { createEquivocator } from './byzantine.js';
+import { SimulationInvariants } from './invariants.js';
 import { CALM_NETWORK, SimNetwork, type NetworkFaults } from './network.js';
 import { SimRandom } from './random.js';
 import { Scheduler, SimClock } from './scheduler.js';
@@ -143,16 +142,14 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   const fail = (message: string) => {
     failure ??= message;
   };
+  const checkInvariants = () => {
+    if (invariants.violation !== null) fail(invariants.violation);
+  };
 
   // --- invariants --------------------------------------------------------------------------
-  const decided = new Map<number, string>();
-  const committedTxAt = new Map<string, number>();
-  const submittedTxs = new Set<string>();
-  const committedHeightOf = new Map<MemberId, number>(ids.map((id) => [id, 0]));
-  const signedSlots = new Map<string, string>();
-  let equivocationsSent = 0;
+  const invariants = new SimulationInvariants(new Set(byzantine === null ? [] : [byzantine]));
+  for (const id of ids) invariants.restarted(id, 0);
   const auditVerifier = new Ed25519Verifier();
-
   // A broadcast hands the same payload object to every recipient: audit it once.
   const audited = new WeakSet<Uint8Array>();
   network.onSend = (from, channel: MessageChannel, payload) => {
@@ -160,39 +157,12 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     audited.add(payload);
     const message = decodeConsensusMessage(payload, limits);
     if (message.kind === 'status') return;
-    const [slot, value, signer, signBytes, signature] =
+    const [signer, signBytes, signature] =
       message.kind === 'vote'
-        ? [`${message.vote.validator}/${message.vote.height}/${message.vote.round}/${message.vote.type}`, message.vote.blockHash === null ? 'nil' : toHex(message.vote.blockHash), message.vote.validator, voteSignBytes(genesis.chainId, message.vote), message.vote.signature]
-        : [`${message.proposal.proposer}/${message.proposal.height}/${message.proposal.round}/proposal`, toHex(message.proposal.blockHash), message.proposal.proposer, proposalSignBytes(genesis.chainId, message.proposal), message.proposal.signature];
+        ? [message.vote.validator, voteSignBytes(genesis.chainId, message.vote), message.vote.signature]
+        : [message.proposal.proposer, proposalSignBytes(genesis.chainId, message.proposal), message.proposal.signature];
     // Only what the named validator really signed counts (a node could relay a forgery).
-    if (!auditVerifier.verify(keys.get(signer)!.publicKey, signBytes, signature)) return;
-    const earlier = signedSlots.get(slot);
-    if (earlier === undefined) signedSlots.set(slot, value);
-    else if (earlier !== value) {
-      if (signer === byzantine) equivocationsSent += 1;
-      else fail(`honest ${signer} signed two values at ${slot}: ${earlier.slice(0, 12)} and ${value.slice(0, 12)} (seen sent by ${from})`);
-    }
-  };
-
-  const onCommit = (member: MemberId) => (committed: Parameters<Parameters<ConsensusNode['onCommit']>[0]>[0]) => {
-    const { height } = committed.block.header;
-    const hash = toHex(committed.certificate.blockHash);
-    const previous = committedHeightOf.get(member) ?? 0;
-    if (height !== previous + 1) fail(`${member} committed height ${height} after ${previous}`);
-    committedHeightOf.set(member, height);
-    const agreed = decided.get(height);
-    if (agreed === undefined) {
-      decided.set(height, hash);
-      for (const tx of committed.block.txs) {
-        const key = toHex(txHash(tx));
-        if (!submittedTxs.has(key)) fail(`height ${height} commits a transaction nobody submitted`);
-        const at = committedTxAt.get(key);
-        if (at !== undefined) fail(`transaction ${key.slice(0, 12)} committed at heights ${at} and ${height}`);
-        committedTxAt.set(key, height);
-      }
-    } else if (agreed !== hash) {
-      fail(`agreement violated at height ${height}: ${member} committed ${hash.slice(0, 12)}, others ${agreed.slice(0, 12)}`);
-    }
+    if (auditVerifier.verify(keys.get(signer)!.publicKey, signBytes, signature)) invariants.signed(from, message);
   };
 
   // --- node incarnations -------------------------------------------------------------------
@@ -228,9 +198,8 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       syncRequestTimeoutMs: 1_000,
       logger: debugLog === undefined ? null : simLogger(member, () => scheduler.nowMs, debugLog),
     });
-    node.onCommit(onCommit(member));
-    // Committed heights restart from the store after a crash.
-    committedHeightOf.set(member, store.latestHeight());
+    node.onCommit((committed) => invariants.committed(member, committed));
+    invariants.restarted(member, store.latestHeight());
     live.set(member, { node, clock, store });
     await node.start();
   };
@@ -251,7 +220,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     const members = [...live.keys()];
     if (members.length > 0) {
       const tx = encodeKeyValueTx({ key: `k${random.int(0, 999)}`, value: `v${random.int(0, 1_000_000)}`, nonce: nonce++ });
-      submittedTxs.add(toHex(txHash(tx)));
+      invariants.submittedTx(tx);
       void live.get(random.pick(members))!.node.submitTx(tx);
     }
     scheduler.schedule(Math.max(1, Math.round(1000 / options.txsPerSecond)), submitTx);
@@ -284,7 +253,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     network.healAll();
     network.faults = { ...CALM_NETWORK };
     for (const id of ids) if (!live.has(id)) pendingBoots.push(id);
-    heightAtHeal = Math.max(...committedHeightOf.values());
+    heightAtHeal = Math.max(...ids.map((id) => invariants.committedHeight(id)));
     livenessTarget = heightAtHeal + options.livenessHeights;
     livenessDeadlineMs = scheduler.nowMs + options.livenessBoundMs;
   };
@@ -296,7 +265,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   scheduler.schedule(random.int(200, 1_000), chaos);
   scheduler.schedule(options.faultPhaseMs, heal);
 
-  const allReached = () => healed && ids.every((id) => live.has(id) && (committedHeightOf.get(id) ?? 0) >= livenessTarget);
+  const allReached = () => healed && ids.every((id) => live.has(id) && invariants.committedHeight(id) >= livenessTarget);
   try {
     for (;;) {
       while (pendingBoots.length > 0) {
@@ -304,9 +273,10 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         if (!live.has(member)) await boot(member);
         await settle();
       }
+      checkInvariants();
       if (failure !== null || allReached()) break;
       if (scheduler.nowMs > livenessDeadlineMs) {
-        const heights = ids.map((id) => `${id}=${committedHeightOf.get(id) ?? 0}`).join(' ');
+        const heights = ids.map((id) => `${id}=${invariants.committedHeight(id)}`).join(' ');
         fail(`liveness: not every node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
         break;
       }
@@ -315,6 +285,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         break;
       }
       await settle();
+      checkInvariants();
     }
   } catch (error) {
     fail(error instanceof SimulationFailure ? error.message : `crashed: ${(error as Error).stack ?? String(error)}`);
@@ -326,14 +297,14 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   for (const { clock } of live.values()) clock.disable();
 
   const digest = createHash('sha256');
-  for (const [height, hash] of [...decided].sort(([a], [b]) => a - b)) digest.update(`${height}:${hash};`);
+  for (const [height, hash] of [...invariants.decidedHeights].sort(([a], [b]) => a - b)) digest.update(`${height}:${hash};`);
   digest.update(`${scheduler.processed}/${network.delivered}/${network.dropped}/${crashes}/${partitions}`);
   return {
     seed: options.seed,
     members: options.members,
     ok: failure === null,
     failure,
-    committedHeight: Math.min(...ids.map((id) => committedHeightOf.get(id) ?? 0)),
+    committedHeight: Math.min(...ids.map((id) => invariants.committedHeight(id))),
     heightAtHeal,
     virtualTimeMs: scheduler.nowMs,
     events: scheduler.processed,
@@ -341,9 +312,9 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     messagesDropped: network.dropped,
     crashes,
     partitions,
-    equivocationsSent,
+    equivocationsSent: invariants.equivocationsSent,
     invalidMessagesReported: network.invalidReports.length,
-    committedTxs: committedTxAt.size,
+    committedTxs: invariants.committedTxs,
     finalStatus,
     digest: digest.digest('hex'),
   };
