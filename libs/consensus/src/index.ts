@@ -23,6 +23,8 @@ export { encodeCanonical, decodeCanonical, bytesEqual } from './encoding/canonic
 export { sha256, toHex, fromHex, shortHex } from './crypto/hash.js';
 export { Ed25519Signer, Ed25519Verifier, generateEd25519KeyPair, ed25519KeyPairFromSeed } from './crypto/ed25519.js';
 export type { Ed25519KeyPair } from './crypto/ed25519.js';
+export { validatorKeyToJson, validatorKeyFromJson, ValidatorKeyError } from './crypto/validator-key.js';
+export type { ValidatorKeyJson } from './crypto/validator-key.js';
 
 // errors callers branch on
 export {
