@@ -62,8 +62,13 @@ export interface Telemetry {
   readonly otlp: OtlpSettings;
   tracer(name: string, version?: string): Tracer;
   meter(name: string, version?: string): Meter;
-  /** Refreshes collected metrics (process, host) without rendering. */
+  /** Refreshes collected metrics (process, host, and every added hook) without rendering. */
   collect(): Promise<void>;
+  /**
+   * Runs `hook` before every read of the metrics (a scrape, an OTLP export): for gauges that
+   * are cheaper to read on demand than to keep current, such as the store's size on disk.
+   */
+  addCollectHook(hook: () => void | Promise<void>): void;
   /** The /metrics page: prom-client's registry and OpenTelemetry's instruments, one family per name. */
   renderMetrics(): Promise<RenderedMetrics>;
   /** Flushes pending spans and metrics, then releases every timer, observer and global. */
@@ -115,8 +120,9 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
 
+  const hooks: (() => void | Promise<void>)[] = [];
   const collect = async (): Promise<void> => {
-    const results = await Promise.allSettled(collectors.map(async (collector) => collector.collect()));
+    const results = await Promise.allSettled([...collectors.map(async (collector) => collector.collect()), ...hooks.map(async (hook) => hook())]);
     for (const result of results) {
       if (result.status === 'rejected') logger.warn({ err: result.reason }, 'a metrics collector failed; its series keep their last values');
     }
@@ -161,6 +167,9 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
     tracer: (name, version) => tracerProvider.getTracer(name, version),
     meter: (name, version) => meterProvider.getMeter(name, version),
     collect,
+    addCollectHook: (hook) => {
+      hooks.push(hook);
+    },
     async renderMetrics() {
       await collect();
       const [promText, otelCollection] = await Promise.all([registry.metrics(), prometheusReader.collect()]);

@@ -78,6 +78,8 @@ export interface ConsensusStatus {
   readonly committedHeight: number;
   readonly lastBlockHash: string;
   readonly syncing: boolean;
+  /** Highest committed height a peer has reported (0 when none has). */
+  readonly highestPeerCommittedHeight: number;
   readonly mempoolSize: number;
 }
 
@@ -184,6 +186,7 @@ export class ConsensusNode {
       committedHeight: this.head.height,
       lastBlockHash: toHex(this.head.blockHash),
       syncing: this.syncing,
+      highestPeerCommittedHeight: Math.max(0, ...this.peerCommittedHeight.values()),
       mempoolSize: this.options.mempool.size,
     };
   }

@@ -96,3 +96,18 @@ describe('setupTelemetry', () => {
     expect(ids.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 });
+
+describe('collect hooks', () => {
+  it('runs added hooks before each scrape, and a failing hook only logs', async () => {
+    const { telemetry: t, sink } = start();
+    let value = 0;
+    t.addCollectHook(() => {
+      value += 1;
+      t.metrics.storage.dbSizeBytes.set(value * 1000);
+    });
+    t.addCollectHook(() => Promise.reject(new Error('disk gone')));
+    expect((await t.renderMetrics()).body).toContain('consortium_storage_db_size_bytes 1000');
+    expect((await t.renderMetrics()).body).toContain('consortium_storage_db_size_bytes 2000');
+    expect(sink.lines.some((line) => line.level === 'warn' && (line.err as { message?: string } | undefined)?.message === 'disk gone')).toBe(true);
+  });
+});
