@@ -1,10 +1,12 @@
 // `npm run bench` (or `npx nx run @consortium/tools:bench -- <name>`): runs the benchmarks and
 // prints their figures. Benchmarks measure; they assert nothing. Figures go to docs/benchmarks.md.
 import { describeMachine } from './machine.js';
+import { runConsensusBench } from './consensus.bench.js';
 import { runTelemetryBench } from './telemetry.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
+  consensus: runConsensusBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

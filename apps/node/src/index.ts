@@ -1,3 +1,8 @@
-// @consortium/node has no code yet: the issue "Settlement, the node app and the local consortium" brings it.
-// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
-export {};
+/**
+ * @consortium/node: the SP node daemon. Public for the tools that start nodes in-process
+ * (benchmarks, the devnet launcher) and for tests; operators run `consortium-node --config`.
+ */
+export { startNode, NodeStartError } from './node.js';
+export type { RunningNode } from './node.js';
+export { loadNodeConfig, parseNodeConfig, NodeConfigError } from './config.js';
+export type { NodeConfig } from './config.js';

@@ -1,0 +1,122 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import {
+  ConsensusNode,
+  Ed25519Signer,
+  KeyValueApplication,
+  LevelChainStore,
+  Mempool,
+  parseGenesis,
+  validatorKeyFromJson,
+  type Genesis,
+} from '@consortium/consensus';
+import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
+import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import type { DestinationStream } from 'pino';
+import type { NodeConfig } from './config.js';
+import { createApiServer } from './http/server.js';
+import { addReadinessChecks } from './readiness.js';
+
+/**
+ * The SP node: telemetry, the LevelDB store, the application, the mempool, the libp2p host
+ * and consensus, behind one HTTP server. Until the settlement issue brings the roaming
+ * application, the node runs the key-value application, so the chain can be run and measured.
+ */
+
+export interface RunningNode {
+  readonly memberId: string;
+  readonly genesis: Genesis;
+  readonly consensus: ConsensusNode;
+  readonly p2p: P2PNode;
+  readonly telemetry: Telemetry;
+  /** http://host:port of the API. */
+  readonly httpUrl: string;
+  stop(): Promise<void>;
+}
+
+export class NodeStartError extends Error {
+  override readonly name = 'NodeStartError';
+}
+
+/** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
+const MEMPOOL_MAX_TXS = 50_000;
+const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new NodeStartError(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+  }
+}
+
+export async function startNode(config: NodeConfig, options: { readonly logDestination?: DestinationStream } = {}): Promise<RunningNode> {
+  const genesis = parseGenesis(await readJson(config.genesisFile, 'genesis file'));
+  const self = genesis.members.find((member) => member.id === config.memberId);
+  if (self === undefined) throw new NodeStartError(`member ${config.memberId} is not in genesis (${genesis.members.map((m) => m.id).join(', ')})`);
+  const validatorKey = validatorKeyFromJson(await readJson(config.validatorKeyFile, 'validator key file'));
+  if (validatorKey.memberId !== config.memberId) throw new NodeStartError(`${config.validatorKeyFile} is the key of ${validatorKey.memberId}, not of ${config.memberId}`);
+  const nodeKey = nodeKeyFromJson(await readJson(config.nodeKeyFile, 'node key file'));
+  if (peerIdOf(nodeKey) !== self.peerId) throw new NodeStartError(`${config.nodeKeyFile} has peer id ${peerIdOf(nodeKey)}, genesis lists ${self.peerId} for ${config.memberId}`);
+
+  await mkdir(config.dataDir, { recursive: true });
+  const telemetry = setupTelemetry({
+    serviceName: 'consortium-node',
+    memberId: config.memberId,
+    dataDir: config.dataDir,
+    ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
+  });
+  const { metrics, logger } = telemetry;
+  const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
+  telemetry.addCollectHook(async () => {
+    await store.sizeOnDiskBytes();
+  });
+  const app = new KeyValueApplication();
+  const mempool = new Mempool(
+    { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes },
+    { app, isCommitted: async (hash) => (await store.findTx(hash)) !== null, metrics: metrics.consensus, nowMs: () => Date.now() },
+  );
+  const p2p = await P2PNode.create({
+    memberId: config.memberId,
+    privateKey: nodeKey,
+    listenAddresses: config.p2p.listen,
+    members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [] })),
+    metrics: { p2p: metrics.p2p, security: metrics.security },
+    logger: logger.child({ component: 'p2p' }),
+  });
+  const consensus = new ConsensusNode({
+    genesis,
+    self: config.memberId,
+    signer: new Ed25519Signer(validatorKey.keyPair),
+    app,
+    store,
+    mempool,
+    transport: p2p,
+    logger: logger.child({ component: 'consensus' }),
+    metrics: { consensus: metrics.consensus, security: metrics.security },
+    tracer: telemetry.tracer('@consortium/consensus'),
+  });
+
+  await p2p.start();
+  await consensus.start();
+  addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
+  const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store });
+  await server.listen({ host: config.http.host, port: config.http.port });
+  const address = server.server.address() as AddressInfo;
+  const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('node stopping');
+      await server.close();
+      await consensus.stop();
+      await p2p.stop();
+      await store.close();
+      await telemetry.shutdown();
+    })());
+
+  return { memberId: config.memberId, genesis, consensus, p2p, telemetry, httpUrl, stop };
+}

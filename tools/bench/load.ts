@@ -1,0 +1,102 @@
+import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
+import type { Consortium } from '../src/devnet/consortium.js';
+import { fetchJson, submitKeyValueTxs } from '../src/devnet/processes.js';
+
+/**
+ * Offers transactions at a fixed rate to a running consortium (batches every tick, round-robin
+ * over the nodes) and watches one node's blocks to see when each transaction is committed.
+ * Finality is measured from the client's submission to the client seeing the block (the block
+ * poll adds up to one poll interval).
+ */
+
+export interface LoadResult {
+  readonly offeredTxsPerSecond: number;
+  readonly committedTxsPerSecond: number;
+  readonly committed: number;
+  readonly submitted: number;
+  readonly rejected: Record<string, number>;
+  readonly finalityMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  readonly blocks: number;
+  readonly txsPerBlock: number;
+}
+
+const TICK_MS = 20;
+const POLL_MS = 20;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function offerLoad(consortium: Consortium, txsPerSecond: number, durationMs: number, tag: string): Promise<LoadResult> {
+  const nodes = consortium.running;
+  const watcher = nodes[0]!;
+  const submittedAt = new Map<string, number>();
+  const committedAt = new Map<string, number>();
+  const rejected: Record<string, number> = {};
+  let nonce = 0;
+  let blocks = 0;
+  let blockTxs = 0;
+  let watching = true;
+  let lastHeight = await watcher.height();
+
+  const watch = (async () => {
+    while (watching) {
+      const height = await watcher.height();
+      for (let h = lastHeight + 1; h <= height; h++) {
+        const block = (await fetchJson(`${watcher.httpUrl}/v1/blocks/${h}`)) as { txs?: string[] } | null;
+        const seenMs = performance.now();
+        blocks += 1;
+        blockTxs += block?.txs?.length ?? 0;
+        for (const hash of block?.txs ?? []) if (submittedAt.has(hash)) committedAt.set(hash, seenMs);
+      }
+      lastHeight = Math.max(lastHeight, height);
+      await new Promise((done) => setTimeout(done, POLL_MS));
+    }
+  })();
+
+  const started = performance.now();
+  let sent = 0;
+  let turn = 0;
+  const inFlight: Promise<void>[] = [];
+  while (performance.now() - started < durationMs) {
+    const due = Math.floor(((performance.now() - started) / 1000) * txsPerSecond) - sent;
+    if (due > 0) {
+      const txs = Array.from({ length: due }, () => encodeKeyValueTx({ key: `${tag}-${nonce % 1000}`, value: `v${nonce}`, nonce: nonce++ }));
+      const now = performance.now();
+      for (const tx of txs) submittedAt.set(toHex(txHash(tx)), now);
+      sent += due;
+      const node = nodes[turn++ % nodes.length]!;
+      for (let i = 0; i < txs.length; i += 500) {
+        inFlight.push(
+          submitKeyValueTxs(node, txs.slice(i, i + 500)).then((result) => {
+            for (const [reason, n] of Object.entries(result.rejected)) rejected[reason] = (rejected[reason] ?? 0) + n;
+          }),
+        );
+      }
+    }
+    await new Promise((done) => setTimeout(done, TICK_MS));
+  }
+  await Promise.allSettled(inFlight);
+  const sendEnd = performance.now();
+  // Let what was accepted drain, for at most 15 s.
+  const accepted = sent - Object.values(rejected).reduce((a, b) => a + b, 0);
+  while (committedAt.size < accepted && performance.now() - sendEnd < 15_000) await new Promise((done) => setTimeout(done, 100));
+  watching = false;
+  await watch;
+
+  // Sustained rate: commits between 2 s after the start (warm-up) and the end of sending.
+  const windowStart = started + 2_000;
+  const inWindow = [...committedAt.values()].filter((t) => t >= windowStart && t <= sendEnd).length;
+  const finality = [...committedAt].map(([hash, t]) => t - submittedAt.get(hash)!).sort((a, b) => a - b);
+  return {
+    offeredTxsPerSecond: txsPerSecond,
+    committedTxsPerSecond: Math.round(inWindow / ((sendEnd - windowStart) / 1000)),
+    committed: committedAt.size,
+    submitted: sent,
+    rejected,
+    finalityMs: { p50: percentile(finality, 50), p90: percentile(finality, 90), p99: percentile(finality, 99), max: finality.at(-1) ?? Number.NaN },
+    blocks,
+    txsPerBlock: blocks === 0 ? 0 : Math.round(blockTxs / blocks),
+  };
+}
