@@ -1,3 +1,4 @@
-// @consortium/setup-cli has no code yet: issue #4 (the demo setup) and the multi-party ceremony issue brings it.
-// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
+// @consortium/setup-cli is used through its command line, `consortium-setup` (src/main.ts); see
+// the README. This entry exports nothing: apps never import apps, and a tool that needs a devnet
+// runs the CLI, as an operator would.
 export {};

@@ -84,9 +84,14 @@ export async function createApiServer(context: ApiContext): Promise<FastifyInsta
     async (request) => {
       const rejected: Record<string, number> = {};
       let accepted = 0;
-      for (const encoded of request.body.txs) {
-        const tx = decodeBase64Tx(encoded);
-        const outcome = tx === null ? ({ accepted: false, reason: 'invalid' } as const) : await consensus.submitTx(tx);
+      // The mempool orders and deduplicates concurrent adds itself.
+      const outcomes = await Promise.all(
+        request.body.txs.map((encoded) => {
+          const tx = decodeBase64Tx(encoded);
+          return tx === null ? ({ accepted: false, reason: 'invalid' } as const) : consensus.submitTx(tx);
+        }),
+      );
+      for (const outcome of outcomes) {
         if (outcome.accepted) accepted += 1;
         else rejected[outcome.reason] = (rejected[outcome.reason] ?? 0) + 1;
       }

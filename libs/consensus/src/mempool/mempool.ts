@@ -19,6 +19,12 @@ export interface MempoolOptions {
   readonly txMaxBytes: number;
   /** Hashes of committed txs remembered for replay refusal without a store read. Default 100,000. */
   readonly rememberedCommittedTxs?: number;
+  /**
+   * Re-run checkTx on the remaining txs after each block (default true). An application whose
+   * checkTx does not depend on state (a tx valid once stays valid) turns it off: rechecking a
+   * full pool after every block is the mempool's largest cost.
+   */
+  readonly recheck?: boolean;
 }
 
 export interface MempoolDeps {
@@ -92,6 +98,8 @@ export class Mempool {
     this.pending.add(key);
     this.pendingBytes += body.byteLength;
     try {
+      // The store read runs concurrently with other adds; only the application is called one tx at a time.
+      if (await this.deps.isCommitted(hash)) return this.reject('committed');
       return await this.appCalls.run(() => this.checkAndAdmit(key, hash, body));
     } finally {
       this.pending.delete(key);
@@ -131,7 +139,7 @@ export class Mempool {
       this.remove(key);
     }
     this.publishGauges();
-    await this.appCalls.run(() => this.recheck());
+    if (this.options.recheck !== false) await this.appCalls.run(() => this.recheck());
   }
 
   has(hash: Uint8Array): boolean {
@@ -145,7 +153,6 @@ export class Mempool {
 
   /** The part of add() that waits: run on the serial queue, one tx at a time. */
   private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array): Promise<AddTxResult> {
-    if (await this.deps.isCommitted(hash)) return this.reject('committed');
     const check = await this.deps.app.checkTx(tx, 'new');
     if (!check.ok) return this.reject('invalid', check.log ?? check.code);
     // A block may have committed it while it was being checked.

@@ -21,7 +21,7 @@ export interface BlockCheckContext {
   readonly params: ConsensusParams;
   readonly validators: ValidatorSet;
   readonly verifier: Ed25519Verifier;
-  readonly store: Pick<ChainStorePort, 'findTx'>;
+  readonly store: Pick<ChainStorePort, 'findTxs'>;
 }
 
 export async function findBlockProblem(block: Block, expectedHash: Hash, head: ChainHead, context: BlockCheckContext): Promise<string | null> {
@@ -53,14 +53,15 @@ export async function findBlockProblem(block: Block, expectedHash: Hash, head: C
   if (totalBytes > context.params.blockMaxBytes) return `${totalBytes} bytes of transactions exceed the limit of ${context.params.blockMaxBytes}`;
   if (!bytesEqual(header.txsHash, txsHash(txs))) return 'transactions do not hash to the header';
   const seen = new Set<string>();
-  for (const tx of txs) {
-    const hash = txHash(tx);
+  const hashes = txs.map((tx) => txHash(tx));
+  for (const hash of hashes) {
     const key = toHex(hash);
     if (seen.has(key)) return `transaction ${key.slice(0, 12)} appears twice`;
     seen.add(key);
-    // Replay protection: a transaction is executed at most once in the chain's life.
-    if ((await context.store.findTx(hash)) !== null) return `transaction ${key.slice(0, 12)} was already committed`;
   }
+  // Replay protection: a transaction is executed at most once in the chain's life.
+  const committed = (await context.store.findTxs(hashes)).findIndex((location) => location !== null);
+  if (committed >= 0) return `transaction ${toHex(hashes[committed]!).slice(0, 12)} was already committed`;
   return null;
 }
 

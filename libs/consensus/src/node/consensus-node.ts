@@ -446,7 +446,9 @@ export class ConsensusNode {
     if (height % (this.options.snapshotIntervalBlocks ?? 1) === 0) await store.saveAppSnapshot(height, await app.snapshot());
     const nowMs = this.clock.nowMs();
     this.recordCommitMetrics(committed, nowMs);
-    await mempool.update(height, block.txs);
+    // update() removes the committed txs at once; the recheck of the rest runs in the background
+    // (behind the mempool's own queue), so a full pool never delays the next height.
+    mempool.update(height, block.txs).catch((error: unknown) => this.logger?.error({ err: error }, 'mempool update failed'));
     this.head = { height, blockHash: certificate.blockHash, timeMs: block.header.timeMs, appHash: result.appHash, certificate };
     await store.pruneWal(height);
     for (const listener of this.commitListeners) listener(committed, result);

@@ -11,6 +11,7 @@ export interface ChainStorePort {
   getCommittedBlock(height: number): Promise<CommittedBlock | null>;
   getCommittedBlocks(fromHeight: number, maxCount: number, maxBytes: number): Promise<CommittedBlock[]>;
   findTx(txHash: Uint8Array): Promise<{ height: number; index: number } | null>;
+  findTxs(txHashes: readonly Uint8Array[]): Promise<({ height: number; index: number } | null)[]>;
   saveAppSnapshot(height: number, snapshot: Uint8Array): Promise<void>;
   latestAppSnapshot(): Promise<{ height: number; snapshot: Uint8Array } | null>;
   appendWal(height: number, entry: Uint8Array, sync: boolean): Promise<void>;

@@ -181,7 +181,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     const store = stores.get(member)!;
     const app = new KeyValueApplication();
     const mempool = new Mempool(
-      { maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, txMaxBytes: SIM_PARAMS.txMaxBytes },
+      { maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, txMaxBytes: SIM_PARAMS.txMaxBytes, recheck: false },
       { app, isCommitted: async (hash) => (await store.findTx(hash)) !== null, metrics: null, nowMs: () => clock.nowMs() },
     );
     const node = new ConsensusNode({

@@ -27,6 +27,8 @@ export interface ChainStore {
   getCommittedBlocks(fromHeight: number, maxCount: number, maxBytes: number): Promise<CommittedBlock[]>;
   /** Where the transaction was first committed, or null. */
   findTx(txHash: Uint8Array): Promise<TxLocation | null>;
+  /** findTx for many hashes at once, in order. */
+  findTxs(txHashes: readonly Uint8Array[]): Promise<(TxLocation | null)[]>;
   /** Stores the app snapshot for `height` and deletes all but the newest `snapshotsToKeep`. */
   saveAppSnapshot(height: number, snapshot: Uint8Array): Promise<void>;
   latestAppSnapshot(): Promise<{ height: number; snapshot: Uint8Array } | null>;

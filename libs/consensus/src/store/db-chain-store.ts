@@ -116,6 +116,14 @@ export class DbChainStore implements ChainStore {
     return this.buckets.txIndex.get(hash);
   }
 
+  /** One lookup for many hashes (a proposed block's txs): one round trip to LevelDB, not one per tx. */
+  async findTxs(hashes: readonly Uint8Array[]): Promise<(TxLocation | null)[]> {
+    this.assertOpen();
+    if (hashes.length === 0) return [];
+    const stored = await this.buckets.txIndex.getManyBinary(hashes);
+    return stored.map((bytes, i) => (bytes === null ? null : this.buckets.txIndex.decodeStored(hashes[i]!, bytes)));
+  }
+
   async saveAppSnapshot(height: number, snapshot: Uint8Array): Promise<void> {
     this.assertOpen();
     assertHeight(height);

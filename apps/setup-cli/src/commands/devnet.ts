@@ -1,0 +1,142 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { genesisHash, genesisToJson, MAX_MEMBERS, toHex, type Genesis } from '@consortium/consensus';
+import type { Command } from 'commander';
+import { OutputNotEmptyError } from '../errors.js';
+import { ensureDir, isMissingOrEmptyDir, pathExists, removeDir, SECRET_DIR_MODE, writePublicFile, writeSecretFiles } from '../files.js';
+import { DEVNET_CHAIN_ID, DEFAULT_BASE_PORT, DEVNET_FILES, devnetLayout, HTTP_PORT_OFFSET, nodeJsonOf, type DevnetNode } from '../devnet-layout.js';
+import { buildGenesis, DEVNET_CONSENSUS_PARAMS } from '../genesis-draft.js';
+import { memberEntryOf } from '../member-entry.js';
+import { generateMemberKeys, type MemberKeys } from '../member-keys.js';
+import { FOUNDING_MEMBER_COUNT, KNOWN_MEMBER_IDS, selectMembers } from '../members.js';
+import type { Printer, Terminal } from '../output.js';
+import { examples, integerOption } from './options.js';
+
+/**
+ * `consortium-setup devnet`: a whole consortium on loopback in one folder, for development and
+ * tests. One process makes every member's keys, which is exactly what a real consortium must
+ * never do: the output says so.
+ */
+
+interface DevnetOptions {
+  readonly out: string;
+  readonly members: string;
+  readonly basePort: number;
+  readonly chainId: string;
+  readonly force?: boolean;
+}
+
+export function addDevnetCommand(program: Command, terminal: Terminal): void {
+  program
+    .command('devnet')
+    .summary('write keys, genesis and node.json files for a local test network on loopback')
+    .description(
+      'Write everything a local consortium needs, on 127.0.0.1: for each member a folder <out>/<member-id>/ with ' +
+        'validator-key.json, node-key.json and node.json (its ports and every peer), and <out>/genesis.json. ' +
+        `Member i (from 0) gets p2p port base + i and HTTP port base + ${HTTP_PORT_OFFSET} + i. For local testing only: ` +
+        'all keys are made by one process on one machine.',
+    )
+    .requiredOption('--out <dir>', 'folder for the devnet; must be empty or new unless --force')
+    .option(
+      '--members <count|ids>',
+      `a count (1 to ${MAX_MEMBERS}: the first of ${KNOWN_MEMBER_IDS.join(', ')}, then Member-9, ...) or a comma-separated list of those ids`,
+      String(FOUNDING_MEMBER_COUNT),
+    )
+    .option('--base-port <port>', 'first p2p port', integerOption, DEFAULT_BASE_PORT)
+    .option('--chain-id <id>', 'chain id of the devnet', DEVNET_CHAIN_ID)
+    .option('--force', "write into a non-empty --out: replaces the devnet files and removes those members' old chain data (data/)")
+    .addHelpText(
+      'after',
+      examples(
+        'consortium-setup devnet --out ./devnet',
+        'consortium-setup devnet --out ./devnet7 --members 7 --base-port 27600',
+        'consortium-setup devnet --out ./devnet --members T-Mobile-DE,Vodafone-UK,Orange-FR,Telenor-NO --force',
+      ),
+    )
+    .action((options: DevnetOptions) => runDevnet(options, terminal));
+}
+
+async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): Promise<void> {
+  const nodes = devnetLayout(selectMembers(options.members), options.basePort);
+  const dir = resolve(options.out);
+  const force = options.force === true;
+  if (!force && !(await isMissingOrEmptyDir(dir))) throw new OutputNotEmptyError(dir);
+
+  const keys = await progress.step(`generate keys for ${nodes.length} members`, async (update) => {
+    const made: MemberKeys[] = [];
+    for (const node of nodes) {
+      update(`${made.length + 1}/${nodes.length}`);
+      made.push(await generateMemberKeys(node.member.id));
+    }
+    return made;
+  });
+
+  const genesis = await progress.step('assemble and validate the genesis', () =>
+    buildGenesis({
+      chainId: options.chainId,
+      genesisTime: new Date().toISOString(),
+      members: nodes.map((node, i) => ({ entry: memberEntryOf(node.member, keys[i]!.publicKeys, 1), source: node.member.id })),
+      consensus: { ...DEVNET_CONSENSUS_PARAMS },
+    }),
+  );
+
+  const { removedData, strangers } = await progress.step(`write the devnet to ${dir}`, () => writeDevnet(dir, nodes, keys, genesis, force));
+  for (const id of removedData) progress.note(progress.styled.yellow(`removed the old chain data of ${id} (${join(id, DEVNET_FILES.dataDir)}): it belonged to the previous genesis`));
+  if (strangers.length > 0) progress.note(progress.styled.yellow(`left untouched, not part of this devnet: ${strangers.join(', ')}`));
+
+  printSummary(out, dir, nodes, genesis);
+}
+
+async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: readonly MemberKeys[], genesis: Genesis, force: boolean) {
+  await ensureDir(dir);
+  const removedData: string[] = [];
+  for (const [i, node] of nodes.entries()) {
+    const memberDir = join(dir, node.dir);
+    await ensureDir(memberDir, SECRET_DIR_MODE);
+    // A new genesis makes the old chain data useless: a node would refuse or fork on it.
+    if (force && (await removeDir(join(memberDir, DEVNET_FILES.dataDir)))) removedData.push(node.member.id);
+    await writeSecretFiles(
+      [
+        { path: join(memberDir, DEVNET_FILES.validatorKey), content: keys[i]!.validatorKeyFile },
+        { path: join(memberDir, DEVNET_FILES.nodeKey), content: keys[i]!.nodeKeyFile },
+      ],
+      force,
+    );
+    await writePublicFile(join(memberDir, DEVNET_FILES.nodeConfig), `${JSON.stringify(nodeJsonOf(nodes, node), null, 2)}\n`, force);
+  }
+  // genesis.json last: its presence means the devnet is complete.
+  await writePublicFile(join(dir, DEVNET_FILES.genesis), `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, force);
+  return { removedData, strangers: await otherMemberFolders(dir, nodes) };
+}
+
+/** Member folders of an earlier devnet in the same place that this one does not replace. */
+async function otherMemberFolders(dir: string, nodes: readonly DevnetNode[]): Promise<string[]> {
+  const ours = new Set(nodes.map((node) => node.dir));
+  const entries = await readdir(dir, { withFileTypes: true });
+  const others: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory() && !ours.has(entry.name) && (await pathExists(join(dir, entry.name, DEVNET_FILES.nodeConfig)))) others.push(entry.name);
+  }
+  return others.sort();
+}
+
+function printSummary(out: Printer, dir: string, nodes: readonly DevnetNode[], genesis: Genesis): void {
+  const s = out.style;
+  out.line(`Local test network ${s.bold(genesis.chainId)}: ${nodes.length} members on 127.0.0.1, written to ${dir}`);
+  out.line(
+    s.yellow(
+      'FOR LOCAL TESTING ONLY: every key was made by this one process and is stored unencrypted here; ' +
+        'never use these keys, this genesis or these node.json files for a real consortium.',
+    ),
+  );
+  out.line();
+  const width = Math.max('member'.length, ...nodes.map((node) => node.member.id.length));
+  out.line(s.dim(`  ${'member'.padEnd(width)}  p2p    http   peer id`));
+  for (const [i, node] of nodes.entries()) {
+    out.line(`  ${node.member.id.padEnd(width)}  ${String(node.p2pPort).padEnd(5)}  ${String(node.httpPort).padEnd(5)}  ${genesis.members[i]!.peerId}`);
+  }
+  out.line();
+  out.line(`  genesis       ${join(dir, DEVNET_FILES.genesis)}`);
+  out.line(`  genesis hash  ${toHex(genesisHash(genesis))}`);
+  out.line(`Each member's node reads ${join(dir, '<member-id>', DEVNET_FILES.nodeConfig)} and keeps its chain data in ${join('<member-id>', DEVNET_FILES.dataDir)}/.`);
+}

@@ -1,0 +1,146 @@
+/**
+ * One class per failure the CLI can explain, each with its `name` set (callers and tests branch
+ * on the class, never on message text). Every one carries `nextStep`: what the operator does
+ * about it. The top-level catch (failure.ts) prints the message, then the next step.
+ */
+export abstract class SetupError extends Error {
+  abstract override readonly name: string;
+  constructor(
+    message: string,
+    /** What to do next, as one sentence the operator can act on. */
+    readonly nextStep: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `keys` would overwrite key files: a member's identity is not replaced by accident. */
+export class KeyFilesExistError extends SetupError {
+  override readonly name = 'KeyFilesExistError';
+  constructor(readonly files: readonly string[]) {
+    super(
+      `key files already exist: ${files.join(', ')}`,
+      'Keep them (they are this member\'s identity), choose another --out, or pass --force to replace them; a replaced key must be re-registered in genesis.',
+    );
+  }
+}
+
+/** An output file (genesis.json) exists and --force was not given. */
+export class OutputFileExistsError extends SetupError {
+  override readonly name = 'OutputFileExistsError';
+  constructor(readonly file: string) {
+    super(`${file} already exists`, 'Choose another --out, or pass --force to replace it.');
+  }
+}
+
+/** `devnet` was pointed at a folder that holds something. */
+export class OutputNotEmptyError extends SetupError {
+  override readonly name = 'OutputNotEmptyError';
+  constructor(readonly dir: string) {
+    super(`${dir} is not empty`, 'Choose an empty or new folder for --out, or pass --force to replace the devnet files in it (old chain data of those members is removed).');
+  }
+}
+
+/** A path the CLI must write to is taken by something else (a file where a folder belongs). */
+export class OutputPathError extends SetupError {
+  override readonly name = 'OutputPathError';
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${path}: ${problem}`, 'Choose another --out.');
+  }
+}
+
+/** `keys` for a member id the CLI does not know, without --operator and --tadig. */
+export class MissingMemberDetailsError extends SetupError {
+  override readonly name = 'MissingMemberDetailsError';
+  constructor(
+    readonly memberId: string,
+    readonly missing: readonly string[],
+    knownIds: readonly string[],
+  ) {
+    super(
+      `${memberId} is not a known member, so its ${missing.join(' and ')} cannot be filled in`,
+      `Give ${missing.map((option) => `--${option}`).join(' and ')}, or use a known member id (${knownIds.join(', ')}).`,
+    );
+  }
+}
+
+/** The public entry `keys` would print breaks a genesis rule (bad id, TADIG, voting power...). */
+export class InvalidMemberEntryError extends SetupError {
+  override readonly name = 'InvalidMemberEntryError';
+  constructor(readonly problems: readonly string[]) {
+    super(`the member entry is invalid:\n${bulletList(problems)}`, 'Fix the options named above and run the command again; no key was written.');
+  }
+}
+
+/** `devnet --members` names something that is neither a count nor a list of known member ids. */
+export class InvalidMemberSelectionError extends SetupError {
+  override readonly name = 'InvalidMemberSelectionError';
+  constructor(problem: string, knownIds: readonly string[]) {
+    super(`--members: ${problem}`, `Give a count (e.g. --members 5) or a comma-separated list of ${knownIds.join(', ')} or Member-<n> (n from 9).`);
+  }
+}
+
+/** A member file cannot be used: unreadable, not JSON, not an entry, or it holds a private key. */
+export class MemberFileError extends SetupError {
+  override readonly name = 'MemberFileError';
+  constructor(
+    readonly file: string,
+    problem: string,
+    nextStep = 'Use the public entry printed by `consortium-setup keys` (saved as <member-id>.member.json).',
+  ) {
+    super(`${file}: ${problem}`, nextStep);
+  }
+}
+
+/** `genesis` was given no member files (or a folder without *.member.json). */
+export class NoMembersError extends SetupError {
+  override readonly name = 'NoMembersError';
+  constructor(where: string) {
+    super(`no member entries found${where}`, 'Pass --member-file <file> once per member, or --members-dir <dir> holding one <member-id>.member.json per member.');
+  }
+}
+
+/** The --params file is unreadable, not JSON or not an object of consensus parameters. */
+export class ParamsFileError extends SetupError {
+  override readonly name = 'ParamsFileError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`, 'Give a JSON object of the consensus parameters to change, e.g. { "timeoutCommitMs": 500 }.');
+  }
+}
+
+/** --genesis-time is not a timestamp. */
+export class InvalidGenesisTimeError extends SetupError {
+  override readonly name = 'InvalidGenesisTimeError';
+  constructor(value: string) {
+    super(`--genesis-time: ${JSON.stringify(value)} is not a timestamp`, 'Give an ISO 8601 time such as 2025-01-31T12:00:00Z, or leave it out to use the current time.');
+  }
+}
+
+/** The assembled genesis breaks the rules parseGenesis checks; each problem names its source. */
+export class InvalidGenesisError extends SetupError {
+  override readonly name = 'InvalidGenesisError';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `the genesis would be invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${bulletList(problems)}`,
+      'Fix each file or option named above and run the command again; nothing was written.',
+    );
+  }
+}
+
+/** The devnet's ports do not fit below 65536 or start among the privileged ports. */
+export class PortRangeError extends SetupError {
+  override readonly name = 'PortRangeError';
+  constructor(problem: string) {
+    super(`--base-port: ${problem}`, 'Choose a --base-port so that every p2p port (base + i) and HTTP port (base + 100 + i) lies between 1024 and 65535.');
+  }
+}
+
+export function bulletList(lines: readonly string[]): string {
+  return lines.map((line) => `  - ${line}`).join('\n');
+}

@@ -1,0 +1,48 @@
+import { CommanderError } from 'commander';
+import { SetupError } from './errors.js';
+import type { Environment, Style } from './output.js';
+
+/**
+ * What the top-level catch prints for an error: what went wrong and what to do next. Pure, so
+ * each case is tested; main.ts only writes the text and sets the exit code.
+ */
+
+export interface Failure {
+  /** Text for stderr ('' when commander has printed its own message already). */
+  readonly text: string;
+  readonly exitCode: number;
+}
+
+/** File-system failures an operator can fix, by errno code. */
+const FILE_SYSTEM_ADVICE: Readonly<Record<string, string>> = {
+  EACCES: 'Check that you may read and write there, or choose another path.',
+  EPERM: 'Check that you may read and write there, or choose another path.',
+  ENOENT: 'Check the path: a file or folder it names does not exist.',
+  ENOTDIR: 'Check the path: part of it is a file, not a folder.',
+  EISDIR: 'The path is a folder; give a file.',
+  ENOSPC: 'The disk is full: free some space and run the command again.',
+  EROFS: 'The file system is read-only: choose a writable path.',
+};
+
+export function describeFailure(error: unknown, style: Style, env: Environment): Failure {
+  // Usage errors and --help: commander has printed its message (and help) already.
+  if (error instanceof CommanderError) return { text: '', exitCode: error.exitCode };
+
+  if (error instanceof SetupError) return { text: explain(style, error.message, error.nextStep), exitCode: 1 };
+
+  const errno = error as NodeJS.ErrnoException;
+  const advice = typeof errno?.code === 'string' ? FILE_SYSTEM_ADVICE[errno.code] : undefined;
+  if (advice !== undefined) return { text: explain(style, errno.message, advice), exitCode: 1 };
+
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const stack = env.CONSORTIUM_DEBUG !== undefined && error instanceof Error && error.stack !== undefined ? `\n${style.dim(error.stack)}` : '';
+  const nextStep =
+    env.CONSORTIUM_DEBUG === undefined
+      ? 'This is a bug in consortium-setup: run it again with CONSORTIUM_DEBUG=1 to see where it failed, and report that output.'
+      : 'This is a bug in consortium-setup: please report the output above.';
+  return { text: `${explain(style, `unexpected error: ${message}`, nextStep)}${stack}`, exitCode: 1 };
+}
+
+function explain(style: Style, what: string, nextStep: string): string {
+  return `${style.red('✖')} ${what}\n${style.yellow('→')} ${nextStep}\n`;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// consortium-setup: a consortium's setup, step by step: each member makes its keys, one member
+// assembles the genesis (the trusted-setup ceremony and transcript verification come with
+// issue #4). `devnet` does it all at once for a local test network.
+import { Command } from 'commander';
+import { addDevnetCommand } from './commands/devnet.js';
+import { addGenesisCommand } from './commands/genesis.js';
+import { addKeysCommand } from './commands/keys.js';
+import { describeFailure } from './failure.js';
+import { Style, isDecorated, terminalOf, type Terminal } from './output.js';
+
+function buildProgram(terminal: Terminal): Command {
+  const program = new Command('consortium-setup')
+    .description('Set up an SP Consortium Chain: member keys, then the genesis every node starts from.')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    // Errors go to the one catch below instead of process.exit inside commander.
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nA consortium is set up in steps:\n' +
+        '  1. each member, on its own machine:  consortium-setup keys --member T-Mobile-DE --out ./keys > T-Mobile-DE.member.json\n' +
+        '  2. one member, with every entry:     consortium-setup genesis --chain-id sp-consortium --members-dir ./members --out genesis.json\n' +
+        '  (the trusted-setup ceremony and transcript verification come with issue #4)\n' +
+        '\nA local test network in one step:\n' +
+        '  consortium-setup devnet --out ./devnet --members 5\n' +
+        '\nRun consortium-setup <command> --help for its options and examples.\n',
+    );
+  addKeysCommand(program, terminal);
+  addGenesisCommand(program, terminal);
+  addDevnetCommand(program, terminal);
+  // Subcommands made by .command() inherit exitOverride and the help-after-error text.
+  return program;
+}
+
+async function main(): Promise<void> {
+  // `consortium-setup devnet | head` closes stdout early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  const program = buildProgram(terminalOf(process.stdout, process.stderr, process.env));
+  await program.parseAsync(process.argv);
+}
+
+main().catch((error: unknown) => {
+  const failure = describeFailure(error, new Style(isDecorated(process.stderr, process.env)), process.env);
+  process.stderr.write(failure.text);
+  process.exitCode = failure.exitCode;
+});

@@ -1,0 +1,142 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CONSENSUS_PARAMS, parseGenesis, toHex, validatorKeyFromJson, type Genesis } from '@consortium/consensus';
+import { nodeKeyFromJson, peerIdOf } from '@consortium/p2p';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson, runCli, runCliOk, temporaryDir } from './support/cli.js';
+
+const FIRST_EIGHT = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR', 'Swisscom-CH', 'KPN-NL', 'Proximus-BE'];
+
+interface NodeJson {
+  memberId: string;
+  genesisFile: string;
+  validatorKeyFile: string;
+  nodeKeyFile: string;
+  dataDir: string;
+  p2p: { listen: string[]; peers: Record<string, string[]> };
+  http: { host: string; port: number };
+}
+
+let tmp: Awaited<ReturnType<typeof temporaryDir>>;
+beforeAll(async () => {
+  tmp = await temporaryDir('devnet');
+});
+afterAll(async () => {
+  await tmp.remove();
+});
+
+describe.each([
+  [4, 26_600],
+  [5, 31_000],
+  [7, 32_000],
+])('consortium-setup devnet with %i members (base port %i)', (count, basePort) => {
+  let dir: string;
+  let stdout: string;
+  let genesis: Genesis;
+  const ids = FIRST_EIGHT.slice(0, count);
+
+  beforeAll(async () => {
+    dir = join(tmp.path, `devnet-${count}`);
+    const args = ['devnet', '--out', dir, '--members', String(count)];
+    if (basePort !== 26_600) args.push('--base-port', String(basePort));
+    stdout = (await runCliOk(args)).stdout;
+    genesis = parseGenesis(await readJson(join(dir, 'genesis.json')));
+  });
+
+  it('writes a genesis that parses, with the devnet chain id and parameters', () => {
+    expect(genesis.chainId).toBe('sp-consortium-devnet');
+    expect(genesis.members.map((member) => member.id)).toEqual(ids);
+    expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 200, timeoutProposeMs: 1_000 });
+  });
+
+  it('writes one folder per member with its keys and node.json, and nothing else', async () => {
+    expect((await readdir(dir)).sort()).toEqual([...ids, 'genesis.json'].sort());
+    for (const id of ids) {
+      expect((await readdir(join(dir, id))).sort()).toEqual(['node-key.json', 'node.json', 'validator-key.json']);
+      expect((await stat(join(dir, id, 'validator-key.json'))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(dir, id, 'node-key.json'))).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('gives every node.json its ports and every other member as a peer', async () => {
+    for (const [i, id] of ids.entries()) {
+      const node = await readJson<NodeJson>(join(dir, id, 'node.json'));
+      const peers = Object.fromEntries(ids.flatMap((other, j) => (other === id ? [] : [[other, [`/ip4/127.0.0.1/tcp/${basePort + j}`]]])));
+      expect(node).toEqual({
+        memberId: id,
+        genesisFile: '../genesis.json',
+        validatorKeyFile: 'validator-key.json',
+        nodeKeyFile: 'node-key.json',
+        dataDir: 'data',
+        p2p: { listen: [`/ip4/127.0.0.1/tcp/${basePort + i}`], peers },
+        http: { host: '127.0.0.1', port: basePort + 100 + i },
+      });
+    }
+  });
+
+  it("gives every member keys that match its genesis entry", async () => {
+    for (const member of genesis.members) {
+      const validator = validatorKeyFromJson(await readFile(join(dir, member.id, 'validator-key.json'), 'utf8'));
+      expect(validator.memberId).toBe(member.id);
+      expect(toHex(validator.keyPair.publicKey)).toBe(toHex(member.publicKey));
+      expect(peerIdOf(nodeKeyFromJson(await readFile(join(dir, member.id, 'node-key.json'), 'utf8')))).toBe(member.peerId);
+    }
+  });
+
+  it('says it is for local testing only and shows each member\'s ports', () => {
+    expect(stdout).toContain('FOR LOCAL TESTING ONLY');
+    for (const [i, id] of ids.entries()) expect(stdout).toMatch(new RegExp(`${id} +${basePort + i} +${basePort + 100 + i} +12D3KooW`));
+  });
+});
+
+describe('consortium-setup devnet, refusals and choices', () => {
+  it('refuses a non-empty --out, and with --force replaces the devnet and its old chain data', async () => {
+    const dir = join(tmp.path, 'busy');
+    await mkdir(dir);
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    const refused = await runCli(['devnet', '--out', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${dir} is not empty`);
+    expect(refused.stderr).toContain('--force');
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+
+    await runCliOk(['devnet', '--out', dir, '--members', '4', '--force']);
+    const first = await readJson<{ members: { peerId: string }[] }>(join(dir, 'genesis.json'));
+    await mkdir(join(dir, 'T-Mobile-DE', 'data'));
+    await writeFile(join(dir, 'T-Mobile-DE', 'data', 'CURRENT'), 'old chain');
+    const { stderr } = await runCliOk(['devnet', '--out', dir, '--members', '4', '--force']);
+    const second = await readJson<{ members: { peerId: string }[] }>(join(dir, 'genesis.json'));
+    expect(second.members[0]!.peerId).not.toBe(first.members[0]!.peerId);
+    expect(stderr).toContain('removed the old chain data of T-Mobile-DE');
+    expect(await readdir(join(dir, 'T-Mobile-DE'))).not.toContain('data');
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('takes a list of member ids and more members than the table', async () => {
+    const listed = join(tmp.path, 'listed');
+    await runCliOk(['devnet', '--out', listed, '--members', 'Orange-FR,T-Mobile-DE,Member-9', '--chain-id', 'my-devnet']);
+    const genesis = parseGenesis(await readJson(join(listed, 'genesis.json')));
+    expect(genesis.chainId).toBe('my-devnet');
+    expect(genesis.members.map((member) => [member.id, member.tadig])).toEqual([
+      ['Orange-FR', 'FRAF1'],
+      ['T-Mobile-DE', 'DEUD1'],
+      ['Member-9', 'ZZZ09'],
+    ]);
+
+    const ten = join(tmp.path, 'ten');
+    await runCliOk(['devnet', '--out', ten, '--members', '10', '--base-port', '40000']);
+    const tenGenesis = parseGenesis(await readJson(join(ten, 'genesis.json')));
+    expect(tenGenesis.members.map((member) => member.id)).toEqual([...FIRST_EIGHT, 'Member-9', 'Member-10']);
+    expect((await readJson<NodeJson>(join(ten, 'Member-10', 'node.json'))).http.port).toBe(40_109);
+  });
+
+  it('explains bad --members and --base-port values and writes nothing', async () => {
+    const dir = join(tmp.path, 'never');
+    for (const args of [['--members', '33'], ['--members', 'T-Mobile-DE,Elisa-FI'], ['--base-port', '80'], ['--base-port', 'x']]) {
+      const result = await runCli(['devnet', '--out', dir, ...args]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/--members|--base-port/);
+    }
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+  });
+});

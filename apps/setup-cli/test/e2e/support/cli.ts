@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Runs the real CLI as a child process, the way an operator does: `node --import tsx src/main.ts`
+ * under the Node.js that runs the tests (24, from node_modules), stdout and stderr captured,
+ * neither a terminal, so the output is plain.
+ */
+
+const packageDir = resolve(import.meta.dirname, '../../..');
+const CLI_TIMEOUT_MS = 30_000;
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: packageDir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: CLI_TIMEOUT_MS,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail);
+    child.once('close', done);
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the CLI and fails the test with its output unless it exits 0. */
+export async function runCliOk(args: readonly string[]): Promise<CliResult> {
+  const result = await runCli(args);
+  if (result.code !== 0) throw new Error(`consortium-setup ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  return result;
+}
+
+export async function readJson<T = unknown>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/** A fresh temporary folder per test file; remove() deletes it. */
+export async function temporaryDir(prefix: string): Promise<{ readonly path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `setup-cli-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}

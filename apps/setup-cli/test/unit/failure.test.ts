@@ -1,0 +1,75 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import * as errors from '../../src/errors.js';
+import { describeFailure } from '../../src/failure.js';
+import { Style } from '../../src/output.js';
+
+const plain = new Style(false);
+
+describe('describeFailure', () => {
+  it('prints what went wrong and what to do next for a SetupError', () => {
+    const failure = describeFailure(new errors.OutputNotEmptyError('/tmp/devnet'), plain, {});
+    expect(failure.exitCode).toBe(1);
+    expect(failure.text).toBe(
+      '✖ /tmp/devnet is not empty\n→ Choose an empty or new folder for --out, or pass --force to replace the devnet files in it (old chain data of those members is removed).\n',
+    );
+  });
+
+  it('lists every genesis problem on its own line', () => {
+    const failure = describeFailure(new errors.InvalidGenesisError(['a.member.json: tadig: bad', '--chain-id: bad']), plain, {});
+    expect(failure.text.split('\n')).toEqual([
+      '✖ the genesis would be invalid (2 problems):',
+      '  - a.member.json: tadig: bad',
+      '  - --chain-id: bad',
+      '→ Fix each file or option named above and run the command again; nothing was written.',
+      '',
+    ]);
+  });
+
+  it('leaves usage errors and --help to commander, with its exit code', () => {
+    expect(describeFailure(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), plain, {})).toEqual({ text: '', exitCode: 0 });
+    expect(describeFailure(new CommanderError(1, 'commander.missingMandatoryOptionValue', 'x'), plain, {})).toEqual({ text: '', exitCode: 1 });
+  });
+
+  it('gives advice for file-system errors', () => {
+    const error = Object.assign(new Error("EACCES: permission denied, open '/etc/x'"), { code: 'EACCES' });
+    expect(describeFailure(error, plain, {}).text).toBe("✖ EACCES: permission denied, open '/etc/x'\n→ Check that you may read and write there, or choose another path.\n");
+  });
+
+  it('calls anything else a bug, with the stack only under CONSORTIUM_DEBUG', () => {
+    const error = new TypeError('x is undefined');
+    const quiet = describeFailure(error, plain, {});
+    expect(quiet.exitCode).toBe(1);
+    expect(quiet.text).toMatch(/^✖ unexpected error: TypeError: x is undefined\n→ This is a bug in consortium-setup: run it again with CONSORTIUM_DEBUG=1/);
+    expect(quiet.text).not.toContain(error.stack!.split('\n')[1]!.trim());
+    expect(describeFailure(error, plain, { CONSORTIUM_DEBUG: '1' }).text).toContain(error.stack);
+    expect(describeFailure('a string', plain, {}).text).toMatch(/unexpected error: a string/);
+  });
+});
+
+describe('error classes', () => {
+  it('each sets name to its class name and carries a next step', () => {
+    const instances: errors.SetupError[] = [
+      new errors.KeyFilesExistError(['k']),
+      new errors.OutputFileExistsError('f'),
+      new errors.OutputNotEmptyError('d'),
+      new errors.OutputPathError('p', 'is a file'),
+      new errors.MissingMemberDetailsError('X', ['tadig'], ['T-Mobile-DE']),
+      new errors.InvalidMemberEntryError(['--tadig: bad']),
+      new errors.InvalidMemberSelectionError('bad', ['T-Mobile-DE']),
+      new errors.MemberFileError('f', 'bad'),
+      new errors.NoMembersError(''),
+      new errors.ParamsFileError('f', 'bad'),
+      new errors.InvalidGenesisTimeError('x'),
+      new errors.InvalidGenesisError(['bad']),
+      new errors.PortRangeError('bad'),
+    ];
+    for (const error of instances) {
+      expect(error.name).toBe(error.constructor.name);
+      expect(error).toBeInstanceOf(errors.SetupError);
+      expect(error.nextStep.length).toBeGreaterThan(10);
+    }
+    const classes = Object.values(errors).filter((value) => typeof value === 'function' && value.prototype instanceof errors.SetupError);
+    expect(classes).toHaveLength(instances.length);
+  });
+});
