@@ -29,14 +29,14 @@ async function signatureBench(): Promise<void> {
 
 export async function runConsensusBench(): Promise<void> {
   await signatureBench();
-  const loads = (process.env.BENCH_LOADS ?? '100,1000,2500,4000').split(',').map(Number);
+  const loads = (process.env.BENCH_LOADS ?? '100,1000,2000,3000,5000').split(',').map(Number);
   const durationMs = Number(process.env.BENCH_DURATION_MS ?? 20_000);
   const consortium = await Consortium.start(5);
   try {
     await consortium.waitAllReady();
     console.log(`consensus: 5 node processes on loopback (devnet ${consortium.dir}), ${durationMs / 1000} s per load`);
-    for (const load of loads) {
-      const r = await offerLoad(consortium, load, durationMs, `load${load}`);
+    for (const [run, load] of loads.entries()) {
+      const r = await offerLoad(consortium, load, durationMs, `run${run}-load${load}`);
       console.log(
         `  offered ${String(load).padStart(5)} tx/s: committed ${String(r.committedTxsPerSecond).padStart(5)} tx/s sustained ` +
           `(${r.committed}/${r.submitted}), finality p50 ${r.finalityMs.p50.toFixed(0)} ms p90 ${r.finalityMs.p90.toFixed(0)} ms ` +

@@ -21,6 +21,7 @@ export interface LoadResult {
 }
 
 const TICK_MS = 20;
+const WARM_UP_MS = 2_000;
 const POLL_MS = 20;
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -85,10 +86,14 @@ export async function offerLoad(consortium: Consortium, txsPerSecond: number, du
   watching = false;
   await watch;
 
-  // Sustained rate: commits between 2 s after the start (warm-up) and the end of sending.
-  const windowStart = started + 2_000;
+  // Sustained rate and finality over the steady window: from 2 s after the start (warm-up:
+  // the mempools fill, the first blocks are small) to the end of sending.
+  const windowStart = started + WARM_UP_MS;
   const inWindow = [...committedAt.values()].filter((t) => t >= windowStart && t <= sendEnd).length;
-  const finality = [...committedAt].map(([hash, t]) => t - submittedAt.get(hash)!).sort((a, b) => a - b);
+  const finality = [...committedAt]
+    .filter(([hash]) => submittedAt.get(hash)! >= windowStart)
+    .map(([hash, t]) => t - submittedAt.get(hash)!)
+    .sort((a, b) => a - b);
   return {
     offeredTxsPerSecond: txsPerSecond,
     committedTxsPerSecond: Math.round(inWindow / ((sendEnd - windowStart) / 1000)),
