@@ -86,7 +86,7 @@ export async function createApiServer(context: ApiContext): Promise<FastifyInsta
       let accepted = 0;
       // The mempool orders and deduplicates concurrent adds itself.
       const outcomes = await Promise.all(
-        request.body.txs.map((encoded) => {
+        request.body.txs.map(async (encoded) => {
           const tx = decodeBase64Tx(encoded);
           return tx === null ? ({ accepted: false, reason: 'invalid' } as const) : consensus.submitTx(tx);
         }),

@@ -1,0 +1,126 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFAULT_CONSENSUS_PARAMS,
+  encodeKeyValueTx,
+  generateEd25519KeyPair,
+  genesisToJson,
+  toHex,
+  txHash,
+  validatorKeyToJson,
+} from '@consortium/consensus';
+import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
+import { findUncataloguedMetrics } from '@consortium/telemetry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNodeConfig, startNode, type RunningNode } from '../../src/index.js';
+
+/**
+ * One node in this process (a consortium of one decides alone): the HTTP API end to end, on a
+ * real LevelDB and a real libp2p host. Multi-node behaviour is tested with real processes in
+ * tools/test/e2e.
+ */
+let dir: string;
+let node: RunningNode;
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${node.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function get(path: string) {
+  const response = await fetch(`${node.httpUrl}${path}`);
+  const text = await response.text();
+  return { status: response.status, text, body: response.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'node-api-'));
+  const validator = generateEd25519KeyPair();
+  const nodeKey = await generateNodeKey();
+  const genesis = {
+    chainId: 'api-test',
+    genesisTimeMs: Date.now() - 1_000,
+    members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
+    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
+    artifacts: {},
+  };
+  await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
+  await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
+  await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
+  const config = parseNodeConfig(
+    {
+      memberId: 'Orange-FR',
+      genesisFile: 'genesis.json',
+      validatorKeyFile: 'validator-key.json',
+      nodeKeyFile: 'node-key.json',
+      dataDir: 'data',
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
+      http: { host: '127.0.0.1', port: 0 },
+    },
+    join(dir, 'node.json'),
+  );
+  node = await startNode(config, { logDestination: { write: () => {} } });
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the node HTTP API', () => {
+  it('is live and ready (a quorum of one)', async () => {
+    expect((await get('/health')).body).toMatchObject({ status: 'ok' });
+    const ready = await get('/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', failing: [] });
+  });
+
+  it('accepts a transaction, commits it, and serves its block', async () => {
+    const tx = encodeKeyValueTx({ key: 'roaming', value: 'on', nonce: 1 });
+    const submitted = await post('/v1/txs', { tx: Buffer.from(tx).toString('base64') });
+    expect(submitted).toEqual({ status: 202, body: { hash: toHex(txHash(tx)) } });
+    let location = await get(`/v1/txs/${toHex(txHash(tx))}`);
+    for (let i = 0; i < 50 && location.status !== 200; i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      location = await get(`/v1/txs/${toHex(txHash(tx))}`);
+    }
+    expect(location.status).toBe(200);
+    const height = location.body!.height as number;
+    const block = await get(`/v1/blocks/${height}`);
+    expect(block.body).toMatchObject({ height, proposer: 'Orange-FR', txs: [toHex(txHash(tx))], certificate: { signers: ['Orange-FR'] } });
+  });
+
+  it('refuses bad input with a specific status and reason, and replays of a committed tx', async () => {
+    const tx = encodeKeyValueTx({ key: 'replay', value: 'x', nonce: 2 });
+    const encoded = Buffer.from(tx).toString('base64');
+    expect((await post('/v1/txs', { tx: 'not base64!' })).status).toBe(400);
+    expect((await post('/v1/txs', { transaction: encoded })).status).toBe(400);
+    expect((await post('/v1/txs', { tx: Buffer.from('garbage').toString('base64') })).body).toMatchObject({ error: 'invalid' });
+    expect((await post('/v1/txs', { tx: encoded })).status).toBe(202);
+    const again = await post('/v1/txs', { tx: encoded });
+    expect(again.status).toBe(409); // duplicate while pending, committed once decided: both 409
+    expect((await get('/v1/blocks/0')).status).toBe(400);
+    expect((await get('/v1/blocks/999999')).status).toBe(404);
+    expect((await get('/v1/txs/xyz')).status).toBe(400);
+  });
+
+  it('batches transactions and reports each rejection by reason', async () => {
+    const fresh = [1, 2, 3].map((nonce) => Buffer.from(encodeKeyValueTx({ key: 'batch', value: 'v', nonce: 100 + nonce })).toString('base64'));
+    const result = await post('/v1/txs/batch', { txs: [...fresh, fresh[0], '!!!'] });
+    expect(result.body).toEqual({ accepted: 3, rejected: { duplicate: 1, invalid: 1 } });
+  });
+
+  it('serves /metrics with only catalogued metrics, including the API and consensus areas', async () => {
+    const page = await get('/metrics');
+    expect(findUncataloguedMetrics(page.text)).toEqual([]);
+    expect(page.text).toMatch(/consortium_api_requests_total\{route="\/v1\/txs",method="POST",status_class="2xx"\} [1-9]/);
+    expect(page.text).toMatch(/consortium_consensus_height [1-9]/);
+    expect(page.text).toMatch(/consortium_storage_db_size_bytes [1-9]/);
+  });
+
+  it('reports its status', async () => {
+    const status = await get('/v1/status');
+    expect(status.body).toMatchObject({ member: 'Orange-FR', chainId: 'api-test', validators: 1, connectedMembers: [] });
+  });
+});
