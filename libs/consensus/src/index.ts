@@ -50,6 +50,8 @@ export type { KeyValueTx } from './kv-app.js';
 export { ConsensusNode } from './node/consensus-node.js';
 export type { ConsensusNodeOptions, ConsensusStatus, CommitListener } from './node/consensus-node.js';
 export { systemClock } from './node/clock.js';
+export { encodeEvidence, decodeEvidence } from './node/evidence-codec.js';
+export type { Evidence } from './state/types.js';
 export type { Clock, TimerHandle } from './node/clock.js';
 
 // the pure state machine

@@ -1,4 +1,4 @@
-import { fromHex, toHex, txHash, type ChainStore, type ConsensusNode, type Genesis } from '@consortium/consensus';
+import { decodeEvidence, fromHex, toHex, txHash, type ChainStore, type ConsensusNode, type Evidence, type Genesis } from '@consortium/consensus';
 import type { P2PNode } from '@consortium/p2p';
 import type { Telemetry } from '@consortium/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,12 +16,13 @@ export interface ApiContext {
   readonly consensus: ConsensusNode;
   readonly p2p: P2PNode;
   readonly telemetry: Telemetry;
-  readonly store: Pick<ChainStore, 'findTx' | 'getCommittedBlock'>;
+  readonly store: Pick<ChainStore, 'findTx' | 'getCommittedBlock' | 'listEvidence'>;
 }
 
 /** A batch holds at most this many transactions; the body limit bounds bytes. */
 const MAX_BATCH_TXS = 2_000;
 const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const MAX_EVIDENCE_LISTED = 100;
 const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 400, oversized: 413 } as const;
 
 function decodeBase64Tx(value: string): Uint8Array | null {
@@ -107,6 +108,11 @@ export async function createApiServer(context: ApiContext): Promise<FastifyInsta
     return location;
   });
 
+  server.get('/v1/evidence', async () => {
+    const stored = await context.store.listEvidence(MAX_EVIDENCE_LISTED);
+    return stored.map(({ height, record }) => ({ height, ...evidenceToJson(decodeEvidence(record)) }));
+  });
+
   server.get<{ Params: { height: string } }>('/v1/blocks/:height', async (request, reply) => {
     const height = Number(request.params.height);
     if (!Number.isSafeInteger(height) || height < 1) return reply.code(400).send({ error: 'invalid', message: 'height must be a positive integer' });
@@ -126,4 +132,15 @@ export async function createApiServer(context: ApiContext): Promise<FastifyInsta
   });
 
   return server;
+}
+
+/** Evidence with hashes and signatures in hex: enough to re-check both signatures elsewhere. */
+function evidenceToJson(evidence: Evidence) {
+  const hex = (bytes: Uint8Array | null) => (bytes === null ? null : toHex(bytes));
+  if (evidence.kind === 'duplicateVote') {
+    const vote = (v: typeof evidence.first) => ({ type: v.type, height: v.height, round: v.round, blockHash: hex(v.blockHash), signature: hex(v.signature) });
+    return { kind: evidence.kind, validator: evidence.first.validator, first: vote(evidence.first), second: vote(evidence.second) };
+  }
+  const proposal = (p: typeof evidence.first) => ({ height: p.height, round: p.round, polRound: p.polRound, blockHash: hex(p.blockHash), signature: hex(p.signature) });
+  return { kind: evidence.kind, validator: evidence.first.proposer, first: proposal(evidence.first), second: proposal(evidence.second) };
 }

@@ -119,6 +119,10 @@ describe('the node HTTP API', () => {
     expect(page.text).toMatch(/consortium_storage_db_size_bytes [1-9]/);
   });
 
+  it('lists equivocation evidence (none in an honest consortium of one)', async () => {
+    expect(await get('/v1/evidence')).toMatchObject({ status: 200, body: [] });
+  });
+
   it('reports its status', async () => {
     const status = await get('/v1/status');
     expect(status.body).toMatchObject({ member: 'Orange-FR', chainId: 'api-test', validators: 1, connectedMembers: [] });

@@ -22,6 +22,7 @@ import type { ChainStorePort, MempoolPort, AddTxOutcome } from './ports.js';
 import { TaskQueue } from './task-queue.js';
 import { TxGossip } from './tx-gossip.js';
 import { decodeWalEntry, encodeWalEntry, signingSlot, type WalEntry } from './wal-log.js';
+import { encodeEvidence, evidenceHash } from './evidence-codec.js';
 import {
   blocksResponseMaxBytes,
   decodeBlocksRequest,
@@ -591,12 +592,14 @@ export class ConsensusNode {
     }
   }
 
-  private reportEvidence(evidence: Evidence): void {
+  private async reportEvidence(evidence: Evidence): Promise<void> {
     const [who, message] =
       evidence.kind === 'duplicateVote' ? [evidence.first.validator, evidence.first.type] : [evidence.first.proposer, 'proposal' as const];
     this.metrics?.security.equivocationsTotal.inc({ member: who, message });
     const { height, round } = evidence.first;
     this.logger?.warn({ member: who, message, height, round, securityEvent: 'equivocation' }, 'equivocation: a validator signed two different messages for one height, round and step');
+    const record = encodeEvidence(evidence);
+    await this.options.store.saveEvidence(height, evidenceHash(record), record);
   }
 
   // --- timers ---------------------------------------------------------------------------------

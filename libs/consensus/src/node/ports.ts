@@ -14,6 +14,7 @@ export interface ChainStorePort {
   findTxs(txHashes: readonly Uint8Array[]): Promise<({ height: number; index: number } | null)[]>;
   saveAppSnapshot(height: number, snapshot: Uint8Array): Promise<void>;
   latestAppSnapshot(): Promise<{ height: number; snapshot: Uint8Array } | null>;
+  saveEvidence(height: number, hash: Uint8Array, record: Uint8Array): Promise<void>;
   appendWal(height: number, entry: Uint8Array, sync: boolean): Promise<void>;
   readWal(height: number): Promise<Uint8Array[]>;
   pruneWal(belowHeight: number): Promise<void>;

@@ -5,6 +5,7 @@ import { assertPositive } from './keys.js';
 import { DEFAULT_SNAPSHOT_MAX_BYTES, defaultWalEntryMaxBytes, type StoreBlockLimits } from './limits.js';
 import { BlockRepository } from './repositories/blocks.js';
 import { CertificateRepository } from './repositories/certificates.js';
+import { EvidenceRepository } from './repositories/evidence.js';
 import { MetaRepository } from './repositories/meta.js';
 import { SnapshotRepository } from './repositories/snapshots.js';
 import { TxIndexRepository } from './repositories/tx-index.js';
@@ -42,6 +43,7 @@ export class ChainBuckets {
   readonly snapshots: SnapshotRepository;
   readonly wal: WalRepository;
   readonly meta: MetaRepository;
+  readonly evidence: EvidenceRepository;
 
   constructor(db: DbController, options: ResolvedChainStoreOptions) {
     this.blocks = new BlockRepository(db, options.limits);
@@ -50,5 +52,6 @@ export class ChainBuckets {
     this.snapshots = new SnapshotRepository(db, options.snapshotMaxBytes);
     this.wal = new WalRepository(db, options.walEntryMaxBytes);
     this.meta = new MetaRepository(db);
+    this.evidence = new EvidenceRepository(db);
   }
 }

@@ -27,6 +27,10 @@ export interface ChainStore {
   getCommittedBlocks(fromHeight: number, maxCount: number, maxBytes: number): Promise<CommittedBlock[]>;
   /** Where the transaction was first committed, or null. */
   findTx(txHash: Uint8Array): Promise<TxLocation | null>;
+  /** Keeps equivocation evidence (opaque bytes) under its height and hash; idempotent, synced. */
+  saveEvidence(height: number, hash: Uint8Array, record: Uint8Array): Promise<void>;
+  /** Stored evidence, newest height first. */
+  listEvidence(limit: number): Promise<{ readonly height: number; readonly record: Uint8Array }[]>;
   /** findTx for many hashes at once, in order. */
   findTxs(txHashes: readonly Uint8Array[]): Promise<(TxLocation | null)[]>;
   /** Stores the app snapshot for `height` and deletes all but the newest `snapshotsToKeep`. */

@@ -116,6 +116,21 @@ export class DbChainStore implements ChainStore {
     return this.buckets.txIndex.get(hash);
   }
 
+  /** Keeps one piece of equivocation evidence; storing the same evidence again changes nothing. */
+  async saveEvidence(height: number, hash: Uint8Array, record: Uint8Array): Promise<void> {
+    this.assertOpen();
+    assertHeight(height);
+    await this.buckets.evidence.put({ height, hash }, record, { sync: true });
+  }
+
+  /** Stored evidence, newest height first, at most `limit` records. */
+  async listEvidence(limit: number): Promise<{ readonly height: number; readonly record: Uint8Array }[]> {
+    this.assertOpen();
+    const found: { height: number; record: Uint8Array }[] = [];
+    for await (const [id, record] of this.buckets.evidence.entries({ reverse: true, limit })) found.push({ height: id.height, record });
+    return found;
+  }
+
   /** One lookup for many hashes (a proposed block's txs): one round trip to LevelDB, not one per tx. */
   async findTxs(hashes: readonly Uint8Array[]): Promise<(TxLocation | null)[]> {
     this.assertOpen();

@@ -15,6 +15,7 @@ export const BUCKET_PREFIX = {
   tx_index: 0x03,
   snapshots: 0x04,
   wal: 0x05,
+  evidence: 0x06,
 } as const;
 
 export const UINT64_BYTES = 8;
