@@ -46,7 +46,7 @@ describe.each([
   it('writes a genesis that parses, with the devnet chain id and parameters', () => {
     expect(genesis.chainId).toBe('sp-consortium-devnet');
     expect(genesis.members.map((member) => member.id)).toEqual(ids);
-    expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 200, timeoutProposeMs: 1_000 });
+    expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000 });
   });
 
   it('writes one folder per member with its keys and node.json, and nothing else', async () => {
