@@ -32,6 +32,7 @@ export {
   SECONDS_DISK,
   BYTES_MESSAGE,
   COUNT_PER_BLOCK,
+  PROOFS_PER_BATCH,
 } from './catalogue/buckets.js';
 export { P2P_PROTOCOLS } from './catalogue/label-sets.js';
 export { spanCatalogue, listCataloguedSpans } from './catalogue/spans.js';
@@ -47,6 +48,7 @@ export {
   createConsensusMetrics,
   createP2pMetrics,
   createStorageMetrics,
+  createZkpMetrics,
 } from './metrics/areas.js';
 export type {
   Metrics,
@@ -57,6 +59,7 @@ export type {
   ConsensusMetrics,
   P2pMetrics,
   StorageMetrics,
+  ZkpMetrics,
 } from './metrics/areas.js';
 export { createAreaMetrics, createMetric } from './metrics/create.js';
 export type {

@@ -11,7 +11,7 @@ export interface BoundaryViolation {
 }
 
 /** Where source lives in each package; dist/ and build/ are outputs, never inputs. */
-const SCANNED = ['libs', 'apps', 'tools'];
+const SCANNED = ['libs', 'apps', 'tools', 'circuits/src', 'circuits/test'];
 
 /**
  * Runs the boundary rules over a workspace (the repository, or a fixture shaped like it).

@@ -8,6 +8,8 @@
  */
 export const LAYER_OF_PACKAGE: Readonly<Record<string, number>> = {
   'libs/telemetry': 0,
+  // circuits: the circom sources, their build and test keys; depends on no workspace package.
+  circuits: 0,
   'libs/p2p': 1,
   'libs/consensus': 1,
   'libs/zkp': 1,

@@ -27,7 +27,7 @@ export const BOUNDARY_RULES: IForbiddenRuleType[] = [
     name: 'no-relative-import-across-packages',
     comment: 'import another package by its name (@consortium/x), never by a relative path into it',
     severity: 'error',
-    from: { path: '^((libs|apps)/[^/]+|tools)/' },
+    from: { path: '^((libs|apps)/[^/]+|tools|circuits)/' },
     to: { dependencyTypes: ['local'], pathNot: '^$1/' },
   },
   {

@@ -9,6 +9,7 @@ const AREA_INTRO: Record<MetricArea, string> = {
   consensus: 'The BFT consensus engine: heights, rounds, steps, blocks, validators, mempool and block sync.',
   p2p: 'The libp2p host: connections, traffic per member and protocol, round-trip times, peer scores.',
   storage: "The node's LevelDB store: size on disk, write latency and volume.",
+  zkp: 'Groth16 proving (the worker pool and its queue) and verification (single and batched), per circuit.',
 };
 
 function spanRow(span: SpanDefinition): string {

@@ -41,3 +41,6 @@ export const SECONDS_DISK = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.
 
 /** Things per block (transactions): 0 to 10,000 in roughly 1-2.5-5 steps. */
 export const COUNT_PER_BLOCK = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000] as const;
+
+/** Batch sizes of verification batches (proofs per batch). */
+export const PROOFS_PER_BATCH = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] as const;

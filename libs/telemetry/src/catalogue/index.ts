@@ -2,6 +2,7 @@ import { apiMetricDefinitions } from './areas/api.js';
 import { consensusMetricDefinitions } from './areas/consensus.js';
 import { p2pMetricDefinitions } from './areas/p2p.js';
 import { storageMetricDefinitions } from './areas/storage.js';
+import { zkpMetricDefinitions } from './areas/zkp.js';
 import { hostMetricDefinitions } from './areas/host.js';
 import { processMetricDefinitions } from './areas/process.js';
 import { securityMetricDefinitions } from './areas/security.js';
@@ -19,6 +20,7 @@ export const metricCatalogue = {
   consensus: consensusMetricDefinitions,
   p2p: p2pMetricDefinitions,
   storage: storageMetricDefinitions,
+  zkp: zkpMetricDefinitions,
 } as const satisfies Record<MetricArea, AreaDefinitions>;
 
 export interface CataloguedMetric {

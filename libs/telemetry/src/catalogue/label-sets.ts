@@ -43,3 +43,10 @@ export const SINGLE_VALUE: RuntimeLabelValues = {
 
 /** P2P protocols under /consortium/...: fixed by the code, versioned in their protocol ids. */
 export const P2P_PROTOCOLS = ['consensus', 'tx', 'sync', 'records', 'ceremony'] as const;
+
+/** Compiled circuits by name (settlement-64 ...): the catalogue of @consortium/circuits. */
+export const CIRCUIT_NAMES: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: 'circuit names of the @consortium/circuits catalogue (e.g. settlement-64)',
+  max: 16,
+};

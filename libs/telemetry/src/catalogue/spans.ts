@@ -40,6 +40,18 @@ export const spanCatalogue = {
       'sync.peer': 'member id of the peer served the blocks',
     },
   },
+  zkpProve: {
+    name: 'zkp.prove',
+    area: 'zkp',
+    description: 'One proof job: queue wait, witness calculation and Groth16 proving in a worker.',
+    attributes: { 'zkp.circuit': 'circuit name', 'zkp.queue_wait_ms': 'milliseconds spent waiting for a worker', 'zkp.outcome': 'proved, failed, timeout or cancelled' },
+  },
+  zkpVerify: {
+    name: 'zkp.verify',
+    area: 'zkp',
+    description: 'Verification of one proof, or of a batch of proofs by random linear combination.',
+    attributes: { 'zkp.circuit': 'circuit name', 'zkp.proofs': 'proofs in the call', 'zkp.valid': 'whether all were valid' },
+  },
 } as const satisfies Record<string, SpanDefinition>;
 
 export function listCataloguedSpans(): SpanDefinition[] {

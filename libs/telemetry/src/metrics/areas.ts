@@ -13,6 +13,7 @@ export const createSecurityMetrics = (registry: Registry) => createAreaMetrics(r
 export const createConsensusMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.consensus);
 export const createP2pMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.p2p);
 export const createStorageMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.storage);
+export const createZkpMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.zkp);
 
 export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
@@ -21,6 +22,7 @@ export type SecurityMetrics = ReturnType<typeof createSecurityMetrics>;
 export type ConsensusMetrics = ReturnType<typeof createConsensusMetrics>;
 export type P2pMetrics = ReturnType<typeof createP2pMetrics>;
 export type StorageMetrics = ReturnType<typeof createStorageMetrics>;
+export type ZkpMetrics = ReturnType<typeof createZkpMetrics>;
 
 /** Every area's metrics, registered on one registry. */
 export function createMetrics(registry: Registry) {
@@ -32,6 +34,7 @@ export function createMetrics(registry: Registry) {
     consensus: createConsensusMetrics(registry),
     p2p: createP2pMetrics(registry),
     storage: createStorageMetrics(registry),
+    zkp: createZkpMetrics(registry),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { circuitDefinition, SETTLEMENT_PUBLIC_INPUTS, type CircuitDefinition } from './catalogue.js';
+import { fileEntry, sha256File, type FileEntry } from './hashing.js';
+import { CIRCUITS_SOURCE_ROOT, DEFAULT_BUILD_ROOT, REPOSITORY_ROOT } from './paths.js';
+
+/**
+ * Compiles a circuit with the circom2 package (circom 2 in WebAssembly: no native toolchain)
+ * into build/circuits/<name>/: r1cs, wasm (the witness calculator), sym, and a manifest of their
+ * SHA-256 hashes and the constraint count. A build whose sources are unchanged is reused.
+ */
+
+export interface CircuitManifest {
+  readonly name: string;
+  readonly family: CircuitDefinition['family'];
+  readonly template: CircuitDefinition['template'];
+  readonly params: CircuitDefinition['params'];
+  readonly publicInputs: readonly string[];
+  readonly compiler: string;
+  readonly circomlib: string;
+  /** Hash over everything the build depends on: sources, parameters, compiler and library versions. */
+  readonly sourcesSha256: string;
+  readonly constraints: number;
+  readonly privateInputs: number;
+  readonly wires: number;
+  readonly files: { readonly r1cs: FileEntry; readonly wasm: FileEntry; readonly sym: FileEntry };
+}
+
+export interface BuiltCircuit {
+  readonly manifest: CircuitManifest;
+  /** Folder holding the manifest; file paths in it are relative to this. */
+  readonly dir: string;
+  readonly cached: boolean;
+}
+
+export class CircuitBuildError extends Error {
+  override readonly name = 'CircuitBuildError';
+}
+
+const require = createRequire(import.meta.url);
+const packageVersion = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+
+/** Source files of the settlement family, ours and circomlib's, in a fixed order. */
+const CIRCOMLIB_INCLUDES = ['poseidon.circom', 'poseidon_constants.circom', 'bitify.circom', 'comparators.circom', 'aliascheck.circom', 'compconstant.circom', 'binsum.circom'];
+
+async function sourcesHash(definition: CircuitDefinition): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ template: definition.template, params: definition.params, circom2: packageVersion('circom2'), circomlib: packageVersion('circomlib') }));
+  hash.update(await readFile(join(CIRCUITS_SOURCE_ROOT, definition.source)));
+  const circomlibDir = join(require.resolve('circomlib/package.json'), '..', 'circuits');
+  for (const file of CIRCOMLIB_INCLUDES) hash.update(await readFile(join(circomlibDir, file)));
+  return hash.digest('hex');
+}
+
+function mainSource(definition: CircuitDefinition, mainDir: string): string {
+  // circom2 sees only the working directory and its parents: includes must be relative.
+  const include = relative(mainDir, join(CIRCUITS_SOURCE_ROOT, definition.source));
+  const { batchSize, serviceBits } = definition.params;
+  return [
+    'pragma circom 2.1.0;',
+    `include "${include}";`,
+    `component main {public [${SETTLEMENT_PUBLIC_INPUTS.join(', ')}]} = ${definition.template}(${batchSize}, ${serviceBits});`,
+    '',
+  ].join('\n');
+}
+
+function runCircom(args: readonly string[]): Promise<string> {
+  const cli = require.resolve('circom2/cli.js');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      // eslint-disable-next-line no-control-regex
+      const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+      if (code === 0) resolvePromise(plain);
+      else reject(new CircuitBuildError(`circom2 exited with ${code}:\n${plain}`));
+    });
+  });
+}
+
+function countFrom(output: string, label: string): number {
+  const match = new RegExp(`${label}:\\s*(\\d+)`).exec(output);
+  if (match?.[1] === undefined) throw new CircuitBuildError(`circom2 did not report "${label}"`);
+  return Number(match[1]);
+}
+
+async function readManifest(dir: string): Promise<CircuitManifest | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CircuitManifest;
+  } catch {
+    return null;
+  }
+}
+
+/** True when every file the manifest lists is there with its hash. */
+async function manifestIntact(dir: string, manifest: CircuitManifest): Promise<boolean> {
+  for (const entry of Object.values(manifest.files)) {
+    try {
+      if ((await sha256File(join(dir, entry.path))) !== entry.sha256) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+export async function buildCircuit(
+  name: string,
+  options: { readonly buildRoot?: string; readonly force?: boolean; readonly onStep?: (step: string) => void } = {},
+): Promise<BuiltCircuit> {
+  const definition = circuitDefinition(name);
+  const dir = join(options.buildRoot ?? DEFAULT_BUILD_ROOT, name);
+  const expectedSources = await sourcesHash(definition);
+  const existing = await readManifest(dir);
+  if (options.force !== true && existing?.sourcesSha256 === expectedSources && (await manifestIntact(dir, existing))) {
+    return { manifest: existing, dir, cached: true };
+  }
+
+  options.onStep?.(`compiling ${name} with circom2 (--O2)`);
+  const work = `${dir}.building`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const mainFile = join(work, `${name}.circom`);
+  await writeFile(mainFile, mainSource(definition, work));
+  const output = await runCircom([relative(REPOSITORY_ROOT, mainFile), '--r1cs', '--wasm', '--sym', '--O2', '-l', 'node_modules', '-o', relative(REPOSITORY_ROOT, work)]);
+
+  await rm(dir, { recursive: true, force: true });
+  await rename(work, dir);
+  const files = {
+    r1cs: await fileEntry(join(dir, `${name}.r1cs`), `${name}.r1cs`),
+    wasm: await fileEntry(join(dir, `${name}_js`, `${name}.wasm`), `${name}_js/${name}.wasm`),
+    sym: await fileEntry(join(dir, `${name}.sym`), `${name}.sym`),
+  };
+  const manifest: CircuitManifest = {
+    name,
+    family: definition.family,
+    template: definition.template,
+    params: definition.params,
+    publicInputs: SETTLEMENT_PUBLIC_INPUTS,
+    compiler: `circom2@${packageVersion('circom2')}`,
+    circomlib: packageVersion('circomlib'),
+    sourcesSha256: expectedSources,
+    constraints: countFrom(output, 'non-linear constraints') + countFrom(output, '(?<!non-)linear constraints'),
+    privateInputs: countFrom(output, 'private inputs'),
+    wires: countFrom(output, 'wires'),
+    files,
+  };
+  if (countFrom(output, 'public inputs') !== SETTLEMENT_PUBLIC_INPUTS.length) {
+    throw new CircuitBuildError(`${name} has ${countFrom(output, 'public inputs')} public inputs, expected ${SETTLEMENT_PUBLIC_INPUTS.length}`);
+  }
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, dir, cached: false };
+}

@@ -1,0 +1,14 @@
+// `npm run build -w circuits [-- names...]`: compiles circuits into build/circuits/<name>/
+// (default: every circuit in the catalogue). Unchanged circuits are reused.
+import { CIRCUITS, resolveCircuitNames } from './catalogue.js';
+import { buildCircuit } from './build.js';
+
+const selectors = process.argv.slice(2);
+const names = selectors.length === 0 ? Object.keys(CIRCUITS) : selectors.flatMap((selector) => resolveCircuitNames(selector));
+for (const name of names) {
+  const started = performance.now();
+  const built = await buildCircuit(name, { onStep: (step) => console.log(`… ${step}`) });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const { constraints, params } = built.manifest;
+  console.log(`✔ ${name}: ${constraints} constraints (${(constraints / params.batchSize).toFixed(1)} per record) ${built.cached ? '(unchanged)' : `in ${seconds} s`} -> ${built.dir}`);
+}

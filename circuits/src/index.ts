@@ -1,0 +1,24 @@
+/**
+ * @consortium/circuits: the circom sources, the catalogue of compiled circuits, the build
+ * that makes their artifacts (with a manifest of hashes), and test-only keys for small circuits.
+ */
+export {
+  CIRCUITS,
+  circuitDefinition,
+  resolveCircuitNames,
+  UnknownCircuitError,
+  SETTLEMENT_SERVICES,
+  SETTLEMENT_PUBLIC_INPUTS,
+  SETTLEMENT_LIMITS,
+  BATCH_DOMAIN,
+  RATES_DOMAIN,
+  SPONGE_CHUNK,
+} from './catalogue.js';
+export type { CircuitDefinition, SettlementParams, SettlementService } from './catalogue.js';
+export { buildCircuit, CircuitBuildError } from './build.js';
+export type { CircuitManifest, BuiltCircuit } from './build.js';
+export { sha256File, fileEntry } from './hashing.js';
+export type { FileEntry } from './hashing.js';
+export { ensureTestKeys, ptauPowerFor } from './test-keys.js';
+export type { TestKeys } from './test-keys.js';
+export { DEFAULT_BUILD_ROOT, REPOSITORY_ROOT } from './paths.js';
