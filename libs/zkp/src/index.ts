@@ -10,3 +10,18 @@ export { FIELD_MODULUS, WitnessInputError, randomSalt, tadigToField, periodToFie
 export { batchCommitment, rateCommitment, packRecord, serviceIndex } from './witness/commitment.js';
 export { buildSettlementWitness, settlementTotal, publicSignalsOf } from './witness/witness.js';
 export type { SettlementWitness } from './witness/witness.js';
+
+// proofs and keys
+export type { SettlementProof, Groth16Proof } from './proof.js';
+export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins } from './artifacts/manifest.js';
+export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest.js';
+export { loadEpoch, assertContributedKey } from './artifacts/loader.js';
+export type { LoadedEpoch, LoadedCircuit } from './artifacts/loader.js';
+export {
+  ArtifactError,
+  KeysManifestError,
+  MissingArtifactError,
+  ArtifactHashMismatchError,
+  UnpinnedCircuitError,
+  UncontributedKeyError,
+} from './artifacts/errors.js';

@@ -1,0 +1,95 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTestKeys, fileEntry } from '@consortium/circuits';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ArtifactHashMismatchError,
+  genesisArtifactPins,
+  KEYS_MANIFEST_FILE,
+  KEYS_MANIFEST_FORMAT,
+  loadEpoch,
+  MissingArtifactError,
+  UncontributedKeyError,
+  UnpinnedCircuitError,
+  type KeysManifest,
+} from '../../src/index.js';
+
+/** A keys folder laid out as a ceremony writes it, from the test keys of settlement-4. */
+let dir: string;
+let manifest: KeysManifest;
+
+beforeAll(async () => {
+  const keys = await ensureTestKeys('settlement-4');
+  dir = await mkdtemp(join(tmpdir(), 'keys-'));
+  const files = {
+    r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path),
+    wasm: keys.wasmPath,
+    zkey: keys.zkeyPath,
+    vkey: keys.vkeyPath,
+  };
+  for (const [kind, source] of Object.entries(files)) await copyFile(source, join(dir, `settlement-4.${kind}`));
+  const entry = (kind: string) => fileEntry(join(dir, `settlement-4.${kind}`), `settlement-4.${kind}`);
+  manifest = {
+    format: KEYS_MANIFEST_FORMAT,
+    epoch: 1,
+    insecure: true,
+    ceremony: 'demo',
+    createdAt: new Date().toISOString(),
+    ptau: { power: 11, file: await entry('r1cs') },
+    circuits: {
+      'settlement-4': { constraints: keys.circuit.manifest.constraints, r1cs: await entry('r1cs'), wasm: await entry('wasm'), zkey: await entry('zkey'), vkey: await entry('vkey') },
+    },
+  };
+  await writeFile(join(dir, KEYS_MANIFEST_FILE), JSON.stringify(manifest));
+}, 300_000);
+
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('loading keys pinned in genesis', () => {
+  it('loads the epoch when every pinned hash matches', async () => {
+    const loaded = await loadEpoch(dir, genesisArtifactPins(manifest));
+    expect(loaded.epoch).toBe(1);
+    expect(loaded.insecure).toBe(true);
+    const circuit = loaded.circuits.get('settlement-4');
+    expect(circuit?.constraints).toBe(manifest.circuits['settlement-4']!.constraints);
+    expect(circuit?.vkey.nPublic).toBe(7);
+  });
+
+  it('refuses a file whose hash differs from its pin, naming the file and both hashes', async () => {
+    const pins = { ...genesisArtifactPins(manifest), 'epoch-1/settlement-4.zkey': 'f'.repeat(64) };
+    const error = await loadEpoch(dir, pins).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ArtifactHashMismatchError);
+    const mismatch = error as ArtifactHashMismatchError;
+    expect(mismatch.file).toBe(join(dir, 'settlement-4.zkey'));
+    expect(mismatch.pinnedSha256).toBe('f'.repeat(64));
+    expect(mismatch.actualSha256).toBe(manifest.circuits['settlement-4']!.zkey.sha256);
+    expect(mismatch.message).toContain('epoch-1/settlement-4.zkey is pinned to sha256 ffff');
+  });
+
+  it('refuses keys that genesis does not pin, and pins the folder does not hold', async () => {
+    await expect(loadEpoch(dir, {})).rejects.toBeInstanceOf(UnpinnedCircuitError);
+    const extra = { ...genesisArtifactPins(manifest), 'epoch-1/settlement-64.vkey': 'a'.repeat(64) };
+    await expect(loadEpoch(dir, extra)).rejects.toThrow(/genesis pins epoch-1\/settlement-64.vkey/);
+  });
+
+  it('refuses a verification key whose phase 2 had no contribution (gamma = delta)', async () => {
+    const vkeyFile = join(dir, 'settlement-4.vkey');
+    const original = await readFile(vkeyFile, 'utf8');
+    const vkey = JSON.parse(original) as Record<string, unknown>;
+    await writeFile(vkeyFile, JSON.stringify({ ...vkey, vk_delta_2: vkey.vk_gamma_2 }));
+    try {
+      const forged = { ...manifest, circuits: { 'settlement-4': { ...manifest.circuits['settlement-4']!, vkey: await fileEntry(vkeyFile, 'settlement-4.vkey') } } };
+      await expect(loadEpoch(dir, genesisArtifactPins(forged))).rejects.toBeInstanceOf(UncontributedKeyError);
+    } finally {
+      await writeFile(vkeyFile, original);
+    }
+  });
+
+  it('says what to run when the folder has no manifest', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'no-keys-'));
+    await expect(loadEpoch(empty, {})).rejects.toThrow(MissingArtifactError);
+    await expect(loadEpoch(empty, {})).rejects.toThrow(/consortium-setup ceremony demo --out/);
+    await rm(empty, { recursive: true });
+  });
+});
