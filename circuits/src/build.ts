@@ -115,7 +115,12 @@ export async function buildCircuit(
   options: { readonly buildRoot?: string; readonly force?: boolean; readonly onStep?: (step: string) => void } = {},
 ): Promise<BuiltCircuit> {
   const definition = circuitDefinition(name);
-  const dir = join(options.buildRoot ?? DEFAULT_BUILD_ROOT, name);
+  const buildRoot = options.buildRoot ?? DEFAULT_BUILD_ROOT;
+  if (relative(REPOSITORY_ROOT, buildRoot).startsWith('..')) {
+    // circom2 runs in a WebAssembly sandbox that sees only the repository's folders.
+    throw new CircuitBuildError(`the build folder ${buildRoot} must be inside the repository (${REPOSITORY_ROOT})`);
+  }
+  const dir = join(buildRoot, name);
   const expectedSources = await sourcesHash(definition);
   const existing = await readManifest(dir);
   if (options.force !== true && existing?.sourcesSha256 === expectedSources && (await manifestIntact(dir, existing))) {
