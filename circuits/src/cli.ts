@@ -1,4 +1,4 @@
-// `npm run build -w circuits [-- names...]`: compiles circuits into build/circuits/<name>/
+// `npm run build:circuits -w circuits [-- names...]`: compiles circuits into build/circuits/<name>/
 // (default: every circuit in the catalogue). Unchanged circuits are reused.
 import { CIRCUITS, resolveCircuitNames } from './catalogue.js';
 import { buildCircuit } from './build.js';

@@ -3,10 +3,12 @@
 import { describeMachine } from './machine.js';
 import { runConsensusBench } from './consensus.bench.js';
 import { runTelemetryBench } from './telemetry.bench.js';
+import { runZkpVerifyBench } from './zkp-verify.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
   consensus: runConsensusBench,
+  'zkp-verify': runZkpVerifyBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

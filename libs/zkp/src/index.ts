@@ -25,3 +25,38 @@ export {
   UnpinnedCircuitError,
   UncontributedKeyError,
 } from './artifacts/errors.js';
+
+// Groth16 verification: single and batch (random linear combination), the key registry, and
+// the errors callers branch on
+export {
+  Groth16Verifier,
+  DEFAULT_MAX_BATCH_PROOFS,
+  VerificationKeys,
+  VERIFICATION_KEYS_MAX,
+  parseVerificationKey,
+  ProofVerificationError,
+  InvalidProofError,
+  MalformedProofError,
+  UnknownVerificationKeyError,
+  InvalidVerificationKeyError,
+  ProofFormatError,
+  CoordinateError,
+  PointAtInfinityError,
+  PointNotOnCurveError,
+  PointNotInSubgroupError,
+  PublicSignalCountError,
+  PublicSignalFormatError,
+  PublicSignalRangeError,
+  VerificationKeyError,
+  BatchTooLargeError,
+  VerifierClosedError,
+} from './verifier/index.js';
+export type {
+  VerificationResult,
+  BatchVerificationResult,
+  BatchFailure,
+  Groth16VerifierOptions,
+  VerificationKeyLookup,
+  ParsedVerificationKey,
+  ProofPoint,
+} from './verifier/index.js';
