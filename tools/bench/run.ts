@@ -3,12 +3,14 @@
 import { describeMachine } from './machine.js';
 import { runConsensusBench } from './consensus.bench.js';
 import { runTelemetryBench } from './telemetry.bench.js';
+import { runZkpProveBench } from './zkp-prove.bench.js';
 import { runZkpVerifyBench } from './zkp-verify.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
   consensus: runConsensusBench,
   'zkp-verify': runZkpVerifyBench,
+  'zkp-prove': runZkpProveBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -60,3 +60,23 @@ export type {
   ParsedVerificationKey,
   ProofPoint,
 } from './verifier/index.js';
+
+// proving: Groth16 in worker threads behind a bounded queue
+export {
+  ProverPool,
+  ProverError,
+  ProverQueueFullError,
+  ProofTimeoutError,
+  ProofCancelledError,
+  ProverClosedError,
+  WitnessError,
+  ProverArtifactError,
+  ProverWorkerError,
+  DEFAULT_QUEUE_LIMIT,
+  DEFAULT_PROOF_TIMEOUT_MS,
+} from './prover/index.js';
+export type { ProveJob, ProverPoolOptions, ProverPoolStatus, CloseOptions, ProofOutcome } from './prover/index.js';
+
+// key epochs and the settlement prover facade
+export { KeyEpochs, proveSettlement } from './epochs.js';
+export type { SettlementProver } from './epochs.js';

@@ -44,7 +44,14 @@ export const spanCatalogue = {
     name: 'zkp.prove',
     area: 'zkp',
     description: 'One proof job: queue wait, witness calculation and Groth16 proving in a worker.',
-    attributes: { 'zkp.circuit': 'circuit name', 'zkp.queue_wait_ms': 'milliseconds spent waiting for a worker', 'zkp.outcome': 'proved, failed, timeout or cancelled' },
+    attributes: {
+      'zkp.circuit': 'circuit name',
+      'zkp.epoch': 'key epoch',
+      'zkp.queue_wait_ms': 'milliseconds spent waiting for a worker',
+      'zkp.witness_ms': 'milliseconds of witness calculation',
+      'zkp.prove_ms': 'milliseconds of Groth16 proving',
+      'zkp.outcome': 'proved, failed, timeout or cancelled',
+    },
   },
   zkpVerify: {
     name: 'zkp.verify',

@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestKeys, fileEntry } from '@consortium/circuits';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupTelemetry } from '@consortium/telemetry';
+import { sampleBatch } from '../support/batches.js';
 import {
   ArtifactHashMismatchError,
   genesisArtifactPins,
+  Groth16Verifier,
+  KeyEpochs,
+  proveSettlement,
+  ProverPool,
   KEYS_MANIFEST_FILE,
   KEYS_MANIFEST_FORMAT,
   loadEpoch,
@@ -92,4 +98,26 @@ describe('loading keys pinned in genesis', () => {
     await expect(loadEpoch(empty, {})).rejects.toThrow(/consortium-setup ceremony demo --out/);
     await rm(empty, { recursive: true });
   });
+});
+
+describe('the pipeline: pinned keys -> prover pool -> verifier', () => {
+  it('proves a batch with the loaded epoch and verifies it by the epoch the proof names', async () => {
+    const telemetry = setupTelemetry({ serviceName: 'zkp-test', memberId: 'Orange-FR', env: {}, collectors: false, registerGlobal: false, logLevel: 'silent' });
+    const epochs = new KeyEpochs(telemetry.metrics.zkp);
+    epochs.add(await loadEpoch(dir, genesisArtifactPins(manifest)));
+    const pool = new ProverPool({ workers: 1, metrics: telemetry.metrics.zkp });
+    const verifier = new Groth16Verifier(epochs.verificationKeys, { metrics: telemetry.metrics.zkp, security: telemetry.metrics.security, tracer: null });
+    try {
+      await pool.start();
+      const proof = await proveSettlement(pool, epochs, 'settlement-4', sampleBatch());
+      expect(proof).toMatchObject({ epoch: 1, circuit: 'settlement-4' });
+      expect((await verifier.verify(proof)).outcome).toBe('valid');
+      expect((await verifier.verify({ ...proof, epoch: 2 })).outcome).toBe('error'); // no such epoch
+      expect((await telemetry.renderMetrics()).body).toContain('consortium_zkp_circuit_constraints{circuit="settlement-4"} 1729');
+    } finally {
+      await pool.close();
+      await verifier.close();
+      await telemetry.shutdown();
+    }
+  }, 120_000);
 });

@@ -1,0 +1,31 @@
+/** Limits and defaults of the prover pool, in one place. */
+
+/** Jobs that may wait for a worker; past it `prove()` refuses at once (backpressure). */
+export const DEFAULT_QUEUE_LIMIT = 64;
+
+/**
+ * Default per-job limit, queue wait included. A 64-record proof takes 1-2.5 s on two cores and
+ * a 256-record one several seconds, so a minute means a stuck worker or a queue far too long.
+ */
+export const DEFAULT_PROOF_TIMEOUT_MS = 60_000;
+
+/** A worker must load snarkjs and build its curve (about 0.3 s here) within this. */
+export const DEFAULT_WORKER_START_TIMEOUT_MS = 30_000;
+
+/** `close()` lets a worker release snarkjs's curve and exit on its own for this long, then terminates it. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
+
+/**
+ * Artifacts (wasm and zkey files) a worker keeps in memory. Two per circuit; a node proves a few
+ * circuits (batch sizes) of the current key epoch, and a new epoch brings new paths.
+ */
+export const DEFAULT_MAX_CACHED_FILES = 8;
+
+/**
+ * Workers that fail to start one after another before the pool gives up: it then refuses every
+ * job with ProverWorkerError instead of respawning threads in a loop.
+ */
+export const MAX_CONSECUTIVE_START_FAILURES = 3;
+
+/** Upper bound on `workers`: each one holds its artifacts and snarkjs's wasm memory. */
+export const MAX_WORKERS = 64;

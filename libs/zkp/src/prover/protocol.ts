@@ -1,0 +1,67 @@
+import type { Groth16Proof } from 'snarkjs';
+
+/**
+ * Messages between the pool and a prover worker thread (prover-worker.js, plain JavaScript:
+ * keep the two in step). A worker handles one job at a time; the pool never sends a second
+ * `prove` before the answer to the first.
+ */
+
+/** `workerData` of a prover worker. */
+export interface ProverWorkerData {
+  /** Prove with snarkjs in single-thread mode (the pool gives the parallelism). */
+  readonly singleThread: boolean;
+  /** Artifacts (wasm, zkey) kept in memory per worker, least recently used evicted. */
+  readonly maxCachedFiles: number;
+}
+
+export interface ProveRequest {
+  readonly type: 'prove';
+  readonly id: number;
+  readonly wasmPath: string;
+  readonly zkeyPath: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** Asks the worker to release snarkjs's curve and end its thread. */
+export interface ShutdownRequest {
+  readonly type: 'shutdown';
+}
+
+export type PoolToWorker = ProveRequest | ShutdownRequest;
+
+/** Sent once snarkjs is loaded (and the curve built): the worker takes jobs from now on. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
+export interface ProvedMessage {
+  readonly type: 'proved';
+  readonly id: number;
+  readonly proof: Groth16Proof;
+  readonly publicSignals: string[];
+  /** Reading artifacts not yet cached (0 on a cache hit), witness calculation, Groth16 proving. */
+  readonly loadMs: number;
+  readonly witnessMs: number;
+  readonly proveMs: number;
+}
+
+/** Where a job failed: reading the artifacts, calculating the witness, or proving. */
+export type FailureStage = 'load' | 'witness' | 'prove';
+
+export interface FailedMessage {
+  readonly type: 'failed';
+  readonly id: number;
+  readonly stage: FailureStage;
+  readonly message: string;
+  /** What snarkjs and the witness calculator printed to stderr during the job (bounded). */
+  readonly detail: string;
+}
+
+export type WorkerToPool = ReadyMessage | ProvedMessage | FailedMessage;
+
+/** Shallow check of a message from a worker: the pool trusts its own worker script. */
+export function isWorkerToPool(value: unknown): value is WorkerToPool {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === 'ready' || type === 'proved' || type === 'failed';
+}

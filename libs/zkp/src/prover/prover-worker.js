@@ -1,0 +1,131 @@
+/**
+ * A prover worker thread of ProverPool (pool.ts). Plain JavaScript on purpose: vitest and plain
+ * Node both load it with no TypeScript loader, from src/ and from dist/ alike (the package's
+ * build copies it). The message shapes are declared in protocol.ts: keep the two in step.
+ *
+ * One job at a time: read the circuit's wasm and zkey (cached in memory per path, reloaded when
+ * the file's size or mtime changes), calculate the witness, prove. The two steps are exactly
+ * what snarkjs.groth16.fullProve does (wtns.calculate into a memory file, then groth16.prove),
+ * called one by one so a failure says which step refused: the witness calculator refusing
+ * the input is the caller's fault, a proving error means the artifacts do not fit together.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import workerThreads from 'node:worker_threads';
+
+const { parentPort, workerData } = workerThreads;
+if (parentPort === null) throw new Error('prover-worker.js runs as a worker thread of ProverPool, not on its own');
+
+// ffjavascript (snarkjs's curve arithmetic) starts its threads with the `web-worker` package,
+// which decides when it is loaded, by `isMainThread`, whether it runs inside one of its own
+// threads. In any other worker thread, such as this one, it takes it for its own: it exports no
+// Worker class (so multi-threaded snarkjs fails with "Worker is not a constructor"), replaces
+// the global object's prototype, listens on parentPort and prints a TypeError while it tries
+// to load a script from our workerData. Loading snarkjs while `isMainThread` reads true makes it
+// behave as on the main thread; its own threads are started normally. Restored right after.
+workerThreads.isMainThread = true;
+const snarkjs = await import('snarkjs').finally(() => {
+  workerThreads.isMainThread = false;
+});
+const port = parentPort;
+/** @type {{ singleThread: boolean; maxCachedFiles: number }} */
+const { singleThread, maxCachedFiles } = workerData;
+
+/** Bound on what a job's error carries of the witness calculator's output. */
+const DETAIL_MAX_CHARS = 4096;
+let detail = '';
+// circom's witness calculator prints the failed assertion (template, line) with console.error
+// before it throws: keep it for the job's error rather than the node's stderr.
+console.error = (...args) => {
+  if (detail.length < DETAIL_MAX_CHARS) detail = `${detail}${args.map(String).join(' ')}\n`.slice(0, DETAIL_MAX_CHARS);
+};
+
+// snarkjs builds a new bn128 curve for every single-threaded proof (the module code is
+// generated and compiled again: 130-220 ms measured here, a tenth of a 64-record proof); only
+// the multi-threaded curve is cached, in globalThis.curve_bn128, and reused when a proof is
+// asked with singleThread: false. A single-threaded curve put in that cache is therefore reused
+// by every proof and still runs on this thread alone. If a later ffjavascript stops reading
+// the cache, the check after each proof notices and the worker goes back to plain singleThread.
+/** @type {{ terminate(): Promise<void> } | null} */
+let reusedCurve = null;
+if (singleThread) {
+  reusedCurve = await snarkjs.curves.getCurveFromName('bn128', { singleThread: true });
+  globalThis.curve_bn128 = reusedCurve;
+}
+
+/** @type {Map<string, { size: number; mtimeMs: number; data: Uint8Array }>} path -> bytes, least recently used first */
+const cache = new Map();
+
+/** @param {string} path */
+async function load(path) {
+  const info = await stat(path);
+  const hit = cache.get(path);
+  cache.delete(path);
+  if (hit !== undefined && hit.size === info.size && hit.mtimeMs === info.mtimeMs) {
+    cache.set(path, hit);
+    return hit.data;
+  }
+  const buffer = await readFile(path);
+  // A plain Uint8Array view: Buffer#slice shares memory where Uint8Array#slice copies.
+  const data = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  cache.set(path, { size: info.size, mtimeMs: info.mtimeMs, data });
+  while (cache.size > maxCachedFiles) cache.delete(cache.keys().next().value);
+  return data;
+}
+
+/** @param {{ id: number; wasmPath: string; zkeyPath: string; input: Record<string, unknown> }} request */
+async function prove(request) {
+  detail = '';
+  /** @type {'load' | 'witness' | 'prove'} */
+  let stage = 'load';
+  try {
+    const start = performance.now();
+    const wasm = await load(request.wasmPath);
+    const zkey = await load(request.zkeyPath);
+    const loaded = performance.now();
+    stage = 'witness';
+    /** @type {{ type: 'mem'; data?: Uint8Array }} */
+    const witness = { type: 'mem' };
+    await snarkjs.wtns.calculate(request.input, { type: 'mem', data: wasm }, witness);
+    const calculated = performance.now();
+    stage = 'prove';
+    const curveCached = reusedCurve !== null && globalThis.curve_bn128 === reusedCurve;
+    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: zkey }, witness, undefined, { singleThread: singleThread && !curveCached });
+    const proved = performance.now();
+    if (curveCached && globalThis.curve_bn128 !== reusedCurve) await stopReusingCurve();
+    port.postMessage({
+      type: 'proved',
+      id: request.id,
+      proof,
+      publicSignals,
+      loadMs: loaded - start,
+      witnessMs: calculated - loaded,
+      proveMs: proved - calculated,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage({ type: 'failed', id: request.id, stage, message, detail });
+  }
+}
+
+/** The curve cache was not used (snarkjs built a multi-threaded curve): prove single-threaded from now on. */
+async function stopReusingCurve() {
+  const spawned = globalThis.curve_bn128;
+  reusedCurve = null;
+  if (spawned) await spawned.terminate();
+  globalThis.curve_bn128 = null;
+}
+
+async function shutdown() {
+  try {
+    // snarkjs's multi-threaded curve keeps its threads (and so this one) alive until terminated.
+    if (globalThis.curve_bn128) await globalThis.curve_bn128.terminate();
+  } finally {
+    port.close();
+  }
+}
+
+port.on('message', (message) => {
+  if (message?.type === 'prove') void prove(message);
+  else if (message?.type === 'shutdown') void shutdown();
+});
+port.postMessage({ type: 'ready' });

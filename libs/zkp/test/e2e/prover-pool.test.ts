@@ -1,0 +1,155 @@
+// Real Groth16 proofs on the test circuit settlement-4 (test-only keys from ensureTestKeys; the
+// first run on a fresh machine makes them, about a minute). Each proof takes a few hundred
+// milliseconds single-threaded, so the suite keeps their number small.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { circuitDefinition, ensureTestKeys, REPOSITORY_ROOT, type TestKeys } from '@consortium/circuits';
+import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import * as snarkjs from 'snarkjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ProofTimeoutError, ProverArtifactError, ProverClosedError, ProverPool, ProofCancelledError, WitnessError } from '../../src/prover/index.js';
+import type { SettlementProof } from '../../src/proof.js';
+import type { SettlementBatch } from '../../src/witness/domain.js';
+import { buildSettlementWitness, publicSignalsOf, type SettlementWitness } from '../../src/witness/witness.js';
+
+const CIRCUIT = 'settlement-4';
+const { params } = circuitDefinition(CIRCUIT);
+
+function batch(volumes: readonly bigint[], salt: bigint): SettlementBatch {
+  const services = ['voice_mo', 'sms', 'data', 'voice_mt'] as const;
+  return {
+    creditor: 'FRAF1',
+    debtor: 'DEUD1',
+    period: '2026-11',
+    records: volumes.map((volume, index) => ({ recordId: BigInt(index + 1), service: services[index % services.length]!, volume, salt: salt + BigInt(index) })),
+    rateTable: { rates: { voice_mo: 1200n, voice_mt: 300n, sms: 150n, data: 2000n }, salt: 77n },
+  };
+}
+
+let keys: TestKeys;
+let telemetry: Telemetry;
+let pool: ProverPool;
+const witnesses: SettlementWitness[] = [];
+
+function job(witness: SettlementWitness, extra: { timeoutMs?: number; signal?: AbortSignal; input?: Record<string, unknown> } = {}) {
+  return { circuit: CIRCUIT, epoch: 3, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input, ...extra };
+}
+
+async function verifies(proof: SettlementProof): Promise<boolean> {
+  return snarkjs.groth16.verify(keys.vkey, [...proof.publicSignals], proof.proof);
+}
+
+async function proofsCounted(): Promise<Record<string, number>> {
+  const metric = telemetry.registry.getSingleMetric('consortium_zkp_proofs_total')!;
+  const counts: Record<string, number> = {};
+  for (const sample of (await metric.get()).values) if (sample.labels.circuit === CIRCUIT && sample.value > 0) counts[String(sample.labels.outcome)] = sample.value;
+  return counts;
+}
+
+beforeAll(async () => {
+  keys = await ensureTestKeys(CIRCUIT);
+  telemetry = setupTelemetry({ serviceName: 'prover-e2e', memberId: 'T-Mobile-DE', registerGlobal: false, collectors: false, env: {}, logLevel: 'silent' });
+  witnesses.push(buildSettlementWitness(batch([120n, 15n], 1000n), params), buildSettlementWitness(batch([60n, 3n, 512n, 9n], 2000n), params));
+  pool = await ProverPool.create({ workers: 2, queueLimit: 1, metrics: telemetry.metrics.zkp });
+}, 180_000);
+
+afterAll(async () => {
+  await pool?.close();
+  // snarkjs's verify built a multi-threaded curve in this process: end its threads.
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+  await telemetry?.shutdown();
+});
+
+describe('ProverPool (real proofs, settlement-4)', () => {
+  it('two workers prove two jobs in parallel; both proofs verify and carry the expected public signals', async () => {
+    const pending = witnesses.map((witness) => pool.prove(job(witness)));
+    // Both went to a worker at once: none waits in the queue.
+    expect([pool.running, pool.queueDepth]).toEqual([2, 0]);
+    const proofs = await Promise.all(pending);
+    for (const [index, proof] of proofs.entries()) {
+      expect(proof).toMatchObject({ epoch: 3, circuit: CIRCUIT });
+      expect(proof.publicSignals).toEqual(publicSignalsOf(witnesses[index]!.publicInputs));
+      expect(await verifies(proof)).toBe(true);
+    }
+    expect(pool.status()).toMatchObject({ workersStarted: 2, workers: { idle: 2, busy: 0 } });
+  });
+
+  it('refuses past the queue limit with ProverQueueFullError, counted as rejected', async () => {
+    const running = [pool.prove(job(witnesses[0]!)), pool.prove(job(witnesses[1]!))];
+    const queued = pool.prove(job(witnesses[0]!));
+    await expect(pool.prove(job(witnesses[1]!))).rejects.toMatchObject({ name: 'ProverQueueFullError', outcome: 'rejected' });
+    const proofs = await Promise.all([...running, queued]);
+    expect(await verifies(proofs[2]!)).toBe(true);
+    expect(await proofsCounted()).toMatchObject({ rejected: 1 });
+  });
+
+  it('a 1 ms timeout fails with ProofTimeoutError, the worker is replaced, the next job succeeds', async () => {
+    const before = pool.status().workersStarted;
+    const error = await pool.prove(job(witnesses[0]!, { timeoutMs: 1 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProofTimeoutError);
+    expect(error).toMatchObject({ phase: 'running' });
+    const proof = await pool.prove(job(witnesses[1]!));
+    expect(await verifies(proof)).toBe(true);
+    expect(pool.status().workersStarted).toBe(before + 1);
+    // The replacement may still be loading snarkjs if the other worker took the next job.
+    await vi.waitFor(() => expect(pool.status().workers).toEqual({ starting: 0, idle: 2, busy: 0 }), { timeout: 30_000 });
+  });
+
+  it('an aborted signal cancels a running and a queued job', async () => {
+    const controller = new AbortController();
+    const jobs = [0, 1, 0].map((index) => pool.prove(job(witnesses[index]!, { signal: controller.signal })));
+    expect([pool.running, pool.queueDepth]).toEqual([2, 1]);
+    const outcomes = Promise.allSettled(jobs);
+    controller.abort();
+    const settled = await outcomes;
+    expect(settled.map((outcome) => outcome.status === 'rejected' && outcome.reason instanceof ProofCancelledError && outcome.reason.phase)).toEqual(['running', 'running', 'queued']);
+    await expect(pool.prove(job(witnesses[0]!))).resolves.toBeDefined();
+  });
+
+  it('an input that violates the circuit (a wrong total) fails with WitnessError; the pool keeps working', async () => {
+    const witness = witnesses[0]!;
+    const wrongTotal = { ...witness.input, total: (witness.publicInputs.total + 1n).toString() };
+    const error = await pool.prove(job(witness, { input: wrongTotal })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WitnessError);
+    expect((error as WitnessError).message).toMatch(/Assert Failed/);
+    expect((error as WitnessError).detail).toMatch(/Settlement/);
+    const missing = await pool.prove(job(witness, { input: { total: '1' } })).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(WitnessError);
+    await expect(pool.prove({ ...job(witness), zkeyPath: '/nonexistent/circuit.zkey' })).rejects.toBeInstanceOf(ProverArtifactError);
+    const proof = await pool.prove(job(witness));
+    expect(await verifies(proof)).toBe(true);
+  });
+
+  it('metrics reflect the outcomes', async () => {
+    expect(await proofsCounted()).toEqual({ proved: 8, rejected: 1, timeout: 1, cancelled: 3, failed: 3 });
+    const durations = (await telemetry.registry.getSingleMetric('consortium_zkp_prove_duration_seconds')!.get()).values as { labels: Record<string, string | number>; value: number; metricName?: string }[];
+    const count = durations.find((sample) => sample.metricName === 'consortium_zkp_prove_duration_seconds_count' && sample.labels.circuit === CIRCUIT);
+    expect(count?.value).toBe(8);
+    const busy = (await telemetry.registry.getSingleMetric('consortium_zkp_prover_busy_seconds_total')!.get()).values[0]!.value;
+    expect(busy).toBeGreaterThan(0);
+  });
+
+  it('after close() every worker thread has exited and prove() rejects with ProverClosedError', async () => {
+    await pool.close();
+    const status = pool.status();
+    expect(status.workersExited).toBe(status.workersStarted);
+    expect(status.workers).toEqual({ starting: 0, idle: 0, busy: 0 });
+    await expect(pool.prove(job(witnesses[0]!))).rejects.toBeInstanceOf(ProverClosedError);
+  });
+});
+
+describe('a process that used the pool', () => {
+  it('exits on its own after close(): no thread, timer or snarkjs curve keeps it alive', async () => {
+    const script = fileURLToPath(new URL('./fixtures/prove-and-exit.ts', import.meta.url));
+    const tsx = `${REPOSITORY_ROOT}/node_modules/.bin/tsx`;
+    const child = spawn(process.execPath, [tsx, '--conditions=@consortium/source', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    clearTimeout(killer);
+    expect(output).toMatch(/proved settlement-4/);
+    expect(code, output).toBe(0);
+  });
+});
