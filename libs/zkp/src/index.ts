@@ -27,55 +27,11 @@ export {
 } from './artifacts/errors.js';
 
 // Groth16 verification: single and batch (random linear combination), the key registry, and
-// the errors callers branch on
-export {
-  Groth16Verifier,
-  DEFAULT_MAX_BATCH_PROOFS,
-  VerificationKeys,
-  VERIFICATION_KEYS_MAX,
-  parseVerificationKey,
-  ProofVerificationError,
-  InvalidProofError,
-  MalformedProofError,
-  UnknownVerificationKeyError,
-  InvalidVerificationKeyError,
-  ProofFormatError,
-  CoordinateError,
-  PointAtInfinityError,
-  PointNotOnCurveError,
-  PointNotInSubgroupError,
-  PublicSignalCountError,
-  PublicSignalFormatError,
-  PublicSignalRangeError,
-  VerificationKeyError,
-  BatchTooLargeError,
-  VerifierClosedError,
-} from './verifier/index.js';
-export type {
-  VerificationResult,
-  BatchVerificationResult,
-  BatchFailure,
-  Groth16VerifierOptions,
-  VerificationKeyLookup,
-  ParsedVerificationKey,
-  ProofPoint,
-} from './verifier/index.js';
+// the errors callers branch on (listed in verifier/index.ts)
+export * from './verifier/index.js';
 
-// proving: Groth16 in worker threads behind a bounded queue
-export {
-  ProverPool,
-  ProverError,
-  ProverQueueFullError,
-  ProofTimeoutError,
-  ProofCancelledError,
-  ProverClosedError,
-  WitnessError,
-  ProverArtifactError,
-  ProverWorkerError,
-  DEFAULT_QUEUE_LIMIT,
-  DEFAULT_PROOF_TIMEOUT_MS,
-} from './prover/index.js';
-export type { ProveJob, ProverPoolOptions, ProverPoolStatus, CloseOptions, ProofOutcome } from './prover/index.js';
+// proving: Groth16 in worker threads behind a bounded queue (listed in prover/index.ts)
+export * from './prover/index.js';
 
 // key epochs and the settlement prover facade
 export { KeyEpochs, proveSettlement } from './epochs.js';
