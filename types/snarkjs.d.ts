@@ -20,6 +20,8 @@ declare module 'snarkjs' {
     IC: string[][];
   }
   export interface Logger {
+    /** snarkjs calls log() too from powers 2^16 up (newAccumulator). */
+    log?(message: string): void;
     debug(message: string): void;
     info(message: string): void;
     warn(message: string): void;

@@ -33,11 +33,15 @@ export class OutputFileExistsError extends SetupError {
   }
 }
 
-/** `devnet` was pointed at a folder that holds something. */
+/** `devnet` or `ceremony demo` was pointed at a folder that holds something. */
 export class OutputNotEmptyError extends SetupError {
   override readonly name = 'OutputNotEmptyError';
-  constructor(readonly dir: string) {
-    super(`${dir} is not empty`, 'Choose an empty or new folder for --out, or pass --force to replace the devnet files in it (old chain data of those members is removed).');
+  constructor(
+    readonly dir: string,
+    /** What --force replaces there, for the next step. */
+    forceReplaces = 'the devnet files in it (old chain data of those members is removed)',
+  ) {
+    super(`${dir} is not empty`, `Choose an empty or new folder for --out, or pass --force to replace ${forceReplaces}.`);
   }
 }
 
@@ -138,6 +142,33 @@ export class PortRangeError extends SetupError {
   override readonly name = 'PortRangeError';
   constructor(problem: string) {
     super(`--base-port: ${problem}`, 'Choose a --base-port so that every p2p port (base + i) and HTTP port (base + 100 + i) lies between 1024 and 65535.');
+  }
+}
+
+/** `ceremony demo --circuits` names something that is neither a circuit nor a family. */
+export class InvalidCircuitSelectionError extends SetupError {
+  override readonly name = 'InvalidCircuitSelectionError';
+  constructor(problem: string, knownCircuits: readonly string[], families: readonly string[]) {
+    super(
+      `--circuits: ${problem}`,
+      `Give a family (${families.join(', ')}: its production circuits) or a comma-separated list of circuit names: ${knownCircuits.join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * A ceremony step did not produce what it must: snarkjs reported an error, the verification key
+ * it exported shows that phase 2 had no contribution, or the written folder does not load as a
+ * node loads it.
+ */
+export class CeremonyStepError extends SetupError {
+  override readonly name = 'CeremonyStepError';
+  constructor(
+    readonly step: string,
+    problem: string,
+    nextStep = 'Nothing was written to --out. Run the command again; if it fails the same way, run it with CONSORTIUM_DEBUG=1 and report the output.',
+  ) {
+    super(`${step}: ${problem}`, nextStep);
   }
 }
 

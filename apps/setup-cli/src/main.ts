@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // consortium-setup: a consortium's setup, step by step: each member makes its keys, one member
-// assembles the genesis (the trusted-setup ceremony and transcript verification come with
-// issue #4). `devnet` does it all at once for a local test network.
+// assembles the genesis, the trusted-setup ceremony makes the circuits' keys (for now the
+// insecure single-party `ceremony demo`; the multi-party ceremony and transcript verification
+// come later). `devnet` does the keys and genesis at once for a local test network.
 import { Command } from 'commander';
+import { addCeremonyCommand } from './commands/ceremony.js';
 import { addDevnetCommand } from './commands/devnet.js';
 import { addGenesisCommand } from './commands/genesis.js';
 import { addKeysCommand } from './commands/keys.js';
@@ -11,7 +13,7 @@ import { Style, isDecorated, terminalOf, type Terminal } from './output.js';
 
 function buildProgram(terminal: Terminal): Command {
   const program = new Command('consortium-setup')
-    .description('Set up an SP Consortium Chain: member keys, then the genesis every node starts from.')
+    .description("Set up an SP Consortium Chain: member keys, the genesis every node starts from, and the circuits' proving and verification keys.")
     .showHelpAfterError('(run with --help for usage and examples)')
     // Errors go to the one catch below instead of process.exit inside commander.
     .exitOverride()
@@ -20,12 +22,16 @@ function buildProgram(terminal: Terminal): Command {
       '\nA consortium is set up in steps:\n' +
         '  1. each member, on its own machine:  consortium-setup keys --member T-Mobile-DE --out ./keys > T-Mobile-DE.member.json\n' +
         '  2. one member, with every entry:     consortium-setup genesis --chain-id sp-consortium --members-dir ./members --out genesis.json\n' +
-        '  (the trusted-setup ceremony and transcript verification come with issue #4)\n' +
+        '  (the multi-party trusted-setup ceremony and transcript verification come with a later issue)\n' +
         '\nA local test network in one step:\n' +
         '  consortium-setup devnet --out ./devnet --members 5\n' +
+        "\nThe circuits' keys for a devnet or tests, INSECURE (one process knows the toxic waste):\n" +
+        '  consortium-setup ceremony demo --circuits settlement --out ./keys\n' +
+        '  minutes for settlement-64 (2^14), much longer with settlement-256 (2^16, up to an hour): see ceremony demo --help\n' +
         '\nRun consortium-setup <command> --help for its options and examples.\n',
     );
   addKeysCommand(program, terminal);
+  addCeremonyCommand(program, terminal);
   addGenesisCommand(program, terminal);
   addDevnetCommand(program, terminal);
   // Subcommands made by .command() inherit exitOverride and the help-after-error text.

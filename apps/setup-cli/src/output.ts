@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import cliProgress from 'cli-progress';
 
 /**
  * What the CLI prints, and where. Results (a member's public entry, a summary) go to stdout, so
@@ -65,6 +66,45 @@ export class Printer {
 /** Reports a step's progress while it runs (terminal only); receives e.g. "3/8". */
 export type ProgressUpdate = (detail: string) => void;
 
+/** What a tracked step (Progress.track) reports while it runs. */
+export interface StepProgress {
+  /** The share of the step done, 0 to 1; the bar never moves back. */
+  fraction(share: number): void;
+  /** Added to the final line: "✔ circuit settlement-4: built earlier, 1,729 constraints (90 ms)". */
+  outcome(text: string): void;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const BAR_WIDTH = 24;
+
+/** "about 2 min 5 s left", once the share done is enough to extrapolate from. */
+export function timeLeft(share: number, elapsedMs: number): string | null {
+  if (share < 0.03 || share >= 1 || elapsedMs < 3_000) return null;
+  const left = (elapsedMs * (1 - share)) / share;
+  return `about ${formatElapsed(Math.max(1_000, Math.round(left / 1_000) * 1_000))} left`;
+}
+
+/**
+ * The running line of a tracked step. With a share: "⠹ prepare phase 2 (2^14) ███████░░░ 41% · 2 min 1 s · about 2 min 54 s left";
+ * without: "⠹ circuit settlement-256 · 12.3 s". Cut to the terminal width.
+ */
+export function trackLine(style: Style, title: string, share: number | null, elapsedMs: number, width = 80): string {
+  const spinner = SPINNER[Math.floor(elapsedMs / 125) % SPINNER.length]!;
+  const parts = [formatElapsed(elapsedMs)];
+  let bar = '';
+  if (share !== null) {
+    const filled = Math.round(share * BAR_WIDTH);
+    bar = ` ${'█'.repeat(filled)}${style.dim('░'.repeat(BAR_WIDTH - filled))} ${Math.floor(share * 100)}%`;
+    const left = timeLeft(share, elapsedMs);
+    if (left !== null) parts.push(left);
+  }
+  const line = `${spinner} ${title}${bar} · ${parts.join(' · ')}`;
+  // Leave the last column free: writing into it wraps on some terminals. Colour codes do not take columns.
+  // eslint-disable-next-line no-control-regex
+  const visible = line.replace(/\u001b\[[0-9;]*m/g, '');
+  return visible.length < width ? line : `${visible.slice(0, Math.max(0, width - 2))}…`;
+}
+
 /**
  * The steps of a command, one line each: "✔ generate keys for 5 members (84 ms)". On a terminal
  * the line shows "…" while the step runs and is rewritten in place; plain output gets only the
@@ -86,18 +126,64 @@ export class Progress {
     const decorated = this.style.decorated;
     const show = (detail: string) => this.stream.write(`\r\u001b[2K${this.style.dim(`… ${title}${detail === '' ? '' : ` ${detail}`}`)}`);
     if (decorated) show('');
-    const finish = (mark: string) => {
-      const elapsed = this.style.dim(`(${formatElapsed(this.now() - started)})`);
-      this.stream.write(`${decorated ? '\r\u001b[2K' : ''}${mark} ${title} ${elapsed}\n`);
-    };
     try {
       const result = await run(decorated ? show : () => {});
-      finish(this.style.green('✔'));
+      this.finish(this.style.green('✔'), title, started);
       return result;
     } catch (error) {
-      finish(this.style.red('✖'));
+      this.finish(this.style.red('✖'), title, started);
       throw error;
     }
+  }
+
+  /**
+   * A long step with a progress bar (cli-progress) on a terminal: the bar follows the share done
+   * that `run` reports, with the elapsed time and an estimate of the time left; until a share is
+   * known (or for work that reports none) a spinner and the elapsed time show it is alive. Ends
+   * with the same "✔ title (elapsed)" line as step(), plus what `run` set with `outcome`; plain
+   * output gets only that line.
+   */
+  async track<T>(title: string, run: (progress: StepProgress) => Promise<T>): Promise<T> {
+    const started = this.now();
+    let done: number | null = null;
+    let outcome = '';
+    const bar = this.style.decorated
+      ? new cliProgress.SingleBar({
+          stream: this.stream as NodeJS.WritableStream,
+          format: (_options, params) => trackLine(this.style, title, done, this.now() - started, params.maxWidth),
+          fps: 8,
+          hideCursor: true,
+          clearOnComplete: true,
+          linewrap: false,
+          // cli-progress would swallow Ctrl-C to stop the bar; the process must stop instead.
+          gracefulExit: false,
+        })
+      : null;
+    bar?.start(1, 0);
+    const reporter: StepProgress = {
+      fraction: (share) => {
+        done = Math.max(done ?? 0, Math.min(1, Math.max(0, share)));
+        bar?.update(done);
+      },
+      outcome: (text) => {
+        outcome = text;
+      },
+    };
+    try {
+      const result = await run(reporter);
+      bar?.stop();
+      this.finish(this.style.green('✔'), `${title}${outcome === '' ? '' : `: ${outcome}`}`, started);
+      return result;
+    } catch (error) {
+      bar?.stop();
+      this.finish(this.style.red('✖'), title, started);
+      throw error;
+    }
+  }
+
+  private finish(mark: string, title: string, started: number): void {
+    const elapsed = this.style.dim(`(${formatElapsed(this.now() - started)})`);
+    this.stream.write(`${this.style.decorated ? '\r\u001b[2K' : ''}${mark} ${title} ${elapsed}\n`);
   }
 
   /** A line between steps: a warning or a hint. */

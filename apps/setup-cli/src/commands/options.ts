@@ -8,6 +8,13 @@ export function integerOption(value: string): number {
   return parsed;
 }
 
+/** A key epoch: 1 is the epoch genesis starts with, each new ceremony makes the next. */
+export function epochOption(value: string): number {
+  const parsed = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a whole number from 1 (1 is the epoch genesis starts with)');
+  return parsed;
+}
+
 /** The "Examples:" block after a command's options in --help. */
 export function examples(...lines: readonly string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;

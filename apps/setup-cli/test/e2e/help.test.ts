@@ -7,6 +7,26 @@ describe('consortium-setup --help', () => {
     for (const command of ['keys', 'genesis', 'devnet']) expect(stdout).toMatch(new RegExp(`^  ${command} \\[options\\] +\\S`, 'm'));
     expect(stdout).toContain('consortium-setup keys --member T-Mobile-DE');
     expect(stdout).toContain('consortium-setup devnet --out');
+    expect(stdout).toMatch(/^ {2}ceremony +the trusted setup/m);
+    expect(stdout).toContain('consortium-setup ceremony demo --circuits settlement --out');
+    expect(stdout).toContain('INSECURE');
+    expect(stdout).toMatch(/settlement-256 \(2\^16/);
+  });
+
+  it('lists the ceremony subcommands, leaving room for the multi-party ceremony', async () => {
+    const { stdout } = await runCliOk(['ceremony', '--help']);
+    expect(stdout).toMatch(/^ {2}demo \[options\] +INSECURE single-party setup/m);
+    expect(stdout).toContain('multi-party ceremony');
+  });
+
+  it('explains ceremony demo: its options, the time it takes and that it is insecure', async () => {
+    const { stdout } = await runCliOk(['ceremony', 'demo', '--help']);
+    for (const option of ['--circuits', '--out', '--epoch', '--force']) expect(stdout).toMatch(new RegExp(`^  ${option} .*\\S`, 'm'));
+    expect(stdout).toContain('toxic waste');
+    expect(stdout).toMatch(/settlement-4 +2\^11 +about 1 to 2 minutes/);
+    expect(stdout).toMatch(/settlement-64 +2\^14/);
+    expect(stdout).toMatch(/settlement +2\^16 +settlement-64 and settlement-256: much longer/);
+    expect(stdout).toMatch(/Examples:\n {2}consortium-setup ceremony demo /);
   });
 
   it.each([

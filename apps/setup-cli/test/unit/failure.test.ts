@@ -47,6 +47,22 @@ describe('describeFailure', () => {
   });
 });
 
+describe('ceremony failures', () => {
+  it('tells what --force replaces in a non-empty keys folder', () => {
+    const failure = describeFailure(new errors.OutputNotEmptyError('/tmp/keys', 'the files of the earlier ceremony in it (anything else is left alone)'), plain, {});
+    expect(failure.text).toBe(
+      '✖ /tmp/keys is not empty\n→ Choose an empty or new folder for --out, or pass --force to replace the files of the earlier ceremony in it (anything else is left alone).\n',
+    );
+  });
+
+  it('names the known circuits for an unknown one', () => {
+    const failure = describeFailure(new errors.InvalidCircuitSelectionError('unknown circuit "settlement-8"', ['settlement-4', 'settlement-64'], ['settlement']), plain, {});
+    expect(failure.text).toBe(
+      '✖ --circuits: unknown circuit "settlement-8"\n→ Give a family (settlement: its production circuits) or a comma-separated list of circuit names: settlement-4, settlement-64.\n',
+    );
+  });
+});
+
 describe('error classes', () => {
   it('each sets name to its class name and carries a next step', () => {
     const instances: errors.SetupError[] = [
@@ -63,6 +79,8 @@ describe('error classes', () => {
       new errors.InvalidGenesisTimeError('x'),
       new errors.InvalidGenesisError(['bad']),
       new errors.PortRangeError('bad'),
+      new errors.InvalidCircuitSelectionError('unknown circuit "x"', ['settlement-4'], ['settlement']),
+      new errors.CeremonyStepError('prepare phase 2', 'bad'),
     ];
     for (const error of instances) {
       expect(error.name).toBe(error.constructor.name);

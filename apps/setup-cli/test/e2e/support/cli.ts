@@ -18,12 +18,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export async function runCli(args: readonly string[]): Promise<CliResult> {
+export interface CliOptions {
+  /** Kill the CLI after this long (default 30 s; a demo ceremony takes minutes). */
+  readonly timeoutMs?: number;
+}
+
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', 'src/main.ts', ...args], {
     cwd: packageDir,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: CLI_TIMEOUT_MS,
+    timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
   });
   let stdout = '';
   let stderr = '';
@@ -37,8 +42,8 @@ export async function runCli(args: readonly string[]): Promise<CliResult> {
 }
 
 /** Runs the CLI and fails the test with its output unless it exits 0. */
-export async function runCliOk(args: readonly string[]): Promise<CliResult> {
-  const result = await runCli(args);
+export async function runCliOk(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const result = await runCli(args, options);
   if (result.code !== 0) throw new Error(`consortium-setup ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result;
 }

@@ -1,0 +1,266 @@
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildCircuit, fileEntry, type BuiltCircuit } from '@consortium/circuits';
+import { ArtifactError, loadEpoch, type KeysManifest } from '@consortium/zkp';
+import type { Command } from 'commander';
+import type * as snarkjs from 'snarkjs';
+import { ceremonyPower, familiesHelp, KNOWN_CIRCUITS, selectCircuits } from '../circuit-selection.js';
+import {
+  beaconPtau,
+  ceremonyFiles,
+  contributePtau,
+  contributeZKey,
+  finishZKey,
+  newAccumulator,
+  newZKey,
+  openCurve,
+  preparePhase2,
+  randomBeacon,
+  type CeremonyFiles,
+} from '../demo-ceremony.js';
+import { CeremonyStepError, OutputNotEmptyError } from '../errors.js';
+import { ensureDir, isMissingOrEmptyDir } from '../files.js';
+import { makeWorkDir, moveIntoPlace, removeOnInterrupt } from '../keys-files.js';
+import {
+  buildKeysManifest,
+  genesisArtifactsOf,
+  INSECURE_WARNING,
+  insecureReadme,
+  KEYS_FOLDER_FILES,
+  keysFolderLayout,
+  wrap,
+  type CircuitKeysInput,
+  type DemoRecord,
+} from '../keys-folder.js';
+import { formatElapsed, type Printer, type Progress, type Terminal } from '../output.js';
+import { epochOption, examples } from './options.js';
+
+/**
+ * `consortium-setup ceremony`: the trusted setup that makes the circuits' proving and
+ * verification keys. `demo` is the quick, INSECURE path a devnet uses (one process plays every
+ * party); the multi-party ceremony (distributed over libp2p, file-based) joins this group later.
+ */
+
+interface DemoOptions {
+  readonly circuits: string;
+  readonly out: string;
+  readonly epoch: number;
+  readonly force?: boolean;
+}
+
+const TIMING_HELP =
+  '\nHow long it takes (measured on 2 cores; preparing phase 2 is most of it, and grows faster than the circuit):\n' +
+  '  settlement-4    2^11  about 1 to 2 minutes       (the test circuit)\n' +
+  '  settlement-64   2^14  about 7 to 10 minutes      (0.5 GB of memory)\n' +
+  '  settlement      2^16  settlement-64 and settlement-256: much longer, about 30 minutes to an hour (1 GB)\n';
+
+export function addCeremonyCommand(program: Command, terminal: Terminal): void {
+  const ceremony = program
+    .command('ceremony')
+    .summary("the trusted setup: make the circuits' proving and verification keys")
+    .description(
+      "The trusted setup of the circuits' Groth16 keys: powers of tau (phase 1), then per circuit a proving key " +
+        'and its verification key (phase 2), each phase closed by a beacon. `demo` runs it in one process, which ' +
+        'makes the keys INSECURE; the multi-party ceremony, in which each member contributes on its own machine, ' +
+        'comes with a later issue.',
+    );
+
+  ceremony
+    .command('demo')
+    .summary('INSECURE single-party setup for a devnet or tests: keys in minutes')
+    .description(
+      'Make the keys of the given circuits in one process: builds the circuits if needed, makes powers of tau ' +
+        'locally (nothing is downloaded) at the power the largest circuit needs, one contribution and a random ' +
+        'beacon per phase, and writes to --out: per circuit the wasm, r1cs, proving key (<circuit>.INSECURE.zkey) and ' +
+        'verification key; the final powers of tau; keys-manifest.json (every file with its sha256, "insecure": true); ' +
+        'genesis-artifacts.json (the pins to merge into genesis); README-INSECURE.txt. Run it once before the nodes ' +
+        'start; every node loads its keys from that folder.\n\n' +
+        'INSECURE: this one process knew the toxic waste (the secret randomness of every contribution), so whoever ' +
+        'ran it could forge settlement proofs. For a devnet and tests only; a real consortium runs the multi-party ' +
+        'ceremony.',
+    )
+    .requiredOption('--circuits <family|names>', `a family, ${familiesHelp()}, or a comma-separated list of circuit names (${KNOWN_CIRCUITS.join(', ')})`)
+    .requiredOption('--out <dir>', 'folder for the keys; must be empty or new unless --force')
+    .option('--epoch <n>', 'key epoch the keys are for (genesis starts with 1; each new ceremony makes the next)', epochOption, 1)
+    .option('--force', 'write into a non-empty --out: replaces the files of an earlier ceremony there and leaves anything else alone')
+    .addHelpText(
+      'after',
+      TIMING_HELP +
+        examples(
+          'consortium-setup ceremony demo --circuits settlement --out ./keys',
+          'consortium-setup ceremony demo --circuits settlement-64 --out ./keys --force',
+          'consortium-setup ceremony demo --circuits settlement-4 --out ./test-keys --epoch 2',
+        ),
+    )
+    .action((options: DemoOptions) => runDemo(options, terminal));
+}
+
+async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promise<void> {
+  const started = Date.now();
+  const s = progress.styled;
+  progress.note(s.yellow(`⚠ ${wrap(INSECURE_WARNING, 98).join('\n  ')}\n`));
+  const names = selectCircuits(options.circuits);
+  const dir = resolve(options.out);
+  const force = options.force === true;
+  if (!force && !(await isMissingOrEmptyDir(dir))) throw new OutputNotEmptyError(dir, 'the files of the earlier ceremony in it (anything else is left alone)');
+
+  const circuits: BuiltCircuit[] = [];
+  for (const name of names) circuits.push(await buildStep(progress, name));
+  const power = ceremonyPower(circuits.map((circuit) => circuit.manifest));
+  const layout = keysFolderLayout(names, power);
+
+  const { manifest, record, strangers } = await inWorkingFolder(dir, progress, async (files, curve) => {
+    const ptau = join(files.work, layout.ptau);
+    const phase1 = await powersOfTauSteps(progress, curve, files, power, ptau);
+    const phase2: Record<string, DemoRecord['circuits'][string]> = {};
+    for (const circuit of circuits) phase2[circuit.manifest.name] = await phase2Steps(progress, files, circuit, power, ptau, layout.circuits[circuit.manifest.name]!);
+    const record: DemoRecord = { ptau: phase1, circuits: phase2 };
+
+    const written = await progress.track(`write the keys to ${dir}`, async () => {
+      const folder = await writeKeysFolder(files, circuits, layout, options.epoch, power, record);
+      return { manifest: folder.manifest, strangers: await moveIntoPlace(files.work, dir, folder.files, force) };
+    });
+    await progress.track(`check ${dir} as a node loads it`, async (step) => {
+      await checkAsNode(dir, written.manifest);
+      step.outcome('every pinned hash matches, every verification key had its contribution');
+    });
+    return { ...written, record };
+  });
+
+  if (strangers.length > 0) progress.note(s.yellow(`left untouched, not part of the keys: ${strangers.join(', ')}`));
+  printSummary(out, dir, manifest, record, Date.now() - started);
+  progress.note(
+    `\nNext: merge ${KEYS_FOLDER_FILES.genesisArtifacts} into the genesis ("artifacts") before the nodes start; ` +
+      `every node loads its keys from ${dir} and refuses any file whose hash differs from its pin.`,
+  );
+}
+
+/**
+ * Runs the ceremony in a fresh working folder inside `dir` with the snarkjs curve, and cleans up
+ * whatever happens: the working folder is removed (also on Ctrl-C) and the curve terminated, since
+ * its worker threads would keep the process alive.
+ */
+async function inWorkingFolder<T>(dir: string, progress: Progress, run: (files: CeremonyFiles, curve: snarkjs.Curve) => Promise<T>): Promise<T> {
+  await ensureDir(dir);
+  const files = ceremonyFiles(await makeWorkDir(dir));
+  const s = progress.styled;
+  const stopWatching = removeOnInterrupt(files.work, (signal) => {
+    if (s.decorated) process.stderr.write('\u001b[?25h\n'); // the progress bar hid the cursor
+    progress.note(`${s.red('✖')} ${signal === 'SIGINT' ? 'interrupted' : 'stopped'}: removed the intermediate files`);
+  });
+  let curve: snarkjs.Curve | undefined;
+  try {
+    curve = await openCurve();
+    return await run(files, curve);
+  } finally {
+    await curve?.terminate();
+    await rm(files.work, { recursive: true, force: true });
+    stopWatching();
+  }
+}
+
+/** Phase 1: a new accumulator, one contribution, a beacon, then the Lagrange basis phase 2 needs (written to `ptauOut`). */
+async function powersOfTauSteps(progress: Progress, curve: snarkjs.Curve, files: CeremonyFiles, power: number, ptauOut: string): Promise<DemoRecord['ptau']> {
+  const beacon = randomBeacon();
+  await progress.track(`powers of tau: new accumulator (2^${power})`, (step) => newAccumulator(curve, files, power, step));
+  const contributionHash = await progress.track(`powers of tau: contribution (2^${power})`, (step) => contributePtau(files, power, step));
+  const beaconResponseHash = await progress.track(`powers of tau: beacon (2^${power})`, (step) => beaconPtau(files, power, beacon, step));
+  await progress.track(`prepare phase 2 (2^${power})`, (step) => preparePhase2(files, power, ptauOut, step));
+  return { contributionHash, beacon, beaconResponseHash };
+}
+
+async function buildStep(progress: Progress, name: string): Promise<BuiltCircuit> {
+  return progress.track(`circuit ${name}`, async (step) => {
+    const built = await buildCircuit(name);
+    const constraints = built.manifest.constraints.toLocaleString('en-US');
+    step.outcome(built.cached ? `built earlier, ${constraints} constraints` : `compiled with circom2, ${constraints} constraints`);
+    return built;
+  });
+}
+
+/** Phase 2 for one circuit: a new proving key, one contribution, a beacon; the verification key exported and checked. */
+async function phase2Steps(
+  progress: Progress,
+  files: CeremonyFiles,
+  circuit: BuiltCircuit,
+  power: number,
+  ptau: string,
+  names: { readonly zkey: string; readonly vkey: string },
+): Promise<DemoRecord['circuits'][string]> {
+  const name = circuit.manifest.name;
+  const circuitHash = await progress.track(`${name}: new proving key`, (step) => newZKey(files, circuit, ptau, power, step));
+  const contributionHash = await progress.track(`${name}: contribution`, (step) => contributeZKey(files, name, power, step));
+  const beacon = randomBeacon();
+  const { beaconHash } = await progress.track(`${name}: beacon and verification key`, async (step) => {
+    const finished = await finishZKey(files, name, power, beacon, join(files.work, names.zkey), step);
+    await writeFile(join(files.work, names.vkey), `${JSON.stringify(finished.vkey, null, 2)}\n`);
+    step.outcome('vk_gamma_2 differs from vk_delta_2, so phase 2 had its contribution');
+    return finished;
+  });
+  return { circuitHash, contributionHash, beacon, beaconHash };
+}
+
+/** Copies the circuits' r1cs and wasm beside the keys and writes the manifest, genesis pins and README, all in the working folder. */
+async function writeKeysFolder(
+  files: CeremonyFiles,
+  circuits: readonly BuiltCircuit[],
+  layout: ReturnType<typeof keysFolderLayout>,
+  epoch: number,
+  power: number,
+  record: DemoRecord,
+): Promise<{ readonly manifest: KeysManifest; readonly files: string[] }> {
+  const entry = (name: string) => fileEntry(join(files.work, name), name);
+  const keys: CircuitKeysInput[] = [];
+  for (const circuit of circuits) {
+    const names = layout.circuits[circuit.manifest.name]!;
+    await copyFile(join(circuit.dir, circuit.manifest.files.r1cs.path), join(files.work, names.r1cs));
+    await copyFile(join(circuit.dir, circuit.manifest.files.wasm.path), join(files.work, names.wasm));
+    keys.push({
+      name: circuit.manifest.name,
+      constraints: circuit.manifest.constraints,
+      r1cs: await entry(names.r1cs),
+      wasm: await entry(names.wasm),
+      zkey: await entry(names.zkey),
+      vkey: await entry(names.vkey),
+    });
+  }
+  const manifest = buildKeysManifest({ epoch, createdAt: new Date(), power, ptau: await entry(layout.ptau), circuits: keys });
+  await writeFile(join(files.work, KEYS_FOLDER_FILES.readme), insecureReadme(manifest, record));
+  await writeFile(join(files.work, KEYS_FOLDER_FILES.genesisArtifacts), `${JSON.stringify(genesisArtifactsOf(manifest), null, 2)}\n`);
+  await writeFile(join(files.work, KEYS_FOLDER_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  const written = [layout.ptau, ...Object.values(layout.circuits).flatMap((names) => [names.r1cs, names.wasm, names.zkey, names.vkey])];
+  return { manifest, files: [...written, KEYS_FOLDER_FILES.readme, KEYS_FOLDER_FILES.genesisArtifacts, KEYS_FOLDER_FILES.manifest] };
+}
+
+/** Loads the folder exactly as a node will (@consortium/zkp loadEpoch with the genesis pins). */
+async function checkAsNode(dir: string, manifest: KeysManifest): Promise<void> {
+  try {
+    await loadEpoch(dir, genesisArtifactsOf(manifest).artifacts);
+  } catch (error) {
+    if (error instanceof ArtifactError) {
+      throw new CeremonyStepError(
+        `check ${dir}`,
+        error.message,
+        `The keys in ${dir} would not load on a node: do not use them. This is a bug in consortium-setup: please report the output above.`,
+      );
+    }
+    throw error;
+  }
+}
+
+function printSummary(out: Printer, dir: string, manifest: KeysManifest, record: DemoRecord, elapsedMs: number): void {
+  const s = out.style;
+  const circuits = Object.entries(manifest.circuits);
+  out.line(`${s.yellow(s.bold('INSECURE'))} demo keys of epoch ${manifest.epoch} for ${circuits.map(([name]) => name).join(', ')}, written to ${dir} in ${formatElapsed(elapsedMs)}`);
+  out.line(s.yellow('One process knew the toxic waste of every contribution: never use these keys for a real consortium.'));
+  out.line();
+  const width = Math.max('powers of tau'.length, ...circuits.map(([name]) => name.length));
+  out.line(`  ${'powers of tau'.padEnd(width)}  2^${manifest.ptau.power}  ${manifest.ptau.file.path}  (beacon ${record.ptau.beacon})`);
+  for (const [name, keys] of circuits) {
+    out.line(`  ${name.padEnd(width)}  ${keys.constraints.toLocaleString('en-US')} constraints  ${keys.zkey.path}, ${keys.vkey.path}`);
+  }
+  out.line();
+  out.line(`  manifest       ${join(dir, KEYS_FOLDER_FILES.manifest)}`);
+  out.line(`  genesis pins   ${join(dir, KEYS_FOLDER_FILES.genesisArtifacts)} (${circuits.length * 3} artifacts)`);
+  out.line(`  read me        ${join(dir, KEYS_FOLDER_FILES.readme)}`);
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkContributed, followingLogger } from '../../src/demo-ceremony.js';
+import { CeremonyStepError } from '../../src/errors.js';
+
+describe('the snarkjs logger', () => {
+  it('has every method snarkjs calls, and keeps the errors apart', () => {
+    const lines: string[] = [];
+    const problems: string[] = [];
+    const logger = followingLogger((line) => lines.push(line), problems);
+    logger.debug('tauG2: fft 13 mix end: 1/2');
+    logger.info('Reading r1cs');
+    logger.log('tauG1: 100000'); // newAccumulator, from 2^16 on
+    logger.warn('a warning');
+    logger.error('Circuit too big for this power of tau ceremony. 44000*2 > 2**15');
+    expect(lines).toEqual(['tauG2: fft 13 mix end: 1/2', 'Reading r1cs', 'tauG1: 100000', 'a warning', 'Circuit too big for this power of tau ceremony. 44000*2 > 2**15']);
+    expect(problems).toEqual(['Circuit too big for this power of tau ceremony. 44000*2 > 2**15']);
+  });
+});
+
+describe('checkContributed', () => {
+  const g2 = (digit: string) => [[digit, digit], [digit, digit], ['1', '0']];
+  const vkey = (gamma: string, delta: string) => ({
+    protocol: 'groth16' as const,
+    curve: 'bn128' as const,
+    nPublic: 7,
+    vk_alpha_1: ['1', '2', '1'],
+    vk_beta_2: g2('3'),
+    vk_gamma_2: g2(gamma),
+    vk_delta_2: g2(delta),
+    IC: [],
+  });
+
+  it('accepts a verification key whose phase 2 had a contribution', () => {
+    expect(() => checkContributed(vkey('4', '5'), 'settlement-4: beacon and verification key')).not.toThrow();
+  });
+
+  it('refuses one whose vk_gamma_2 equals vk_delta_2, naming the step', () => {
+    expect(() => checkContributed(vkey('4', '4'), 'settlement-4: beacon and verification key')).toThrow(CeremonyStepError);
+    expect(() => checkContributed(vkey('4', '4'), 'settlement-4: beacon and verification key')).toThrow(
+      /^settlement-4: beacon and verification key: the exported verification key: vk_gamma_2 equals vk_delta_2/,
+    );
+  });
+});
