@@ -19,6 +19,9 @@ export interface TestKeys {
   readonly zkeyPath: string;
   readonly vkeyPath: string;
   readonly vkey: Record<string, unknown>;
+  /** The prepared powers of tau the keys were made from, and its power. */
+  readonly ptauPath: string;
+  readonly ptauPower: number;
 }
 
 const TEST_KEYS_ROOT = join(REPOSITORY_ROOT, 'build/test-keys');
@@ -49,7 +52,8 @@ export async function ensureTestKeys(name = 'settlement-4'): Promise<TestKeys> {
     const record = await readFile(join(dir, 'test-keys.json'), 'utf8').then((text) => JSON.parse(text) as TestKeysRecord, () => null);
     if (record?.r1csSha256 !== circuit.manifest.files.r1cs.sha256) await makeTestKeys(circuit, dir, paths);
     const vkey = JSON.parse(await readFile(paths.vkeyPath, 'utf8')) as Record<string, unknown>;
-    return { circuit, dir, ...paths, vkey };
+    const ptauPower = ptauPowerFor(circuit.manifest.constraints, circuit.manifest.publicInputs.length);
+    return { circuit, dir, ...paths, vkey, ptauPath: join(dir, 'pot_final.ptau'), ptauPower };
   } finally {
     await release();
   }

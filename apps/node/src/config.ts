@@ -15,6 +15,8 @@ export interface NodeConfig {
   readonly dataDir: string;
   readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
   readonly http: { readonly host: string; readonly port: number };
+  /** The trusted setup's keys folder; required when genesis pins artifacts. */
+  readonly keysDir?: string;
 }
 
 export class NodeConfigError extends Error {
@@ -65,8 +67,11 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
   if (typeof http.host !== 'string' || http.host === '') problems.push('http.host: must be an address to listen on, e.g. 127.0.0.1');
   if (typeof http.port !== 'number' || !Number.isInteger(http.port) || http.port < 0 || http.port > 65_535) problems.push('http.port: must be a port from 0 to 65535');
 
+  let keysDir: string | undefined;
+  if (raw.keysDir !== undefined) keysDir = path('keysDir');
   if (problems.length > 0) throw new NodeConfigError(file, problems);
   return {
+    ...(keysDir === undefined ? {} : { keysDir }),
     memberId: memberId as string,
     genesisFile,
     validatorKeyFile,

@@ -12,6 +12,7 @@ import {
   type Genesis,
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
+import { ArtifactError, Groth16Verifier, KeyEpochs, loadEpoch } from '@consortium/zkp';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
@@ -31,6 +32,8 @@ export interface RunningNode {
   readonly consensus: ConsensusNode;
   readonly p2p: P2PNode;
   readonly telemetry: Telemetry;
+  /** The keys genesis pins and a verifier over them; null when genesis pins none. */
+  readonly zkp: { readonly epochs: KeyEpochs; readonly verifier: Groth16Verifier } | null;
   /** http://host:port of the API. */
   readonly httpUrl: string;
   stop(): Promise<void>;
@@ -62,6 +65,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
   if (peerIdOf(nodeKey) !== self.peerId) throw new NodeStartError(`${config.nodeKeyFile} has peer id ${peerIdOf(nodeKey)}, genesis lists ${self.peerId} for ${config.memberId}`);
 
   await mkdir(config.dataDir, { recursive: true });
+  // Keys are checked before anything starts: a node with keys other than genesis pins must not run.
+  const loadedKeys = Object.keys(genesis.artifacts).length === 0 ? null : await loadPinnedKeys(config, genesis);
   const telemetry = setupTelemetry({
     serviceName: 'consortium-node',
     memberId: config.memberId,
@@ -69,6 +74,16 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
   });
   const { metrics, logger } = telemetry;
+  let zkp: RunningNode['zkp'] = null;
+  if (loadedKeys !== null) {
+    const epochs = new KeyEpochs(metrics.zkp);
+    epochs.add(loadedKeys);
+    const verifier = new Groth16Verifier(epochs.verificationKeys, { metrics: metrics.zkp, security: metrics.security, tracer: telemetry.tracer('@consortium/zkp') });
+    zkp = { epochs, verifier };
+    const circuits = [...loadedKeys.circuits.keys()].join(', ');
+    if (loadedKeys.insecure) logger.warn({ epoch: loadedKeys.epoch, circuits }, 'the proving keys come from the INSECURE single-party demo setup: for a local devnet only');
+    else logger.info({ epoch: loadedKeys.epoch, circuits }, 'proving keys loaded and checked against genesis');
+  }
   const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
   telemetry.addCollectHook(async () => {
     await store.sizeOnDiskBytes();
@@ -122,9 +137,24 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       await server.close();
       await consensus.stop();
       await p2p.stop();
+      await zkp?.verifier.close();
       await store.close();
       await telemetry.shutdown();
     })());
 
-  return { memberId: config.memberId, genesis, consensus, p2p, telemetry, httpUrl, stop };
+  return { memberId: config.memberId, genesis, consensus, p2p, telemetry, zkp, httpUrl, stop };
+}
+
+/** The keys genesis pins, from node.json's keysDir; any mismatch stops the start with the file named. */
+async function loadPinnedKeys(config: NodeConfig, genesis: Genesis) {
+  const pinned = Object.keys(genesis.artifacts).length;
+  if (config.keysDir === undefined) {
+    throw new NodeStartError(`genesis pins ${pinned} key files but node.json has no keysDir: point it at the folder of the ceremony's keys`);
+  }
+  try {
+    return await loadEpoch(config.keysDir, genesis.artifacts);
+  } catch (error) {
+    if (error instanceof ArtifactError) throw new NodeStartError(`refusing to start: ${error.message}`, { cause: error });
+    throw error;
+  }
 }

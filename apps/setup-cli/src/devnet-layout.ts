@@ -43,6 +43,8 @@ export interface NodeJson {
   readonly dataDir: string;
   readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
   readonly http: { readonly host: string; readonly port: number };
+  /** The trusted setup's keys folder (when genesis pins artifacts). */
+  readonly keysDir?: string;
 }
 
 export function loopbackMultiaddr(port: number): string {
@@ -64,8 +66,8 @@ export function devnetLayout(members: readonly MemberDetails[], basePort: number
   return members.map((member, i) => ({ member, dir: member.id, p2pPort: basePort + i, httpPort: basePort + HTTP_PORT_OFFSET + i }));
 }
 
-/** The node.json of `node`: listens on loopback, knows every other member's address. */
-export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode): NodeJson {
+/** The node.json of `node`: listens on loopback, knows every other member's address; `keysDir` relative to the member's folder. */
+export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysDir?: string): NodeJson {
   const peers: Record<string, string[]> = {};
   for (const other of nodes) if (other.member.id !== node.member.id) peers[other.member.id] = [loopbackMultiaddr(other.p2pPort)];
   return {
@@ -76,5 +78,6 @@ export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode): Node
     dataDir: DEVNET_FILES.dataDir,
     p2p: { listen: [loopbackMultiaddr(node.p2pPort)], peers },
     http: { host: LOOPBACK_HOST, port: node.httpPort },
+    ...(keysDir === undefined ? {} : { keysDir }),
   };
 }

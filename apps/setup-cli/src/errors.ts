@@ -118,6 +118,17 @@ export class ParamsFileError extends SetupError {
   }
 }
 
+/** devnet --keys names a folder without a readable genesis-artifacts.json. */
+export class KeysFolderError extends SetupError {
+  override readonly name = 'KeysFolderError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`, 'Give --keys the folder `consortium-setup ceremony demo --out <dir>` wrote.');
+  }
+}
+
 /** --genesis-time is not a timestamp. */
 export class InvalidGenesisTimeError extends SetupError {
   override readonly name = 'InvalidGenesisTimeError';

@@ -22,6 +22,8 @@ export interface GenesisDraft {
   readonly consensus: Readonly<Record<string, unknown>>;
   /** Where parameter overrides came from (the --params file), to name it in a problem. */
   readonly paramsSource?: string;
+  /** Pinned artifact hashes (a ceremony's genesis-artifacts.json), name -> sha256. */
+  readonly artifacts?: Readonly<Record<string, unknown>>;
 }
 
 /** DEFAULT_CONSENSUS_PARAMS with a --params file's overrides on top. */
@@ -50,7 +52,7 @@ export function buildGenesis(draft: GenesisDraft): Genesis {
     genesisTime: draft.genesisTime,
     members: draft.members.map((member) => member.entry),
     consensus: draft.consensus,
-    artifacts: {},
+    artifacts: draft.artifacts ?? {},
   };
   try {
     return parseGenesis(document);

@@ -16,6 +16,8 @@ export type { SettlementProof, Groth16Proof } from './proof.js';
 export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins } from './artifacts/manifest.js';
 export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest.js';
 export { loadEpoch, assertContributedKey } from './artifacts/loader.js';
+export { assembleKeysFolder } from './artifacts/assemble.js';
+export type { KeyFilesToAssemble } from './artifacts/assemble.js';
 export type { LoadedEpoch, LoadedCircuit } from './artifacts/loader.js';
 export {
   ArtifactError,

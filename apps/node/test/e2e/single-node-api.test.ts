@@ -1,19 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_CONSENSUS_PARAMS,
-  encodeKeyValueTx,
-  generateEd25519KeyPair,
-  genesisToJson,
-  toHex,
-  txHash,
-  validatorKeyToJson,
-} from '@consortium/consensus';
-import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
+import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import { findUncataloguedMetrics } from '@consortium/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNodeConfig, startNode, type RunningNode } from '../../src/index.js';
+import { startNode, type RunningNode } from '../../src/index.js';
+import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
 /**
  * One node in this process (a consortium of one decides alone): the HTTP API end to end, on a
@@ -36,31 +28,7 @@ async function get(path: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'node-api-'));
-  const validator = generateEd25519KeyPair();
-  const nodeKey = await generateNodeKey();
-  const genesis = {
-    chainId: 'api-test',
-    genesisTimeMs: Date.now() - 1_000,
-    members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
-    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
-    artifacts: {},
-  };
-  await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
-  await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
-  await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
-  const config = parseNodeConfig(
-    {
-      memberId: 'Orange-FR',
-      genesisFile: 'genesis.json',
-      validatorKeyFile: 'validator-key.json',
-      nodeKeyFile: 'node-key.json',
-      dataDir: 'data',
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
-      http: { host: '127.0.0.1', port: 0 },
-    },
-    join(dir, 'node.json'),
-  );
-  node = await startNode(config, { logDestination: { write: () => {} } });
+  node = await startNode(await writeSingleMemberNode(dir), { logDestination: SILENT_LOG });
 });
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { genesisHash, genesisToJson, MAX_MEMBERS, toHex, type Genesis } from '@consortium/consensus';
 import type { Command } from 'commander';
-import { OutputNotEmptyError } from '../errors.js';
+import { KeysFolderError, OutputNotEmptyError } from '../errors.js';
+import { KEYS_FOLDER_FILES } from '../keys-folder.js';
 import { ensureDir, isMissingOrEmptyDir, pathExists, removeDir, SECRET_DIR_MODE, writePublicFile, writeSecretFiles } from '../files.js';
 import { DEVNET_CHAIN_ID, DEFAULT_BASE_PORT, DEVNET_FILES, devnetLayout, HTTP_PORT_OFFSET, nodeJsonOf, type DevnetNode } from '../devnet-layout.js';
 import { buildGenesis, DEVNET_CONSENSUS_PARAMS } from '../genesis-draft.js';
@@ -24,6 +25,7 @@ interface DevnetOptions {
   readonly basePort: number;
   readonly chainId: string;
   readonly force?: boolean;
+  readonly keys?: string;
 }
 
 export function addDevnetCommand(program: Command, terminal: Terminal): void {
@@ -44,6 +46,7 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
     )
     .option('--base-port <port>', 'first p2p port', integerOption, DEFAULT_BASE_PORT)
     .option('--chain-id <id>', 'chain id of the devnet', DEVNET_CHAIN_ID)
+    .option('--keys <dir>', 'a trusted setup\'s keys folder (from `ceremony demo`): its genesis-artifacts.json is pinned in the genesis and every node.json points at the folder')
     .option('--force', "write into a non-empty --out: replaces the devnet files and removes those members' old chain data (data/)")
     .addHelpText(
       'after',
@@ -51,6 +54,7 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
         'consortium-setup devnet --out ./devnet',
         'consortium-setup devnet --out ./devnet7 --members 7 --base-port 27600',
         'consortium-setup devnet --out ./devnet --members T-Mobile-DE,Vodafone-UK,Orange-FR,Telenor-NO --force',
+        'consortium-setup devnet --out ./devnet --keys ./keys   # after: consortium-setup ceremony demo --out ./keys',
       ),
     )
     .action((options: DevnetOptions) => runDevnet(options, terminal));
@@ -71,8 +75,11 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
     return made;
   });
 
+  const keysDir = options.keys === undefined ? undefined : resolve(options.keys);
+  const artifacts = keysDir === undefined ? undefined : await readGenesisArtifacts(keysDir);
   const genesis = await progress.step('assemble and validate the genesis', () =>
     buildGenesis({
+      ...(artifacts === undefined ? {} : { artifacts }),
       chainId: options.chainId,
       genesisTime: new Date().toISOString(),
       members: nodes.map((node, i) => ({ entry: memberEntryOf(node.member, keys[i]!.publicKeys, 1), source: node.member.id })),
@@ -80,14 +87,28 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
     }),
   );
 
-  const { removedData, strangers } = await progress.step(`write the devnet to ${dir}`, () => writeDevnet(dir, nodes, keys, genesis, force));
+  const { removedData, strangers } = await progress.step(`write the devnet to ${dir}`, () => writeDevnet(dir, nodes, keys, genesis, force, keysDir));
   for (const id of removedData) progress.note(progress.styled.yellow(`removed the old chain data of ${id} (${join(id, DEVNET_FILES.dataDir)}): it belonged to the previous genesis`));
   if (strangers.length > 0) progress.note(progress.styled.yellow(`left untouched, not part of this devnet: ${strangers.join(', ')}`));
 
   printSummary(out, dir, nodes, genesis);
 }
 
-async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: readonly MemberKeys[], genesis: Genesis, force: boolean) {
+/** The pins a ceremony wrote for genesis: `{ "artifacts": { name: sha256 } }`. */
+async function readGenesisArtifacts(keysDir: string): Promise<Record<string, unknown>> {
+  const file = join(keysDir, KEYS_FOLDER_FILES.genesisArtifacts);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new KeysFolderError(file, `cannot be read (${(error as Error).message})`);
+  }
+  const artifacts = (parsed as { artifacts?: unknown } | null)?.artifacts;
+  if (typeof artifacts !== 'object' || artifacts === null || Array.isArray(artifacts)) throw new KeysFolderError(file, 'must hold { "artifacts": { name: sha256 } }');
+  return artifacts as Record<string, unknown>;
+}
+
+async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: readonly MemberKeys[], genesis: Genesis, force: boolean, keysDir?: string) {
   await ensureDir(dir);
   const removedData: string[] = [];
   for (const [i, node] of nodes.entries()) {
@@ -102,7 +123,8 @@ async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: read
       ],
       force,
     );
-    await writePublicFile(join(memberDir, DEVNET_FILES.nodeConfig), `${JSON.stringify(nodeJsonOf(nodes, node), null, 2)}\n`, force);
+    const memberKeysDir = keysDir === undefined ? undefined : relative(memberDir, keysDir) || '.';
+    await writePublicFile(join(memberDir, DEVNET_FILES.nodeConfig), `${JSON.stringify(nodeJsonOf(nodes, node, memberKeysDir), null, 2)}\n`, force);
   }
   // genesis.json last: its presence means the devnet is complete.
   await writePublicFile(join(dir, DEVNET_FILES.genesis), `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, force);

@@ -140,3 +140,25 @@ describe('consortium-setup devnet, refusals and choices', () => {
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('consortium-setup devnet --keys', () => {
+  it("pins the keys folder's genesis artifacts and points every node.json at the folder", async () => {
+    const keys = join(tmp.path, 'keys');
+    await mkdir(keys, { recursive: true });
+    const pins = { 'epoch-1/settlement-64.vkey': 'a'.repeat(64), 'epoch-1/settlement-64.zkey': 'b'.repeat(64) };
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins }));
+    const dir = join(tmp.path, 'devnet-keys');
+    await runCliOk(['devnet', '--out', dir, '--members', '4', '--keys', keys]);
+    const genesis = parseGenesis(await readJson(join(dir, 'genesis.json')));
+    expect(genesis.artifacts).toEqual(pins);
+    const node = await readJson<NodeJson & { keysDir: string }>(join(dir, 'Orange-FR', 'node.json'));
+    expect(node.keysDir).toBe('../../keys');
+  });
+
+  it('refuses a folder without genesis-artifacts.json, saying what to give', async () => {
+    const result = await runCli(['devnet', '--out', join(tmp.path, 'devnet-nokeys'), '--keys', join(tmp.path, 'nowhere')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('genesis-artifacts.json: cannot be read');
+    expect(result.stderr).toContain('ceremony demo --out');
+  });
+});

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestKeys, fileEntry } from '@consortium/circuits';
@@ -7,13 +7,12 @@ import { setupTelemetry } from '@consortium/telemetry';
 import { sampleBatch } from '../support/batches.js';
 import {
   ArtifactHashMismatchError,
+  assembleKeysFolder,
   genesisArtifactPins,
   Groth16Verifier,
   KeyEpochs,
   proveSettlement,
   ProverPool,
-  KEYS_MANIFEST_FILE,
-  KEYS_MANIFEST_FORMAT,
   loadEpoch,
   MissingArtifactError,
   UncontributedKeyError,
@@ -28,26 +27,22 @@ let manifest: KeysManifest;
 beforeAll(async () => {
   const keys = await ensureTestKeys('settlement-4');
   dir = await mkdtemp(join(tmpdir(), 'keys-'));
-  const files = {
-    r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path),
-    wasm: keys.wasmPath,
-    zkey: keys.zkeyPath,
-    vkey: keys.vkeyPath,
-  };
-  for (const [kind, source] of Object.entries(files)) await copyFile(source, join(dir, `settlement-4.${kind}`));
-  const entry = (kind: string) => fileEntry(join(dir, `settlement-4.${kind}`), `settlement-4.${kind}`);
-  manifest = {
-    format: KEYS_MANIFEST_FORMAT,
+  manifest = await assembleKeysFolder(dir, {
     epoch: 1,
     insecure: true,
     ceremony: 'demo',
-    createdAt: new Date().toISOString(),
-    ptau: { power: 11, file: await entry('r1cs') },
-    circuits: {
-      'settlement-4': { constraints: keys.circuit.manifest.constraints, r1cs: await entry('r1cs'), wasm: await entry('wasm'), zkey: await entry('zkey'), vkey: await entry('vkey') },
-    },
-  };
-  await writeFile(join(dir, KEYS_MANIFEST_FILE), JSON.stringify(manifest));
+    ptau: { power: keys.ptauPower, path: keys.ptauPath },
+    circuits: [
+      {
+        name: 'settlement-4',
+        constraints: keys.circuit.manifest.constraints,
+        r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path),
+        wasm: keys.wasmPath,
+        zkey: keys.zkeyPath,
+        vkey: keys.vkeyPath,
+      },
+    ],
+  });
 }, 300_000);
 
 afterAll(async () => rm(dir, { recursive: true, force: true }));
@@ -80,12 +75,12 @@ describe('loading keys pinned in genesis', () => {
   });
 
   it('refuses a verification key whose phase 2 had no contribution (gamma = delta)', async () => {
-    const vkeyFile = join(dir, 'settlement-4.vkey');
+    const vkeyFile = join(dir, 'settlement-4.vkey.json');
     const original = await readFile(vkeyFile, 'utf8');
     const vkey = JSON.parse(original) as Record<string, unknown>;
     await writeFile(vkeyFile, JSON.stringify({ ...vkey, vk_delta_2: vkey.vk_gamma_2 }));
     try {
-      const forged = { ...manifest, circuits: { 'settlement-4': { ...manifest.circuits['settlement-4']!, vkey: await fileEntry(vkeyFile, 'settlement-4.vkey') } } };
+      const forged = { ...manifest, circuits: { 'settlement-4': { ...manifest.circuits['settlement-4']!, vkey: await fileEntry(vkeyFile, 'settlement-4.vkey.json') } } };
       await expect(loadEpoch(dir, genesisArtifactPins(forged))).rejects.toBeInstanceOf(UncontributedKeyError);
     } finally {
       await writeFile(vkeyFile, original);

@@ -1,0 +1,40 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, genesisToJson, validatorKeyToJson } from '@consortium/consensus';
+import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
+import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
+
+/**
+ * A consortium of one member (it decides alone) in `dir`: genesis, keys and a node
+ * configuration on loopback with ports chosen by the system.
+ */
+export async function writeSingleMemberNode(dir: string, options: { readonly artifacts?: Record<string, string>; readonly keysDir?: string } = {}): Promise<NodeConfig> {
+  const validator = generateEd25519KeyPair();
+  const nodeKey = await generateNodeKey();
+  const genesis = {
+    chainId: 'api-test',
+    genesisTimeMs: Date.now() - 1_000,
+    members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
+    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
+    artifacts: options.artifacts ?? {},
+  };
+  await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
+  await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
+  await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
+  return parseNodeConfig(
+    {
+      memberId: 'Orange-FR',
+      genesisFile: 'genesis.json',
+      validatorKeyFile: 'validator-key.json',
+      nodeKeyFile: 'node-key.json',
+      dataDir: 'data',
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
+      http: { host: '127.0.0.1', port: 0 },
+      ...(options.keysDir === undefined ? {} : { keysDir: options.keysDir }),
+    },
+    join(dir, 'node.json'),
+  );
+}
+
+/** A pino destination that drops every line. */
+export const SILENT_LOG = { write: () => {} };
