@@ -2,8 +2,8 @@
 // demo ceremony if missing, five nodes, the dashboard and a traffic generator, on loopback).
 // The pieces arrive with later issues; until then it says so, plainly, and exits 0.
 const plan = [
-  ['demo trusted setup (INSECURE, single party) if build/keys is missing', 'to come with issue #4 (ZKP: the settlement circuit, a prover pool, fast verification and the demo setup)'],
-  ['genesis and keys for T-Mobile-DE, Vodafone-UK, Orange-FR, Telenor-NO, SFR-FR', 'built (issue #3): `consortium-setup devnet`'],
+  ['demo trusted setup (INSECURE, single party) if the keys are missing', 'built (issue #4): `consortium-setup ceremony demo`'],
+  ['genesis and keys for T-Mobile-DE, Vodafone-UK, Orange-FR, Telenor-NO, SFR-FR', 'built (issues #3, #4): `consortium-setup devnet --keys`'],
   ['five node processes on loopback (libp2p + BFT consensus + settlement)', 'consensus built (issue #3); the settlement application and the launcher come with the issue "Settlement, the node app and the local consortium"'],
   ['the live dashboard and alerting', 'to come with the dashboard issue'],
   ['a traffic generator sending roaming usage and statements', 'to come with the issue "Settlement, the node app and the local consortium"'],
