@@ -76,6 +76,7 @@ describe('error classes', () => {
       new errors.MemberFileError('f', 'bad'),
       new errors.NoMembersError(''),
       new errors.ParamsFileError('f', 'bad'),
+      new errors.KeysFolderError('k/genesis-artifacts.json', 'missing'),
       new errors.InvalidGenesisTimeError('x'),
       new errors.InvalidGenesisError(['bad']),
       new errors.PortRangeError('bad'),
