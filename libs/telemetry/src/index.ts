@@ -79,6 +79,7 @@ export type { OtlpSettings, OtlpSignalSettings, OtlpProtocol } from './otlp-sett
 
 export { createLogger, traceContextFields } from './logger.js';
 export type { Logger, LoggerSettings } from './logger.js';
+export { LogRecorder } from './log-recorder.js';
 
 export { HealthChecks, DuplicateCheckError } from './health.js';
 export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, ReadinessBody } from './health.js';

@@ -1,6 +1,6 @@
 /**
  * Real nodes on loopback for the e2e tests: member keys, P2PNodes with their own telemetry
- * (registry, metrics, a logger writing into a LineSink), and bare libp2p hosts that play
+ * (registry, metrics, a logger writing into a LogRecorder), and bare libp2p hosts that play
  * outsiders and misbehaving members. Every node a test creates is stopped by `stopAll`.
  */
 import { createServer, type AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import { generateNodeKey, P2PNode, peerIdOf, type MemberEntry, type P2PLimitsOverrides } from '../../src/index.js';
-import { LineSink } from './line-sink.js';
+import { LogRecorder } from '@consortium/telemetry';
 import { waitFor } from './wait.js';
 
 export const LOOPBACK = '/ip4/127.0.0.1/tcp/0';
@@ -47,7 +47,7 @@ export interface TestNode {
   readonly identity: TestIdentity;
   readonly node: P2PNode;
   readonly telemetry: Telemetry;
-  readonly logs: LineSink;
+  readonly logs: LogRecorder;
 }
 
 export interface StartNodeOptions {
@@ -76,7 +76,7 @@ export class TestNetwork {
    */
   async startNode(identity: TestIdentity, members: readonly TestIdentity[], options: StartNodeOptions = {}): Promise<TestNode> {
     const { addresses = new Map<string, readonly string[]>(), limits = {}, listen = LOOPBACK } = options;
-    const logs = new LineSink();
+    const logs = new LogRecorder();
     const telemetry = setupTelemetry({
       serviceName: 'p2p-test',
       memberId: identity.id,

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setupTelemetry } from '../../src/index.js';
-import { LineSink } from '../support/line-sink.js';
+import { LogRecorder, setupTelemetry } from '../../src/index.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
 
 type JsonAttribute = { key: string; value: { stringValue?: string } };
@@ -26,7 +25,7 @@ describe('OTLP/HTTP export', () => {
       serviceName: 'consortium-node',
       memberId: 'Vodafone-UK',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-      logDestination: new LineSink(),
+      logDestination: new LogRecorder(),
     });
     const tracer = telemetry.tracer('@consortium/telemetry-test');
     tracer.startActiveSpan('consensus.height', { attributes: { 'consensus.height': 42 } }, (parent) => {
@@ -53,7 +52,7 @@ describe('OTLP/HTTP export', () => {
       serviceName: 'consortium-node',
       memberId: 'SFR-FR',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
-      logDestination: new LineSink(),
+      logDestination: new LogRecorder(),
     });
     telemetry.tracer('test').startSpan('zkp.verify').end();
     await telemetry.shutdown();
@@ -69,7 +68,7 @@ describe('OTLP/HTTP export', () => {
       serviceName: 'consortium-node',
       memberId: 'T-Mobile-DE',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRIC_EXPORT_INTERVAL: '100' },
-      logDestination: new LineSink(),
+      logDestination: new LogRecorder(),
     });
     telemetry.metrics.security.refusedPeersTotal.inc({ reason: 'not_member' }, 2);
     const requests = await receiver.waitFor('/v1/metrics');
@@ -86,7 +85,7 @@ describe('OTLP/HTTP export', () => {
   });
 
   it('exports nothing when no endpoint is configured', async () => {
-    const telemetry = setupTelemetry({ serviceName: 'consortium-node', memberId: 'Orange-FR', env: {}, logDestination: new LineSink() });
+    const telemetry = setupTelemetry({ serviceName: 'consortium-node', memberId: 'Orange-FR', env: {}, logDestination: new LogRecorder() });
     telemetry.tracer('test').startSpan('quiet').end();
     await telemetry.shutdown();
     expect(telemetry.otlp.traces.enabled).toBe(false);

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupTelemetry, type Telemetry } from '../../src/index.js';
-import { LineSink } from '../support/line-sink.js';
+import { LogRecorder, setupTelemetry, type Telemetry } from '../../src/index.js';
 import { requireSystemTool } from '../support/system-tools.js';
 
 /**
@@ -21,7 +20,7 @@ let promtool: string;
 
 beforeAll(() => {
   promtool = requireSystemTool('promtool', 'prometheus');
-  telemetry = setupTelemetry({ serviceName: 'consortium-node', memberId: 'Telenor-NO', env: {}, logDestination: new LineSink() });
+  telemetry = setupTelemetry({ serviceName: 'consortium-node', memberId: 'Telenor-NO', env: {}, logDestination: new LogRecorder() });
 });
 afterAll(async () => telemetry.shutdown());
 

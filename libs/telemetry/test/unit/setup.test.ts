@@ -3,10 +3,10 @@ import { Counter } from 'prom-client';
 import {
   findLabelViolations,
   findUncataloguedMetrics,
+  LogRecorder,
   setupTelemetry,
   type Telemetry,
 } from '../../src/index.js';
-import { LineSink } from '../support/line-sink.js';
 
 let telemetry: Telemetry | undefined;
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
   telemetry = undefined;
 });
 
-function start(sink = new LineSink()) {
+function start(sink = new LogRecorder()) {
   telemetry = setupTelemetry({ serviceName: 'consortium-test', memberId: 'Orange-FR', env: {}, logDestination: sink });
   return { telemetry, sink };
 }

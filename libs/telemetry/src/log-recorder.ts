@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 
-/** A pino destination that keeps the JSON lines it receives, for assertions on log output. */
-export class LineSink extends Writable {
+/**
+ * A log destination that keeps the JSON lines it receives in memory. Tests (here and in every
+ * package or consortium tool built on this logger) pass it as `logDestination` and assert on
+ * what was logged, with trace ids and all, instead of scraping stdout.
+ */
+export class LogRecorder extends Writable {
   readonly lines: Record<string, unknown>[] = [];
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
