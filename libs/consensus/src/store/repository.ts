@@ -1,6 +1,7 @@
+import { encodeCanonical } from '../encoding/canonical.js';
 import type { DbController, DbOperation, DbWriteOptions } from './controller/types.js';
-import { StoreCorruptionError, type BucketName } from './errors.js';
-import { BUCKET_PREFIX, keyToHex } from './keys.js';
+import { StoreCorruptionError, UnstorableValueError, type BucketName } from './errors.js';
+import { BUCKET_PREFIX, decodeHeightId, encodeHeightId, keyToHex } from './keys.js';
 
 /** A range of ids within one bucket: [gte, lt), each end open when left out. */
 export interface IdRange<Id> {
@@ -107,6 +108,21 @@ export abstract class Repository<Id, T> {
     for await (const key of this.db.keys(this.keyRange(range))) yield this.decodeKey(key);
   }
 
+  /**
+   * The canonical CBOR bytes of `cbor` (the codec's form of `what`), refused with an
+   * UnstorableValueError unless `readBack` accepts it and it fits `maxBytes`: what is written must read back.
+   */
+  protected encodeReadable(what: string, cbor: unknown, readBack: (cbor: unknown) => unknown, maxBytes: number): Uint8Array {
+    try {
+      readBack(cbor);
+    } catch (error) {
+      throw new UnstorableValueError(this.bucket, `${what}: ${(error as Error).message}`, { cause: error });
+    }
+    const bytes = encodeCanonical(cbor);
+    if (bytes.byteLength > maxBytes) throw new UnstorableValueError(this.bucket, `${what} encodes to ${bytes.byteLength} bytes, above ${maxBytes}`);
+    return bytes;
+  }
+
   protected corruption(key: Uint8Array, problem: string, cause?: unknown): StoreCorruptionError {
     return new StoreCorruptionError(this.bucket, keyToHex(key), problem, cause === undefined ? undefined : { cause });
   }
@@ -118,5 +134,16 @@ export abstract class Repository<Id, T> {
       ...(range.limit === undefined ? {} : { limit: range.limit }),
       ...(range.reverse === undefined ? {} : { reverse: range.reverse }),
     };
+  }
+}
+
+/** A bucket keyed by block height (blocks, certificates, snapshots): big-endian, so scans run in height order. */
+export abstract class HeightRepository<T> extends Repository<number, T> {
+  protected encodeId(height: number): Uint8Array {
+    return encodeHeightId(height);
+  }
+
+  protected decodeId(bytes: Uint8Array): number {
+    return decodeHeightId(bytes);
   }
 }

@@ -1,14 +1,12 @@
-import { decodeCanonical, encodeCanonical } from '../../encoding/canonical.js';
+import { decodeCanonical } from '../../encoding/canonical.js';
 import { blockFromCbor, blockToCbor } from '../../encoding/codec.js';
 import type { Block } from '../../types.js';
 import type { DbController } from '../controller/types.js';
-import { UnstorableValueError } from '../errors.js';
-import { decodeHeightId, encodeHeightId } from '../keys.js';
 import { storedBlockMaxBytes, type StoreBlockLimits } from '../limits.js';
-import { Repository } from '../repository.js';
+import { HeightRepository } from '../repository.js';
 
 /** Blocks by height, in the canonical CBOR of the codec (the same bytes block sync sends). */
-export class BlockRepository extends Repository<number, Block> {
+export class BlockRepository extends HeightRepository<Block> {
   private readonly maxBytes: number;
 
   constructor(
@@ -19,25 +17,8 @@ export class BlockRepository extends Repository<number, Block> {
     this.maxBytes = storedBlockMaxBytes(limits);
   }
 
-  protected encodeId(height: number): Uint8Array {
-    return encodeHeightId(height);
-  }
-
-  protected decodeId(bytes: Uint8Array): number {
-    return decodeHeightId(bytes);
-  }
-
-  /** Refuses a block the reader would refuse: what is written must read back. */
   encodeValue(block: Block): Uint8Array {
-    const cbor = blockToCbor(block);
-    try {
-      blockFromCbor(cbor, this.limits);
-    } catch (error) {
-      throw new UnstorableValueError(this.bucket, `block ${block.header.height}: ${(error as Error).message}`, { cause: error });
-    }
-    const bytes = encodeCanonical(cbor);
-    if (bytes.byteLength > this.maxBytes) throw new UnstorableValueError(this.bucket, `block ${block.header.height} encodes to ${bytes.byteLength} bytes, above ${this.maxBytes}`);
-    return bytes;
+    return this.encodeReadable(`block ${block.header.height}`, blockToCbor(block), (cbor) => blockFromCbor(cbor, this.limits), this.maxBytes);
   }
 
   protected decodeValue(bytes: Uint8Array, height: number): Block {

@@ -1,3 +1,4 @@
+import { HASH_BYTES } from '../../crypto/hash.js';
 import type { DbController } from '../controller/types.js';
 import { UnstorableValueError } from '../errors.js';
 import { frameWithChecksum, unframeWithChecksum } from '../framing.js';
@@ -10,7 +11,6 @@ export interface EvidenceId {
   readonly hash: Uint8Array;
 }
 
-const HASH_BYTES = 32;
 /** Two signed proposals with their blocks' hashes, or two votes: a few hundred bytes. */
 export const EVIDENCE_MAX_BYTES = 16 * 1024;
 
