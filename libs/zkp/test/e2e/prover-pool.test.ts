@@ -1,9 +1,8 @@
 // Real Groth16 proofs on the test circuit settlement-4 (test-only keys from ensureTestKeys; the
 // first run on a fresh machine makes them, about a minute). Each proof takes a few hundred
 // milliseconds single-threaded, so the suite keeps their number small.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { circuitDefinition, ensureTestKeys, REPOSITORY_ROOT, type TestKeys } from '@consortium/circuits';
+import { circuitDefinition, ensureTestKeys, type TestKeys } from '@consortium/circuits';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +10,7 @@ import { ProofTimeoutError, ProverArtifactError, ProverClosedError, ProverPool, 
 import type { SettlementProof } from '../../src/proof.js';
 import type { SettlementBatch } from '../../src/witness/domain.js';
 import { buildSettlementWitness, publicSignalsOf, type SettlementWitness } from '../../src/witness/witness.js';
+import { runTypeScript } from '../support/run-process.js';
 
 const CIRCUIT = 'settlement-4';
 const { params } = circuitDefinition(CIRCUIT);
@@ -140,15 +140,7 @@ describe('ProverPool (real proofs, settlement-4)', () => {
 
 describe('a process that used the pool', () => {
   it('exits on its own after close(): no thread, timer or snarkjs curve keeps it alive', async () => {
-    const script = fileURLToPath(new URL('./fixtures/prove-and-exit.ts', import.meta.url));
-    const tsx = `${REPOSITORY_ROOT}/node_modules/.bin/tsx`;
-    const child = spawn(process.execPath, [tsx, '--conditions=@consortium/source', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-    clearTimeout(killer);
+    const { code, output } = await runTypeScript(fileURLToPath(new URL('../support/prove-and-exit.ts', import.meta.url)));
     expect(output).toMatch(/proved settlement-4/);
     expect(code, output).toBe(0);
   });

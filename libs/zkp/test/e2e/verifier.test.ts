@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { VerificationKeys } from '../../src/verifier/keys.js';
 import { Groth16Verifier } from '../../src/verifier/verifier.js';
 import { buildSettlementWitness } from '../../src/witness/witness.js';
 import { record, sampleBatch } from '../support/batches.js';
+import { runNode, runTypeScript, type ProcessResult } from '../support/run-process.js';
 import { counterValue, R, recordingTracer, testTelemetry } from '../support/verifier.js';
 
 /**
@@ -151,15 +151,7 @@ describe('Groth16Verifier with real settlement proofs', () => {
     try {
       const input = join(dir, 'input.json');
       await writeFile(input, JSON.stringify({ vkey, proof: proofs[0] }));
-      const script = fileURLToPath(new URL('../support/verify-and-exit.ts', import.meta.url));
-      const tsx = join(REPOSITORY_ROOT, 'node_modules/.bin/tsx');
-      const child = spawn(process.execPath, [tsx, '--conditions=@consortium/source', script, input], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-      const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-      clearTimeout(killer);
+      const { code, output } = await runTypeScript(fileURLToPath(new URL('../support/verify-and-exit.ts', import.meta.url)), [input]);
       expect(output).toMatch(/verified settlement-4: single valid, batch valid/);
       expect(code, output).toBe(0);
     } finally {
@@ -176,19 +168,11 @@ describe('Groth16Verifier with real settlement proofs', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    async function snarkjsCli(proof: SettlementProof): Promise<{ code: number | null; output: string }> {
+    async function snarkjsCli(proof: SettlementProof): Promise<ProcessResult> {
       await writeFile(join(dir, 'verification_key.json'), JSON.stringify(vkey));
       await writeFile(join(dir, 'public.json'), JSON.stringify(proof.publicSignals));
       await writeFile(join(dir, 'proof.json'), JSON.stringify(proof.proof));
-      const child = spawn(process.execPath, [SNARKJS_CLI, 'groth16', 'verify', 'verification_key.json', 'public.json', 'proof.json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const code = await new Promise<number | null>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', resolve);
-      });
-      return { code, output };
+      return runNode([SNARKJS_CLI, 'groth16', 'verify', 'verification_key.json', 'public.json', 'proof.json'], { cwd: dir });
     }
 
     it('accepts the proof our verifier accepts', async () => {
