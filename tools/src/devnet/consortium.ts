@@ -1,10 +1,30 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
-import { createDevnet, fetchJson, NodeProcess, submitKeyValueTxs, waitFor } from './processes.js';
+import type { Validator } from './chain-check.js';
+import { expectSameChains as expectSameChainsOf, waitForHeight } from './heights.js';
+import { createDevnet, fetchJson, NodeProcess, submitKeyValueTxs } from './processes.js';
+import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
-/** A local consortium: a devnet folder and one node process per member. */
+interface ReadinessBody {
+  readonly status?: string;
+  readonly checks?: readonly { readonly name: string; readonly ok: boolean; readonly detail?: string }[];
+}
+
+/** "ready", or the failing checks with their details, or "not answering". */
+function describeReadiness(body: ReadinessBody | null): string {
+  if (body === null) return 'not answering';
+  if (body.status === 'ready') return 'ready';
+  const failing = (body.checks ?? []).filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail ?? 'failing'}`);
+  return `not ready (${failing.join('; ') || String(body.status)})`;
+}
+
+/**
+ * A local consortium: a devnet folder and one node process per member. Every wait here polls
+ * until a condition holds on every node it names, with a deadline sized for a busy machine, and
+ * a timeout says what each node last reported.
+ */
 export class Consortium {
   private constructor(
     readonly dir: string,
@@ -12,12 +32,21 @@ export class Consortium {
     private readonly ownsDir: boolean,
   ) {}
 
-  /** Creates a devnet (in `dir`, or a fresh temporary folder) and starts every member's node. */
+  /**
+   * Creates a devnet (in `dir`, or a fresh temporary folder) and starts every member's node.
+   * If any node fails to start, the others are stopped (and a temporary folder removed) before
+   * the error is thrown, so no process outlives a failed start.
+   */
   static async start(members: number, options: { readonly dir?: string; readonly basePort?: number } = {}): Promise<Consortium> {
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), `consortium-${members}-`)));
     const { memberIds } = await createDevnet(dir, members, options.basePort);
     const consortium = new Consortium(dir, memberIds.map((id) => new NodeProcess(dir, id)), options.dir === undefined);
-    await Promise.all(consortium.nodes.map((node) => node.start()));
+    const started = await Promise.allSettled(consortium.nodes.map(async (node) => node.start()));
+    const failed = started.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed.length > 0) {
+      await consortium.stopAll();
+      throw failed[0]!.reason;
+    }
     return consortium;
   }
 
@@ -25,19 +54,55 @@ export class Consortium {
     return this.nodes.filter((node) => node.running);
   }
 
+  /** Committed heights of `nodes` (-1 where a node does not answer). */
   async heights(nodes = this.running): Promise<number[]> {
-    return Promise.all(nodes.map((node) => node.height()));
+    return Promise.all(nodes.map(async (node) => node.height()));
   }
 
-  async waitAllReady(timeoutMs = 60_000): Promise<void> {
-    for (const node of this.running) {
-      await waitFor(`${node.memberId} is ready`, async () => ((await fetchJson(`${node.httpUrl}/ready`)) as { status?: string } | null)?.status === 'ready', timeoutMs);
-    }
+  /** The members and voting power of this devnet's genesis. */
+  async validators(): Promise<Validator[]> {
+    const genesis = JSON.parse(await readFile(join(this.dir, 'genesis.json'), 'utf8')) as { members: { id: string; votingPower: number }[] };
+    return genesis.members.map((member) => ({ id: member.id, votingPower: member.votingPower }));
+  }
+
+  /** Waits until every running node answers /ready with "ready". */
+  async waitAllReady(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
+    const nodes = this.running;
+    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} ready`, async () => {
+      const bodies = await Promise.all(nodes.map(async (node) => (await fetchJson(`${node.httpUrl}/ready`)) as ReadinessBody | null));
+      return {
+        done: bodies.every((body) => body?.status === 'ready'),
+        seen: nodes.map((node, i) => `${node.memberId} ${describeReadiness(bodies[i] ?? null)}`).join(', '),
+      };
+    }, timeoutMs);
+  }
+
+  /** Waits until every running node is connected to every other member of the devnet. */
+  async waitAllConnected(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
+    const nodes = this.running;
+    const others = this.nodes.length - 1;
+    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} each connected to ${others} members`, async () => {
+      const statuses = await Promise.all(nodes.map(async (node) => node.status()));
+      return {
+        done: statuses.every((status) => status?.connectedMembers.length === others),
+        seen: nodes.map((node, i) => `${node.memberId} ${statuses[i] ? `[${statuses[i].connectedMembers.join(', ')}]` : 'not answering'}`).join('; '),
+      };
+    }, timeoutMs);
   }
 
   /** Waits until every given node (default: every running one) has committed at least `height`. */
-  async waitHeight(height: number, timeoutMs = 60_000, nodes = this.running): Promise<void> {
-    await waitFor(`every node at height ${height}`, async () => (await this.heights(nodes)).every((h) => h >= height), timeoutMs);
+  async waitHeight(height: number, timeoutMs: number = WAIT_DEADLINES_MS.progress, nodes = this.running): Promise<void> {
+    await waitForHeight(nodes, height, timeoutMs);
+  }
+
+  /** Waits until a node's metric (summed over series matching `labels`) satisfies `condition`. */
+  async waitMetric(node: NodeProcess, name: string, labels: Record<string, string>, what: string, condition: (value: number) => boolean, timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
+    let value = Number.NaN;
+    await waitFor(`${node.memberId}'s ${name} ${what}`, async () => {
+      value = await node.metric(name, labels).catch(() => Number.NaN);
+      return { done: condition(value), seen: Number.isNaN(value) ? 'not answering' : String(value) };
+    }, timeoutMs);
+    return value;
   }
 
   /** Sends `count` fresh key-value transactions, spread over the running nodes; returns their hashes and rejections. */
@@ -52,28 +117,46 @@ export class Consortium {
     return { hashes: txs.map((tx) => toHex(txHash(tx))), rejected };
   }
 
-  /** Waits until every running node reports each transaction committed. */
-  async waitCommitted(hashes: readonly string[], timeoutMs = 60_000): Promise<void> {
-    for (const node of this.running) {
-      await waitFor(
-        `${node.memberId} has committed ${hashes.length} txs`,
-        async () => {
-          for (const hash of hashes) if (!(await node.hasCommittedTx(hash))) return false;
-          return true;
-        },
-        timeoutMs,
-        500,
+  /**
+   * Waits until every running node reports each transaction committed. A committed transaction
+   * stays committed, so each poll asks a node only about those it has not reported yet.
+   */
+  async waitCommitted(hashes: readonly string[], timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
+    const nodes = this.running;
+    const pending = new Map(nodes.map((node) => [node, new Set(hashes)]));
+    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} each committed ${hashes.length} txs`, async () => {
+      await Promise.all(
+        nodes.map(async (node) => {
+          const left = pending.get(node)!;
+          for (const hash of [...left]) {
+            if (!(await node.hasCommittedTx(hash))) return; // the rest are likely not committed either: ask next poll
+            left.delete(hash);
+          }
+        }),
       );
-    }
+      return {
+        done: [...pending.values()].every((left) => left.size === 0),
+        seen: nodes.map((node) => `${node.memberId} ${hashes.length - pending.get(node)!.size}/${hashes.length}`).join(', '),
+      };
+    }, timeoutMs, 500);
   }
 
   /** The block hash each running node has at `height` (undefined where it has none). */
   async blockHashesAt(height: number): Promise<(string | undefined)[]> {
-    return Promise.all(this.running.map(async (node) => ((await fetchJson(`${node.httpUrl}/v1/blocks/${height}`)) as { hash?: string } | null)?.hash));
+    return Promise.all(this.running.map(async (node) => (await node.block(height))?.hash));
+  }
+
+  /**
+   * The end of every consortium test: waits until every running node reaches a common height
+   * h, then checks heights 1..h are the same chain on all of them (ChainMismatchError otherwise,
+   * naming the height, nodes and hashes). Returns h.
+   */
+  async expectSameChains(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
+    return expectSameChainsOf(this.running, await this.validators(), timeoutMs);
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.kill('SIGTERM')));
+    await Promise.all(this.nodes.map(async (node) => node.kill('SIGTERM')));
     if (this.ownsDir && process.env.KEEP_DEVNET === undefined) await rm(this.dir, { recursive: true, force: true });
   }
 }

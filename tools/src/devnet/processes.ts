@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { BlockSummary } from './chain-check.js';
+import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
 /**
  * Real node processes on this machine (the devnet launcher, e2e tests, benchmarks):
@@ -10,10 +13,15 @@ import { join, resolve } from 'node:path';
  * its LevelDB in the devnet folder. The apps run from their TypeScript sources through tsx.
  */
 
+// Existing callers import waitFor from here.
+export { waitFor, WaitTimeoutError, WAIT_DEADLINES_MS, type Observation } from './wait.js';
+
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 const nodeMain = join(repositoryRoot, 'apps/node/src/main.ts');
 const setupMain = join(repositoryRoot, 'apps/setup-cli/src/main.ts');
 const TS_FLAGS = ['--conditions=@consortium/source', '--import', 'tsx'];
+/** One HTTP request to a node; a busy machine can take seconds to answer. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function runSetupCli(args: readonly string[]): Promise<string> {
   const child = spawn(process.execPath, [...TS_FLAGS, setupMain, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,11 +33,75 @@ export async function runSetupCli(args: readonly string[]): Promise<string> {
   return output;
 }
 
-/** A devnet of `members` members; ports from a random base unless given, so parallel runs do not collide. */
-export async function createDevnet(dir: string, members: number, basePort = 20_000 + Math.floor(Math.random() * 400) * 100): Promise<{ readonly memberIds: string[] }> {
-  await runSetupCli(['devnet', '--out', dir, '--members', String(members), '--base-port', String(basePort), '--force']);
-  const genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as { members: { id: string }[] };
-  return { memberIds: genesis.members.map((member) => member.id) };
+/**
+ * Base ports are drawn below Linux's ephemeral range (32768 up), where outgoing connections
+ * take their local ports, in steps of 200 so two devnets' p2p (base + i) and HTTP
+ * (base + 100 + i) ranges never overlap.
+ */
+const BASE_PORT_LOWEST = 20_000;
+const BASE_PORT_SLOTS = 62;
+const BASE_PORT_STEP = 200;
+const randomBasePort = () => BASE_PORT_LOWEST + Math.floor(Math.random() * BASE_PORT_SLOTS) * BASE_PORT_STEP;
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((done) => {
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+interface NodeJsonPorts {
+  readonly p2p: { readonly listen: readonly string[] };
+  readonly http: { readonly port: number };
+}
+
+/** The ports a devnet's node.json files listen on. */
+async function devnetPorts(dir: string, memberIds: readonly string[]): Promise<number[]> {
+  const ports: number[] = [];
+  for (const id of memberIds) {
+    const config = JSON.parse(await readFile(join(dir, id, 'node.json'), 'utf8')) as NodeJsonPorts;
+    ports.push(config.http.port, ...config.p2p.listen.map((address) => Number(/\/tcp\/(\d+)/.exec(address)?.[1])));
+  }
+  return ports;
+}
+
+/**
+ * A devnet of `members` members in `dir`. Without `basePort`, a random base whose every port is
+ * free right now, so parallel runs (and other work on the machine) do not collide.
+ */
+export async function createDevnet(dir: string, members: number, basePort?: number): Promise<{ readonly memberIds: string[] }> {
+  const attempts = basePort === undefined ? 10 : 1;
+  const busy: number[] = [];
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const base = basePort ?? randomBasePort();
+    await runSetupCli(['devnet', '--out', dir, '--members', String(members), '--base-port', String(base), '--force']);
+    const genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as { members: { id: string }[] };
+    const memberIds = genesis.members.map((member) => member.id);
+    const ports = await devnetPorts(dir, memberIds);
+    const taken = (await Promise.all(ports.map(async (port) => ((await portIsFree(port)) ? null : port)))).filter((port) => port !== null);
+    if (taken.length === 0 || basePort !== undefined) return { memberIds };
+    busy.push(...taken);
+  }
+  throw new Error(`no free ports for a devnet of ${members} after ${attempts} random bases; ports in use: ${busy.join(', ')}`);
+}
+
+/** A node process that exited while a test waited on it; carries the end of its log. */
+export class NodeExitedError extends Error {
+  override readonly name = 'NodeExitedError';
+
+  constructor(
+    readonly memberId: string,
+    readonly exit: string,
+    readonly logTail: string,
+  ) {
+    super(`${memberId}'s node process exited (${exit}); the end of its log:\n${logTail}`);
+  }
+}
+
+async function tailOf(file: string, lines = 30): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines - 1).join('\n');
 }
 
 export class NodeProcess {
@@ -49,7 +121,8 @@ export class NodeProcess {
     return join(this.devnetDir, this.memberId, 'node.log');
   }
 
-  async start(): Promise<void> {
+  /** Spawns the node and waits until it answers /health; fails at once, with its log, if it exits. */
+  async start(timeoutMs: number = WAIT_DEADLINES_MS.nodeStart): Promise<void> {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
     const log = createWriteStream(this.logFile, { flags: 'a' });
@@ -57,15 +130,30 @@ export class NodeProcess {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.child = child;
-    await waitFor(`${this.memberId} answers /health`, async () => (await fetchJson(`${this.httpUrl}/health`)) !== null, 30_000);
+    await waitFor(`${this.memberId} answers /health`, async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new NodeExitedError(this.memberId, child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode}`, await tailOf(this.logFile));
+      }
+      if ((await fetchJson(`${this.httpUrl}/health`)) !== null) return true;
+      return { done: false, seen: `no answer at ${this.httpUrl}/health; the end of its log:\n${await tailOf(this.logFile, 10)}` };
+    }, timeoutMs, 500);
   }
 
-  /** kill -9: no shutdown hook runs, nothing is flushed beyond what was synced. */
+  /**
+   * Stops the process with `signal` (default kill -9: no shutdown hook runs, nothing is flushed
+   * beyond what was synced). A graceful signal that is not obeyed within the stop deadline is
+   * followed by SIGKILL, so a hung shutdown cannot hang the test run.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (child === null || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((done) => child.once('exit', done));
     child.kill(signal);
+    if (signal !== 'SIGKILL') {
+      const forced = setTimeout(() => child.kill('SIGKILL'), WAIT_DEADLINES_MS.stop);
+      await exited;
+      clearTimeout(forced);
+    }
     await exited;
     this.child = null;
   }
@@ -78,17 +166,42 @@ export class NodeProcess {
     return (await fetchJson(`${this.httpUrl}/v1/status`)) as NodeStatus | null;
   }
 
-  async height(): Promise<number> {
-    return (await this.status())?.consensus.committedHeight ?? -1;
+  /** The committed height, or null when the node does not answer. */
+  async committedHeight(): Promise<number | null> {
+    return (await this.status())?.consensus.committedHeight ?? null;
   }
 
+  /** The committed height, -1 when the node does not answer. */
+  async height(): Promise<number> {
+    return (await this.committedHeight()) ?? -1;
+  }
+
+  /** The block the node committed at `height`, null when it has none; retries a node slow to answer, then throws. */
+  async block(height: number): Promise<BlockSummary | null> {
+    let lastError = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const response = await fetch(`${this.httpUrl}/v1/blocks/${height}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        if (response.status === 404) return null;
+        if (response.ok) return (await response.json()) as BlockSummary;
+        lastError = `HTTP ${response.status}: ${await response.text()}`;
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+      await new Promise((done) => setTimeout(done, 1_000));
+    }
+    throw new Error(`${this.memberId} did not serve block ${height}: ${lastError}`);
+  }
+
+  /** True once the node has committed the transaction; false while not, or when it does not answer. */
   async hasCommittedTx(hash: string): Promise<boolean> {
-    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => null);
     return response?.status === 200;
   }
 
+  /** The sum of a metric's series matching `labels`, from the node's /metrics page. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const response = await fetch(`${this.httpUrl}/metrics`);
+    const response = await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await response.text();
     const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
     let total = 0;
@@ -106,21 +219,13 @@ export interface NodeStatus {
   readonly consensus: { readonly height: number; readonly round: number; readonly committedHeight: number; readonly lastBlockHash: string; readonly syncing: boolean };
 }
 
+/** GET (or `init`) a JSON document; null when the node does not answer in time or the body is not JSON. */
 export async function fetchJson(url: string, init?: RequestInit): Promise<unknown> {
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
-    return (await response.json());
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return await response.json();
   } catch {
     return null;
-  }
-}
-
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((done) => setTimeout(done, intervalMs));
   }
 }
 
@@ -130,6 +235,7 @@ export async function submitKeyValueTxs(node: NodeProcess, txs: readonly Uint8Ar
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
+    signal: AbortSignal.timeout(60_000),
   });
   if (!response.ok) throw new Error(`batch submit to ${node.memberId} failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as { accepted: number; rejected: Record<string, number> };

@@ -12,7 +12,7 @@ import {
   type P2PNodeOptions,
 } from '../../src/index.js';
 import { freeLoopbackPort, LOOPBACK, makeIdentities, TestNetwork } from '../support/cluster.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const ids = ['T-Mobile-DE', 'Vodafone-UK'];
 
@@ -47,19 +47,20 @@ describe('P2PNode lifecycle', () => {
     const nodes = await network.startCluster([a!, b!]);
     nodes[0]!.node.broadcast('consensus', new Uint8Array(10));
     await nodes[1]!.node.request('T-Mobile-DE', 'sync', new Uint8Array(1), 1_000).catch(() => undefined);
-    await sleep(250); // a few ping rounds
+    // Pings have run both ways, so their timers are among what stop() must release.
+    await waitFor('an RTT measured both ways', () => nodes.every(({ node }) => node.peerHealth().every((peer) => peer.rttMs !== null)));
     expect(handles().TCPSocketWrap ?? 0).toBeGreaterThan(before.TCPSocketWrap ?? 0);
     await network.stopAll();
     // libp2p's address manager leaves one debounced (1 s) peer-store update per node behind
     // after stop; it fires once and is gone. Nothing of ours outlives stop().
     await waitFor('sockets, servers and timers released', () => {
       const now = handles();
-      return (
+      const done =
         (now.TCPSocketWrap ?? 0) === (before.TCPSocketWrap ?? 0) &&
         (now.TCPServerWrap ?? 0) === (before.TCPServerWrap ?? 0) &&
-        (now.Timeout ?? 0) <= (before.Timeout ?? 0)
-      );
-    }, 3_000);
+        (now.Timeout ?? 0) <= (before.Timeout ?? 0);
+      return { done, seen: `${JSON.stringify(now)}, before ${JSON.stringify(before)}` };
+    });
   });
 
   it('refuses bad options at create, before anything listens', async () => {

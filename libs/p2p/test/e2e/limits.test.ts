@@ -21,7 +21,9 @@ const count = async (node: TestNode, name: string, labels: Record<string, string
 const health = (node: TestNode, memberId: string) => node.node.peerHealth().find((peer) => peer.memberId === memberId)!;
 
 describe('an oversized frame from a member', () => {
-  const backoffBaseMs = 500;
+  // Long enough that the checks made during the back-off (the rogue's redial meeting the gater)
+  // land inside it on a busy machine; the third test waits it out once.
+  const backoffBaseMs = 5_000;
   let identities: TestIdentity[];
   let telenor: TestNode, orange: TestNode;
   let rogue: Libp2p;
@@ -70,7 +72,7 @@ describe('an oversized frame from a member', () => {
   });
 
   it('lets the member back in after the back-off, and doubles the back-off on a repeat', async () => {
-    await waitFor('back-off over', () => health(telenor, 'SFR-FR').backoffUntilMs === null, 2_000);
+    await waitFor('back-off over', () => ({ done: health(telenor, 'SFR-FR').backoffUntilMs === null, seen: `back-off until ${health(telenor, 'SFR-FR').backoffUntilMs}, now ${Date.now()}` }));
     await sendOversizedTxFrame();
     await waitFor('SFR-FR disconnected again', () => health(telenor, 'SFR-FR').backoffs === 2);
     expect(telenor.logs.find('member SFR-FR exceeded its limits').at(-1)).toMatchObject({ backoffMs: 2 * backoffBaseMs, backoffs: 2 });
@@ -94,10 +96,11 @@ describe('a flood past the rate limit from a member', () => {
   beforeAll(async () => {
     const identities = await makeIdentities(['Vodafone-UK', 'T-Mobile-DE']);
     // Vodafone takes 20 tx frames per second (burst 20) from each member; each frame over
-    // costs 2 points of a 100-point limit, so about 50 frames over the rate disconnect.
+    // costs 2 points of a 100-point limit, so about 50 frames over the rate disconnect. The
+    // back-off outlasts T-Mobile's first redials (50 ms, doubling) even on a busy machine.
     [vodafone, tmobile] = (await network.startCluster(identities, {
       messageRates: { tx: { perSecond: 20, burst: 20 } },
-      backoffBaseMs: 500,
+      backoffBaseMs: 3_000,
     })) as [TestNode, TestNode];
     vodafone.node.onMessage('tx', (from) => delivered.push(from));
   });
@@ -114,8 +117,8 @@ describe('a flood past the rate limit from a member', () => {
   });
 
   it('refuses the member during the back-off and reconnects after it', async () => {
-    await waitFor('a redial refused for back-off', async () => (await count(vodafone, 'consortium_security_refused_peers_total', { reason: 'backoff' })) > 0, 2_000);
-    await waitFor('reconnected after the back-off', () => vodafone.node.connectedMembers().includes('T-Mobile-DE'), 5_000);
+    await waitFor('a redial refused for back-off', async () => (await count(vodafone, 'consortium_security_refused_peers_total', { reason: 'backoff' })) > 0);
+    await waitFor('reconnected after the back-off', () => vodafone.node.connectedMembers().includes('T-Mobile-DE'));
     expect(health(vodafone, 'T-Mobile-DE').events.map((event) => event.kind).slice(-3)).toEqual(['up', 'down', 'up']);
     // Back in, and within the rate, the member is served normally.
     const before = delivered.length;
@@ -141,7 +144,7 @@ describe('reportInvalid', () => {
     sfr.node.reportInvalid('Orange-FR', 'invalid_proof');
     await waitFor('Orange disconnected', () => sfr.node.connectedMembers().length === 0);
     expect(health(sfr, 'Orange-FR')).toMatchObject({ score: 0, backoffs: 1 });
-    await waitFor('Orange back after 300 ms', () => sfr.node.connectedMembers().length === 1, 3_000);
+    await waitFor('Orange back after 300 ms', () => sfr.node.connectedMembers().length === 1);
   });
 
   it('refuses a bad member id or kind and changes nothing', async () => {
@@ -162,10 +165,10 @@ describe('a member that reads too slowly', () => {
   });
 
   it('loses new frames past the bounded queue (counted), and the caller never waits', async () => {
-    const startedAt = performance.now();
     for (let index = 0; index < 1000; index++) orange.node.send('Telenor-NO', 'consensus', Uint8Array.of(index % 256));
-    expect(performance.now() - startedAt).toBeLessThan(250);
-    // The queue holds 10 frames: the rest were dropped at once.
+    // send() returned without waiting for the network: the queue holds 10 frames and the rest
+    // were already dropped when the loop ended, with nothing awaited in between.
+    // (No bound on the loop's time: that would measure the machine's load, not the code.)
     expect(health(orange, 'Telenor-NO').traffic.consensus.droppedMessages).toBe(990);
     expect(await count(orange, 'consortium_p2p_dropped_messages_total', { member: 'Telenor-NO', protocol: 'consensus', cause: 'queue_full' })).toBe(990);
     await waitFor('the queued frames arrived', () => got.length === 10);
@@ -215,14 +218,14 @@ describe('a member answering requests badly', () => {
   });
 
   it('rejects a malformed response status and scores the member', async () => {
-    await expect(orange.node.request('Telenor-NO', 'sync', new Uint8Array(1), 2_000)).rejects.toBeInstanceOf(MalformedFrameError);
+    await expect(orange.node.request('Telenor-NO', 'sync', new Uint8Array(1), 15_000)).rejects.toBeInstanceOf(MalformedFrameError);
     expect(await count(orange, 'consortium_security_invalid_messages_total', { kind: 'malformed' })).toBe(1);
     expect(health(orange, 'Telenor-NO').score).toBeGreaterThan(0);
   });
 
   it('rejects a response over the limit without reading it, and disconnects the member', async () => {
     answer = 'oversized';
-    await expect(orange.node.request('Telenor-NO', 'sync', new Uint8Array(1), 2_000)).rejects.toBeInstanceOf(OversizedFrameError);
+    await expect(orange.node.request('Telenor-NO', 'sync', new Uint8Array(1), 15_000)).rejects.toBeInstanceOf(OversizedFrameError);
     expect(await count(orange, 'consortium_security_invalid_messages_total', { kind: 'oversized' })).toBe(1);
     await waitFor('Telenor disconnected', () => !orange.node.connectedMembers().includes('Telenor-NO'));
     expect(health(orange, 'Telenor-NO').events.at(-1)).toMatchObject({ kind: 'down', reason: 'limit_exceeded' });

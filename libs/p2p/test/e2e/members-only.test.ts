@@ -3,7 +3,7 @@ import type { Libp2p } from '@libp2p/interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DialRefusedError, generateNodeKey, type MemberId } from '../../src/index.js';
 import { addressOf, makeIdentities, metricValue, TestNetwork, type TestNode } from '../support/cluster.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const network = new TestNetwork();
 let orange: TestNode, sfr: TestNode, telenor: TestNode;
@@ -59,8 +59,7 @@ describe('the members-only gater', () => {
     await expect(orange.node.dial(address)).rejects.toBeInstanceOf(DialRefusedError);
     expect(await refusedNotMember(orange)).toBe(before + 1);
     expect(orange.logs.find('not a member listed in genesis').at(-1)).toMatchObject({ checkpoint: 'outbound_encrypted' });
-    await sleep(50);
-    expect(outsider.getConnections().length).toBe(0);
+    await waitFor('the outsider holds no connection', () => ({ done: outsider.getConnections().length === 0, seen: `${outsider.getConnections().length} connections` }));
   });
 
   it('dials an address without a peer id when a member is there, and names the member', async () => {

@@ -17,6 +17,8 @@ import { makeIdentities, metricValue, TestNetwork, type TestNode } from '../supp
 import { waitFor } from '../support/wait.js';
 
 const network = new TestNetwork();
+/** For requests that get an answer: generous, as a busy machine can take seconds. */
+const REQUEST_TIMEOUT_MS = 15_000;
 let nodes: TestNode[];
 let tmobile: TestNode, vodafone: TestNode, orange: TestNode, telenor: TestNode;
 
@@ -93,7 +95,7 @@ describe('messages between members', () => {
     clear();
     const block = new Uint8Array(6 * 1024 * 1024).map((_, index) => index % 251);
     vodafone.node.send('Orange-FR', 'consensus', block);
-    await waitFor('the 6 MiB frame arrived', () => inbox(orange).length === 1, 10_000);
+    await waitFor('the 6 MiB frame arrived', () => inbox(orange).length === 1, 60_000);
     expect(inbox(orange)[0]).toEqual({ protocol: 'consensus', from: 'Vodafone-UK', body: `${block.byteLength} bytes` });
     expect(Buffer.from(lastPayload.get('Orange-FR')!).equals(block)).toBe(true);
     const health = vodafone.node.peerHealth().find((peer) => peer.memberId === 'Orange-FR')!;
@@ -103,7 +105,7 @@ describe('messages between members', () => {
 
 describe('requests between members', () => {
   it('answers a request with the responder handler result', async () => {
-    const response = await vodafone.node.request('T-Mobile-DE', 'sync', text('heights 1-10'), 2_000);
+    const response = await vodafone.node.request('T-Mobile-DE', 'sync', text('heights 1-10'), REQUEST_TIMEOUT_MS);
     expect(decode(response)).toBe('Vodafone-UK asked for heights 1-10');
   });
 
@@ -112,16 +114,17 @@ describe('requests between members', () => {
     await expect(tmobile.node.request('Orange-FR', 'sync', text('heights 1-10'), 300)).rejects.toBeInstanceOf(RequestTimeoutError);
     const elapsedMs = performance.now() - startedAt;
     expect(elapsedMs).toBeGreaterThanOrEqual(290);
-    expect(elapsedMs).toBeLessThan(1_500);
+    // It gave up rather than waiting on: the bound allows for a busy machine's late timers.
+    expect(elapsedMs).toBeLessThan(10_000);
     // The silent responder is still healthy and connected.
     expect(tmobile.node.connectedMembers()).toContain('Orange-FR');
   });
 
   it('reports a missing handler and a failing handler as refusals', async () => {
-    const noHandler = await tmobile.node.request('Telenor-NO', 'sync', text('x'), 2_000).catch((err: unknown) => err);
+    const noHandler = await tmobile.node.request('Telenor-NO', 'sync', text('x'), REQUEST_TIMEOUT_MS).catch((err: unknown) => err);
     expect(noHandler).toBeInstanceOf(RequestRefusedError);
     expect((noHandler as RequestRefusedError).refusal).toBe('no_handler');
-    const failing = await tmobile.node.request('Vodafone-UK', 'sync', text('x'), 2_000).catch((err: unknown) => err);
+    const failing = await tmobile.node.request('Vodafone-UK', 'sync', text('x'), REQUEST_TIMEOUT_MS).catch((err: unknown) => err);
     expect(failing).toBeInstanceOf(RequestRefusedError);
     expect((failing as RequestRefusedError).refusal).toBe('handler_failed');
     expect(vodafone.logs.find('sync handler threw').length).toBeGreaterThan(0);
@@ -129,7 +132,7 @@ describe('requests between members', () => {
 
   it('serves concurrent requests', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 10 }, async (_, index) => decode(await telenor.node.request('T-Mobile-DE', 'sync', text(`batch ${index}`), 2_000))),
+      Array.from({ length: 10 }, async (_, index) => decode(await telenor.node.request('T-Mobile-DE', 'sync', text(`batch ${index}`), REQUEST_TIMEOUT_MS))),
     );
     expect(responses).toEqual(Array.from({ length: 10 }, (_, index) => `Telenor-NO asked for batch ${index}`));
   });

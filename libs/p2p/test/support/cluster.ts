@@ -18,13 +18,17 @@ import { waitFor } from './wait.js';
 
 export const LOOPBACK = '/ip4/127.0.0.1/tcp/0';
 
-/** Fast intervals so the tests finish in seconds. */
+/**
+ * Fast intervals so the tests finish in seconds. Timeouts stay at the production defaults: on a
+ * busy machine a ping or a dial can take seconds, and a test that needs a timeout to fire sets
+ * its own.
+ */
 export const TEST_LIMITS: P2PLimitsOverrides = {
   pingIntervalMs: 100,
-  pingTimeoutMs: 1_000,
+  pingTimeoutMs: 5_000,
   redialBaseMs: 50,
   redialMaxMs: 500,
-  dialTimeoutMs: 2_000,
+  dialTimeoutMs: 5_000,
   backoffBaseMs: 1_000,
 };
 

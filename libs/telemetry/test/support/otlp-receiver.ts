@@ -44,11 +44,14 @@ export class OtlpReceiver {
     return this.requests.filter((request) => request.path === path);
   }
 
-  /** Waits until a request to `path` arrived, or fails after timeoutMs. */
-  async waitFor(path: string, timeoutMs = 5_000): Promise<ReceivedRequest[]> {
+  /** Waits until a request to `path` arrived, or fails after timeoutMs (generous: a busy machine exports late). */
+  async waitFor(path: string, timeoutMs = 30_000): Promise<ReceivedRequest[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.on(path).length === 0) {
-      if (Date.now() > deadline) throw new Error(`no OTLP request to ${path} within ${timeoutMs} ms`);
+      if (Date.now() > deadline) {
+        const received = this.requests.map((request) => request.path).join(', ') || 'none';
+        throw new Error(`no OTLP request to ${path} within ${timeoutMs} ms; requests received: ${received}`);
+      }
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);

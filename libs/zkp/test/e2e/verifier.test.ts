@@ -157,7 +157,7 @@ describe('Groth16Verifier with real settlement proofs', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 240_000);
 
   describe('independent check with the snarkjs command line', () => {
     let dir: string;
@@ -181,7 +181,7 @@ describe('Groth16Verifier with real settlement proofs', () => {
       const { code, output } = await snarkjsCli(proof);
       expect(output).toMatch(/OK/);
       expect(code).toBe(0);
-    }, 60_000);
+    }, 240_000);
 
     it('rejects the tampered proof our verifier rejects', async () => {
       const proof = tampered(proofs[5]!);
@@ -190,6 +190,6 @@ describe('Groth16Verifier with real settlement proofs', () => {
       expect(output).toMatch(/Invalid proof/);
       expect(output).not.toMatch(/OK/);
       expect(code).not.toBe(0);
-    }, 60_000);
+    }, 240_000);
   });
 });
