@@ -2,7 +2,7 @@
 // Exits 1 when a test failed or nothing ran at all.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatSummary, summarize, type VitestJsonReport } from './summarize.js';
+import { formatDetails, formatSummary, summarize, type VitestJsonReport } from './summarize.js';
 
 const [resultsDir, elapsed = '0'] = process.argv.slice(2);
 if (resultsDir === undefined) throw new Error('usage: test-summary <results-dir> <elapsed-seconds>');
@@ -10,5 +10,6 @@ if (resultsDir === undefined) throw new Error('usage: test-summary <results-dir>
 const files = (await readdir(resultsDir)).filter((name) => name.endsWith('.json'));
 const reports = await Promise.all(files.map(async (name) => JSON.parse(await readFile(join(resultsDir, name), 'utf8')) as VitestJsonReport));
 const rows = summarize(reports);
+console.log(formatDetails(reports));
 console.log(formatSummary(rows, Number(elapsed)));
 if (rows.length === 0 || rows.some((row) => row.failed > 0)) process.exitCode = 1;

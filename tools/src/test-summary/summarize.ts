@@ -1,9 +1,16 @@
 /** Totals of the vitest JSON reports one `npm run test:all` wrote, per package and suite. */
 
 export interface VitestJsonReport {
+  /** When the vitest run started (ms since the epoch). */
+  startTime?: number;
   testResults: {
     name: string;
-    assertionResults: { status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo' | 'disabled'; fullName: string }[];
+    /** 'failed' also when the file failed outside its tests (an import, a beforeAll); `message` says why. */
+    status?: string;
+    message?: string;
+    startTime?: number;
+    endTime?: number;
+    assertionResults: { status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo' | 'disabled'; fullName: string; duration?: number | null; failureMessages?: string[] }[];
   }[];
 }
 
@@ -55,4 +62,50 @@ export function formatSummary(rows: readonly SuiteTotals[], elapsedSeconds: numb
     line(['total', '', sum((r) => r.files), sum((r) => r.passed), sum((r) => r.failed), sum((r) => r.skipped)]),
     `elapsed: ${elapsedSeconds} s`,
   ].join('\n');
+}
+
+/** A path from the repository root on (`/repo/libs/zkp/test/e2e/a.test.ts` -> `libs/zkp/test/e2e/a.test.ts`). */
+function shortPath(testFile: string): string {
+  const match = /(?:^|\/)((?:libs|apps)\/[^/]+\/test\/.*|tools\/test\/.*|circuits\/test\/.*)$/.exec(testFile);
+  return match?.[1] ?? testFile;
+}
+
+/** The first line of a failure, which names the assertion or the timeout. */
+const firstLine = (text: string | undefined) => (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+
+/** Every failed test as `file > test name: first line of the failure`, and files that failed outside any test. */
+export function failures(reports: readonly VitestJsonReport[]): string[] {
+  const lines: string[] = [];
+  for (const report of reports) {
+    for (const file of report.testResults) {
+      const failed = file.assertionResults.filter((assertion) => assertion.status === 'failed');
+      for (const assertion of failed) lines.push(`${shortPath(file.name)} > ${assertion.fullName}: ${firstLine(assertion.failureMessages?.[0])}`);
+      if (failed.length === 0 && file.status === 'failed') lines.push(`${shortPath(file.name)}: ${firstLine(file.message) || 'failed outside its tests'}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * The `limit` vitest runs (one package's suite each, an Nx target) that took longest, slowest
+ * first: from the run's start to its last file's end, so hooks such as a beforeAll are counted
+ * (a file's own start time comes after its beforeAll).
+ */
+export function slowestRuns(reports: readonly VitestJsonReport[], limit = 8): { readonly run: string; readonly seconds: number }[] {
+  return reports
+    .flatMap((report) => {
+      const ends = report.testResults.map((file) => file.endTime).filter((end) => end !== undefined);
+      const where = report.testResults.map((file) => classify(file.name)).find((found) => found !== null);
+      if (report.startTime === undefined || ends.length === 0 || where === undefined) return [];
+      return [{ run: `${where.package} ${where.suite}`, seconds: Math.round((Math.max(...ends) - report.startTime) / 100) / 10 }];
+    })
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, limit);
+}
+
+export function formatDetails(reports: readonly VitestJsonReport[]): string {
+  const failed = failures(reports);
+  const lines = ['', '== slowest suites (wall time of each vitest run)', ...slowestRuns(reports).map(({ run, seconds }) => `${String(seconds).padStart(8)} s  ${run}`)];
+  if (failed.length > 0) lines.push('', `== failed (${failed.length})`, ...failed.map((line) => `  ${line}`));
+  return lines.join('\n');
 }
