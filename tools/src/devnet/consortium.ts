@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import type { Validator } from './chain-check.js';
-import { expectSameChains as expectSameChainsOf, waitForHeight } from './heights.js';
+import { expectSameChains as expectSameChainsOf, heightProbe, waitForHeight } from './heights.js';
 import { createDevnet, fetchJson, NodeProcess, submitKeyValueTxs } from './processes.js';
 import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
@@ -26,6 +26,8 @@ function describeReadiness(body: ReadinessBody | null): string {
  * a timeout says what each node last reported.
  */
 export class Consortium {
+  private failed = false;
+
   private constructor(
     readonly dir: string,
     readonly nodes: NodeProcess[],
@@ -44,6 +46,7 @@ export class Consortium {
     const started = await Promise.allSettled(consortium.nodes.map(async (node) => node.start()));
     const failed = started.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed.length > 0) {
+      consortium.markFailed();
       await consortium.stopAll();
       throw failed[0]!.reason;
     }
@@ -65,43 +68,62 @@ export class Consortium {
     return genesis.members.map((member) => ({ id: member.id, votingPower: member.votingPower }));
   }
 
+  /**
+   * A failed test keeps the devnet folder (every node's log and data) for a look afterwards;
+   * the Consortium's own waits and checks call this when they fail, tests call it from
+   * onTestFailed.
+   */
+  markFailed(): void {
+    this.failed = true;
+  }
+
+  /** Runs `work`, marking the consortium failed if it throws. */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.markFailed();
+      throw error;
+    }
+  }
+
   /** Waits until every running node answers /ready with "ready". */
   async waitAllReady(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
     const nodes = this.running;
-    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} ready`, async () => {
+    await this.tracked(() => waitFor(`${nodes.map((node) => node.memberId).join(', ')} ready`, async () => {
       const bodies = await Promise.all(nodes.map(async (node) => (await fetchJson(`${node.httpUrl}/ready`)) as ReadinessBody | null));
       return {
         done: bodies.every((body) => body?.status === 'ready'),
         seen: nodes.map((node, i) => `${node.memberId} ${describeReadiness(bodies[i] ?? null)}`).join(', '),
       };
-    }, timeoutMs);
+    }, timeoutMs));
   }
 
   /** Waits until every running node is connected to every other member of the devnet. */
   async waitAllConnected(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
     const nodes = this.running;
     const others = this.nodes.length - 1;
-    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} each connected to ${others} members`, async () => {
+    await this.tracked(() => waitFor(`${nodes.map((node) => node.memberId).join(', ')} each connected to ${others} members`, async () => {
       const statuses = await Promise.all(nodes.map(async (node) => node.status()));
       return {
         done: statuses.every((status) => status?.connectedMembers.length === others),
         seen: nodes.map((node, i) => `${node.memberId} ${statuses[i] ? `[${statuses[i].connectedMembers.join(', ')}]` : 'not answering'}`).join('; '),
       };
-    }, timeoutMs);
+    }, timeoutMs));
   }
 
   /** Waits until every given node (default: every running one) has committed at least `height`. */
   async waitHeight(height: number, timeoutMs: number = WAIT_DEADLINES_MS.progress, nodes = this.running): Promise<void> {
-    await waitForHeight(nodes, height, timeoutMs);
+    await this.tracked(() => waitForHeight(nodes, height, timeoutMs));
   }
 
   /** Waits until a node's metric (summed over series matching `labels`) satisfies `condition`. */
   async waitMetric(node: NodeProcess, name: string, labels: Record<string, string>, what: string, condition: (value: number) => boolean, timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
     let value = Number.NaN;
-    await waitFor(`${node.memberId}'s ${name} ${what}`, async () => {
+    await this.tracked(() => waitFor(`${node.memberId}'s ${name} ${what}`, async () => {
       value = await node.metric(name, labels).catch(() => Number.NaN);
       return { done: condition(value), seen: Number.isNaN(value) ? 'not answering' : String(value) };
-    }, timeoutMs);
+    }, timeoutMs));
     return value;
   }
 
@@ -124,7 +146,8 @@ export class Consortium {
   async waitCommitted(hashes: readonly string[], timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
     const nodes = this.running;
     const pending = new Map(nodes.map((node) => [node, new Set(hashes)]));
-    await waitFor(`${nodes.map((node) => node.memberId).join(', ')} each committed ${hashes.length} txs`, async () => {
+    const probe = heightProbe(nodes);
+    await this.tracked(() => waitFor(`${nodes.map((node) => node.memberId).join(', ')} each committed ${hashes.length} txs`, async () => {
       await Promise.all(
         nodes.map(async (node) => {
           const left = pending.get(node)!;
@@ -134,11 +157,11 @@ export class Consortium {
           }
         }),
       );
-      return {
-        done: [...pending.values()].every((left) => left.size === 0),
-        seen: nodes.map((node) => `${node.memberId} ${hashes.length - pending.get(node)!.size}/${hashes.length}`).join(', '),
-      };
-    }, timeoutMs, 500);
+      const done = [...pending.values()].every((left) => left.size === 0);
+      // Heights too, so a timeout tells a stalled chain from one that commits without these txs.
+      const counts = nodes.map((node) => `${node.memberId} ${hashes.length - pending.get(node)!.size}/${hashes.length}`).join(', ');
+      return { done, seen: done ? counts : `${counts}; heights ${(await probe()).seen}` };
+    }, timeoutMs, 500));
   }
 
   /** The block hash each running node has at `height` (undefined where it has none). */
@@ -152,11 +175,18 @@ export class Consortium {
    * naming the height, nodes and hashes). Returns h.
    */
   async expectSameChains(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
-    return expectSameChainsOf(this.running, await this.validators(), timeoutMs);
+    const validators = await this.validators();
+    return this.tracked(() => expectSameChainsOf(this.running, validators, timeoutMs));
   }
 
+  /** Stops every node; removes a temporary devnet folder unless a test failed (or KEEP_DEVNET is set), then says where it is. */
   async stopAll(): Promise<void> {
     await Promise.all(this.nodes.map(async (node) => node.kill('SIGTERM')));
-    if (this.ownsDir && process.env.KEEP_DEVNET === undefined) await rm(this.dir, { recursive: true, force: true });
+    if (!this.ownsDir) return;
+    if (this.failed || process.env.KEEP_DEVNET !== undefined) {
+      console.error(`devnet kept for a look at its logs and data: ${this.dir} (each member's node.log)`);
+      return;
+    }
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

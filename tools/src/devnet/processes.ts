@@ -20,6 +20,7 @@ const repositoryRoot = resolve(import.meta.dirname, '../../..');
 const nodeMain = join(repositoryRoot, 'apps/node/src/main.ts');
 const setupMain = join(repositoryRoot, 'apps/setup-cli/src/main.ts');
 const TS_FLAGS = ['--conditions=@consortium/source', '--import', 'tsx'];
+const exitWithParent = join(import.meta.dirname, 'exit-with-parent.ts');
 /** One HTTP request to a node; a busy machine can take seconds to answer. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -86,6 +87,16 @@ export async function createDevnet(dir: string, members: number, basePort?: numb
   throw new Error(`no free ports for a devnet of ${members} after ${attempts} random bases; ports in use: ${busy.join(', ')}`);
 }
 
+/**
+ * Node processes this process started and that still run. If this process exits without
+ * stopping them (a test runner giving up on a hook), they are killed on the way out; if it is
+ * killed outright, exit-with-parent.ts makes them stop themselves.
+ */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /** A node process that exited while a test waited on it; carries the end of its log. */
 export class NodeExitedError extends Error {
   override readonly name = 'NodeExitedError';
@@ -126,10 +137,12 @@ export class NodeProcess {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...TS_FLAGS, nodeMain, '--config', this.configFile], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.child = child;
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
     await waitFor(`${this.memberId} answers /health`, async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new NodeExitedError(this.memberId, child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode}`, await tailOf(this.logFile));

@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import { crashAndCatchUp } from './scenario.js';
 
@@ -12,6 +12,7 @@ describe.each([4, 7])('a consortium of %i node processes', (members) => {
 
   // The waits inside have deadlines of minutes (a busy 2-core machine); this bound only catches a hang.
   it('commits, survives a killed node, the node catches up after restart, and every node holds the same chain', async () => {
+    onTestFailed(() => consortium?.markFailed());
     consortium = await Consortium.start(members);
     await consortium.waitAllReady();
     await crashAndCatchUp(consortium);

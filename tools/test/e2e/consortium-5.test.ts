@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateNodeKey, P2PNode, peerIdOf } from '@consortium/p2p';
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import { waitFor } from '../../src/devnet/wait.js';
 import { commitTxs, crashAndCatchUp } from './scenario.js';
@@ -19,6 +19,9 @@ describe('a five-member consortium of node processes', () => {
   beforeAll(async () => {
     consortium = await Consortium.start(5);
   }, 300_000);
+  beforeEach(() => {
+    onTestFailed(() => consortium?.markFailed());
+  });
   afterEach(async () => {
     await consortium.expectSameChains();
   }, TEST_TIMEOUT_MS);
