@@ -19,6 +19,7 @@ export {
   deriveConsensusLimits,
   findLimitProblems,
   maxLegalBlockMaxBytes,
+  MAX_LEGAL_TX_MAX_BYTES,
   ENVELOPE_MARGIN_BYTES,
   TRANSPORT_FRAME_MAX_BYTES,
 } from './limits.js';

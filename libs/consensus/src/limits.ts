@@ -18,10 +18,15 @@ const MiB = 1024 * KiB;
 export const ENVELOPE_MARGIN_BYTES = 64 * KiB;
 
 /**
- * Largest frame consensus ever hands a transport. libs/p2p carries frames up to its own
- * ceiling (64 MiB, P2P_FRAME_CEILING_BYTES); apps/node checks that this fits under it.
+ * Largest frame consensus ever hands a transport, and so the bound on every block: libs/p2p
+ * carries frames up to its own ceiling (64 MiB, P2P_FRAME_CEILING_BYTES; apps/node checks this
+ * fits under it), but every node decodes, hashes, logs and stores each block several times, and
+ * a node busy for seconds with one frame misses its peers' pings and loses its connections
+ * (measured: a 32 MiB block on a loaded two-core machine took minutes and cut connections).
+ * 8 MiB frames allow blocks of about 7.8 MiB, twice the default 4 MiB, far above what
+ * settlement needs (statements of about a kilobyte).
  */
-export const TRANSPORT_FRAME_MAX_BYTES = 32 * MiB;
+export const TRANSPORT_FRAME_MAX_BYTES = 8 * MiB;
 
 /**
  * A certificate holds at most 64 signatures (codec's MAX_CERTIFICATE_SIGNATURES), each a
@@ -45,7 +50,7 @@ export const SYNC_BLOCKS_PER_REQUEST = 16;
 /** A sync request names a height range: tiny by nature. */
 export const SYNC_REQUEST_FRAME_MAX_BYTES = 1 * KiB;
 /** A sync response carries blocks up to this many bytes, and always at least one block. */
-const SYNC_RESPONSE_TARGET_BYTES = 16 * MiB;
+const SYNC_RESPONSE_TARGET_BYTES = 4 * MiB;
 
 /** The genesis parameters every size derives from. */
 export type BlockParams = Pick<ConsensusParams, 'blockMaxBytes' | 'blockMaxTxs' | 'txMaxBytes'>;
@@ -145,14 +150,23 @@ export function maxLegalBlockMaxBytes(blockMaxTxs: number): number {
   return TRANSPORT_FRAME_MAX_BYTES - overhead;
 }
 
+/** The largest txMaxBytes whose gossip frame still fits TRANSPORT_FRAME_MAX_BYTES. */
+export const MAX_LEGAL_TX_MAX_BYTES = TRANSPORT_FRAME_MAX_BYTES - ENVELOPE_MARGIN_BYTES;
+
 /** Problems with block parameters whose derived frames the transport could not carry (genesis validation). */
 export function findLimitProblems(params: BlockParams): string[] {
   const limits = deriveConsensusLimits(params);
-  if (limits.largestFrameBytes <= TRANSPORT_FRAME_MAX_BYTES) return [];
-  const legal = maxLegalBlockMaxBytes(params.blockMaxTxs);
-  return [
-    `consensus.blockMaxBytes: ${params.blockMaxBytes} bytes with blockMaxTxs ${params.blockMaxTxs} makes frames of up to ` +
-      `${limits.largestFrameBytes} bytes, more than the ${TRANSPORT_FRAME_MAX_BYTES} bytes a transport frame carries; ` +
-      `at most ${legal} with this blockMaxTxs`,
-  ];
+  const problems: string[] = [];
+  const blockFrameBytes = Math.max(limits.consensusFrameMaxBytes, limits.syncResponseFrameMaxBytes);
+  if (blockFrameBytes > TRANSPORT_FRAME_MAX_BYTES) {
+    problems.push(
+      `consensus.blockMaxBytes: ${params.blockMaxBytes} bytes with blockMaxTxs ${params.blockMaxTxs} makes frames of up to ` +
+        `${blockFrameBytes} bytes, more than the ${TRANSPORT_FRAME_MAX_BYTES} bytes a transport frame carries; ` +
+        `at most ${maxLegalBlockMaxBytes(params.blockMaxTxs)} with this blockMaxTxs`,
+    );
+  }
+  if (limits.txBatchFrameMaxBytes > TRANSPORT_FRAME_MAX_BYTES) {
+    problems.push(`consensus.txMaxBytes: ${params.txMaxBytes} bytes makes gossip frames larger than a transport frame; at most ${MAX_LEGAL_TX_MAX_BYTES}`);
+  }
+  return problems;
 }

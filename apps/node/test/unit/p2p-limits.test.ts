@@ -3,6 +3,7 @@ import {
   deriveConsensusLimits,
   findLimitProblems,
   maxLegalBlockMaxBytes,
+  MAX_LEGAL_TX_MAX_BYTES,
   TRANSPORT_FRAME_MAX_BYTES,
   type BlockParams,
 } from '@consortium/consensus';
@@ -36,7 +37,7 @@ const cases: Record<string, BlockParams> = {
   'small blocks': { blockMaxBytes: 1024, blockMaxTxs: 1, txMaxBytes: 64 },
   'largest legal block, default tx count': { blockMaxBytes: maxLegalBlockMaxBytes(10_000), blockMaxTxs: 10_000, txMaxBytes: 64 * 1024 },
   'largest legal block, a million tiny txs': { blockMaxBytes: maxLegalBlockMaxBytes(1_000_000), blockMaxTxs: 1_000_000, txMaxBytes: 64 },
-  'largest transactions': { blockMaxBytes: maxLegalBlockMaxBytes(100), blockMaxTxs: 100, txMaxBytes: 16 * 1024 * 1024 },
+  'largest transactions': { blockMaxBytes: maxLegalBlockMaxBytes(100), blockMaxTxs: 100, txMaxBytes: MAX_LEGAL_TX_MAX_BYTES },
 };
 
 describe('p2p limits from the consensus limits table', () => {

@@ -1,7 +1,7 @@
 import { GenesisValidationError } from '../errors.js';
 import { fromHex } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
-import { findLimitProblems, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
+import { findLimitProblems, MAX_LEGAL_TX_MAX_BYTES, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
 import type { ConsensusParams, Genesis, GenesisMember } from './types.js';
 
 /**
@@ -33,7 +33,7 @@ const PARAM_RANGES: Record<keyof ConsensusParams, readonly [number, number]> = {
   // Nothing larger can cross a transport frame; findLimitProblems then checks the derived frames.
   blockMaxBytes: [1024, TRANSPORT_FRAME_MAX_BYTES],
   blockMaxTxs: [1, 1_000_000],
-  txMaxBytes: [64, 16 * 1024 * 1024],
+  txMaxBytes: [64, MAX_LEGAL_TX_MAX_BYTES],
 };
 
 type Json = Record<string, unknown>;

@@ -39,6 +39,9 @@ import type { FinalizeBlockResult } from '../application.js';
  */
 
 type Source = 'peer' | 'own' | 'timer' | 'replay';
+
+/** A stuck height is relayed at least every this many status ticks. */
+const MAX_RELAY_BACKOFF_TICKS = 16;
 type HeldMessage = Exclude<ConsensusMessage, { kind: 'status' }>;
 
 export interface RoutineDeps {
@@ -80,6 +83,9 @@ export class ConsensusRoutine {
   private stepEnteredMs = 0;
   private lastCommitMs: number | null = null;
   private lastGossipHeight = 0;
+  /** Status ticks the current height has stalled, and the tick at which it is relayed next. */
+  private stalledTicks = 0;
+  private nextRelayTick = 1;
   readonly futureBuffer: FutureBuffer;
   private readonly relay: Relay;
 
@@ -488,17 +494,28 @@ export class ConsensusRoutine {
     return this.head.certificate === null ? status : { ...status, certificate: this.head.certificate };
   }
 
-  /** One status tick: broadcast where this node is; if the height has not moved since the last tick, relay it. */
+  /**
+   * One status tick: broadcast where this node is; if the height has not moved since the last
+   * tick, relay it: after 1, 2, 4, 8 and 16 stalled ticks, then every 16 ticks. A
+   * height that is merely slow (a block of tens of MiB takes seconds to check) is not relayed
+   * every tick; one that is stuck still is, within the per-tick budget.
+   */
   gossipTick(): void {
     const { height } = this.machine;
     this.deps.outbound.broadcast('consensus', encodeConsensusMessage(this.statusMessage()));
-    // Stalled since the last tick: peers may have missed messages (loss, a restart, an equivocator).
-    if (this.lastGossipHeight === height && !this.deps.syncing() && this.machine.step !== 'commit') {
-      const sent = this.relay.relay(this.machine, this.deps.clock.nowMs(), (payload) => this.deps.outbound.broadcast('consensus', payload));
-      this.deps.metrics?.consensus.relayedMessagesTotal.inc(sent.messages);
-      this.deps.metrics?.consensus.relayedBytesTotal.inc(sent.bytes);
+    if (this.lastGossipHeight !== height) {
+      this.lastGossipHeight = height;
+      this.stalledTicks = 0;
+      this.nextRelayTick = 1;
+      return;
     }
-    this.lastGossipHeight = height;
+    this.stalledTicks += 1;
+    // Stalled: peers may have missed messages (loss, a restart, an equivocator).
+    if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit') return;
+    this.nextRelayTick = this.stalledTicks + Math.min(MAX_RELAY_BACKOFF_TICKS, this.nextRelayTick);
+    const sent = this.relay.relay(this.machine, this.deps.clock.nowMs(), (payload) => this.deps.outbound.broadcast('consensus', payload));
+    this.deps.metrics?.consensus.relayedMessagesTotal.inc(sent.messages);
+    this.deps.metrics?.consensus.relayedBytesTotal.inc(sent.bytes);
   }
 
   endSpans(): void {
