@@ -150,8 +150,8 @@ export function maxLegalBlockMaxBytes(blockMaxTxs: number): number {
   return TRANSPORT_FRAME_MAX_BYTES - overhead;
 }
 
-/** The largest txMaxBytes whose gossip frame still fits TRANSPORT_FRAME_MAX_BYTES. */
-export const MAX_LEGAL_TX_MAX_BYTES = TRANSPORT_FRAME_MAX_BYTES - ENVELOPE_MARGIN_BYTES;
+/** The largest txMaxBytes: one transaction filling the largest legal block of one transaction (its gossip frame fits too). */
+export const MAX_LEGAL_TX_MAX_BYTES = maxLegalBlockMaxBytes(1);
 
 /** Problems with block parameters whose derived frames the transport could not carry (genesis validation). */
 export function findLimitProblems(params: BlockParams): string[] {

@@ -255,7 +255,7 @@ export class ReferenceChain {
       header: {
         chainId: this.consortium.genesis.chainId,
         height,
-        timeMs: options.timeMs ?? this.lastTimeMs + 1_000,
+        timeMs: options.timeMs ?? this.lastTimeMs + 1,
         proposer: this.proposer(height, options.round ?? 0),
         previousBlockHash: this.lastHash,
         lastCommitHash: certificateHash(this.lastCertificate),
@@ -416,4 +416,21 @@ export function deliverRound(
   for (const voter of voters) target.transport.deliverMessage(voter, { kind: 'vote', vote: chain.vote('prevote', voter, height, round, hash) });
   if (options.precommit === false) return;
   for (const voter of voters) target.transport.deliverMessage(voter, { kind: 'vote', vote: chain.vote('precommit', voter, height, round, hash) });
+}
+
+/** Decides `count` heights with the scripted peers (one transaction each), the node under test voting along. */
+export async function commitHeights(target: NodeUnderTest, chain: ReferenceChain, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const height = chain.height + 1;
+    // When the node under test proposes, the others vote for its block.
+    const own = target.transport
+      .consensusSent()
+      .flatMap((message) => (message.kind === 'proposal' && message.proposal.height === height && message.proposal.round === 0 ? [message.block] : []));
+    const block = chain.proposer(height, 0) === target.self && own[0] !== undefined ? own[0] : chain.block([kvTx(`height-${height}`)]);
+    deliverRound(target, chain, block);
+    await target.settle();
+    await chain.commit(block, chain.certificate(block));
+    target.clock.advance(chain.consortium.genesis.consensus.timeoutCommitMs);
+    await target.settle();
+  }
 }
