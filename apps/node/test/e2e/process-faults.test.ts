@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +19,11 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(root, { recursive: true, force: true }));
 
-async function configIn(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+/** A single-member node's folder; returns its node.json. */
+async function configIn(name: string): Promise<string> {
   const dir = await mkdtemp(join(root, `${name}-`));
-  const config = await writeSingleMemberNode(dir);
-  const file = join(dir, 'node.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      memberId: config.memberId,
-      genesisFile: 'genesis.json',
-      validatorKeyFile: 'validator-key.json',
-      nodeKeyFile: 'node-key.json',
-      dataDir: 'data',
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
-      http: { host: '127.0.0.1', port: 0 },
-      ...extra,
-    }),
-  );
-  return file;
+  await writeSingleMemberNode(dir);
+  return join(dir, 'node.json');
 }
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -81,7 +67,7 @@ describe('a node process', () => {
 
     // A damaged disk: the WAL entry of the next height does not decode.
     const dir = join(configFile, '..');
-    const genesis = parseGenesis(JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'genesis.json'), 'utf8')));
+    const genesis = parseGenesis(JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')));
     const store = await LevelChainStore.open(join(dir, 'data', 'chain'), { limits: genesis.consensus, metrics: null });
     await store.appendWal(store.latestHeight() + 1, Uint8Array.of(0xa1, 0x61, 0x74, 0x61, 0x3f), true);
     await store.close();
@@ -111,7 +97,7 @@ describe('a failed start', () => {
     expect(error).toMatchObject({ name: 'NodeStartError' });
     expect(error).not.toBeInstanceOf(NodeStartError); // p2p's own NodeStartError, naming the address
     // The LevelDB lock was released: the store opens again at once.
-    const genesis = parseGenesis(JSON.parse(await (await import('node:fs/promises')).readFile(config.genesisFile, 'utf8')));
+    const genesis = parseGenesis(JSON.parse(await readFile(config.genesisFile, 'utf8')));
     const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: null });
     await store.close();
     // And the node starts on a free port.

@@ -1,10 +1,10 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Application } from '../application.js';
-import { blockHash, txHash } from '../block.js';
+import { blockHash } from '../block.js';
 import { verifyCommitCertificate } from '../certificate.js';
 import type { Ed25519Verifier } from '../crypto/ed25519.js';
-import { shortHex, toHex } from '../crypto/hash.js';
+import { shortHex } from '../crypto/hash.js';
 import { bytesEqual } from '../encoding/canonical.js';
 import { InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
 import type { ConsensusLimits } from '../limits.js';
@@ -16,7 +16,8 @@ import { findBlockProblem, isValidProposal, type BlockCheckContext } from './blo
 import type { ChainHead } from './chain-head.js';
 import type { Clock } from './clock.js';
 import { encodeEvidence, evidenceHash } from './evidence-codec.js';
-import { encodedBlockBytes, type BlockExecutor } from './execution.js';
+import { recordCommitMetrics } from './commit-metrics.js';
+import type { BlockExecutor } from './execution.js';
 import { FutureBuffer } from './future-buffer.js';
 import type { Outbound } from './outbound.js';
 import type { ChainStorePort, MempoolPort } from './ports.js';
@@ -415,7 +416,9 @@ export class ConsensusRoutine {
   private async applyCommitted(committed: CommittedBlock): Promise<void> {
     const { head, result } = await this.deps.executor.commit(committed);
     this.head = head;
-    this.recordCommitMetrics(committed, this.deps.clock.nowMs());
+    const nowMs = this.deps.clock.nowMs();
+    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan }, this.deps);
+    this.lastCommitMs = nowMs;
     this.notifyCommit(committed, result);
   }
 
@@ -440,39 +443,6 @@ export class ConsensusRoutine {
       await this.deps.store.saveEvidence(height, evidenceHash(record), record);
     } catch (error) {
       throw new PersistenceFailedError('evidence', { cause: error });
-    }
-  }
-
-  private recordCommitMetrics(committed: CommittedBlock, nowMs: number): void {
-    const { block, certificate } = committed;
-    const m = this.deps.metrics?.consensus;
-    if (m !== undefined) {
-      m.height.set(block.header.height);
-      m.committedTxsTotal.inc(block.txs.length);
-      m.blockTxs.observe(block.txs.length);
-      m.blockSizeBytes.observe(encodedBlockBytes(block));
-      m.blocksProposedTotal.inc({ member: block.header.proposer });
-      if (this.lastCommitMs !== null) m.blockIntervalSeconds.observe((nowMs - this.lastCommitMs) / 1000);
-      const signers = new Set(certificate.signatures.map((s) => s.validator));
-      const missing = this.deps.validators.members.filter((member) => !signers.has(member.id));
-      m.missingValidators.set(missing.length);
-      for (const member of missing) m.missedBlocksTotal.inc({ member: member.id });
-    }
-    this.lastCommitMs = nowMs;
-    const heightContext = this.heightSpan?.spanContext();
-    for (const tx of block.txs) {
-      const hash = txHash(tx);
-      const admittedMs = this.deps.mempool.admittedAtMs(hash);
-      if (admittedMs === undefined) continue;
-      m?.finalitySeconds.observe((nowMs - admittedMs) / 1000);
-      if (this.deps.tracer !== null) {
-        const span = this.deps.tracer.startSpan('consensus.tx', {
-          startTime: admittedMs,
-          attributes: { 'tx.hash': toHex(hash), 'consensus.height': block.header.height },
-          links: heightContext === undefined ? [] : [{ context: heightContext }],
-        });
-        span.end(nowMs);
-      }
     }
   }
 

@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../../src/block.js';
 import { encodeWalEntry } from '../../../src/node/wal-log.js';
 import { MemoryChainStore, MemoryDbController } from '../../../src/store/index.js';
-import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium } from './harness.js';
+import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type NodeUnderTest } from './harness.js';
 
 /**
  * Fatal means stop: a failure to replay, commit or persist halts the node with a named error,
  * and a halted node sends nothing more. start() rejects when the replay fails.
  */
+
+/** A halted node sends nothing more, however much time passes. */
+async function expectSilence(t: NodeUnderTest): Promise<void> {
+  const sentAtHalt = t.transport.sent.length;
+  t.clock.advance(10_000);
+  await t.settle();
+  expect(t.transport.sent.length).toBe(sentAtHalt);
+}
 
 function diskFull(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -70,10 +78,7 @@ describe('fatal failures stop consensus', () => {
     expect(halts).toHaveLength(1);
     expect(halts[0]).toMatchObject({ name: 'ConsensusHaltedError', cause: { name: 'CommitFailedError', cause: { code: 'ENOSPC' } } });
     expect(t.node.status()).toMatchObject({ halted: true, committedHeight: 0 });
-    const sentAtHalt = t.transport.sent.length;
-    t.clock.advance(10_000);
-    await t.settle();
-    expect(t.transport.sent.length).toBe(sentAtHalt);
+    await expectSilence(t);
   });
 
   it('halts when the store cannot save a decided block; a restart then decides the height again', async () => {
@@ -89,10 +94,7 @@ describe('fatal failures stop consensus', () => {
     await t.settle();
     expect(halts.map((error) => error.name)).toEqual(['ConsensusHaltedError']);
     expect((halts[0]!.cause as Error).name).toBe('CommitFailedError');
-    const sentAtHalt = t.transport.sent.length;
-    t.clock.advance(10_000);
-    await t.settle();
-    expect(t.transport.sent.length).toBe(sentAtHalt);
+    await expectSilence(t);
     await t.node.stop();
 
     // The operator frees the disk and restarts: nothing half-written, the height is decided again.
@@ -118,9 +120,6 @@ describe('fatal failures stop consensus', () => {
     await t.settle();
     expect(halts.map((error) => error.name)).toEqual(['ConsensusHaltedError']);
     expect(t.transport.votesSent()).toEqual([]);
-    const sentAtHalt = t.transport.sent.length;
-    t.clock.advance(10_000);
-    await t.settle();
-    expect(t.transport.sent.length).toBe(sentAtHalt);
+    await expectSilence(t);
   });
 });

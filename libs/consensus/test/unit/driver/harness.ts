@@ -191,15 +191,9 @@ export class ScriptedTransport implements Transport {
 
 const LOOSE_LIMITS = { blockMaxBytes: 64 * 1024 * 1024, blockMaxTxs: 1_000_000, txMaxBytes: 16 * 1024 * 1024 };
 
-/** Timeouts short enough to step through by hand; the shape of production's. */
+/** Production's timeouts (a test steps through them by hand), a short commit pause and 1 MiB blocks. */
 export const TEST_PARAMS: ConsensusParams = {
   ...DEFAULT_CONSENSUS_PARAMS,
-  timeoutProposeMs: 1_000,
-  timeoutProposeDeltaMs: 500,
-  timeoutPrevoteMs: 500,
-  timeoutPrevoteDeltaMs: 250,
-  timeoutPrecommitMs: 500,
-  timeoutPrecommitDeltaMs: 250,
   timeoutCommitMs: 50,
   blockMaxBytes: 1024 * 1024,
   blockMaxTxs: 1_000,
