@@ -96,6 +96,8 @@ export interface ConsensusStatus {
   /** Peer messages waiting for the consensus routine, and their bytes. */
   readonly queuedInputs: number;
   readonly queuedInputBytes: number;
+  /** Every task waiting for or running in the routine: peer messages and the node's own events. */
+  readonly routineTasks: number;
   /** Next-height messages held until that height starts, and their bytes. */
   readonly bufferedFutureMessages: number;
   readonly bufferedFutureBytes: number;
@@ -130,6 +132,7 @@ export class ConsensusNode {
   private running = false;
   private stopped = false;
   private haltError: ConsensusHaltedError | null = null;
+  private gossipQueued = false;
 
   constructor(options: ConsensusNodeOptions) {
     this.options = options;
@@ -294,6 +297,7 @@ export class ConsensusNode {
       halted: this.haltError !== null,
       queuedInputs: this.quota.tasks,
       queuedInputBytes: this.quota.bytes,
+      routineTasks: this.queue.length,
       bufferedFutureMessages: futureBuffer.messages,
       bufferedFutureBytes: futureBuffer.bytes,
     };
@@ -313,12 +317,21 @@ export class ConsensusNode {
 
   // --- internals ------------------------------------------------------------------------------
 
+  /**
+   * The status tick. At most one tick waits in the queue: a routine held up (a slow application
+   * call) does not pile up ticks, so the queue stays bounded by the per-peer shares and a
+   * handful of the node's own events.
+   */
   private scheduleGossip(): void {
     this.timers.set('gossip', this.gossipIntervalMs, () => {
-      this.queue.push(() => {
-        this.routine.gossipTick();
-        this.sync.maybeStart();
-      });
+      if (!this.gossipQueued) {
+        this.gossipQueued = true;
+        this.queue.push(() => {
+          this.gossipQueued = false;
+          this.routine.gossipTick();
+          this.sync.maybeStart();
+        });
+      }
       this.scheduleGossip();
     });
   }
