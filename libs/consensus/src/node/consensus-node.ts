@@ -260,11 +260,13 @@ export class ConsensusNode {
     this.logger?.info({ height: this.routine.head.height, member: this.options.self }, 'consensus started');
   }
 
+  /** Stops timers, gossip and sync, lets the routine finish what it started, then refuses new tasks. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.clearAllBut();
     this.txGossip.stop();
     this.sync.stop();
+    this.queue.close();
     await this.queue.idle();
     this.routine.endSpans();
   }

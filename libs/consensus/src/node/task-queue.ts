@@ -12,6 +12,7 @@ export class TaskQueue {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   private failed = false;
+  private closed = false;
 
   constructor(private readonly onFatal: (error: unknown) => void) {}
 
@@ -20,7 +21,12 @@ export class TaskQueue {
   }
 
   get stopped(): boolean {
-    return this.failed;
+    return this.failed || this.closed;
+  }
+
+  /** The node stops: tasks submitted from now on are not run (and are no failure). */
+  close(): void {
+    this.closed = true;
   }
 
   /** Queues a task; its failure halts the routine (never an unhandled rejection). */
@@ -32,7 +38,7 @@ export class TaskQueue {
   run<T>(task: () => Promise<T> | T): Promise<T> {
     this.pending += 1;
     const result = this.tail.then(async () => {
-      if (this.failed) throw new TaskQueueStoppedError();
+      if (this.failed || this.closed) throw new TaskQueueStoppedError();
       return task();
     });
     this.tail = result.then(
@@ -55,10 +61,10 @@ export class TaskQueue {
   }
 }
 
-/** A task submitted after the routine stopped on a fatal failure: not run. */
+/** A task that reached the head of the queue after the routine stopped (a fatal failure or stop()): not run. */
 export class TaskQueueStoppedError extends Error {
   override readonly name = 'TaskQueueStoppedError';
   constructor() {
-    super('the consensus routine stopped on a fatal failure');
+    super('the consensus routine has stopped');
   }
 }
