@@ -8,6 +8,10 @@ import { NodeStartError, startNode } from '../../src/index.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
 import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
+/** Starting a node process (tsx, libp2p, LevelDB) takes seconds; on a machine shared by many builds, minutes. */
+const START_MS = 240_000;
+const TEST_MS = 600_000;
+
 /**
  * Faults as an operator meets them, on a real LevelDB and a real libp2p host: a client's load
  * cannot crash a node; a WAL that cannot be replayed stops it with a named error and a non-zero
@@ -35,7 +39,7 @@ describe('a node process', () => {
   it('survives a client submitting more large transactions at once than one gossip frame carries', async () => {
     const node = new NodeProcess(await configIn('flood'));
     try {
-      await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, 60_000, () => node.log.slice(-2_000));
+      await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
       const url = node.httpUrl()!;
       // The reported trigger (33 txs of 32 KiB within one 5 ms flush) with the key-value
@@ -48,20 +52,20 @@ describe('a node process', () => {
       });
       expect(submitted).toEqual({ status: 200, body: { accepted: 70, rejected: {} } });
       const last = toHex(txHash(txs.at(-1)!));
-      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`)).status === 200, 60_000, () => node.log.slice(-2_000));
+      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`)).status === 200, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
       expect((await json(`${url}/health`)).status).toBe(200);
     } finally {
       await node.stop();
     }
     expect(node.log).not.toContain('uncaught exception');
-  });
+  }, TEST_MS);
 
   it('stops with WalReplayError and exit code 1 when the WAL of the height it resumes cannot be read', async () => {
     const configFile = await configIn('wal');
     const first = new NodeProcess(configFile);
-    await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, 60_000, () => first.log.slice(-2_000));
-    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`)).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, 60_000);
+    await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, START_MS, () => first.log.slice(-2_000));
+    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`)).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, START_MS);
     await first.stop();
     expect(await first.exited).toEqual({ code: 0, signal: null });
 
@@ -76,7 +80,7 @@ describe('a node process', () => {
     const exit = await second.exited;
     expect(exit.code).toBe(1);
     expect(second.log).toContain('WalReplayError');
-  });
+  }, TEST_MS);
 });
 
 describe('a failed start', () => {
@@ -103,5 +107,5 @@ describe('a failed start', () => {
     // And the node starts on a free port.
     const node = await startNode(config, { logDestination: SILENT_LOG });
     await node.stop();
-  });
+  }, TEST_MS);
 });
