@@ -17,7 +17,15 @@ export interface NodeConfig {
   readonly http: { readonly host: string; readonly port: number };
   /** The trusted setup's keys folder; required when genesis pins artifacts. */
   readonly keysDir?: string;
+  /**
+   * Snapshot the application every this many blocks (default 100). A snapshot costs O(state);
+   * a restart restores the newest one and re-executes the blocks after it.
+   */
+  readonly snapshotIntervalBlocks: number;
 }
+
+/** A snapshot every 100 blocks: at 10 blocks a second, a restart re-executes at most 10 s of blocks. */
+export const DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100;
 
 export class NodeConfigError extends Error {
   override readonly name = 'NodeConfigError';
@@ -69,6 +77,10 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
 
   let keysDir: string | undefined;
   if (raw.keysDir !== undefined) keysDir = path('keysDir');
+  const snapshotIntervalBlocks = raw.snapshotIntervalBlocks ?? DEFAULT_SNAPSHOT_INTERVAL_BLOCKS;
+  if (typeof snapshotIntervalBlocks !== 'number' || !Number.isSafeInteger(snapshotIntervalBlocks) || snapshotIntervalBlocks < 1 || snapshotIntervalBlocks > 1_000_000) {
+    problems.push('snapshotIntervalBlocks: must be a whole number of blocks from 1 to 1000000');
+  }
   if (problems.length > 0) throw new NodeConfigError(file, problems);
   return {
     ...(keysDir === undefined ? {} : { keysDir }),
@@ -79,6 +91,7 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
     dataDir,
     p2p: { listen: p2p.listen as string[], peers },
     http: { host: http.host as string, port: http.port as number },
+    snapshotIntervalBlocks: snapshotIntervalBlocks as number,
   };
 }
 

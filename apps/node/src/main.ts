@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// consortium-node --config <node.json>: runs one member's node until SIGINT or SIGTERM.
+// consortium-node --config <node.json>: runs one member's node until SIGINT or SIGTERM, or until
+// consensus halts on a fatal failure (exit 3) or something nothing handled happens (exit 4).
 import { Command } from 'commander';
 import { loadNodeConfig } from './config.js';
+import { EXIT_CODES, installProcessHandlers, stopThenExit } from './fatal.js';
 import { startNode } from './node.js';
 
 async function main(): Promise<void> {
@@ -11,8 +13,16 @@ async function main(): Promise<void> {
     .parse();
   const { config: configFile } = program.opts<{ config: string }>();
   const node = await startNode(await loadNodeConfig(configFile));
+  const { logger, metrics } = node.telemetry;
+  const exit = (code: number) => process.exit(code);
+  installProcessHandlers(process, { logger, metrics: metrics.consensus, stop: () => node.stop(), exit });
+  // Fatal means stop: consensus counted and logged the failure; the process stops cleanly and says so.
+  node.consensus.onHalt((error) => {
+    logger.fatal({ err: error, reason: error.reason }, 'consensus halted: the node stops');
+    void stopThenExit({ logger, stop: () => node.stop(), exit }, EXIT_CODES.consensusHalted);
+  });
   const shutdown = (signal: string) => {
-    node.telemetry.logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     node.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -26,8 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   console.error(`consortium-node: could not start: ${message}`);
   console.error('Check the configuration file and the key files it names; `consortium-setup devnet --out <dir>` writes a working set.');
-  process.exit(1);
+  process.exit(EXIT_CODES.startFailed);
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   ConsensusNode,
+  deriveConsensusLimits,
   Ed25519Signer,
   KeyValueApplication,
   LevelChainStore,
@@ -18,6 +19,7 @@ import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
 import type { NodeConfig } from './config.js';
 import { createApiServer } from './http/server.js';
+import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 
 /**
@@ -46,6 +48,9 @@ export class NodeStartError extends Error {
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** What one peer's gossip may hold of the mempool: twice its fair share, so no f members can fill it. */
+const peerShare = (total: number, members: number) => Math.max(1, Math.floor((2 * total) / Math.max(1, members)));
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -84,65 +89,95 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     if (loadedKeys.insecure) logger.warn({ epoch: loadedKeys.epoch, circuits }, 'the proving keys come from the INSECURE single-party demo setup: for a local devnet only');
     else logger.info({ epoch: loadedKeys.epoch, circuits }, 'proving keys loaded and checked against genesis');
   }
-  const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
-  telemetry.addCollectHook(async () => {
-    await store.sizeOnDiskBytes();
-  });
-  const app = new KeyValueApplication();
-  // Every incoming tx asks the tx index whether it was committed long ago: batch the reads of
-  // one tick into a single LevelDB getMany instead of one thread-pool round trip per tx.
-  const committedTxs = new DataLoader<Uint8Array, boolean>(async (hashes) => (await store.findTxs(hashes)).map((location) => location !== null), {
-    cache: false,
-    maxBatchSize: 1024,
-  });
-  const mempool = new Mempool(
-    // The key-value application's checkTx does not depend on state: no recheck after blocks.
-    { maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes, recheck: false },
-    { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
-  );
-  const p2p = await P2PNode.create({
-    memberId: config.memberId,
-    privateKey: nodeKey,
-    listenAddresses: config.p2p.listen,
-    members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [] })),
-    metrics: { p2p: metrics.p2p, security: metrics.security },
-    logger: logger.child({ component: 'p2p' }),
-  });
-  const consensus = new ConsensusNode({
-    genesis,
-    self: config.memberId,
-    signer: new Ed25519Signer(validatorKey.keyPair),
-    app,
-    store,
-    mempool,
-    transport: p2p,
-    logger: logger.child({ component: 'consensus' }),
-    metrics: { consensus: metrics.consensus, security: metrics.security },
-    tracer: telemetry.tracer('@consortium/consensus'),
-  });
+  // From here on every resource is released again if the start fails (a LevelDB lock, a port).
+  const started: { readonly name: string; readonly stop: () => Promise<unknown> }[] = [];
+  try {
+    const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
+    started.push({ name: 'store', stop: () => store.close() });
+    telemetry.addCollectHook(async () => {
+      await store.sizeOnDiskBytes();
+    });
+    const app = new KeyValueApplication();
+    // Every incoming tx asks the tx index whether it was committed long ago: batch the reads of
+    // one tick into a single LevelDB getMany instead of one thread-pool round trip per tx.
+    const committedTxs = new DataLoader<Uint8Array, boolean>(async (hashes) => (await store.findTxs(hashes)).map((location) => location !== null), {
+      cache: false,
+      maxBatchSize: 1024,
+    });
+    const members = genesis.members.length;
+    const mempool = new Mempool(
+      // The key-value application's checkTx does not depend on state: no recheck after blocks.
+      {
+        maxTxs: MEMPOOL_MAX_TXS,
+        maxBytes: MEMPOOL_MAX_BYTES,
+        txMaxBytes: genesis.consensus.txMaxBytes,
+        recheck: false,
+        peerMaxTxs: peerShare(MEMPOOL_MAX_TXS, members),
+        peerMaxBytes: Math.max(genesis.consensus.txMaxBytes, peerShare(MEMPOOL_MAX_BYTES, members)),
+      },
+      { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
+    );
+    // Frame limits and rates for every protocol consensus uses, from genesis (one table).
+    const p2pLimits = p2pLimitsFromConsensus(deriveConsensusLimits(genesis.consensus));
+    const p2p = await P2PNode.create({
+      memberId: config.memberId,
+      privateKey: nodeKey,
+      listenAddresses: config.p2p.listen,
+      members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [] })),
+      metrics: { p2p: metrics.p2p, security: metrics.security },
+      logger: logger.child({ component: 'p2p' }),
+      limits: { messageRates: p2pLimits.rates },
+      frameLimits: p2pLimits.frameLimits,
+    });
+    started.push({ name: 'p2p', stop: () => p2p.stop() });
+    // Consensus registers its handlers when it is built: nothing peers send once p2p listens is lost.
+    const consensus = new ConsensusNode({
+      genesis,
+      self: config.memberId,
+      signer: new Ed25519Signer(validatorKey.keyPair),
+      app,
+      store,
+      mempool,
+      transport: p2p,
+      logger: logger.child({ component: 'consensus' }),
+      metrics: { consensus: metrics.consensus, security: metrics.security },
+      tracer: telemetry.tracer('@consortium/consensus'),
+      snapshotIntervalBlocks: config.snapshotIntervalBlocks,
+    });
+    started.push({ name: 'consensus', stop: () => consensus.stop() });
 
-  await p2p.start();
-  await consensus.start();
-  addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
-  const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store });
-  await server.listen({ host: config.http.host, port: config.http.port });
-  const address = server.server.address() as AddressInfo;
-  const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
+    await p2p.start();
+    await consensus.start();
+    addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
+    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store });
+    started.push({ name: 'http', stop: () => server.close() });
+    await server.listen({ host: config.http.host, port: config.http.port });
+    const address = server.server.address() as AddressInfo;
+    const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
 
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      logger.info('node stopping');
-      await server.close();
-      await consensus.stop();
-      await p2p.stop();
-      await zkp?.verifier.close();
-      await store.close();
-      await telemetry.shutdown();
-    })());
+    let stopping: Promise<void> | null = null;
+    const stop = () =>
+      (stopping ??= (async () => {
+        logger.info('node stopping');
+        await server.close();
+        await consensus.stop();
+        await p2p.stop();
+        await zkp?.verifier.close();
+        await store.close();
+        await telemetry.shutdown();
+      })());
 
-  return { memberId: config.memberId, genesis, consensus, p2p, telemetry, zkp, httpUrl, stop };
+    return { memberId: config.memberId, genesis, consensus, p2p, telemetry, zkp, httpUrl, stop };
+  } catch (error) {
+    logger.error({ err: error }, 'node start failed: releasing what was opened');
+    for (const { name, stop } of started.reverse()) {
+      await stop().catch((stopError: unknown) => logger.warn({ err: stopError, resource: name }, 'could not release after a failed start'));
+    }
+    await zkp?.verifier.close().catch(() => undefined);
+    await telemetry.shutdown();
+    throw error;
+  }
 }
 
 /** The keys genesis pins, from node.json's keysDir; any mismatch stops the start with the file named. */

@@ -6,13 +6,19 @@ import type { HealthChecks } from '@consortium/telemetry';
 const SYNCED_LAG_HEIGHTS = 2;
 
 /**
- * /ready means "this node takes part in consensus": it is synced with its peers, and it is
- * connected to members holding (with itself) a quorum of voting power.
+ * /ready means "this node takes part in consensus": consensus has not halted, it is synced with
+ * its peers (as far as their certificates prove), and it is connected to members holding (with
+ * itself) a quorum of voting power.
  */
 export function addReadinessChecks(health: HealthChecks, genesis: Genesis, memberId: string, consensus: ConsensusNode, p2p: P2PNode): void {
   const totalPower = genesis.members.reduce((sum, member) => sum + member.votingPower, 0);
   const quorumPower = Math.floor((2 * totalPower) / 3) + 1;
   const powerOf = (id: string) => genesis.members.find((member) => member.id === id)?.votingPower ?? 0;
+
+  health.addReadinessCheck('consensus_running', () => {
+    const halted = consensus.halted;
+    return halted === null ? { ok: true, detail: 'consensus running' } : { ok: false, detail: `consensus halted: ${halted.message}` };
+  });
 
   health.addReadinessCheck('synced', () => {
     const status = consensus.status();

@@ -14,6 +14,17 @@ export { DEFAULT_CONSENSUS_PARAMS } from './genesis/types.js';
 export type { Genesis, GenesisMember, ConsensusParams, MemberId } from './genesis/types.js';
 export { ValidatorSet } from './validators.js';
 
+// every size limit, derived from the genesis block parameters (apps/node hands them to libs/p2p)
+export {
+  deriveConsensusLimits,
+  findLimitProblems,
+  maxLegalBlockMaxBytes,
+  MAX_LEGAL_TX_MAX_BYTES,
+  ENVELOPE_MARGIN_BYTES,
+  TRANSPORT_FRAME_MAX_BYTES,
+} from './limits.js';
+export type { ConsensusLimits, ChannelRate, BlockParams } from './limits.js';
+
 // structures, hashing, signing, encoding
 export type { Block, BlockHeader, CommitCertificate, CommitSignature, CommittedBlock, Hash, Proposal, SignedProposal, SignedVote, Vote, VoteType } from './types.js';
 export { blockHash, headerHash, txHash, txsHash, certificateHash, genesisHash, ZERO_HASH } from './block.js';
@@ -38,25 +49,34 @@ export {
   InvalidBlockError,
   DoubleSignRefusedError,
   WalCorruptionError,
+  BlockHashMismatchError,
+  ConsensusHaltedError,
+  WalReplayError,
+  CommitFailedError,
+  PersistenceFailedError,
+  LastSignedRecordError,
 } from './errors.js';
+export type { HaltReason } from './errors.js';
 
 // the application and the network, as consensus sees them
 export type { Application, AppInfo, CheckTxResult, FinalizeBlockResult, TxResult } from './application.js';
 export type { Transport, MessageChannel, RequestChannel, InvalidMessageKind } from './transport.js';
 export { KeyValueApplication, encodeKeyValueTx, decodeKeyValueTx } from './kv-app.js';
+export { serializedApplication, applicationLane } from './application-lane.js';
 export type { KeyValueTx } from './kv-app.js';
 
 // the driver
 export { ConsensusNode } from './node/consensus-node.js';
-export type { ConsensusNodeOptions, ConsensusStatus, CommitListener } from './node/consensus-node.js';
+export type { ConsensusNodeOptions, ConsensusStatus, CommitListener, HaltListener } from './node/consensus-node.js';
+export type { ChainStorePort, MempoolPort, AddTxOutcome } from './node/ports.js';
 export { systemClock } from './node/clock.js';
 export { encodeEvidence, decodeEvidence } from './node/evidence-codec.js';
 export type { Evidence } from './state/types.js';
 export type { Clock, TimerHandle } from './node/clock.js';
 
 // the pure state machine
-export { step, initialState, timeoutDelayMs, MAX_FUTURE_ROUNDS } from './state/machine.js';
-export type { ConsensusState, ConsensusEvent, ConsensusEffect, ConsensusContext, Step } from './state/types.js';
+export { step, initialState, timeoutDelayMs, classifyInput, MAX_FUTURE_ROUNDS } from './state/machine.js';
+export type { ConsensusState, ConsensusEvent, ConsensusEffect, ConsensusContext, InputDisposition, Step } from './state/types.js';
 
 // storage and mempool
 export * from './store/index.js';

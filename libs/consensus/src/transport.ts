@@ -8,10 +8,28 @@ import type { MemberId } from './genesis/types.js';
 export type MessageChannel = 'consensus' | 'tx';
 export type RequestChannel = 'sync';
 
-export type InvalidMessageKind = 'malformed' | 'oversized' | 'bad_signature' | 'replay' | 'unknown_sender' | 'rate_exceeded' | 'invalid_proof';
+/**
+ * What a peer did wrong, as consensus reports it. `unresponsive`: it claimed (with a certificate)
+ * to hold blocks and then did not serve them (a timeout or an empty answer). `invalid_tx`: it
+ * gossiped a transaction the application refused.
+ */
+export type InvalidMessageKind =
+  | 'malformed'
+  | 'oversized'
+  | 'bad_signature'
+  | 'replay'
+  | 'unknown_sender'
+  | 'rate_exceeded'
+  | 'invalid_proof'
+  | 'unresponsive'
+  | 'invalid_tx';
 
 export interface Transport {
-  /** Sends to every connected member. Fire-and-forget: a slow or gone peer must not block consensus. */
+  /**
+   * Sends to every connected member. Fire-and-forget: a slow or gone peer must not block
+   * consensus. The payload is within the channel's frame limit (the limits table); libs/p2p
+   * throws on a larger one, which consensus never lets escape.
+   */
   broadcast(channel: MessageChannel, payload: Uint8Array): void;
   send(to: MemberId, channel: MessageChannel, payload: Uint8Array): void;
   /** One request, one response; rejects on timeout, refusal or disconnection. */

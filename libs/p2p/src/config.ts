@@ -6,15 +6,37 @@
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { DEFAULT_LIMITS, PROTOCOL_NAMES, type P2PLimits, type ProtocolName, type RateLimit } from './constants.js';
+import {
+  DEFAULT_FRAME_LIMITS,
+  DEFAULT_LIMITS,
+  MESSAGE_PROTOCOLS,
+  P2P_FRAME_CEILING_BYTES,
+  PROTOCOL_NAMES,
+  REQUEST_PROTOCOLS,
+  RESERVED_PROTOCOLS,
+  type FrameLimits,
+  type MessageProtocol,
+  type P2PLimits,
+  type ProtocolName,
+  type RateLimit,
+  type RequestProtocol,
+  type ReservedProtocol,
+} from './constants.js';
 import { InvalidAddressError, InvalidLimitsError, InvalidMemberListError } from './errors.js';
 import { INVALID_MESSAGE_KINDS, type InvalidMessageKind, type MemberEntry, type MemberId } from './types.js';
 
-/** Overrides of DEFAULT_LIMITS; rates and weights merge per protocol and per kind. */
+/** Overrides of DEFAULT_LIMITS; rates merge per protocol and per field, weights per kind. */
 export type P2PLimitsOverrides = Partial<Omit<P2PLimits, 'messageRates' | 'scoreWeights'>> & {
-  readonly messageRates?: Partial<Record<ProtocolName, RateLimit>>;
+  readonly messageRates?: Partial<Record<ProtocolName, Partial<RateLimit>>>;
   readonly scoreWeights?: Partial<Record<InvalidMessageKind, number>>;
 };
+
+/** Overrides of DEFAULT_FRAME_LIMITS, per protocol. */
+export interface FrameLimitsOverrides {
+  readonly messageMaxBytes?: Partial<Record<MessageProtocol | ReservedProtocol, number>>;
+  readonly requestMaxBytes?: Partial<Record<RequestProtocol, number>>;
+  readonly responseMaxBytes?: Partial<Record<RequestProtocol, number>>;
+}
 
 type ScalarLimit = Exclude<keyof P2PLimits, 'messageRates' | 'scoreWeights'>;
 
@@ -32,11 +54,16 @@ export function resolveLimits(overrides: P2PLimitsOverrides = {}): P2PLimits {
     else if (!isPositive(value)) problems.push(`${name} must be a positive finite number, got ${String(value)}`);
     else if (INTEGER_LIMITS.has(name as ScalarLimit) && !Number.isInteger(value)) problems.push(`${name} must be an integer, got ${value}`);
   }
-  for (const [protocol, rate] of Object.entries(messageRates) as [string, RateLimit | undefined][]) {
-    if (!(PROTOCOL_NAMES as readonly string[]).includes(protocol)) problems.push(`messageRates.${protocol}: not a protocol`);
-    else if (!isPositive(rate?.perSecond) || !isPositive(rate?.burst) || rate.burst < 1) {
-      problems.push(`messageRates.${protocol} needs perSecond > 0 and burst >= 1`);
+  const rates: Record<string, RateLimit> = { ...DEFAULT_LIMITS.messageRates };
+  for (const [protocol, override] of Object.entries(messageRates) as [string, Partial<RateLimit> | undefined][]) {
+    if (!(PROTOCOL_NAMES as readonly string[]).includes(protocol)) {
+      problems.push(`messageRates.${protocol}: not a protocol`);
+      continue;
     }
+    const rate = { ...DEFAULT_LIMITS.messageRates[protocol as ProtocolName], ...override };
+    if (!isPositive(rate.perSecond) || !isPositive(rate.burst) || rate.burst < 1) problems.push(`messageRates.${protocol} needs perSecond > 0 and burst >= 1`);
+    else if (!isPositive(rate.bytesPerSecond) || !isPositive(rate.burstBytes)) problems.push(`messageRates.${protocol} needs bytesPerSecond > 0 and burstBytes > 0`);
+    else rates[protocol] = rate;
   }
   for (const [kind, weight] of Object.entries(scoreWeights) as [string, unknown][]) {
     if (!(INVALID_MESSAGE_KINDS as readonly string[]).includes(kind)) problems.push(`scoreWeights.${kind}: not an invalid-message kind`);
@@ -45,7 +72,7 @@ export function resolveLimits(overrides: P2PLimitsOverrides = {}): P2PLimits {
   const limits: P2PLimits = {
     ...DEFAULT_LIMITS,
     ...scalars,
-    messageRates: { ...DEFAULT_LIMITS.messageRates, ...messageRates },
+    messageRates: rates as Record<ProtocolName, RateLimit>,
     scoreWeights: { ...DEFAULT_LIMITS.scoreWeights, ...scoreWeights },
   };
   if (problems.length === 0) {
@@ -54,6 +81,43 @@ export function resolveLimits(overrides: P2PLimitsOverrides = {}): P2PLimits {
   }
   if (problems.length > 0) throw new InvalidLimitsError(problems);
   return limits;
+}
+
+/**
+ * DEFAULT_FRAME_LIMITS with `overrides` applied, checked: whole positive numbers of bytes, at
+ * most P2P_FRAME_CEILING_BYTES; and, with the rates, a byte burst that lets the protocol's
+ * largest frame through. Throws InvalidLimitsError listing every problem.
+ */
+export function resolveFrameLimits(overrides: FrameLimitsOverrides = {}, rates: P2PLimits['messageRates'] = DEFAULT_LIMITS.messageRates): FrameLimits {
+  const problems: string[] = [];
+  const pick = <P extends string>(group: keyof FrameLimits, names: readonly P[], given: Partial<Record<P, number>> | undefined, defaults: Readonly<Record<P, number>>) => {
+    const resolved: Record<P, number> = { ...defaults };
+    for (const [name, value] of Object.entries<unknown>(given ?? {})) {
+      if (!(names as readonly string[]).includes(name)) problems.push(`frameLimits.${group}.${name}: not a protocol of this kind`);
+      else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > P2P_FRAME_CEILING_BYTES) {
+        problems.push(`frameLimits.${group}.${name} must be a whole number of bytes from 1 to ${P2P_FRAME_CEILING_BYTES}, got ${String(value)}`);
+      } else resolved[name as P] = value;
+    }
+    return resolved;
+  };
+  const messageProtocols = [...MESSAGE_PROTOCOLS, ...RESERVED_PROTOCOLS];
+  const frames: FrameLimits = {
+    messageMaxBytes: pick('messageMaxBytes', messageProtocols, overrides.messageMaxBytes, DEFAULT_FRAME_LIMITS.messageMaxBytes),
+    requestMaxBytes: pick('requestMaxBytes', REQUEST_PROTOCOLS, overrides.requestMaxBytes, DEFAULT_FRAME_LIMITS.requestMaxBytes),
+    responseMaxBytes: pick('responseMaxBytes', REQUEST_PROTOCOLS, overrides.responseMaxBytes, DEFAULT_FRAME_LIMITS.responseMaxBytes),
+  };
+  for (const protocol of messageProtocols) {
+    if (rates[protocol].burstBytes < frames.messageMaxBytes[protocol]) {
+      problems.push(`messageRates.${protocol}.burstBytes ${rates[protocol].burstBytes} is below the ${protocol} frame limit ${frames.messageMaxBytes[protocol]}: its largest frame could never pass`);
+    }
+  }
+  for (const protocol of REQUEST_PROTOCOLS) {
+    if (rates[protocol].burstBytes < frames.requestMaxBytes[protocol]) {
+      problems.push(`messageRates.${protocol}.burstBytes ${rates[protocol].burstBytes} is below the ${protocol} request limit ${frames.requestMaxBytes[protocol]}`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidLimitsError(problems);
+  return frames;
 }
 
 /** A member other than this node: what the gater admits and the node dials. */

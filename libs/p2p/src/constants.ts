@@ -42,11 +42,18 @@ export const PROTOCOL_IDS: Readonly<Record<ProtocolName, string>> = {
 };
 
 /**
- * Largest frame (payload bytes, without the length prefix) of a message protocol.
- * consensus: proposals carry whole blocks (blockMaxBytes is 4 MiB) plus their header and
- * signature, so twice that. tx: one transaction (txMaxBytes is 64 KiB) with room to grow.
- * records: a usage batch's raw records. ceremony: one phase-2 zkey (a few MiB at 2^14, tens
- * of MiB for larger circuits).
+ * The largest frame any protocol may be configured to carry (the ceremony's zkey frame). Both
+ * ends of a protocol must agree on its limit, so a node's frame limits come from what every
+ * member shares: apps/node derives consensus, tx and sync limits from genesis (the consensus
+ * limits table) and passes them as `frameLimits`; the constants below are the defaults.
+ */
+export const P2P_FRAME_CEILING_BYTES = 64 * MiB;
+
+/**
+ * Default largest frame (payload bytes, without the length prefix) of a message protocol.
+ * consensus: proposals carry whole blocks (4 MiB by default) plus their header and signature,
+ * so twice that. tx: a gossip batch of transactions. records: a usage batch's raw records.
+ * ceremony: one phase-2 zkey (a few MiB at 2^14, tens of MiB for larger circuits).
  */
 export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | ReservedProtocol, number>> = {
   consensus: 8 * MiB,
@@ -55,11 +62,24 @@ export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | ReservedProtoc
   ceremony: 64 * MiB,
 };
 
-/** A sync request names a height range: small by nature. */
+/** Default: a sync request names a height range, small by nature. */
 export const REQUEST_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 4 * KiB };
 
-/** A sync response carries a batch of blocks with their commit certificates. */
+/** Default: a sync response carries a batch of blocks with their commit certificates. */
 export const RESPONSE_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 32 * MiB };
+
+/** The frame limits a node enforces, per protocol (defaults above; apps/node sets them from genesis). */
+export interface FrameLimits {
+  readonly messageMaxBytes: Readonly<Record<MessageProtocol | ReservedProtocol, number>>;
+  readonly requestMaxBytes: Readonly<Record<RequestProtocol, number>>;
+  readonly responseMaxBytes: Readonly<Record<RequestProtocol, number>>;
+}
+
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  messageMaxBytes: MESSAGE_MAX_BYTES,
+  requestMaxBytes: REQUEST_MAX_BYTES,
+  responseMaxBytes: RESPONSE_MAX_BYTES,
+};
 
 /**
  * A response frame starts with one status byte, then the payload (only for OK). The status
@@ -76,10 +96,16 @@ export const RESPONSE_STATUS = {
 /** Streams opened on the standard libp2p ping protocol measure RTT (see rtt.ts). */
 export { PING_PROTOCOL } from '@libp2p/ping';
 
-/** A token bucket: `perSecond` frames refill per second, up to `burst` frames at once. */
+/**
+ * Token buckets per member and protocol: `perSecond` frames refill per second, up to `burst`
+ * frames at once; and `bytesPerSecond` payload bytes, up to `burstBytes` at once (at least the
+ * protocol's frame limit, or its largest frame could never pass). A frame needs both.
+ */
 export interface RateLimit {
   readonly perSecond: number;
   readonly burst: number;
+  readonly bytesPerSecond: number;
+  readonly burstBytes: number;
 }
 
 /**
@@ -87,7 +113,7 @@ export interface RateLimit {
  * (DEFAULT_LIMITS); P2PNode.create takes overrides.
  */
 export interface P2PLimits {
-  /** Frames a member may send us per protocol (sync: requests). Past it, frames are dropped and scored. */
+  /** Frames and bytes a member may send us per protocol (sync: requests). Past either, frames are dropped and scored. */
   readonly messageRates: Readonly<Record<ProtocolName, RateLimit>>;
   /** Score added per invalid message, by kind. */
   readonly scoreWeights: Readonly<Record<InvalidMessageKind, number>>;
@@ -129,14 +155,16 @@ export interface P2PLimits {
 
 export const DEFAULT_LIMITS: P2PLimits = {
   // consensus: a handful of messages per round per member, rounds are ~1 s; 200/s leaves
-  // room for catch-up bursts. tx: gossip of client load. sync: a syncing peer asks for a
-  // batch at a time. records and ceremony: large, rare frames.
+  // room for catch-up bursts; bytes: four maximal proposals a second, eight at once. tx:
+  // gossip of client load. sync: a syncing peer asks for a batch at a time. records and
+  // ceremony: large, rare frames. apps/node replaces consensus, tx and sync with the rates of
+  // the consensus limits table (the same table bounds what honest senders relay and gossip).
   messageRates: {
-    consensus: { perSecond: 200, burst: 400 },
-    tx: { perSecond: 1000, burst: 2000 },
-    sync: { perSecond: 20, burst: 40 },
-    records: { perSecond: 50, burst: 100 },
-    ceremony: { perSecond: 2, burst: 4 },
+    consensus: { perSecond: 200, burst: 400, bytesPerSecond: 32 * MiB, burstBytes: 64 * MiB },
+    tx: { perSecond: 1000, burst: 2000, bytesPerSecond: 16 * MiB, burstBytes: 32 * MiB },
+    sync: { perSecond: 20, burst: 40, bytesPerSecond: 80 * KiB, burstBytes: 160 * KiB },
+    records: { perSecond: 50, burst: 100, bytesPerSecond: 32 * MiB, burstBytes: 64 * MiB },
+    ceremony: { perSecond: 2, burst: 4, bytesPerSecond: 128 * MiB, burstBytes: 256 * MiB },
   },
   // An oversized frame is a protocol violation (honest senders check the limit first): one
   // disconnects. Weights sit a little above limit/n so that n faults close together reach
@@ -150,6 +178,10 @@ export const DEFAULT_LIMITS: P2PLimits = {
     unknown_sender: 30,
     replay: 10,
     rate_exceeded: 2,
+    // Five sync requests in a row left unanswered; a stateful application may refuse a few
+    // honest gossiped transactions (a block made them invalid), so invalid_tx weighs little.
+    unresponsive: 21,
+    invalid_tx: 4,
   },
   scoreLimit: 100,
   scoreHalfLifeMs: 30_000,

@@ -35,10 +35,12 @@ export {
   MESSAGE_MAX_BYTES,
   REQUEST_MAX_BYTES,
   RESPONSE_MAX_BYTES,
+  DEFAULT_FRAME_LIMITS,
+  P2P_FRAME_CEILING_BYTES,
   DEFAULT_LIMITS,
 } from './constants.js';
-export type { ProtocolName, MessageProtocol, RequestProtocol, ReservedProtocol, P2PLimits, RateLimit } from './constants.js';
-export type { P2PLimitsOverrides } from './config.js';
+export type { ProtocolName, MessageProtocol, RequestProtocol, ReservedProtocol, P2PLimits, RateLimit, FrameLimits } from './constants.js';
+export type { P2PLimitsOverrides, FrameLimitsOverrides } from './config.js';
 
 // Shared vocabulary: member ids, fault kinds (reportInvalid), disconnect and refusal reasons.
 export { INVALID_MESSAGE_KINDS } from './types.js';

@@ -6,24 +6,24 @@
 import type { P2PLimits, RateLimit } from './constants.js';
 import type { InvalidMessageKind } from './types.js';
 
-/** Frames per second with bursts: `burst` tokens, refilled at `perSecond`. */
+/** Frames (or bytes) per second with bursts: `burst` tokens, refilled at `perSecond`. */
 export class TokenBucket {
   private tokens: number;
   private updatedAtMs: number;
 
   constructor(
-    readonly rate: RateLimit,
+    readonly rate: Pick<RateLimit, 'perSecond' | 'burst'>,
     nowMs: number,
   ) {
     this.tokens = rate.burst;
     this.updatedAtMs = nowMs;
   }
 
-  /** Takes one token if there is one; false means the frame is over the rate. */
-  tryTake(nowMs: number): boolean {
+  /** Takes `amount` tokens (one frame, or a frame's bytes) if there are that many; false means over the rate. */
+  tryTake(nowMs: number, amount = 1): boolean {
     this.refill(nowMs);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < amount) return false;
+    this.tokens -= amount;
     return true;
   }
 

@@ -28,7 +28,7 @@ export class MemberState {
   pendingDownReason: DisconnectReason | null = null;
   pingInFlight = false;
   consecutivePingFailures = 0;
-  private readonly rateBuckets = new Map<ProtocolName, TokenBucket>();
+  private readonly rateBuckets = new Map<ProtocolName, { readonly frames: TokenBucket; readonly bytes: TokenBucket }>();
 
   constructor(
     member: RemoteMember,
@@ -56,14 +56,21 @@ export class MemberState {
     return null;
   }
 
-  /** Takes one frame's worth from the member's bucket for `protocol`; false: over the rate. */
-  takeRateToken(protocol: ProtocolName, nowMs: number): boolean {
-    let bucket = this.rateBuckets.get(protocol);
-    if (bucket === undefined) {
-      bucket = new TokenBucket(this.limits.messageRates[protocol], nowMs);
-      this.rateBuckets.set(protocol, bucket);
+  /** Takes one frame of `bytes` from the member's buckets for `protocol`; false: over the frame or the byte rate (nothing taken). */
+  takeRateToken(protocol: ProtocolName, nowMs: number, bytes: number): boolean {
+    let buckets = this.rateBuckets.get(protocol);
+    if (buckets === undefined) {
+      const rate = this.limits.messageRates[protocol];
+      buckets = {
+        frames: new TokenBucket(rate, nowMs),
+        bytes: new TokenBucket({ perSecond: rate.bytesPerSecond, burst: rate.burstBytes }, nowMs),
+      };
+      this.rateBuckets.set(protocol, buckets);
     }
-    return bucket.tryTake(nowMs);
+    if (buckets.frames.available(nowMs) < 1 || buckets.bytes.available(nowMs) < bytes) return false;
+    buckets.frames.tryTake(nowMs);
+    buckets.bytes.tryTake(nowMs, bytes);
+    return true;
   }
 
   clearRedial(): void {

@@ -17,17 +17,15 @@ import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import { createLibp2p } from 'libp2p';
-import { buildMemberDirectory, parseAddress, resolveLimits, type P2PLimitsOverrides } from './config.js';
+import { buildMemberDirectory, parseAddress, resolveFrameLimits, resolveLimits, type FrameLimitsOverrides, type P2PLimitsOverrides } from './config.js';
 import {
   LOG_THROTTLE_WINDOW_MS,
   MAX_STREAMS_PER_CONNECTION,
-  MESSAGE_MAX_BYTES,
   MESSAGE_PROTOCOLS,
   PROTOCOL_IDS,
-  REQUEST_MAX_BYTES,
   REQUEST_PROTOCOLS,
-  RESPONSE_MAX_BYTES,
   RESPONSE_STATUS,
+  type FrameLimits,
   type MessageProtocol,
   type P2PLimits,
   type ProtocolName,
@@ -91,6 +89,11 @@ export interface P2PNodeOptions {
   /** null for no logging. */
   readonly logger: Logger | null;
   readonly limits?: P2PLimitsOverrides;
+  /**
+   * Frame limits per protocol; every member must use the same. apps/node derives the consensus,
+   * tx and sync ones from genesis (the consensus limits table). Defaults: DEFAULT_FRAME_LIMITS.
+   */
+  readonly frameLimits?: FrameLimitsOverrides;
 }
 
 export type MessageHandler = (from: MemberId, payload: Uint8Array) => void;
@@ -126,6 +129,8 @@ export class P2PNode {
   /** This node's libp2p peer id (12D3KooW...). */
   readonly peerId: string;
   readonly limits: P2PLimits;
+  /** The frame limits this node enforces and sends within. */
+  readonly frames: FrameLimits;
   private readonly members: readonly MemberState[];
   private readonly membersById = new Map<MemberId, MemberState>();
   private readonly membersByPeerId = new Map<string, MemberState>();
@@ -140,10 +145,11 @@ export class P2PNode {
   private lifecycle: Lifecycle = 'created';
   private pingTimer: NodeJS.Timeout | null = null;
 
-  private constructor(options: P2PNodeOptions, limits: P2PLimits, peerId: string) {
+  private constructor(options: P2PNodeOptions, limits: P2PLimits, frames: FrameLimits, peerId: string) {
     this.memberId = options.memberId;
     this.peerId = peerId;
     this.limits = limits;
+    this.frames = frames;
     this.metrics = options.metrics;
     this.log = options.logger?.child({ component: 'p2p' }) ?? null;
     if (!Array.isArray(options.listenAddresses) || options.listenAddresses.length === 0) {
@@ -165,7 +171,8 @@ export class P2PNode {
   static async create(options: P2PNodeOptions): Promise<P2PNode> {
     if (options.privateKey?.type !== 'Ed25519') throw new UnsupportedNodeKeyTypeError(String(options.privateKey?.type));
     const limits = resolveLimits(options.limits);
-    const node = new P2PNode(options, limits, peerIdOf(options.privateKey));
+    const frames = resolveFrameLimits(options.frameLimits, limits.messageRates);
+    const node = new P2PNode(options, limits, frames, peerIdOf(options.privateKey));
     node.libp2p = await createLibp2p({
       start: false,
       privateKey: options.privateKey,
@@ -278,7 +285,7 @@ export class P2PNode {
   broadcast(protocol: MessageProtocol, payload: Uint8Array): void {
     this.requireStarted('broadcast');
     assertMessageProtocol(protocol);
-    assertPayload(payload, protocol, MESSAGE_MAX_BYTES[protocol]);
+    assertPayload(payload, protocol, this.frames.messageMaxBytes[protocol]);
     for (const member of this.members) {
       if (member.connected) this.enqueue(member, protocol, payload);
     }
@@ -289,7 +296,7 @@ export class P2PNode {
     this.requireStarted('send');
     assertMessageProtocol(protocol);
     const member = this.remoteMember(to);
-    assertPayload(payload, protocol, MESSAGE_MAX_BYTES[protocol]);
+    assertPayload(payload, protocol, this.frames.messageMaxBytes[protocol]);
     if (!member.connected) {
       this.onFramesDropped(member, protocol, 1, 'not_connected', null);
       return;
@@ -317,7 +324,7 @@ export class P2PNode {
     this.requireStarted('request');
     assertRequestProtocol(protocol);
     const member = this.remoteMember(to);
-    assertPayload(payload, protocol, REQUEST_MAX_BYTES[protocol]);
+    assertPayload(payload, protocol, this.frames.requestMaxBytes[protocol]);
     assertTimeout(timeoutMs);
     const connection = member.openConnection();
     if (connection === null) throw new NotConnectedError(to);
@@ -326,8 +333,8 @@ export class P2PNode {
     try {
       stream = await connection.newStream(PROTOCOL_IDS[protocol], { signal });
       const lp = lpStream(stream, {
-        maxDataLength: RESPONSE_MAX_BYTES[protocol],
-        maxBufferSize: readBufferBytes(RESPONSE_MAX_BYTES[protocol]),
+        maxDataLength: this.frames.responseMaxBytes[protocol],
+        maxBufferSize: readBufferBytes(this.frames.responseMaxBytes[protocol]),
       });
       await lp.write(payload, { signal });
       this.onFrameSent(member, protocol, payload.byteLength);
@@ -630,7 +637,7 @@ export class P2PNode {
   private async handleMessageStream(protocol: MessageProtocol, stream: Stream, connection: Connection): Promise<void> {
     const member = this.admitStream(stream, connection, protocol);
     if (member === null) return;
-    const maxBytes = MESSAGE_MAX_BYTES[protocol];
+    const maxBytes = this.frames.messageMaxBytes[protocol];
     const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) });
     try {
       // The stream lives as long as the connection: it ends with an error or EOF. No read
@@ -638,8 +645,8 @@ export class P2PNode {
       while (stream.status === 'open' && !member.discipline.isInBackoff(Date.now())) {
         const frame = await lp.read();
         this.onFrameReceived(member, protocol, frame.byteLength);
-        if (!member.takeRateToken(protocol, Date.now())) {
-          this.penalize(member, 'rate_exceeded', protocol);
+        if (!member.takeRateToken(protocol, Date.now(), frame.byteLength)) {
+          this.onRateExceeded(member, protocol, frame.byteLength);
           continue;
         }
         this.dispatchMessage(member, protocol, frame.subarray());
@@ -673,7 +680,7 @@ export class P2PNode {
   private async handleRequestStream(protocol: RequestProtocol, stream: Stream, connection: Connection): Promise<void> {
     const member = this.admitStream(stream, connection, protocol);
     if (member === null) return;
-    const maxBytes = REQUEST_MAX_BYTES[protocol];
+    const maxBytes = this.frames.requestMaxBytes[protocol];
     const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) });
     let request: Uint8Array;
     try {
@@ -685,8 +692,8 @@ export class P2PNode {
     }
     this.onFrameReceived(member, protocol, request.byteLength);
     let outcome: HandlerOutcome;
-    if (!member.takeRateToken(protocol, Date.now())) {
-      this.penalize(member, 'rate_exceeded', protocol);
+    if (!member.takeRateToken(protocol, Date.now(), request.byteLength)) {
+      this.onRateExceeded(member, protocol, request.byteLength);
       outcome = { kind: 'refused', refusal: 'rate_limited' };
     } else {
       outcome = await this.runRequestHandler(member, protocol, request, stream);
@@ -761,11 +768,11 @@ export class P2PNode {
       this.onHandlerError(member, protocol, new TypeError('the handler resolved with something other than a Uint8Array'));
       return RESPONSE_STATUS.handler_failed;
     }
-    if (outcome.payload.byteLength > RESPONSE_MAX_BYTES[protocol]) {
+    if (outcome.payload.byteLength > this.frames.responseMaxBytes[protocol]) {
       this.onHandlerError(
         member,
         protocol,
-        new RangeError(`response of ${outcome.payload.byteLength} bytes exceeds the limit of ${RESPONSE_MAX_BYTES[protocol]} bytes`),
+        new RangeError(`response of ${outcome.payload.byteLength} bytes exceeds the limit of ${this.frames.responseMaxBytes[protocol]} bytes`),
       );
       return RESPONSE_STATUS.handler_failed;
     }
@@ -786,7 +793,7 @@ export class P2PNode {
     if (err instanceof RequestRefusedError || err instanceof MalformedFrameError) return err;
     if (isOversizedFrame(err)) {
       this.penalize(member, 'oversized', protocol);
-      return new OversizedFrameError(member.id, protocol, RESPONSE_MAX_BYTES[protocol], { cause: err });
+      return new OversizedFrameError(member.id, protocol, this.frames.responseMaxBytes[protocol], { cause: err });
     }
     if (signal.aborted) return new RequestTimeoutError(member.id, protocol, timeoutMs);
     return new RequestFailedError(member.id, protocol, { cause: err });
@@ -812,6 +819,13 @@ export class P2PNode {
 
   // -------------------------------------------------------------------------------------------
   // Scoring
+
+  /** A frame over the member's frame or byte rate: dropped, counted (frames and bytes) and scored. */
+  private onRateExceeded(member: MemberState, protocol: ProtocolName, bytes: number): void {
+    this.metrics?.p2p.rateLimitedMessagesTotal.inc({ member: member.id, protocol });
+    this.metrics?.p2p.rateLimitedBytesTotal.inc({ member: member.id, protocol }, bytes);
+    this.penalize(member, 'rate_exceeded', protocol, { bytes });
+  }
 
   private penalize(member: MemberState, kind: InvalidMessageKind, protocol: ProtocolName | null, details: object = {}): void {
     const nowMs = Date.now();

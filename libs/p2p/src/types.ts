@@ -15,6 +15,10 @@ export const INVALID_MESSAGE_KINDS = [
   'unknown_sender',
   'rate_exceeded',
   'invalid_proof',
+  // A member that claimed (with a certificate) to hold blocks and did not serve them in time.
+  'unresponsive',
+  // A gossiped transaction the application refused.
+  'invalid_tx',
 ] as const;
 export type InvalidMessageKind = (typeof INVALID_MESSAGE_KINDS)[number];
 

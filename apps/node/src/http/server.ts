@@ -23,7 +23,8 @@ export interface ApiContext {
 const MAX_BATCH_TXS = 2_000;
 const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const MAX_EVIDENCE_LISTED = 100;
-const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 400, oversized: 413 } as const;
+// peer_quota only limits gossip from peers; a client never meets it, but every reason has its status.
+const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 400, oversized: 413, peer_quota: 503 } as const;
 
 function decodeBase64Tx(value: string): Uint8Array | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length === 0) return null;

@@ -6,7 +6,7 @@ import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
 
 /**
  * A consortium of one member (it decides alone) in `dir`: genesis, keys and a node
- * configuration on loopback with ports chosen by the system.
+ * configuration (node.json) on loopback with ports chosen by the system.
  */
 export async function writeSingleMemberNode(dir: string, options: { readonly artifacts?: Record<string, string>; readonly keysDir?: string } = {}): Promise<NodeConfig> {
   const validator = generateEd25519KeyPair();
@@ -21,19 +21,19 @@ export async function writeSingleMemberNode(dir: string, options: { readonly art
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
   await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
   await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
-  return parseNodeConfig(
-    {
-      memberId: 'Orange-FR',
-      genesisFile: 'genesis.json',
-      validatorKeyFile: 'validator-key.json',
-      nodeKeyFile: 'node-key.json',
-      dataDir: 'data',
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
-      http: { host: '127.0.0.1', port: 0 },
-      ...(options.keysDir === undefined ? {} : { keysDir: options.keysDir }),
-    },
-    join(dir, 'node.json'),
-  );
+  const nodeJson = {
+    memberId: 'Orange-FR',
+    genesisFile: 'genesis.json',
+    validatorKeyFile: 'validator-key.json',
+    nodeKeyFile: 'node-key.json',
+    dataDir: 'data',
+    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
+    http: { host: '127.0.0.1', port: 0 },
+    ...(options.keysDir === undefined ? {} : { keysDir: options.keysDir }),
+  };
+  // On disk too, for tests that run the node as a process (`consortium-node --config dir/node.json`).
+  await writeFile(join(dir, 'node.json'), JSON.stringify(nodeJson));
+  return parseNodeConfig(nodeJson, join(dir, 'node.json'));
 }
 
 /** A pino destination that drops every line. */

@@ -39,6 +39,12 @@ describe('node configuration', () => {
     ]);
   });
 
+  it('snapshots the application every 100 blocks unless told otherwise, and checks the interval', () => {
+    expect(parseNodeConfig(valid, 'node.json').snapshotIntervalBlocks).toBe(100);
+    expect(parseNodeConfig({ ...valid, snapshotIntervalBlocks: 7 }, 'node.json').snapshotIntervalBlocks).toBe(7);
+    expect(() => parseNodeConfig({ ...valid, snapshotIntervalBlocks: 0 }, 'node.json')).toThrow('snapshotIntervalBlocks: must be a whole number of blocks from 1 to 1000000');
+  });
+
   it('refuses something that is not an object', () => {
     expect(() => parseNodeConfig([], 'node.json')).toThrow('node.json is not a valid node configuration:\n  - the file must hold a JSON object');
   });

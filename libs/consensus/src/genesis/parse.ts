@@ -1,6 +1,7 @@
 import { GenesisValidationError } from '../errors.js';
 import { fromHex } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
+import { findLimitProblems, MAX_LEGAL_TX_MAX_BYTES, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
 import type { ConsensusParams, Genesis, GenesisMember } from './types.js';
 
 /**
@@ -29,9 +30,10 @@ const PARAM_RANGES: Record<keyof ConsensusParams, readonly [number, number]> = {
   timeoutPrecommitMs: [10, 600_000],
   timeoutPrecommitDeltaMs: [0, 600_000],
   timeoutCommitMs: [0, 600_000],
-  blockMaxBytes: [1024, 64 * 1024 * 1024],
+  // Nothing larger can cross a transport frame; findLimitProblems then checks the derived frames.
+  blockMaxBytes: [1024, TRANSPORT_FRAME_MAX_BYTES],
   blockMaxTxs: [1, 1_000_000],
-  txMaxBytes: [64, 16 * 1024 * 1024],
+  txMaxBytes: [64, MAX_LEGAL_TX_MAX_BYTES],
 };
 
 type Json = Record<string, unknown>;
@@ -62,6 +64,7 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
     problems.push('consensus: must be an object of consensus parameters');
     return null;
   }
+  const before = problems.length;
   const params: Record<string, number> = {};
   for (const [name, [min, max]] of Object.entries(PARAM_RANGES)) {
     const value = raw[name];
@@ -75,7 +78,11 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
   if (typeof raw.txMaxBytes === 'number' && typeof raw.blockMaxBytes === 'number' && raw.txMaxBytes > raw.blockMaxBytes) {
     problems.push('consensus.txMaxBytes: must not exceed blockMaxBytes');
   }
-  return problems.length === 0 ? (params as unknown as ConsensusParams) : null;
+  if (problems.length > before) return null;
+  const parsed = params as unknown as ConsensusParams;
+  // Every frame derived from these parameters must cross the transport (limits.ts).
+  problems.push(...findLimitProblems(parsed));
+  return problems.length === before ? parsed : null;
 }
 
 function findDuplicates(values: readonly string[]): string[] {

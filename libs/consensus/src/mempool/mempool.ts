@@ -1,12 +1,18 @@
 import type { ConsensusMetrics } from '@consortium/telemetry';
 import type { Application } from '../application.js';
+import { applicationLane } from '../application-lane.js';
 import { txHash } from '../block.js';
 import { toHex } from '../crypto/hash.js';
 import { MempoolArgumentError, MempoolUpdateOrderError } from './errors.js';
 import { RecentHashes } from './recent-hashes.js';
 import { SerialQueue } from './serial-queue.js';
 
-export type TxRejectReason = 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized';
+export type TxRejectReason = 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized' | 'peer_quota';
+
+/** Where a transaction comes from: a peer's gossip (`from` its member id), or this node's clients. */
+export interface TxOrigin {
+  readonly from?: string;
+}
 
 export type AddTxResult = { accepted: true; hash: Uint8Array } | { accepted: false; reason: TxRejectReason; log?: string };
 
@@ -25,6 +31,14 @@ export interface MempoolOptions {
    * full pool after every block is the mempool's largest cost.
    */
   readonly recheck?: boolean;
+  /**
+   * Transactions one gossiping peer may have in the pool (counting those being checked), so no
+   * peer can fill it for the others. Default: half of maxTxs. The node sets it from the member
+   * count (twice a fair share). The node's own clients are bounded by maxTxs only.
+   */
+  readonly peerMaxTxs?: number;
+  /** Bytes one gossiping peer may have in the pool. Default: half of maxBytes. */
+  readonly peerMaxBytes?: number;
 }
 
 export interface MempoolDeps {
@@ -41,6 +55,14 @@ interface MempoolEntry {
   readonly tx: Uint8Array;
   readonly hash: Uint8Array;
   readonly admittedAtMs: number;
+  /** The gossiping peer it came from; undefined for the node's own clients. */
+  readonly from: string | undefined;
+}
+
+/** What one peer holds in the pool, entries and adds being checked together. */
+interface PeerShare {
+  txs: number;
+  bytes: number;
 }
 
 /**
@@ -59,6 +81,9 @@ export class Mempool {
   private pendingBytes = 0;
   private readonly recentlyCommitted: RecentHashes;
   private readonly appCalls = new SerialQueue();
+  private readonly peerShares = new Map<string, PeerShare>();
+  private readonly peerMaxTxs: number;
+  private readonly peerMaxBytes: number;
   private lastUpdateHeight = 0;
 
   constructor(
@@ -71,6 +96,10 @@ export class Mempool {
     if (options.txMaxBytes > options.maxBytes) throw new MempoolArgumentError(`txMaxBytes ${options.txMaxBytes} exceeds maxBytes ${options.maxBytes}`);
     const remembered = options.rememberedCommittedTxs ?? DEFAULT_REMEMBERED_COMMITTED_TXS;
     assertCount(remembered, 'rememberedCommittedTxs');
+    this.peerMaxTxs = options.peerMaxTxs ?? Math.max(1, Math.floor(options.maxTxs / 2));
+    this.peerMaxBytes = options.peerMaxBytes ?? Math.max(options.txMaxBytes, Math.floor(options.maxBytes / 2));
+    assertCount(this.peerMaxTxs, 'peerMaxTxs');
+    assertCount(this.peerMaxBytes, 'peerMaxBytes');
     this.recentlyCommitted = new RecentHashes(remembered);
     this.publishGauges();
   }
@@ -83,7 +112,7 @@ export class Mempool {
     return this.entriesBytes;
   }
 
-  async add(tx: Uint8Array): Promise<AddTxResult> {
+  async add(tx: Uint8Array, origin: TxOrigin = {}): Promise<AddTxResult> {
     // Size first: hashing an oversized tx would let anyone make the node hash megabytes for free.
     if (tx.byteLength > this.options.txMaxBytes) return this.reject('oversized', `${tx.byteLength} bytes exceeds the limit of ${this.options.txMaxBytes}`);
     if (tx.byteLength === 0) return this.reject('invalid', 'empty transaction');
@@ -95,15 +124,24 @@ export class Mempool {
     if (this.recentlyCommitted.has(key)) return this.reject('committed');
     if (this.entries.size + this.pending.size >= this.options.maxTxs) return this.reject('full', `${this.options.maxTxs} transactions`);
     if (this.entriesBytes + this.pendingBytes + body.byteLength > this.options.maxBytes) return this.reject('full', `${this.options.maxBytes} bytes`);
+    const { from } = origin;
+    if (from !== undefined && !this.takePeerShare(from, body.byteLength)) {
+      return this.reject('peer_quota', `peer ${from} holds its share of the pool (${this.peerMaxTxs} transactions, ${this.peerMaxBytes} bytes)`);
+    }
     this.pending.add(key);
     this.pendingBytes += body.byteLength;
+    let admitted = false;
     try {
       // The store read runs concurrently with other adds; only the application is called one tx at a time.
       if (await this.deps.isCommitted(hash)) return this.reject('committed');
-      return await this.appCalls.run(() => this.checkAndAdmit(key, hash, body));
+      const result = await this.appCalls.run(() => this.checkAndAdmit(key, hash, body, from));
+      admitted = result.accepted;
+      return result;
     } finally {
       this.pending.delete(key);
       this.pendingBytes -= body.byteLength;
+      // An admitted tx keeps its share until a block (or the recheck) removes it.
+      if (from !== undefined && !admitted) this.releasePeerShare(from, body.byteLength);
     }
   }
 
@@ -152,12 +190,12 @@ export class Mempool {
   }
 
   /** The part of add() that waits: run on the serial queue, one tx at a time. */
-  private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array): Promise<AddTxResult> {
-    const check = await this.deps.app.checkTx(tx, 'new');
+  private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array, from: string | undefined): Promise<AddTxResult> {
+    const check = await this.checkTx(tx, 'new');
     if (!check.ok) return this.reject('invalid', check.log ?? check.code);
     // A block may have committed it while it was being checked.
     if (this.recentlyCommitted.has(key)) return this.reject('committed');
-    this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs() });
+    this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs(), from });
     this.entriesBytes += tx.byteLength;
     this.publishGauges();
     return { accepted: true, hash };
@@ -167,10 +205,19 @@ export class Mempool {
     // Bounded by maxTxs; entries a later update removes meanwhile are skipped.
     for (const [key, entry] of [...this.entries]) {
       if (!this.entries.has(key)) continue;
-      const check = await this.deps.app.checkTx(entry.tx, 'recheck');
+      const check = await this.checkTx(entry.tx, 'recheck');
       if (!check.ok) this.remove(key);
     }
     this.publishGauges();
+  }
+
+  /**
+   * Each checkTx waits its turn on the application's lane, shared with consensus, so the
+   * application is never called twice at once (application.ts); between two checks of a long
+   * recheck, consensus gets its turn.
+   */
+  private checkTx(tx: Uint8Array, mode: 'new' | 'recheck') {
+    return applicationLane(this.deps.app).run(() => this.deps.app.checkTx(tx, mode));
   }
 
   private remove(key: string): void {
@@ -178,6 +225,24 @@ export class Mempool {
     if (entry === undefined) return;
     this.entries.delete(key);
     this.entriesBytes -= entry.tx.byteLength;
+    if (entry.from !== undefined) this.releasePeerShare(entry.from, entry.tx.byteLength);
+  }
+
+  private takePeerShare(from: string, bytes: number): boolean {
+    const share = this.peerShares.get(from) ?? { txs: 0, bytes: 0 };
+    if (share.txs + 1 > this.peerMaxTxs || share.bytes + bytes > this.peerMaxBytes) return false;
+    share.txs += 1;
+    share.bytes += bytes;
+    this.peerShares.set(from, share);
+    return true;
+  }
+
+  private releasePeerShare(from: string, bytes: number): void {
+    const share = this.peerShares.get(from);
+    if (share === undefined) return;
+    share.txs -= 1;
+    share.bytes -= bytes;
+    if (share.txs <= 0) this.peerShares.delete(from);
   }
 
   private reject(reason: TxRejectReason, log?: string): AddTxResult {

@@ -22,6 +22,23 @@ export interface BlockCheckContext {
   readonly validators: ValidatorSet;
   readonly verifier: Ed25519Verifier;
   readonly store: Pick<ChainStorePort, 'findTxs'>;
+  /**
+   * Latest block time accepted (the local clock plus the allowed drift), for proposals; block
+   * sync leaves it out: a certified block was judged timely by a quorum when it was decided.
+   */
+  readonly maxTimeMs?: number;
+}
+
+/**
+ * Does the block carry exactly what its hash commits to? The block hash is the header's; the
+ * header commits to the transactions (txsHash) and to the last commit (lastCommitHash). A
+ * relay that changed any of them is caught here, before the proposal is deduplicated by hash.
+ */
+export function blockHashProblem(block: Block, expectedHash: Hash): string | null {
+  if (!bytesEqual(blockHash(block), expectedHash)) return 'the header does not hash to the proposed block hash';
+  if (!bytesEqual(block.header.txsHash, txsHash(block.txs))) return 'the transactions do not hash to the header';
+  if (!bytesEqual(block.header.lastCommitHash, certificateHash(block.lastCommit))) return 'the last commit does not hash to the header';
+  return null;
 }
 
 export async function findBlockProblem(block: Block, expectedHash: Hash, head: ChainHead, context: BlockCheckContext): Promise<string | null> {
@@ -29,13 +46,16 @@ export async function findBlockProblem(block: Block, expectedHash: Hash, head: C
   const height = head.height + 1;
   if (header.chainId !== context.chainId) return `chain id ${header.chainId} is not ${context.chainId}`;
   if (header.height !== height) return `height ${header.height} does not follow ${head.height}`;
-  if (!bytesEqual(blockHash(block), expectedHash)) return 'block does not hash to the proposed hash';
+  const hashProblem = blockHashProblem(block, expectedHash);
+  if (hashProblem !== null) return hashProblem;
   if (!context.validators.has(header.proposer)) return `proposer ${header.proposer} is not a validator`;
   if (!bytesEqual(header.previousBlockHash, head.blockHash)) return 'previous block hash does not match the chain';
   if (header.timeMs <= head.timeMs) return `time ${header.timeMs} is not after the previous block's ${head.timeMs}`;
+  if (context.maxTimeMs !== undefined && header.timeMs > context.maxTimeMs) {
+    return `time ${header.timeMs} is ahead of this node's clock by more than the allowed drift (latest accepted ${context.maxTimeMs})`;
+  }
   if (!bytesEqual(header.appHash, head.appHash)) return `app hash ${toHex(header.appHash)} differs from ours ${toHex(head.appHash)}`;
 
-  if (!bytesEqual(header.lastCommitHash, certificateHash(block.lastCommit))) return 'last commit hash does not match the last commit';
   if (head.height === 0) {
     if (block.lastCommit !== null) return 'the first block has no last commit';
   } else {
@@ -51,7 +71,6 @@ export async function findBlockProblem(block: Block, expectedHash: Hash, head: C
   let totalBytes = 0;
   for (const tx of txs) totalBytes += tx.byteLength;
   if (totalBytes > context.params.blockMaxBytes) return `${totalBytes} bytes of transactions exceed the limit of ${context.params.blockMaxBytes}`;
-  if (!bytesEqual(header.txsHash, txsHash(txs))) return 'transactions do not hash to the header';
   const seen = new Set<string>();
   const hashes = txs.map((tx) => txHash(tx));
   for (const hash of hashes) {

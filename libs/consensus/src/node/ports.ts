@@ -18,14 +18,22 @@ export interface ChainStorePort {
   appendWal(height: number, entry: Uint8Array, sync: boolean): Promise<void>;
   readWal(height: number): Promise<Uint8Array[]>;
   pruneWal(belowHeight: number): Promise<void>;
+  /**
+   * The signer's last-signed record (opaque, checksummed by the store), kept apart from the
+   * WAL and never pruned; null before the first signature.
+   */
+  readLastSigned(): Promise<Uint8Array | null>;
+  /** One synced, atomic write: the WAL entry of an own signed message and the new last-signed record. */
+  appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void>;
 }
 
 export type AddTxOutcome =
   | { readonly accepted: true; readonly hash: Uint8Array }
-  | { readonly accepted: false; readonly reason: 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized'; readonly log?: string };
+  | { readonly accepted: false; readonly reason: 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized' | 'peer_quota'; readonly log?: string };
 
 export interface MempoolPort {
-  add(tx: Uint8Array): Promise<AddTxOutcome>;
+  /** `origin.from`: the member that gossiped it (counted against its quota); absent for local clients. */
+  add(tx: Uint8Array, origin?: { readonly from?: string }): Promise<AddTxOutcome>;
   reap(maxBytes: number, maxTxs: number): Uint8Array[];
   update(height: number, committedTxs: readonly Uint8Array[]): Promise<void>;
   admittedAtMs(txHash: Uint8Array): number | undefined;

@@ -1,24 +1,47 @@
 import type { Clock, TimerHandle } from './clock.js';
-import { MAX_TX_BATCH } from './wire.js';
+import { TokenBucket } from './token-bucket.js';
+import { encodeTxBatch, TX_BATCH_FRAME_OVERHEAD_BYTES, txBatchEntryBytes } from './wire.js';
+
+export interface TxGossipLimits {
+  /** Transactions per frame. */
+  readonly maxTxs: number;
+  /** Encoded bytes per frame: what receivers accept on the tx channel (limits table). */
+  readonly frameMaxBytes: number;
+  /** Bytes gossiped per second at most: half of what receivers accept from one peer. */
+  readonly bytesPerSecond: number;
+}
 
 /**
- * Collects locally admitted transactions and broadcasts them in batches: one frame per
- * flush instead of one per transaction. Peers do not forward what they receive: every member
- * is connected to every other, so the admitting node's broadcast reaches all.
+ * Collects locally admitted transactions and broadcasts them in batches: one frame per flush
+ * instead of one per transaction. A batch is bounded by count and by encoded bytes, so however
+ * large and fast clients submit, every frame fits the receivers' limit; a flush over the byte
+ * budget is dropped and counted instead of sent (the transactions stay in this node's mempool
+ * and reach a block when it proposes). Peers do not forward what they receive: every member is
+ * connected to every other, so the admitting node's broadcast reaches all.
  */
 export class TxGossip {
   private batch: Uint8Array[] = [];
+  private batchBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
   private timer: TimerHandle | null = null;
+  private readonly budget: TokenBucket;
 
   constructor(
     private readonly clock: Clock,
     private readonly flushDelayMs: number,
-    private readonly broadcast: (txs: readonly Uint8Array[]) => void,
-  ) {}
+    private readonly limits: TxGossipLimits,
+    private readonly send: (frame: Uint8Array) => void,
+    private readonly onDropped: (txs: number, bytes: number) => void,
+  ) {
+    this.budget = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond, clock.nowMs());
+  }
 
   add(tx: Uint8Array): void {
+    const entryBytes = txBatchEntryBytes(tx);
+    // Full by bytes: this transaction starts the next frame.
+    if (this.batch.length > 0 && this.batchBytes + entryBytes > this.limits.frameMaxBytes) this.flush();
     this.batch.push(tx);
-    if (this.batch.length >= MAX_TX_BATCH) {
+    this.batchBytes += entryBytes;
+    if (this.batch.length >= this.limits.maxTxs || this.batchBytes >= this.limits.frameMaxBytes) {
       this.flush();
     } else if (this.timer === null) {
       this.timer = this.clock.setTimer(this.flushDelayMs, () => this.flush());
@@ -33,12 +56,19 @@ export class TxGossip {
     if (this.batch.length === 0) return;
     const txs = this.batch;
     this.batch = [];
-    this.broadcast(txs);
+    this.batchBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
+    const frame = encodeTxBatch(txs);
+    if (!this.budget.tryTake(frame.byteLength, this.clock.nowMs())) {
+      this.onDropped(txs.length, frame.byteLength);
+      return;
+    }
+    this.send(frame);
   }
 
   stop(): void {
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.timer = null;
     this.batch = [];
+    this.batchBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
   }
 }

@@ -1,6 +1,7 @@
 import { decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
 import { blockFromCbor, blockToCbor, proposalFromCbor, proposalToCbor, voteFromCbor, voteToCbor, type BlockLimits } from '../encoding/codec.js';
 import { WalCorruptionError } from '../errors.js';
+import { deriveConsensusLimits } from '../limits.js';
 import type { ConsensusEvent, TimeoutStep } from '../state/types.js';
 import type { Block, SignedProposal, SignedVote } from '../types.js';
 
@@ -42,7 +43,8 @@ const TIMEOUT_STEPS = new Set<string>(['propose', 'prevote', 'precommit']);
 
 export function decodeWalEntry(bytes: Uint8Array, limits: BlockLimits & { blockMaxBytes: number }): WalEntry {
   try {
-    const o = decodeCanonical(bytes, limits.blockMaxBytes + 64 * 1024, 'WAL entry') as Record<string, unknown>;
+    // Exactly what the store accepts: both take the cap from the limits table.
+    const o = decodeCanonical(bytes, deriveConsensusLimits(limits).walEntryMaxBytes, 'WAL entry') as Record<string, unknown>;
     switch (o.t) {
       case 'sv':
         return { kind: 'signedVote', vote: voteFromCbor(o.v) };
@@ -60,7 +62,7 @@ export function decodeWalEntry(bytes: Uint8Array, limits: BlockLimits & { blockM
         throw new Error(`unknown entry type ${JSON.stringify(o.t)}`);
     }
   } catch (error) {
-    throw new WalCorruptionError(`WAL entry cannot be read: ${(error as Error).message}`);
+    throw new WalCorruptionError(`WAL entry cannot be read: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   ConsensusEffect,
   ConsensusEvent,
   ConsensusState,
+  InputDisposition,
   ReceivedProposal,
   RoundState,
   Step,
@@ -163,10 +164,55 @@ function equivocationKey(kind: string, who: MemberId, round: number): string {
   return `${kind}/${who}/${round}`;
 }
 
+function roundWindow(context: ConsensusContext): number {
+  return context.roundWindow ?? MAX_FUTURE_ROUNDS;
+}
+
+function isFarRound(context: ConsensusContext, state: ConsensusState, round: number): boolean {
+  return round > state.round + roundWindow(context);
+}
+
+function ballotsOf(state: ConsensusState, vote: SignedVote): readonly SignedVote[] {
+  const round = state.rounds.get(vote.round) ?? EMPTY_ROUND;
+  return (vote.type === 'prevote' ? round.prevotes : round.precommits).get(vote.validator) ?? [];
+}
+
+/**
+ * What `step` would do with a peer's proposal, vote or timeout, without doing it: the driver
+ * writes to the WAL only what the machine keeps (record), so duplicates, third values of an
+ * equivocator, far rounds and stale timeouts cost it nothing durable.
+ */
+export function classifyInput(context: ConsensusContext, state: ConsensusState, event: ConsensusEvent): InputDisposition {
+  switch (event.kind) {
+    case 'vote': {
+      const { vote } = event;
+      if (vote.height !== state.height) return 'ignore';
+      if (isFarRound(context, state, vote.round)) return (state.farRoundOf.get(vote.validator) ?? -1) >= vote.round ? 'ignore' : 'note';
+      const ballots = ballotsOf(state, vote);
+      if (ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash))) return 'ignore';
+      if (ballots.length >= MAX_VALUES_PER_VALIDATOR) return 'ignore';
+      // Late precommits of a decided height are still kept in memory, never logged: replay stops at the decision.
+      return state.decision === null ? 'record' : 'note';
+    }
+    case 'proposal': {
+      const { proposal } = event;
+      if (proposal.height !== state.height || state.decision !== null) return 'ignore';
+      if (isFarRound(context, state, proposal.round)) return (state.farRoundOf.get(proposal.proposer) ?? -1) >= proposal.round ? 'ignore' : 'note';
+      const proposals = (state.rounds.get(proposal.round) ?? EMPTY_ROUND).proposals;
+      if (proposals.some((p) => bytesEqual(p.proposal.blockHash, proposal.blockHash))) return 'ignore';
+      return proposals.length >= MAX_VALUES_PER_VALIDATOR ? 'ignore' : 'record';
+    }
+    case 'timeout':
+      return event.height === state.height && event.round === state.round && state.step !== 'commit' && state.decision === null ? 'record' : 'ignore';
+    default:
+      return 'record';
+  }
+}
+
 function onProposal(t: Transition, event: Extract<ConsensusEvent, { kind: 'proposal' }>): void {
   const { proposal } = event;
   if (proposal.height !== t.state.height) return;
-  if (proposal.round > t.state.round + MAX_FUTURE_ROUNDS) {
+  if (isFarRound(t.context, t.state, proposal.round)) {
     noteFarRound(t, proposal.proposer, proposal.round);
     return;
   }
@@ -184,17 +230,17 @@ function onVote(t: Transition, vote: SignedVote): void {
     if (vote.height < t.state.height) t.emit({ kind: 'lateVote', vote });
     return;
   }
-  if (vote.round > t.state.round + MAX_FUTURE_ROUNDS) {
+  if (isFarRound(t.context, t.state, vote.round)) {
     noteFarRound(t, vote.validator, vote.round);
     return;
   }
-  const round = t.roundState(vote.round);
-  const votes = vote.type === 'prevote' ? round.prevotes : round.precommits;
-  const ballots = votes.get(vote.validator) ?? [];
+  const ballots = ballotsOf(t.state, vote);
   if (ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash))) return;
   const first = ballots[0];
   if (first !== undefined) reportVoteEquivocation(t, first, vote);
   if (ballots.length >= MAX_VALUES_PER_VALIDATOR) return;
+  const round = t.roundState(vote.round);
+  const votes = vote.type === 'prevote' ? round.prevotes : round.precommits;
   if (first === undefined && vote.round < t.state.round && t.state.step !== 'commit') t.emit({ kind: 'lateVote', vote });
   const updated = new Map(votes);
   updated.set(vote.validator, [...ballots, vote]);

@@ -13,7 +13,22 @@ export interface ConsensusContext {
   readonly self: MemberId;
   readonly validators: ValidatorSet;
   readonly params: ConsensusParams;
+  /**
+   * Rounds ahead of the current one whose messages are kept (default MAX_FUTURE_ROUNDS);
+   * messages further ahead are only noted for the round-skip rule. A WAL replay lifts the
+   * window: the WAL holds only what was kept live, and a live skip on far messages (which are
+   * never logged) must not leave a replayed round's messages merely noted.
+   */
+  readonly roundWindow?: number;
 }
+
+/**
+ * What the machine would do with a peer's input, decided before the driver writes it to the
+ * WAL: `record`: it keeps it (log, then apply); `note`: only its round is noted for round
+ * skipping, or it is a late precommit of a decided height (apply, do not log); `ignore`: a
+ * duplicate, a third value of an equivocator, another height, a stale timeout (neither).
+ */
+export type InputDisposition = 'record' | 'note' | 'ignore';
 
 /** A block with its hash, computed once. */
 export interface BlockValue {

@@ -7,6 +7,7 @@ import { BlockRepository } from './repositories/blocks.js';
 import { CertificateRepository } from './repositories/certificates.js';
 import { EvidenceRepository } from './repositories/evidence.js';
 import { MetaRepository } from './repositories/meta.js';
+import { SignerRepository } from './repositories/signer.js';
 import { SnapshotRepository } from './repositories/snapshots.js';
 import { TxIndexRepository } from './repositories/tx-index.js';
 import { WalRepository } from './repositories/wal.js';
@@ -44,6 +45,7 @@ export class ChainBuckets {
   readonly wal: WalRepository;
   readonly meta: MetaRepository;
   readonly evidence: EvidenceRepository;
+  readonly signer: SignerRepository;
 
   constructor(db: DbController, options: ResolvedChainStoreOptions) {
     this.blocks = new BlockRepository(db, options.limits);
@@ -53,5 +55,6 @@ export class ChainBuckets {
     this.wal = new WalRepository(db, options.walEntryMaxBytes);
     this.meta = new MetaRepository(db);
     this.evidence = new EvidenceRepository(db);
+    this.signer = new SignerRepository(db);
   }
 }

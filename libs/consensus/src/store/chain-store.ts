@@ -45,6 +45,13 @@ export interface ChainStore {
   readWal(height: number): Promise<Uint8Array[]>;
   /** Deletes WAL entries of every height below `belowHeight`. */
   pruneWal(belowHeight: number): Promise<void>;
+  /** The consensus signer's last-signed record (opaque bytes), or null before its first signature. */
+  readLastSigned(): Promise<Uint8Array | null>;
+  /**
+   * One synced batch (measured as "wal_sync"): a WAL entry for `height` (an own signed message)
+   * and the signer's new last-signed record, which lives in its own bucket and is never pruned.
+   */
+  appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void>;
   /** Idempotent; every other method then throws StoreClosedError. */
   close(): Promise<void>;
 }

@@ -175,6 +175,20 @@ export class DbChainStore implements ChainStore {
     await this.db.batch([this.buckets.wal.putBinaryOp({ height, sequence }, value)], { sync, operation: sync ? 'wal_sync' : 'wal' });
   }
 
+  async appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void> {
+    this.assertOpen();
+    assertHeight(height);
+    const walValue = this.buckets.wal.encodeValue(entry);
+    const record = this.buckets.signer.putOp('last_signed', lastSigned);
+    const sequence = await this.walSequences.allocate(height);
+    await this.db.batch([this.buckets.wal.putBinaryOp({ height, sequence }, walValue), record], { sync: true, operation: 'wal_sync' });
+  }
+
+  async readLastSigned(): Promise<Uint8Array | null> {
+    this.assertOpen();
+    return this.buckets.signer.get('last_signed');
+  }
+
   async readWal(height: number): Promise<Uint8Array[]> {
     this.assertOpen();
     assertHeight(height);

@@ -16,6 +16,7 @@ export const BUCKET_PREFIX = {
   snapshots: 0x04,
   wal: 0x05,
   evidence: 0x06,
+  signer: 0x07,
 } as const;
 
 export const UINT64_BYTES = 8;

@@ -141,6 +141,20 @@ describe('Mempool admission', () => {
     expect(contents(mempool)).toEqual(labels);
   });
 
+  it('holds at most a quota of transactions and bytes per gossiping peer', async () => {
+    const { mempool, recorded } = setup({ maxTxs: 10, maxBytes: 1_000, peerMaxTxs: 3, peerMaxBytes: 40 });
+    for (const tx of ['b1', 'b2', 'b3']) expect((await mempool.add(text(tx), { from: 'B' })).accepted).toBe(true);
+    expect(await mempool.add(text('b4'), { from: 'B' })).toMatchObject({ accepted: false, reason: 'peer_quota' });
+    // Others, and the node's own clients, are not held back by B's share.
+    expect((await mempool.add(text('c1'), { from: 'C' })).accepted).toBe(true);
+    expect((await mempool.add(text('local'))).accepted).toBe(true);
+    expect(await mempool.add(text('c-big-'.padEnd(41, 'x')), { from: 'C' })).toMatchObject({ accepted: false, reason: 'peer_quota' });
+    // A block frees B's share.
+    await mempool.update(1, [text('b1')]);
+    expect((await mempool.add(text('b4'), { from: 'B' })).accepted).toBe(true);
+    expect(recorded.rejected).toEqual({ peer_quota: 2 });
+  });
+
   it('refuses bad options', () => {
     const app = new FakeCheckTxApp();
     const deps = { app, isCommitted: () => Promise.resolve(false), metrics: null, nowMs: () => 0 };

@@ -224,6 +224,27 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       }
     });
 
+    it("keeps the signer's last-signed record with its WAL entry in one write, apart from the WAL and its pruning", async () => {
+      expect(await store.readLastSigned()).toBeNull();
+      await store.appendSignedWal(3, utf8('signed vote'), utf8('record 1'));
+      await store.appendWal(3, utf8('peer input'), false);
+      await store.appendSignedWal(3, utf8('signed proposal'), utf8('record 2'));
+      expect((await store.readWal(3)).map(fromUtf8)).toEqual(['signed vote', 'peer input', 'signed proposal']);
+      expect(fromUtf8((await store.readLastSigned())!)).toBe('record 2');
+      await store.pruneWal(10);
+      expect(await store.readWal(3)).toEqual([]);
+      store = await harness.reopen(store);
+      expect(fromUtf8((await store.readLastSigned())!)).toBe('record 2');
+      await expect(store.appendSignedWal(4, utf8('x'), new Uint8Array(2048))).rejects.toBeInstanceOf(UnstorableValueError);
+      expect(await store.readWal(4)).toEqual([]);
+    });
+
+    it("raises StoreCorruptionError for a damaged last-signed record", async () => {
+      await store.appendSignedWal(1, utf8('signed vote'), utf8('record'));
+      store = await harness.rewrite(store, Uint8Array.of(BUCKET_PREFIX.signer, ...utf8('last_signed')), Uint8Array.of(0, 0, 0, 0, 1));
+      await expect(store.readLastSigned()).rejects.toMatchObject({ name: 'StoreCorruptionError', bucket: 'signer' });
+    });
+
     it('keeps everything across a restart: latest height, blocks, tx index, snapshots, WAL and its sequence', async () => {
       const chain = new TestChain();
       const blocks = chain.many(4);

@@ -231,3 +231,59 @@ describe('a member answering requests badly', () => {
     expect(health(orange, 'Telenor-NO').events.at(-1)).toMatchObject({ kind: 'down', reason: 'limit_exceeded' });
   });
 });
+
+describe('a flood of bytes within the frame rate', () => {
+  let vodafone: TestNode, tmobile: TestNode;
+  let deliveredBytes = 0;
+  const KiB = 1024;
+
+  beforeAll(async () => {
+    const identities = await makeIdentities(['Vodafone-UK', 'T-Mobile-DE']);
+    // Plenty of frames (1,000 a second), few bytes: 256 KiB a second, 1 MiB at once.
+    [vodafone, tmobile] = (await network.startCluster(identities, {
+      messageRates: { tx: { perSecond: 1_000, burst: 1_000, bytesPerSecond: 256 * KiB, burstBytes: 1024 * KiB } },
+      backoffBaseMs: 500,
+    })) as [TestNode, TestNode];
+    vodafone.node.onMessage('tx', (_from, payload) => (deliveredBytes += payload.byteLength));
+  });
+
+  it('drops the frames over the byte rate, counted in frames and bytes, and scores the member', async () => {
+    const startedAt = Date.now();
+    // 60 frames of 100 KiB: 6 MB, far past the byte rate though only 60 frames.
+    for (let index = 0; index < 60; index++) tmobile.node.send('Vodafone-UK', 'tx', new Uint8Array(100 * KiB));
+    await waitFor('frames over the byte rate counted', async () => (await count(vodafone, 'consortium_p2p_rate_limited_messages_total', { member: 'T-Mobile-DE', protocol: 'tx' })) > 0);
+    await waitFor('all 60 frames seen', () => health(vodafone, 'T-Mobile-DE').traffic.tx.received.messages === 60, 20_000);
+    const elapsedS = (Date.now() - startedAt) / 1000;
+    // What reached the handler stayed within the burst plus the rate; everything else was counted.
+    expect(deliveredBytes).toBeLessThanOrEqual(1024 * KiB + 256 * KiB * elapsedS);
+    const limitedBytes = await count(vodafone, 'consortium_p2p_rate_limited_bytes_total', { member: 'T-Mobile-DE', protocol: 'tx' });
+    expect(limitedBytes + deliveredBytes).toBe(60 * 100 * KiB);
+    const limitedFrames = await count(vodafone, 'consortium_p2p_rate_limited_messages_total', { member: 'T-Mobile-DE', protocol: 'tx' });
+    expect(await count(vodafone, 'consortium_security_invalid_messages_total', { kind: 'rate_exceeded' })).toBe(limitedFrames);
+    expect(health(vodafone, 'T-Mobile-DE').score).toBeGreaterThan(0);
+  });
+});
+
+describe('frame limits from configuration', () => {
+  let orange: TestNode, telenor: TestNode;
+  const got: number[] = [];
+  const MiB = 1024 * 1024;
+
+  beforeAll(async () => {
+    // What apps/node does: frame limits derived from genesis, the same on every member.
+    [orange, telenor] = (await network.startCluster(
+      await makeIdentities(['Orange-FR', 'Telenor-NO']),
+      { messageRates: { tx: { burstBytes: 8 * MiB } } },
+      { messageMaxBytes: { tx: 3 * MiB } },
+    )) as [TestNode, TestNode];
+    telenor.node.onMessage('tx', (_from, payload) => got.push(payload.byteLength));
+  });
+
+  it('carries frames up to the configured limit and refuses larger ones before sending', async () => {
+    orange.node.send('Telenor-NO', 'tx', new Uint8Array(2 * MiB));
+    await waitFor('the 2 MiB frame arrived', () => got.length === 1);
+    expect(got).toEqual([2 * MiB]);
+    expect(() => orange.node.broadcast('tx', new Uint8Array(3 * MiB + 1))).toThrow(expect.objectContaining({ name: 'OversizedPayloadError' }));
+    expect(orange.node.frames.messageMaxBytes.tx).toBe(3 * MiB);
+  });
+});

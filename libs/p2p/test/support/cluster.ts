@@ -12,7 +12,7 @@ import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
-import { generateNodeKey, P2PNode, peerIdOf, type MemberEntry, type P2PLimitsOverrides } from '../../src/index.js';
+import { generateNodeKey, P2PNode, peerIdOf, type FrameLimitsOverrides, type MemberEntry, type P2PLimitsOverrides } from '../../src/index.js';
 import { LogRecorder } from '@consortium/telemetry';
 import { waitFor } from './wait.js';
 
@@ -58,6 +58,7 @@ export interface StartNodeOptions {
   /** Addresses to dial, by member id. */
   readonly addresses?: ReadonlyMap<string, readonly string[]>;
   readonly limits?: P2PLimitsOverrides;
+  readonly frameLimits?: FrameLimitsOverrides;
   readonly listen?: string;
 }
 
@@ -103,6 +104,7 @@ export class TestNetwork {
       metrics: { p2p: telemetry.metrics.p2p, security: telemetry.metrics.security },
       logger: telemetry.logger,
       limits: { ...TEST_LIMITS, ...limits },
+      ...(options.frameLimits === undefined ? {} : { frameLimits: options.frameLimits }),
     });
     const testNode = { identity, node, telemetry, logs };
     this.nodes.push(testNode);
@@ -114,11 +116,11 @@ export class TestNetwork {
    * Starts one node per identity; each later node knows the addresses of the earlier ones, so
    * every pair gets connected. Resolves when everyone sees everyone.
    */
-  async startCluster(identities: readonly TestIdentity[], limits: P2PLimitsOverrides = {}): Promise<TestNode[]> {
+  async startCluster(identities: readonly TestIdentity[], limits: P2PLimitsOverrides = {}, frameLimits?: FrameLimitsOverrides): Promise<TestNode[]> {
     const started: TestNode[] = [];
     for (const identity of identities) {
       const addresses = new Map(started.map((peer) => [peer.identity.id, peer.node.listenAddresses()]));
-      started.push(await this.startNode(identity, identities, { addresses, limits }));
+      started.push(await this.startNode(identity, identities, { addresses, limits, ...(frameLimits === undefined ? {} : { frameLimits }) }));
     }
     await waitFor('every member connected to every other', () =>
       started.every((peer) => peer.node.connectedMembers().length === identities.length - 1),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildMemberDirectory, resolveLimits } from '../../src/config.js';
-import { DEFAULT_LIMITS } from '../../src/constants.js';
+import { buildMemberDirectory, resolveFrameLimits, resolveLimits } from '../../src/config.js';
+import { DEFAULT_FRAME_LIMITS, DEFAULT_LIMITS, P2P_FRAME_CEILING_BYTES } from '../../src/constants.js';
 import { generateNodeKey, InvalidLimitsError, InvalidMemberListError, peerIdOf, type MemberEntry } from '../../src/index.js';
 
 describe('resolveLimits', () => {
@@ -8,7 +8,7 @@ describe('resolveLimits', () => {
     expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
     const limits = resolveLimits({ pingIntervalMs: 100, messageRates: { tx: { perSecond: 5, burst: 5 } }, scoreWeights: { replay: 1 } });
     expect(limits.pingIntervalMs).toBe(100);
-    expect(limits.messageRates.tx).toEqual({ perSecond: 5, burst: 5 });
+    expect(limits.messageRates.tx).toEqual({ ...DEFAULT_LIMITS.messageRates.tx, perSecond: 5, burst: 5 });
     expect(limits.messageRates.consensus).toEqual(DEFAULT_LIMITS.messageRates.consensus);
     expect(limits.scoreWeights).toEqual({ ...DEFAULT_LIMITS.scoreWeights, replay: 1 });
   });
@@ -45,6 +45,32 @@ describe('resolveLimits', () => {
   it('refuses a cap below its base', () => {
     expect(() => resolveLimits({ backoffBaseMs: 10_000, backoffMaxMs: 1_000 })).toThrow(/backoffMaxMs must be >= backoffBaseMs/);
     expect(() => resolveLimits({ redialBaseMs: 10_000, redialMaxMs: 1_000 })).toThrow(/redialMaxMs must be >= redialBaseMs/);
+  });
+});
+
+describe('resolveFrameLimits', () => {
+  it('takes per-protocol frame limits (apps/node sets them from genesis) over the defaults', () => {
+    expect(resolveFrameLimits()).toEqual(DEFAULT_FRAME_LIMITS);
+    const frames = resolveFrameLimits({ messageMaxBytes: { consensus: 20 * 1024 * 1024 }, responseMaxBytes: { sync: 30 * 1024 * 1024 } });
+    expect(frames.messageMaxBytes).toEqual({ ...DEFAULT_FRAME_LIMITS.messageMaxBytes, consensus: 20 * 1024 * 1024 });
+    expect(frames.responseMaxBytes.sync).toBe(30 * 1024 * 1024);
+    expect(frames.requestMaxBytes).toEqual(DEFAULT_FRAME_LIMITS.requestMaxBytes);
+  });
+
+  it('refuses limits above the ceiling, unknown protocols, and byte bursts a largest frame could not pass', () => {
+    let error: unknown;
+    try {
+      resolveFrameLimits({ messageMaxBytes: { consensus: P2P_FRAME_CEILING_BYTES + 1, tx: 2.5 }, requestMaxBytes: { gossip: 1 } as never }, resolveLimits({ messageRates: { records: { burstBytes: 1024 } } }).messageRates);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InvalidLimitsError);
+    expect((error as InvalidLimitsError).problems).toEqual([
+      `frameLimits.messageMaxBytes.consensus must be a whole number of bytes from 1 to ${P2P_FRAME_CEILING_BYTES}, got ${P2P_FRAME_CEILING_BYTES + 1}`,
+      'frameLimits.messageMaxBytes.tx must be a whole number of bytes from 1 to 67108864, got 2.5',
+      'frameLimits.requestMaxBytes.gossip: not a protocol of this kind',
+      'messageRates.records.burstBytes 1024 is below the records frame limit 16777216: its largest frame could never pass',
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resolveLimits } from '../../src/config.js';
 import { DEFAULT_LIMITS } from '../../src/constants.js';
 import { DecayingScore, ExponentialBackoff, LogThrottle, PeerDiscipline, SendBudget, TokenBucket, withJitter } from '../../src/limits.js';
 
@@ -43,6 +44,22 @@ describe('TokenBucket', () => {
         },
       ),
     );
+  });
+});
+
+describe("a member's rate: frames and bytes", () => {
+  it('refuses a frame over the byte rate even when it is within the frame rate', async () => {
+    const { MemberState } = await import('../../src/member-state.js');
+    const { peerIdFromString } = await import('@libp2p/peer-id');
+    const limits = resolveLimits({ messageRates: { tx: { perSecond: 100, burst: 100, bytesPerSecond: 1_000, burstBytes: 2_000 } } });
+    const member = new MemberState({ id: 'SFR-FR', peerId: peerIdFromString('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'), addresses: [] }, limits);
+    // Two 900-byte frames fit the 2,000-byte burst; the third does not, though 3 frames < 100.
+    expect([900, 900, 900].map((bytes) => member.takeRateToken('tx', 0, bytes))).toEqual([true, true, false]);
+    // The refused frame took nothing: after one second 1,000 bytes more are there.
+    expect(member.takeRateToken('tx', 1_000, 900)).toBe(true);
+    expect(member.takeRateToken('tx', 1_000, 900)).toBe(false);
+    // Other protocols have their own buckets.
+    expect(member.takeRateToken('consensus', 1_000, 900)).toBe(true);
   });
 });
 

@@ -40,6 +40,23 @@ export const spanCatalogue = {
       'sync.peer': 'member id of the peer served the blocks',
     },
   },
+  consensusReplay: {
+    name: 'consensus.replay',
+    area: 'consensus',
+    description: 'Start-up replay of the consensus WAL of the height being resumed; a failure halts the node (WalReplayError).',
+    attributes: { 'consensus.height': 'the height resumed', 'wal.entries': 'entries replayed' },
+  },
+  consensusSyncRequest: {
+    name: 'consensus.sync.request',
+    area: 'consensus',
+    description: 'One block-sync request to a peer and the check and application of what it served.',
+    attributes: {
+      'sync.peer': 'member id of the peer asked',
+      'sync.from_height': 'first height asked for',
+      'sync.blocks': 'blocks applied from the answer',
+      'sync.outcome': 'ok, timeout, empty, malformed, bad_block, refused or failed',
+    },
+  },
   zkpProve: {
     name: 'zkp.prove',
     area: 'zkp',

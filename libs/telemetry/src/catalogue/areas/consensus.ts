@@ -1,6 +1,6 @@
 import type { AreaDefinitions } from '../types.js';
 import { MEMBER_IDS } from '../label-sets.js';
-import { BYTES_MESSAGE, COUNT_PER_BLOCK, SECONDS_CONSENSUS } from '../buckets.js';
+import { BYTES_MESSAGE, COUNT_PER_BLOCK, SECONDS_CONSENSUS, SECONDS_SLOW } from '../buckets.js';
 
 /** The BFT consensus engine, its mempool and block sync (libs/consensus). */
 export const consensusMetricDefinitions = {
@@ -126,7 +126,7 @@ export const consensusMetricDefinitions = {
     type: 'counter',
     unit: 'count',
     help: 'Transactions refused by the mempool, by reason.',
-    labels: { reason: ['full', 'duplicate', 'committed', 'invalid', 'oversized'] },
+    labels: { reason: ['full', 'duplicate', 'committed', 'invalid', 'oversized', 'peer_quota'] },
   },
   syncing: {
     name: 'consortium_consensus_syncing',
@@ -148,5 +148,90 @@ export const consensusMetricDefinitions = {
     unit: 'count',
     help: 'Blocks fetched from peers, verified against their commit certificates and applied.',
     labels: {},
+  },
+  syncPeerFailuresTotal: {
+    name: 'consortium_consensus_sync_peer_failures_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Block sync requests that failed, by peer and reason; each forgets the peer\'s claim, and timeouts and empty or bad answers are reported to the transport.',
+    labels: { member: MEMBER_IDS, reason: ['timeout', 'empty', 'malformed', 'bad_block', 'refused', 'failed'] },
+  },
+  fatalErrorsTotal: {
+    name: 'consortium_consensus_fatal_errors_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Fatal failures that stopped consensus (and the process), by cause: WAL replay, commit, persistence, signer record, an internal fault, or an error no handler caught.',
+    labels: { cause: ['wal_replay', 'commit', 'persistence', 'signer', 'internal', 'uncaught_exception', 'unhandled_rejection'] },
+  },
+  halted: {
+    name: 'consortium_consensus_halted',
+    type: 'gauge',
+    unit: 'count',
+    help: '1 once consensus has halted on a fatal failure (the process is exiting), 0 while it runs.',
+    labels: {},
+  },
+  inputQueueTasks: {
+    name: 'consortium_consensus_input_queue_tasks',
+    type: 'gauge',
+    unit: 'count',
+    help: 'Peer messages waiting for the consensus routine (bounded per peer).',
+    labels: {},
+  },
+  inputQueueBytes: {
+    name: 'consortium_consensus_input_queue_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    help: 'Bytes of peer messages waiting for the consensus routine (bounded per peer).',
+    labels: {},
+  },
+  futureBufferBytes: {
+    name: 'consortium_consensus_future_buffer_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    help: 'Bytes of next-height messages held until that height starts (bounded per validator).',
+    labels: {},
+  },
+  droppedInputsTotal: {
+    name: 'consortium_consensus_dropped_inputs_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Authenticated peer messages dropped unprocessed, by reason: the sender\'s queue share was full, the signer\'s next-height buffer was full, the height was beyond the next, or the pre-start buffer was full.',
+    labels: { reason: ['queue_full', 'future_buffer_full', 'too_far_ahead', 'prestart_buffer_full'] },
+  },
+  inputsTotal: {
+    name: 'consortium_consensus_inputs_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Peer proposals, votes and timeouts reaching the state machine, by what it did with them: kept (and written to the WAL first), only noted (far rounds, late precommits), or ignored (duplicates, third values, stale).',
+    labels: { disposition: ['record', 'note', 'ignore'] },
+  },
+  relayedMessagesTotal: {
+    name: 'consortium_consensus_relayed_messages_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Proposals and votes of a stalled height re-sent to peers.',
+    labels: {},
+  },
+  relayedBytesTotal: {
+    name: 'consortium_consensus_relayed_bytes_total',
+    type: 'counter',
+    unit: 'bytes',
+    help: 'Bytes of proposals and votes of a stalled height re-sent to peers (bounded per status tick).',
+    labels: {},
+  },
+  outboundDroppedTotal: {
+    name: 'consortium_consensus_outbound_dropped_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Frames consensus did not hand to the transport, by channel and reason: over the channel\'s frame limit, over the gossip byte budget, or refused by the transport.',
+    labels: { channel: ['consensus', 'tx'], reason: ['oversized', 'budget', 'transport_error'] },
+  },
+  appSnapshotDurationSeconds: {
+    name: 'consortium_consensus_app_snapshot_duration_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time to take and store an application snapshot (every snapshotIntervalBlocks blocks; O(state)).',
+    labels: {},
+    buckets: SECONDS_SLOW,
   },
 } as const satisfies AreaDefinitions;

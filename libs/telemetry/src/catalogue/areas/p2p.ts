@@ -82,4 +82,18 @@ export const p2pMetricDefinitions = {
     help: 'Invalid-message score of the member (decays over time); past the limit the member is disconnected for a back-off.',
     labels: { member: MEMBER_IDS },
   },
+  rateLimitedMessagesTotal: {
+    name: 'consortium_p2p_rate_limited_messages_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Inbound frames dropped for exceeding the member\'s frame or byte rate, by member and protocol.',
+    labels: { member: MEMBER_IDS, protocol: P2P_PROTOCOLS },
+  },
+  rateLimitedBytesTotal: {
+    name: 'consortium_p2p_rate_limited_bytes_total',
+    type: 'counter',
+    unit: 'bytes',
+    help: 'Payload bytes of inbound frames dropped for exceeding the member\'s frame or byte rate, by member and protocol.',
+    labels: { member: MEMBER_IDS, protocol: P2P_PROTOCOLS },
+  },
 } as const satisfies AreaDefinitions;

@@ -33,7 +33,7 @@ export const securityMetricDefinitions = {
     unit: 'count',
     help: 'Messages and requests rejected as invalid, by kind of fault.',
     labels: {
-      kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded'],
+      kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded', 'unresponsive', 'invalid_tx'],
     },
   },
   equivocationsTotal: {
@@ -42,5 +42,26 @@ export const securityMetricDefinitions = {
     unit: 'count',
     help: 'Equivocation evidence (two signed proposals or votes for one height, round and step) by the member that signed them.',
     labels: { member: MEMBER_IDS, message: ['proposal', 'prevote', 'precommit'] },
+  },
+  doubleSignRefusalsTotal: {
+    name: 'consortium_security_double_sign_refusals_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Signatures this node\'s signer refused because it had signed another value (or a later slot) before: a sign of a damaged WAL or a restored backup.',
+    labels: { message: ['proposal', 'prevote', 'precommit'] },
+  },
+  invalidGossipedTxsTotal: {
+    name: 'consortium_security_invalid_gossiped_txs_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Gossiped transactions the application refused, by the member that sent them (reported to the transport as invalid_tx).',
+    labels: { member: MEMBER_IDS },
+  },
+  unbackedStatusClaimsTotal: {
+    name: 'consortium_security_unbacked_status_claims_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Status messages claiming a height above this node\'s without a valid commit certificate, by sender; they never steer block sync.',
+    labels: { member: MEMBER_IDS },
   },
 } as const satisfies AreaDefinitions;

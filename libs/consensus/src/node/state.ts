@@ -1,0 +1,499 @@
+import type { Span, Tracer } from '@opentelemetry/api';
+import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
+import type { Application } from '../application.js';
+import { blockHash } from '../block.js';
+import { verifyCommitCertificate } from '../certificate.js';
+import type { Ed25519Verifier } from '../crypto/ed25519.js';
+import { shortHex } from '../crypto/hash.js';
+import { bytesEqual } from '../encoding/canonical.js';
+import { InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
+import type { ConsensusLimits } from '../limits.js';
+import { classifyInput, initialState, step } from '../state/machine.js';
+import type { ConsensusContext, ConsensusEffect, ConsensusEvent, ConsensusState, Decision, Evidence } from '../state/types.js';
+import type { Block, CommittedBlock, Proposal, Vote } from '../types.js';
+import type { ValidatorSet } from '../validators.js';
+import { findBlockProblem, isValidProposal, type BlockCheckContext } from './block-validation.js';
+import type { ChainHead } from './chain-head.js';
+import type { Clock } from './clock.js';
+import { encodeEvidence, evidenceHash } from './evidence-codec.js';
+import { recordCommitMetrics } from './commit-metrics.js';
+import type { BlockExecutor } from './execution.js';
+import { FutureBuffer } from './future-buffer.js';
+import type { Outbound } from './outbound.js';
+import type { ChainStorePort, MempoolPort } from './ports.js';
+import { Relay } from './relay.js';
+import type { ConsensusSigner } from './signer.js';
+import type { TaskQueue } from './task-queue.js';
+import { timeoutKey, type DriverTimers } from './timers.js';
+import { decodeWalEntry, encodeWalEntry, type WalEntry } from './wal-log.js';
+import { encodeConsensusMessage, type ConsensusMessage } from './wire.js';
+import type { CommitListener } from './consensus-node.js';
+import type { FinalizeBlockResult } from '../application.js';
+
+/**
+ * The consensus state routine (CometBFT's state.go): the one place that changes the machine's
+ * state and the chain head. Every call here runs inside the task queue. It feeds the pure
+ * machine (peer messages, timeouts, its own signed messages), writes kept inputs to the WAL
+ * before they take effect, and carries out the machine's effects: signing through the signer,
+ * sending, timers, building and checking blocks, committing. A failure thrown from here is
+ * fatal (the task queue halts the node).
+ */
+
+type Source = 'peer' | 'own' | 'timer' | 'replay';
+
+/** A stuck height is relayed at least every this many status ticks. */
+const MAX_RELAY_BACKOFF_TICKS = 16;
+type HeldMessage = Exclude<ConsensusMessage, { kind: 'status' }>;
+
+export interface RoutineDeps {
+  readonly context: ConsensusContext;
+  readonly validators: ValidatorSet;
+  readonly verifier: Ed25519Verifier;
+  readonly limits: ConsensusLimits;
+  readonly clock: Clock;
+  readonly logger: Logger | null;
+  readonly metrics: { readonly consensus: ConsensusMetrics; readonly security: SecurityMetrics } | null;
+  readonly tracer: Tracer | null;
+  readonly app: Application;
+  readonly store: ChainStorePort;
+  readonly mempool: MempoolPort;
+  readonly executor: BlockExecutor;
+  readonly outbound: Outbound;
+  readonly queue: TaskQueue;
+  readonly timers: DriverTimers;
+  readonly gossipIntervalMs: number;
+  readonly blockTimeDriftMaxMs: number;
+  readonly commitListeners: readonly CommitListener[];
+  /** Whether block sync is fetching blocks now (no relay of a height it is leaving anyway). */
+  readonly syncing: () => boolean;
+}
+
+/** What became of a block served by sync. */
+export type SyncedBlockOutcome = { readonly kind: 'applied' } | { readonly kind: 'stale' } | { readonly kind: 'invalid'; readonly fault: 'bad_signature' | 'malformed'; readonly problem: string };
+
+export class ConsensusRoutine {
+  machine: ConsensusState = initialState(1);
+  head: ChainHead;
+  private signer: ConsensusSigner | null = null;
+  /** The context the machine steps with: the live one, or the replay's without a round window. */
+  private stepContext: ConsensusContext;
+  private replaying = false;
+  /** Timeouts scheduled during WAL replay and not yet seen fire: armed once replay ends. */
+  private readonly replayPendingTimeouts = new Map<string, Extract<ConsensusEffect, { kind: 'scheduleTimeout' }>>();
+  private heightSpan: Span | null = null;
+  private stepEnteredMs = 0;
+  private lastCommitMs: number | null = null;
+  private lastGossipHeight = 0;
+  /** Status ticks the current height has stalled, and the tick at which it is relayed next. */
+  private stalledTicks = 0;
+  private nextRelayTick = 1;
+  readonly futureBuffer: FutureBuffer;
+  private readonly relay: Relay;
+
+  constructor(private readonly deps: RoutineDeps) {
+    this.stepContext = deps.context;
+    this.head = deps.executor.genesisHead(new Uint8Array(32));
+    this.futureBuffer = new FutureBuffer(deps.limits.futureBufferMessagesPerValidator, deps.limits.futureBufferBytesPerValidator);
+    this.relay = new Relay(
+      {
+        framesPerSecond: deps.limits.relayFramesPerSecond,
+        bytesPerSecond: deps.limits.relayBytesPerSecond,
+        tickMs: deps.gossipIntervalMs,
+        frameMaxBytes: deps.limits.consensusFrameMaxBytes,
+      },
+      deps.clock.nowMs(),
+    );
+  }
+
+  get started(): boolean {
+    return this.signer !== null;
+  }
+
+  // --- start-up -------------------------------------------------------------------------------
+
+  /** Restores the application and the head, then resumes the next height from its WAL. */
+  async resume(signer: ConsensusSigner): Promise<void> {
+    await this.deps.executor.restoreApplication();
+    this.head = await this.deps.executor.loadHead();
+    this.signer = signer;
+    await this.enterHeight(this.head.height + 1, true);
+  }
+
+  // --- heights --------------------------------------------------------------------------------
+
+  /** Starts consensus at `height`; on start-up, first replays what the WAL holds for it. */
+  async enterHeight(height: number, replayWal: boolean): Promise<void> {
+    this.deps.timers.clearAllBut('gossip');
+    this.signerOrThrow().forgetBelow(height);
+    this.stepEnteredMs = this.deps.clock.nowMs();
+    this.heightSpan?.end();
+    this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { attributes: { 'consensus.height': height } }) ?? null;
+    this.machine = initialState(height);
+    if (replayWal) await this.replayWal(height);
+    else await this.apply({ kind: 'startHeight', height }, 'own');
+    // A replay that found the height decided moved on already.
+    if (this.machine.height !== height) return;
+    for (const message of this.futureBuffer.take(height)) await this.acceptMessage(message, 0);
+    this.deps.metrics?.consensus.futureBufferBytes.set(this.futureBuffer.bytes);
+  }
+
+  /** After block sync applied blocks: join consensus at the height after the new head. */
+  async joinAtHead(): Promise<void> {
+    if (this.machine.height > this.head.height) return;
+    this.deps.logger?.info({ height: this.head.height }, 'block sync: caught up to here, joining consensus');
+    await this.enterHeight(this.head.height + 1, false);
+  }
+
+  private async replayWal(height: number): Promise<void> {
+    const span = this.deps.tracer?.startSpan('consensus.replay', { attributes: { 'consensus.height': height } });
+    const signer = this.signerOrThrow();
+    let entries: WalEntry[];
+    try {
+      entries = (await this.deps.store.readWal(height)).map((bytes) => decodeWalEntry(bytes, this.deps.limits));
+    } catch (error) {
+      span?.end();
+      throw new WalReplayError(height, { cause: error });
+    }
+    span?.setAttribute('wal.entries', entries.length);
+    // What this node signed is known before anything replays: a replayed step that would sign
+    // again finds its slot taken and re-uses the signature (or refuses a different value).
+    for (const entry of entries) {
+      if (entry.kind === 'signedVote') signer.remember(entry.vote);
+      if (entry.kind === 'signedProposal') signer.remember({ ...entry.proposal, block: entry.block });
+    }
+    this.replaying = true;
+    this.replayPendingTimeouts.clear();
+    // The WAL holds only what was kept live, inside the round window of its time; replayed
+    // against an earlier round it must still be kept, or a lock could be lost (see types.ts).
+    this.stepContext = { ...this.deps.context, roundWindow: Number.MAX_SAFE_INTEGER };
+    try {
+      await this.apply({ kind: 'startHeight', height }, 'replay');
+      for (const entry of entries) {
+        if (this.machine.decision !== null) break;
+        await this.replayEntry(entry);
+      }
+    } catch (error) {
+      throw new WalReplayError(height, { cause: error });
+    } finally {
+      this.replaying = false;
+      this.stepContext = this.deps.context;
+      span?.end();
+    }
+    if (entries.length > 0) this.deps.logger?.info({ height, entries: entries.length }, 'replayed the consensus WAL');
+    if (this.machine.decision !== null) {
+      // The crash came between the decision and the start of the next height.
+      this.replayPendingTimeouts.clear();
+      await this.enterHeight(height + 1, false);
+      return;
+    }
+    for (const timeout of this.replayPendingTimeouts.values()) this.armTimeout(timeout);
+    this.replayPendingTimeouts.clear();
+    // A block requested before the crash: propose the one signed then (the signer would refuse
+    // another), or build it now if it was never proposed.
+    const { awaitingBlockForRound, round, step: machineStep } = this.machine;
+    if (awaitingBlockForRound === round && machineStep === 'propose') {
+      const signed = signer.proposalAt(height, round);
+      if (signed === null) await this.buildBlock(height, round);
+      else await this.apply({ kind: 'blockReady', height, round, block: signed.block, blockHash: signed.blockHash }, 'own');
+    }
+  }
+
+  private async replayEntry(entry: WalEntry): Promise<void> {
+    switch (entry.kind) {
+      case 'signedVote':
+        await this.apply({ kind: 'vote', vote: entry.vote }, 'replay');
+        break;
+      case 'signedProposal':
+        await this.apply({ kind: 'proposal', proposal: entry.proposal, block: entry.block, blockHash: entry.proposal.blockHash, valid: true }, 'replay');
+        break;
+      case 'input':
+        if (entry.event.kind === 'timeout') this.replayPendingTimeouts.delete(timeoutKey(entry.event.height, entry.event.round, entry.event.step));
+        await this.apply(entry.event, 'replay');
+        break;
+    }
+  }
+
+  // --- peers' messages ------------------------------------------------------------------------
+
+  /** True when the machine already holds this exact vote or proposal (same signer, slot and value). */
+  alreadyHeld(message: ConsensusMessage): boolean {
+    if (message.kind === 'status') return false;
+    const height = message.kind === 'vote' ? message.vote.height : message.proposal.height;
+    if (height !== this.machine.height) return false;
+    if (message.kind === 'vote') {
+      const { vote } = message;
+      const round = this.machine.rounds.get(vote.round);
+      const ballots = (vote.type === 'prevote' ? round?.prevotes : round?.precommits)?.get(vote.validator) ?? [];
+      return ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash));
+    }
+    const proposals = this.machine.rounds.get(message.proposal.round)?.proposals ?? [];
+    return proposals.some((received) => bytesEqual(received.proposal.blockHash, message.proposal.blockHash));
+  }
+
+  /** Routes an authenticated vote or proposal by height: now, at the next height, or never. */
+  async acceptMessage(message: HeldMessage, bytes: number): Promise<void> {
+    const height = message.kind === 'vote' ? message.vote.height : message.proposal.height;
+    const current = this.machine.height;
+    if (height < current) {
+      if (message.kind === 'vote') this.deps.metrics?.consensus.lateVotesTotal.inc({ type: message.vote.type });
+      return;
+    }
+    if (height > current) {
+      const buffered = height === current + 1 && this.futureBuffer.add(message, height, bytes);
+      if (!buffered) this.deps.metrics?.consensus.droppedInputsTotal.inc({ reason: height === current + 1 ? 'future_buffer_full' : 'too_far_ahead' });
+      this.deps.metrics?.consensus.futureBufferBytes.set(this.futureBuffer.bytes);
+      return;
+    }
+    if (message.kind === 'vote') {
+      await this.apply({ kind: 'vote', vote: message.vote }, 'peer');
+      return;
+    }
+    const { proposal, block } = message;
+    const event = { kind: 'proposal' as const, proposal, block, blockHash: proposal.blockHash, valid: false };
+    // Only a proposal the machine will keep is worth the block checks and the application's verdict.
+    const disposition = classifyInput(this.stepContext, this.machine, event);
+    if (disposition === 'ignore') {
+      this.deps.metrics?.consensus.inputsTotal.inc({ disposition });
+      return;
+    }
+    let valid = false;
+    if (disposition === 'record') {
+      const verdict = await isValidProposal(block, proposal.blockHash, this.head, this.checkContext(true), this.deps.app);
+      if (!verdict.valid) this.deps.logger?.warn({ height, round: proposal.round, proposer: proposal.proposer, problem: verdict.problem }, 'invalid proposal: prevoting nil');
+      valid = verdict.valid;
+    }
+    await this.apply({ ...event, valid }, 'peer');
+  }
+
+  // --- the routine: one event in, effects out -------------------------------------------------
+
+  /**
+   * Steps the machine with one event and runs the effects. A peer's input or a timeout is
+   * written to the WAL first, and only if the machine keeps it: duplicates, third values of an
+   * equivocator, far rounds and stale timeouts never reach the disk.
+   */
+  private async apply(event: ConsensusEvent, source: Source): Promise<void> {
+    if ((source === 'peer' || source === 'timer') && (event.kind === 'vote' || event.kind === 'proposal' || event.kind === 'timeout')) {
+      const disposition = classifyInput(this.stepContext, this.machine, event);
+      this.deps.metrics?.consensus.inputsTotal.inc({ disposition });
+      if (disposition === 'ignore') return;
+      if (disposition === 'record') {
+        try {
+          await this.deps.store.appendWal(this.machine.height, encodeWalEntry({ kind: 'input', event }), false);
+        } catch (error) {
+          throw new PersistenceFailedError('wal', { cause: error });
+        }
+      }
+    }
+    const result = step(this.stepContext, this.machine, event);
+    this.machine = result.state;
+    for (const effect of result.effects) await this.runEffect(effect);
+  }
+
+  private async runEffect(effect: ConsensusEffect): Promise<void> {
+    const metrics = this.deps.metrics?.consensus;
+    switch (effect.kind) {
+      case 'requestBlock':
+        if (!this.replaying) await this.buildBlock(effect.height, effect.round);
+        return;
+      case 'propose':
+        return this.signAndSendProposal(effect.proposal, effect.value.block);
+      case 'vote':
+        return this.signAndSendVote(effect.vote);
+      case 'scheduleTimeout':
+        if (this.replaying) this.replayPendingTimeouts.set(timeoutKey(effect.height, effect.round, effect.step), effect);
+        else this.armTimeout(effect);
+        return;
+      case 'decide':
+        return this.commitDecision(effect.height, effect.decision);
+      case 'evidence':
+        return this.reportEvidence(effect.evidence);
+      case 'roundStarted':
+        metrics?.round.set(effect.round);
+        if (effect.reason !== 'new_height') {
+          metrics?.roundChangesTotal.inc({ reason: effect.reason });
+          if (!this.replaying) this.deps.logger?.info({ height: effect.height, round: effect.round, reason: effect.reason }, 'new round');
+        }
+        return;
+      case 'stepChanged': {
+        const now = this.deps.clock.nowMs();
+        if (effect.from !== 'commit') metrics?.stepDurationSeconds.observe({ step: effect.from }, (now - this.stepEnteredMs) / 1000);
+        this.stepEnteredMs = now;
+        return;
+      }
+      case 'lateVote':
+        metrics?.lateVotesTotal.inc({ type: effect.vote.type });
+        return;
+    }
+  }
+
+  // --- signing: the signer persists first, then the message is sent -----------------------------
+
+  private async signAndSendVote(vote: Vote): Promise<void> {
+    const outcome = await this.signerOrThrow().signVote(vote);
+    if (outcome.kind === 'refused') {
+      this.refusedToSign(vote.type, outcome.error);
+      return;
+    }
+    // A re-used signature goes out again (peers may have missed it), except while replaying.
+    if (outcome.kind === 'signed' || !this.replaying) this.deps.outbound.broadcast('consensus', encodeConsensusMessage({ kind: 'vote', vote: outcome.message }));
+    await this.apply({ kind: 'vote', vote: outcome.message }, 'own');
+  }
+
+  private async signAndSendProposal(proposal: Proposal, block: Block): Promise<void> {
+    const outcome = await this.signerOrThrow().signProposal(proposal, block);
+    if (outcome.kind === 'refused') {
+      this.refusedToSign('proposal', outcome.error);
+      return;
+    }
+    const signed = outcome.message;
+    if (outcome.kind === 'signed' || !this.replaying) this.deps.outbound.broadcast('consensus', encodeConsensusMessage({ kind: 'proposal', proposal: signed, block: signed.block }));
+    await this.apply({ kind: 'proposal', proposal: signed, block: signed.block, blockHash: signed.blockHash, valid: true }, 'own');
+  }
+
+  private refusedToSign(message: 'proposal' | 'prevote' | 'precommit', error: Error): void {
+    this.deps.metrics?.security.doubleSignRefusalsTotal.inc({ message });
+    this.deps.logger?.error({ err: error, securityEvent: 'double_sign_refused' }, 'double sign refused');
+  }
+
+  private signerOrThrow(): ConsensusSigner {
+    if (this.signer === null) throw new Error('the consensus routine has not been resumed yet');
+    return this.signer;
+  }
+
+  // --- blocks ---------------------------------------------------------------------------------
+
+  private async buildBlock(height: number, round: number): Promise<void> {
+    const block = await this.deps.executor.buildBlock(height, this.head);
+    await this.apply({ kind: 'blockReady', height, round, block, blockHash: blockHash(block) }, 'own');
+  }
+
+  /** Block checks; proposals also get the upper bound on their time (the local clock plus the allowed drift). */
+  private checkContext(proposal: boolean): BlockCheckContext {
+    const { context, validators, verifier, store, clock, blockTimeDriftMaxMs } = this.deps;
+    const base = { chainId: context.chainId, params: context.params, validators, verifier, store };
+    return proposal ? { ...base, maxTimeMs: clock.nowMs() + blockTimeDriftMaxMs } : base;
+  }
+
+  private async commitDecision(height: number, decision: Decision): Promise<void> {
+    const { block } = decision.value;
+    await this.applyCommitted({ block, certificate: decision.certificate });
+    this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
+    this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
+    this.heightSpan?.end();
+    this.heightSpan = null;
+    if (this.replaying) return; // decided from the WAL alone: replayWal moves on once replay ends
+    this.deps.timers.clearAllBut('gossip');
+    this.deps.timers.set('commit', this.deps.context.params.timeoutCommitMs, () => {
+      this.deps.queue.push(() => (this.machine.height === height ? this.enterHeight(height + 1, false) : undefined));
+    });
+  }
+
+  /**
+   * A block served by block sync: checked against the head (certificate, chain link, contents)
+   * and, if it is the next one, executed and stored. A height consensus decided meanwhile is
+   * stale, not a fault.
+   */
+  async applySyncedBlock(committed: CommittedBlock): Promise<SyncedBlockOutcome> {
+    const { block, certificate } = committed;
+    const height = this.head.height + 1;
+    if (block.header.height < height) return { kind: 'stale' };
+    if (block.header.height !== height) return { kind: 'invalid', fault: 'malformed', problem: `block ${block.header.height} served where ${height} was asked` };
+    const hash = blockHash(block);
+    try {
+      verifyCommitCertificate(certificate, { chainId: this.deps.context.chainId, height, blockHash: hash }, this.deps.validators, this.deps.verifier);
+    } catch (error) {
+      if (error instanceof InvalidCertificateError) return { kind: 'invalid', fault: 'bad_signature', problem: error.message };
+      throw error;
+    }
+    const problem = await findBlockProblem(block, hash, this.head, this.checkContext(false));
+    if (problem !== null) return { kind: 'invalid', fault: 'malformed', problem: `synced block ${height}: ${problem}` };
+    await this.applyCommitted(committed);
+    this.deps.metrics?.consensus.syncedBlocksTotal.inc();
+    return { kind: 'applied' };
+  }
+
+  private async applyCommitted(committed: CommittedBlock): Promise<void> {
+    const { head, result } = await this.deps.executor.commit(committed);
+    this.head = head;
+    const nowMs = this.deps.clock.nowMs();
+    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan }, this.deps);
+    this.lastCommitMs = nowMs;
+    this.notifyCommit(committed, result);
+  }
+
+  private notifyCommit(committed: CommittedBlock, result: FinalizeBlockResult): void {
+    for (const listener of this.deps.commitListeners) {
+      try {
+        listener(committed, result);
+      } catch (error) {
+        // A listener's failure is its own (an API's cache, a test's check), not consensus's.
+        this.deps.logger?.error({ err: error, height: committed.block.header.height }, 'a commit listener threw');
+      }
+    }
+  }
+
+  private async reportEvidence(evidence: Evidence): Promise<void> {
+    const [who, message] = evidence.kind === 'duplicateVote' ? [evidence.first.validator, evidence.first.type] : [evidence.first.proposer, 'proposal' as const];
+    this.deps.metrics?.security.equivocationsTotal.inc({ member: who, message });
+    const { height, round } = evidence.first;
+    this.deps.logger?.warn({ member: who, message, height, round, securityEvent: 'equivocation' }, 'equivocation: a validator signed two different messages for one height, round and step');
+    const record = encodeEvidence(evidence);
+    try {
+      await this.deps.store.saveEvidence(height, evidenceHash(record), record);
+    } catch (error) {
+      throw new PersistenceFailedError('evidence', { cause: error });
+    }
+  }
+
+  // --- timers ---------------------------------------------------------------------------------
+
+  private armTimeout(effect: Extract<ConsensusEffect, { kind: 'scheduleTimeout' }>): void {
+    const { height, round, step: timeoutStep } = effect;
+    this.deps.timers.set(timeoutKey(height, round, timeoutStep), effect.delayMs, () => {
+      this.deps.queue.push(() => this.apply({ kind: 'timeout', height, round, step: timeoutStep }, 'timer'));
+    });
+  }
+
+  // --- status and relay -----------------------------------------------------------------------
+
+  /** Where this node is; the certificate of its last block backs its committed height. */
+  statusMessage(): Extract<ConsensusMessage, { kind: 'status' }> {
+    const { height, round } = this.machine;
+    const status = { kind: 'status' as const, height, round, committedHeight: this.head.height };
+    return this.head.certificate === null ? status : { ...status, certificate: this.head.certificate };
+  }
+
+  /**
+   * One status tick: broadcast where this node is; if the height has not moved since the last
+   * tick, relay it: after 1, 2, 4, 8 and 16 stalled ticks, then every 16 ticks. A
+   * height that is merely slow (a block of tens of MiB takes seconds to check) is not relayed
+   * every tick; one that is stuck still is, within the per-tick budget.
+   */
+  gossipTick(): void {
+    const { height } = this.machine;
+    this.deps.outbound.broadcast('consensus', encodeConsensusMessage(this.statusMessage()));
+    if (this.lastGossipHeight !== height) {
+      this.lastGossipHeight = height;
+      this.stalledTicks = 0;
+      this.nextRelayTick = 1;
+      return;
+    }
+    this.stalledTicks += 1;
+    // Stalled: peers may have missed messages (loss, a restart, an equivocator).
+    if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit') return;
+    this.nextRelayTick = this.stalledTicks + Math.min(MAX_RELAY_BACKOFF_TICKS, this.nextRelayTick);
+    const sent = this.relay.relay(this.machine, this.deps.clock.nowMs(), (payload) => this.deps.outbound.broadcast('consensus', payload));
+    this.deps.metrics?.consensus.relayedMessagesTotal.inc(sent.messages);
+    this.deps.metrics?.consensus.relayedBytesTotal.inc(sent.bytes);
+  }
+
+  endSpans(): void {
+    this.heightSpan?.end();
+    this.heightSpan = null;
+  }
+}
+
+function sameHash(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : bytesEqual(a, b);
+}

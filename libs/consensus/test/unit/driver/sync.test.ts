@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { encodeBlocksResponse, decodeBlocksRequest } from '../../../src/node/wire.js';
+import type { CommitCertificate, Block } from '../../../src/types.js';
+import type { MemberId } from '../../../src/genesis/types.js';
+import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type NodeUnderTest } from './harness.js';
+
+/**
+ * Status messages are unsigned claims. A node syncs only towards claims backed by a commit
+ * certificate, forgets claims that fail, reports peers that do not answer, rotates between
+ * peers, and keeps taking part in consensus while it syncs.
+ */
+
+type Built = { block: Block; certificate: CommitCertificate };
+
+function serveFrom(blocks: readonly Built[]) {
+  return (payload: Uint8Array) => {
+    const request = decodeBlocksRequest(payload);
+    const served = blocks.filter(({ block }) => block.header.height >= request.fromHeight).slice(0, request.maxCount);
+    return Promise.resolve(encodeBlocksResponse(served));
+  };
+}
+
+function claim(t: NodeUnderTest, from: MemberId, committed: Built | null, committedHeight = committed?.block.header.height ?? 0): void {
+  t.transport.deliverMessage(from, {
+    kind: 'status',
+    height: committedHeight + 1,
+    round: 0,
+    committedHeight,
+    ...(committed === null ? {} : { certificate: committed.certificate }),
+  });
+}
+
+describe('block sync', () => {
+  it('ignores a height claimed without a certificate and keeps deciding with the others', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    claim(t, 'm3', null, 1_000); // a liar that never answers (the transport's default)
+    await t.settle();
+    deliverRound(t, chain, chain.block([kvTx('a')]), { voters: ['m1', 'm2', 'm3'] });
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(1);
+    expect(t.transport.requests).toEqual([]);
+    expect(t.node.status().highestPeerCommittedHeight).toBe(0);
+    await t.node.stop();
+  });
+
+  it('keeps processing votes and proposals while a sync request hangs', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(2);
+    const t = await bootNode(consortium);
+    claim(t, 'm3', built[1]!); // backed: the certificate of height 2 is real; m3 then never answers
+    await t.settle();
+    expect(t.transport.requests.map((r) => r.to)).toEqual(['m3']);
+    // While that request hangs, height 1 is decided by consensus.
+    const replay = new ReferenceChain(consortium);
+    deliverRound(t, replay, built[0]!.block);
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(1);
+    await t.node.stop();
+  });
+
+  it('reports a peer that does not answer, forgets its claim, and syncs from another', async () => {
+    const consortium = testConsortium(5);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(5);
+    const t = await bootNode(consortium);
+    let first: MemberId | null = null;
+    t.transport.respond = (to, payload) => {
+      first ??= to;
+      return to === first ? new Promise(() => {}) : serveFrom(built)(payload);
+    };
+    claim(t, 'm3', built[4]!);
+    claim(t, 'm4', built[4]!);
+    await t.settle();
+    t.clock.advance(1_000); // the request timeout
+    await t.settle();
+    expect(t.transport.invalid).toContainEqual({ from: first, kind: 'unresponsive' });
+    expect(t.node.status().committedHeight).toBe(5);
+    expect(new Set(t.transport.requests.map((r) => r.to)).size).toBe(2);
+    await t.node.stop();
+  });
+
+  it('joins consensus at the height it reached when a later response is malformed', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(20);
+    const t = await bootNode(consortium);
+    let calls = 0;
+    t.transport.respond = (_to, payload) => (++calls === 1 ? serveFrom(built)(payload) : Promise.resolve(Uint8Array.of(0xff, 0x00)));
+    claim(t, 'm3', built[19]!);
+    await t.settle();
+    const status = t.node.status();
+    expect(status.committedHeight).toBeGreaterThan(0);
+    expect(status.committedHeight).toBeLessThan(20);
+    expect(status.height).toBe(status.committedHeight + 1);
+    expect(t.transport.invalid).toContainEqual({ from: 'm3', kind: 'malformed' });
+    await t.node.stop();
+  });
+
+  it('forgets a claim whose peer answers with nothing', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(3);
+    const t = await bootNode(consortium);
+    t.transport.respond = (to, payload) => (to === 'm2' ? Promise.resolve(encodeBlocksResponse([])) : serveFrom(built)(payload));
+    claim(t, 'm2', built[2]!);
+    await t.settle();
+    expect(t.transport.invalid).toContainEqual({ from: 'm2', kind: 'unresponsive' });
+    expect(t.node.status().committedHeight).toBe(0);
+    claim(t, 'm3', built[2]!);
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(3);
+    expect(t.transport.requests.filter((r) => r.to === 'm2')).toHaveLength(1);
+    await t.node.stop();
+  });
+});
