@@ -84,11 +84,18 @@ export interface ConsensusStatus {
   readonly mempoolSize: number;
 }
 
+export interface ConsensusResourceUsage {
+  readonly taskQueueLength: number;
+  readonly bufferedFutureMessages: number;
+  readonly bufferedFutureMessageBytes: number;
+}
+
 export type CommitListener = (committed: CommittedBlock, result: FinalizeBlockResult) => void;
 
 const MAX_BUFFERED_FUTURE_MESSAGES = 4096;
 const MAX_RELAYED_MESSAGES_PER_TICK = 512;
 const SYNC_BATCH_BLOCKS = 16;
+const BUFFERED_MESSAGE_OVERHEAD_BYTES = 1024;
 
 type Source = 'peer' | 'own' | 'timer' | 'replay';
 
@@ -190,6 +197,20 @@ export class ConsensusNode {
       highestPeerCommittedHeight: Math.max(0, ...this.peerCommittedHeight.values()),
       mempoolSize: this.options.mempool.size,
     };
+  }
+
+  /**
+   * What the node holds for later, read-only: tasks waiting on the consensus routine, and
+   * messages buffered for the next height (bytes: their transactions plus 1 KiB each for
+   * header, signature and framing). For resource-bound checks (the simulator) and operators.
+   */
+  resourceUsage(): ConsensusResourceUsage {
+    let bytes = 0;
+    for (const message of this.futureMessages) {
+      bytes += BUFFERED_MESSAGE_OVERHEAD_BYTES;
+      if (message.kind === 'proposal') for (const tx of message.block.txs) bytes += tx.byteLength;
+    }
+    return { taskQueueLength: this.queue.length, bufferedFutureMessages: this.futureMessages.length, bufferedFutureMessageBytes: bytes };
   }
 
   /** Admits a transaction from a client: into the mempool, then gossiped to every member. */
