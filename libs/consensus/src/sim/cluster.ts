@@ -113,8 +113,12 @@ class IncarnationFaultPlan implements IncarnationFaults {
     if (!this.booting || !this.cluster.options.diskFaults || !this.cluster.faultsArmed()) return null;
     if (!this.cluster.random.chance(READ_FAILURE_RATES[operation] ?? 0)) return null;
     this.cluster.readFailures += 1;
+    this.failedRead ??= operation;
     return new SimDiskReadError(operation);
   }
+
+  /** The first read that failed while the node started (a fixed node refuses to start). */
+  failedRead: string | null = null;
 }
 
 /** A logger with pino's method shape that hands structured lines, stamped with virtual time, to `sink`. */
@@ -236,6 +240,9 @@ export class SimCluster {
         if (this.live.get(member) !== incarnation) return;
         faults.booting = false;
         incarnation.started = true;
+        if (faults.failedRead !== null && !this.isByzantine(member)) {
+          this.invariants.fail('fatal-continued', `${member} started although a store read failed while it started (${faults.failedRead}): it runs without what it could not read`);
+        }
         behaviour?.start?.();
       },
       (error: unknown) => {
@@ -344,9 +351,9 @@ export class SimCluster {
   private walAppended(member: MemberId, height: number, entry: Uint8Array): void {
     const incarnation = this.live.get(member);
     if (incarnation?.failedWrite != null) this.continuedAfterFailure(incarnation, 'wrote to its WAL');
-    if (!this.options.checkResourceBounds || this.isByzantine(member) || incarnation === undefined) return;
+    if (this.isByzantine(member) || incarnation === undefined) return;
     const round = incarnation.started ? incarnation.node.status().round : 0;
-    const violation = this.walAudits.get(member)!.appended(height, entry, round, this.invariants.highestHonestRound(height));
+    const violation = this.walAudits.get(member)!.appended(height, entry, round, this.invariants.highestHonestRound(height), this.options.checkResourceBounds);
     if (violation !== null) this.invariants.fail(violation.kind, violation.message);
   }
 

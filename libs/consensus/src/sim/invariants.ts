@@ -27,11 +27,15 @@ export const INVARIANT_KINDS = [
   'liveness',
   /** An exception escaped an honest node's timer: the process would exit. */
   'process-crash',
+  /** An honest node made a frame above its protocol's cap: its own transport refused to send it. */
+  'frame-over-cap',
   /** An honest member's transport scored another honest member (a frame it could not take, a report). */
   'honest-penalised',
   /** A node wrote a WAL entry its own decoder refuses: its replay would fail. */
   'wal-unreadable',
   'wal-bound',
+  /** An honest node took a proposal whose body does not hash to the signed hash (proposal poisoning). */
+  'proposal-poisoned',
   'task-queue-bound',
   'future-buffer-bound',
   /** An honest client's transaction was refused because one member filled the mempool. */

@@ -72,6 +72,8 @@ export class SimNetwork {
   /** Unordered pairs "a|b" whose link is cut. */
   private readonly cutLinks = new Set<string>();
   private readonly discipline: SimPeerDiscipline;
+  /** Members cut off from everyone until a time (a long partition that chaos does not heal). */
+  private readonly isolatedUntilMs = new Map<MemberId, number>();
   /** Members whose every link is fast (the well-connected attacker of the tampering scenarios). */
   readonly fastMembers = new Set<MemberId>();
   delivered = 0;
@@ -88,6 +90,8 @@ export class SimNetwork {
   /** Called for every frame a node sends, before faults: the simulator audits signatures. */
   onSend: ((from: MemberId, channel: MessageChannel, payload: Uint8Array) => void) | null = null;
   onPenalty: ((penalty: PenaltyRecord) => void) | null = null;
+  /** An honest transport refused to send a frame above its protocol's cap (the driver made a frame nobody carries). */
+  onOversizedSend: ((member: MemberId, channel: MessageChannel | RequestChannel, what: string, sizeBytes: number, capBytes: number) => void) | null = null;
   /** Called for every frame that passed the receiver's checks, before its handler runs. */
   onDeliver: ((from: MemberId, to: MemberId, channel: MessageChannel, frame: Uint8Array) => void) | null = null;
 
@@ -126,9 +130,15 @@ export class SimNetwork {
     this.cutLinks.clear();
   }
 
+  isolate(member: MemberId, untilMs: number): void {
+    this.isolatedUntilMs.set(member, untilMs);
+  }
+
   /** Neither cut by a partition nor disconnected by either side's transport. */
   linked(a: MemberId, b: MemberId): boolean {
-    return !this.cutLinks.has(linkKey(a, b)) && this.discipline.disconnectedUntilMs(a, b) <= this.scheduler.nowMs;
+    const nowMs = this.scheduler.nowMs;
+    if ((this.isolatedUntilMs.get(a) ?? 0) > nowMs || (this.isolatedUntilMs.get(b) ?? 0) > nowMs) return false;
+    return !this.cutLinks.has(linkKey(a, b)) && this.discipline.disconnectedUntilMs(a, b) <= nowMs;
   }
 
   get nowMs(): number {
@@ -264,7 +274,9 @@ export class SimTransport implements Transport {
 
   private assertFits(channel: MessageChannel, payload: Uint8Array): void {
     const capBytes = this.network.limits.caps.message[channel];
-    if (payload.byteLength > capBytes) throw new OversizedPayloadError(channel, payload.byteLength, capBytes);
+    if (payload.byteLength <= capBytes) return;
+    this.network.onOversizedSend?.(this.member, channel, 'message', payload.byteLength, capBytes);
+    throw new OversizedPayloadError(channel, payload.byteLength, capBytes);
   }
 
   broadcast(channel: MessageChannel, payload: Uint8Array): void {
@@ -318,13 +330,20 @@ export class SimTransport implements Transport {
     if (handler === undefined) return { kind: 'refused', refusal: 'no_handler' };
     const response = await (this.byzantine?.serve === undefined ? handler(from, payload) : this.byzantine.serve(channel, from, payload, handler));
     // An honest transport refuses to send what the requester's cap would refuse; a Byzantine one writes it anyway.
-    if (this.byzantine === null && response.byteLength > this.network.limits.caps.response[channel]) return { kind: 'refused', refusal: 'handler_failed' };
+    const capBytes = this.network.limits.caps.response[channel];
+    if (this.byzantine === null && response.byteLength > capBytes) {
+      this.network.onOversizedSend?.(this.member, channel, 'response', response.byteLength, capBytes);
+      return { kind: 'refused', refusal: 'handler_failed' };
+    }
     return { kind: 'response', payload: response };
   }
 
   request(to: MemberId, channel: RequestChannel, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const capBytes = this.network.limits.caps.request[channel];
-    if (payload.byteLength > capBytes) return Promise.reject(new OversizedPayloadError(channel, payload.byteLength, capBytes));
+    if (payload.byteLength > capBytes) {
+      this.network.onOversizedSend?.(this.member, channel, 'request', payload.byteLength, capBytes);
+      return Promise.reject(new OversizedPayloadError(channel, payload.byteLength, capBytes));
+    }
     if (!this.network.isUp(to) || !this.network.linked(this.member, to)) return Promise.reject(new NotConnectedError(to));
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;

@@ -1,4 +1,6 @@
+import { blockHash, txsHash } from '../block.js';
 import { toHex } from '../crypto/hash.js';
+import { bytesEqual } from '../encoding/canonical.js';
 import type { MemberId } from '../genesis/types.js';
 import { decodeWalEntry, type WalEntry } from '../node/wal-log.js';
 import type { WireLimits } from '../node/wire.js';
@@ -57,6 +59,11 @@ export function resourceBoundsFor(members: number, limits: WireLimits): Resource
   };
 }
 
+export interface WalViolation {
+  readonly kind: 'wal-unreadable' | 'wal-bound' | 'proposal-poisoned';
+  readonly message: string;
+}
+
 interface HeightLog {
   /** Distinct entries (by what they say) and how many copies of each were written. */
   readonly copies: Map<string, number>;
@@ -98,13 +105,15 @@ export class WalAudit {
    * An entry was appended for `height` while the node was at `nodeRound`; `highestRound` is the
    * highest round an honest node has reached at that height. Returns a violation or null.
    */
-  appended(height: number, entry: Uint8Array, nodeRound: number, highestRound: number): { kind: 'wal-unreadable' | 'wal-bound'; message: string } | null {
+  appended(height: number, entry: Uint8Array, nodeRound: number, highestRound: number, checkBounds: boolean): WalViolation | null {
     let decoded: WalEntry;
     try {
       decoded = decodeWalEntry(entry, this.limits);
     } catch (error) {
       return { kind: 'wal-unreadable', message: `${this.member} wrote a WAL entry of ${entry.byteLength} bytes at height ${height} that its own decoder refuses (${(error as Error).message})` };
     }
+    const poisoned = poisonedProposal(decoded);
+    if (poisoned !== null) return { kind: 'proposal-poisoned', message: `${this.member} fed its state machine a proposal ${poisoned} (height ${height}); the genuine copy is then dropped as already held` };
     const log = this.log(height);
     const key = entryKey(decoded);
     const copies = (log.copies.get(key.id) ?? 0) + 1;
@@ -115,6 +124,7 @@ export class WalAudit {
     const entries = log.copies.size;
     this.maxEntriesPerHeight = Math.max(this.maxEntriesPerHeight, entries);
     this.maxBytesPerHeight = Math.max(this.maxBytesPerHeight, log.bytes);
+    if (!checkBounds) return null;
     const rounds = Math.max(nodeRound, highestRound);
     if (entries > this.bounds.walEntries(rounds)) {
       return { kind: 'wal-bound', message: `${this.member}'s WAL holds ${entries} distinct entries at height ${height}, above the bound of ${this.bounds.walEntries(rounds)} (highest round ${rounds})` };
@@ -184,4 +194,14 @@ function entryKey(entry: WalEntry): { id: string; signer: MemberId | null; round
       return { id: `${slot}/${value}`, signer, round, slot, value };
     }
   }
+}
+
+/** A peer's proposal whose body does not hash to what its proposer signed: how, or null. */
+function poisonedProposal(entry: WalEntry): string | null {
+  if (entry.kind !== 'input' || entry.event.kind !== 'proposal') return null;
+  const { proposal, block } = entry.event;
+  const what = `by ${proposal.proposer} for round ${proposal.round}`;
+  if (!bytesEqual(blockHash(block), proposal.blockHash)) return `${what} whose header does not hash to the signed hash`;
+  if (!bytesEqual(block.header.txsHash, txsHash(block.txs))) return `${what} whose transactions do not hash to its header`;
+  return null;
 }

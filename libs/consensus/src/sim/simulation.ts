@@ -13,7 +13,7 @@ import { CALM_NETWORK, SimNetwork, type NetworkFaults } from './network.js';
 import { SimRandom } from './random.js';
 import { resourceBoundsFor } from './resource-bounds.js';
 import { Scheduler } from './scheduler.js';
-import { transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
+import { scaledTransportLimits, transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
 import { startWorkload } from './workload.js';
 
 /**
@@ -60,11 +60,17 @@ export interface SimulationOptions {
   readonly txBursts?: boolean;
   /** Tiny transactions a client submits at once to one node (0: none). */
   readonly tinyTxFlood?: number;
+  /** Clients fill every block with large transactions. */
+  readonly fullBlocks?: boolean;
+  /** One honest member is cut off from everyone this long, early in the fault phase (0: none). */
+  readonly laggardMs?: number;
   /** Overrides of the simulated chain's consensus parameters. */
   readonly consensusParams?: Partial<ConsensusParams>;
   readonly mempool?: { readonly maxTxs: number; readonly maxBytes: number };
   /** Default: transportLimitsFor(genesis), today's libs/p2p values. */
   readonly transportLimits?: SimTransportLimits;
+  /** Divides today's frame caps (scaledTransportLimits), for runs whose chain limits are scaled alike. */
+  readonly transportScale?: number;
   /** Check the WAL, task queue and next-height buffer bounds (default true). */
   readonly checkResourceBounds?: boolean;
   /** Invariants not checked in this run (to see what a defect leads to past its first symptom). */
@@ -109,6 +115,8 @@ export interface SimulationReport {
   readonly oversizedFrames: number;
   readonly rateLimitedFrames: number;
   readonly penalties: number;
+  /** Penalties by "observer>subject:kind", e.g. "member-1>member-3:oversized". */
+  readonly penaltiesBy: Readonly<Record<string, number>>;
   readonly disconnections: number;
   readonly writeFailures: number;
   readonly readFailures: number;
@@ -189,7 +197,8 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   };
   const limits: WireLimits = { blockMaxBytes: params.blockMaxBytes, blockMaxTxs: params.blockMaxTxs, txMaxBytes: params.txMaxBytes };
   const byzantine = chooseByzantine(options, ids, random);
-  const network = new SimNetwork(scheduler, random, ids, options.transportLimits ?? transportLimitsFor(genesis));
+  const transportLimits = options.transportLimits ?? (options.transportScale === undefined ? transportLimitsFor(genesis) : scaledTransportLimits(genesis, options.transportScale));
+  const network = new SimNetwork(scheduler, random, ids, transportLimits);
   network.faults = { ...options.network };
   const invariants = new SimulationInvariants(new Set(byzantine.keys()), options.ignoreInvariants);
   const bounds = resourceBoundsFor(options.members, limits);
@@ -241,10 +250,16 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     // Only what the named validator really signed counts (a node could relay a forgery).
     if (key !== undefined && auditVerifier.verify(key.publicKey, signBytes, signature)) invariants.signed(from, message);
   };
+  const penaltiesBy: Record<string, number> = {};
   network.onPenalty = (penalty) => {
+    const key = `${penalty.observer}>${penalty.subject}:${penalty.kind}`;
+    penaltiesBy[key] = (penaltiesBy[key] ?? 0) + 1;
     if (invariants.isHonest(penalty.observer) && invariants.isHonest(penalty.subject)) {
       invariants.fail('honest-penalised', `${penalty.observer} penalised honest ${penalty.subject}: ${penalty.kind} (${penalty.reason})`);
     }
+  };
+  network.onOversizedSend = (member, channel, what, sizeBytes, capBytes) => {
+    if (invariants.isHonest(member)) invariants.fail('frame-over-cap', `${member} made a ${channel} ${what} of ${sizeBytes} bytes, above the transport's cap of ${capBytes}: no member can receive it`);
   };
   // Invalid transactions delivered to honest nodes, by "receiver|sender": each must be reported.
   const invalidTxsDelivered = new Map<string, number>();
@@ -256,10 +271,11 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   };
 
   // --- workload and chaos ------------------------------------------------------------------
+  const txFlooders = [...byzantine.values()].some((behaviours) => behaviours.includes('flood-txs'));
   startWorkload(
     scheduler,
     random,
-    { txsPerSecond: options.txsPerSecond, txBursts: options.txBursts ?? false, tinyTxFlood: options.tinyTxFlood ?? 0, txMaxBytes: params.txMaxBytes },
+    { txsPerSecond: options.txsPerSecond, txBursts: options.txBursts ?? false, tinyTxFlood: options.tinyTxFlood ?? 0, fullBlocks: options.fullBlocks ?? false, txMaxBytes: params.txMaxBytes },
     {
       submit: (tx, honestOnly) => {
         const targets = [...cluster.live.keys()].filter((id) => !honestOnly || invariants.isHonest(id));
@@ -271,7 +287,8 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
           .node.submitTx(tx)
           .then(
             (outcome) => {
-              if (!outcome.accepted && outcome.reason === 'full' && invariants.isHonest(member)) {
+              // A full pool is load, not a defect, unless a member floods it: then it is that member's doing.
+              if (!outcome.accepted && outcome.reason === 'full' && invariants.isHonest(member) && txFlooders) {
                 invariants.fail('mempool-quota', `${member} refused an honest client's transaction: its mempool is full (${outcome.log ?? ''})`);
               }
             },
@@ -303,7 +320,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     const roll = random.int(0, 99);
     if (options.crashes && roll < 15 && down.length < Math.max(1, f)) {
       cluster.crash(random.pick(ids.filter((id) => cluster.live.has(id))), 'chaos');
-    } else if (options.crashes && roll < 35 && down.length > 0) {
+    } else if (roll < 35 && down.length > 0) {
       cluster.pendingBoots.push(random.pick(down));
     } else if (options.partitions && roll < 45) {
       const isolated = random.pick(ids);
@@ -346,6 +363,11 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     }
     scheduler.schedule(RESOURCE_SAMPLE_MS, sample);
   };
+
+  if ((options.laggardMs ?? 0) > 0) {
+    const laggard = random.pick(honest);
+    scheduler.schedule(500, () => network.isolate(laggard, scheduler.nowMs + options.laggardMs!));
+  }
 
   // Boots are async (store reads); they run between events, not inside one.
   for (const id of ids) cluster.pendingBoots.push(id);
@@ -437,6 +459,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     oversizedFrames: network.oversizedFrames,
     rateLimitedFrames: network.rateLimitedFrames,
     penalties: network.penaltyCount,
+    penaltiesBy,
     disconnections: network.disconnections,
     writeFailures: cluster.writeFailures,
     readFailures: cluster.readFailures,

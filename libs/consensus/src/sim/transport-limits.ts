@@ -83,3 +83,21 @@ export const DEFAULT_PEER_POLICY: SimPeerPolicy = {
 export function transportLimitsFor(genesis: Pick<Genesis, 'consensus'>): SimTransportLimits {
   return { caps: frameCapsFor(genesis), policy: DEFAULT_PEER_POLICY };
 }
+
+/**
+ * Today's caps divided by `divisor` (requests excepted: they are tiny anyway). A run whose chain
+ * limits are scaled by the same divisor keeps every ratio between what the driver sends and
+ * what the transport carries, at a fraction of the bytes (and of the simulator's time).
+ */
+export function scaledTransportLimits(genesis: Pick<Genesis, 'consensus'>, divisor: number): SimTransportLimits {
+  const caps = frameCapsFor(genesis);
+  const scale = (bytes: number) => Math.floor(bytes / divisor);
+  return {
+    caps: {
+      message: { consensus: scale(caps.message.consensus), tx: scale(caps.message.tx) },
+      request: caps.request,
+      response: { sync: scale(caps.response.sync) },
+    },
+    policy: DEFAULT_PEER_POLICY,
+  };
+}

@@ -15,6 +15,8 @@ export interface WorkloadOptions {
   readonly txBursts: boolean;
   /** Tiny transactions submitted at once to one node, early in the run (0: none). */
   readonly tinyTxFlood: number;
+  /** Clients fill every block with transactions of about txMaxBytes (without bursting the gossip frame). */
+  readonly fullBlocks: boolean;
   readonly txMaxBytes: number;
 }
 
@@ -32,6 +34,12 @@ const BURST_MAX = 400;
 const BURST_GAP_MIN_MS = 300;
 const BURST_GAP_MAX_MS = 1_500;
 
+/** Large transactions per tick: one node's gossip batch of a tick stays well under the tx frame cap. */
+const FULL_BLOCK_TXS_PER_TICK = 20;
+/** The key-value application refuses longer values. */
+const KV_VALUE_MAX = 16 * 1024;
+const FULL_BLOCK_TICK_MS = 20;
+
 export function startWorkload(scheduler: Scheduler, random: SimRandom, options: WorkloadOptions, target: WorkloadTarget): void {
   let nonce = 0;
   const steady = () => {
@@ -41,7 +49,7 @@ export function startWorkload(scheduler: Scheduler, random: SimRandom, options: 
   scheduler.schedule(10, steady);
 
   if (options.txBursts) {
-    const value = 'b'.repeat(Math.max(1, options.txMaxBytes - 64));
+    const value = 'b'.repeat(Math.max(1, Math.min(options.txMaxBytes, KV_VALUE_MAX) - 64));
     const burst = () => {
       if (!target.inFaultPhase()) return;
       const count = random.int(BURST_MIN, BURST_MAX);
@@ -52,11 +60,34 @@ export function startWorkload(scheduler: Scheduler, random: SimRandom, options: 
     scheduler.schedule(random.int(BURST_GAP_MIN_MS, BURST_GAP_MAX_MS), burst);
   }
 
+  if (options.fullBlocks) {
+    // A few keys only: the application state (snapshotted per block) stays small.
+    const value = 'L'.repeat(Math.max(1, Math.min(options.txMaxBytes, KV_VALUE_MAX) - 64));
+    const load = () => {
+      // During the fault phase only: what must be synced is made then; afterwards blocks are cheap.
+      if (!target.inFaultPhase()) return;
+      for (let i = 0; i < FULL_BLOCK_TXS_PER_TICK; i++) target.submit(encodeKeyValueTx({ key: `large${random.int(0, 7)}`, value, nonce: nonce++ }), true);
+      scheduler.schedule(FULL_BLOCK_TICK_MS, load);
+    };
+    scheduler.schedule(10, load);
+  }
+
   if (options.tinyTxFlood > 0) {
     scheduler.schedule(random.int(300, 1_500), () => {
-      // 13 bytes each (one-byte CBOR string header in a block): the most transactions per block byte.
-      const txs = Array.from({ length: options.tinyTxFlood }, () => encodeKeyValueTx({ key: 't', value: '', nonce: nonce++ }));
+      const txs = Array.from({ length: options.tinyTxFlood }, () => tinyTx(nonce++));
       target.submitMany(txs);
     });
   }
+}
+
+/**
+ * A transaction of exactly TINY_TX_BYTES. In a block each costs its bytes plus a CBOR length
+ * header, 2 bytes from 24 bytes on: a block full of them is about 8 % larger encoded than its
+ * transaction bytes, the most per-transaction overhead a block of a given size can carry.
+ */
+export const TINY_TX_BYTES = 24;
+
+function tinyTx(nonce: number): Uint8Array {
+  const bare = encodeKeyValueTx({ key: 't', value: '', nonce });
+  return encodeKeyValueTx({ key: 't', value: 'x'.repeat(TINY_TX_BYTES - bare.byteLength), nonce });
 }
