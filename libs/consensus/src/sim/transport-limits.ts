@@ -6,7 +6,7 @@ import type { InvalidMessageKind, MessageChannel, RequestChannel } from '../tran
  * network enforces them: frame caps, message rates, the invalid-message score and the back-off.
  * Consensus may not import libs/p2p (same layer), so the values are restated here;
  * tools/test/unit/sim-transport-limits.test.ts fails when they drift from libs/p2p's
- * constants.ts, and `npm run sim` passes libs/p2p's own values.
+ * constants.ts.
  */
 
 const KiB = 1024;
