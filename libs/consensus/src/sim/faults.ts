@@ -53,7 +53,7 @@ const BYZANTINE_CLASSES: Readonly<Partial<Record<FaultClass, ByzantineBehaviourN
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Parses "a,b,c", "base", "all" (every class but the heavy ones) or "everything". */
+/** Parses "a,b,c", "none", "base", "all" (every class but the heavy ones) or "everything". */
 export function parseFaultClasses(list: string): FaultClass[] {
   const chosen = new Set<FaultClass>();
   for (const name of list.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
@@ -64,6 +64,8 @@ export function parseFaultClasses(list: string): FaultClass[] {
 
 function expand(name: string): readonly FaultClass[] {
   switch (name) {
+    case 'none':
+      return [];
     case 'base':
       return BASE_FAULTS;
     case 'all':
@@ -79,7 +81,7 @@ function expand(name: string): readonly FaultClass[] {
 export class UnknownFaultClassError extends Error {
   override readonly name = 'UnknownFaultClassError';
   constructor(readonly faultClass: string) {
-    super(`unknown fault class "${faultClass}"; known: ${FAULT_CLASSES.join(', ')}, or base, all, everything`);
+    super(`unknown fault class "${faultClass}"; known: ${FAULT_CLASSES.join(', ')}, or none, base, all, everything`);
   }
 }
 

@@ -386,7 +386,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       if (invariants.violation !== null || allReached()) break;
       if (scheduler.nowMs > livenessDeadlineMs) {
         const heights = honest.map((id) => `${id}=${invariants.committedHeight(id)}`).join(' ');
-        invariants.fail('liveness', `liveness: not every honest node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
+        invariants.fail('liveness', `not every honest node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
         break;
       }
       if (!scheduler.runNext()) {
