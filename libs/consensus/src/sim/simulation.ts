@@ -4,6 +4,7 @@ import { proposalSignBytes, voteSignBytes } from '../signing.js';
 import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
 import { decodeConsensusMessage, type ConsensusMessage, type WireLimits } from '../node/wire.js';
 import { MemoryChainStore } from '../store/index.js';
+import { ValidatorSet } from '../validators.js';
 import type { MessageChannel } from '../transport.js';
 import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviourName } from './byzantine.js';
 import { SimCluster } from './cluster.js';
@@ -224,6 +225,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     invariants,
   );
   const honest = cluster.honest;
+  const validators = ValidatorSet.fromGenesis(genesis);
   for (const id of ids) invariants.restarted(id, 0);
 
   // --- what the network sees -----------------------------------------------------------------
@@ -297,12 +299,12 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
             },
           );
       },
-      submitMany: (txs) => {
-        const targets = [...cluster.live.keys()].filter((id) => invariants.isHonest(id));
-        if (targets.length === 0) return;
-        const node = cluster.live.get(random.pick(targets))!.node;
+      submitMany: (txs, to) => {
+        const honestLive = [...cluster.live.keys()].filter((id) => invariants.isHonest(id));
+        if (honestLive.length === 0) return;
+        for (const tx of txs) invariants.submittedTx(tx);
+        const node = cluster.live.get(to === 'next-proposer' ? nextProposer(honestLive) : random.pick(honestLive))!.node;
         for (const tx of txs) {
-          invariants.submittedTx(tx);
           node.submitTx(tx).catch(() => {
             cluster.clientErrors += 1;
           });
@@ -311,6 +313,16 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       inFaultPhase: () => !cluster.healed,
     },
   );
+
+  /** The honest live node that proposes round 0 of the soonest height after the highest one in progress. */
+  const nextProposer = (candidates: readonly MemberId[]): MemberId => {
+    const height = Math.max(...candidates.map((id) => cluster.live.get(id)!.node.status().height));
+    for (let ahead = 1; ahead <= ids.length; ahead++) {
+      const proposer = validators.proposer(height + ahead, 0);
+      if (candidates.includes(proposer)) return proposer;
+    }
+    return candidates[0]!;
+  };
 
   let partitions = 0;
   const f = Math.floor((options.members - 1) / 3);

@@ -23,8 +23,8 @@ export interface WorkloadOptions {
 export interface WorkloadTarget {
   /** Submits to a live node (honest nodes only when `honestOnly`); the target registers the tx as submitted. */
   submit(tx: Uint8Array, honestOnly: boolean): void;
-  /** Submits many at once to one live honest node. */
-  submitMany(txs: readonly Uint8Array[]): void;
+  /** Submits many at once to one live honest node: any, or the one that proposes soonest. */
+  submitMany(txs: readonly Uint8Array[], to: 'any' | 'next-proposer'): void;
   inFaultPhase(): boolean;
 }
 
@@ -54,7 +54,7 @@ export function startWorkload(scheduler: Scheduler, random: SimRandom, options: 
       if (!target.inFaultPhase()) return;
       const count = random.int(BURST_MIN, BURST_MAX);
       const txs = Array.from({ length: count }, () => encodeKeyValueTx({ key: `burst${random.int(0, 99)}`, value, nonce: nonce++ }));
-      target.submitMany(txs);
+      target.submitMany(txs, 'any');
       scheduler.schedule(random.int(BURST_GAP_MIN_MS, BURST_GAP_MAX_MS), burst);
     };
     scheduler.schedule(random.int(BURST_GAP_MIN_MS, BURST_GAP_MAX_MS), burst);
@@ -74,8 +74,10 @@ export function startWorkload(scheduler: Scheduler, random: SimRandom, options: 
 
   if (options.tinyTxFlood > 0) {
     scheduler.schedule(random.int(300, 1_500), () => {
+      // To the node that proposes next (a client flooding the leader): it holds them all when it
+      // builds its block, and gossips them (each node checks each once).
       const txs = Array.from({ length: options.tinyTxFlood }, () => tinyTx(nonce++));
-      target.submitMany(txs);
+      target.submitMany(txs, 'next-proposer');
     });
   }
 }
