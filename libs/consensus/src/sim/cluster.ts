@@ -12,7 +12,7 @@ import { createStatusLiar, type SyncAnswer } from './byzantine-liar.js';
 import { createMalformedSender } from './byzantine-malformed.js';
 import { createProposalTamperer } from './byzantine-tamper.js';
 import { SimDiskFullError, SimDiskReadError } from './errors.js';
-import { AppDisk, CRASH_POINTS, FaultyApplication, FaultyStore, type CrashPoint, type IncarnationFaults, type StoreWrite } from './faulty-ports.js';
+import { AppDisk, CRASH_POINTS, FaultyApplication, FaultyStore, type AppCall, type AppTiming, type CrashPoint, type IncarnationFaults, type StoreWrite } from './faulty-ports.js';
 import type { SimulationInvariants } from './invariants.js';
 import type { SimNetwork, SimTransport } from './network.js';
 import type { SimRandom } from './random.js';
@@ -40,6 +40,17 @@ export const CRASH_POINT_RATES: Readonly<Record<CrashPoint, number>> = {
 const WRITE_FAILURE_RATE = 0.0005;
 /** Chance that a start-up read fails (per read), by operation. */
 const READ_FAILURE_RATES: Readonly<Record<string, number>> = { readWal: 0.3, latestAppSnapshot: 0.05 };
+/** How long each application call takes with slowApplication, in virtual ms (min, max). */
+const APP_CALL_MS: Readonly<Record<AppCall, readonly [number, number]>> = {
+  info: [0, 0],
+  checkTx: [0, 2],
+  prepareProposal: [1, 5],
+  processProposal: [1, 10],
+  finalizeBlock: [2, 20],
+  commit: [1, 5],
+  snapshot: [0, 2],
+  restore: [0, 5],
+};
 /** After a failed write, the supervisor restarts the node this much later (a fixed node has exited by then). */
 const SUPERVISOR_RESTART_MS = 1_000;
 
@@ -50,6 +61,8 @@ export interface ClusterOptions {
   readonly byzantine: ReadonlyMap<MemberId, readonly ByzantineBehaviourName[]>;
   readonly midOperationCrashes: boolean;
   readonly diskFaults: boolean;
+  /** Application calls take virtual time, and one made while another is in flight is a violation. */
+  readonly slowApplication: boolean;
   readonly mempool: { readonly maxTxs: number; readonly maxBytes: number };
   readonly bounds: ResourceBounds;
   readonly checkResourceBounds: boolean;
@@ -199,7 +212,7 @@ export class SimCluster {
       appended: (height: number, entry: Uint8Array) => this.walAppended(member, height, entry),
       pruned: (belowHeight: number) => audit.pruned(belowHeight),
     };
-    const app = await FaultyApplication.open(faults, this.appDisks.get(member)!);
+    const app = await FaultyApplication.open(faults, this.appDisks.get(member)!, this.options.slowApplication ? this.appTiming(member, clock) : null);
     const faultyStore = new FaultyStore(store, faults, wal);
     const params = this.options.genesis.consensus;
     const mempool = new Mempool(
@@ -253,6 +266,19 @@ export class SimCluster {
         this.teardown(member, 'start-failed');
       },
     );
+  }
+
+  private appTiming(member: MemberId, clock: SimClock): AppTiming {
+    return {
+      delay: (call) => {
+        const [min, max] = APP_CALL_MS[call];
+        const delayMs = this.random.int(min, max);
+        return delayMs === 0 ? Promise.resolve() : new Promise<void>((resolve) => clock.setTimer(delayMs, resolve));
+      },
+      onOverlap: (call, inFlight) => {
+        if (!this.isByzantine(member)) this.invariants.fail('app-concurrency', `${member}'s application got ${call} while ${inFlight} was in flight (application.ts: calls never overlap)`);
+      },
+    };
   }
 
   private byzantineBehaviour(member: MemberId, clock: SimClock, transport: SimTransport, node: ConsensusNode): ByzantineBehaviour | null {

@@ -19,6 +19,8 @@ export const FAULT_CLASSES = [
   'mid-op-crashes',
   /** Store writes fail as on a full disk; reads fail while a node starts. */
   'disk-faults',
+  /** Application calls take virtual time (an overlap between two is then a real one). */
+  'slow-app',
   /** Clients send bursts of large transactions to one node. */
   'tx-bursts',
   /** A client sends tens of thousands of tiny transactions: blocks with the most per-transaction overhead. */
@@ -99,6 +101,7 @@ export function simulationOptionsFor(classes: readonly FaultClass[], base: Omit<
     byzantineSubsets: behaviours.length > 1,
     midOperationCrashes: has('mid-op-crashes'),
     diskFaults: has('disk-faults'),
+    slowApplication: has('slow-app'),
     txBursts: has('tx-bursts'),
   };
   if (has('flood-txs')) {

@@ -146,62 +146,86 @@ export class AppDisk {
   snapshot: { readonly height: number; readonly bytes: Uint8Array } | null = null;
 }
 
+/**
+ * How long each application call takes, in virtual ms (null: no time at all, as before), and who
+ * hears of a call made while another is in flight (application.ts promises calls never overlap).
+ */
+export interface AppTiming {
+  readonly delay: ((call: AppCall) => Promise<void>) | null;
+  readonly onOverlap: (call: AppCall, inFlight: AppCall) => void;
+}
+export type AppCall = 'info' | 'checkTx' | 'prepareProposal' | 'processProposal' | 'finalizeBlock' | 'commit' | 'snapshot' | 'restore';
+
 /** Runs the key-value application, with crash points after execution and after commit. */
 export class FaultyApplication implements Application {
   readonly inner = new KeyValueApplication();
+  private readonly inFlight: AppCall[] = [];
 
   private constructor(
     private readonly faults: IncarnationFaults,
     private readonly disk: AppDisk | null,
+    private readonly timing: AppTiming | null,
   ) {}
 
   /** A new incarnation's application: empty, or as its disk kept it. */
-  static async open(faults: IncarnationFaults, disk: AppDisk | null): Promise<FaultyApplication> {
-    const app = new FaultyApplication(faults, disk);
+  static async open(faults: IncarnationFaults, disk: AppDisk | null, timing: AppTiming | null = null): Promise<FaultyApplication> {
+    const app = new FaultyApplication(faults, disk, timing);
     const kept = disk?.snapshot ?? null;
     if (kept !== null) await app.inner.restore(kept.bytes, kept.height);
     return app;
   }
 
-  private live<T>(result: Promise<T>): Promise<T> {
-    return this.faults.dead ? never() : result;
+  /** One call: takes its time, notes an overlap, and never settles once the process died. */
+  private async call<T>(name: AppCall, run: () => Promise<T>): Promise<T> {
+    if (this.faults.dead) return never();
+    if (this.inFlight.length > 0) this.timing?.onOverlap(name, this.inFlight[0]!);
+    this.inFlight.push(name);
+    try {
+      if (this.timing?.delay != null) await this.timing.delay(name);
+      const result = await run();
+      return this.faults.dead ? never() : result;
+    } finally {
+      this.inFlight.splice(this.inFlight.indexOf(name), 1);
+    }
   }
 
   info(): Promise<AppInfo> {
-    return this.live(this.inner.info());
+    return this.call('info', () => this.inner.info());
   }
 
   checkTx(tx: Uint8Array): Promise<CheckTxResult> {
-    return this.live(this.inner.checkTx(tx));
+    return this.call('checkTx', () => this.inner.checkTx(tx));
   }
 
   prepareProposal(request: { readonly height: number; readonly txs: readonly Uint8Array[]; readonly maxBytes: number }): Promise<readonly Uint8Array[]> {
-    return this.live(this.inner.prepareProposal(request));
+    return this.call('prepareProposal', () => this.inner.prepareProposal(request));
   }
 
   processProposal(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<boolean> {
-    return this.live(this.inner.processProposal(request));
+    return this.call('processProposal', () => this.inner.processProposal(request));
   }
 
   async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<FinalizeBlockResult> {
-    const result = await this.live(this.inner.finalizeBlock(request));
+    const result = await this.call('finalizeBlock', () => this.inner.finalizeBlock(request));
     return this.faults.crashesAt('block-executed-before-stored') ? never() : result;
   }
 
   async commit(): Promise<void> {
-    await this.live(this.inner.commit());
-    if (this.disk !== null) {
-      const { lastHeight } = await this.inner.info();
-      this.disk.snapshot = { height: lastHeight, bytes: await this.inner.snapshot() };
-    }
+    await this.call('commit', async () => {
+      await this.inner.commit();
+      if (this.disk !== null) {
+        const { lastHeight } = await this.inner.info();
+        this.disk.snapshot = { height: lastHeight, bytes: await this.inner.snapshot() };
+      }
+    });
     if (this.faults.crashesAt('app-committed-before-snapshot')) return never();
   }
 
   snapshot(): Promise<Uint8Array> {
-    return this.live(this.inner.snapshot());
+    return this.call('snapshot', () => this.inner.snapshot());
   }
 
   restore(snapshot: Uint8Array, height: number): Promise<void> {
-    return this.live(this.inner.restore(snapshot, height));
+    return this.call('restore', () => this.inner.restore(snapshot, height));
   }
 }

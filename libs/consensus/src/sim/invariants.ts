@@ -42,6 +42,8 @@ export const INVARIANT_KINDS = [
   'mempool-quota',
   /** A node received invalid input from a member and never reported it. */
   'bad-input-unreported',
+  /** The application got a call while another was in flight (with slow application calls). */
+  'app-concurrency',
   /** A node signed after a store write failed: fatal must mean stop. */
   'fatal-continued',
   /** The simulator itself failed (an exception out of a run, no events left). */

@@ -51,6 +51,8 @@ export interface SimulationOptions {
   readonly midOperationCrashes?: boolean;
   /** Store writes fail as on a full disk; start-up reads fail. */
   readonly diskFaults?: boolean;
+  /** Application calls take virtual time; a call made while another is in flight is a violation. */
+  readonly slowApplication?: boolean;
   /** What each Byzantine member does (overrides `byzantine`); empty: no Byzantine member. */
   readonly byzantineBehaviours?: readonly ByzantineBehaviourName[];
   /** Each Byzantine member draws a random non-empty subset of `byzantineBehaviours`. */
@@ -213,6 +215,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       byzantine,
       midOperationCrashes: options.midOperationCrashes ?? false,
       diskFaults: options.diskFaults ?? false,
+      slowApplication: options.slowApplication ?? false,
       mempool: options.mempool ?? DEFAULT_MEMPOOL,
       bounds,
       checkResourceBounds,
