@@ -30,6 +30,8 @@ const positiveInteger = (value: string) => {
   return parsed;
 };
 
+const byzantineCount = (value: string): number | 'f' => (value === 'f' ? 'f' : positiveInteger(value));
+
 const faultList = (value: string) => {
   try {
     return parseFaultClasses(value);
@@ -56,6 +58,7 @@ export function parsePlan(argv: readonly string[]): SimPlan {
     .option('--fault-phase-ms <ms>', 'virtual time with faults before the heal', positiveInteger, DEFAULT_SIMULATION.faultPhaseMs)
     .option('--ignore <invariants>', `invariants not checked: ${INVARIANT_KINDS.join(', ')}`, invariantList, [])
     .option('--no-byzantine', 'leave out every Byzantine class (the equivocator included)')
+    .option('--byzantine-members <count>', 'Byzantine members per run: a number (at most f) or "f"', byzantineCount, 1)
     .option('--jobs <count>', 'runs in parallel (worker threads)', positiveInteger, Math.max(1, availableParallelism() - 1))
     .option('--verbose', 'print every run, not only failures')
     .parse([...argv], { from: 'user' });
@@ -68,13 +71,19 @@ export function parsePlan(argv: readonly string[]): SimPlan {
     faultPhaseMs: number;
     ignore: InvariantKind[];
     byzantine: boolean;
+    byzantineMembers: number | 'f';
     jobs: number;
     verbose?: boolean;
   }>();
   const byzantineClasses: readonly FaultClass[] = ['equivocation', 'lie-status', 'flood-far-rounds', 'tamper-proposals', 'malformed-frames', 'flood-equivocations', 'flood-txs'];
   const faults = raw.byzantine ? raw.faults : raw.faults.filter((fault) => !byzantineClasses.includes(fault));
-  const options = { ...simulationOptionsFor(faults), faultPhaseMs: raw.faultPhaseMs, ignoreInvariants: raw.ignore };
-  const replayFlags = [`--faults ${faults.join(',') || 'none'}`, `--fault-phase-ms ${raw.faultPhaseMs}`, ...(raw.ignore.length > 0 ? [`--ignore ${raw.ignore.join(',')}`] : [])].join(' ');
+  const options = { ...simulationOptionsFor(faults), faultPhaseMs: raw.faultPhaseMs, ignoreInvariants: raw.ignore, byzantineMembers: raw.byzantineMembers };
+  const replayFlags = [
+    `--faults ${faults.join(',') || 'none'}`,
+    `--fault-phase-ms ${raw.faultPhaseMs}`,
+    ...(raw.byzantineMembers !== 1 ? [`--byzantine-members ${raw.byzantineMembers}`] : []),
+    ...(raw.ignore.length > 0 ? [`--ignore ${raw.ignore.join(',')}`] : []),
+  ].join(' ');
   return {
     seeds: raw.seed !== undefined ? [raw.seed] : Array.from({ length: raw.seeds }, (_, i) => raw.start + i),
     memberCounts: raw.members.split(',').map((value) => positiveInteger(value.trim())),

@@ -57,8 +57,8 @@ export interface SimulationOptions {
   readonly byzantineBehaviours?: readonly ByzantineBehaviourName[];
   /** Each Byzantine member draws a random non-empty subset of `byzantineBehaviours`. */
   readonly byzantineSubsets?: boolean;
-  /** Byzantine members (default 1; at most f). */
-  readonly byzantineMembers?: number;
+  /** Byzantine members (default 1; at most f; "f": as many as the member count tolerates). */
+  readonly byzantineMembers?: number | 'f';
   /** Clients send bursts of large transactions to one node. */
   readonly txBursts?: boolean;
   /** Tiny transactions a client submits at once to one node (0: none). */
@@ -168,7 +168,8 @@ function chooseByzantine(options: SimulationOptions, ids: readonly MemberId[], r
   const chosen = new Map<MemberId, ByzantineBehaviourName[]>();
   if (pool.length === 0) return chosen;
   const f = Math.floor((options.members - 1) / 3);
-  const count = Math.max(1, Math.min(Math.max(1, f), options.byzantineMembers ?? 1));
+  const wanted = options.byzantineMembers === 'f' ? f : (options.byzantineMembers ?? 1);
+  const count = Math.max(1, Math.min(Math.max(1, f), wanted));
   const candidates = [...ids];
   for (let i = 0; i < count; i++) {
     const member = candidates.splice(random.int(0, candidates.length - 1), 1)[0]!;
