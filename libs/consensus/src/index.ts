@@ -85,3 +85,9 @@ export * from './mempool/index.js';
 // the deterministic simulator
 export { runSimulation, DEFAULT_SIMULATION } from './sim/simulation.js';
 export type { SimulationOptions, SimulationReport } from './sim/simulation.js';
+export { FAULT_CLASSES, BASE_FAULTS, HEAVY_FAULTS, parseFaultClasses, simulationOptionsFor, UnknownFaultClassError } from './sim/faults.js';
+export type { FaultClass } from './sim/faults.js';
+export { INVARIANT_KINDS } from './sim/invariants.js';
+export type { InvariantKind } from './sim/invariants.js';
+export { DEFAULT_PEER_POLICY, frameCapsFor, transportLimitsFor, scaledTransportLimits } from './sim/transport-limits.js';
+export type { SimFrameCaps, SimPeerPolicy, SimTransportLimits } from './sim/transport-limits.js';

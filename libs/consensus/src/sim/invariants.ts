@@ -1,31 +1,102 @@
 import { txHash } from '../block.js';
 import { toHex } from '../crypto/hash.js';
+import { decodeCanonical } from '../encoding/canonical.js';
 import type { MemberId } from '../genesis/types.js';
 import type { CommittedBlock, SignedProposal, SignedVote } from '../types.js';
 
 /**
  * The properties the simulator checks while it runs. Each check returns the first violation as
- * a sentence (or nothing), so a failing run says exactly what broke, where and by whom.
+ * a sentence (or nothing), so a failing run says exactly what broke, where and by whom; its kind
+ * (`violationKind`) says which property, for summaries over many seeds.
  *
  * - agreement: no two different blocks are committed at one height, by any nodes;
  * - validity: a committed transaction was submitted by the workload, and is committed once;
  * - sequence: each node commits heights one after another (across its restarts too);
- * - no double signing: an honest validator never signs two values for one height, round and
- *   step, even across crashes and restarts (the WAL's promise).
+ * - double-sign: an honest validator never signs two values for one height, round and step,
+ *   over its whole life in the run (every signature it ever produced, sent or not, across
+ *   crashes and restarts: the WAL's promise);
+ * - the kinds the simulation itself detects (liveness, resource bounds, crashes of the
+ *   process, honest members penalised, ...), reported through `fail`.
  */
+
+export const INVARIANT_KINDS = [
+  'agreement',
+  'validity',
+  'sequence',
+  'double-sign',
+  'liveness',
+  /** An exception escaped an honest node's timer: the process would exit. */
+  'process-crash',
+  /** An honest node made a frame above its protocol's cap: its own transport refused to send it. */
+  'frame-over-cap',
+  /** An honest member's transport scored another honest member (a frame it could not take, a report). */
+  'honest-penalised',
+  /** A node wrote a WAL entry its own decoder refuses: its replay would fail. */
+  'wal-unreadable',
+  'wal-bound',
+  /** An honest node took a proposal whose body does not hash to the signed hash (proposal poisoning). */
+  'proposal-poisoned',
+  'task-queue-bound',
+  'future-buffer-bound',
+  /** An honest client's transaction was refused because one member filled the mempool. */
+  'mempool-quota',
+  /** A node received invalid input from a member and never reported it. */
+  'bad-input-unreported',
+  /** The application got a call while another was in flight (with slow application calls). */
+  'app-concurrency',
+  /** A node signed after a store write failed: fatal must mean stop. */
+  'fatal-continued',
+  /** The simulator itself failed (an exception out of a run, no events left). */
+  'simulator',
+] as const;
+export type InvariantKind = (typeof INVARIANT_KINDS)[number];
+
+/** What one signature signed: its slot (signer/height/round/step) and value. */
+function signedSlot(signer: MemberId, signBytes: Uint8Array): { slot: string; height: number; round: number; value: string } | null {
+  const fields = decodeCanonical(signBytes, 1024, 'sign bytes') as unknown[];
+  const hex = (value: unknown) => (value instanceof Uint8Array ? toHex(value) : 'nil');
+  if (fields[0] === 'consortium/vote/1') {
+    const [, , type, height, round, hash] = fields as [string, string, string, number, number, unknown];
+    return { slot: `${signer}/${height}/${round}/${type}`, height, round, value: hex(hash) };
+  }
+  if (fields[0] === 'consortium/proposal/1') {
+    const [, , height, round, polRound, hash] = fields as [string, string, number, number, number, unknown];
+    return { slot: `${signer}/${height}/${round}/proposal`, height, round, value: `${hex(hash)} (valid round ${polRound})` };
+  }
+  return null;
+}
+
 export class SimulationInvariants {
   private readonly decided = new Map<number, string>();
   private readonly committedTxAt = new Map<string, number>();
   private readonly submitted = new Set<string>();
   private readonly committedHeightOf = new Map<MemberId, number>();
   private readonly signedSlots = new Map<string, string>();
+  /** Every signature honest validators produced, by slot: the double-sign check over a whole life. */
+  private readonly producedSlots = new Map<string, string>();
+  private readonly highestRoundAt = new Map<number, number>();
+  private readonly ignored: ReadonlySet<InvariantKind>;
   equivocationsSent = 0;
+  signaturesProduced = 0;
   violation: string | null = null;
+  violationKind: InvariantKind | null = null;
 
-  constructor(private readonly byzantine: ReadonlySet<MemberId>) {}
+  constructor(
+    private readonly byzantine: ReadonlySet<MemberId>,
+    ignored: readonly InvariantKind[] = [],
+  ) {
+    this.ignored = new Set(ignored);
+  }
 
-  private fail(message: string): void {
-    this.violation ??= message;
+  /** Records the first violation of a checked kind; later ones (and ignored kinds) are dropped. */
+  fail(kind: InvariantKind, message: string): void {
+    if (this.ignored.has(kind) || this.violation !== null) return;
+    this.violation = message;
+    this.violationKind = kind;
+  }
+
+  isHonest(member: MemberId): boolean {
+    return !this.byzantine.has(member);
   }
 
   submittedTx(tx: Uint8Array): void {
@@ -44,6 +115,11 @@ export class SimulationInvariants {
     return this.committedHeightOf.get(member) ?? 0;
   }
 
+  /** Highest round at which an honest validator signed at `height` (-1 before any). */
+  highestHonestRound(height: number): number {
+    return this.highestRoundAt.get(height) ?? -1;
+  }
+
   /** A node (re)starts with this many blocks in its store. */
   restarted(member: MemberId, storedHeight: number): void {
     this.committedHeightOf.set(member, storedHeight);
@@ -53,19 +129,20 @@ export class SimulationInvariants {
     const { height } = committed.block.header;
     const hash = toHex(committed.certificate.blockHash);
     const previous = this.committedHeight(member);
-    if (height !== previous + 1) this.fail(`${member} committed height ${height} after ${previous}`);
+    if (height !== previous + 1) this.fail('sequence', `${member} committed height ${height} after ${previous}`);
     this.committedHeightOf.set(member, height);
     const agreed = this.decided.get(height);
     if (agreed !== undefined) {
-      if (agreed !== hash) this.fail(`agreement violated at height ${height}: ${member} committed ${hash.slice(0, 12)}, others ${agreed.slice(0, 12)}`);
+      if (agreed !== hash) this.fail('agreement', `agreement violated at height ${height}: ${member} committed ${hash.slice(0, 12)}, others ${agreed.slice(0, 12)}`);
       return;
     }
     this.decided.set(height, hash);
+    for (const key of this.highestRoundAt.keys()) if (key < height - 16) this.highestRoundAt.delete(key);
     for (const tx of committed.block.txs) {
       const key = toHex(txHash(tx));
-      if (!this.submitted.has(key)) this.fail(`height ${height} commits a transaction nobody submitted`);
+      if (!this.submitted.has(key)) this.fail('validity', `height ${height} commits a transaction nobody submitted`);
       const at = this.committedTxAt.get(key);
-      if (at !== undefined) this.fail(`transaction ${key.slice(0, 12)} committed at heights ${at} and ${height}`);
+      if (at !== undefined) this.fail('validity', `transaction ${key.slice(0, 12)} committed at heights ${at} and ${height}`);
       this.committedTxAt.set(key, height);
     }
   }
@@ -81,7 +158,26 @@ export class SimulationInvariants {
       this.signedSlots.set(slot, value);
     } else if (earlier !== value) {
       if (this.byzantine.has(signer)) this.equivocationsSent += 1;
-      else this.fail(`honest ${signer} signed two values at ${slot}: ${earlier.slice(0, 12)} and ${value.slice(0, 12)} (sent by ${by})`);
+      else this.fail('double-sign', `honest ${signer} signed two values at ${slot}: ${earlier.slice(0, 12)} and ${value.slice(0, 12)} (sent by ${by})`);
+    }
+  }
+
+  /**
+   * `member`'s signer produced a signature over `signBytes` (sent or not). Compared with every
+   * signature it produced before in the run, whichever incarnation produced it.
+   */
+  produced(member: MemberId, signBytes: Uint8Array, incarnation: number): void {
+    this.signaturesProduced += 1;
+    const signed = signedSlot(member, signBytes);
+    if (signed === null) return;
+    if (this.byzantine.has(member)) return;
+    this.highestRoundAt.set(signed.height, Math.max(this.highestHonestRound(signed.height), signed.round));
+    const earlier = this.producedSlots.get(signed.slot);
+    const value = `${signed.value} by incarnation ${incarnation}`;
+    if (earlier === undefined) {
+      this.producedSlots.set(signed.slot, value);
+    } else if (!earlier.startsWith(`${signed.value} by`)) {
+      this.fail('double-sign', `honest ${member} signed two values at ${signed.slot} over its life: ${earlier} and ${value}`);
     }
   }
 }

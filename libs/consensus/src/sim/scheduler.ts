@@ -84,13 +84,20 @@ export class Scheduler {
 
 /**
  * The clock of one node incarnation. Disabling it (when the node crashes) cancels its timers,
- * so nothing of a crashed incarnation ever runs again.
+ * so nothing of a crashed incarnation ever runs again. An exception escaping a timer callback
+ * is what kills a real process (Node.js exits on it): it goes to `onUncaught`, not up the
+ * simulator's stack.
  */
 export class SimClock implements Clock {
   private readonly timers = new Set<ScheduledEvent>();
   private enabled = true;
 
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly onUncaught: (error: unknown) => void = (error) => {
+      throw error;
+    },
+  ) {}
 
   nowMs(): number {
     return this.scheduler.nowMs;
@@ -99,7 +106,12 @@ export class SimClock implements Clock {
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     const event = this.scheduler.schedule(delayMs, () => {
       this.timers.delete(event);
-      if (this.enabled) callback();
+      if (!this.enabled) return;
+      try {
+        callback();
+      } catch (error) {
+        this.onUncaught(error);
+      }
     });
     if (!this.enabled) event.cancelled = true;
     this.timers.add(event);

@@ -1,32 +1,35 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '@consortium/telemetry';
-import { ed25519KeyPairFromSeed, Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519.js';
+import { ed25519KeyPairFromSeed, Ed25519Verifier } from '../crypto/ed25519.js';
 import { proposalSignBytes, voteSignBytes } from '../signing.js';
-import { DEFAULT_CONSENSUS_PARAMS, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
-import { encodeKeyValueTx, KeyValueApplication } from '../kv-app.js';
-import { Mempool } from '../mempool/index.js';
-import { ConsensusNode } from '../node/consensus-node.js';
-import { decodeConsensusMessage, type WireLimits } from '../node/wire.js';
+import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
+import { decodeConsensusMessage, type ConsensusMessage, type WireLimits } from '../node/wire.js';
 import { MemoryChainStore } from '../store/index.js';
+import { ValidatorSet } from '../validators.js';
 import type { MessageChannel } from '../transport.js';
-import { createEquivocator } from './byzantine.js';
-import { SimulationInvariants } from './invariants.js';
+import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviourName } from './byzantine.js';
+import { SimCluster } from './cluster.js';
+import type { CrashPoint } from './faulty-ports.js';
+import { SimulationInvariants, type InvariantKind } from './invariants.js';
 import { CALM_NETWORK, SimNetwork, type NetworkFaults } from './network.js';
 import { SimRandom } from './random.js';
-import { Scheduler, SimClock } from './scheduler.js';
+import { resourceBoundsFor } from './resource-bounds.js';
+import { Scheduler } from './scheduler.js';
+import { scaledTransportLimits, transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
+import { startWorkload } from './workload.js';
 
 /**
  * The deterministic simulator (TigerBeetle's VOPR idea): n real ConsensusNodes, the real state
- * machine, WAL, mempool and key-value application, over a simulated network with delay,
- * loss, duplication, reordering and partitions, with crashes and restarts from the WAL, and
- * optionally one Byzantine validator that equivocates. One seed determines everything; a
- * failing seed replays exactly.
+ * machine, WAL, mempool and key-value application, over a simulated network with delay, loss,
+ * duplication, reordering and partitions, and the real transport's frame caps, rate limits and
+ * peer scoring; with crashes and restarts (cleanly between events, or in the middle of an
+ * operation), failing disks, and Byzantine members. One seed determines everything; a failing
+ * seed replays exactly.
  *
- * It checks, while running: agreement (no two different blocks at one height), validity
- * (every committed transaction was submitted, none committed twice), and that no honest node
- * ever signs two values for one height/round/step, across restarts. After the fault phase
- * every fault heals, and every node must commit `livenessHeights` further heights within
- * `livenessBoundMs` of virtual time.
+ * It checks, while running, the invariants of invariants.ts (agreement, validity, no honest
+ * double signing over a validator's whole life, resource bounds, no process dying of an
+ * exception, no honest member penalised, fatal means stop). After the fault phase every fault
+ * heals (Byzantine members keep misbehaving), and every honest node must commit
+ * `livenessHeights` further heights within `livenessBoundMs` of virtual time.
  */
 
 export interface SimulationOptions {
@@ -34,15 +37,47 @@ export interface SimulationOptions {
   readonly members: number;
   /** Virtual time with faults. */
   readonly faultPhaseMs: number;
-  /** Heights every node must commit after the heal, beyond the highest height at the heal. */
+  /** Heights every honest node must commit after the heal, beyond the highest height at the heal. */
   readonly livenessHeights: number;
   /** Virtual time allowed for that after the heal. */
   readonly livenessBoundMs: number;
+  /** One equivocating member (when `byzantineBehaviours` is not given). */
   readonly byzantine: boolean;
   readonly crashes: boolean;
   readonly partitions: boolean;
   readonly network: NetworkFaults;
   readonly txsPerSecond: number;
+  /** Processes die in the middle of operations (crash points in the store, application and transport). */
+  readonly midOperationCrashes?: boolean;
+  /** Store writes fail as on a full disk; start-up reads fail. */
+  readonly diskFaults?: boolean;
+  /** Application calls take virtual time; a call made while another is in flight is a violation. */
+  readonly slowApplication?: boolean;
+  /** What each Byzantine member does (overrides `byzantine`); empty: no Byzantine member. */
+  readonly byzantineBehaviours?: readonly ByzantineBehaviourName[];
+  /** Each Byzantine member draws a random non-empty subset of `byzantineBehaviours`. */
+  readonly byzantineSubsets?: boolean;
+  /** Byzantine members (default 1; at most f; "f": as many as the member count tolerates). */
+  readonly byzantineMembers?: number | 'f';
+  /** Clients send bursts of large transactions to one node. */
+  readonly txBursts?: boolean;
+  /** Tiny transactions a client submits at once to one node (0: none). */
+  readonly tinyTxFlood?: number;
+  /** Clients fill every block with large transactions. */
+  readonly fullBlocks?: boolean;
+  /** One honest member is cut off from everyone this long, early in the fault phase (0: none). */
+  readonly laggardMs?: number;
+  /** Overrides of the simulated chain's consensus parameters. */
+  readonly consensusParams?: Partial<ConsensusParams>;
+  readonly mempool?: { readonly maxTxs: number; readonly maxBytes: number };
+  /** Default: transportLimitsFor(genesis), today's libs/p2p values. */
+  readonly transportLimits?: SimTransportLimits;
+  /** Divides today's frame caps (scaledTransportLimits), for runs whose chain limits are scaled alike. */
+  readonly transportScale?: number;
+  /** Check the WAL, task queue and next-height buffer bounds (default true). */
+  readonly checkResourceBounds?: boolean;
+  /** Invariants not checked in this run (to see what a defect leads to past its first symptom). */
+  readonly ignoreInvariants?: readonly InvariantKind[];
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'seed' | 'members'> = {
@@ -61,7 +96,9 @@ export interface SimulationReport {
   readonly members: number;
   readonly ok: boolean;
   readonly failure: string | null;
-  /** Highest height committed by all nodes at the end. */
+  /** Which invariant failed (null when ok). */
+  readonly invariant: InvariantKind | null;
+  /** Highest height committed by all honest nodes at the end. */
   readonly committedHeight: number;
   readonly heightAtHeal: number;
   readonly virtualTimeMs: number;
@@ -69,10 +106,36 @@ export interface SimulationReport {
   readonly messagesDelivered: number;
   readonly messagesDropped: number;
   readonly crashes: number;
+  readonly crashPoints: Readonly<Record<CrashPoint, number>>;
   readonly partitions: number;
   readonly equivocationsSent: number;
   readonly invalidMessagesReported: number;
   readonly committedTxs: number;
+  /** Byzantine members and what each did. */
+  readonly byzantine: Readonly<Record<MemberId, readonly ByzantineBehaviourName[]>>;
+  readonly byzantineActions: Readonly<Record<string, number>>;
+  /** The transport: frames refused above their cap, dropped over their rate, penalties and disconnections. */
+  readonly oversizedFrames: number;
+  readonly rateLimitedFrames: number;
+  readonly penalties: number;
+  /** Penalties by "observer>subject:kind", e.g. "member-1>member-3:oversized". */
+  readonly penaltiesBy: Readonly<Record<string, number>>;
+  readonly disconnections: number;
+  readonly writeFailures: number;
+  readonly readFailures: number;
+  readonly bootFailures: number;
+  /** Client calls (submitTx) that failed with an exception. */
+  readonly clientErrors: number;
+  /** Largest figures an honest node reached (sampled every RESOURCE_SAMPLE_MS). */
+  readonly resources: {
+    readonly walEntriesPerHeight: number;
+    readonly walBytesPerHeight: number;
+    /** Copies of one input written to one WAL (the WAL logs before it deduplicates). */
+    readonly walCopiesOfOneEntry: number;
+    readonly taskQueue: number;
+    readonly futureMessages: number;
+    readonly futureMessageBytes: number;
+  };
   /** Where each live node stands at the end (height/round/step), for diagnosing liveness failures. */
   readonly finalStatus: readonly string[];
   /** Hash over everything decided and counted: two runs of one seed have equal digests. */
@@ -80,7 +143,7 @@ export interface SimulationReport {
 }
 
 /** Timeouts scaled for simulated links of up to ~100 ms. */
-const SIM_PARAMS = {
+const SIM_PARAMS: ConsensusParams = {
   ...DEFAULT_CONSENSUS_PARAMS,
   timeoutProposeMs: 600,
   timeoutProposeDeltaMs: 200,
@@ -93,29 +156,32 @@ const SIM_PARAMS = {
   blockMaxTxs: 2000,
   txMaxBytes: 4096,
 };
-
-class SimulationFailure extends Error {
-  override readonly name = 'SimulationFailure';
-}
-
-interface Incarnation {
-  readonly node: ConsensusNode;
-  readonly clock: SimClock;
-  readonly store: MemoryChainStore;
-}
-
-/** A logger with pino's method shape that hands structured lines, stamped with virtual time, to `sink`. */
-function simLogger(member: MemberId, nowMs: () => number, sink: (line: Record<string, unknown>) => void): Logger {
-  const write = (level: string) => (fields: unknown, msg?: string) => {
-    const extra = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : { msg: fields };
-    sink({ t: nowMs(), member, level, msg, ...extra });
-  };
-  const logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-  return logger as unknown as Logger;
-}
+const DEFAULT_MEMPOOL = { maxTxs: 10_000, maxBytes: 8 * 1024 * 1024 };
+const RESOURCE_SAMPLE_MS = 100;
 
 /** Lets every promise chain woken by the last event run to completion (no real I/O exists here). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Which members are Byzantine and what each does. */
+function chooseByzantine(options: SimulationOptions, ids: readonly MemberId[], random: SimRandom): Map<MemberId, ByzantineBehaviourName[]> {
+  const pool = options.byzantineBehaviours ?? (options.byzantine ? (['equivocate'] as const) : []);
+  const chosen = new Map<MemberId, ByzantineBehaviourName[]>();
+  if (pool.length === 0) return chosen;
+  const f = Math.floor((options.members - 1) / 3);
+  const wanted = options.byzantineMembers === 'f' ? f : (options.byzantineMembers ?? 1);
+  const count = Math.max(1, Math.min(Math.max(1, f), wanted));
+  const candidates = [...ids];
+  for (let i = 0; i < count; i++) {
+    const member = candidates.splice(random.int(0, candidates.length - 1), 1)[0]!;
+    let behaviours = [...pool];
+    if (options.byzantineSubsets === true) {
+      behaviours = pool.filter(() => random.chance(0.5));
+      if (behaviours.length === 0) behaviours = [random.pick(pool)];
+    }
+    chosen.set(member, BYZANTINE_BEHAVIOURS.filter((name) => behaviours.includes(name)));
+  }
+  return chosen;
+}
 
 /** `debugLog` receives every node's log lines with virtual time: for diagnosing one seed. */
 export async function runSimulation(options: SimulationOptions, debugLog?: (line: Record<string, unknown>) => void): Promise<SimulationReport> {
@@ -123,118 +189,155 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   const scheduler = new Scheduler();
   const ids: MemberId[] = Array.from({ length: options.members }, (_, i) => `member-${i}`);
   const keys = new Map(ids.map((id) => [id, ed25519KeyPairFromSeed(random.bytes(32))]));
+  const params: ConsensusParams = { ...SIM_PARAMS, ...options.consensusParams };
   const genesis: Genesis = {
     chainId: 'sim',
     genesisTimeMs: 0,
     members: ids.map(
       (id, i): GenesisMember => ({ id, operator: id, tadig: `SIM${String(i).padStart(2, '0')}`, publicKey: keys.get(id)!.publicKey, peerId: `12D3KooWsim${i}`, votingPower: 1 }),
     ),
-    consensus: SIM_PARAMS,
+    consensus: params,
     artifacts: {},
   };
-  const limits: WireLimits = { blockMaxBytes: SIM_PARAMS.blockMaxBytes, blockMaxTxs: SIM_PARAMS.blockMaxTxs, txMaxBytes: SIM_PARAMS.txMaxBytes };
-  const byzantine = options.byzantine ? random.pick(ids) : null;
-  const f = Math.floor((options.members - 1) / 3);
-  const network = new SimNetwork(scheduler, random, ids);
+  const limits: WireLimits = { blockMaxBytes: params.blockMaxBytes, blockMaxTxs: params.blockMaxTxs, txMaxBytes: params.txMaxBytes };
+  const byzantine = chooseByzantine(options, ids, random);
+  const transportLimits = options.transportLimits ?? (options.transportScale === undefined ? transportLimitsFor(genesis) : scaledTransportLimits(genesis, options.transportScale));
+  const network = new SimNetwork(scheduler, random, ids, transportLimits);
   network.faults = { ...options.network };
-
-  let failure: string | null = null;
-  const fail = (message: string) => {
-    failure ??= message;
-  };
-  const checkInvariants = () => {
-    if (invariants.violation !== null) fail(invariants.violation);
-  };
-
-  // --- invariants --------------------------------------------------------------------------
-  const invariants = new SimulationInvariants(new Set(byzantine === null ? [] : [byzantine]));
+  const invariants = new SimulationInvariants(new Set(byzantine.keys()), options.ignoreInvariants);
+  const bounds = resourceBoundsFor(options.members, limits);
+  const checkResourceBounds = options.checkResourceBounds ?? true;
+  const stores = new Map<MemberId, MemoryChainStore>(ids.map((id) => [id, new MemoryChainStore({ limits })]));
+  const cluster = new SimCluster(
+    {
+      genesis,
+      keys,
+      limits,
+      byzantine,
+      midOperationCrashes: options.midOperationCrashes ?? false,
+      diskFaults: options.diskFaults ?? false,
+      slowApplication: options.slowApplication ?? false,
+      mempool: options.mempool ?? DEFAULT_MEMPOOL,
+      bounds,
+      checkResourceBounds,
+      debugLog,
+    },
+    random,
+    scheduler,
+    network,
+    stores,
+    invariants,
+  );
+  const honest = cluster.honest;
+  const validators = ValidatorSet.fromGenesis(genesis);
   for (const id of ids) invariants.restarted(id, 0);
+
+  // --- what the network sees -----------------------------------------------------------------
   const auditVerifier = new Ed25519Verifier();
   // A broadcast hands the same payload object to every recipient: audit it once.
   const audited = new WeakSet<Uint8Array>();
   network.onSend = (from, channel: MessageChannel, payload) => {
-    if (channel !== 'consensus' || audited.has(payload)) return;
+    cluster.sent(from);
+    if (channel !== 'consensus') return;
+    if (audited.has(payload)) return;
     audited.add(payload);
-    const message = decodeConsensusMessage(payload, limits);
+    let message: ConsensusMessage;
+    try {
+      message = decodeConsensusMessage(payload, limits);
+    } catch {
+      return; // a Byzantine member's malformed frame: its receivers judge it
+    }
     if (message.kind === 'status') return;
     const [signer, signBytes, signature] =
       message.kind === 'vote'
         ? [message.vote.validator, voteSignBytes(genesis.chainId, message.vote), message.vote.signature]
         : [message.proposal.proposer, proposalSignBytes(genesis.chainId, message.proposal), message.proposal.signature];
+    const key = keys.get(signer);
     // Only what the named validator really signed counts (a node could relay a forgery).
-    if (auditVerifier.verify(keys.get(signer)!.publicKey, signBytes, signature)) invariants.signed(from, message);
+    if (key !== undefined && auditVerifier.verify(key.publicKey, signBytes, signature)) invariants.signed(from, message);
   };
-
-  // --- node incarnations -------------------------------------------------------------------
-  const live = new Map<MemberId, Incarnation>();
-  const stores = new Map<MemberId, MemoryChainStore>(ids.map((id) => [id, new MemoryChainStore({ limits })]));
-  let crashes = 0;
-  let partitions = 0;
-
-  const boot = async (member: MemberId) => {
-    const clock = new SimClock(scheduler);
-    const transport = network.attach(member);
-    const signer = new Ed25519Signer(keys.get(member)!);
-    if (member === byzantine) {
-      transport.outgoing = createEquivocator({ chainId: genesis.chainId, self: member, signer, members: ids, random, limits, rate: 0.3 });
+  const penaltiesBy: Record<string, number> = {};
+  network.onPenalty = (penalty) => {
+    const key = `${penalty.observer}>${penalty.subject}:${penalty.kind}`;
+    penaltiesBy[key] = (penaltiesBy[key] ?? 0) + 1;
+    if (invariants.isHonest(penalty.observer) && invariants.isHonest(penalty.subject)) {
+      invariants.fail('honest-penalised', `${penalty.observer} penalised honest ${penalty.subject}: ${penalty.kind} (${penalty.reason})`);
     }
-    const store = stores.get(member)!;
-    const app = new KeyValueApplication();
-    const mempool = new Mempool(
-      { maxTxs: 10_000, maxBytes: 8 * 1024 * 1024, txMaxBytes: SIM_PARAMS.txMaxBytes, recheck: false },
-      { app, isCommitted: async (hash) => (await store.findTx(hash)) !== null, metrics: null, nowMs: () => clock.nowMs() },
-    );
-    const node = new ConsensusNode({
-      genesis,
-      self: member,
-      signer,
-      app,
-      store,
-      mempool,
-      transport,
-      clock,
-      gossipIntervalMs: 250,
-      syncLagGraceMs: 800,
-      syncRequestTimeoutMs: 1_000,
-      logger: debugLog === undefined ? null : simLogger(member, () => scheduler.nowMs, debugLog),
-    });
-    node.onCommit((committed) => invariants.committed(member, committed));
-    invariants.restarted(member, store.latestHeight());
-    live.set(member, { node, clock, store });
-    await node.start();
   };
-
-  const crash = (member: MemberId) => {
-    const incarnation = live.get(member);
-    if (incarnation === undefined) return;
-    incarnation.clock.disable();
-    network.detach(member);
-    live.delete(member);
-    stores.set(member, incarnation.store.crashCopy({ loseUnsyncedWal: random.chance(0.5) }));
-    crashes += 1;
+  network.onOversizedSend = (member, channel, what, sizeBytes, capBytes) => {
+    if (invariants.isHonest(member)) invariants.fail('frame-over-cap', `${member} made a ${channel} ${what} of ${sizeBytes} bytes, above the transport's cap of ${capBytes}: no member can receive it`);
+  };
+  // Invalid transactions delivered to honest nodes, by "receiver|sender": each must be reported.
+  const invalidTxsDelivered = new Map<string, number>();
+  network.onDeliver = (from, to, channel, frame) => {
+    if (channel === 'tx' && cluster.byzantineStats.invalidTxBatches.has(frame) && invariants.isHonest(to)) {
+      const key = `${to}|${from}`;
+      if (!invalidTxsDelivered.has(key)) invalidTxsDelivered.set(key, scheduler.nowMs);
+    }
   };
 
   // --- workload and chaos ------------------------------------------------------------------
-  let nonce = 0;
-  const submitTx = () => {
-    const members = [...live.keys()];
-    if (members.length > 0) {
-      const tx = encodeKeyValueTx({ key: `k${random.int(0, 999)}`, value: `v${random.int(0, 1_000_000)}`, nonce: nonce++ });
-      invariants.submittedTx(tx);
-      void live.get(random.pick(members))!.node.submitTx(tx);
+  const txFlooders = [...byzantine.values()].some((behaviours) => behaviours.includes('flood-txs'));
+  startWorkload(
+    scheduler,
+    random,
+    { txsPerSecond: options.txsPerSecond, txBursts: options.txBursts ?? false, tinyTxFlood: options.tinyTxFlood ?? 0, fullBlocks: options.fullBlocks ?? false, txMaxBytes: params.txMaxBytes },
+    {
+      submit: (tx, honestOnly) => {
+        const targets = [...cluster.live.keys()].filter((id) => !honestOnly || invariants.isHonest(id));
+        if (targets.length === 0) return;
+        const member = random.pick(targets);
+        invariants.submittedTx(tx);
+        cluster.live
+          .get(member)!
+          .node.submitTx(tx)
+          .then(
+            (outcome) => {
+              // A full pool is load, not a defect, unless a member floods it: then it is that member's doing.
+              if (!outcome.accepted && outcome.reason === 'full' && invariants.isHonest(member) && txFlooders) {
+                invariants.fail('mempool-quota', `${member} refused an honest client's transaction: its mempool is full (${outcome.log ?? ''})`);
+              }
+            },
+            () => {
+              cluster.clientErrors += 1;
+            },
+          );
+      },
+      submitMany: (txs, to) => {
+        const honestLive = [...cluster.live.keys()].filter((id) => invariants.isHonest(id));
+        if (honestLive.length === 0) return;
+        for (const tx of txs) invariants.submittedTx(tx);
+        const node = cluster.live.get(to === 'next-proposer' ? nextProposer(honestLive) : random.pick(honestLive))!.node;
+        for (const tx of txs) {
+          node.submitTx(tx).catch(() => {
+            cluster.clientErrors += 1;
+          });
+        }
+      },
+      inFaultPhase: () => !cluster.healed,
+    },
+  );
+
+  /** The honest live node that proposes round 0 of the soonest height after the highest one in progress. */
+  const nextProposer = (candidates: readonly MemberId[]): MemberId => {
+    const height = Math.max(...candidates.map((id) => cluster.live.get(id)!.node.status().height));
+    for (let ahead = 1; ahead <= ids.length; ahead++) {
+      const proposer = validators.proposer(height + ahead, 0);
+      if (candidates.includes(proposer)) return proposer;
     }
-    scheduler.schedule(Math.max(1, Math.round(1000 / options.txsPerSecond)), submitTx);
+    return candidates[0]!;
   };
 
-  let healed = false;
+  let partitions = 0;
+  const f = Math.floor((options.members - 1) / 3);
   const chaos = () => {
-    if (healed) return;
-    const down = ids.filter((id) => !live.has(id));
+    if (cluster.healed) return;
+    const down = cluster.down();
     const roll = random.int(0, 99);
     if (options.crashes && roll < 15 && down.length < Math.max(1, f)) {
-      crash(random.pick(ids.filter((id) => live.has(id))));
-    } else if (options.crashes && roll < 35 && down.length > 0) {
-      pendingBoots.push(random.pick(down));
+      cluster.crash(random.pick(ids.filter((id) => cluster.live.has(id))), 'chaos');
+    } else if (roll < 35 && down.length > 0) {
+      cluster.pendingBoots.push(random.pick(down));
     } else if (options.partitions && roll < 45) {
       const isolated = random.pick(ids);
       for (const other of ids) if (other !== isolated && random.chance(0.7)) network.cut(isolated, other);
@@ -249,72 +352,136 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   let livenessTarget = Number.POSITIVE_INFINITY;
   let livenessDeadlineMs = Number.POSITIVE_INFINITY;
   const heal = () => {
-    healed = true;
+    cluster.healed = true;
     network.healAll();
     network.faults = { ...CALM_NETWORK };
-    for (const id of ids) if (!live.has(id)) pendingBoots.push(id);
-    heightAtHeal = Math.max(...ids.map((id) => invariants.committedHeight(id)));
+    for (const id of cluster.down()) cluster.pendingBoots.push(id);
+    heightAtHeal = Math.max(...honest.map((id) => invariants.committedHeight(id)));
     livenessTarget = heightAtHeal + options.livenessHeights;
     livenessDeadlineMs = scheduler.nowMs + options.livenessBoundMs;
   };
 
-  // Boots are async (store reads, WAL replay); they run between events, not inside one.
-  const pendingBoots: MemberId[] = [];
-  for (const id of ids) pendingBoots.push(id);
-  scheduler.schedule(10, submitTx);
+  // --- resources, sampled --------------------------------------------------------------------
+  const resources = { walEntriesPerHeight: 0, walBytesPerHeight: 0, walCopiesOfOneEntry: 0, taskQueue: 0, futureMessages: 0, futureMessageBytes: 0 };
+  const sample = () => {
+    for (const incarnation of cluster.live.values()) {
+      if (!incarnation.started || !invariants.isHonest(incarnation.member)) continue;
+      const usage = incarnation.node.status();
+      resources.taskQueue = Math.max(resources.taskQueue, usage.routineTasks);
+      resources.futureMessages = Math.max(resources.futureMessages, usage.bufferedFutureMessages);
+      resources.futureMessageBytes = Math.max(resources.futureMessageBytes, usage.bufferedFutureBytes);
+      if (!checkResourceBounds) continue;
+      const who = incarnation.member;
+      if (usage.routineTasks > bounds.taskQueue) invariants.fail('task-queue-bound', `${who}'s task queue holds ${usage.routineTasks} tasks, above the bound of ${bounds.taskQueue}`);
+      if (usage.bufferedFutureBytes > bounds.futureMessageBytes) {
+        invariants.fail('future-buffer-bound', `${who} buffers ${usage.bufferedFutureBytes} bytes of messages for the next height, above the bound of ${bounds.futureMessageBytes}`);
+      }
+    }
+    scheduler.schedule(RESOURCE_SAMPLE_MS, sample);
+  };
+
+  if ((options.laggardMs ?? 0) > 0) {
+    const laggard = random.pick(honest);
+    scheduler.schedule(500, () => network.isolate(laggard, scheduler.nowMs + options.laggardMs!));
+  }
+
+  // Boots are async (store reads); they run between events, not inside one.
+  for (const id of ids) cluster.pendingBoots.push(id);
   scheduler.schedule(random.int(200, 1_000), chaos);
   scheduler.schedule(options.faultPhaseMs, heal);
+  scheduler.schedule(RESOURCE_SAMPLE_MS, sample);
 
-  const allReached = () => healed && ids.every((id) => live.has(id) && invariants.committedHeight(id) >= livenessTarget);
+  const allReached = () => cluster.healed && honest.every((id) => cluster.live.has(id) && invariants.committedHeight(id) >= livenessTarget);
   try {
     for (;;) {
-      while (pendingBoots.length > 0) {
-        const member = pendingBoots.shift()!;
-        if (!live.has(member)) await boot(member);
+      while (cluster.pendingBoots.length > 0) {
+        const member = cluster.pendingBoots.shift()!;
+        if (!cluster.live.has(member)) await cluster.boot(member);
         await settle();
       }
-      checkInvariants();
-      if (failure !== null || allReached()) break;
+      if (invariants.violation !== null || allReached()) break;
       if (scheduler.nowMs > livenessDeadlineMs) {
-        const heights = ids.map((id) => `${id}=${invariants.committedHeight(id)}`).join(' ');
-        fail(`liveness: not every node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
+        const heights = honest.map((id) => `${id}=${invariants.committedHeight(id)}`).join(' ');
+        invariants.fail('liveness', `not every honest node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
         break;
       }
       if (!scheduler.runNext()) {
-        fail('the simulation ran out of events');
+        invariants.fail('simulator', 'the simulation ran out of events');
         break;
       }
       await settle();
-      checkInvariants();
     }
   } catch (error) {
-    fail(error instanceof SimulationFailure ? error.message : `crashed: ${(error as Error).stack ?? String(error)}`);
+    invariants.fail('simulator', `crashed: ${(error as Error).stack ?? String(error)}`);
+  }
+  if (invariants.violation === null) {
+    for (const [key, firstAtMs] of invalidTxsDelivered) {
+      const [receiver, sender] = key.split('|') as [MemberId, MemberId];
+      const reported = network.invalidReports.some((report) => report.by === receiver && report.from === sender);
+      if (!reported) invariants.fail('bad-input-unreported', `${receiver} received invalid transactions from ${sender} (first at ${firstAtMs} ms) and never reported it`);
+    }
   }
   const finalStatus = ids.map((id) => {
-    const status = live.get(id)?.node.status();
-    return status === undefined ? `${id}: down` : `${id}: ${status.height}/${status.round}/${status.step}${status.syncing ? ' syncing' : ''}`;
+    const status = cluster.live.get(id)?.node.status();
+    const role = invariants.isHonest(id) ? '' : ' (Byzantine)';
+    return status === undefined ? `${id}${role}: down` : `${id}${role}: ${status.height}/${status.round}/${status.step}${status.syncing ? ' syncing' : ''}`;
   });
-  for (const { clock } of live.values()) clock.disable();
+  for (const { clock, faults } of cluster.live.values()) {
+    clock.disable();
+    faults.dead = true;
+  }
+  for (const audit of cluster.walAudits.values()) {
+    resources.walEntriesPerHeight = Math.max(resources.walEntriesPerHeight, audit.maxEntriesPerHeight);
+    resources.walBytesPerHeight = Math.max(resources.walBytesPerHeight, audit.maxBytesPerHeight);
+    resources.walCopiesOfOneEntry = Math.max(resources.walCopiesOfOneEntry, audit.maxCopiesOfOneEntry);
+  }
 
   const digest = createHash('sha256');
   for (const [height, hash] of [...invariants.decidedHeights].sort(([a], [b]) => a - b)) digest.update(`${height}:${hash};`);
-  digest.update(`${scheduler.processed}/${network.delivered}/${network.dropped}/${crashes}/${partitions}`);
+  digest.update(`${scheduler.processed}/${network.delivered}/${network.dropped}/${cluster.crashes}/${partitions}/${network.penaltyCount}`);
+  const stats = cluster.byzantineStats;
   return {
     seed: options.seed,
     members: options.members,
-    ok: failure === null,
-    failure,
-    committedHeight: Math.min(...ids.map((id) => invariants.committedHeight(id))),
+    ok: invariants.violation === null,
+    failure: invariants.violation,
+    invariant: invariants.violationKind,
+    committedHeight: Math.min(...honest.map((id) => invariants.committedHeight(id))),
     heightAtHeal,
     virtualTimeMs: scheduler.nowMs,
     events: scheduler.processed,
     messagesDelivered: network.delivered,
     messagesDropped: network.dropped,
-    crashes,
+    crashes: cluster.crashes,
+    crashPoints: { ...cluster.crashPoints },
     partitions,
     equivocationsSent: invariants.equivocationsSent,
     invalidMessagesReported: network.invalidReports.length,
     committedTxs: invariants.committedTxs,
+    byzantine: Object.fromEntries(byzantine),
+    byzantineActions: {
+      equivocations: stats.equivocations,
+      statusLies: stats.statusLies,
+      syncRequestsStalled: stats.syncRequestsStalled,
+      farRoundVotes: stats.farRoundVotes,
+      tamperedProposals: stats.tamperedProposals,
+      withheldMessages: stats.withheldMessages,
+      malformedFrames: stats.malformedFrames,
+      extraEquivocations: stats.extraEquivocations,
+      largeProposals: stats.largeProposals,
+      floodTxs: stats.floodTxs,
+      invalidTxs: stats.invalidTxs,
+    },
+    oversizedFrames: network.oversizedFrames,
+    rateLimitedFrames: network.rateLimitedFrames,
+    penalties: network.penaltyCount,
+    penaltiesBy,
+    disconnections: network.disconnections,
+    writeFailures: cluster.writeFailures,
+    readFailures: cluster.readFailures,
+    bootFailures: cluster.bootFailures,
+    clientErrors: cluster.clientErrors,
+    resources,
     finalStatus,
     digest: digest.digest('hex'),
   };

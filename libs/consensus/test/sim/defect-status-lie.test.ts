@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { expectAtMost, expectEveryInvariant, replayLine, run, type Case, type Scenario } from './scenarios.js';
+
+// Issue 7, "Consensus and P2P", defect "Unsigned status messages": onStatus keeps the highest
+// claimed height forever and maybeSync always picks that claimer; sync runs inside the
+// consensus queue and drops votes and proposals, so a member that lies and never answers makes
+// every honest node deaf. Here one member claims a far higher committed height, sends its
+// status often, and answers sync requests never, with no blocks, or with garbage.
+const LIAR: Scenario = { faults: ['lie-status'] };
+
+/** Seeds that break the defect's invariants today: honest nodes stop committing, or their task queue grows without bound. */
+const FAILING_TODAY: readonly Case[] = [
+  { members: 4, seed: 3 },
+  { members: 4, seed: 4 },
+  { members: 5, seed: 2 },
+  { members: 7, seed: 2 },
+];
+
+describe('Byzantine status lie (issue 7: unsigned status messages, sync stall)', () => {
+  for (const scenarioCase of FAILING_TODAY) {
+    const { members, seed } = scenarioCase;
+    it(`seed ${seed}, ${members} members: fails, if at all, only on liveness or the task-queue bound`, async () => {
+      const report = await run(LIAR, scenarioCase);
+      expectAtMost(report, ['liveness', 'task-queue-bound'], replayLine(LIAR, scenarioCase));
+      expect(report.byzantineActions.statusLies).toBeGreaterThan(0);
+    });
+
+    // Defect: "Unsigned status messages" (issue 7, Consensus and P2P). Fails until sync picks
+    // backed claims, forgets failed ones and keeps consensus flowing while it syncs; then flip to it().
+    it.fails(`seed ${seed}, ${members} members: honest nodes keep committing and their queues stay bounded`, async () => {
+      expectEveryInvariant(await run(LIAR, scenarioCase), replayLine(LIAR, scenarioCase));
+    });
+  }
+});

@@ -1,0 +1,39 @@
+import type { SimulationReport } from '@consortium/consensus';
+import type { RunResult } from './runs.js';
+
+/** One line per run: enough to see what it went through without replaying it. */
+export function describeRun({ report: r, cpuSeconds }: RunResult): string {
+  const byzantine = Object.entries(r.byzantine).map(([member, behaviours]) => `${member}=${behaviours.join('+')}`);
+  const acted = Object.entries(r.byzantineActions).filter(([, count]) => count > 0).map(([action, count]) => `${action} ${count}`);
+  const crashPoints = Object.entries(r.crashPoints).filter(([, count]) => count > 0).map(([point, count]) => `${point} ${count}`);
+  return [
+    `seed ${r.seed} members ${r.members}: height ${r.committedHeight} (heal at ${r.heightAtHeal}), ${r.virtualTimeMs} ms virtual, ${cpuSeconds.toFixed(2)} s CPU`,
+    `${r.crashes} crashes${crashPoints.length > 0 ? ` (${crashPoints.join(', ')})` : ''}, ${r.partitions} partitions, ${r.writeFailures} failed writes, ${r.readFailures} failed reads`,
+    `${r.oversizedFrames} oversized and ${r.rateLimitedFrames} rate-limited frames, ${r.penalties} penalties, ${r.disconnections} disconnections`,
+    byzantine.length === 0 ? 'no Byzantine member' : `Byzantine ${byzantine.join(' ')}${acted.length > 0 ? `: ${acted.join(', ')}` : ''}`,
+    `${r.committedTxs} txs, digest ${r.digest.slice(0, 12)}`,
+  ].join('; ');
+}
+
+/** Counts of failures by invariant and member count, the failing seeds, and the CPU per run by member count. */
+export function summarise(results: readonly RunResult[], replayFlags: string): string {
+  const lines: string[] = [];
+  const failed = results.filter(({ report }) => !report.ok);
+  const byInvariant = new Map<string, SimulationReport[]>();
+  for (const { report } of failed) {
+    const key = report.invariant ?? 'unknown';
+    byInvariant.set(key, [...(byInvariant.get(key) ?? []), report]);
+  }
+  for (const [invariant, reports] of [...byInvariant].sort(([, a], [, b]) => b.length - a.length)) {
+    const byMembers = new Map<number, number[]>();
+    for (const report of reports) byMembers.set(report.members, [...(byMembers.get(report.members) ?? []), report.seed]);
+    const seeds = [...byMembers].sort(([a], [b]) => a - b).map(([members, list]) => `${members} members: seeds ${list.sort((a, b) => a - b).join(' ')}`);
+    lines.push(`  ${invariant}: ${reports.length} run(s); ${seeds.join('; ')}`);
+  }
+  const cpu = new Map<number, number[]>();
+  for (const { report, cpuSeconds } of results) cpu.set(report.members, [...(cpu.get(report.members) ?? []), cpuSeconds]);
+  const cpuLine = [...cpu].sort(([a], [b]) => a - b).map(([members, list]) => `${members} members ${(list.reduce((a, b) => a + b, 0) / list.length).toFixed(2)} s`);
+  lines.unshift(`sim: ${results.length} runs, ${failed.length} failed; CPU per run: ${cpuLine.join(', ')}`);
+  if (failed.length > 0) lines.push(`replay one: npm run sim -- --seed S --members M ${replayFlags}`);
+  return lines.join('\n');
+}
