@@ -10,8 +10,8 @@
 
 // genesis and members
 export { parseGenesis, genesisToJson, MAX_MEMBERS } from './genesis/parse.js';
-export { DEFAULT_CONSENSUS_PARAMS } from './genesis/types.js';
-export type { Genesis, GenesisMember, ConsensusParams, MemberId } from './genesis/types.js';
+export { DEFAULT_CONSENSUS_PARAMS, GENESIS_NETWORKS, GENESIS_APPLICATIONS } from './genesis/types.js';
+export type { Genesis, GenesisMember, ConsensusParams, MemberId, GenesisNetwork, GenesisApplication, GenesisTrustedSetup } from './genesis/types.js';
 export { ValidatorSet } from './validators.js';
 
 // structures, hashing, signing, encoding

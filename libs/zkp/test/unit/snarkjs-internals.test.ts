@@ -94,7 +94,9 @@ describe('snarkjs and ffjavascript internals used by src/prover/prover-worker.js
     const before = global.curve_bn128;
     global.curve_bn128 = planted;
     try {
-      expect(await snarkjs.curves.getCurveFromQ(BASE_FIELD_MODULUS, { singleThread: false }), 'ffjavascript buildBn128 cache globalThis.curve_bn128').toBe(planted);
+      // snarkjs's type declarations (types/snarkjs.d.ts) list only getCurveFromName.
+      const curves = snarkjs.curves as unknown as { getCurveFromQ(q: bigint, options: { singleThread: boolean }): Promise<unknown> };
+      expect(await curves.getCurveFromQ(BASE_FIELD_MODULUS, { singleThread: false }), 'ffjavascript buildBn128 cache globalThis.curve_bn128').toBe(planted);
       // groth16.prove gets its curve through zkey's readHeader(..., options) -> getCurveFromQ.
       await planted.terminate();
       expect(global.curve_bn128, "a single-threaded curve's terminate() must leave globalThis.curve_bn128 alone").toBe(planted);
