@@ -44,5 +44,5 @@ export * from './verifier/index.js';
 export * from './prover/index.js';
 
 // key epochs and the settlement prover facade
-export { KeyEpochs, proveSettlement } from './epochs.js';
+export { KeyEpochs, proveSettlement, provingKeyOf } from './epochs.js';
 export type { SettlementProver } from './epochs.js';
