@@ -27,7 +27,7 @@ function job(witness: SettlementWitness, extra: Partial<ProveJob> = {}): ProveJo
 }
 
 async function verifies(proof: SettlementProof): Promise<boolean> {
-  return snarkjs.groth16.verify(keys.vkey as unknown as snarkjs.VerificationKey, [...proof.publicSignals], proof.proof);
+  return snarkjs.groth16.verify(keys.vkey, [...proof.publicSignals], proof.proof);
 }
 
 async function proofsCounted(): Promise<Record<string, number>> {
