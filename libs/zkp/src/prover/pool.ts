@@ -572,7 +572,7 @@ export class ProverPool {
     const span = this.childSpan(job, 'zkp.self_verify', { 'zkp.circuit': circuit });
     const startedMs = performance.now();
     try {
-      const reason = this.selfCheck.check(job.request.vkey, message.proof, message.publicSignals);
+      const reason = this.checkProof(job, message);
       this.metrics?.verifyDurationSeconds.observe({ circuit, mode: 'self' }, (performance.now() - startedMs) / 1000);
       this.metrics?.proverSelfVerificationsTotal.inc({ circuit, outcome: reason === null ? 'valid' : 'refused' });
       span?.setAttribute('zkp.valid', reason === null);
@@ -580,6 +580,16 @@ export class ProverPool {
       return reason;
     } finally {
       span?.end();
+    }
+  }
+
+  /** The self-check's verdict; an unexpected failure of the check itself withholds the proof too (fail closed). */
+  private checkProof(job: Job, message: ProvedMessage): string | null {
+    try {
+      return this.selfCheck.check(job.request.vkey, message.proof, message.publicSignals);
+    } catch (error) {
+      this.logger?.error({ err: error, circuit: job.request.circuit }, 'the proof self-check failed: withholding the proof');
+      return error instanceof Error ? error.name : 'Error';
     }
   }
 
