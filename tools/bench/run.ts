@@ -5,12 +5,14 @@ import { runConsensusBench } from './consensus.bench.js';
 import { runTelemetryBench } from './telemetry.bench.js';
 import { runZkpProveBench } from './zkp-prove.bench.js';
 import { runZkpVerifyBench } from './zkp-verify.bench.js';
+import { runZkpPoolBench } from './zkp-pool.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
   consensus: runConsensusBench,
   'zkp-verify': runZkpVerifyBench,
   'zkp-prove': runZkpProveBench,
+  'zkp-pool': runZkpPoolBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

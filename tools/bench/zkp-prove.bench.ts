@@ -7,9 +7,10 @@
 // powers of tau (several minutes), settlement-256 a 2^16 one (much longer).
 // Prints records/s and per-proof times (p50, witness included); asserts nothing.
 // BENCH_ZKP_PROOFS (default 8) proofs per set-up; BENCH_ZKP_CIRCUITS=settlement-64 runs one circuit.
-import { circuitDefinition, ensureTestKeys, type TestKeys } from '@consortium/circuits';
+import { circuitDefinition, ensureTestKeys, sha256File, type TestKeys } from '@consortium/circuits';
 import { createLogger } from '@consortium/telemetry';
 import { buildSettlementWitness, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness } from '@consortium/zkp';
+import type { VerificationKey } from 'snarkjs';
 import { formatDuration } from './report.js';
 
 /** Proofs measured per set-up and circuit (after one warm-up proof per worker). */
@@ -81,7 +82,9 @@ async function run(setup: Setup, name: string, keys: TestKeys, witnesses: readon
     },
   });
   const pool = await ProverPool.create({ workers: setup.workers, singleThreadedWorkers: setup.singleThreadedWorkers, queueLimit: PROOFS, logger });
-  const job = (witness: SettlementWitness) => ({ circuit: name, epoch: 0, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input, timeoutMs: 600_000 });
+  // The pool checks the files against pins and every proof against the verification key (test keys: pinned as found).
+  const pins = { wasmSha256: await sha256File(keys.wasmPath), zkeySha256: await sha256File(keys.zkeyPath), vkey: keys.vkey as unknown as VerificationKey };
+  const job = (witness: SettlementWitness) => ({ circuit: name, epoch: 0, wasmPath: keys.wasmPath, zkeyPath: keys.zkeyPath, ...pins, input: witness.input, timeoutMs: 600_000 });
   try {
     // Warm-up: every worker reads the artifacts into its cache and compiles the wasm once.
     await Promise.all(Array.from({ length: setup.workers }, (_, i) => pool.prove(job(witnesses[i % witnesses.length]!))));

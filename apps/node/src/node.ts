@@ -13,7 +13,7 @@ import {
   type Genesis,
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
-import { ArtifactError, Groth16Verifier, KeyEpochs, loadEpoch } from '@consortium/zkp';
+import { Groth16Verifier, KeyEpochs } from '@consortium/zkp';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
@@ -21,6 +21,10 @@ import type { NodeConfig } from './config.js';
 import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
+import { loadProofKeys } from './proof-keys.js';
+import { NodeStartError } from './start-error.js';
+
+export { NodeStartError };
 
 /**
  * The SP node: telemetry, the LevelDB store, the application, the mempool, the libp2p host
@@ -39,10 +43,6 @@ export interface RunningNode {
   /** http://host:port of the API. */
   readonly httpUrl: string;
   stop(): Promise<void>;
-}
-
-export class NodeStartError extends Error {
-  override readonly name = 'NodeStartError';
 }
 
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
@@ -70,8 +70,9 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
   if (peerIdOf(nodeKey) !== self.peerId) throw new NodeStartError(`${config.nodeKeyFile} has peer id ${peerIdOf(nodeKey)}, genesis lists ${self.peerId} for ${config.memberId}`);
 
   await mkdir(config.dataDir, { recursive: true });
-  // Keys are checked before anything starts: a node with keys other than genesis pins must not run.
-  const loadedKeys = Object.keys(genesis.artifacts).length === 0 ? null : await loadPinnedKeys(config, genesis);
+  // Keys are checked before anything starts: a node with keys other than genesis pins must not run,
+  // nor one without keys unless genesis says the chain has no proofs.
+  const loadedKeys = await loadProofKeys(config, genesis);
   const telemetry = setupTelemetry({
     serviceName: 'consortium-node',
     memberId: config.memberId,
@@ -176,20 +177,6 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     }
     await zkp?.verifier.close().catch(() => undefined);
     await telemetry.shutdown();
-    throw error;
-  }
-}
-
-/** The keys genesis pins, from node.json's keysDir; any mismatch stops the start with the file named. */
-async function loadPinnedKeys(config: NodeConfig, genesis: Genesis) {
-  const pinned = Object.keys(genesis.artifacts).length;
-  if (config.keysDir === undefined) {
-    throw new NodeStartError(`genesis pins ${pinned} key files but node.json has no keysDir: point it at the folder of the ceremony's keys`);
-  }
-  try {
-    return await loadEpoch(config.keysDir, genesis.artifacts);
-  } catch (error) {
-    if (error instanceof ArtifactError) throw new NodeStartError(`refusing to start: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -158,7 +158,8 @@ export async function finishZKey(
 
 /**
  * A key whose phase 2 had no contribution has vk_gamma_2 = vk_delta_2 and lets anyone forge
- * proofs; nodes refuse it (assertContributedKey of @consortium/zkp), so the ceremony does too.
+ * proofs; nodes refuse it, so the ceremony does too, with the same check (assertContributedKey of
+ * @consortium/zkp, which decides with hasPhase2Contribution: the one place this is decided).
  */
 export function checkContributed(vkey: snarkjs.VerificationKey, step: string): void {
   try {

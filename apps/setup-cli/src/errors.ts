@@ -129,6 +129,17 @@ export class KeysFolderError extends SetupError {
   }
 }
 
+/** `genesis --keys` names demo keys: genesis of a real consortium must pin a ceremony's keys. */
+export class DemoKeysForConsortiumError extends SetupError {
+  override readonly name = 'DemoKeysForConsortiumError';
+  constructor(
+    readonly keysDir: string,
+    reason: string,
+  ) {
+    super(`${keysDir}: ${reason}`, 'Pin the keys of the multi-party ceremony; demo keys are for local devnets (consortium-setup devnet --keys).');
+  }
+}
+
 /** --genesis-time is not a timestamp. */
 export class InvalidGenesisTimeError extends SetupError {
   override readonly name = 'InvalidGenesisTimeError';

@@ -24,6 +24,12 @@ export interface GenesisDraft {
   readonly paramsSource?: string;
   /** Pinned artifact hashes (a ceremony's genesis-artifacts.json), name -> sha256. */
   readonly artifacts?: Readonly<Record<string, unknown>>;
+  /** The kind of setup that made the pinned keys (the same file's "trustedSetup"). */
+  readonly trustedSetup?: unknown;
+  /** `devnet` for a local test network: the only kind that may run demo keys. */
+  readonly network?: 'devnet';
+  /** `kv-test` for a chain of the key-value test application, which has no proofs (no keys). */
+  readonly application?: 'kv-test';
 }
 
 /** DEFAULT_CONSENSUS_PARAMS with a --params file's overrides on top. */
@@ -53,6 +59,9 @@ export function buildGenesis(draft: GenesisDraft): Genesis {
     members: draft.members.map((member) => member.entry),
     consensus: draft.consensus,
     artifacts: draft.artifacts ?? {},
+    ...(draft.trustedSetup === undefined ? {} : { trustedSetup: draft.trustedSetup }),
+    ...(draft.network === undefined ? {} : { network: draft.network }),
+    ...(draft.application === undefined ? {} : { application: draft.application }),
   };
   try {
     return parseGenesis(document);

@@ -1,5 +1,5 @@
 import type { FileEntry } from '@consortium/circuits';
-import { genesisArtifactPins, KEYS_MANIFEST_FILE, KEYS_MANIFEST_FORMAT, type CircuitKeys, type KeysManifest } from '@consortium/zkp';
+import { genesisArtifactPins, genesisTrustedSetupOf, KEYS_MANIFEST_FILE, KEYS_MANIFEST_FORMAT, TRUSTED_SETUP_KINDS, type CircuitKeys, type KeysManifest, type TrustedSetupPin } from '@consortium/zkp';
 import { KNOWN_CIRCUITS } from './circuit-selection.js';
 
 /**
@@ -75,9 +75,30 @@ export function buildKeysManifest(input: ManifestInput): KeysManifest {
   };
 }
 
-/** genesis-artifacts.json: the fragment to merge into genesis, `{ "artifacts": { "epoch-1/settlement-64.zkey": "<sha256>", ... } }`. */
-export function genesisArtifactsOf(manifest: KeysManifest): { readonly artifacts: Readonly<Record<string, string>> } {
-  return { artifacts: genesisArtifactPins(manifest) };
+/** What a keys folder contributes to genesis: the file pins and the kind of setup that made them. */
+export interface GenesisKeysFragment {
+  readonly artifacts: Readonly<Record<string, string>>;
+  readonly trustedSetup: TrustedSetupPin;
+}
+
+/**
+ * genesis-artifacts.json: the fragment to merge into genesis,
+ * `{ "artifacts": { "epoch-1/settlement-64.zkey": "<sha256>", ... }, "trustedSetup": { "kind": "demo", "transcriptSha256": null } }`.
+ */
+export function genesisArtifactsOf(manifest: KeysManifest): GenesisKeysFragment {
+  return { artifacts: genesisArtifactPins(manifest), trustedSetup: genesisTrustedSetupOf(manifest) };
+}
+
+/** Checks a parsed genesis-artifacts.json; the problem, or null when it is a fragment. */
+export function genesisKeysFragmentProblem(value: unknown): string | null {
+  const fragment = value as Partial<Record<keyof GenesisKeysFragment, unknown>> | null;
+  const artifacts = fragment?.artifacts;
+  if (typeof artifacts !== 'object' || artifacts === null || Array.isArray(artifacts)) return 'must hold { "artifacts": { name: sha256 }, "trustedSetup": { ... } }';
+  const setup = fragment?.trustedSetup as Partial<TrustedSetupPin> | undefined;
+  if (typeof setup !== 'object' || setup === null || !TRUSTED_SETUP_KINDS.includes(setup.kind as TrustedSetupPin['kind'])) {
+    return 'does not say which kind of trusted setup made the keys ("trustedSetup": { "kind": "demo" | "ceremony" }); it was written by an older consortium-setup: run the ceremony again';
+  }
+  return null;
 }
 
 /** What the demo ceremony did, for the record: snarkjs's hashes and the beacons. */

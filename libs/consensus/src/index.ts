@@ -10,8 +10,8 @@
 
 // genesis and members
 export { parseGenesis, genesisToJson, MAX_MEMBERS } from './genesis/parse.js';
-export { DEFAULT_CONSENSUS_PARAMS } from './genesis/types.js';
-export type { Genesis, GenesisMember, ConsensusParams, MemberId } from './genesis/types.js';
+export { DEFAULT_CONSENSUS_PARAMS, GENESIS_NETWORKS, GENESIS_APPLICATIONS } from './genesis/types.js';
+export type { Genesis, GenesisMember, ConsensusParams, MemberId, GenesisNetwork, GenesisApplication, GenesisTrustedSetup } from './genesis/types.js';
 export { ValidatorSet } from './validators.js';
 
 // every size limit, derived from the genesis block parameters (apps/node hands them to libs/p2p)

@@ -5,6 +5,7 @@ import { UnknownVerificationKeyError, VerificationKeys } from './verifier/index.
 import { buildSettlementWitness } from './witness/witness.js';
 import type { SettlementBatch } from './witness/domain.js';
 import type { SettlementProof } from './proof.js';
+import type { ProveJob } from './prover/pool.js';
 
 /**
  * The key epochs a node holds: the keys genesis starts with (epoch 1) and those later
@@ -39,23 +40,16 @@ export class KeyEpochs {
   }
 }
 
-/** What proving needs of a pool: the job shape of ProverPool.prove. */
+/** What proving needs of a pool: ProverPool.prove. */
 export interface SettlementProver {
-  prove(job: {
-    readonly circuit: string;
-    readonly epoch: number;
-    readonly wasmPath: string;
-    readonly zkeyPath: string;
-    readonly input: Record<string, unknown>;
-    readonly timeoutMs?: number;
-    readonly signal?: AbortSignal;
-  }): Promise<SettlementProof>;
+  prove(job: ProveJob): Promise<SettlementProof>;
 }
 
 /**
  * Proves a settlement batch with the current epoch's keys of `circuit`: builds the witness
  * input from the typed batch (refusing what the circuit would refuse, with the field named)
- * and hands it to the prover pool.
+ * and hands it to the prover pool with the keys' genesis pins (the worker checks the files
+ * against them) and the pinned verification key (the pool checks the proof against it).
  */
 export async function proveSettlement(
   prover: SettlementProver,
@@ -67,5 +61,10 @@ export async function proveSettlement(
   const epoch = epochs.current;
   const circuit = epochs.circuit(epoch, circuitName);
   const { input } = buildSettlementWitness(batch, circuitDefinition(circuitName).params);
-  return prover.prove({ circuit: circuitName, epoch, wasmPath: circuit.wasmPath, zkeyPath: circuit.zkeyPath, input: input, ...options });
+  return prover.prove({ ...provingKeyOf(circuit), circuit: circuitName, epoch, input, ...options });
+}
+
+/** The files, pins and verification key a prove job needs, from a circuit loaded with its genesis pins (loadEpoch). */
+export function provingKeyOf(circuit: LoadedCircuit): Pick<ProveJob, 'wasmPath' | 'zkeyPath' | 'wasmSha256' | 'zkeySha256' | 'vkey'> {
+  return { wasmPath: circuit.wasmPath, zkeyPath: circuit.zkeyPath, wasmSha256: circuit.wasmSha256, zkeySha256: circuit.zkeySha256, vkey: circuit.vkey };
 }

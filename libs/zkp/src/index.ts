@@ -13,12 +13,15 @@ export type { SettlementWitness } from './witness/witness.js';
 
 // proofs and keys
 export type { SettlementProof, Groth16Proof } from './proof.js';
-export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins } from './artifacts/manifest.js';
+export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins, genesisTrustedSetupOf, manifestSetupKind } from './artifacts/manifest.js';
 export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest.js';
 export { loadEpoch, assertContributedKey } from './artifacts/loader.js';
 export { assembleKeysFolder } from './artifacts/assemble.js';
 export type { KeyFilesToAssemble } from './artifacts/assemble.js';
 export type { LoadedEpoch, LoadedCircuit } from './artifacts/loader.js';
+// which keys a network may run with (demo keys only on a devnet), decided from genesis alone
+export { assertSetupAllowed, TRUSTED_SETUP_KINDS } from './artifacts/setup-policy.js';
+export type { TrustedSetupKind, TrustedSetupPin, NetworkKind, GenesisKeyPins } from './artifacts/setup-policy.js';
 export {
   ArtifactError,
   KeysManifestError,
@@ -26,6 +29,11 @@ export {
   ArtifactHashMismatchError,
   UnpinnedCircuitError,
   UncontributedKeyError,
+  InvalidArtifactError,
+  ArtifactPathError,
+  SetupKindNotPinnedError,
+  DemoKeysRefusedError,
+  SetupKindMismatchError,
 } from './artifacts/errors.js';
 
 // Groth16 verification: single and batch (random linear combination), the key registry, and
@@ -36,5 +44,5 @@ export * from './verifier/index.js';
 export * from './prover/index.js';
 
 // key epochs and the settlement prover facade
-export { KeyEpochs, proveSettlement } from './epochs.js';
+export { KeyEpochs, proveSettlement, provingKeyOf } from './epochs.js';
 export type { SettlementProver } from './epochs.js';

@@ -1,14 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, genesisToJson, validatorKeyToJson } from '@consortium/consensus';
+import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, genesisToJson, validatorKeyToJson, type Genesis } from '@consortium/consensus';
 import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
 import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
+
+/** What genesis says about proofs; default: the KV test chain (no keys, `application: kv-test`). */
+export type GenesisProofFields = Pick<Genesis, 'artifacts' | 'trustedSetup' | 'network' | 'application'>;
 
 /**
  * A consortium of one member (it decides alone) in `dir`: genesis, keys and a node
  * configuration (node.json) on loopback with ports chosen by the system.
  */
-export async function writeSingleMemberNode(dir: string, options: { readonly artifacts?: Record<string, string>; readonly keysDir?: string } = {}): Promise<NodeConfig> {
+export async function writeSingleMemberNode(dir: string, options: Partial<GenesisProofFields> & { readonly keysDir?: string } = {}): Promise<NodeConfig> {
   const validator = generateEd25519KeyPair();
   const nodeKey = await generateNodeKey();
   const genesis = {
@@ -17,6 +20,10 @@ export async function writeSingleMemberNode(dir: string, options: { readonly art
     members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
     consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
     artifacts: options.artifacts ?? {},
+    ...(options.artifacts === undefined ? { application: 'kv-test' as const } : {}),
+    ...(options.trustedSetup === undefined ? {} : { trustedSetup: options.trustedSetup }),
+    ...(options.network === undefined ? {} : { network: options.network }),
+    ...(options.application === undefined ? {} : { application: options.application }),
   };
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
   await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));

@@ -232,10 +232,10 @@ async function writeKeysFolder(
   return { manifest, files: [...written, KEYS_FOLDER_FILES.readme, KEYS_FOLDER_FILES.genesisArtifacts, KEYS_FOLDER_FILES.manifest] };
 }
 
-/** Loads the folder exactly as a node will (@consortium/zkp loadEpoch with the genesis pins). */
+/** Loads the folder exactly as a node of a devnet will (@consortium/zkp loadEpoch with the genesis pins and setup kind). */
 async function checkAsNode(dir: string, manifest: KeysManifest): Promise<void> {
   try {
-    await loadEpoch(dir, genesisArtifactsOf(manifest).artifacts);
+    await loadEpoch(dir, { ...genesisArtifactsOf(manifest), network: 'devnet' });
   } catch (error) {
     if (error instanceof ArtifactError) {
       throw new CeremonyStepError(

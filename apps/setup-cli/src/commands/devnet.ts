@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { genesisHash, genesisToJson, MAX_MEMBERS, toHex, type Genesis } from '@consortium/consensus';
 import type { Command } from 'commander';
-import { KeysFolderError, OutputNotEmptyError } from '../errors.js';
-import { KEYS_FOLDER_FILES } from '../keys-folder.js';
+import { OutputNotEmptyError } from '../errors.js';
+import { readGenesisKeysFragment } from '../keys-fragment.js';
 import { ensureDir, isMissingOrEmptyDir, pathExists, removeDir, SECRET_DIR_MODE, writePublicFile, writeSecretFiles } from '../files.js';
 import { DEVNET_CHAIN_ID, DEFAULT_BASE_PORT, DEVNET_FILES, devnetLayout, HTTP_PORT_OFFSET, nodeJsonOf, type DevnetNode } from '../devnet-layout.js';
 import { buildGenesis, DEVNET_CONSENSUS_PARAMS } from '../genesis-draft.js';
@@ -46,7 +46,10 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
     )
     .option('--base-port <port>', 'first p2p port', integerOption, DEFAULT_BASE_PORT)
     .option('--chain-id <id>', 'chain id of the devnet', DEVNET_CHAIN_ID)
-    .option('--keys <dir>', 'a trusted setup\'s keys folder (from `ceremony demo`): its genesis-artifacts.json is pinned in the genesis and every node.json points at the folder')
+    .option(
+      '--keys <dir>',
+      "a trusted setup's keys folder (from `ceremony demo`): its genesis-artifacts.json (file pins and setup kind) is pinned in the genesis and every node.json points at the folder; without it the devnet runs the key-value test application, which has no proofs",
+    )
     .option('--force', "write into a non-empty --out: replaces the devnet files and removes those members' old chain data (data/)")
     .addHelpText(
       'after',
@@ -76,10 +79,13 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
   });
 
   const keysDir = options.keys === undefined ? undefined : resolve(options.keys);
-  const artifacts = keysDir === undefined ? undefined : await readGenesisArtifacts(keysDir);
+  // A devnet says it is one (demo keys are refused anywhere else); without keys it runs the
+  // key-value test application and says it has no proofs, so its nodes start without a verifier.
+  const proofs = keysDir === undefined ? { application: 'kv-test' as const } : await readGenesisKeysFragment(keysDir);
   const genesis = await progress.step('assemble and validate the genesis', () =>
     buildGenesis({
-      ...(artifacts === undefined ? {} : { artifacts }),
+      ...proofs,
+      network: 'devnet',
       chainId: options.chainId,
       genesisTime: new Date().toISOString(),
       members: nodes.map((node, i) => ({ entry: memberEntryOf(node.member, keys[i]!.publicKeys, 1), source: node.member.id })),
@@ -92,20 +98,6 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
   if (strangers.length > 0) progress.note(progress.styled.yellow(`left untouched, not part of this devnet: ${strangers.join(', ')}`));
 
   printSummary(out, dir, nodes, genesis);
-}
-
-/** The pins a ceremony wrote for genesis: `{ "artifacts": { name: sha256 } }`. */
-async function readGenesisArtifacts(keysDir: string): Promise<Record<string, unknown>> {
-  const file = join(keysDir, KEYS_FOLDER_FILES.genesisArtifacts);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new KeysFolderError(file, `cannot be read (${(error as Error).message})`);
-  }
-  const artifacts = (parsed as { artifacts?: unknown } | null)?.artifacts;
-  if (typeof artifacts !== 'object' || artifacts === null || Array.isArray(artifacts)) throw new KeysFolderError(file, 'must hold { "artifacts": { name: sha256 } }');
-  return artifacts as Record<string, unknown>;
 }
 
 async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: readonly MemberKeys[], genesis: Genesis, force: boolean, keysDir?: string) {

@@ -1,9 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { genesisHash, genesisToJson, toHex, DEFAULT_CONSENSUS_PARAMS } from '@consortium/consensus';
 import { Option, type Command } from 'commander';
-import { MemberFileError, NoMembersError, OutputFileExistsError, ParamsFileError } from '../errors.js';
+import { assertSetupAllowed, DemoKeysRefusedError } from '@consortium/zkp';
+import { DemoKeysForConsortiumError, MemberFileError, NoMembersError, OutputFileExistsError, ParamsFileError } from '../errors.js';
 import { ensureDir, listMemberFiles, pathExists, readTextFile, writePublicFile } from '../files.js';
 import { buildGenesis, consensusParamsWith, genesisTimeOf, type MemberSource } from '../genesis-draft.js';
+import type { GenesisKeysFragment } from '../keys-folder.js';
+import { readGenesisKeysFragment } from '../keys-fragment.js';
 import { parseMemberFileText } from '../member-entry.js';
 import type { Terminal } from '../output.js';
 import { examples } from './options.js';
@@ -21,6 +24,7 @@ interface GenesisOptions {
   readonly out: string;
   readonly genesisTime?: string;
   readonly params?: string;
+  readonly keys?: string;
   readonly force?: boolean;
 }
 
@@ -40,6 +44,10 @@ export function addGenesisCommand(program: Command, terminal: Terminal): void {
     .requiredOption('--out <file>', 'where to write the genesis, e.g. genesis.json')
     .option('--genesis-time <iso>', 'the genesis time, ISO 8601 (default: now)')
     .option('--params <file>', `JSON object of consensus parameters to change from the defaults, e.g. { "timeoutCommitMs": 500 }`)
+    .option(
+      '--keys <dir>',
+      "the trusted setup's keys folder: its genesis-artifacts.json (file pins and setup kind) is pinned in the genesis. Without it the genesis pins no keys and nodes refuse to start (they could not verify proofs); demo keys are refused (devnets only)",
+    )
     .option('--force', 'replace --out if it exists')
     .addHelpText(
       'after',
@@ -100,12 +108,13 @@ async function runGenesis(options: GenesisOptions, { out, progress }: Terminal):
   const genesisTime = genesisTimeOf(options.genesisTime, new Date());
   if (options.force !== true && (await pathExists(outFile))) throw new OutputFileExistsError(outFile); // before any work
 
+  const proofKeys = options.keys === undefined ? undefined : await consortiumKeys(resolve(options.keys));
   const files = await memberFilesOf(options);
   const members = await progress.step(`read ${files.length} member file${files.length === 1 ? '' : 's'}`, () => Promise.all(files.map(readMemberSource)));
   const consensus = await readParams(options.params);
 
   const genesis = await progress.step('validate the genesis', () =>
-    buildGenesis({ chainId: options.chainId, genesisTime, members, consensus, ...(options.params === undefined ? {} : { paramsSource: options.params }) }),
+    buildGenesis({ chainId: options.chainId, genesisTime, members, consensus, ...proofKeys, ...(options.params === undefined ? {} : { paramsSource: options.params }) }),
   );
 
   await progress.step(`write ${outFile}`, async () => {
@@ -118,5 +127,18 @@ async function runGenesis(options: GenesisOptions, { out, progress }: Terminal):
   out.line(`  genesis time  ${new Date(genesis.genesisTimeMs).toISOString()}`);
   out.line(`  members       ${genesis.members.length}: ${genesis.members.map((member) => member.id).join(', ')}`);
   out.line(`  genesis hash  ${toHex(genesisHash(genesis))}`);
+  out.line(`  proof keys    ${genesis.trustedSetup === undefined ? 'none pinned: nodes refuse to start until a genesis pins the ceremony\'s keys (--keys)' : `${Object.keys(genesis.artifacts).length} files of a ${genesis.trustedSetup.kind} setup`}`);
   progress.note(`\nNext: send ${outFile} to every member; each compares the genesis hash with yours (by phone, not by the same channel) before starting its node.`);
+}
+
+/** The keys a real consortium's genesis may pin: the same rule a node applies (demo keys only on a devnet), before any work. */
+async function consortiumKeys(keysDir: string): Promise<GenesisKeysFragment> {
+  const fragment = await readGenesisKeysFragment(keysDir);
+  try {
+    assertSetupAllowed(fragment.trustedSetup, 'production');
+  } catch (error) {
+    if (error instanceof DemoKeysRefusedError) throw new DemoKeysForConsortiumError(keysDir, error.message);
+    throw error;
+  }
+  return fragment;
 }

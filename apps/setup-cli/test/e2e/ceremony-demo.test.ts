@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCircuit, CIRCUITS } from '@consortium/circuits';
 import { parseGenesis } from '@consortium/consensus';
-import { buildSettlementWitness, loadEpoch, randomSalt, type KeysManifest, type SettlementBatch } from '@consortium/zkp';
+import { buildSettlementWitness, DemoKeysRefusedError, loadEpoch, randomSalt, type KeysManifest, type SettlementBatch } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson, runCli, runCliOk, temporaryDir, type CliResult } from './support/cli.js';
@@ -151,8 +151,8 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
     expect(await snarkjs.groth16.verify(vkey, tampered, proof)).toBe(false);
   });
 
-  it('writes genesis pins that a genesis accepts and a node loads the keys with', async () => {
-    const fragment = await readJson<{ artifacts: Record<string, string> }>(join(dir, 'genesis-artifacts.json'));
+  it('writes genesis pins and the setup kind that devnet --keys puts in genesis, and a node of that devnet loads the keys', async () => {
+    const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: unknown }>(join(dir, 'genesis-artifacts.json'));
     const keys = manifest.circuits['settlement-4']!;
     expect(fragment).toEqual({
       artifacts: {
@@ -160,14 +160,23 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
         'epoch-1/settlement-4.zkey': keys.zkey.sha256,
         'epoch-1/settlement-4.vkey': keys.vkey.sha256,
       },
+      trustedSetup: { kind: 'demo', transcriptSha256: null },
     });
     const devnet = join(tmp.path, 'devnet');
-    await runCliOk(['devnet', '--out', devnet, '--members', '4']);
-    const genesis = parseGenesis({ ...(await readJson<Record<string, unknown>>(join(devnet, 'genesis.json'))), ...fragment });
-    expect(genesis.artifacts).toEqual(fragment.artifacts);
-    const loaded = await loadEpoch(dir, genesis.artifacts);
+    await runCliOk(['devnet', '--out', devnet, '--members', '4', '--keys', dir]);
+    const genesis = parseGenesis(await readJson<Record<string, unknown>>(join(devnet, 'genesis.json')));
+    expect(genesis).toMatchObject({ artifacts: fragment.artifacts, trustedSetup: fragment.trustedSetup, network: 'devnet' });
+    expect(genesis.application).toBeUndefined();
+    const pins = { artifacts: genesis.artifacts, trustedSetup: genesis.trustedSetup, network: genesis.network ?? ('production' as const) };
+    const loaded = await loadEpoch(dir, pins);
     expect(loaded.insecure).toBe(true);
     expect([...loaded.circuits.keys()]).toEqual(['settlement-4']);
+    // The same keys in a genesis that is not a devnet's are refused.
+    await expect(loadEpoch(dir, { ...pins, network: 'production' })).rejects.toBeInstanceOf(DemoKeysRefusedError);
+    // ... and `genesis --keys` refuses to pin them for a consortium.
+    const refused = await runCli(['genesis', '--chain-id', 'sp-consortium', '--members-dir', join(devnet, 'members-none'), '--keys', dir, '--out', join(tmp.path, 'genesis.json')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('INSECURE single-party demo setup');
   });
 });
 

@@ -49,6 +49,11 @@ describe.each([
     expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000 });
   });
 
+  it('says it is a devnet of the key-value test application, which has no proofs (so its nodes start without keys)', () => {
+    expect(genesis).toMatchObject({ network: 'devnet', application: 'kv-test', artifacts: {} });
+    expect(genesis.trustedSetup).toBeUndefined();
+  });
+
   it('writes one folder per member with its keys and node.json, and nothing else', async () => {
     expect((await readdir(dir)).sort()).toEqual([...ids, 'genesis.json'].sort());
     for (const id of ids) {
@@ -142,17 +147,28 @@ describe('consortium-setup devnet, refusals and choices', () => {
 });
 
 describe('consortium-setup devnet --keys', () => {
-  it("pins the keys folder's genesis artifacts and points every node.json at the folder", async () => {
+  it("pins the keys folder's genesis artifacts and setup kind, says it is a devnet, and points every node.json at the folder", async () => {
     const keys = join(tmp.path, 'keys');
     await mkdir(keys, { recursive: true });
     const pins = { 'epoch-1/settlement-64.vkey': 'a'.repeat(64), 'epoch-1/settlement-64.zkey': 'b'.repeat(64) };
-    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins }));
+    const trustedSetup = { kind: 'demo', transcriptSha256: null };
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup }));
     const dir = join(tmp.path, 'devnet-keys');
     await runCliOk(['devnet', '--out', dir, '--members', '4', '--keys', keys]);
     const genesis = parseGenesis(await readJson(join(dir, 'genesis.json')));
-    expect(genesis.artifacts).toEqual(pins);
+    expect(genesis).toMatchObject({ artifacts: pins, trustedSetup, network: 'devnet' });
+    expect(genesis.application).toBeUndefined();
     const node = await readJson<NodeJson & { keysDir: string }>(join(dir, 'Orange-FR', 'node.json'));
     expect(node.keysDir).toBe('../../keys');
+  });
+
+  it('refuses a genesis-artifacts.json that does not say which kind of setup made the keys (an older consortium-setup)', async () => {
+    const keys = join(tmp.path, 'old-keys');
+    await mkdir(keys, { recursive: true });
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: { 'epoch-1/settlement-64.vkey': 'a'.repeat(64) } }));
+    const result = await runCli(['devnet', '--out', join(tmp.path, 'devnet-old-keys'), '--keys', keys]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('does not say which kind of trusted setup made the keys');
   });
 
   it('refuses a folder without genesis-artifacts.json, saying what to give', async () => {

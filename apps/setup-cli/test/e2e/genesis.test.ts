@@ -28,6 +28,30 @@ afterAll(async () => {
   await tmp.remove();
 });
 
+describe('consortium-setup genesis --keys', () => {
+  it("pins a ceremony's keys folder: its file pins and setup kind", async () => {
+    const keys = join(tmp.path, 'ceremony-keys');
+    await mkdir(keys, { recursive: true });
+    const pins = { 'epoch-1/settlement-64.vkey': 'a'.repeat(64), 'epoch-1/settlement-64.zkey': 'b'.repeat(64), 'epoch-1/settlement-64.wasm': 'c'.repeat(64) };
+    const trustedSetup = { kind: 'ceremony', transcriptSha256: null };
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup }));
+    const out = join(tmp.path, 'genesis-keys.json');
+    const { stdout } = await runCliOk(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', out]);
+    expect(parseGenesis(JSON.parse(await readFile(out, 'utf8')))).toMatchObject({ artifacts: pins, trustedSetup });
+    expect(stdout).toContain('proof keys    3 files of a ceremony setup');
+  });
+
+  it('refuses demo keys, before reading any member file (they are for devnets)', async () => {
+    const keys = join(tmp.path, 'demo-keys');
+    await mkdir(keys, { recursive: true });
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: { 'epoch-1/settlement-64.vkey': 'a'.repeat(64) }, trustedSetup: { kind: 'demo', transcriptSha256: null } }));
+    const result = await runCli(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', join(tmp.path, 'genesis-demo.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('INSECURE single-party demo setup');
+    expect(result.stderr).toContain('demo keys are for local devnets');
+  });
+});
+
 describe('consortium-setup genesis', () => {
   it('assembles three keys outputs into a genesis that parseGenesis accepts', async () => {
     const out = join(tmp.path, 'genesis.json');
@@ -38,6 +62,11 @@ describe('consortium-setup genesis', () => {
     expect(genesis.chainId).toBe('sp-consortium-test');
     expect(new Date(genesis.genesisTimeMs).toISOString()).toBe('2025-01-31T12:00:00.000Z');
     expect(genesis.consensus).toEqual(DEFAULT_CONSENSUS_PARAMS);
+    // No --keys: no keys pinned, and not a KV test chain, so its nodes refuse to start (fail closed); the summary says so.
+    expect(genesis).toMatchObject({ artifacts: {} });
+    expect(genesis.network).toBeUndefined();
+    expect(genesis.application).toBeUndefined();
+    expect(stdout).toContain("proof keys    none pinned: nodes refuse to start until a genesis pins the ceremony's keys (--keys)");
     expect((JSON.parse(await readFile(out, 'utf8')) as { members: unknown }).members).toEqual(entries);
     expect(stdout).toMatch(/genesis hash {2}[0-9a-f]{64}/);
   });

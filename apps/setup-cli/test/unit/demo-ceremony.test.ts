@@ -22,12 +22,12 @@ describe('checkContributed', () => {
   const vkey = (gamma: string, delta: string) => ({
     protocol: 'groth16' as const,
     curve: 'bn128' as const,
-    nPublic: 7,
+    nPublic: 0,
     vk_alpha_1: ['1', '2', '1'],
     vk_beta_2: g2('3'),
     vk_gamma_2: g2(gamma),
     vk_delta_2: g2(delta),
-    IC: [],
+    IC: [['1', '2', '1']],
   });
 
   it('accepts a verification key whose phase 2 had a contribution', () => {
@@ -39,5 +39,9 @@ describe('checkContributed', () => {
     expect(() => checkContributed(vkey('4', '4'), 'settlement-4: beacon and verification key')).toThrow(
       /^settlement-4: beacon and verification key: the exported verification key: vk_gamma_2 equals vk_delta_2/,
     );
+  });
+
+  it('decides with the one phase-2 check of @consortium/zkp: a key the verifier could not use is refused too', () => {
+    expect(() => checkContributed({ ...vkey('4', '5'), nPublic: 7 }, 'settlement-4: beacon and verification key')).toThrow(/IC must hold nPublic \+ 1 = 8 points/);
   });
 });

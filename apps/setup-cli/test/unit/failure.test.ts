@@ -77,6 +77,7 @@ describe('error classes', () => {
       new errors.NoMembersError(''),
       new errors.ParamsFileError('f', 'bad'),
       new errors.KeysFolderError('k/genesis-artifacts.json', 'missing'),
+      new errors.DemoKeysForConsortiumError('k', 'demo keys'),
       new errors.InvalidGenesisTimeError('x'),
       new errors.InvalidGenesisError(['bad']),
       new errors.PortRangeError('bad'),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildKeysManifest,
   genesisArtifactsOf,
+  genesisKeysFragmentProblem,
   INSECURE_WARNING,
   insecureReadme,
   isCeremonyFile,
@@ -104,7 +105,16 @@ describe('keys manifest', () => {
         'epoch-2/settlement-64.zkey': sha('7'),
         'epoch-2/settlement-64.vkey': sha('8'),
       },
+      trustedSetup: { kind: 'demo', transcriptSha256: null },
     });
+    expect(genesisKeysFragmentProblem(fragment)).toBeNull();
+  });
+
+  it('refuses a genesis fragment without the setup kind (an older consortium-setup) or without pins', () => {
+    expect(genesisKeysFragmentProblem({ artifacts: {} })).toMatch(/does not say which kind of trusted setup made the keys/);
+    expect(genesisKeysFragmentProblem({ artifacts: {}, trustedSetup: { kind: 'trust-me' } })).toMatch(/does not say which kind/);
+    expect(genesisKeysFragmentProblem({ trustedSetup: { kind: 'demo' } })).toMatch(/must hold/);
+    expect(genesisKeysFragmentProblem(null)).toMatch(/must hold/);
   });
 
   it('gives pins that genesis accepts', () => {
@@ -126,7 +136,7 @@ describe('keys manifest', () => {
       },
       ...genesisArtifactsOf(sampleManifest()),
     };
-    expect(parseGenesis(genesis).artifacts).toEqual(genesisArtifactsOf(sampleManifest()).artifacts);
+    expect(parseGenesis(genesis)).toMatchObject(genesisArtifactsOf(sampleManifest()));
   });
 });
 

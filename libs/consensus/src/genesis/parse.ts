@@ -2,7 +2,7 @@ import { GenesisValidationError } from '../errors.js';
 import { fromHex } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import { findLimitProblems, MAX_LEGAL_TX_MAX_BYTES, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
-import type { ConsensusParams, Genesis, GenesisMember } from './types.js';
+import { GENESIS_APPLICATIONS, GENESIS_NETWORKS, TRUSTED_SETUP_KINDS, type ConsensusParams, type Genesis, type GenesisApplication, type GenesisMember, type GenesisNetwork, type GenesisTrustedSetup } from './types.js';
 
 /**
  * Parses and validates a genesis document (the JSON form, as written by the setup CLI). Every
@@ -85,6 +85,31 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
   return problems.length === before ? parsed : null;
 }
 
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string, what: string, problems: string[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${path}: ${JSON.stringify(value)} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (${what})`);
+  return undefined;
+}
+
+/** The setup behind the pinned keys: its kind, and the ceremony transcript's hash (null until there is one). */
+function parseTrustedSetup(raw: unknown, pinsKeys: boolean, problems: string[]): GenesisTrustedSetup | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) {
+    problems.push('trustedSetup: must be an object { "kind": "demo" | "ceremony", "transcriptSha256": null | "<sha256 hex>" }');
+    return undefined;
+  }
+  const before = problems.length;
+  const kind = oneOf(raw.kind, TRUSTED_SETUP_KINDS, 'trustedSetup.kind', 'the kind of trusted setup that made the pinned keys', problems);
+  if (raw.kind === undefined) problems.push('trustedSetup.kind: must be "demo" or "ceremony"');
+  const transcript = raw.transcriptSha256 ?? null;
+  if (transcript !== null && (typeof transcript !== 'string' || !SHA256_HEX.test(transcript))) problems.push('trustedSetup.transcriptSha256: must be null or a lowercase sha256 hex digest');
+  if (kind === 'demo' && transcript !== null) problems.push('trustedSetup.transcriptSha256: a demo setup has no transcript (null)');
+  for (const name of Object.keys(raw)) if (name !== 'kind' && name !== 'transcriptSha256') problems.push(`trustedSetup.${name}: unknown field`);
+  if (!pinsKeys) problems.push('trustedSetup: pins the setup of keys, but artifacts pins no key files');
+  return problems.length > before ? undefined : { kind: kind!, transcriptSha256: transcript as string | null };
+}
+
 function findDuplicates(values: readonly string[]): string[] {
   const seen = new Set<string>();
   return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
@@ -93,7 +118,7 @@ function findDuplicates(values: readonly string[]): string[] {
 export function parseGenesis(raw: unknown): Genesis {
   const problems: string[] = [];
   if (!isObject(raw)) throw new GenesisValidationError(['the document must be a JSON object']);
-  const { chainId, genesisTime, members, consensus, artifacts } = raw;
+  const { chainId, genesisTime, members, consensus, artifacts, trustedSetup, network, application } = raw;
 
   if (typeof chainId !== 'string' || !CHAIN_ID.test(chainId)) problems.push(`chainId: ${JSON.stringify(chainId)} must be lowercase letters, digits and '-', at most 50`);
   const genesisTimeMs = typeof genesisTime === 'string' ? Date.parse(genesisTime) : NaN;
@@ -125,8 +150,21 @@ export function parseGenesis(raw: unknown): Genesis {
     else pinned[name] = hash;
   }
 
+  const setup = parseTrustedSetup(trustedSetup, Object.keys(pinned).length > 0, problems);
+  const networkKind = oneOf<GenesisNetwork>(network, GENESIS_NETWORKS, 'network', '"devnet" marks a local test network; absent means a real consortium', problems);
+  const app = oneOf<GenesisApplication>(application, GENESIS_APPLICATIONS, 'application', '"kv-test": the key-value test application, which has no proofs', problems);
+
   if (problems.length > 0) throw new GenesisValidationError(problems);
-  return { chainId: chainId as string, genesisTimeMs, members: parsedMembers, consensus: params!, artifacts: pinned };
+  return {
+    chainId: chainId as string,
+    genesisTimeMs,
+    members: parsedMembers,
+    consensus: params!,
+    artifacts: pinned,
+    ...(setup === undefined ? {} : { trustedSetup: setup }),
+    ...(networkKind === undefined ? {} : { network: networkKind }),
+    ...(app === undefined ? {} : { application: app }),
+  };
 }
 
 /** The JSON form of a genesis, as parseGenesis reads it. */
@@ -144,5 +182,9 @@ export function genesisToJson(genesis: Genesis): Json {
     })),
     consensus: { ...genesis.consensus },
     artifacts: { ...genesis.artifacts },
+    // Written only when set, so a genesis without them keeps its hash.
+    ...(genesis.trustedSetup === undefined ? {} : { trustedSetup: { kind: genesis.trustedSetup.kind, transcriptSha256: genesis.trustedSetup.transcriptSha256 } }),
+    ...(genesis.network === undefined ? {} : { network: genesis.network }),
+    ...(genesis.application === undefined ? {} : { application: genesis.application }),
   };
 }

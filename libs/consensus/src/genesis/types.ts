@@ -40,6 +40,33 @@ export interface Genesis {
    * ZKP issue fills it with circuit and key hashes from the ceremony transcript.
    */
   readonly artifacts: Readonly<Record<string, string>>;
+  /**
+   * The trusted setup that made the pinned keys: `demo` (one process played every party, so
+   * its keys are INSECURE) or `ceremony` (the multi-party ceremony; its transcript's hash once
+   * the ceremony writes one). Nodes take whether keys are insecure from here, never from the
+   * keys folder, and refuse demo keys unless `network` is `devnet`.
+   */
+  readonly trustedSetup?: GenesisTrustedSetup;
+  /** `devnet`: a local test network (`consortium-setup devnet`), the only kind that may run demo keys. Absent: a real consortium. */
+  readonly network?: GenesisNetwork;
+  /**
+   * What the chain runs. `kv-test`: the consensus tests' key-value application, which has no
+   * proofs, so its nodes may start without keys. Absent or `settlement`: proofs are verified,
+   * and a node refuses to start without pinned keys.
+   */
+  readonly application?: GenesisApplication;
+}
+
+export const GENESIS_NETWORKS = ['devnet', 'production'] as const;
+export type GenesisNetwork = (typeof GENESIS_NETWORKS)[number];
+export const GENESIS_APPLICATIONS = ['kv-test', 'settlement'] as const;
+export type GenesisApplication = (typeof GENESIS_APPLICATIONS)[number];
+export const TRUSTED_SETUP_KINDS = ['demo', 'ceremony'] as const;
+
+export interface GenesisTrustedSetup {
+  readonly kind: (typeof TRUSTED_SETUP_KINDS)[number];
+  /** sha256 (hex) of the ceremony transcript; null for a demo and until the multi-party ceremony writes transcripts. */
+  readonly transcriptSha256: string | null;
 }
 
 export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {

@@ -60,15 +60,35 @@ export const spanCatalogue = {
   zkpProve: {
     name: 'zkp.prove',
     area: 'zkp',
-    description: 'One proof job: queue wait, witness calculation and Groth16 proving in a worker.',
+    description: 'One proof job, from prove() to its result: admission, queue wait, witness calculation and Groth16 proving in a worker, self-verification. Parent of zkp.admission and zkp.self_verify.',
     attributes: {
       'zkp.circuit': 'circuit name',
       'zkp.epoch': 'key epoch',
       'zkp.queue_wait_ms': 'milliseconds spent waiting for a worker',
+      'zkp.run_ms': 'milliseconds the job held a worker (dispatch to verified proof)',
       'zkp.witness_ms': 'milliseconds of witness calculation',
       'zkp.prove_ms': 'milliseconds of Groth16 proving',
-      'zkp.outcome': 'proved, failed, timeout or cancelled',
+      'zkp.outcome': 'proved, failed, timeout, cancelled or rejected',
     },
+  },
+  zkpAdmission: {
+    name: 'zkp.admission',
+    area: 'zkp',
+    description: 'The admission decision for a proof job: can it finish within its timeout, given the queue ahead and the estimated run time?',
+    attributes: {
+      'zkp.circuit': 'circuit name',
+      'zkp.admitted': 'whether the job was queued',
+      'zkp.reason': 'why it was refused: queue_full or deadline_at_admission',
+      'zkp.estimate_ms': "estimated run time of one proof of the circuit (absent before the pool's first proof of it)",
+      'zkp.predicted_start_ms': 'milliseconds until a worker is expected to take the job',
+      'zkp.timeout_ms': "the job's timeout",
+    },
+  },
+  zkpSelfVerify: {
+    name: 'zkp.self_verify',
+    area: 'zkp',
+    description: 'The prover pool verifying a proof it made against the pinned verification key before handing it out.',
+    attributes: { 'zkp.circuit': 'circuit name', 'zkp.valid': 'whether the proof verified (false: refused, never handed out)' },
   },
   zkpVerify: {
     name: 'zkp.verify',

@@ -1,4 +1,5 @@
 import type { FileEntry } from '@consortium/circuits';
+import type { TrustedSetupKind, TrustedSetupPin } from './setup-policy.js';
 
 /**
  * The keys manifest a trusted setup writes next to its keys (`keys-manifest.json`): which key
@@ -48,4 +49,14 @@ export function genesisArtifactPins(manifest: KeysManifest): Record<string, stri
     for (const kind of PINNED_KINDS) pins[artifactName(manifest.epoch, circuit, kind)] = keys[kind].sha256;
   }
   return pins;
+}
+
+/** The kind of setup a manifest says made its keys: an insecure or `demo` manifest is a demo's. */
+export function manifestSetupKind(manifest: Pick<KeysManifest, 'insecure' | 'ceremony'>): TrustedSetupKind {
+  return manifest.insecure || manifest.ceremony === 'demo' ? 'demo' : 'ceremony';
+}
+
+/** What genesis pins about the setup behind a manifest's keys (no transcript yet: the multi-party ceremony brings it). */
+export function genesisTrustedSetupOf(manifest: KeysManifest): TrustedSetupPin {
+  return { kind: manifestSetupKind(manifest), transcriptSha256: null };
 }

@@ -41,6 +41,11 @@ export class BoundedQueue<T> {
     return this.items.delete(item);
   }
 
+  /** The elements, oldest first. */
+  values(): IterableIterator<T> {
+    return this.items.values();
+  }
+
   has(item: T): boolean {
     return this.items.has(item);
   }

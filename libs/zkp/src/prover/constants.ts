@@ -4,10 +4,23 @@
 export const DEFAULT_QUEUE_LIMIT = 64;
 
 /**
- * Default per-job limit, queue wait included. A 64-record proof takes 1-2.5 s on two cores and
- * a 256-record one several seconds, so a minute means a stuck worker or a queue far too long.
+ * Most jobs `queueLimit` may allow: each queued job holds its witness input (a few KiB per
+ * record), and the admission policy walks the queue on every `prove()`.
+ */
+export const MAX_QUEUE_LIMIT = 4_096;
+
+/**
+ * Default deadline of a job: the proof is wanted within this long of `prove()`, queue wait
+ * included. A job that cannot finish by then is refused before it runs (ProofDeadlineError);
+ * a running proof is never ended by it. A 64-record proof takes 1-2.5 s on two cores.
  */
 export const DEFAULT_PROOF_TIMEOUT_MS = 60_000;
+
+/**
+ * How long one proof may run before its worker counts as stuck and is replaced: far above any
+ * real proof (a 256-record one takes several seconds here), independent of the job's deadline.
+ */
+export const DEFAULT_RUN_TIMEOUT_MS = 300_000;
 
 /** A worker must load snarkjs and build its curve (about 0.3 s here) within this. */
 export const DEFAULT_WORKER_START_TIMEOUT_MS = 30_000;

@@ -1,21 +1,29 @@
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { Span, SpanStatusCode, Tracer } from '@opentelemetry/api';
+import { context, trace, type Span, type SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { circuitDefinition } from '@consortium/circuits';
 import type { Logger, ZkpMetrics } from '@consortium/telemetry';
+import type { VerificationKey } from 'snarkjs';
 import type { SettlementProof } from '../proof.js';
+import { parseVerificationKey } from '../verifier/keys.js';
+import { admit, canStart, latestStartMs, predictStartDelayMs, remainingRunMs, RunTimeEstimates } from './admission.js';
 import { BoundedQueue } from './bounded-queue.js';
 import {
   DEFAULT_MAX_CACHED_FILES,
   DEFAULT_PROOF_TIMEOUT_MS,
   DEFAULT_QUEUE_LIMIT,
+  DEFAULT_RUN_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_WORKER_START_TIMEOUT_MS,
   MAX_CONSECUTIVE_START_FAILURES,
+  MAX_QUEUE_LIMIT,
   MAX_WORKERS,
 } from './constants.js';
 import {
+  KeyPinMismatchError,
   ProofCancelledError,
+  ProofDeadlineError,
+  ProofSelfVerificationError,
   ProofTimeoutError,
   ProverArtifactError,
   ProverClosedError,
@@ -26,21 +34,36 @@ import {
   type ProverError,
 } from './errors.js';
 import { isWorkerToPool, type FailedMessage, type PoolToWorker, type ProvedMessage, type ProverWorkerData, type WorkerToPool } from './protocol.js';
+import { ProofSelfCheck } from './self-check.js';
 
 /**
  * Groth16 proving off the event loop: a fixed number of `node:worker_threads` workers, each
  * proving one job at a time with snarkjs (single-threaded by default: the pool is the
- * parallelism), fed from a bounded FIFO queue.
+ * parallelism), fed first in, first out from a bounded queue under a deadline policy
+ * (admission.ts).
  *
+ * - Deadlines: a job's timeout is the time by which its caller wants the proof. A job that, by
+ *   the run times of recent proofs of its circuit, cannot finish in time is refused before it
+ *   runs with ProofDeadlineError: at once when it arrives, or as soon as its time left is
+ *   shorter than one proof while it waits. A worker never starts a job that cannot finish, and
+ *   a running proof is never ended by its deadline: under overload the workers stay on proofs
+ *   that are delivered, so the pool keeps proving at its capacity.
  * - Backpressure: `prove()` rejects at once with ProverQueueFullError when `queueLimit` jobs
  *   wait already; `queueFree`, `whenCapacity()` and `whenIdle()` let a caller wait instead.
- * - Every job ends within its timeout (counted from `prove()`, queue wait included) or when its
- *   AbortSignal fires. snarkjs cannot be interrupted, so a running job's worker thread is
- *   terminated and replaced by a fresh one: the pool keeps its size.
+ * - Pinned keys: a job carries the genesis pins of its wasm and zkey; the worker hashes every
+ *   file it reads and refuses one that differs (KeyPinMismatchError). Every proof is verified
+ *   against the job's pinned verification key before it leaves the pool; one that does not
+ *   verify is dropped (ProofSelfVerificationError), so a tampered proving key never publishes
+ *   a proof.
+ * - A proof cannot be interrupted: cancelling a running job (its AbortSignal), or a proof past
+ *   the run limit (`runTimeoutMs`, a stuck worker), terminates its worker thread and starts a
+ *   fresh one: the pool keeps its size.
  * - A worker that dies fails its job with ProverWorkerError and is replaced. Workers that keep
  *   failing to start make the pool refuse work rather than respawn threads in a loop.
  * - `close()` (or `stop()`) drops queued jobs, ends or awaits running ones and ends every
  *   thread: nothing of the pool keeps the process alive afterwards.
+ *
+ * Why not piscina: docs/decisions.md ("Prover pool: deadline admission, kept hand-written").
  */
 
 export interface ProveJob {
@@ -50,9 +73,18 @@ export interface ProveJob {
   readonly epoch: number;
   readonly wasmPath: string;
   readonly zkeyPath: string;
+  /** The genesis pins (sha256, hex) of the two files: the worker refuses a file that differs. */
+  readonly wasmSha256: string;
+  readonly zkeySha256: string;
+  /** The pinned verification key: the proof is verified against it before it leaves the pool. Pass the same object for every job of a circuit (it is prepared once). */
+  readonly vkey: VerificationKey;
   /** The witness calculator's input (e.g. `buildSettlementWitness(...).input`). */
   readonly input: Readonly<Record<string, unknown>>;
-  /** Limit for this job, queue wait included; the pool's `defaultTimeoutMs` when absent. */
+  /**
+   * The proof is wanted within this many milliseconds of `prove()` (default: the pool's
+   * `defaultTimeoutMs`). A job that cannot finish by then is refused before it runs
+   * (ProofDeadlineError); a running proof is never ended by it.
+   */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -60,9 +92,12 @@ export interface ProveJob {
 export interface ProverPoolOptions {
   /** Worker threads; `os.availableParallelism()` when absent. */
   readonly workers?: number;
-  /** Jobs that may wait for a worker (running ones not counted); DEFAULT_QUEUE_LIMIT when absent. */
+  /** Jobs that may wait for a worker (running ones not counted), 1 to MAX_QUEUE_LIMIT; DEFAULT_QUEUE_LIMIT when absent. */
   readonly queueLimit?: number;
+  /** A job's deadline when it names none. */
   readonly defaultTimeoutMs?: number;
+  /** How long one proof may run before its worker counts as stuck and is replaced (ProofTimeoutError). */
+  readonly runTimeoutMs?: number;
   /** Each worker proves with snarkjs in single-thread mode (default true). */
   readonly singleThreadedWorkers?: boolean;
   readonly metrics?: ZkpMetrics | null;
@@ -95,6 +130,8 @@ export interface ProverPoolStatus {
   readonly workersStarted: number;
   /** Worker threads whose exit has been seen; equals workersStarted once close() resolves. */
   readonly workersExited: number;
+  /** The estimated run time of one proof, by circuit (moving average of recent runs; circuits not yet proved are absent). */
+  readonly runEstimatesMs: Readonly<Record<string, number>>;
 }
 
 type SlotState = 'starting' | 'idle' | 'busy' | 'retired';
@@ -114,11 +151,14 @@ interface Job {
   readonly request: ProveJob;
   readonly timeoutMs: number;
   readonly submittedMs: number;
+  /** submittedMs + timeoutMs: when the caller wants the proof by. */
+  readonly deadlineMs: number;
   readonly result: PromiseWithResolvers<SettlementProof>;
   readonly span: Span | null;
-  state: 'queued' | 'running' | 'done';
+  state: 'new' | 'queued' | 'running' | 'done';
   slot: WorkerSlot | null;
   startedMs: number | null;
+  /** Queued: when its time to start runs out. Running: the run limit. */
   timer: NodeJS.Timeout | null;
   onAbort: (() => void) | null;
 }
@@ -133,8 +173,9 @@ interface Waiter {
 // Plain JavaScript (ESM by the package's "type"), next to this file in src/ and, copied by the
 // build, in dist/: vitest and plain Node load it alike.
 const WORKER_URL = new URL('./prover-worker.js', import.meta.url);
-/** SpanStatusCode.ERROR; a type-only import keeps @opentelemetry/api out of the runtime graph. */
+/** SpanStatusCode.ERROR (a const enum in @opentelemetry/api's types). */
 const SPAN_STATUS_ERROR = 2 as SpanStatusCode.ERROR;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 const noop = () => undefined;
 
@@ -142,6 +183,7 @@ export class ProverPool {
   readonly workerCount: number;
   readonly queueLimit: number;
   readonly defaultTimeoutMs: number;
+  readonly runTimeoutMs: number;
   readonly singleThreadedWorkers: boolean;
 
   private readonly options: ProverPoolOptions;
@@ -149,6 +191,10 @@ export class ProverPool {
   private readonly tracer: Tracer | null;
   private readonly logger: Logger | null;
   private readonly queue: BoundedQueue<Job>;
+  private readonly estimates = new RunTimeEstimates();
+  private readonly selfCheck = new ProofSelfCheck();
+  /** Verification keys whose structure has been checked (a job's key is checked once, not per job). */
+  private readonly checkedKeys = new WeakSet<object>();
   private readonly slots = new Set<WorkerSlot>();
   /** Exits of every thread ever started; close() awaits those still pending. */
   private readonly exits = new Set<Promise<void>>();
@@ -171,9 +217,15 @@ export class ProverPool {
       throw new RangeError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${this.workerCount}`);
     }
     this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    // A limit of 0 would refuse every job that finds the workers busy: refused here, once, rather than by every prove().
+    if (!Number.isSafeInteger(this.queueLimit) || this.queueLimit < 1 || this.queueLimit > MAX_QUEUE_LIMIT) {
+      throw new RangeError(`queueLimit must be an integer from 1 to ${MAX_QUEUE_LIMIT}, got ${this.queueLimit}`);
+    }
     this.queue = new BoundedQueue(this.queueLimit);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_PROOF_TIMEOUT_MS;
     assertTimeout(this.defaultTimeoutMs, 'defaultTimeoutMs');
+    this.runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    assertTimeout(this.runTimeoutMs, 'runTimeoutMs');
     this.singleThreadedWorkers = options.singleThreadedWorkers ?? true;
     this.metrics = options.metrics ?? null;
     this.tracer = options.tracer ?? null;
@@ -189,7 +241,7 @@ export class ProverPool {
 
   // --- lifecycle (js-libp2p's Startable) ------------------------------------------------------
 
-  /** Starts the workers and resolves once all are ready; rejects (and closes) if one cannot start. */
+  /** Starts the workers and the proof self-check; resolves once all are ready; rejects (and closes) if one cannot start. */
   async start(): Promise<void> {
     if (this.closed) throw new ProverClosedError('a closed prover pool cannot start again');
     if (this.started) return;
@@ -197,7 +249,7 @@ export class ProverPool {
     try {
       const slots = Array.from({ length: this.workerCount }, () => this.spawn());
       this.updateGauges();
-      await Promise.all(slots.map((slot) => slot.ready.promise));
+      await Promise.all([...slots.map((slot) => slot.ready.promise), this.selfCheck.start()]);
     } catch (error) {
       await this.close();
       throw error;
@@ -235,6 +287,7 @@ export class ProverPool {
     });
     await Promise.all(retiring);
     await Promise.all(this.exits);
+    await this.selfCheck.close();
     this.updateGauges();
     this.logger?.info({ workersStarted: this.workersStarted }, 'prover pool closed');
   }
@@ -242,25 +295,31 @@ export class ProverPool {
   // --- jobs -----------------------------------------------------------------------------------
 
   /**
-   * Queues a proof job (FIFO) and resolves with the proof. Rejects with ProverQueueFullError at
-   * once when the queue is full, ProofTimeoutError, ProofCancelledError, ProverClosedError,
-   * WitnessError (the input does not satisfy the circuit), ProverArtifactError or
-   * ProverWorkerError; with UnknownCircuitError or RangeError for a malformed job.
+   * Queues a proof job (first in, first out) and resolves with the proof, verified against the
+   * job's pinned verification key. Rejects with ProverQueueFullError at once when the queue is
+   * full, ProofDeadlineError when the job cannot finish within its timeout (at once, or while
+   * it waits), ProofCancelledError, ProverClosedError, WitnessError (the input does not
+   * satisfy the circuit), KeyPinMismatchError (a file differs from its pin), other
+   * ProverArtifactErrors, ProofSelfVerificationError (the proof does not verify: the proving
+   * key does not match its pin), ProofTimeoutError (a stuck worker) or ProverWorkerError; with
+   * UnknownCircuitError, RangeError or VerificationKeyError for a malformed job.
    */
   prove(request: ProveJob): Promise<SettlementProof> {
-    const problem = jobProblem(request);
+    const problem = this.jobProblem(request);
     if (problem !== null) return Promise.reject(problem);
     if (this.closed || !this.started) {
       return Promise.reject(new ProverClosedError(this.closed ? 'the prover pool is closed' : 'the prover pool is not started: call start() or use ProverPool.create()'));
     }
     if (this.broken !== null) return Promise.reject(new ProverWorkerError(this.broken.message, { cause: this.broken }));
-    if (this.queue.free === 0) {
-      this.metrics?.proofsTotal.inc({ circuit: request.circuit, outcome: 'rejected' });
-      return Promise.reject(new ProverQueueFullError(this.queueLimit));
-    }
     const job = this.createJob(request);
+    const refusal = this.admission(job);
+    if (refusal !== null) {
+      this.settleFailure(job, refusal);
+      return job.result.promise;
+    }
+    job.state = 'queued';
     this.queue.push(job);
-    this.armJob(job);
+    this.armQueuedJob(job);
     this.pump();
     return job.result.promise;
   }
@@ -282,6 +341,11 @@ export class ProverPool {
     return busy;
   }
 
+  /** The estimated run time of one proof of `circuit` in milliseconds (moving average of recent runs), or null before its first. */
+  runEstimateMs(circuit: string): number | null {
+    return this.estimates.get(circuit);
+  }
+
   status(): ProverPoolStatus {
     const workers = { starting: 0, idle: 0, busy: 0 };
     for (const slot of this.slots) if (slot.state !== 'retired') workers[slot.state] += 1;
@@ -294,6 +358,7 @@ export class ProverPool {
       queueLimit: this.queueLimit,
       workersStarted: this.workersStarted,
       workersExited: this.workersExited,
+      runEstimatesMs: Object.fromEntries(this.estimates.entries()),
     };
   }
 
@@ -313,14 +378,17 @@ export class ProverPool {
 
   private createJob(request: ProveJob): Job {
     const span = this.tracer?.startSpan('zkp.prove', { attributes: { 'zkp.circuit': request.circuit, 'zkp.epoch': request.epoch } }) ?? null;
+    const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
+    const submittedMs = performance.now();
     return {
       id: this.nextJobId++,
       request,
-      timeoutMs: request.timeoutMs ?? this.defaultTimeoutMs,
-      submittedMs: performance.now(),
+      timeoutMs,
+      submittedMs,
+      deadlineMs: submittedMs + timeoutMs,
       result: Promise.withResolvers<SettlementProof>(),
       span,
-      state: 'queued',
+      state: 'new',
       slot: null,
       startedMs: null,
       timer: null,
@@ -328,9 +396,58 @@ export class ProverPool {
     };
   }
 
-  /** Starts the job's timeout and listens to its signal (an already aborted one ends it now). */
-  private armJob(job: Job): void {
-    job.timer = setTimeout(() => this.endJob(job, new ProofTimeoutError(job.timeoutMs, job.state === 'running' ? 'running' : 'queued')), job.timeoutMs);
+  /** A child span of the job's zkp.prove span. */
+  private childSpan(job: Job, name: 'zkp.admission' | 'zkp.self_verify', attributes: Record<string, string | number | boolean>): Span | null {
+    if (this.tracer === null) return null;
+    const parent = job.span === null ? context.active() : trace.setSpan(context.active(), job.span);
+    return this.tracer.startSpan(name, { attributes }, parent);
+  }
+
+  /**
+   * Whether the job may queue: there is a place, and by the estimated run time of its circuit
+   * it can finish before its deadline behind the jobs queued and running (admission.ts). The
+   * refusal, or null.
+   */
+  private admission(job: Job): ProverError | null {
+    const { circuit } = job.request;
+    const span = this.childSpan(job, 'zkp.admission', { 'zkp.circuit': circuit, 'zkp.timeout_ms': job.timeoutMs });
+    try {
+      if (this.queue.free === 0) {
+        this.metrics?.proverRejectedTotal.inc({ circuit, reason: 'queue_full' });
+        span?.setAttributes({ 'zkp.admitted': false, 'zkp.reason': 'queue_full' });
+        return new ProverQueueFullError(this.queueLimit);
+      }
+      const estimateMs = this.estimates.get(circuit);
+      const predictedStartMs = this.predictedStartMs(job.submittedMs);
+      span?.setAttributes({ 'zkp.predicted_start_ms': round(predictedStartMs), ...(estimateMs === null ? {} : { 'zkp.estimate_ms': round(estimateMs) }) });
+      const decision = admit(predictedStartMs, job.timeoutMs, estimateMs);
+      if (decision.admit) {
+        span?.setAttribute('zkp.admitted', true);
+        return null;
+      }
+      this.metrics?.proverRejectedTotal.inc({ circuit, reason: 'deadline_at_admission' });
+      span?.setAttributes({ 'zkp.admitted': false, 'zkp.reason': 'deadline_at_admission' });
+      return new ProofDeadlineError('admission', job.timeoutMs, decision.estimateMs, decision.predictedStartMs);
+    } finally {
+      span?.end();
+    }
+  }
+
+  /** When a job queued now would get a worker, in ms from `nowMs`: the running jobs' remaining estimated time, then the queue ahead. */
+  private predictedStartMs(nowMs: number): number {
+    const freeInMs: number[] = [];
+    for (const slot of this.slots) {
+      if (slot.state === 'retired') continue;
+      const job = slot.job;
+      freeInMs.push(job === null || job.startedMs === null ? 0 : remainingRunMs(this.estimates.get(job.request.circuit), nowMs - job.startedMs));
+    }
+    const queued = [...this.queue.values()].map((job) => this.estimates.get(job.request.circuit) ?? 0);
+    return predictStartDelayMs(freeInMs, queued);
+  }
+
+  /** Listens to the job's signal (an already aborted one ends it now) and sets the timer of its last moment to start. */
+  private armQueuedJob(job: Job): void {
+    this.armStartDeadline(job);
     const signal = job.request.signal;
     if (signal === undefined) return;
     const cancel = () => this.endJob(job, new ProofCancelledError(job.state === 'running' ? 'running' : 'queued', signal.reason));
@@ -342,7 +459,32 @@ export class ProverPool {
     signal.addEventListener('abort', cancel, { once: true });
   }
 
-  /** Ends a job from outside its worker (timeout, cancellation): a running job's worker is replaced. */
+  /**
+   * A queued job is refused once it can no longer finish before its deadline: the timer fires
+   * at the last moment it could start by the current estimate, and checks again (the estimate
+   * may have changed while it waited).
+   */
+  private armStartDeadline(job: Job): void {
+    const estimateMs = this.estimates.get(job.request.circuit);
+    const delayMs = Math.max(1, Math.ceil(latestStartMs(job.deadlineMs, estimateMs) - performance.now()));
+    job.timer = setTimeout(() => {
+      job.timer = null;
+      if (job.state !== 'queued') return;
+      if (canStart(performance.now(), job.deadlineMs, this.estimates.get(job.request.circuit))) this.armStartDeadline(job);
+      else this.refuseLate(job);
+    }, Math.min(delayMs, MAX_TIMEOUT_MS));
+  }
+
+  /** A queued job that can no longer finish in time leaves the queue with ProofDeadlineError. */
+  private refuseLate(job: Job): void {
+    const nowMs = performance.now();
+    this.metrics?.proverRejectedTotal.inc({ circuit: job.request.circuit, reason: 'deadline_in_queue' });
+    this.settleFailure(job, new ProofDeadlineError('queued', job.timeoutMs, this.estimates.get(job.request.circuit) ?? 0, Math.max(0, job.deadlineMs - nowMs)));
+    this.updateGauges();
+    this.notifyWaiters();
+  }
+
+  /** Ends a job from outside its worker (cancellation, the run limit): a running job's worker is replaced. */
   private endJob(job: Job, error: ProverError): void {
     if (job.state === 'done') return;
     const slot = job.slot;
@@ -356,12 +498,16 @@ export class ProverPool {
     this.pump();
   }
 
-  /** Gives queued jobs to idle workers, oldest first. */
+  /** Gives queued jobs to idle workers, oldest first; a job that can no longer finish in time is refused, never started. */
   private pump(): void {
     for (const slot of this.slots) {
-      if (this.queue.size === 0) break;
       if (slot.state !== 'idle') continue;
-      const job = this.queue.shift()!;
+      let job = this.queue.shift();
+      while (job !== undefined && !canStart(performance.now(), job.deadlineMs, this.estimates.get(job.request.circuit))) {
+        this.refuseLate(job);
+        job = this.queue.shift();
+      }
+      if (job === undefined) break;
       this.dispatch(slot, job);
     }
     this.updateGauges();
@@ -370,15 +516,17 @@ export class ProverPool {
 
   private dispatch(slot: WorkerSlot, job: Job): void {
     const now = performance.now();
+    if (job.timer !== null) clearTimeout(job.timer);
     job.state = 'running';
     job.slot = slot;
     job.startedMs = now;
     slot.state = 'busy';
     slot.job = job;
     this.metrics?.proverQueueWaitSeconds.observe((now - job.submittedMs) / 1000);
-    const { wasmPath, zkeyPath, input } = job.request;
+    job.timer = setTimeout(() => this.endJob(job, new ProofTimeoutError(this.runTimeoutMs, 'running')), this.runTimeoutMs);
+    const { wasmPath, zkeyPath, wasmSha256, zkeySha256, input } = job.request;
     try {
-      this.post(slot, { type: 'prove', id: job.id, wasmPath, zkeyPath, input });
+      this.post(slot, { type: 'prove', id: job.id, wasmPath, zkeyPath, wasmSha256, zkeySha256, input });
     } catch (error) {
       // Only an input the structured clone refuses (a function, a class instance) gets here.
       this.releaseSlot(slot);
@@ -390,20 +538,68 @@ export class ProverPool {
     const job = slot.job;
     if (job === null || job.id !== message.id) return;
     this.releaseSlot(slot);
-    if (message.type === 'proved') {
-      const seconds = (message.witnessMs + message.proveMs) / 1000;
-      this.metrics?.proveDurationSeconds.observe({ circuit: job.request.circuit }, seconds);
-      this.metrics?.witnessDurationSeconds.observe({ circuit: job.request.circuit }, message.witnessMs / 1000);
-      job.span?.setAttributes({ 'zkp.witness_ms': round(message.witnessMs), 'zkp.prove_ms': round(message.proveMs) });
-      this.logger?.debug(
-        { circuit: job.request.circuit, epoch: job.request.epoch, worker: slot.serial, loadMs: round(message.loadMs), witnessMs: round(message.witnessMs), proveMs: round(message.proveMs) },
-        'proof made',
-      );
-      this.settleSuccess(job, { epoch: job.request.epoch, circuit: job.request.circuit, proof: message.proof, publicSignals: message.publicSignals });
-    } else {
-      this.settleFailure(job, failureError(message));
-    }
+    if (message.type === 'proved') this.onProved(slot, job, message);
+    else this.onFailed(job, message);
     this.pump();
+  }
+
+  /** The worker's proof: verified against the pinned key before it is handed out; its run time feeds the estimate. */
+  private onProved(slot: WorkerSlot, job: Job, message: ProvedMessage): void {
+    const { circuit, epoch } = job.request;
+    this.metrics?.proveDurationSeconds.observe({ circuit }, (message.witnessMs + message.proveMs) / 1000);
+    this.metrics?.witnessDurationSeconds.observe({ circuit }, message.witnessMs / 1000);
+    const reason = this.selfVerify(job, message);
+    const runMs = performance.now() - job.startedMs!;
+    const estimateMs = this.estimates.record(circuit, runMs);
+    this.metrics?.proverRunSeconds.observe({ circuit }, runMs / 1000);
+    this.metrics?.proverRunEstimateSeconds.set({ circuit }, estimateMs / 1000);
+    job.span?.setAttributes({ 'zkp.witness_ms': round(message.witnessMs), 'zkp.prove_ms': round(message.proveMs), 'zkp.run_ms': round(runMs) });
+    if (reason !== null) {
+      this.logger?.error({ circuit, epoch, worker: slot.serial, reason }, 'a proof did not verify against the pinned verification key: dropped (the proving key does not match its pin)');
+      this.settleFailure(job, new ProofSelfVerificationError(circuit, epoch, reason));
+      return;
+    }
+    this.logger?.debug(
+      { circuit, epoch, worker: slot.serial, loadMs: round(message.loadMs), witnessMs: round(message.witnessMs), proveMs: round(message.proveMs), runMs: round(runMs) },
+      'proof made',
+    );
+    this.settleSuccess(job, { epoch, circuit, proof: message.proof, publicSignals: message.publicSignals });
+  }
+
+  /** Null when the proof verifies against the job's pinned key; otherwise why not. */
+  private selfVerify(job: Job, message: ProvedMessage): string | null {
+    const { circuit } = job.request;
+    const span = this.childSpan(job, 'zkp.self_verify', { 'zkp.circuit': circuit });
+    const startedMs = performance.now();
+    try {
+      const reason = this.checkProof(job, message);
+      this.metrics?.verifyDurationSeconds.observe({ circuit, mode: 'self' }, (performance.now() - startedMs) / 1000);
+      this.metrics?.proverSelfVerificationsTotal.inc({ circuit, outcome: reason === null ? 'valid' : 'refused' });
+      span?.setAttribute('zkp.valid', reason === null);
+      if (reason !== null) span?.setStatus({ code: SPAN_STATUS_ERROR, message: reason });
+      return reason;
+    } finally {
+      span?.end();
+    }
+  }
+
+  /** The self-check's verdict; an unexpected failure of the check itself withholds the proof too (fail closed). */
+  private checkProof(job: Job, message: ProvedMessage): string | null {
+    try {
+      return this.selfCheck.check(job.request.vkey, message.proof, message.publicSignals);
+    } catch (error) {
+      this.logger?.error({ err: error, circuit: job.request.circuit }, 'the proof self-check failed: withholding the proof');
+      return error instanceof Error ? error.name : 'Error';
+    }
+  }
+
+  private onFailed(job: Job, message: FailedMessage): void {
+    const error = failureError(message);
+    if (error instanceof KeyPinMismatchError) {
+      this.metrics?.keyPinRefusalsTotal.inc({ artifact: error.artifact });
+      this.logger?.error({ circuit: job.request.circuit, epoch: job.request.epoch, file: error.path, pinned: error.pinnedSha256, actual: error.actualSha256 }, 'a key file differs from its genesis pin: refusing to prove with it');
+    }
+    this.settleFailure(job, error);
   }
 
   /** The slot's job left it (answered, or failed to be sent): the worker is free again. */
@@ -452,6 +648,25 @@ export class ProverPool {
     job.span?.setAttributes({ 'zkp.queue_wait_ms': round(queueWaitMs), 'zkp.outcome': outcome });
     job.span?.end();
     return true;
+  }
+
+  /** Why a job cannot be queued (an unknown circuit, a bad epoch, timeout, pin or key), or null. */
+  private jobProblem(request: ProveJob): Error | null {
+    try {
+      circuitDefinition(request.circuit);
+      if (!Number.isSafeInteger(request.epoch) || request.epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${request.epoch}`);
+      if (request.timeoutMs !== undefined) assertTimeout(request.timeoutMs, 'timeoutMs');
+      for (const pin of ['wasmSha256', 'zkeySha256'] as const) {
+        if (typeof request[pin] !== 'string' || !SHA256_HEX.test(request[pin])) throw new RangeError(`${pin} must be the genesis pin of the file, a lowercase sha256 hex digest`);
+      }
+      if (!this.checkedKeys.has(request.vkey)) {
+        parseVerificationKey(request.vkey);
+        this.checkedKeys.add(request.vkey);
+      }
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   // --- workers --------------------------------------------------------------------------------
@@ -632,27 +847,21 @@ export class ProverPool {
   }
 }
 
+
 function failureError(message: FailedMessage): ProverError {
   const detail = message.detail.trim();
   switch (message.stage) {
     case 'witness':
       return new WitnessError(`the input does not satisfy the circuit: ${message.message.trim()}`, detail);
+    case 'pin': {
+      const pin = message.pin;
+      if (pin === undefined) return new ProverArtifactError(`a key file differs from its pin: ${message.message}`);
+      return new KeyPinMismatchError(pin.artifact, pin.path, pin.pinnedSha256, pin.actualSha256);
+    }
     case 'load':
       return new ProverArtifactError(`cannot read the circuit's artifacts: ${message.message}`);
     case 'prove':
       return new ProverArtifactError(`proving failed (do the wasm and zkey belong to one circuit?): ${message.message}`);
-  }
-}
-
-/** Why a job cannot be queued (an unknown circuit, a bad epoch or timeout), or null. */
-function jobProblem(request: ProveJob): Error | null {
-  try {
-    circuitDefinition(request.circuit);
-    if (!Number.isSafeInteger(request.epoch) || request.epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${request.epoch}`);
-    if (request.timeoutMs !== undefined) assertTimeout(request.timeoutMs, 'timeoutMs');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
   }
 }
 

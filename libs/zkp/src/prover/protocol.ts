@@ -19,6 +19,9 @@ export interface ProveRequest {
   readonly id: number;
   readonly wasmPath: string;
   readonly zkeyPath: string;
+  /** The genesis pins of the two files: the worker hashes every file it reads and refuses a mismatch. */
+  readonly wasmSha256: string;
+  readonly zkeySha256: string;
   readonly input: Record<string, unknown>;
 }
 
@@ -45,8 +48,16 @@ export interface ProvedMessage {
   readonly proveMs: number;
 }
 
-/** Where a job failed: reading the artifacts, calculating the witness, or proving. */
-export type FailureStage = 'load' | 'witness' | 'prove';
+/** Where a job failed: reading the artifacts, a file differing from its pin, calculating the witness, or proving. */
+export type FailureStage = 'load' | 'pin' | 'witness' | 'prove';
+
+/** What a worker found when a file's hash differed from its pin (stage 'pin'). */
+export interface PinMismatch {
+  readonly artifact: 'wasm' | 'zkey';
+  readonly path: string;
+  readonly pinnedSha256: string;
+  readonly actualSha256: string;
+}
 
 export interface FailedMessage {
   readonly type: 'failed';
@@ -55,6 +66,8 @@ export interface FailedMessage {
   readonly message: string;
   /** What snarkjs and the witness calculator printed to stderr during the job (bounded). */
   readonly detail: string;
+  /** Set with stage 'pin'. */
+  readonly pin?: PinMismatch;
 }
 
 export type WorkerToPool = ReadyMessage | ProvedMessage | FailedMessage;

@@ -3,13 +3,17 @@
  * Node both load it with no TypeScript loader, from src/ and from dist/ alike (the package's
  * build copies it). The message shapes are declared in protocol.ts: keep the two in step.
  *
- * One job at a time: read the circuit's wasm and zkey (cached in memory per path, reloaded when
- * the file's size or mtime changes), calculate the witness, prove. The two steps are exactly
+ * One job at a time: read the circuit's wasm and zkey, calculate the witness, prove. Every file
+ * read is hashed and compared with the pin the job carries (genesis's sha256 of it): a file
+ * swapped or damaged under a running node is refused (stage 'pin'), never proved with. The
+ * cache is keyed by the pin, so it only ever holds bytes that matched one, and a file changed
+ * on disk after it was read is never picked up silently. The two steps are exactly
  * what snarkjs.groth16.fullProve does (wtns.calculate into a memory file, then groth16.prove),
  * called one by one so a failure says which step refused: the witness calculator refusing
  * the input is the caller's fault, a proving error means the artifacts do not fit together.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import workerThreads from 'node:worker_threads';
 
 const { parentPort, workerData } = workerThreads;
@@ -52,35 +56,49 @@ if (singleThread) {
   globalThis.curve_bn128 = reusedCurve;
 }
 
-/** @type {Map<string, { size: number; mtimeMs: number; data: Uint8Array }>} path -> bytes, least recently used first */
+/** @type {Map<string, Uint8Array>} pinned sha256 -> bytes that hash to it, least recently used first */
 const cache = new Map();
 
-/** @param {string} path */
-async function load(path) {
-  const info = await stat(path);
-  const hit = cache.get(path);
-  cache.delete(path);
-  if (hit !== undefined && hit.size === info.size && hit.mtimeMs === info.mtimeMs) {
-    cache.set(path, hit);
-    return hit.data;
+/** A file whose bytes differ from their pin. */
+class PinMismatch extends Error {
+  /** @param {{ artifact: 'wasm' | 'zkey'; path: string; pinnedSha256: string; actualSha256: string }} pin */
+  constructor(pin) {
+    super(`${pin.path} does not match its pin`);
+    this.pin = pin;
+  }
+}
+
+/**
+ * The bytes of `path`, which must hash to `pinnedSha256`: from the cache when they were read
+ * before, else read and hashed now (every read is checked).
+ * @param {'wasm' | 'zkey'} artifact @param {string} path @param {string} pinnedSha256
+ */
+async function load(artifact, path, pinnedSha256) {
+  const hit = cache.get(pinnedSha256);
+  if (hit !== undefined) {
+    cache.delete(pinnedSha256);
+    cache.set(pinnedSha256, hit);
+    return hit;
   }
   const buffer = await readFile(path);
+  const actualSha256 = createHash('sha256').update(buffer).digest('hex');
+  if (actualSha256 !== pinnedSha256) throw new PinMismatch({ artifact, path, pinnedSha256, actualSha256 });
   // A plain Uint8Array view: Buffer#slice shares memory where Uint8Array#slice copies.
   const data = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  cache.set(path, { size: info.size, mtimeMs: info.mtimeMs, data });
+  cache.set(pinnedSha256, data);
   while (cache.size > maxCachedFiles) cache.delete(cache.keys().next().value);
   return data;
 }
 
-/** @param {{ id: number; wasmPath: string; zkeyPath: string; input: Record<string, unknown> }} request */
+/** @param {{ id: number; wasmPath: string; zkeyPath: string; wasmSha256: string; zkeySha256: string; input: Record<string, unknown> }} request */
 async function prove(request) {
   detail = '';
   /** @type {'load' | 'witness' | 'prove'} */
   let stage = 'load';
   try {
     const start = performance.now();
-    const wasm = await load(request.wasmPath);
-    const zkey = await load(request.zkeyPath);
+    const wasm = await load('wasm', request.wasmPath, request.wasmSha256);
+    const zkey = await load('zkey', request.zkeyPath, request.zkeySha256);
     const loaded = performance.now();
     stage = 'witness';
     /** @type {{ type: 'mem'; data?: Uint8Array }} */
@@ -103,7 +121,8 @@ async function prove(request) {
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    port.postMessage({ type: 'failed', id: request.id, stage, message, detail });
+    if (error instanceof PinMismatch) port.postMessage({ type: 'failed', id: request.id, stage: 'pin', message, detail, pin: error.pin });
+    else port.postMessage({ type: 'failed', id: request.id, stage, message, detail });
   }
 }
 

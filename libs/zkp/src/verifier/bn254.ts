@@ -41,6 +41,13 @@ const MULTIEXP_TABLE_HEADROOM = 64 * 1024;
 const Q = BASE_FIELD_MODULUS;
 const MONTGOMERY_R = (1n << 256n) % Q;
 
+/** The standard BN254 generators (EIP-197), to check the engine's point layout against wasmcurves's. */
+export const G1_GENERATOR: G1Affine = [1n, 2n];
+export const G2_GENERATOR: G2Affine = [
+  [10857046999023057135944570762232829481370756359578518086990519993285655852781n, 11559732032986387107991004021392285783925812861821192530917403151452391805634n],
+  [8495653923123431417604973247489272438418190587263600148770280649306958101930n, 4082367875863433681332203403145435568316851327593401208105741076214120093531n],
+];
+
 /** BN254's optimal ate loop count 6x + 2, least significant bit first (as wasmcurves stores it). */
 const ATE_LOOP_BITS = bitsOf(29793968203157093288n);
 /** The BN seed x, for the G2 subgroup test. */
@@ -131,7 +138,12 @@ interface FfjavascriptCurve {
   terminate(): Promise<void>;
 }
 
-function asFfjavascriptCurve(curve: snarkjs.Curve): FfjavascriptCurve {
+/**
+ * The curve object's internals the engine reads, checked by shape: ffjavascript ships no types
+ * and these are not its public API (its version is pinned exactly; test/unit/snarkjs-internals
+ * names each internal). Throws naming the first one missing.
+ */
+export function asFfjavascriptCurve(curve: snarkjs.Curve): FfjavascriptCurve {
   const candidate = curve as Partial<FfjavascriptCurve>;
   const tm = candidate.tm;
   if (
@@ -142,12 +154,13 @@ function asFfjavascriptCurve(curve: snarkjs.Curve): FfjavascriptCurve {
     typeof candidate.prePSize !== 'number' ||
     typeof candidate.preQSize !== 'number'
   ) {
-    throw new Error('ffjavascript bn128 curve does not have the expected shape (tm, prePSize, preQSize)');
+    throw new Error('ffjavascript bn128 curve does not have the expected shape (tm.memory, tm.pG1gen, tm.pG2gen, prePSize, preQSize): ffjavascript changed, the verifier must be adapted');
   }
   return candidate as FfjavascriptCurve;
 }
 
-const EXPORTS = [
+/** The wasmcurves functions the engine calls (a test checks each exists in the pinned ffjavascript). */
+export const WASM_EXPORTS_USED = [
   'g1m_inCurve',
   'g1m_isZero',
   'g1m_add',
@@ -172,7 +185,7 @@ const EXPORTS = [
   'bn128__mulBy024',
   'bn128_finalExponentiation',
 ] as const;
-type ExportName = (typeof EXPORTS)[number];
+type ExportName = (typeof WASM_EXPORTS_USED)[number];
 
 export interface MillerPair {
   /** The G1 point (Jacobian). The point at infinity contributes 1 and is skipped. */
@@ -208,12 +221,25 @@ export class Bn254 {
     const curve = asFfjavascriptCurve(await snarkjs.curves.getCurveFromName('bn128', { singleThread: true }));
     const engine = new Bn254(curve);
     try {
+      engine.assertEncodingMatchesWasm();
       engine.assertMillerLoopMatchesWasm();
     } catch (error) {
       await engine.close();
       throw error;
     }
     return engine;
+  }
+
+  /**
+   * g1Bytes and g2Bytes write Montgomery-form little-endian limbs, Jacobian with z = 1, as
+   * wasmcurves stores points: check that the generators written that way are wasmcurves's own
+   * (at tm.pG1gen and tm.pG2gen), so a changed point layout cannot go unnoticed.
+   */
+  private assertEncodingMatchesWasm(): void {
+    const { tm } = this.curve;
+    const same = (ours: Uint8Array, at: number) => ours.every((byte, index) => byte === this.bytes()[at + index]);
+    if (!same(g1Bytes(G1_GENERATOR), tm.pG1gen)) throw new Error('the G1 generator at tm.pG1gen is not (1, 2) in Montgomery Jacobian form: ffjavascript changed its point layout, the verifier must be adapted');
+    if (!same(g2Bytes(G2_GENERATOR), tm.pG2gen)) throw new Error('the G2 generator at tm.pG2gen differs from the standard BN254 G2 generator in Montgomery Jacobian form: ffjavascript changed its point layout, the verifier must be adapted');
   }
 
   /**
@@ -237,7 +263,7 @@ export class Bn254 {
   private constructor(private readonly curve: FfjavascriptCurve) {
     const { tm } = curve;
     const wasm: Partial<Record<ExportName, WasmFunction>> = {};
-    for (const name of EXPORTS) {
+    for (const name of WASM_EXPORTS_USED) {
       const fn = tm.instance.exports[name];
       if (typeof fn !== 'function') throw new Error(`the bn128 wasm module has no export ${name}`);
       wasm[name] = fn as WasmFunction;

@@ -11,8 +11,12 @@ import {
 /**
  * Pure checks of a proof's JSON before any curve arithmetic: shapes, canonical decimal strings,
  * field ranges. Each failure is its own error class naming the field. One encoding per value
- * (no leading zeros, no sign, affine points with z = 1): a relay cannot re-encode a proof into
- * another string that verifies too.
+ * (no leading zeros, no sign, affine points with z = 1): one proof has one string.
+ *
+ * That does NOT make a statement's proof unique. Groth16 proofs are malleable: anyone holding a
+ * valid proof can make other valid proofs of the same statement without the witness, e.g.
+ * (A, B, C) -> (r A, r^-1 B, C), or (A, B + s delta, C + s A). Nothing may identify a statement,
+ * deduplicate or index by proof bytes or their hash: use the epoch, circuit and public signals.
  */
 
 /** BN254 base field modulus q: proof point coordinates live below it. */

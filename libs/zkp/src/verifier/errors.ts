@@ -126,7 +126,15 @@ export class PublicSignalRangeError extends MalformedProofError {
 
 /** Thrown (not returned) by the registry when a verification key is unusable or conflicts. */
 export class VerificationKeyError extends Error {
-  override readonly name = 'VerificationKeyError';
+  override readonly name: string = 'VerificationKeyError';
+}
+
+/** vk_delta_2 equals vk_gamma_2: phase 2 of the setup had no contribution, so anyone can forge proofs for this key. */
+export class UncontributedVerificationKeyError extends VerificationKeyError {
+  override readonly name = 'UncontributedVerificationKeyError';
+  constructor() {
+    super('vk_gamma_2 equals vk_delta_2: phase 2 had no contribution, proofs can be forged');
+  }
 }
 
 /** Thrown (not returned) when a batch has more proofs than the verifier accepts in one call. */

@@ -5,7 +5,7 @@
  */
 export { Groth16Verifier, DEFAULT_MAX_BATCH_PROOFS } from './verifier.js';
 export type { VerificationResult, BatchVerificationResult, BatchFailure, Groth16VerifierOptions } from './verifier.js';
-export { VerificationKeys, VERIFICATION_KEYS_MAX, parseVerificationKey } from './keys.js';
+export { VerificationKeys, VERIFICATION_KEYS_MAX, parseVerificationKey, hasPhase2Contribution } from './keys.js';
 export type { VerificationKeyLookup, ParsedVerificationKey } from './keys.js';
 export { BASE_FIELD_MODULUS, SCALAR_FIELD_MODULUS, PUBLIC_SIGNALS_MAX, CIRCUIT_NAME_MAX_LENGTH } from './encoding.js';
 export {
@@ -23,6 +23,7 @@ export {
   PublicSignalFormatError,
   PublicSignalRangeError,
   VerificationKeyError,
+  UncontributedVerificationKeyError,
   BatchTooLargeError,
   VerifierClosedError,
 } from './errors.js';

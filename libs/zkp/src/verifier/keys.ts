@@ -1,6 +1,6 @@
 import type { VerificationKey } from 'snarkjs';
 import { BASE_FIELD_MODULUS, checkEnvelope, parseCanonicalDecimal, PUBLIC_SIGNALS_MAX, type Fp2, type G1Affine, type G2Affine } from './encoding.js';
-import { VerificationKeyError } from './errors.js';
+import { UncontributedVerificationKeyError, VerificationKeyError } from './errors.js';
 
 /**
  * Where the verifier finds the verification key of a proof's (epoch, circuit). The verifier
@@ -49,6 +49,19 @@ function keyG2(value: unknown, where: string): G2Affine {
 }
 
 /**
+ * Whether phase 2 of the trusted setup had a contribution. snarkjs starts phase 2 with
+ * delta = gamma (both the G2 generator) and every contribution multiplies delta by a secret:
+ * a key whose delta still equals gamma lets anyone who reads it forge proofs. The one place
+ * this is decided: the verifier's key registry, the artifacts loader and the ceremony all call
+ * it (through parseVerificationKey). Points are compared as parsed coordinates, so two
+ * encodings of one point cannot pass for two points.
+ */
+export function hasPhase2Contribution(key: Pick<ParsedVerificationKey, 'gamma' | 'delta'>): boolean {
+  const [gamma, delta] = [key.gamma, key.delta];
+  return !(gamma[0][0] === delta[0][0] && gamma[0][1] === delta[0][1] && gamma[1][0] === delta[1][0] && gamma[1][1] === delta[1][1]);
+}
+
+/**
  * The structural checks of a snarkjs Groth16 verification key (shape, protocol, curve, nPublic
  * against IC, coordinate ranges, a phase-2 contribution). Curve membership is checked when the
  * verifier prepares the key.
@@ -64,8 +77,7 @@ export function parseVerificationKey(vkey: unknown): ParsedVerificationKey {
   if (!Array.isArray(fields.IC) || fields.IC.length !== nPublic + 1) throw new VerificationKeyError(`IC must hold nPublic + 1 = ${nPublic + 1} points`);
   const gamma = keyG2(fields.vk_gamma_2, 'vk_gamma_2');
   const delta = keyG2(fields.vk_delta_2, 'vk_delta_2');
-  // delta = gamma means phase 2 had no contribution: anyone can forge proofs for such a key.
-  if (gamma.flat().join() === delta.flat().join()) throw new VerificationKeyError('vk_gamma_2 equals vk_delta_2: phase 2 had no contribution, proofs can be forged');
+  if (!hasPhase2Contribution({ gamma, delta })) throw new UncontributedVerificationKeyError();
   return {
     nPublic,
     alpha: keyG1(fields.vk_alpha_1, 'vk_alpha_1'),

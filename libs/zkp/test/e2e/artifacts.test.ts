@@ -1,32 +1,56 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { constants, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys, fileEntry } from '@consortium/circuits';
+import { ensureTestKeys, fileEntry, sha256File } from '@consortium/circuits';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupTelemetry } from '@consortium/telemetry';
 import { sampleBatch } from '../support/batches.js';
 import {
   ArtifactHashMismatchError,
+  ArtifactPathError,
   assembleKeysFolder,
+  DemoKeysRefusedError,
   genesisArtifactPins,
   Groth16Verifier,
+  InvalidArtifactError,
   KeyEpochs,
+  KeysManifestError,
+  KEYS_MANIFEST_FILE,
   proveSettlement,
   ProverPool,
   loadEpoch,
   MissingArtifactError,
+  SetupKindMismatchError,
+  SetupKindNotPinnedError,
   UncontributedKeyError,
   UnpinnedCircuitError,
+  type GenesisKeyPins,
   type KeysManifest,
 } from '../../src/index.js';
 
 /** A keys folder laid out as a ceremony writes it, from the test keys of settlement-4. */
+let root: string;
 let dir: string;
 let manifest: KeysManifest;
+let originalManifest: string;
+
+/** The genesis of a devnet that pins this folder's demo keys. */
+function devnetPins(artifacts: Record<string, string> = genesisArtifactPins(manifest)): GenesisKeyPins {
+  return { artifacts, trustedSetup: { kind: 'demo', transcriptSha256: null }, network: 'devnet' };
+}
+
+async function editManifest(change: (manifest: Record<string, unknown> & { circuits: Record<string, Record<string, unknown>> }) => void): Promise<void> {
+  const edited = JSON.parse(originalManifest) as Record<string, unknown> & { circuits: Record<string, Record<string, unknown>> };
+  change(edited);
+  await writeFile(join(dir, KEYS_MANIFEST_FILE), JSON.stringify(edited));
+}
 
 beforeAll(async () => {
   const keys = await ensureTestKeys('settlement-4');
-  dir = await mkdtemp(join(tmpdir(), 'keys-'));
+  root = await mkdtemp(join(tmpdir(), 'keys-'));
+  dir = join(root, 'keys');
   manifest = await assembleKeysFolder(dir, {
     epoch: 1,
     insecure: true,
@@ -43,23 +67,27 @@ beforeAll(async () => {
       },
     ],
   });
+  originalManifest = await readFile(join(dir, KEYS_MANIFEST_FILE), 'utf8');
 }, 300_000);
 
-afterAll(async () => rm(dir, { recursive: true, force: true }));
+afterAll(async () => rm(root, { recursive: true, force: true }));
 
 describe('loading keys pinned in genesis', () => {
-  it('loads the epoch when every pinned hash matches', async () => {
-    const loaded = await loadEpoch(dir, genesisArtifactPins(manifest));
+  it('loads the epoch when every pinned hash matches, with the pins a prover worker checks', async () => {
+    const loaded = await loadEpoch(dir, devnetPins());
     expect(loaded.epoch).toBe(1);
     expect(loaded.insecure).toBe(true);
+    expect(loaded.setup).toEqual({ kind: 'demo', transcriptSha256: null });
     const circuit = loaded.circuits.get('settlement-4');
     expect(circuit?.constraints).toBe(manifest.circuits['settlement-4']!.constraints);
     expect(circuit?.vkey.nPublic).toBe(7);
+    expect(circuit?.zkeySha256).toBe(manifest.circuits['settlement-4']!.zkey.sha256);
+    expect(circuit?.wasmSha256).toBe(manifest.circuits['settlement-4']!.wasm.sha256);
   });
 
   it('refuses a file whose hash differs from its pin, naming the file and both hashes', async () => {
     const pins = { ...genesisArtifactPins(manifest), 'epoch-1/settlement-4.zkey': 'f'.repeat(64) };
-    const error = await loadEpoch(dir, pins).catch((caught: unknown) => caught);
+    const error = await loadEpoch(dir, devnetPins(pins)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ArtifactHashMismatchError);
     const mismatch = error as ArtifactHashMismatchError;
     expect(mismatch.file).toBe(join(dir, 'settlement-4.zkey'));
@@ -69,9 +97,9 @@ describe('loading keys pinned in genesis', () => {
   });
 
   it('refuses keys that genesis does not pin, and pins the folder does not hold', async () => {
-    await expect(loadEpoch(dir, {})).rejects.toBeInstanceOf(UnpinnedCircuitError);
+    await expect(loadEpoch(dir, devnetPins({}))).rejects.toBeInstanceOf(UnpinnedCircuitError);
     const extra = { ...genesisArtifactPins(manifest), 'epoch-1/settlement-64.vkey': 'a'.repeat(64) };
-    await expect(loadEpoch(dir, extra)).rejects.toThrow(/genesis pins epoch-1\/settlement-64.vkey/);
+    await expect(loadEpoch(dir, devnetPins(extra))).rejects.toThrow(/genesis pins epoch-1\/settlement-64.vkey/);
   });
 
   it('refuses a verification key whose phase 2 had no contribution (gamma = delta)', async () => {
@@ -81,7 +109,22 @@ describe('loading keys pinned in genesis', () => {
     await writeFile(vkeyFile, JSON.stringify({ ...vkey, vk_delta_2: vkey.vk_gamma_2 }));
     try {
       const forged = { ...manifest, circuits: { 'settlement-4': { ...manifest.circuits['settlement-4']!, vkey: await fileEntry(vkeyFile, 'settlement-4.vkey.json') } } };
-      await expect(loadEpoch(dir, genesisArtifactPins(forged))).rejects.toBeInstanceOf(UncontributedKeyError);
+      await expect(loadEpoch(dir, devnetPins(genesisArtifactPins(forged)))).rejects.toBeInstanceOf(UncontributedKeyError);
+    } finally {
+      await writeFile(vkeyFile, original);
+    }
+  });
+
+  // Old code: the loader compared gamma and delta as JSON and parsed nothing else, so a pinned
+  // key the verifier's registry refuses was loaded and failed later with a VerificationKeyError.
+  it('refuses a pinned verification key the verifier could not use (IC and nPublic disagree) with an ArtifactError', async () => {
+    const vkeyFile = join(dir, 'settlement-4.vkey.json');
+    const original = await readFile(vkeyFile, 'utf8');
+    const vkey = JSON.parse(original) as Record<string, unknown>;
+    await writeFile(vkeyFile, JSON.stringify({ ...vkey, nPublic: 6 }));
+    try {
+      const pins = { ...genesisArtifactPins(manifest), 'epoch-1/settlement-4.vkey': await sha256File(vkeyFile) };
+      await expect(loadEpoch(dir, devnetPins(pins))).rejects.toBeInstanceOf(InvalidArtifactError);
     } finally {
       await writeFile(vkeyFile, original);
     }
@@ -89,9 +132,116 @@ describe('loading keys pinned in genesis', () => {
 
   it('says what to run when the folder has no manifest', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'no-keys-'));
-    await expect(loadEpoch(empty, {})).rejects.toThrow(MissingArtifactError);
-    await expect(loadEpoch(empty, {})).rejects.toThrow(/consortium-setup ceremony demo --out/);
+    await expect(loadEpoch(empty, devnetPins({}))).rejects.toThrow(MissingArtifactError);
+    await expect(loadEpoch(empty, devnetPins({}))).rejects.toThrow(/consortium-setup ceremony demo --out/);
     await rm(empty, { recursive: true });
+  });
+});
+
+describe('the setup kind genesis pins', () => {
+  // Old code: `insecure` came from the unpinned manifest and demo keys loaded on any network.
+  it('refuses demo keys on a network genesis does not call a devnet', async () => {
+    const error = await loadEpoch(dir, { ...devnetPins(), network: 'production' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DemoKeysRefusedError);
+    expect((error as Error).message).toMatch(/INSECURE single-party demo setup/);
+  });
+
+  it('refuses keys when genesis does not pin the kind of setup that made them', async () => {
+    await expect(loadEpoch(dir, { artifacts: genesisArtifactPins(manifest), network: 'devnet' })).rejects.toBeInstanceOf(SetupKindNotPinnedError);
+  });
+
+  it('refuses a folder whose manifest says demo where genesis pins a ceremony, and takes insecure from genesis only', async () => {
+    const pins: GenesisKeyPins = { artifacts: genesisArtifactPins(manifest), trustedSetup: { kind: 'ceremony', transcriptSha256: null }, network: 'production' };
+    await expect(loadEpoch(dir, pins)).rejects.toBeInstanceOf(SetupKindMismatchError);
+    // A manifest that claims a secure ceremony does not make genesis's demo keys secure: both must agree.
+    await editManifest((edited) => Object.assign(edited, { insecure: false, ceremony: 'multi-party' }));
+    try {
+      await expect(loadEpoch(dir, devnetPins())).rejects.toBeInstanceOf(SetupKindMismatchError);
+      const loaded = await loadEpoch(dir, pins);
+      expect(loaded.insecure).toBe(false);
+    } finally {
+      await writeFile(join(dir, KEYS_MANIFEST_FILE), originalManifest);
+    }
+  });
+});
+
+describe('paths from the manifest', () => {
+  afterAll(async () => writeFile(join(dir, KEYS_MANIFEST_FILE), originalManifest));
+
+  // Old code: join(dir, path) read whatever the manifest named; a file outside whose hash
+  // matched its pin loaded.
+  it('refuses a path that climbs out with "..", even to a file whose hash matches the pin', async () => {
+    await writeFile(join(root, 'outside.zkey'), await readFile(join(dir, 'settlement-4.zkey')));
+    await editManifest((edited) => (edited.circuits['settlement-4']!.zkey = { ...manifest.circuits['settlement-4']!.zkey, path: '../outside.zkey' }));
+    const error = await loadEpoch(dir, devnetPins()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ArtifactPathError);
+    expect(error).toMatchObject({ path: '../outside.zkey', keysDir: dir });
+  });
+
+  it('refuses an absolute path', async () => {
+    await editManifest((edited) => (edited.circuits['settlement-4']!.wasm = { ...manifest.circuits['settlement-4']!.wasm, path: join(dir, 'settlement-4.wasm') }));
+    await expect(loadEpoch(dir, devnetPins())).rejects.toBeInstanceOf(ArtifactPathError);
+  });
+
+  it('refuses a symbolic link that leads outside the folder, and follows one that stays inside', async () => {
+    await symlink(join(root, 'outside.zkey'), join(dir, 'link-out.zkey'));
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    await symlink(join(dir, 'settlement-4.zkey'), join(dir, 'sub', 'link-in.zkey'));
+    try {
+      await editManifest((edited) => (edited.circuits['settlement-4']!.zkey = { ...manifest.circuits['settlement-4']!.zkey, path: 'link-out.zkey' }));
+      await expect(loadEpoch(dir, devnetPins())).rejects.toBeInstanceOf(ArtifactPathError);
+      await editManifest((edited) => (edited.circuits['settlement-4']!.zkey = { ...manifest.circuits['settlement-4']!.zkey, path: 'sub/link-in.zkey' }));
+      const loaded = await loadEpoch(dir, devnetPins());
+      expect(loaded.circuits.get('settlement-4')?.zkeyPath).toBe(join(await realpath(dir), 'settlement-4.zkey'));
+    } finally {
+      await unlink(join(dir, 'link-out.zkey'));
+      await rm(join(dir, 'sub'), { recursive: true });
+    }
+  });
+
+  // Old code: keys[kind].path of a missing kind threw a TypeError.
+  it.each(['wasm', 'zkey', 'vkey'])('a circuit without its %s entry is a KeysManifestError, not a TypeError', async (kind) => {
+    await editManifest((edited) => delete edited.circuits['settlement-4']![kind]);
+    const error = await loadEpoch(dir, devnetPins()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KeysManifestError);
+    expect((error as Error).message).toContain(`circuits.settlement-4.${kind} is missing`);
+  });
+});
+
+describe('the verification key is hashed and parsed from the same bytes', () => {
+  // Old code hashed the file, then read it again to parse it: what it parsed was not what it
+  // had checked. A named pipe serves different bytes to each reader: the pinned key to the
+  // first, a forged one to the second.
+  it('loads the bytes it checked, never a second read', async () => {
+    const vkeyFile = join(dir, 'settlement-4.vkey.json');
+    const pinned = await readFile(vkeyFile);
+    const forged = JSON.stringify({ ...(JSON.parse(pinned.toString('utf8')) as Record<string, unknown>), vk_alpha_1: ['1', '2', '1'] });
+    const fifo = join(dir, 'settlement-4.fifo.vkey.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await editManifest((edited) => (edited.circuits['settlement-4']!.vkey = { ...manifest.circuits['settlement-4']!.vkey, path: 'settlement-4.fifo.vkey.json' }));
+    // Each serving ends (its descriptor closed) before the next opens: a reader sees the end of one.
+    const serve = (bytes: string | Buffer) =>
+      new Promise<void>((resolve, reject) => {
+        const stream = createWriteStream(fifo);
+        stream.on('error', reject);
+        stream.on('close', resolve);
+        stream.end(bytes);
+      });
+    const served = (async () => {
+      await serve(pinned);
+      await serve(forged);
+    })();
+    try {
+      const loaded = await loadEpoch(dir, devnetPins());
+      expect(loaded.circuits.get('settlement-4')?.vkey).toEqual(JSON.parse(pinned.toString('utf8')));
+    } finally {
+      // A reader of our own lets a writer still waiting for one finish; non-blocking, so it never waits itself.
+      const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      await served.catch(() => undefined);
+      await reader.close();
+      await unlink(fifo);
+      await writeFile(join(dir, KEYS_MANIFEST_FILE), originalManifest);
+    }
   });
 });
 
@@ -99,7 +249,7 @@ describe('the pipeline: pinned keys -> prover pool -> verifier', () => {
   it('proves a batch with the loaded epoch and verifies it by the epoch the proof names', async () => {
     const telemetry = setupTelemetry({ serviceName: 'zkp-test', memberId: 'Orange-FR', env: {}, collectors: false, registerGlobal: false, logLevel: 'silent' });
     const epochs = new KeyEpochs(telemetry.metrics.zkp);
-    epochs.add(await loadEpoch(dir, genesisArtifactPins(manifest)));
+    epochs.add(await loadEpoch(dir, devnetPins()));
     const pool = new ProverPool({ workers: 1, metrics: telemetry.metrics.zkp });
     const verifier = new Groth16Verifier(epochs.verificationKeys, { metrics: telemetry.metrics.zkp, security: telemetry.metrics.security, tracer: null });
     try {
@@ -108,7 +258,7 @@ describe('the pipeline: pinned keys -> prover pool -> verifier', () => {
       expect(proof).toMatchObject({ epoch: 1, circuit: 'settlement-4' });
       expect((await verifier.verify(proof)).outcome).toBe('valid');
       expect((await verifier.verify({ ...proof, epoch: 2 })).outcome).toBe('error'); // no such epoch
-      expect((await telemetry.renderMetrics()).body).toContain('consortium_zkp_circuit_constraints{circuit="settlement-4"} 1729');
+      expect((await telemetry.renderMetrics()).body).toContain(`consortium_zkp_circuit_constraints{circuit="settlement-4"} ${manifest.circuits['settlement-4']!.constraints}`);
     } finally {
       await pool.close();
       await verifier.close();

@@ -1,12 +1,16 @@
-// The pool's queueing, timeouts, cancellation, worker replacement, close and metrics, with a
-// fake worker script (test/unit/fixtures/fake-prover-worker.mjs) that speaks the prover protocol
-// in real worker threads without proving. Real proofs: test/e2e/prover-pool.test.ts.
+// The pool's queueing, deadlines, cancellation, worker replacement, self-verification, close
+// and metrics, with a fake worker script (test/unit/fixtures/fake-prover-worker.mjs) that
+// speaks the prover protocol in real worker threads without a circuit; its proofs verify
+// against syntheticKey(5), whose trapdoor it knows. Real proofs: test/e2e/prover-pool.test.ts.
 import type { Span, Tracer } from '@opentelemetry/api';
 import { UnknownCircuitError } from '@consortium/circuits';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  KeyPinMismatchError,
   ProofCancelledError,
+  ProofDeadlineError,
+  ProofSelfVerificationError,
   ProofTimeoutError,
   ProverArtifactError,
   ProverClosedError,
@@ -17,15 +21,20 @@ import {
   type ProveJob,
   type ProverPoolOptions,
 } from '../../src/prover/index.js';
+import { VerificationKeyError } from '../../src/verifier/errors.js';
+import { syntheticKey } from '../support/verifier.js';
 
 const FAKE_WORKER = new URL('./fixtures/fake-prover-worker.mjs', import.meta.url);
 const FAILING_WORKER = new URL('./fixtures/failing-start-worker.mjs', import.meta.url);
 const CIRCUIT = 'settlement-4';
 
-type FakeInput = { fake: 'prove'; ms?: number; tag?: string } | { fake: 'witness' | 'artifact' | 'crash' | 'exit' | 'hang' };
+type FakeInput = { fake: 'prove'; ms?: number; tag?: string } | { fake: 'witness' | 'artifact' | 'crash' | 'exit' | 'hang' | 'tampered' | 'pin' };
+
+/** The key the fake worker's proofs verify against (one object: the pool prepares it once). */
+const VKEY = syntheticKey(5);
 
 function job(input: FakeInput, extra: Partial<ProveJob> = {}): ProveJob {
-  return { circuit: CIRCUIT, epoch: 1, wasmPath: '/fake.wasm', zkeyPath: '/fake.zkey', input, ...extra };
+  return { circuit: CIRCUIT, epoch: 1, wasmPath: '/fake.wasm', zkeyPath: '/fake.zkey', wasmSha256: 'a'.repeat(64), zkeySha256: 'b'.repeat(64), vkey: VKEY, input, ...extra };
 }
 
 /** A tracer that keeps what the pool records on its spans. */
@@ -36,6 +45,7 @@ class RecordingTracer {
     this.spans.push(record);
     const span = {
       setAttributes: (attributes: Record<string, unknown>) => Object.assign(record.attributes, attributes) && span,
+      setAttribute: (key: string, value: unknown) => ((record.attributes[key] = value), span),
       setStatus: (status: unknown) => ((record.status = status), span),
       recordException: (exception: unknown) => void record.exceptions.push(exception),
       end: () => void (record.ended = true),
@@ -79,6 +89,12 @@ async function proofsCounted(): Promise<Record<string, number>> {
   return counts;
 }
 
+async function labelled(name: string, label: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const sample of await metricValues(name)) if (sample.value > 0 && sample.labels[label] !== undefined) counts[String(sample.labels[label])] = sample.value;
+  return counts;
+}
+
 async function restarts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const sample of await metricValues('consortium_zkp_prover_worker_restarts_total')) if (sample.value > 0) counts[String(sample.labels.reason)] = sample.value;
@@ -93,9 +109,9 @@ describe('ProverPool (fake workers)', () => {
   it('starts its workers, proves, and carries epoch and circuit into the proof', async () => {
     const pool = await createPool({ workers: 2 });
     expect(pool.status().workers).toEqual({ starting: 0, idle: 2, busy: 0 });
-    const proof = await pool.prove(job({ fake: 'prove', tag: 'a' }, { epoch: 7 }));
+    const proof = await pool.prove(job({ fake: 'prove', tag: '42' }, { epoch: 7 }));
     expect(proof).toMatchObject({ epoch: 7, circuit: CIRCUIT, proof: { protocol: 'groth16' } });
-    expect(proof.publicSignals[0]).toBe('a');
+    expect(proof.publicSignals[0]).toBe('42');
   });
 
   it('runs jobs in two workers at once and hands them out first in, first out', async () => {
@@ -133,25 +149,81 @@ describe('ProverPool (fake workers)', () => {
     await Promise.all([running, ...queued]);
     await pool.whenIdle();
     expect(await proofsCounted()).toEqual({ proved: 3, rejected: 1 });
-    expect(tracer.spans).toHaveLength(3);
+    expect(await labelled('consortium_zkp_prover_rejected_total', 'reason')).toEqual({ queue_full: 1 });
+    const proveSpans = tracer.spans.filter((span) => span.name === 'zkp.prove');
+    expect(proveSpans.map((span) => span.attributes['zkp.outcome']).sort()).toEqual(['proved', 'proved', 'proved', 'rejected']);
+    expect(tracer.spans.filter((span) => span.name === 'zkp.admission').map((span) => span.attributes['zkp.admitted'])).toEqual([true, true, true, false]);
+    expect(tracer.spans.filter((span) => span.name === 'zkp.self_verify').map((span) => span.attributes['zkp.valid'])).toEqual([true, true, true]);
   });
 
-  it('times out a queued job without touching the workers', async () => {
+  it('refuses a queue limit of 0, a negative or a fractional one when the pool is made, not at every prove()', () => {
+    for (const queueLimit of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new ProverPool({ workers: 1, workerUrl: FAKE_WORKER, queueLimit }), String(queueLimit)).toThrow(RangeError);
+    }
+    expect(() => new ProverPool({ workers: 1, workerUrl: FAKE_WORKER, queueLimit: 1 })).not.toThrow();
+  });
+
+  it('refuses, while it waits, a queued job whose deadline passes before a worker is free, without touching the workers', async () => {
     const pool = await createPool({ workers: 1 });
-    const running = pool.prove(job({ fake: 'prove', ms: 300 }));
+    const running = pool.prove(job({ fake: 'prove', ms: 400 }));
+    // No proof of the circuit measured yet: admitted (nothing is known against it), refused once its time is up.
     const error = await pool.prove(job({ fake: 'prove' }, { timeoutMs: 50 })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProofTimeoutError);
-    expect(error).toMatchObject({ phase: 'queued', timeoutMs: 50, outcome: 'timeout' });
+    expect(error).toBeInstanceOf(ProofDeadlineError);
+    expect(error).toMatchObject({ stage: 'queued', timeoutMs: 50, outcome: 'rejected' });
     await running;
     expect(pool.status().workersStarted).toBe(1);
+    expect(await labelled('consortium_zkp_prover_rejected_total', 'reason')).toEqual({ deadline_in_queue: 1 });
   });
 
-  it('times out a running job: its worker is terminated and replaced, the next job succeeds', async () => {
+  // The overload defect: the job timeout counted queue time and ended a proof already running.
+  it('does not end a running proof when its deadline passes: the proof finishes and is delivered', async () => {
     const pool = await createPool({ workers: 1 });
-    const error = await pool.prove(job({ fake: 'hang' }, { timeoutMs: 100 })).catch((e: unknown) => e);
+    const proof = await pool.prove(job({ fake: 'prove', ms: 500, tag: '7' }, { timeoutMs: 100 }));
+    expect(proof.publicSignals[0]).toBe('7');
+    expect(pool.status().workersStarted).toBe(1);
+    expect(await restarts()).toEqual({});
+  });
+
+  it('refuses at once a job that, by the measured run time, cannot finish before its deadline; it never reaches a worker', async () => {
+    const pool = await createPool({ workers: 1 });
+    await pool.prove(job({ fake: 'prove', ms: 300 }));
+    expect(pool.runEstimateMs(CIRCUIT)).toBeGreaterThanOrEqual(300);
+    const error = await pool.prove(job({ fake: 'prove' }, { timeoutMs: 100 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProofDeadlineError);
+    expect(error).toMatchObject({ stage: 'admission', timeoutMs: 100, outcome: 'rejected' });
+    expect((error as ProofDeadlineError).estimatedRunMs).toBeGreaterThanOrEqual(300);
+    // Behind a running proof a job needs its remaining time and its own run: 2 runs do not fit in 1.5.
+    const running = pool.prove(job({ fake: 'prove', ms: 300 }));
+    const behind = await pool.prove(job({ fake: 'prove' }, { timeoutMs: Math.round(1.5 * pool.runEstimateMs(CIRCUIT)!) })).catch((e: unknown) => e);
+    expect(behind).toMatchObject({ name: 'ProofDeadlineError', stage: 'admission' });
+    await running;
+    expect(await proofsCounted()).toEqual({ proved: 2, rejected: 2 });
+    expect(await labelled('consortium_zkp_prover_rejected_total', 'reason')).toEqual({ deadline_at_admission: 2 });
+    expect(tracer.spans.filter((span) => span.name === 'zkp.admission' && span.attributes['zkp.admitted'] === false)).toHaveLength(2);
+  });
+
+  it('refuses a waiting job as soon as its time left is shorter than one run, before its deadline, and never starts it', async () => {
+    const pool = await createPool({ workers: 1 });
+    await pool.prove(job({ fake: 'prove', ms: 400 }));
+    const estimateMs = pool.runEstimateMs(CIRCUIT)!;
+    // The running job's estimate says it ends soon; it hangs instead, so the waiting job's time runs out.
+    const stuck = new AbortController();
+    const running = pool.prove(job({ fake: 'hang' }, { signal: stuck.signal })).catch((e: unknown) => e);
+    const error = await pool.prove(job({ fake: 'prove' }, { timeoutMs: Math.round(5 * estimateMs) })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ProofDeadlineError', stage: 'queued' });
+    // Refused with about one run's time still left, not at its deadline.
+    expect((error as ProofDeadlineError).startInMs).toBeGreaterThan(0);
+    stuck.abort();
+    expect(await running).toBeInstanceOf(ProofCancelledError);
+    expect(await proofsCounted()).toEqual({ proved: 1, rejected: 1, cancelled: 1 });
+  });
+
+  it('ends a proof running past the run limit (a stuck worker): its worker is terminated and replaced, the next job succeeds', async () => {
+    const pool = await createPool({ workers: 1, runTimeoutMs: 100 });
+    const error = await pool.prove(job({ fake: 'hang' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProofTimeoutError);
-    expect(error).toMatchObject({ phase: 'running' });
-    await expect(pool.prove(job({ fake: 'prove', tag: 'after' }))).resolves.toMatchObject({ publicSignals: ['after', expect.any(String), expect.any(String), expect.any(String)] });
+    expect(error).toMatchObject({ phase: 'running', timeoutMs: 100 });
+    await expect(pool.prove(job({ fake: 'prove', tag: '12' }))).resolves.toMatchObject({ publicSignals: ['12', expect.any(String), expect.any(String), expect.any(String), expect.any(String)] });
     expect(pool.status()).toMatchObject({ workersStarted: 2, workers: { starting: 0, idle: 1, busy: 0 } });
     await vi.waitFor(() => expect(pool.status().workersExited).toBe(1));
     expect(await proofsCounted()).toEqual({ timeout: 1, proved: 1 });
@@ -177,6 +249,31 @@ describe('ProverPool (fake workers)', () => {
     expect(pool.status().workersStarted).toBe(2);
     expect(await proofsCounted()).toEqual({ cancelled: 3, proved: 1 });
     expect(await restarts()).toEqual({ cancelled: 1 });
+  });
+
+  it('drops a proof that does not verify against the pinned key (a tampered proving key): ProofSelfVerificationError, counted; the worker stays', async () => {
+    const pool = await createPool({ workers: 1 });
+    const error = await pool.prove(job({ fake: 'tampered' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProofSelfVerificationError);
+    expect(error).toMatchObject({ circuit: CIRCUIT, epoch: 1, reason: 'InvalidProofError', outcome: 'failed' });
+    await expect(pool.prove(job({ fake: 'prove' }))).resolves.toBeDefined();
+    // A proof checked against another key (the job's pin) does not verify either.
+    const otherKey = syntheticKey(5);
+    otherKey.vk_alpha_1 = ['1', (21888242871839275222246405745257275088696311157297823662689037894645226208583n - 2n).toString(), '1'];
+    await expect(pool.prove(job({ fake: 'prove' }, { vkey: otherKey }))).rejects.toBeInstanceOf(ProofSelfVerificationError);
+    expect(await labelled('consortium_zkp_prover_self_verifications_total', 'outcome')).toEqual({ valid: 1, refused: 2 });
+    expect(await proofsCounted()).toEqual({ proved: 1, failed: 2 });
+    expect(pool.status().workersStarted).toBe(1);
+    expect(tracer.spans.filter((span) => span.name === 'zkp.self_verify').map((span) => span.attributes['zkp.valid'])).toEqual([false, true, false]);
+  });
+
+  it('types a key file that differs from its pin as KeyPinMismatchError, counted by artifact', async () => {
+    const pool = await createPool({ workers: 1 });
+    const error = await pool.prove(job({ fake: 'pin' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeyPinMismatchError);
+    expect(error).toBeInstanceOf(ProverArtifactError);
+    expect(error).toMatchObject({ artifact: 'zkey', path: '/fake.zkey', pinnedSha256: 'b'.repeat(64), actualSha256: 'f'.repeat(64) });
+    expect(await labelled('consortium_zkp_key_pin_refusals_total', 'artifact')).toEqual({ zkey: 1 });
   });
 
   it('types the worker-side failures: witness, artifacts, a crash and an exit (the last two replace the worker)', async () => {
@@ -205,6 +302,8 @@ describe('ProverPool (fake workers)', () => {
     await expect(pool.prove(job({ fake: 'prove' }, { epoch: -1 }))).rejects.toBeInstanceOf(RangeError);
     await expect(pool.prove(job({ fake: 'prove' }, { timeoutMs: 0 }))).rejects.toBeInstanceOf(RangeError);
     await expect(pool.prove({ ...job({ fake: 'prove' }), input: { fake: 'prove', f: () => 1 } })).rejects.toThrow(/cannot be sent to a prover worker/);
+    await expect(pool.prove(job({ fake: 'prove' }, { zkeySha256: 'B'.repeat(64) }))).rejects.toThrow(/zkeySha256 must be the genesis pin/);
+    await expect(pool.prove(job({ fake: 'prove' }, { vkey: { ...VKEY, nPublic: 4 } }))).rejects.toBeInstanceOf(VerificationKeyError);
     await expect(pool.prove(job({ fake: 'prove' }))).resolves.toBeDefined();
   });
 
@@ -267,17 +366,17 @@ describe('ProverPool (fake workers)', () => {
 
   it("close({ running: 'wait' }) lets running jobs finish", async () => {
     const pool = await createPool({ workers: 1 });
-    const running = pool.prove(job({ fake: 'prove', ms: 200, tag: 'done' }));
+    const running = pool.prove(job({ fake: 'prove', ms: 200, tag: '13' }));
     const queued = pool.prove(job({ fake: 'prove' }));
     const outcomes = Promise.allSettled([running, queued]);
     await pool.close({ running: 'wait' });
     const [proved, dropped] = await outcomes;
-    expect(proved).toMatchObject({ status: 'fulfilled', value: { publicSignals: ['done', expect.any(String), expect.any(String), expect.any(String)] } });
+    expect(proved).toMatchObject({ status: 'fulfilled', value: { publicSignals: ['13', expect.any(String), expect.any(String), expect.any(String), expect.any(String)] } });
     expect(dropped).toMatchObject({ status: 'rejected', reason: expect.any(ProverClosedError) });
     expect(pool.status()).toMatchObject({ workersStarted: 1, workersExited: 1 });
   });
 
-  it('keeps its gauges and counters current: queue wait, busy seconds, prove duration, workers', async () => {
+  it('keeps its gauges and counters current: queue wait, run time and its estimate, busy seconds, prove duration, workers', async () => {
     const pool = await createPool({ workers: 1 });
     await Promise.all([pool.prove(job({ fake: 'prove', ms: 150 })), pool.prove(job({ fake: 'prove', ms: 150 }))]);
     expect(await gauge('consortium_zkp_prover_workers', 'idle')).toBe(1);
@@ -296,8 +395,16 @@ describe('ProverPool (fake workers)', () => {
     const durations = await metricValues('consortium_zkp_prove_duration_seconds');
     const count = durations.find((sample) => sample.metricName === 'consortium_zkp_prove_duration_seconds_count' && sample.labels.circuit === CIRCUIT);
     expect(count?.value).toBe(2);
-    expect(tracer.spans.map((span) => span.attributes['zkp.outcome'])).toEqual(['proved', 'proved']);
-    expect(tracer.spans[1]!.attributes['zkp.queue_wait_ms']).toBeGreaterThanOrEqual(140);
-    expect(tracer.spans[1]!.attributes).toMatchObject({ 'zkp.epoch': 1, 'zkp.witness_ms': expect.any(Number), 'zkp.prove_ms': expect.any(Number) });
+    const runs = await metricValues('consortium_zkp_prover_run_seconds');
+    expect(runs.find((sample) => sample.metricName === 'consortium_zkp_prover_run_seconds_count' && sample.labels.circuit === CIRCUIT)?.value).toBe(2);
+    const estimate = (await metricValues('consortium_zkp_prover_run_estimate_seconds')).find((sample) => sample.labels.circuit === CIRCUIT)?.value;
+    expect(estimate).toBeGreaterThanOrEqual(0.15);
+    expect(pool.status().runEstimatesMs[CIRCUIT]).toBeCloseTo(estimate! * 1000, 3);
+    const self = await metricValues('consortium_zkp_verify_duration_seconds');
+    expect(self.find((sample) => sample.metricName === 'consortium_zkp_verify_duration_seconds_count' && sample.labels.mode === 'self')?.value).toBe(2);
+    const proveSpans = tracer.spans.filter((span) => span.name === 'zkp.prove');
+    expect(proveSpans.map((span) => span.attributes['zkp.outcome'])).toEqual(['proved', 'proved']);
+    expect(proveSpans[1]!.attributes['zkp.queue_wait_ms']).toBeGreaterThanOrEqual(140);
+    expect(proveSpans[1]!.attributes).toMatchObject({ 'zkp.epoch': 1, 'zkp.witness_ms': expect.any(Number), 'zkp.prove_ms': expect.any(Number), 'zkp.run_ms': expect.any(Number) });
   });
 });

@@ -25,9 +25,11 @@ export interface CliOptions {
 }
 
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  // Plain output: NO_COLOR, and no FORCE_COLOR (Nx sets it; Node then warns that it overrides NO_COLOR, on stderr).
+  const { FORCE_COLOR: _forced, ...env } = process.env;
   const child = spawn(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', 'src/main.ts', ...args], {
     cwd: packageDir,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
   });
