@@ -138,6 +138,26 @@ describe('settlement circuit', () => {
     expect(await brokenRule({ ...input, count: '5' })).toBe(rule('realCount === count'));
   });
 
+  it('counts no record twice: not within a batch, and the proof states which record ids it covers', async () => {
+    // record 2 twice in one batch: no witness may exist for it
+    const twice = sampleBatch([record(1, 'data', 10), record(2, 'sms', 1), record(2, 'sms', 1)]);
+    const witnessOfTwice = (() => {
+      try {
+        return buildSettlementWitness(twice, PARAMS);
+      } catch {
+        return null;
+      }
+    })();
+    if (witnessOfTwice !== null) expect(await satisfies(witnessOfTwice.input)).toBe(false);
+    // two batches of one period both holding record 3: the public inputs must name the id
+    // range each proof covers, so the chain can refuse the second (ranges must be contiguous)
+    const first = buildSettlementWitness(sampleBatch([record(1, 'data', 10), record(2, 'sms', 1), record(3, 'sms', 2)]), PARAMS).publicInputs as unknown as Record<string, bigint>;
+    const second = buildSettlementWitness(sampleBatch([record(3, 'sms', 2), record(4, 'data', 5)]), PARAMS).publicInputs as unknown as Record<string, bigint>;
+    expect(first.firstId).toBe(1n);
+    expect(second.firstId).toBe(3n);
+    expect(first.firstId! + first.count! > second.firstId!).toBe(true); // the overlap the chain sees
+  });
+
   it('refuses a statement of a member with itself', async () => {
     const { input } = buildSettlementWitness(sampleBatch(), PARAMS);
     expect(await brokenRule({ ...input, debtor: input.creditor as string })).toBe(rule('sameMember.out === 0'));
