@@ -24,6 +24,8 @@ export interface CircuitManifest {
   /** Hash over everything the build depends on: sources, parameters, compiler and library versions. */
   readonly sourcesSha256: string;
   readonly constraints: number;
+  /** log2 of the Groth16 domain the constraints and public inputs need (the catalogue's domainPower). */
+  readonly domainPower: number;
   readonly privateInputs: number;
   readonly wires: number;
   readonly files: { readonly r1cs: FileEntry; readonly wasm: FileEntry; readonly sym: FileEntry };
@@ -90,6 +92,28 @@ function countFrom(output: string, label: string): number {
   return Number(match[1]);
 }
 
+/**
+ * log2 of the smallest Groth16 domain holding the constraints and public inputs: snarkjs's
+ * newZKey needs 2^k > constraints + public inputs.
+ */
+export function groth16DomainPower(constraints: number, publicInputs: number): number {
+  let power = 1;
+  while (2 ** power <= constraints + publicInputs) power += 1;
+  return power;
+}
+
+/** The circuit's domain power, refusing a circuit that outgrew the domain the catalogue sized it for. */
+export function checkDomain(definition: CircuitDefinition, constraints: number): number {
+  const domainPower = groth16DomainPower(constraints, SETTLEMENT_PUBLIC_INPUTS.length);
+  if (domainPower > definition.domainPower) {
+    throw new CircuitBuildError(
+      `${definition.name} has ${constraints} constraints and needs a 2^${domainPower} domain, but the catalogue sizes it for 2^${definition.domainPower}: ` +
+        'shrink its batch size or change the catalogue',
+    );
+  }
+  return domainPower;
+}
+
 async function readManifest(dir: string): Promise<CircuitManifest | null> {
   try {
     return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CircuitManifest;
@@ -124,6 +148,7 @@ export async function buildCircuit(
   const expectedSources = await sourcesHash(definition);
   const existing = await readManifest(dir);
   if (options.force !== true && existing?.sourcesSha256 === expectedSources && (await manifestIntact(dir, existing))) {
+    checkDomain(definition, existing.constraints);
     return { manifest: existing, dir, cached: true };
   }
 
@@ -134,6 +159,8 @@ export async function buildCircuit(
   const mainFile = join(work, `${name}.circom`);
   await writeFile(mainFile, mainSource(definition, work));
   const output = await runCircom([relative(REPOSITORY_ROOT, mainFile), '--r1cs', '--wasm', '--sym', '--O2', '-l', 'node_modules', '-o', relative(REPOSITORY_ROOT, work)]);
+  const constraints = countFrom(output, 'non-linear constraints') + countFrom(output, '(?<!non-)linear constraints');
+  const domainPower = checkDomain(definition, constraints);
 
   await rm(dir, { recursive: true, force: true });
   await rename(work, dir);
@@ -151,7 +178,8 @@ export async function buildCircuit(
     compiler: `circom2@${packageVersion('circom2')}`,
     circomlib: packageVersion('circomlib'),
     sourcesSha256: expectedSources,
-    constraints: countFrom(output, 'non-linear constraints') + countFrom(output, '(?<!non-)linear constraints'),
+    constraints,
+    domainPower,
     privateInputs: countFrom(output, 'private inputs'),
     wires: countFrom(output, 'wires'),
     files,

@@ -20,7 +20,8 @@ describe('circuit build', () => {
     expect(built.cached).toBe(false);
     const { manifest } = built;
     expect(manifest.constraints).toBeGreaterThan(1_000);
-    expect(manifest.publicInputs).toEqual(['creditor', 'debtor', 'period', 'count', 'batchCommitment', 'rateCommitment', 'total']);
+    expect(manifest.domainPower).toBe(11);
+    expect(manifest.publicInputs).toEqual(['creditor', 'debtor', 'period', 'firstId', 'count', 'batchCommitment', 'rateCommitment', 'total']);
     expect(manifest.compiler).toMatch(/^circom2@/);
     for (const entry of Object.values(manifest.files)) expect(await sha256File(join(built.dir, entry.path))).toBe(entry.sha256);
     expect(JSON.parse(await readFile(join(built.dir, 'manifest.json'), 'utf8'))).toEqual(manifest);

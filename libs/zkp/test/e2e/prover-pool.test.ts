@@ -21,7 +21,9 @@ function batch(volumes: readonly bigint[], salt: bigint): SettlementBatch {
     creditor: 'FRAF1',
     debtor: 'DEUD1',
     period: '2026-11',
-    records: volumes.map((volume, index) => ({ recordId: BigInt(index + 1), service: services[index % services.length]!, volume, salt: salt + BigInt(index) })),
+    firstId: 1n,
+    records: volumes.map((volume, index) => ({ recordId: BigInt(index + 1), service: services[index % services.length]!, volume })),
+    salt,
     rateTable: { rates: { voice_mo: 1200n, voice_mt: 300n, sms: 150n, data: 2000n }, salt: 77n },
   };
 }

@@ -1,5 +1,7 @@
+import { BATCH_LAYOUT, SETTLEMENT_LIMITS } from '@consortium/circuits';
+import { batchHeaderElements, spongeCommitment } from '../../src/witness/commitment.js';
 import type { SettlementBatch, UsageRecord } from '../../src/witness/domain.js';
-import { randomSalt } from '../../src/witness/field.js';
+import { periodToField, randomSalt, tadigToField } from '../../src/witness/field.js';
 
 /**
  * Realistic test data (DOMAIN.md): rates in micro-euro per charging unit, below the EU caps:
@@ -8,10 +10,45 @@ import { randomSalt } from '../../src/witness/field.js';
 export const EU_RATES = { voice_mo: 317n, voice_mt: 250n, sms: 3_000n, data: 1_100n } as const;
 
 export function record(recordId: number, service: UsageRecord['service'], volume: number): UsageRecord {
-  return { recordId: BigInt(recordId), service, volume: BigInt(volume), salt: randomSalt() };
+  return { recordId: BigInt(recordId), service, volume: BigInt(volume) };
 }
 
-/** Orange France bills Telekom Deutschland for November 2026. */
-export function sampleBatch(records: UsageRecord[] = [record(1, 'data', 1_500), record(2, 'voice_mo', 125), record(3, 'sms', 3)]): SettlementBatch {
-  return { creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', records, rateTable: { rates: { ...EU_RATES }, salt: randomSalt() } };
+/**
+ * Orange France bills Telekom Deutschland for November 2026. The batch starts at its first
+ * record's id (ids are positional), or at `firstId` when given (an empty batch).
+ */
+export function sampleBatch(records: UsageRecord[] = [record(1, 'data', 1_500), record(2, 'voice_mo', 125), record(3, 'sms', 3)], firstId?: bigint): SettlementBatch {
+  return {
+    creditor: 'FRAF1',
+    debtor: 'DEUD1',
+    period: '2026-11',
+    firstId: firstId ?? records[0]?.recordId ?? 1n,
+    records,
+    salt: randomSalt(),
+    rateTable: { rates: { ...EU_RATES }, salt: randomSalt() },
+  };
+}
+
+/**
+ * The commitment a dishonest creditor would publish over raw slots (volume, service index) that
+ * the witness builder refuses: out-of-range parts, records in padding slots, a count that
+ * disagrees with the slots.
+ */
+export function forgedCommitment(batch: SettlementBatch, batchSize: number, slots: readonly { volume: bigint; service: bigint }[], count: bigint): bigint {
+  const elements = Array<bigint>(Math.ceil(batchSize / BATCH_LAYOUT.recordsPerElement)).fill(0n);
+  slots.forEach(({ volume, service }, i) => {
+    const element = Math.floor(i / BATCH_LAYOUT.recordsPerElement);
+    const shift = BigInt(BATCH_LAYOUT.recordBits * (i % BATCH_LAYOUT.recordsPerElement));
+    elements[element] = elements[element]! + ((volume + (service << BigInt(SETTLEMENT_LIMITS.volumeBits))) << shift);
+  });
+  const header = {
+    batchSize,
+    creditor: tadigToField(batch.creditor),
+    debtor: tadigToField(batch.debtor),
+    period: periodToField(batch.period),
+    firstId: batch.firstId,
+    count,
+    salt: batch.salt,
+  };
+  return spongeCommitment([...batchHeaderElements(header), ...elements]);
 }
