@@ -19,7 +19,10 @@ export {
 } from './catalogue.js';
 export type { CircuitDefinition, SettlementParams, SettlementService } from './catalogue.js';
 export { buildCircuit, CircuitBuildError, groth16DomainPower } from './build.js';
-export type { CircuitManifest, BuiltCircuit } from './build.js';
+export type { CircuitManifest, BuiltCircuit, BuildVariant } from './build.js';
+// constraint-level checks of forged witnesses (tests only)
+export { ConstraintSystem, ConstraintCheckError, calculateSignals } from './constraint-check.js';
+export type { SignalValues, Violation } from './constraint-check.js';
 export { sha256File, fileEntry } from './hashing.js';
 export type { FileEntry } from './hashing.js';
 export { ensureTestKeys, ptauPowerFor } from './test-keys.js';

@@ -1,4 +1,5 @@
-import { BATCH_LAYOUT, SETTLEMENT_LIMITS } from '@consortium/circuits';
+import { BATCH_LAYOUT, RATES_DOMAIN, SETTLEMENT_LIMITS } from '@consortium/circuits';
+import { poseidon8 } from 'poseidon-lite';
 import { batchHeaderElements, spongeCommitment } from '../../src/witness/commitment.js';
 import type { SettlementBatch, UsageRecord } from '../../src/witness/domain.js';
 import { periodToField, randomSalt, tadigToField } from '../../src/witness/field.js';
@@ -51,4 +52,9 @@ export function forgedCommitment(batch: SettlementBatch, batchSize: number, slot
     salt: batch.salt,
   };
   return spongeCommitment([...batchHeaderElements(header), ...elements]);
+}
+
+/** The rate commitment over a raw rate list the witness builder refuses (a rate out of range). */
+export function forgedRateCommitment(batch: SettlementBatch, rates: readonly bigint[]): bigint {
+  return poseidon8([RATES_DOMAIN, tadigToField(batch.creditor), tadigToField(batch.debtor), ...rates, batch.rateTable.salt]);
 }
