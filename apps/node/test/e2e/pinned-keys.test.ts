@@ -37,7 +37,7 @@ describe('a node and the keys genesis pins', () => {
     const node = await startNode(config, { logDestination: { write: (line: string) => lines.push(line) } });
     try {
       expect(node.zkp?.epochs.current).toBe(1);
-      expect((await node.telemetry.renderMetrics()).body).toContain('consortium_zkp_circuit_constraints{circuit="settlement-4"} 1729');
+      expect((await node.telemetry.renderMetrics()).body).toContain(`consortium_zkp_circuit_constraints{circuit="settlement-4"} ${manifest.circuits['settlement-4']!.constraints}`);
       expect(lines.some((line) => line.includes('INSECURE single-party demo setup'))).toBe(true);
     } finally {
       await node.stop();

@@ -108,7 +108,7 @@ describe('the pipeline: pinned keys -> prover pool -> verifier', () => {
       expect(proof).toMatchObject({ epoch: 1, circuit: 'settlement-4' });
       expect((await verifier.verify(proof)).outcome).toBe('valid');
       expect((await verifier.verify({ ...proof, epoch: 2 })).outcome).toBe('error'); // no such epoch
-      expect((await telemetry.renderMetrics()).body).toContain('consortium_zkp_circuit_constraints{circuit="settlement-4"} 1729');
+      expect((await telemetry.renderMetrics()).body).toContain(`consortium_zkp_circuit_constraints{circuit="settlement-4"} ${manifest.circuits['settlement-4']!.constraints}`);
     } finally {
       await pool.close();
       await verifier.close();
