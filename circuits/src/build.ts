@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { circuitDefinition, SETTLEMENT_PUBLIC_INPUTS, type CircuitDefinition } from './catalogue.js';
+import lockfile from 'proper-lockfile';
 import { forgingSource } from './forging-source.js';
 import { fileEntry, sha256File, type FileEntry } from './hashing.js';
 import { CIRCUITS_SOURCE_ROOT, DEFAULT_BUILD_ROOT, REPOSITORY_ROOT } from './paths.js';
@@ -165,6 +166,24 @@ export async function buildCircuit(
     throw new CircuitBuildError(`the build folder ${buildRoot} must be inside the repository (${REPOSITORY_ROOT})`);
   }
   const dir = join(buildRoot, variant === 'production' ? name : `${name}.${variant}`);
+  await mkdir(buildRoot, { recursive: true });
+  // Test processes run side by side and each builds what it needs: one compiles, the others wait
+  // and then reuse its build.
+  const release = await lockfile.lock(dir, { realpath: false, retries: { retries: 1_200, minTimeout: 100, maxTimeout: 500 }, stale: 600_000 });
+  try {
+    return await buildLocked(definition, variant, dir, options);
+  } finally {
+    await release();
+  }
+}
+
+async function buildLocked(
+  definition: CircuitDefinition,
+  variant: BuildVariant,
+  dir: string,
+  options: { readonly force?: boolean; readonly onStep?: (step: string) => void },
+): Promise<BuiltCircuit> {
+  const { name } = definition;
   const source = await variantSource(definition, variant);
   const expectedSources = await sourcesHash(definition, variant, source);
   const existing = await readManifest(dir);

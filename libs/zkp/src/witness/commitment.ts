@@ -43,16 +43,27 @@ export function assertBatch(batch: Pick<SettlementBatch, 'firstId' | 'records' |
 
 /** volume | service << 32: 34 bits, injective because both parts are range-checked. */
 export function packRecord(record: Pick<UsageRecord, 'service' | 'volume'>): bigint {
-  return record.volume + (serviceIndex(record.service) << VOLUME_SHIFT);
+  return packSlots([{ volume: record.volume, service: serviceIndex(record.service) }], 1)[0]!;
 }
 
 /** The records packed 7 per field element (record i in element i / 7 at bit 34 x (i mod 7)), zero-padded to the batch size. */
 export function packRecords(records: readonly Pick<UsageRecord, 'service' | 'volume'>[], batchSize: number): bigint[] {
+  return packSlots(
+    records.map((record) => ({ volume: record.volume, service: serviceIndex(record.service) })),
+    batchSize,
+  );
+}
+
+/**
+ * The packing itself over raw slots (volume, service index), without range checks: exported for
+ * tests that must commit to slots the circuit refuses (a volume of 2^32, a service index of 4).
+ */
+export function packSlots(slots: readonly { readonly volume: bigint; readonly service: bigint }[], batchSize: number): bigint[] {
   const perElement = BATCH_LAYOUT.recordsPerElement;
   const elements = Array<bigint>(Math.ceil(batchSize / perElement)).fill(0n);
-  records.forEach((record, i) => {
+  slots.forEach(({ volume, service }, i) => {
     const element = Math.floor(i / perElement);
-    elements[element] = elements[element]! + (packRecord(record) << (RECORD_SHIFT * BigInt(i % perElement)));
+    elements[element] = elements[element]! + ((volume + (service << VOLUME_SHIFT)) << (RECORD_SHIFT * BigInt(i % perElement)));
   });
   return elements;
 }
@@ -78,6 +89,11 @@ export interface BatchHeader {
   readonly salt: bigint;
 }
 
+/** The header of a batch for the circuit of `batchSize` records, its fields as field elements. */
+export function batchHeader(batch: Pick<SettlementBatch, 'creditor' | 'debtor' | 'period' | 'firstId' | 'salt'>, batchSize: number, count: bigint): BatchHeader {
+  return { batchSize, creditor: tadigToField(batch.creditor), debtor: tadigToField(batch.debtor), period: periodToField(batch.period), firstId: batch.firstId, count, salt: batch.salt };
+}
+
 export function batchHeaderElements(header: BatchHeader): bigint[] {
   return [BATCH_DOMAIN, BigInt(header.batchSize), header.creditor, header.debtor, header.period, header.firstId, header.count, header.salt];
 }
@@ -90,16 +106,7 @@ export function batchHeaderElements(header: BatchHeader): bigint[] {
  */
 export function batchCommitment(batch: Pick<SettlementBatch, 'creditor' | 'debtor' | 'period' | 'firstId' | 'records' | 'salt'>, batchSize: number): bigint {
   assertBatch(batch, batchSize);
-  const header: BatchHeader = {
-    batchSize,
-    creditor: tadigToField(batch.creditor),
-    debtor: tadigToField(batch.debtor),
-    period: periodToField(batch.period),
-    firstId: batch.firstId,
-    count: BigInt(batch.records.length),
-    salt: batch.salt,
-  };
-  return spongeCommitment([...batchHeaderElements(header), ...packRecords(batch.records, batchSize)]);
+  return spongeCommitment([...batchHeaderElements(batchHeader(batch, batchSize, BigInt(batch.records.length))), ...packRecords(batch.records, batchSize)]);
 }
 
 /**

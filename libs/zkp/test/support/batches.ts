@@ -1,8 +1,8 @@
-import { BATCH_LAYOUT, RATES_DOMAIN, SETTLEMENT_LIMITS } from '@consortium/circuits';
+import { RATES_DOMAIN } from '@consortium/circuits';
 import { poseidon8 } from 'poseidon-lite';
-import { batchHeaderElements, spongeCommitment } from '../../src/witness/commitment.js';
+import { batchHeader, batchHeaderElements, packSlots, spongeCommitment } from '../../src/witness/commitment.js';
 import type { SettlementBatch, UsageRecord } from '../../src/witness/domain.js';
-import { periodToField, randomSalt, tadigToField } from '../../src/witness/field.js';
+import { randomSalt, tadigToField } from '../../src/witness/field.js';
 
 /**
  * Realistic test data (DOMAIN.md): rates in micro-euro per charging unit, below the EU caps:
@@ -36,22 +36,7 @@ export function sampleBatch(records: UsageRecord[] = [record(1, 'data', 1_500), 
  * disagrees with the slots.
  */
 export function forgedCommitment(batch: SettlementBatch, batchSize: number, slots: readonly { volume: bigint; service: bigint }[], count: bigint): bigint {
-  const elements = Array<bigint>(Math.ceil(batchSize / BATCH_LAYOUT.recordsPerElement)).fill(0n);
-  slots.forEach(({ volume, service }, i) => {
-    const element = Math.floor(i / BATCH_LAYOUT.recordsPerElement);
-    const shift = BigInt(BATCH_LAYOUT.recordBits * (i % BATCH_LAYOUT.recordsPerElement));
-    elements[element] = elements[element]! + ((volume + (service << BigInt(SETTLEMENT_LIMITS.volumeBits))) << shift);
-  });
-  const header = {
-    batchSize,
-    creditor: tadigToField(batch.creditor),
-    debtor: tadigToField(batch.debtor),
-    period: periodToField(batch.period),
-    firstId: batch.firstId,
-    count,
-    salt: batch.salt,
-  };
-  return spongeCommitment([...batchHeaderElements(header), ...elements]);
+  return spongeCommitment([...batchHeaderElements(batchHeader(batch, batchSize, count)), ...packSlots(slots, batchSize)]);
 }
 
 /** The rate commitment over a raw rate list the witness builder refuses (a rate out of range). */
