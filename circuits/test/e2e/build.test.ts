@@ -12,7 +12,7 @@ beforeAll(async () => {
   await mkdir(join(REPOSITORY_ROOT, 'build/test-builds'), { recursive: true });
   buildRoot = await mkdtemp(join(REPOSITORY_ROOT, 'build/test-builds/circuits-'));
   built = await buildCircuit('settlement-4', { buildRoot });
-}, 120_000);
+}, 600_000);
 afterAll(async () => rm(buildRoot, { recursive: true, force: true }));
 
 describe('circuit build', () => {
@@ -37,5 +37,5 @@ describe('circuit build', () => {
     const rebuilt = await buildCircuit('settlement-4', { buildRoot });
     expect(rebuilt.cached).toBe(false);
     expect(rebuilt.manifest.files.r1cs.sha256).toBe(built.manifest.files.r1cs.sha256); // deterministic compiler
-  }, 120_000);
+  }, 600_000);
 });

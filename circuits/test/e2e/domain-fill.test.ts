@@ -1,24 +1,19 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkDomain } from '../../src/build.js';
-import { buildCircuit, CircuitBuildError, circuitDefinition, REPOSITORY_ROOT, SETTLEMENT_PUBLIC_INPUTS, type BuiltCircuit } from '../../src/index.js';
+import { buildCircuit, CircuitBuildError, circuitDefinition, SETTLEMENT_PUBLIC_INPUTS, type BuiltCircuit } from '../../src/index.js';
 
 /**
  * Production sizes fill their power-of-two Groth16 domain: the smallest one (settlement-61,
  * 2^12) is compiled here; the others are measured by the benchmark (docs/benchmarks.md), since
  * compiling them takes tens of seconds. One more record costs the per-record marginal, measured
- * from settlement-4 and -16 (same number of sponge calls), and must not fit.
+ * from settlement-4 and -16 (same number of sponge calls), and must not fit. The builds are the
+ * shared ones of build/circuits (other tests and the benchmark reuse them).
  */
-let buildRoot: string;
 const built: Record<string, BuiltCircuit> = {};
 
 beforeAll(async () => {
-  await mkdir(join(REPOSITORY_ROOT, 'build/test-builds'), { recursive: true });
-  buildRoot = await mkdtemp(join(REPOSITORY_ROOT, 'build/test-builds/domain-'));
-  for (const name of ['settlement-4', 'settlement-16', 'settlement-61']) built[name] = await buildCircuit(name, { buildRoot });
-}, 300_000);
-afterAll(async () => rm(buildRoot, { recursive: true, force: true }));
+  for (const name of ['settlement-4', 'settlement-16', 'settlement-61']) built[name] = await buildCircuit(name);
+}, 900_000);
 
 describe('domain fill', () => {
   it('settlement-61 fits a 2^12 domain, and a 62nd record would not', () => {

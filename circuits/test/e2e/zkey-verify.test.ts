@@ -44,7 +44,7 @@ beforeAll(async () => {
   keys = await ensureTestKeys('settlement-4');
   r1cs = join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path);
   dir = await mkdtemp(join(tmpdir(), 'zkey-verify-'));
-}, 600_000);
+}, 900_000);
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('snarkjs zkey verify (CLI) on the test keys', () => {
@@ -52,7 +52,7 @@ describe('snarkjs zkey verify (CLI) on the test keys', () => {
     const { code, output } = await zkeyVerify(r1cs, keys.ptauPath, keys.zkeyPath);
     expect(output).toContain('ZKey Ok!');
     expect(code).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('refuses a key whose L section (one point per private wire) was altered', async () => {
     const tampered = join(dir, 'tampered.zkey');
@@ -65,5 +65,5 @@ describe('snarkjs zkey verify (CLI) on the test keys', () => {
     expect(code).not.toBe(0);
     expect(output).toContain('L section does not match');
     expect(output).not.toContain('ZKey Ok!');
-  }, 300_000);
+  }, 600_000);
 });

@@ -54,7 +54,7 @@ describe('loading keys pinned in genesis', () => {
     expect(loaded.insecure).toBe(true);
     const circuit = loaded.circuits.get('settlement-4');
     expect(circuit?.constraints).toBe(manifest.circuits['settlement-4']!.constraints);
-    expect(circuit?.vkey.nPublic).toBe(7);
+    expect(circuit?.vkey.nPublic).toBe(8); // circuit v2's public inputs
   });
 
   it('refuses a file whose hash differs from its pin, naming the file and both hashes', async () => {

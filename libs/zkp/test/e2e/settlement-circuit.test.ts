@@ -25,7 +25,7 @@ let circuit16: BuiltCircuit;
 beforeAll(async () => {
   keys = await ensureTestKeys('settlement-4');
   circuit16 = await buildCircuit('settlement-16');
-}, 300_000);
+}, 900_000); // new test keys take about a minute on a quiet machine, several on a busy one
 
 afterAll(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();

@@ -31,7 +31,7 @@ beforeAll(async () => {
   forging = await buildCircuit(NAME, { variant: 'forging' });
   production = await ConstraintSystem.load(await buildCircuit(NAME));
   unoptimised = await ConstraintSystem.load(await buildCircuit(NAME, { variant: 'unoptimised' }));
-}, 300_000);
+}, 900_000); // two --O0 compiles: about a minute on a quiet machine, several on a busy one
 
 afterAll(async () => {
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
