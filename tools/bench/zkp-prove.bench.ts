@@ -1,9 +1,11 @@
 // Groth16 proving throughput through the prover pool: records proved per second for the
 // production circuits settlement-61 (2^12) and settlement-344 (2^14) (and settlement-1433, 2^16,
-// with BENCH_ZKP_1433=1), in three set-ups:
+// with BENCH_ZKP_1433=1), in four set-ups:
 //   (a) the pool with 2 single-threaded workers, kept busy (every job submitted at once);
 //   (b) one job at a time, snarkjs multi-threaded inside one worker (its own threads = cores);
-//   (c) one single-threaded worker, one job at a time.
+//   (c) one single-threaded worker, one job at a time;
+//   (d) CPU seconds per proof on one thread, in this process: barely moved by other work on the
+//       machine, so records per CPU second x cores estimates a quiet machine from a loaded run.
 // Keys are test-only (ensureTestKeys); the first run makes them: settlement-344 needs a 2^14
 // powers of tau (several minutes), settlement-1433 a 2^16 one (half an hour on 2 cores).
 // Prints constraints per record, the domain's fill, records/s and per-proof times (p50, witness
@@ -12,6 +14,7 @@
 import { circuitDefinition, ensureTestKeys, groth16DomainPower, type TestKeys } from '@consortium/circuits';
 import { createLogger } from '@consortium/telemetry';
 import { buildSettlementWitness, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness } from '@consortium/zkp';
+import * as snarkjs from 'snarkjs';
 import { formatDuration } from './report.js';
 
 /** Proofs measured per set-up and circuit (after one warm-up proof per worker). */
@@ -103,6 +106,22 @@ async function run(setup: Setup, name: string, keys: TestKeys, witnesses: readon
   }
 }
 
+/**
+ * (d) CPU seconds per proof, proved in this process on one thread (snarkjs singleThread): unlike
+ * wall time, CPU time barely moves when other work shares the machine, so records per CPU second
+ * x cores estimates the quiet machine's capacity from a loaded run.
+ */
+async function cpuPerProof(keys: TestKeys, witnesses: readonly SettlementWitness[]): Promise<number[]> {
+  const seconds: number[] = [];
+  for (const [index, witness] of witnesses.entries()) {
+    const before = process.cpuUsage();
+    await snarkjs.groth16.fullProve(witness.input, keys.wasmPath, keys.zkeyPath, undefined, undefined, { singleThread: true });
+    const used = process.cpuUsage(before);
+    if (index > 0) seconds.push((used.user + used.system) / 1e6); // the first one warms up
+  }
+  return seconds;
+}
+
 async function benchCircuit(name: string): Promise<void> {
   const definition = circuitDefinition(name);
   const { batchSize } = definition.params;
@@ -127,6 +146,11 @@ async function benchCircuit(name: string): Promise<void> {
         `proof p50 ${formatMs(proofMs).padStart(9)} (witness ${formatMs(witnessMs)})  ${PROOFS} proofs in ${formatMs(wallMs)}`,
     );
   }
+  const cpu = median(await cpuPerProof(keys, witnesses.slice(0, Math.min(PROOFS, 4) + 1)));
+  console.log(
+    `  ${'(d) CPU per proof, one thread'.padEnd(40)} ${(batchSize / cpu).toFixed(1).padStart(7)} records per CPU second  proof p50 ${cpu.toFixed(2)} CPU s  ` +
+      `(x 2 cores: ${((2 * batchSize) / cpu).toFixed(0)} records/s)`,
+  );
 }
 
 export async function runZkpProveBench(): Promise<void> {
