@@ -10,7 +10,7 @@
 // powers of tau (several minutes), settlement-1433 a 2^16 one (half an hour on 2 cores).
 // Prints constraints per record, the domain's fill, records/s and per-proof times (p50, witness
 // included); asserts nothing. BENCH_ZKP_PROOFS (default 8) proofs per set-up;
-// BENCH_ZKP_CIRCUITS=settlement-344 runs one circuit.
+// BENCH_ZKP_CIRCUITS=settlement-344 runs one circuit; BENCH_ZKP_CPU_ONLY=1 only (d).
 import { circuitDefinition, ensureTestKeys, groth16DomainPower, type TestKeys } from '@consortium/circuits';
 import { createLogger } from '@consortium/telemetry';
 import { buildSettlementWitness, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness } from '@consortium/zkp';
@@ -136,7 +136,7 @@ async function benchCircuit(name: string): Promise<void> {
       (setupSeconds > 5 ? ` (test keys made in ${setupSeconds.toFixed(0)} s)` : ''),
   );
   const witnesses = Array.from({ length: PROOFS }, (_, index) => buildSettlementWitness(randomBatch(batchSize, index), definition.params));
-  for (const setup of SETUPS) {
+  for (const setup of process.env.BENCH_ZKP_CPU_ONLY === '1' ? [] : SETUPS) {
     const { wallMs, timings } = await run(setup, name, keys, witnesses);
     const recordsPerSecond = (PROOFS * batchSize) / (wallMs / 1000);
     const proofMs = median(timings.map((t) => t.witnessMs + t.proveMs));
