@@ -54,9 +54,24 @@ declare module 'snarkjs' {
 
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: FileLike, wtns: FileLike, options?: Record<string, unknown>): Promise<void>;
+    /** The witness's values, wire by wire (wire 0 is the constant 1). */
+    exportJson(wtns: FileLike): Promise<bigint[]>;
+    /**
+     * Checks every constraint A x B = C of the r1cs against the witness. snarkjs 0.7.6 reports the
+     * first failing constraint through logger.warn and needs a logger when one fails.
+     */
+    check(r1cs: FileLike, wtns: FileLike, logger: Logger): Promise<boolean>;
   };
 
-  export const r1cs: { info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nPrvInputs: number; nOutputs: number }> };
+  /** One linear combination of an r1cs constraint: wire index -> coefficient (decimal string). */
+  export type R1csLinearCombination = Record<string, string>;
+  export const r1cs: {
+    info(r1cs: string, logger?: Logger): Promise<{ nConstraints: number; nPubInputs: number; nPrvInputs: number; nOutputs: number }>;
+    exportJson(
+      r1cs: string,
+      logger?: Logger,
+    ): Promise<{ prime: string; nVars: number; nConstraints: number; constraints: [R1csLinearCombination, R1csLinearCombination, R1csLinearCombination][] }>;
+  };
 
   export const groth16: {
     fullProve(

@@ -9,6 +9,10 @@ for (const name of names) {
   const started = performance.now();
   const built = await buildCircuit(name, { onStep: (step) => console.log(`… ${step}`) });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const { constraints, params } = built.manifest;
-  console.log(`✔ ${name}: ${constraints} constraints (${(constraints / params.batchSize).toFixed(1)} per record) ${built.cached ? '(unchanged)' : `in ${seconds} s`} -> ${built.dir}`);
+  const { constraints, params, domainPower, publicInputs } = built.manifest;
+  const fill = (100 * (constraints + publicInputs.length)) / 2 ** domainPower;
+  console.log(
+    `✔ ${name}: ${constraints} constraints (${(constraints / params.batchSize).toFixed(1)} per record), ${fill.toFixed(1)}% of a 2^${domainPower} domain ` +
+      `${built.cached ? '(unchanged)' : `in ${seconds} s`} -> ${built.dir}`,
+  );
 }

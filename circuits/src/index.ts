@@ -8,15 +8,21 @@ export {
   resolveCircuitNames,
   UnknownCircuitError,
   SETTLEMENT_SERVICES,
+  SETTLEMENT_SERVICE_BITS,
   SETTLEMENT_PUBLIC_INPUTS,
   SETTLEMENT_LIMITS,
+  SETTLEMENT_CIRCUIT_VERSION,
   BATCH_DOMAIN,
   RATES_DOMAIN,
+  BATCH_LAYOUT,
   SPONGE_CHUNK,
 } from './catalogue.js';
 export type { CircuitDefinition, SettlementParams, SettlementService } from './catalogue.js';
-export { buildCircuit, CircuitBuildError } from './build.js';
-export type { CircuitManifest, BuiltCircuit } from './build.js';
+export { buildCircuit, CircuitBuildError, groth16DomainPower } from './build.js';
+export type { CircuitManifest, BuiltCircuit, BuildVariant } from './build.js';
+// constraint-level checks of forged witnesses (tests only)
+export { ConstraintSystem, ConstraintCheckError, calculateSignals } from './constraint-check.js';
+export type { SignalValues, Violation } from './constraint-check.js';
 export { sha256File, fileEntry } from './hashing.js';
 export type { FileEntry } from './hashing.js';
 export { ensureTestKeys, ptauPowerFor } from './test-keys.js';

@@ -1,15 +1,20 @@
-// Groth16 proving throughput through the prover pool: records proved per second for batch sizes
-// 16 and 64 (and 256 with BENCH_ZKP_256=1), in three set-ups:
+// Groth16 proving throughput through the prover pool: records proved per second for the
+// production circuits settlement-61 (2^12) and settlement-344 (2^14) (and settlement-1433, 2^16,
+// with BENCH_ZKP_1433=1), in four set-ups:
 //   (a) the pool with 2 single-threaded workers, kept busy (every job submitted at once);
 //   (b) one job at a time, snarkjs multi-threaded inside one worker (its own threads = cores);
-//   (c) one single-threaded worker, one job at a time.
-// Keys are test-only (ensureTestKeys); the first run makes them: settlement-64 needs a 2^14
-// powers of tau (several minutes), settlement-256 a 2^16 one (much longer).
-// Prints records/s and per-proof times (p50, witness included); asserts nothing.
-// BENCH_ZKP_PROOFS (default 8) proofs per set-up; BENCH_ZKP_CIRCUITS=settlement-64 runs one circuit.
-import { circuitDefinition, ensureTestKeys, sha256File, type TestKeys } from '@consortium/circuits';
+//   (c) one single-threaded worker, one job at a time;
+//   (d) CPU seconds per proof on one thread, in this process: barely moved by other work on the
+//       machine, so records per CPU second x cores estimates a quiet machine from a loaded run.
+// Keys are test-only (ensureTestKeys); the first run makes them: settlement-344 needs a 2^14
+// powers of tau (several minutes), settlement-1433 a 2^16 one (half an hour on 2 cores).
+// Prints constraints per record, the domain's fill, records/s and per-proof times (p50, witness
+// included); asserts nothing. BENCH_ZKP_PROOFS (default 8) proofs per set-up;
+// BENCH_ZKP_CIRCUITS=settlement-344 runs one circuit; BENCH_ZKP_CPU_ONLY=1 only (d).
+import { circuitDefinition, ensureTestKeys, groth16DomainPower, sha256File, type TestKeys } from '@consortium/circuits';
 import { createLogger } from '@consortium/telemetry';
 import { buildSettlementWitness, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness } from '@consortium/zkp';
+import * as snarkjs from 'snarkjs';
 import type { VerificationKey } from 'snarkjs';
 import { formatDuration } from './report.js';
 
@@ -40,17 +45,20 @@ interface RunResult {
   readonly timings: readonly ProofTiming[];
 }
 
+/** Batch `index` of a period, full: ids are positional, so batch i starts where batch i - 1 ended. */
 function randomBatch(batchSize: number, index: number): SettlementBatch {
+  const firstId = BigInt(index * batchSize + 1);
   return {
     creditor: 'FRAF1',
     debtor: 'DEUD1',
     period: '2026-11',
+    firstId,
     records: Array.from({ length: batchSize }, (_, n) => ({
-      recordId: BigInt(index * batchSize + n + 1),
+      recordId: firstId + BigInt(n),
       service: SETTLEMENT_SERVICES[n % SETTLEMENT_SERVICES.length]!,
       volume: BigInt(1 + Math.floor(Math.random() * 100_000)),
-      salt: randomSalt(),
     })),
+    salt: randomSalt(),
     rateTable: { rates: { voice_mo: 1_200n, voice_mt: 300n, sms: 150n, data: 2_000n }, salt: randomSalt() },
   };
 }
@@ -101,19 +109,37 @@ async function run(setup: Setup, name: string, keys: TestKeys, witnesses: readon
   }
 }
 
+/**
+ * (d) CPU seconds per proof, proved in this process on one thread (snarkjs singleThread): unlike
+ * wall time, CPU time barely moves when other work shares the machine, so records per CPU second
+ * x cores estimates the quiet machine's capacity from a loaded run.
+ */
+async function cpuPerProof(keys: TestKeys, witnesses: readonly SettlementWitness[]): Promise<number[]> {
+  const seconds: number[] = [];
+  for (const [index, witness] of witnesses.entries()) {
+    const before = process.cpuUsage();
+    await snarkjs.groth16.fullProve(witness.input, keys.wasmPath, keys.zkeyPath, undefined, undefined, { singleThread: true });
+    const used = process.cpuUsage(before);
+    if (index > 0) seconds.push((used.user + used.system) / 1e6); // the first one warms up
+  }
+  return seconds;
+}
+
 async function benchCircuit(name: string): Promise<void> {
   const definition = circuitDefinition(name);
   const { batchSize } = definition.params;
   const setupStarted = performance.now();
   const keys = await ensureTestKeys(name);
   const setupSeconds = (performance.now() - setupStarted) / 1000;
-  const { constraints } = keys.circuit.manifest;
+  const { constraints, publicInputs } = keys.circuit.manifest;
+  const domainPower = groth16DomainPower(constraints, publicInputs.length);
+  const fill = (100 * (constraints + publicInputs.length)) / 2 ** domainPower;
   console.log(
-    `zkp: ${name}: ${constraints.toLocaleString('en-US')} constraints, ${(constraints / batchSize).toFixed(0)} per record` +
+    `zkp: ${name}: ${constraints.toLocaleString('en-US')} constraints, ${(constraints / batchSize).toFixed(1)} per record, ${fill.toFixed(1)}% of 2^${domainPower}` +
       (setupSeconds > 5 ? ` (test keys made in ${setupSeconds.toFixed(0)} s)` : ''),
   );
   const witnesses = Array.from({ length: PROOFS }, (_, index) => buildSettlementWitness(randomBatch(batchSize, index), definition.params));
-  for (const setup of SETUPS) {
+  for (const setup of process.env.BENCH_ZKP_CPU_ONLY === '1' ? [] : SETUPS) {
     const { wallMs, timings } = await run(setup, name, keys, witnesses);
     const recordsPerSecond = (PROOFS * batchSize) / (wallMs / 1000);
     const proofMs = median(timings.map((t) => t.witnessMs + t.proveMs));
@@ -123,10 +149,15 @@ async function benchCircuit(name: string): Promise<void> {
         `proof p50 ${formatMs(proofMs).padStart(9)} (witness ${formatMs(witnessMs)})  ${PROOFS} proofs in ${formatMs(wallMs)}`,
     );
   }
+  const cpu = median(await cpuPerProof(keys, witnesses.slice(0, Math.min(PROOFS, 4) + 1)));
+  console.log(
+    `  ${'(d) CPU per proof, one thread'.padEnd(40)} ${(batchSize / cpu).toFixed(1).padStart(7)} records per CPU second  proof p50 ${cpu.toFixed(2)} CPU s  ` +
+      `(x 2 cores: ${((2 * batchSize) / cpu).toFixed(0)} records/s)`,
+  );
 }
 
 export async function runZkpProveBench(): Promise<void> {
-  const defaults = ['settlement-16', 'settlement-64', ...(process.env.BENCH_ZKP_256 === '1' ? ['settlement-256'] : [])];
+  const defaults = ['settlement-61', 'settlement-344', ...(process.env.BENCH_ZKP_1433 === '1' ? ['settlement-1433'] : [])];
   const circuits = process.env.BENCH_ZKP_CIRCUITS?.split(',') ?? defaults;
   for (const name of circuits) await benchCircuit(name);
 }

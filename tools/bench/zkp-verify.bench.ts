@@ -26,10 +26,10 @@ async function makeProofs(keys: Awaited<ReturnType<typeof ensureTestKeys>>): Pro
   const proofs: BenchProof[] = [];
   for (let i = 0; i < DISTINCT_PROOFS; i++) {
     const records: UsageRecord[] = [
-      { recordId: 1n, service: 'data', volume: BigInt(1_000 + i), salt: randomSalt() },
-      { recordId: 2n, service: 'voice_mo', volume: BigInt(60 * (i + 1)), salt: randomSalt() },
+      { recordId: 1n, service: 'data', volume: BigInt(1_000 + i) },
+      { recordId: 2n, service: 'voice_mo', volume: BigInt(60 * (i + 1)) },
     ];
-    const batch = { creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', records, rateTable: { rates: { voice_mo: 317n, voice_mt: 250n, sms: 3_000n, data: 1_100n }, salt: randomSalt() } };
+    const batch = { creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', firstId: 1n, records, salt: randomSalt(), rateTable: { rates: { voice_mo: 317n, voice_mt: 250n, sms: 3_000n, data: 1_100n }, salt: randomSalt() } };
     const witness = buildSettlementWitness(batch, CIRCUITS[CIRCUIT]!.params);
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(witness.input, keys.wasmPath, keys.zkeyPath);
     proofs.push({ epoch: 1, circuit: CIRCUIT, proof, publicSignals });

@@ -10,9 +10,9 @@ export const KNOWN_CIRCUITS: readonly string[] = Object.keys(CIRCUITS);
 export const CIRCUIT_FAMILIES: readonly string[] = [...new Set(Object.values(CIRCUITS).map((circuit) => circuit.family))];
 
 /**
- * `--circuits settlement` (a family: its production circuits, settlement-64 and settlement-256),
+ * `--circuits settlement` (a family: its production circuits, settlement-61, -344 and -1433),
  * or a comma-separated list of circuit names and families (`settlement-4`,
- * `settlement-16,settlement-64`). Names come back once each, in the order given.
+ * `settlement-16,settlement-344`). Names come back once each, in the order given.
  */
 export function selectCircuits(value: string): string[] {
   const items = value.split(',').map((item) => item.trim());
@@ -28,7 +28,7 @@ export function selectCircuits(value: string): string[] {
   return [...new Set(names)];
 }
 
-/** The production circuits of each family, for --help: "settlement (settlement-64, settlement-256)". */
+/** The production circuits of each family, for --help: "settlement (settlement-61, settlement-344, settlement-1433)". */
 export function familiesHelp(): string {
   return CIRCUIT_FAMILIES.map((family) => `${family} (${resolveCircuitNames(family, 'production').join(', ')})`).join(', ');
 }

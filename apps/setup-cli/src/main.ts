@@ -27,7 +27,7 @@ function buildProgram(terminal: Terminal): Command {
         '  consortium-setup devnet --out ./devnet --members 5\n' +
         "\nThe circuits' keys for a devnet or tests, INSECURE (one process knows the toxic waste):\n" +
         '  consortium-setup ceremony demo --circuits settlement --out ./keys\n' +
-        '  minutes for settlement-64 (2^14), much longer with settlement-256 (2^16, up to an hour): see ceremony demo --help\n' +
+        '  minutes for settlement-344 (2^14), much longer with settlement-1433 (2^16, up to an hour): see ceremony demo --help\n' +
         '\nRun consortium-setup <command> --help for its options and examples.\n',
     );
   addKeysCommand(program, terminal);

@@ -12,7 +12,7 @@ beforeAll(async () => {
   await mkdir(join(REPOSITORY_ROOT, 'build/test-builds'), { recursive: true });
   buildRoot = await mkdtemp(join(REPOSITORY_ROOT, 'build/test-builds/circuits-'));
   built = await buildCircuit('settlement-4', { buildRoot });
-}, 120_000);
+}, 600_000);
 afterAll(async () => rm(buildRoot, { recursive: true, force: true }));
 
 describe('circuit build', () => {
@@ -20,7 +20,8 @@ describe('circuit build', () => {
     expect(built.cached).toBe(false);
     const { manifest } = built;
     expect(manifest.constraints).toBeGreaterThan(1_000);
-    expect(manifest.publicInputs).toEqual(['creditor', 'debtor', 'period', 'count', 'batchCommitment', 'rateCommitment', 'total']);
+    expect(manifest.domainPower).toBe(11);
+    expect(manifest.publicInputs).toEqual(['creditor', 'debtor', 'period', 'firstId', 'count', 'batchCommitment', 'rateCommitment', 'total']);
     expect(manifest.compiler).toMatch(/^circom2@/);
     for (const entry of Object.values(manifest.files)) expect(await sha256File(join(built.dir, entry.path))).toBe(entry.sha256);
     expect(JSON.parse(await readFile(join(built.dir, 'manifest.json'), 'utf8'))).toEqual(manifest);
@@ -36,5 +37,5 @@ describe('circuit build', () => {
     const rebuilt = await buildCircuit('settlement-4', { buildRoot });
     expect(rebuilt.cached).toBe(false);
     expect(rebuilt.manifest.files.r1cs.sha256).toBe(built.manifest.files.r1cs.sha256); // deterministic compiler
-  }, 120_000);
+  }, 600_000);
 });

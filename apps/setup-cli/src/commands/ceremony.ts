@@ -50,9 +50,10 @@ interface DemoOptions {
 
 const TIMING_HELP =
   '\nHow long it takes (measured on 2 cores; preparing phase 2 is most of it, and grows faster than the circuit):\n' +
-  '  settlement-4    2^11  about 1 to 2 minutes       (the test circuit)\n' +
-  '  settlement-64   2^14  about 7 to 10 minutes      (0.5 GB of memory)\n' +
-  '  settlement      2^16  settlement-64 and settlement-256: much longer, about 30 minutes to an hour (1 GB)\n';
+  '  settlement-4     2^11  about 1 to 2 minutes       (the test circuit)\n' +
+  '  settlement-61    2^12  about 2 to 4 minutes       (the smallest production circuit)\n' +
+  '  settlement-344   2^14  about 7 to 10 minutes      (0.5 GB of memory)\n' +
+  '  settlement       2^16  settlement-61, -344 and -1433: much longer, about 30 minutes to an hour (1 GB)\n';
 
 export function addCeremonyCommand(program: Command, terminal: Terminal): void {
   const ceremony = program
@@ -88,7 +89,7 @@ export function addCeremonyCommand(program: Command, terminal: Terminal): void {
       TIMING_HELP +
         examples(
           'consortium-setup ceremony demo --circuits settlement --out ./keys',
-          'consortium-setup ceremony demo --circuits settlement-64 --out ./keys --force',
+          'consortium-setup ceremony demo --circuits settlement-344 --out ./keys --force',
           'consortium-setup ceremony demo --circuits settlement-4 --out ./test-keys --epoch 2',
         ),
     )

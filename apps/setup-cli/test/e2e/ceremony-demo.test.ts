@@ -103,7 +103,7 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
     expect(Date.now() - Date.parse(manifest.createdAt)).toBeLessThan(CEREMONY_TIMEOUT_MS);
     expect(Object.keys(manifest.circuits)).toEqual(['settlement-4']);
     const keys = manifest.circuits['settlement-4']!;
-    expect(keys.constraints).toBe(1_729);
+    expect(keys.constraints).toBe((await buildCircuit('settlement-4')).manifest.constraints);
     expect(keys.zkey.path).toBe('settlement-4.INSECURE.zkey');
     expect(keys.vkey.path).toBe('settlement-4.INSECURE.vkey.json');
     for (const entry of [manifest.ptau.file, keys.r1cs, keys.wasm, keys.zkey, keys.vkey]) {
@@ -126,7 +126,7 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
 
   it('exports a verification key whose phase 2 had a contribution (vk_gamma_2 differs from vk_delta_2)', async () => {
     const vkey = await readJson<snarkjs.VerificationKey>(join(dir, 'settlement-4.INSECURE.vkey.json'));
-    expect(vkey).toMatchObject({ protocol: 'groth16', curve: 'bn128', nPublic: 7 });
+    expect(vkey).toMatchObject({ protocol: 'groth16', curve: 'bn128', nPublic: 8 });
     expect(vkey.vk_delta_2).not.toEqual(vkey.vk_gamma_2);
   });
 
@@ -135,19 +135,21 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
       creditor: 'FRAF1',
       debtor: 'DEUD1',
       period: '2026-11',
+      firstId: 1n,
       records: [
-        { recordId: 1n, service: 'data', volume: 1_500n, salt: randomSalt() },
-        { recordId: 2n, service: 'voice_mo', volume: 125n, salt: randomSalt() },
-        { recordId: 3n, service: 'sms', volume: 3n, salt: randomSalt() },
+        { recordId: 1n, service: 'data', volume: 1_500n },
+        { recordId: 2n, service: 'voice_mo', volume: 125n },
+        { recordId: 3n, service: 'sms', volume: 3n },
       ],
+      salt: randomSalt(),
       rateTable: { rates: { voice_mo: 317n, voice_mt: 250n, sms: 3_000n, data: 1_100n }, salt: randomSalt() },
     };
     const { input, publicInputs } = buildSettlementWitness(batch, CIRCUITS['settlement-4']!.params);
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, join(dir, 'settlement-4.wasm'), join(dir, 'settlement-4.INSECURE.zkey'));
-    expect(publicSignals[6]).toBe(publicInputs.total.toString());
+    expect(publicSignals[7]).toBe(publicInputs.total.toString()); // circuit v2: total is the 8th public signal
     const vkey = await readJson<snarkjs.VerificationKey>(join(dir, 'settlement-4.INSECURE.vkey.json'));
     expect(await snarkjs.groth16.verify(vkey, publicSignals, proof)).toBe(true);
-    const tampered = publicSignals.map((signal, i) => (i === 6 ? (BigInt(signal) + 1n).toString() : signal));
+    const tampered = publicSignals.map((signal, i) => (i === 7 ? (BigInt(signal) + 1n).toString() : signal));
     expect(await snarkjs.groth16.verify(vkey, tampered, proof)).toBe(false);
   });
 
@@ -186,7 +188,7 @@ describe('consortium-setup ceremony demo, refused before any work', () => {
     const unknown = await runCli(['ceremony', 'demo', '--circuits', 'settlement-8', '--out', out]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('✖ --circuits: unknown circuit "settlement-8"');
-    expect(unknown.stderr).toContain('settlement-4, settlement-16, settlement-64, settlement-256');
+    expect(unknown.stderr).toContain('settlement-4, settlement-16, settlement-61, settlement-344, settlement-1433');
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
   });
 

@@ -10,7 +10,7 @@ describe('consortium-setup --help', () => {
     expect(stdout).toMatch(/^ {2}ceremony +the trusted setup/m);
     expect(stdout).toContain('consortium-setup ceremony demo --circuits settlement --out');
     expect(stdout).toContain('INSECURE');
-    expect(stdout).toMatch(/settlement-256 \(2\^16/);
+    expect(stdout).toMatch(/settlement-1433 \(2\^16/);
   });
 
   it('lists the ceremony subcommands, leaving room for the multi-party ceremony', async () => {
@@ -24,8 +24,9 @@ describe('consortium-setup --help', () => {
     for (const option of ['--circuits', '--out', '--epoch', '--force']) expect(stdout).toMatch(new RegExp(`^  ${option} .*\\S`, 'm'));
     expect(stdout).toContain('toxic waste');
     expect(stdout).toMatch(/settlement-4 +2\^11 +about 1 to 2 minutes/);
-    expect(stdout).toMatch(/settlement-64 +2\^14/);
-    expect(stdout).toMatch(/settlement +2\^16 +settlement-64 and settlement-256: much longer/);
+    expect(stdout).toMatch(/settlement-61 +2\^12/);
+    expect(stdout).toMatch(/settlement-344 +2\^14/);
+    expect(stdout).toMatch(/settlement +2\^16 +settlement-61, -344 and -1433: much longer/);
     expect(stdout).toMatch(/Examples:\n {2}consortium-setup ceremony demo /);
   });
 

@@ -4,13 +4,13 @@ import { InvalidCircuitSelectionError } from '../../src/errors.js';
 
 describe('selectCircuits (--circuits)', () => {
   it('takes a family as its production circuits', () => {
-    expect(selectCircuits('settlement')).toEqual(['settlement-64', 'settlement-256']);
+    expect(selectCircuits('settlement')).toEqual(['settlement-61', 'settlement-344', 'settlement-1433']);
   });
 
   it('takes circuit names, one or a comma-separated list, each once, in the order given', () => {
     expect(selectCircuits('settlement-4')).toEqual(['settlement-4']);
     expect(selectCircuits('settlement-16, settlement-4,settlement-16')).toEqual(['settlement-16', 'settlement-4']);
-    expect(selectCircuits('settlement-4,settlement')).toEqual(['settlement-4', 'settlement-64', 'settlement-256']);
+    expect(selectCircuits('settlement-4,settlement')).toEqual(['settlement-4', 'settlement-61', 'settlement-344', 'settlement-1433']);
   });
 
   it('names the known circuits and families when it does not know one', () => {
@@ -24,7 +24,7 @@ describe('selectCircuits (--circuits)', () => {
     })();
     expect(error).toBeInstanceOf(InvalidCircuitSelectionError);
     expect(error.message).toBe('--circuits: unknown circuit "settlement-8"');
-    expect(error.nextStep).toContain('settlement-4, settlement-16, settlement-64, settlement-256');
+    expect(error.nextStep).toContain('settlement-4, settlement-16, settlement-61, settlement-344, settlement-1433');
     expect(error.nextStep).toContain('settlement');
     expect(() => selectCircuits('a,b')).toThrow('--circuits: unknown circuits "a", "b"');
     expect(() => selectCircuits('settlement-4,')).toThrow('has an empty name');
@@ -32,8 +32,8 @@ describe('selectCircuits (--circuits)', () => {
   });
 
   it('describes the families for --help', () => {
-    expect(familiesHelp()).toBe('settlement (settlement-64, settlement-256)');
-    expect(KNOWN_CIRCUITS).toEqual(['settlement-4', 'settlement-16', 'settlement-64', 'settlement-256']);
+    expect(familiesHelp()).toBe('settlement (settlement-61, settlement-344, settlement-1433)');
+    expect(KNOWN_CIRCUITS).toEqual(['settlement-4', 'settlement-16', 'settlement-61', 'settlement-344', 'settlement-1433']);
   });
 });
 

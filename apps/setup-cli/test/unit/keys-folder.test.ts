@@ -54,8 +54,8 @@ describe('keys folder layout', () => {
       'settlement-4.INSECURE.zkey',
       'settlement-4.INSECURE.vkey.json',
       'powers-of-tau-11.INSECURE.ptau',
-      'settlement-256.r1cs',
-      'settlement-64.wasm',
+      'settlement-1433.r1cs',
+      'settlement-344.wasm',
       '.ceremony-work-0a1b2c3d',
     ]) {
       expect(isCeremonyFile(name), name).toBe(true);

@@ -10,13 +10,14 @@ export type { SettlementService };
 export { SETTLEMENT_SERVICES };
 
 export interface UsageRecord {
-  /** The record's number within the batch's TAP-like file (32-bit). */
+  /**
+   * The record's id. Ids are positional (circuit v2): the record at index i of a batch has id
+   * `firstId + i`; the witness builder refuses any other id, so no id appears twice in a batch.
+   */
   readonly recordId: bigint;
   readonly service: SettlementService;
   /** Charging units (32-bit). */
   readonly volume: bigint;
-  /** A random field element that hides the record inside the commitment. */
-  readonly salt: bigint;
 }
 
 /** The rates two members agreed, in minor units per charging unit, and the salt of its commitment. */
@@ -32,7 +33,15 @@ export interface SettlementBatch {
   readonly debtor: string;
   /** Settlement period, "YYYY-MM". */
   readonly period: string;
+  /**
+   * The id of the batch's first record (public). A batch covers the ids firstId ..
+   * firstId + count - 1; the batches of one (pair, period) are contiguous: the chain accepts a
+   * batch only if its firstId is the previous batch's firstId + count.
+   */
+  readonly firstId: bigint;
   readonly records: readonly UsageRecord[];
+  /** A random field element that hides the whole batch inside its commitment (one per batch). */
+  readonly salt: bigint;
   readonly rateTable: RateTable;
 }
 
@@ -41,6 +50,8 @@ export interface SettlementPublicInputs {
   readonly creditor: bigint;
   readonly debtor: bigint;
   readonly period: bigint;
+  /** The first record id the statement covers; it covers firstId .. firstId + count - 1. */
+  readonly firstId: bigint;
   readonly count: bigint;
   readonly batchCommitment: bigint;
   readonly rateCommitment: bigint;

@@ -7,7 +7,7 @@ export class WitnessInputError extends Error {
   override readonly name = 'WitnessInputError';
 }
 
-/** A uniformly random salt below 2^248 (< the field modulus), for records and rate tables. */
+/** A uniformly random salt below 2^248 (< the field modulus), for batches and rate tables. */
 export function randomSalt(): bigint {
   return BigInt(`0x${randomBytes(31).toString('hex')}`);
 }

@@ -1,11 +1,11 @@
-import { SETTLEMENT_PUBLIC_INPUTS, SETTLEMENT_SERVICES, type SettlementParams } from '@consortium/circuits';
+import { SETTLEMENT_PUBLIC_INPUTS, SETTLEMENT_SERVICE_BITS, SETTLEMENT_SERVICES, type SettlementParams } from '@consortium/circuits';
 import { batchCommitment, rateCommitment, serviceIndex } from './commitment.js';
 import type { SettlementBatch, SettlementPublicInputs } from './domain.js';
 import { periodToField, tadigToField, WitnessInputError } from './field.js';
 
 /**
- * The circuit input of a settlement statement, built from typed domain values: the witness
- * calculator's input object (decimal strings), and the public inputs it will prove.
+ * The circuit input of a settlement statement (circuit v2), built from typed domain values: the
+ * witness calculator's input object (decimal strings), and the public inputs it will prove.
  */
 
 export interface SettlementWitness {
@@ -27,31 +27,29 @@ export function publicSignalsOf(inputs: SettlementPublicInputs): string[] {
 }
 
 export function buildSettlementWitness(batch: SettlementBatch, params: SettlementParams): SettlementWitness {
-  if (params.serviceBits !== 2 || SETTLEMENT_SERVICES.length !== 4) throw new WitnessInputError('the witness builder knows rate tables of 4 services (serviceBits 2)');
+  if (params.serviceBits !== SETTLEMENT_SERVICE_BITS) throw new WitnessInputError(`the witness builder knows rate tables of ${SETTLEMENT_SERVICES.length} services (serviceBits ${SETTLEMENT_SERVICE_BITS})`);
   const creditor = tadigToField(batch.creditor);
   const debtor = tadigToField(batch.debtor);
   if (creditor === debtor) throw new WitnessInputError(`creditor and debtor are both ${batch.creditor}: a statement is between two members`);
-  const period = periodToField(batch.period);
   const { batchSize } = params;
   const publicInputs: SettlementPublicInputs = {
     creditor,
     debtor,
-    period,
+    period: periodToField(batch.period),
+    firstId: batch.firstId,
     count: BigInt(batch.records.length),
-    batchCommitment: batchCommitment(creditor, debtor, period, batch.records, batchSize),
+    batchCommitment: batchCommitment(batch, batchSize),
     rateCommitment: rateCommitment(creditor, debtor, batch.rateTable),
     total: settlementTotal(batch),
   };
-  const padded = <T>(values: T[], zero: T) => [...values, ...Array<T>(batchSize - values.length).fill(zero)];
-  const decimal = (value: bigint) => value.toString();
+  const padded = (values: string[]) => [...values, ...Array<string>(batchSize - values.length).fill('0')];
   const input = {
-    ...Object.fromEntries(SETTLEMENT_PUBLIC_INPUTS.map((name) => [name, decimal(publicInputs[name])])),
-    recordId: padded(batch.records.map((r) => decimal(r.recordId)), '0'),
-    service: padded(batch.records.map((r) => decimal(serviceIndex(r.service))), '0'),
-    volume: padded(batch.records.map((r) => decimal(r.volume)), '0'),
-    salt: padded(batch.records.map((r) => decimal(r.salt)), '0'),
-    rate: SETTLEMENT_SERVICES.map((service) => decimal(batch.rateTable.rates[service])),
-    rateSalt: decimal(batch.rateTable.salt),
+    ...Object.fromEntries(SETTLEMENT_PUBLIC_INPUTS.map((name) => [name, publicInputs[name].toString()])),
+    volume: padded(batch.records.map((r) => r.volume.toString())),
+    service: padded(batch.records.map((r) => serviceIndex(r.service).toString())),
+    salt: batch.salt.toString(),
+    rate: SETTLEMENT_SERVICES.map((service) => batch.rateTable.rates[service].toString()),
+    rateSalt: batch.rateTable.salt.toString(),
   };
   return { input, publicInputs };
 }

@@ -80,7 +80,7 @@ describe('loading keys pinned in genesis', () => {
     expect(loaded.setup).toEqual({ kind: 'demo', transcriptSha256: null });
     const circuit = loaded.circuits.get('settlement-4');
     expect(circuit?.constraints).toBe(manifest.circuits['settlement-4']!.constraints);
-    expect(circuit?.vkey.nPublic).toBe(7);
+    expect(circuit?.vkey.nPublic).toBe(8); // circuit v2's public inputs
     expect(circuit?.zkeySha256).toBe(manifest.circuits['settlement-4']!.zkey.sha256);
     expect(circuit?.wasmSha256).toBe(manifest.circuits['settlement-4']!.wasm.sha256);
   });
