@@ -30,12 +30,13 @@ function batch(batchSize: number): SettlementBatch {
     creditor: 'FRAF1',
     debtor: 'DEUD1',
     period: '2026-11',
+    firstId: 1n,
     records: Array.from({ length: batchSize }, (_, n) => ({
       recordId: BigInt(n + 1),
       service: SETTLEMENT_SERVICES[n % SETTLEMENT_SERVICES.length]!,
       volume: BigInt(1 + Math.floor(Math.random() * 100_000)),
-      salt: randomSalt(),
     })),
+    salt: randomSalt(),
     rateTable: { rates: { voice_mo: 1_200n, voice_mt: 300n, sms: 150n, data: 2_000n }, salt: randomSalt() },
   };
 }
