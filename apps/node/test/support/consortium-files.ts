@@ -37,7 +37,10 @@ export async function writeConsortium(dir: string, members: number, params: Cons
       genesisTimeMs: Date.now() - 1_000,
       members: memberIds.map((id, i) => ({ id, operator: id, tadig: TADIGS[i]!, publicKey: validators[i]!.publicKey, peerId: peerIdOf(nodeKeys[i]!), votingPower: 1 })),
       consensus: params,
+      // The key-value test application: a chain without proofs, and genesis says so.
       artifacts: {},
+      application: 'kv-test',
+      network: 'devnet',
     }),
   );
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
