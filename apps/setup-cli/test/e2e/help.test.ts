@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, runCliOk } from './support/cli.js';
+import { runCli, runCliOk, runNpx } from './support/cli.js';
 
 describe('consortium-setup --help', () => {
   it('lists every command and the order of the steps', async () => {
@@ -48,5 +48,17 @@ describe('consortium-setup --help', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("required option '--member <id>' not specified");
     expect(missing.stderr).toContain('--help');
+  });
+});
+
+describe('the commands users are told about', () => {
+  // `npx consortium-setup` and `npx consortium-node` from a clone after `npm ci`, no build step:
+  // the root links both bins, whose launchers run the TypeScript sources.
+  it.each([
+    ['consortium-setup', /^Usage: consortium-setup \[options\] \[command\]/m],
+    ['consortium-node', /^Usage: consortium-node \[options\]/m],
+  ])('npx %s --help works without a build', async (bin, usage) => {
+    const { stdout } = await runNpx([bin, '--help']);
+    expect(stdout).toMatch(usage);
   });
 });

@@ -25,10 +25,19 @@ export interface CliOptions {
 }
 
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', 'src/main.ts', ...args], packageDir, options);
+}
+
+/** `npx <args>` at the repository's root, as the README tells users to run the apps. */
+export async function runNpx(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProcess('npx', args, resolve(packageDir, '../..'), options);
+}
+
+async function runProcess(command: string, args: readonly string[], cwd: string, options: CliOptions): Promise<CliResult> {
   // Plain output: NO_COLOR, and no FORCE_COLOR (Nx sets it; Node then warns that it overrides NO_COLOR, on stderr).
   const { FORCE_COLOR: _forced, ...env } = process.env;
-  const child = spawn(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: packageDir,
+  const child = spawn(command, args, {
+    cwd,
     env: { ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
