@@ -1,7 +1,8 @@
 import type { VerificationKey } from 'snarkjs';
 import { Bn254 } from '../verifier/bn254.js';
 import { InvalidVerificationKeyError, MalformedProofError } from '../verifier/errors.js';
-import { checkProof, prepareKey, verifyOne, type PreparedKey } from '../verifier/groth16.js';
+import { checkProof, verifyOne } from '../verifier/groth16.js';
+import { PreparedKeyCache } from '../verifier/prepared-keys.js';
 
 /**
  * The prover pool's check of every proof it makes, against the pinned verification key the job
@@ -12,8 +13,7 @@ import { checkProof, prepareKey, verifyOne, type PreparedKey } from '../verifier
  */
 export class ProofSelfCheck {
   private engine: Bn254 | null = null;
-  /** Prepared keys by key object: a caller passes the same (pinned) object for every job of a circuit. */
-  private readonly prepared = new WeakMap<object, PreparedKey | InvalidVerificationKeyError>();
+  private readonly prepared = new PreparedKeyCache();
 
   /** Builds the curve engine (0.1-0.3 s of wasm compilation); the pool calls it while its workers start. */
   async start(): Promise<void> {
@@ -23,7 +23,7 @@ export class ProofSelfCheck {
   /** Null when the proof verifies; otherwise why not, as the verifier's error class name. */
   check(vkey: VerificationKey, proof: unknown, publicSignals: unknown): string | null {
     if (this.engine === null) throw new Error('the proof self-check is not started');
-    const key = this.preparedKey(this.engine, vkey);
+    const key = this.prepared.get(this.engine, vkey);
     if (key instanceof InvalidVerificationKeyError) return key.name;
     try {
       return verifyOne(this.engine, key, checkProof(this.engine, key, { proof, publicSignals })) ? null : 'InvalidProofError';
@@ -37,19 +37,5 @@ export class ProofSelfCheck {
     const engine = this.engine;
     this.engine = null;
     await engine?.close();
-  }
-
-  private preparedKey(engine: Bn254, vkey: VerificationKey): PreparedKey | InvalidVerificationKeyError {
-    let key = this.prepared.get(vkey);
-    if (key === undefined) {
-      try {
-        key = prepareKey(engine, vkey);
-      } catch (error) {
-        if (!(error instanceof InvalidVerificationKeyError)) throw error;
-        key = error;
-      }
-      this.prepared.set(vkey, key);
-    }
-    return key;
   }
 }

@@ -2,7 +2,6 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Span, SpanStatusCode, Tracer } from '@opentelemetry/api';
 import type { SecurityMetrics, ZkpMetrics } from '@consortium/telemetry';
-import type { VerificationKey } from 'snarkjs';
 import type { SettlementProof } from '../proof.js';
 import { Bn254 } from './bn254.js';
 import { checkEnvelope } from './encoding.js';
@@ -16,7 +15,8 @@ import {
   VerifierClosedError,
   type ProofVerificationError,
 } from './errors.js';
-import { checkProof, prepareKey, verifyCombination, verifyOne, type CheckedProof, type PreparedKey } from './groth16.js';
+import { checkProof, verifyCombination, verifyOne, type CheckedProof, type PreparedKey } from './groth16.js';
+import { PreparedKeyCache } from './prepared-keys.js';
 import type { VerificationKeyLookup } from './keys.js';
 
 /**
@@ -103,8 +103,7 @@ export class Groth16Verifier {
   private readonly maxBatchProofs: number;
   private readonly randomBytes: (size: number) => Uint8Array;
   private engine: Promise<Bn254> | null = null;
-  /** Prepared keys by key object: a key is parsed, checked and prepared once. */
-  private readonly prepared = new WeakMap<object, PreparedKey | InvalidVerificationKeyError>();
+  private readonly prepared = new PreparedKeyCache();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
@@ -130,7 +129,7 @@ export class Groth16Verifier {
     await this.run(async () => {
       const vkey = this.keys.get(epoch, circuit);
       if (vkey === null) throw new UnknownVerificationKeyError(epoch, circuit);
-      const key = this.preparedKey(await this.getEngine(), vkey);
+      const key = this.prepared.get(await this.getEngine(), vkey);
       if (key instanceof InvalidVerificationKeyError) throw key;
     });
   }
@@ -175,19 +174,6 @@ export class Groth16Verifier {
     return this.engine;
   }
 
-  private preparedKey(engine: Bn254, vkey: VerificationKey): PreparedKey | InvalidVerificationKeyError {
-    let key = this.prepared.get(vkey);
-    if (key === undefined) {
-      try {
-        key = prepareKey(engine, vkey);
-      } catch (error) {
-        if (!(error instanceof InvalidVerificationKeyError)) throw error;
-        key = error;
-      }
-      this.prepared.set(vkey, key);
-    }
-    return key;
-  }
 
   /** The key and checked proof, or why the proof cannot be checked; `label` is the bounded circuit label. */
   private admit(engine: Bn254, proof: SettlementProof): { label: string; key: PreparedKey; checked: CheckedProof } | { label: string; error: MalformedProofError } {
@@ -200,7 +186,7 @@ export class Groth16Verifier {
     const vkey = this.keys.get(proof.epoch, proof.circuit);
     if (vkey === null) return { label: UNKNOWN_CIRCUIT_LABEL, error: new UnknownVerificationKeyError(proof.epoch, proof.circuit) };
     const label = proof.circuit;
-    const key = this.preparedKey(engine, vkey);
+    const key = this.prepared.get(engine, vkey);
     if (key instanceof InvalidVerificationKeyError) return { label, error: key };
     try {
       return { label, key, checked: checkProof(engine, key, proof) };
