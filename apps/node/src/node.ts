@@ -9,6 +9,7 @@ import {
   LevelChainStore,
   Mempool,
   parseGenesis,
+  peerQuotaFor,
   validatorKeyFromJson,
   type Genesis,
 } from '@consortium/consensus';
@@ -48,9 +49,6 @@ export interface RunningNode {
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
-
-/** What one peer's gossip may hold of the mempool: twice its fair share, so no f members can fill it. */
-const peerShare = (total: number, members: number) => Math.max(1, Math.floor((2 * total) / Math.max(1, members)));
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -113,8 +111,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
         maxBytes: MEMPOOL_MAX_BYTES,
         txMaxBytes: genesis.consensus.txMaxBytes,
         recheck: false,
-        peerMaxTxs: peerShare(MEMPOOL_MAX_TXS, members),
-        peerMaxBytes: Math.max(genesis.consensus.txMaxBytes, peerShare(MEMPOOL_MAX_BYTES, members)),
+        // What one peer's gossip may hold: twice its fair share, so no f members can fill it.
+        ...peerQuotaFor({ maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes }, members),
       },
       { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
     );

@@ -10,7 +10,8 @@ export type RequestChannel = 'sync';
 
 /**
  * What a peer did wrong, as consensus reports it. `unresponsive`: it claimed (with a certificate)
- * to hold blocks and then did not serve them (a timeout or an empty answer). `invalid_tx`: it
+ * to hold blocks and then answered a request for them with none (a timeout is not reported: an
+ * honest peer that crashed or lost the frame times out too). `invalid_tx`: it
  * gossiped a transaction the application refused.
  */
 export type InvalidMessageKind =

@@ -51,6 +51,16 @@ export interface MempoolDeps {
 
 export const DEFAULT_REMEMBERED_COMMITTED_TXS = 100_000;
 
+/**
+ * What one gossiping peer may hold in a pool of this size among `members` members: twice a fair
+ * share (a peer whose clients are busier than the others' gets room), and at least one largest
+ * transaction. The node and the simulator both size the mempool's peer quota with it.
+ */
+export function peerQuotaFor(pool: { readonly maxTxs: number; readonly maxBytes: number; readonly txMaxBytes: number }, members: number): { readonly peerMaxTxs: number; readonly peerMaxBytes: number } {
+  const twiceFair = (total: number) => Math.max(1, Math.floor((2 * total) / Math.max(1, members)));
+  return { peerMaxTxs: twiceFair(pool.maxTxs), peerMaxBytes: Math.max(pool.txMaxBytes, twiceFair(pool.maxBytes)) };
+}
+
 interface MempoolEntry {
   readonly tx: Uint8Array;
   readonly hash: Uint8Array;
@@ -110,6 +120,17 @@ export class Mempool {
 
   get bytes(): number {
     return this.entriesBytes;
+  }
+
+  /** What one gossiping peer may hold. */
+  get peerQuota(): { readonly txs: number; readonly bytes: number } {
+    return { txs: this.peerMaxTxs, bytes: this.peerMaxBytes };
+  }
+
+  /** What `from` holds now (admitted and being checked). */
+  peerShare(from: string): { readonly txs: number; readonly bytes: number } {
+    const share = this.peerShares.get(from);
+    return { txs: share?.txs ?? 0, bytes: share?.bytes ?? 0 };
   }
 
   async add(tx: Uint8Array, origin: TxOrigin = {}): Promise<AddTxResult> {

@@ -22,9 +22,15 @@ import { decodeBlocksRequest, decodeBlocksResponse, encodeBlocksRequest, encodeB
  * set, or the peer served blocks with valid certificates up to it. A node behind a backed claim
  * (by two heights, or by one for `syncLagGraceMs`) fetches blocks from the peers holding such
  * claims, in rotation. A request that times out, an empty answer, a malformed answer or a bad
- * block forgets that peer's claim, puts the peer on a cooldown and is reported to the
- * transport; the next peer is tried. Sync runs outside the consensus routine: only each
- * verified block's execution is queued, so votes and proposals keep flowing while it fetches.
+ * block forgets that peer's claim and puts the peer on a cooldown that doubles with each failure
+ * in a row (block sync's own penalty: the peer is asked last); the next peer is tried. Only what
+ * an honest peer cannot produce is reported to the transport, whose score disconnects: an empty
+ * answer to a backed claim, a malformed answer, a bad block. A timeout is not reported: a peer
+ * that crashed, was cut off or lost the frame times out as a silent liar does, and a transport
+ * disconnection (all channels, with a back-off that doubles up to minutes) of an honest member
+ * costs far more than a wasted request (docs/decisions.md, "Block sync timeouts"). Sync runs
+ * outside the consensus routine: only each verified block's execution is queued, so votes and
+ * proposals keep flowing while it fetches.
  *
  * Server: answers a range request from the store, within the response budget of the limits
  * table (at least one block), which is also what receivers accept.
@@ -51,9 +57,14 @@ export interface BlockSyncDeps {
 
 type FailureReason = 'timeout' | 'empty' | 'malformed' | 'bad_block' | 'refused' | 'failed';
 
-/** What the transport hears of each failure (null: not the peer's fault, e.g. a lost connection). */
+/**
+ * What the transport hears of each failure: only what proves the peer misbehaved. null: an
+ * honest peer may cause it (a refusal is its policy; a lost connection or a timeout is the
+ * network's doing as often as the peer's). An empty answer is proof: a peer sends the
+ * certificate of a height in its status only after storing that block (synced, never pruned).
+ */
 const REPORTED_AS: Record<FailureReason, InvalidMessageKind | null> = {
-  timeout: 'unresponsive',
+  timeout: null,
   empty: 'unresponsive',
   malformed: 'malformed',
   bad_block: 'malformed',
@@ -61,13 +72,19 @@ const REPORTED_AS: Record<FailureReason, InvalidMessageKind | null> = {
   failed: null,
 };
 
-/** A peer that failed a request is not asked again for this many request timeouts (unless it is the only one). */
+/**
+ * A peer that failed a request is asked last for this many request timeouts, doubled for each
+ * further failure in a row (up to COOLDOWN_DOUBLINGS_MAX times); a served request clears it.
+ */
 const COOLDOWN_TIMEOUTS = 5;
+const COOLDOWN_DOUBLINGS_MAX = 4;
 
 export class BlockSync {
   /** Backed claims: the highest committed height each peer proved. */
   private readonly claims = new Map<MemberId, number>();
   private readonly cooldownUntilMs = new Map<MemberId, number>();
+  /** Failed requests in a row, per peer (reset when it serves blocks). */
+  private readonly failuresInARow = new Map<MemberId, number>();
   private running = false;
   private stopped = false;
   private laggingSinceMs: number | null = null;
@@ -225,17 +242,26 @@ export class BlockSync {
       span?.setAttributes({ 'sync.blocks': applied, 'sync.outcome': outcome });
       span?.end();
       if (outcome !== 'ok') this.failed(peer, outcome);
+      else this.served(peer);
     }
   }
 
-  /** Forgets the claim, cools the peer down, counts and reports the failure. */
+  /** Forgets the claim, cools the peer down (longer for each failure in a row), counts the failure and reports what proves misbehaviour. */
   private failed(peer: MemberId, reason: FailureReason): void {
     this.claims.delete(peer);
-    this.cooldownUntilMs.set(peer, this.deps.clock.nowMs() + COOLDOWN_TIMEOUTS * this.deps.requestTimeoutMs);
+    const inARow = (this.failuresInARow.get(peer) ?? 0) + 1;
+    this.failuresInARow.set(peer, inARow);
+    const cooldownMs = COOLDOWN_TIMEOUTS * this.deps.requestTimeoutMs * 2 ** Math.min(inARow - 1, COOLDOWN_DOUBLINGS_MAX);
+    this.cooldownUntilMs.set(peer, this.deps.clock.nowMs() + cooldownMs);
     this.deps.metrics?.consensus.syncPeerFailuresTotal.inc({ member: peer, reason });
     this.deps.metrics?.consensus.syncTargetHeight.set(this.highestClaim);
     const kind = REPORTED_AS[reason];
     if (kind !== null) this.report(peer, kind);
+  }
+
+  private served(peer: MemberId): void {
+    this.failuresInARow.delete(peer);
+    this.cooldownUntilMs.delete(peer);
   }
 
   private report(peer: MemberId, kind: InvalidMessageKind): void {

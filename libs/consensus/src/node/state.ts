@@ -269,8 +269,8 @@ export class ConsensusRoutine {
 
   /**
    * Steps the machine with one event and runs the effects. A peer's input or a timeout is
-   * written to the WAL first, and only if the machine keeps it: duplicates, third values of an
-   * equivocator, far rounds and stale timeouts never reach the disk.
+   * written to the WAL first, and only if the machine keeps it: duplicates, an equivocator's
+   * values beyond what the machine counts, far rounds and stale timeouts never reach the disk.
    */
   private async apply(event: ConsensusEvent, source: Source): Promise<void> {
     if ((source === 'peer' || source === 'timer') && (event.kind === 'vote' || event.kind === 'proposal' || event.kind === 'timeout')) {

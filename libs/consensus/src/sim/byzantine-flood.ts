@@ -1,4 +1,5 @@
 import { blockHash, txsHash } from '../block.js';
+import { toHex } from '../crypto/hash.js';
 import { MAX_ROUND } from '../encoding/codec.js';
 import { encodeKeyValueTx } from '../kv-app.js';
 import { decodeConsensusMessage, encodeConsensusMessage, encodeTxBatch } from '../node/wire.js';
@@ -162,7 +163,7 @@ export function createTxFlooder(context: ByzantineContext, submitted: (tx: Uint8
         // Not key-value transactions: every honest node's checkTx refuses them.
         const invalid = Array.from({ length: INVALID_TXS_PER_BATCH }, () => Uint8Array.of(0xff, ...random.bytes(7)));
         const invalidBatch = encodeTxBatch(invalid);
-        stats.invalidTxBatches.add(invalidBatch);
+        for (const tx of invalid) stats.invalidTxSenders.set(toHex(tx), self);
         for (const to of others) {
           context.transport.sendRaw(to, 'tx', invalidBatch);
           stats.invalidTxs += invalid.length;

@@ -48,10 +48,10 @@ export class ByzantineStats {
   largeProposals = 0;
   floodTxs = 0;
   invalidTxs = 0;
-  /** Invalid txs sent to each member: the invariants expect each to report the sender. */
+  /** Invalid txs sent to each member. */
   readonly invalidTxsTo = new Map<MemberId, number>();
-  /** The frames that carry invalid txs, so the simulator knows when one is delivered. */
-  readonly invalidTxBatches = new WeakSet<Uint8Array>();
+  /** Who sent each invalid tx (hex of its bytes): a node whose application refuses one must report that sender. */
+  readonly invalidTxSenders = new Map<string, MemberId>();
 }
 
 export interface ByzantineContext {

@@ -1,7 +1,7 @@
 import type { Logger } from '@consortium/telemetry';
 import { Ed25519Signer, type Ed25519KeyPair } from '../crypto/ed25519.js';
 import type { Genesis, MemberId } from '../genesis/types.js';
-import { Mempool } from '../mempool/index.js';
+import { Mempool, peerQuotaFor } from '../mempool/index.js';
 import { ConsensusNode } from '../node/consensus-node.js';
 import type { WireLimits } from '../node/wire.js';
 import type { MemoryChainStore } from '../store/index.js';
@@ -67,6 +67,8 @@ export interface ClusterOptions {
   readonly bounds: ResourceBounds;
   readonly checkResourceBounds: boolean;
   readonly debugLog: ((line: Record<string, unknown>) => void) | undefined;
+  /** `member`'s application checked `tx` and said whether it is valid. */
+  readonly onCheckTx?: (member: MemberId, tx: Uint8Array, valid: boolean) => void;
 }
 
 interface Incarnation {
@@ -76,6 +78,7 @@ interface Incarnation {
   readonly clock: SimClock;
   readonly store: MemoryChainStore;
   readonly transport: SimTransport;
+  readonly mempool: Mempool;
   readonly faults: IncarnationFaultPlan;
   readonly snapshotIntervalBlocks: number;
   started: boolean;
@@ -212,11 +215,19 @@ export class SimCluster {
       appended: (height: number, entry: Uint8Array) => this.walAppended(member, height, entry),
       pruned: (belowHeight: number) => audit.pruned(belowHeight),
     };
-    const app = await FaultyApplication.open(faults, this.appDisks.get(member)!, this.options.slowApplication ? this.appTiming(member, clock) : null);
+    const onCheckTx = this.options.onCheckTx;
+    const app = await FaultyApplication.open(
+      faults,
+      this.appDisks.get(member)!,
+      this.options.slowApplication ? this.appTiming(member, clock) : null,
+      onCheckTx === undefined ? null : (tx, result) => onCheckTx(member, tx, result.ok),
+    );
     const faultyStore = new FaultyStore(store, faults, wal);
     const params = this.options.genesis.consensus;
+    const pool = { ...this.options.mempool, txMaxBytes: params.txMaxBytes };
     const mempool = new Mempool(
-      { ...this.options.mempool, txMaxBytes: params.txMaxBytes, recheck: false },
+      // Sized as apps/node sizes it: each gossiping peer holds at most twice a fair share.
+      { ...pool, recheck: false, ...peerQuotaFor(pool, this.ids.length) },
       { app, isCommitted: async (hash) => (await faultyStore.findTx(hash)) !== null, metrics: null, nowMs: () => clock.nowMs() },
     );
     const signer = new AuditedSigner(this.options.keys.get(member)!, (signBytes) => this.signedBy(member, number, signBytes));
@@ -236,7 +247,7 @@ export class SimCluster {
       syncRequestTimeoutMs: 1_000,
       logger: this.options.debugLog === undefined ? null : simLogger(member, () => this.scheduler.nowMs, this.options.debugLog),
     });
-    const incarnation: Incarnation = { member, number, node, clock, store, transport, faults, snapshotIntervalBlocks, started: false, failedWrite: null };
+    const incarnation: Incarnation = { member, number, node, clock, store, transport, mempool, faults, snapshotIntervalBlocks, started: false, failedWrite: null };
     node.onCommit((committed) => {
       if (incarnation.failedWrite !== null) this.continuedAfterFailure(incarnation, `committed height ${committed.block.header.height}`);
       this.invariants.committed(member, committed);

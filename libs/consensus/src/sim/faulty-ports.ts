@@ -165,6 +165,9 @@ export interface AppTiming {
   readonly delay: ((call: AppCall) => Promise<void>) | null;
   readonly onOverlap: (call: AppCall, inFlight: AppCall) => void;
 }
+
+/** Who hears what the application said of each transaction it checked (the node lived to hear it too). */
+export type CheckTxObserver = (tx: Uint8Array, result: CheckTxResult) => void;
 export type AppCall = 'info' | 'checkTx' | 'prepareProposal' | 'processProposal' | 'finalizeBlock' | 'commit' | 'snapshot' | 'restore';
 
 /** Runs the key-value application, with crash points after execution and after commit. */
@@ -176,11 +179,12 @@ export class FaultyApplication implements Application {
     private readonly faults: IncarnationFaults,
     private readonly disk: AppDisk | null,
     private readonly timing: AppTiming | null,
+    private readonly onCheckTx: CheckTxObserver | null,
   ) {}
 
   /** A new incarnation's application: empty, or as its disk kept it. */
-  static async open(faults: IncarnationFaults, disk: AppDisk | null, timing: AppTiming | null = null): Promise<FaultyApplication> {
-    const app = new FaultyApplication(faults, disk, timing);
+  static async open(faults: IncarnationFaults, disk: AppDisk | null, timing: AppTiming | null = null, onCheckTx: CheckTxObserver | null = null): Promise<FaultyApplication> {
+    const app = new FaultyApplication(faults, disk, timing, onCheckTx);
     const kept = disk?.snapshot ?? null;
     if (kept !== null) await app.inner.restore(kept.bytes, kept.height);
     return app;
@@ -204,8 +208,10 @@ export class FaultyApplication implements Application {
     return this.call('info', () => this.inner.info());
   }
 
-  checkTx(tx: Uint8Array): Promise<CheckTxResult> {
-    return this.call('checkTx', () => this.inner.checkTx(tx));
+  async checkTx(tx: Uint8Array): Promise<CheckTxResult> {
+    const result = await this.call('checkTx', () => this.inner.checkTx(tx));
+    this.onCheckTx?.(tx, result);
+    return result;
   }
 
   prepareProposal(request: { readonly height: number; readonly txs: readonly Uint8Array[]; readonly maxBytes: number }): Promise<readonly Uint8Array[]> {

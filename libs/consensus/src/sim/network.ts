@@ -92,8 +92,6 @@ export class SimNetwork {
   onPenalty: ((penalty: PenaltyRecord) => void) | null = null;
   /** An honest transport refused to send a frame above its protocol's cap (the driver made a frame nobody carries). */
   onOversizedSend: ((member: MemberId, channel: MessageChannel | RequestChannel, what: string, sizeBytes: number, capBytes: number) => void) | null = null;
-  /** Called for every frame that passed the receiver's checks, before its handler runs. */
-  onDeliver: ((from: MemberId, to: MemberId, channel: MessageChannel, frame: Uint8Array) => void) | null = null;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -199,7 +197,6 @@ export class SimNetwork {
       return;
     }
     this.delivered += 1;
-    this.onDeliver?.(from, to, channel, frame);
     endpoint.deliver(from, channel, frame);
   }
 

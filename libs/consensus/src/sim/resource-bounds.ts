@@ -14,11 +14,12 @@ import { MAX_FUTURE_ROUNDS, MAX_VALUES_PER_VALIDATOR } from '../state/machine.js
  *
  * - WAL per height, counting distinct entries (copies of one input are counted apart, in
  *   `maxCopiesOfOneEntry`): inputs for rounds up to two past the highest round an honest node
- *   reached at that height; per round at most MAX_VALUES_PER_VALIDATOR proposals and as many
- *   values per validator and vote type (what the machine counts), its own proposal and votes,
- *   and three timeouts; beyond the machine's round window, a few entries per signer. In bytes:
- *   a full proposal entry per proposal, VOTE_ENTRY_MAX_BYTES per other entry.
- * - One slot (height, round, signer, step) never holds more than MAX_VALUES_PER_VALIDATOR values.
+ *   reached at that height; per round at most MAX_VALUES_PER_VALIDATOR proposals, per validator
+ *   and vote type the values the machine counts (below), its own proposal and votes, and three
+ *   timeouts; beyond the machine's round window, a few entries per signer. In bytes: a full
+ *   proposal entry per proposal, VOTE_ENTRY_MAX_BYTES per other entry.
+ * - One slot (height, round, signer, step) holds at most MAX_VALUES_PER_VALIDATOR values of any
+ *   kind; beyond them only nil or a block proposed at that height (what the machine counts).
  * - Every WAL entry the node writes, its own decoder reads back (else replay fails).
  * - Task queue: TASK_QUEUE_MAX tasks. The queue drains between events unless a task waits on the
  *   network (block sync); what piles up behind it is what the node has not yet looked at.
@@ -47,13 +48,15 @@ export interface ResourceBounds {
 
 export function resourceBoundsFor(members: number, limits: WireLimits): ResourceBounds {
   const proposalsPerRound = MAX_VALUES_PER_VALIDATOR + 1;
-  const votesPerRound = 2 * members * MAX_VALUES_PER_VALIDATOR;
-  const entriesPerRound = proposalsPerRound + votesPerRound + TIMEOUTS_PER_ROUND;
-  const bytesPerRound = proposalsPerRound * proposalEntryMaxBytes(limits) + (votesPerRound + TIMEOUTS_PER_ROUND) * VOTE_ENTRY_MAX_BYTES;
   const farEntries = members * FAR_ROUND_ENTRIES_PER_SIGNER;
+  // Per validator, vote type and round: the free values, nil, and each block proposed at the height.
+  const votesPerRound = (rounds: number) => 2 * members * (MAX_VALUES_PER_VALIDATOR + 1 + rounds * proposalsPerRound);
+  const rounds = (highestRound: number) => highestRound + 1 + ROUND_SLACK;
   return {
-    walEntries: (highestRound) => (highestRound + 1 + ROUND_SLACK) * entriesPerRound + farEntries,
-    walBytes: (highestRound) => (highestRound + 1 + ROUND_SLACK) * bytesPerRound + farEntries * VOTE_ENTRY_MAX_BYTES,
+    walEntries: (highestRound) => rounds(highestRound) * (proposalsPerRound + votesPerRound(rounds(highestRound)) + TIMEOUTS_PER_ROUND) + farEntries,
+    walBytes: (highestRound) =>
+      rounds(highestRound) * (proposalsPerRound * proposalEntryMaxBytes(limits) + (votesPerRound(rounds(highestRound)) + TIMEOUTS_PER_ROUND) * VOTE_ENTRY_MAX_BYTES) +
+      farEntries * VOTE_ENTRY_MAX_BYTES,
     futureMessageBytes: members * (MAX_VALUES_PER_VALIDATOR * proposalEntryMaxBytes(limits) + 2 * MAX_FUTURE_ROUNDS * VOTE_ENTRY_MAX_BYTES),
     taskQueue: TASK_QUEUE_MAX,
   };
@@ -72,6 +75,8 @@ interface HeightLog {
   readonly slots: Map<string, Set<string>>;
   /** signer -> entries beyond the round window. */
   readonly far: Map<MemberId, number>;
+  /** Block hashes (hex) proposed at this height, as logged: the values a slot may hold beyond the free ones. */
+  readonly proposed: Set<string>;
 }
 
 /**
@@ -95,7 +100,7 @@ export class WalAudit {
   private log(height: number): HeightLog {
     let log = this.heights.get(height);
     if (log === undefined) {
-      log = { copies: new Map(), bytes: 0, slots: new Map(), far: new Map() };
+      log = { copies: new Map(), bytes: 0, slots: new Map(), far: new Map(), proposed: new Set() };
       this.heights.set(height, log);
     }
     return log;
@@ -116,6 +121,7 @@ export class WalAudit {
     if (poisoned !== null) return { kind: 'proposal-poisoned', message: `${this.member} fed its state machine a proposal ${poisoned} (height ${height}); the genuine copy is then dropped as already held` };
     const log = this.log(height);
     const key = entryKey(decoded);
+    if (key.proposedHash !== null) log.proposed.add(key.proposedHash);
     const copies = (log.copies.get(key.id) ?? 0) + 1;
     log.copies.set(key.id, copies);
     this.maxCopiesOfOneEntry = Math.max(this.maxCopiesOfOneEntry, copies);
@@ -147,8 +153,15 @@ export class WalAudit {
       log.slots.set(key.slot, values);
     }
     values.add(key.value);
-    if (values.size > MAX_VALUES_PER_VALIDATOR) {
-      return { kind: 'wal-bound', message: `${this.member}'s WAL holds ${values.size} values of ${key.signer} for one slot (height ${height}, ${key.slot}), above the ${MAX_VALUES_PER_VALIDATOR} the machine counts` };
+    const counted = key.kind === 'proposal' || values.size <= MAX_VALUES_PER_VALIDATOR || key.value === 'nil' || log.proposed.has(key.value);
+    if (!counted) {
+      return {
+        kind: 'wal-bound',
+        message: `${this.member}'s WAL holds ${values.size} values of ${key.signer} for one slot (height ${height}, ${key.slot}), the last neither nil nor a proposed block: above the ${MAX_VALUES_PER_VALIDATOR} the machine counts`,
+      };
+    }
+    if (key.kind === 'proposal' && values.size > MAX_VALUES_PER_VALIDATOR) {
+      return { kind: 'wal-bound', message: `${this.member}'s WAL holds ${values.size} proposals of ${key.signer} for one round (height ${height}, ${key.slot}), above the ${MAX_VALUES_PER_VALIDATOR} the machine keeps` };
     }
     return null;
   }
@@ -163,7 +176,9 @@ export class WalAudit {
     for (const [i, entry] of entries.entries()) {
       let id = `unreadable/${i}`;
       try {
-        id = entryKey(decodeWalEntry(entry, this.limits)).id;
+        const key = entryKey(decodeWalEntry(entry, this.limits));
+        id = key.id;
+        if (key.proposedHash !== null) log.proposed.add(key.proposedHash);
       } catch {
         // counted apart: it was reported when it was written
       }
@@ -177,21 +192,26 @@ export class WalAudit {
   }
 }
 
-/** What an entry says, so copies of one input count once: a peer's input by slot and value. */
-function entryKey(entry: WalEntry): { id: string; signer: MemberId | null; round: number; slot: string; value: string } {
+/** What an entry says, so copies of one input count once: a peer's input by slot and value; and the block it proposes, if any. */
+function entryKey(entry: WalEntry): { id: string; signer: MemberId | null; round: number; slot: string; value: string; kind: 'vote' | 'proposal' | null; proposedHash: string | null } {
   switch (entry.kind) {
     case 'signedVote':
-      return { id: `own/${entry.vote.round}/${entry.vote.type}`, signer: null, round: entry.vote.round, slot: '', value: '' };
+      return { id: `own/${entry.vote.round}/${entry.vote.type}`, signer: null, round: entry.vote.round, slot: '', value: '', kind: null, proposedHash: null };
     case 'signedProposal':
-      return { id: `own/${entry.proposal.round}/proposal`, signer: null, round: entry.proposal.round, slot: '', value: '' };
+      return { id: `own/${entry.proposal.round}/proposal`, signer: null, round: entry.proposal.round, slot: '', value: '', kind: null, proposedHash: toHex(entry.proposal.blockHash) };
     case 'input': {
       const event = entry.event;
-      if (event.kind === 'timeout') return { id: `timeout/${event.round}/${event.step}`, signer: null, round: event.round, slot: '', value: '' };
-      const [signer, round, slot, value] =
-        event.kind === 'vote'
-          ? [event.vote.validator, event.vote.round, `${event.vote.round}/${event.vote.validator}/${event.vote.type}`, event.vote.blockHash === null ? 'nil' : toHex(event.vote.blockHash)]
-          : [event.proposal.proposer, event.proposal.round, `${event.proposal.round}/${event.proposal.proposer}/proposal`, toHex(event.proposal.blockHash)];
-      return { id: `${slot}/${value}`, signer, round, slot, value };
+      if (event.kind === 'timeout') return { id: `timeout/${event.round}/${event.step}`, signer: null, round: event.round, slot: '', value: '', kind: null, proposedHash: null };
+      if (event.kind === 'vote') {
+        const { vote } = event;
+        const slot = `${vote.round}/${vote.validator}/${vote.type}`;
+        const value = vote.blockHash === null ? 'nil' : toHex(vote.blockHash);
+        return { id: `${slot}/${value}`, signer: vote.validator, round: vote.round, slot, value, kind: 'vote', proposedHash: null };
+      }
+      const { proposal } = event;
+      const slot = `${proposal.round}/${proposal.proposer}/proposal`;
+      const value = toHex(proposal.blockHash);
+      return { id: `${slot}/${value}`, signer: proposal.proposer, round: proposal.round, slot, value, kind: 'proposal', proposedHash: value };
     }
   }
 }

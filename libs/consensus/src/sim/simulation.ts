@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { toHex } from '../crypto/hash.js';
 import { ed25519KeyPairFromSeed, Ed25519Verifier } from '../crypto/ed25519.js';
 import { proposalSignBytes, voteSignBytes } from '../signing.js';
 import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
 import { decodeConsensusMessage, type ConsensusMessage, type WireLimits } from '../node/wire.js';
+import type { Mempool } from '../mempool/index.js';
 import { MemoryChainStore } from '../store/index.js';
 import { ValidatorSet } from '../validators.js';
 import type { MessageChannel } from '../transport.js';
@@ -208,6 +210,17 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   const bounds = resourceBoundsFor(options.members, limits);
   const checkResourceBounds = options.checkResourceBounds ?? true;
   const stores = new Map<MemberId, MemoryChainStore>(ids.map((id) => [id, new MemoryChainStore({ limits })]));
+  // Invalid transactions an honest node's application refused, by "receiver|sender" (first time):
+  // each sender must be reported. What a node refuses before checking (its pool is full, the
+  // sender is over its quota, the process died) is not expected to be reported.
+  const invalidTxsRefused = new Map<string, number>();
+  const onCheckTx = (member: MemberId, tx: Uint8Array, valid: boolean) => {
+    if (valid || !invariants.isHonest(member)) return;
+    const sender = cluster.byzantineStats.invalidTxSenders.get(toHex(tx));
+    if (sender === undefined) return;
+    const key = `${member}|${sender}`;
+    if (!invalidTxsRefused.has(key)) invalidTxsRefused.set(key, scheduler.nowMs);
+  };
   const cluster = new SimCluster(
     {
       genesis,
@@ -221,6 +234,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       bounds,
       checkResourceBounds,
       debugLog,
+      onCheckTx,
     },
     random,
     scheduler,
@@ -267,17 +281,19 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   network.onOversizedSend = (member, channel, what, sizeBytes, capBytes) => {
     if (invariants.isHonest(member)) invariants.fail('frame-over-cap', `${member} made a ${channel} ${what} of ${sizeBytes} bytes, above the transport's cap of ${capBytes}: no member can receive it`);
   };
-  // Invalid transactions delivered to honest nodes, by "receiver|sender": each must be reported.
-  const invalidTxsDelivered = new Map<string, number>();
-  network.onDeliver = (from, to, channel, frame) => {
-    if (channel === 'tx' && cluster.byzantineStats.invalidTxBatches.has(frame) && invariants.isHonest(to)) {
-      const key = `${to}|${from}`;
-      if (!invalidTxsDelivered.has(key)) invalidTxsDelivered.set(key, scheduler.nowMs);
-    }
-  };
 
   // --- workload and chaos ------------------------------------------------------------------
   const txFlooders = [...byzantine.values()].some((behaviours) => behaviours.includes('flood-txs'));
+  /** A Byzantine member holding more of `mempool` than a gossiping peer's quota, said in words; null if none. */
+  const byzantineOverQuota = (mempool: Mempool | undefined): string | null => {
+    if (mempool === undefined) return null;
+    const quota = mempool.peerQuota;
+    for (const member of byzantine.keys()) {
+      const share = mempool.peerShare(member);
+      if (share.txs > quota.txs || share.bytes > quota.bytes) return `${member} holds ${share.txs} transactions (${share.bytes} bytes) of it, above a peer's quota of ${quota.txs} (${quota.bytes} bytes)`;
+    }
+    return null;
+  };
   startWorkload(
     scheduler,
     random,
@@ -293,9 +309,11 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
           .node.submitTx(tx)
           .then(
             (outcome) => {
-              // A full pool is load, not a defect, unless a member floods it: then it is that member's doing.
+              // A full pool is load (honest bursts fill it too), unless the Byzantine members hold
+              // more of it than a gossiping peer's quota: then the refusal is their doing.
               if (!outcome.accepted && outcome.reason === 'full' && invariants.isHonest(member) && txFlooders) {
-                invariants.fail('mempool-quota', `${member} refused an honest client's transaction: its mempool is full (${outcome.log ?? ''})`);
+                const overQuota = byzantineOverQuota(cluster.live.get(member)?.mempool);
+                if (overQuota !== null) invariants.fail('mempool-quota', `${member} refused an honest client's transaction: its mempool is full (${outcome.log ?? ''}) and ${overQuota}`);
               }
             },
             () => {
@@ -415,10 +433,10 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     invariants.fail('simulator', `crashed: ${(error as Error).stack ?? String(error)}`);
   }
   if (invariants.violation === null) {
-    for (const [key, firstAtMs] of invalidTxsDelivered) {
+    for (const [key, firstAtMs] of invalidTxsRefused) {
       const [receiver, sender] = key.split('|') as [MemberId, MemberId];
       const reported = network.invalidReports.some((report) => report.by === receiver && report.from === sender);
-      if (!reported) invariants.fail('bad-input-unreported', `${receiver} received invalid transactions from ${sender} (first at ${firstAtMs} ms) and never reported it`);
+      if (!reported) invariants.fail('bad-input-unreported', `${receiver}'s application refused transactions gossiped by ${sender} (first at ${firstAtMs} ms) and it never reported the sender`);
     }
   }
   const finalStatus = ids.map((id) => {

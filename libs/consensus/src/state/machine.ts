@@ -27,7 +27,10 @@ import type {
 
 /** Messages for rounds further ahead than this are only counted for the round-skip rule. */
 export const MAX_FUTURE_ROUNDS = 64;
-/** An equivocator gets at most this many distinct values counted per round and step. */
+/**
+ * An equivocator gets at most this many distinct values counted per round and step, whatever
+ * they are; beyond them, only a value that can matter (see countsAnotherValue).
+ */
 export const MAX_VALUES_PER_VALIDATOR = 2;
 /** Rule evaluation after one event settles in a handful of passes; more means a bug. */
 const MAX_RULE_PASSES = 32;
@@ -177,10 +180,36 @@ function ballotsOf(state: ConsensusState, vote: SignedVote): readonly SignedVote
   return (vote.type === 'prevote' ? round.prevotes : round.precommits).get(vote.validator) ?? [];
 }
 
+/** A block proposed (and held) in some round of this height. */
+function isProposedValue(state: ConsensusState, hash: Hash): boolean {
+  for (const round of state.rounds.values()) {
+    if (round.proposals.some((received) => bytesEqual(received.value.hash, hash))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a new value of a validator for a slot (height, round, step) is counted beside the
+ * `ballots` it already has there. The first MAX_VALUES_PER_VALIDATOR are, whatever they are;
+ * beyond them, only nil or a block proposed at this height: the values a quorum can form on.
+ * Counting only the first values one happens to receive breaks the gossip property Tendermint's
+ * liveness rests on: an equivocator that sends two junk values before its vote for the proposal
+ * makes nodes that got the junk first miss the quorum (or the proof of lock) the others saw, and
+ * locked and unlocked honest nodes then wait on each other forever (the simulator found it, with
+ * 7 members: `--seed 1 --members 7 --faults network,partitions,crashes,flood-equivocations`).
+ * Counting more values is safe (each counts for its own value only; two quorums still meet in a
+ * correct validator) and stays bounded: nil, the two free values and the blocks proposed at
+ * the height, which the machine bounds per round.
+ */
+function countsAnotherValue(state: ConsensusState, ballots: readonly SignedVote[], vote: SignedVote): boolean {
+  if (ballots.length < MAX_VALUES_PER_VALIDATOR) return true;
+  return vote.blockHash === null || isProposedValue(state, vote.blockHash);
+}
+
 /**
  * What `step` would do with a peer's proposal, vote or timeout, without doing it: the driver
- * writes to the WAL only what the machine keeps (record), so duplicates, third values of an
- * equivocator, far rounds and stale timeouts cost it nothing durable.
+ * writes to the WAL only what the machine keeps (record), so duplicates, an equivocator's values
+ * beyond what the machine counts, far rounds and stale timeouts cost it nothing durable.
  */
 export function classifyInput(context: ConsensusContext, state: ConsensusState, event: ConsensusEvent): InputDisposition {
   switch (event.kind) {
@@ -190,7 +219,7 @@ export function classifyInput(context: ConsensusContext, state: ConsensusState, 
       if (isFarRound(context, state, vote.round)) return (state.farRoundOf.get(vote.validator) ?? -1) >= vote.round ? 'ignore' : 'note';
       const ballots = ballotsOf(state, vote);
       if (ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash))) return 'ignore';
-      if (ballots.length >= MAX_VALUES_PER_VALIDATOR) return 'ignore';
+      if (!countsAnotherValue(state, ballots, vote)) return 'ignore';
       // Late precommits of a decided height are still kept in memory, never logged: replay stops at the decision.
       return state.decision === null ? 'record' : 'note';
     }
@@ -238,7 +267,7 @@ function onVote(t: Transition, vote: SignedVote): void {
   if (ballots.some((ballot) => sameHash(ballot.blockHash, vote.blockHash))) return;
   const first = ballots[0];
   if (first !== undefined) reportVoteEquivocation(t, first, vote);
-  if (ballots.length >= MAX_VALUES_PER_VALIDATOR) return;
+  if (!countsAnotherValue(t.state, ballots, vote)) return;
   const round = t.roundState(vote.round);
   const votes = vote.type === 'prevote' ? round.prevotes : round.precommits;
   if (first === undefined && vote.round < t.state.round && t.state.step !== 'commit') t.emit({ kind: 'lateVote', vote });

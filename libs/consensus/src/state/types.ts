@@ -26,7 +26,7 @@ export interface ConsensusContext {
  * What the machine would do with a peer's input, decided before the driver writes it to the
  * WAL: `record`: it keeps it (log, then apply); `note`: only its round is noted for round
  * skipping, or it is a late precommit of a decided height (apply, do not log); `ignore`: a
- * duplicate, a third value of an equivocator, another height, a stale timeout (neither).
+ * duplicate, an equivocator's value the machine does not count, another height, a stale timeout (neither).
  */
 export type InputDisposition = 'record' | 'note' | 'ignore';
 

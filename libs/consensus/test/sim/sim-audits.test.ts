@@ -28,16 +28,29 @@ function audit(members = 4) {
 }
 
 describe('the WAL audit', () => {
-  it("takes two values of one validator's slot (one equivocation), refuses a third", () => {
+  it("takes two values of any kind in one validator's slot, then only nil or a proposed block", () => {
     const wal = audit();
     expect(wal.appended(3, voteEntry(vote('Z', 0, 1)), 0, 0, true)).toBeNull();
-    expect(wal.appended(3, voteEntry(vote('Z', 0, null)), 0, 0, true)).toBeNull();
+    expect(wal.appended(3, voteEntry(vote('Z', 0, 2)), 0, 0, true)).toBeNull();
     expect(wal.appended(3, voteEntry(vote('Z', 0, 1)), 0, 0, true)).toBeNull();
-    expect(wal.appended(3, voteEntry(vote('Z', 0, 2)), 0, 0, true)).toEqual({
+    expect(wal.appended(3, voteEntry(vote('Z', 0, null)), 0, 0, true)).toBeNull();
+    expect(wal.appended(3, voteEntry(vote('Z', 0, 3)), 0, 0, true)).toEqual({
       kind: 'wal-bound',
-      message: "A's WAL holds 3 values of Z for one slot (height 3, 0/Z/prevote), above the 2 the machine counts",
+      message: "A's WAL holds 4 values of Z for one slot (height 3, 0/Z/prevote), the last neither nil nor a proposed block: above the 2 the machine counts",
     });
     expect(wal.maxCopiesOfOneEntry).toBe(2);
+  });
+
+  it('takes a value beyond the free ones once a proposal at the height names it', () => {
+    const wal = audit();
+    const { block } = new TestChain().next([testTx('a')]);
+    const hash = blockHash(block);
+    const proposal: SignedProposal = { height: 3, round: 1, polRound: -1, blockHash: hash, proposer: 'B', signature: SIGNATURE };
+    const named: SignedVote = { ...vote('Z', 0, null), blockHash: hash };
+    expect(wal.appended(3, voteEntry(vote('Z', 0, 1)), 0, 0, true)).toBeNull();
+    expect(wal.appended(3, voteEntry(vote('Z', 0, 2)), 0, 0, true)).toBeNull();
+    expect(wal.appended(3, encodeWalEntry({ kind: 'input', event: { kind: 'proposal', proposal, block, blockHash: hash, valid: true } }), 1, 1, true)).toBeNull();
+    expect(wal.appended(3, voteEntry(named), 1, 1, true)).toBeNull();
   });
 
   it(`takes ${FAR_ROUND_ENTRIES_PER_SIGNER} entries per signer beyond the round window, refuses one more`, () => {
@@ -52,16 +65,22 @@ describe('the WAL audit', () => {
     const bounds = resourceBoundsFor(4, TEST_LIMITS);
     const wal = audit();
     let entries = 0;
+    // Every validator's prevote and precommit, for a block and for nil, round after round (each a
+    // distinct entry), up to the bound of round 0.
     for (let round = 0; entries < bounds.walEntries(0); round++) {
       for (const validator of ['A', 'B', 'C', 'D']) {
-        if (entries === bounds.walEntries(0)) break;
-        // Round 0 is where the node is; later rounds are "reached" by the honest network.
-        expect(wal.appended(3, voteEntry(vote(validator, round, 1)), 0, 64, true)).toBeNull();
-        entries += 1;
+        for (const type of ['prevote', 'precommit'] as const) {
+          for (const hashByte of [1, null]) {
+            if (entries === bounds.walEntries(0)) break;
+            // Round 0 is where the node is; later rounds are "reached" by the honest network.
+            expect(wal.appended(3, voteEntry({ ...vote(validator, round, hashByte), type }), 0, 64, true)).toBeNull();
+            entries += 1;
+          }
+        }
       }
     }
     expect(wal.appended(3, voteEntry(vote('A', 0, 1)), 0, 0, true)).toBeNull();
-    expect(wal.appended(3, voteEntry(vote('A', 70, 1)), 0, 0, true)?.message).toMatch(/distinct entries at height 3, above the bound/);
+    expect(wal.appended(3, voteEntry(vote('A', 40, 1)), 0, 0, true)?.message).toMatch(/distinct entries at height 3, above the bound/);
   });
 
   it('names an entry its own decoder refuses', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ZERO_HASH } from '../../src/block.js';
 import { DEFAULT_CONSENSUS_PARAMS, type GenesisMember } from '../../src/genesis/types.js';
-import { initialState, MAX_FUTURE_ROUNDS, step } from '../../src/state/machine.js';
+import { classifyInput, initialState, MAX_FUTURE_ROUNDS, step } from '../../src/state/machine.js';
 import type { ConsensusContext, ConsensusEffect, ConsensusEvent, ConsensusState } from '../../src/state/types.js';
 import type { Block, Hash, SignedVote, VoteType } from '../../src/types.js';
 import { ValidatorSet } from '../../src/validators.js';
@@ -206,16 +206,58 @@ describe('Tendermint state machine', () => {
 
   it('reports an equivocating validator once, and counts each of its values only for that value', () => {
     const other = blockOf(1, 9);
+    const junk = blockOf(1, 11);
     const { state, effects } = run('A', [
       { kind: 'startHeight', height: 1 },
       vote('prevote', 'C', 0, value.hash),
       vote('prevote', 'C', 0, other.hash),
+      vote('prevote', 'C', 0, junk.hash),
       vote('prevote', 'C', 0, null),
     ]);
     const evidence = effects.filter((e) => e.kind === 'evidence');
     expect(evidence).toHaveLength(1);
-    // Two values are kept (MAX_VALUES_PER_VALIDATOR); the third is dropped.
-    expect(state.rounds.get(0)?.prevotes.get('C')?.map((v) => v.blockHash)).toEqual([value.hash, other.hash]);
+    // Two values are kept whatever they are (MAX_VALUES_PER_VALIDATOR); beyond them a value no
+    // proposal names is dropped, nil is kept.
+    expect(state.rounds.get(0)?.prevotes.get('C')?.map((v) => v.blockHash)).toEqual([value.hash, other.hash, null]);
+  });
+
+  it("counts an equivocator's vote for a proposed block even after two other values (the 7-member flood, seed 1)", () => {
+    const junk = [blockOf(1, 9), blockOf(1, 11)];
+    const events: ConsensusEvent[] = [
+      { kind: 'startHeight', height: 1 },
+      proposal(0, value, 'B'),
+      // D sends two values no proposal names before its vote for the proposal.
+      vote('precommit', 'D', 0, junk[0]!.hash),
+      vote('precommit', 'D', 0, junk[1]!.hash),
+      vote('precommit', 'D', 0, value.hash),
+      vote('precommit', 'B', 0, value.hash),
+      vote('precommit', 'C', 0, value.hash),
+    ];
+    const { state } = run('A', events);
+    expect(state.decision?.certificate.signatures.map((s) => s.validator)).toEqual(['B', 'C', 'D']);
+    // And the driver logs it (what classifyInput says is what step keeps).
+    const before = run('A', events.slice(0, 4)).state;
+    expect(classifyInput(context('A'), before, events[4]!)).toBe('record');
+    expect(classifyInput(context('A'), before, vote('precommit', 'D', 0, blockOf(1, 13).hash))).toBe('ignore');
+  });
+
+  it('counts a proof of lock that needs an equivocator whose vote for the value came third (line 28)', () => {
+    // A missed round 0's proposal; D's vote for it arrives (relayed) only after two junk values,
+    // once C re-proposes the value in round 1 with polRound 0: that vote completes the proof.
+    const junk = [blockOf(1, 9), blockOf(1, 11)];
+    const { effects } = run('A', [
+      { kind: 'startHeight', height: 1 },
+      { kind: 'timeout', height: 1, round: 0, step: 'propose' },
+      vote('prevote', 'D', 0, junk[0]!.hash),
+      vote('prevote', 'D', 0, junk[1]!.hash),
+      vote('prevote', 'B', 0, value.hash),
+      vote('prevote', 'C', 0, value.hash),
+      { kind: 'timeout', height: 1, round: 0, step: 'prevote' },
+      { kind: 'timeout', height: 1, round: 0, step: 'precommit' },
+      proposal(1, value, 'C', 0),
+      vote('prevote', 'D', 0, value.hash),
+    ]);
+    expect(votesOf(effects)).toEqual(['prevote:0:nil', 'precommit:0:nil', 'prevote:1:7']);
   });
 
   it('reports a proposer that proposes two blocks for one round', () => {

@@ -6,8 +6,9 @@ import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type Node
 
 /**
  * Status messages are unsigned claims. A node syncs only towards claims backed by a commit
- * certificate, forgets claims that fail, reports peers that do not answer, rotates between
- * peers, and keeps taking part in consensus while it syncs.
+ * certificate, forgets claims that fail, reports peers that answer a backed claim with nothing
+ * (never one that merely timed out: an honest peer that crashed or lost the frame does that),
+ * rotates between peers, and keeps taking part in consensus while it syncs.
  */
 
 type Built = { block: Block; certificate: CommitCertificate };
@@ -61,7 +62,7 @@ describe('block sync', () => {
     await t.node.stop();
   });
 
-  it('reports a peer that does not answer, forgets its claim, and syncs from another', async () => {
+  it('forgets the claim of a peer that does not answer, syncs from another, and does not report a timeout', async () => {
     const consortium = testConsortium(5);
     const chain = new ReferenceChain(consortium);
     const built = await chain.extend(5);
@@ -76,9 +77,36 @@ describe('block sync', () => {
     await t.settle();
     t.clock.advance(1_000); // the request timeout
     await t.settle();
-    expect(t.transport.invalid).toContainEqual({ from: first, kind: 'unresponsive' });
+    expect(t.transport.invalid).toEqual([]);
     expect(t.node.status().committedHeight).toBe(5);
     expect(new Set(t.transport.requests.map((r) => r.to)).size).toBe(2);
+    await t.node.stop();
+  });
+
+  it('asks a peer that keeps timing out last, for longer after each failure in a row', async () => {
+    const consortium = testConsortium(5);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(3);
+    const t = await bootNode(consortium);
+    t.transport.respond = (to, payload) => (to === 'm3' ? new Promise(() => {}) : serveFrom(built)(payload));
+    // m3 alone claims, and times out, twice in a row: asked last for 5, then 10 request timeouts.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      claim(t, 'm3', built[2]!);
+      await t.settle();
+      t.clock.advance(1_000);
+      await t.settle();
+    }
+    expect(t.transport.requests.map((r) => r.to)).toEqual(['m3', 'm3']);
+    // Seven timeouts later one failure's cooldown would be over (and the rotation would pick m3).
+    t.clock.advance(6_000);
+    claim(t, 'm3', built[0]!);
+    claim(t, 'm4', built[0]!);
+    await t.settle();
+    t.clock.advance(1_000); // one height behind: sync starts after syncLagGraceMs
+    await t.settle();
+    expect(t.transport.requests.map((r) => r.to)).toEqual(['m3', 'm3', 'm4']);
+    expect(t.node.status().committedHeight).toBe(3) // m4 serves every block it holds;
+    expect(t.transport.invalid).toEqual([]);
     await t.node.stop();
   });
 
