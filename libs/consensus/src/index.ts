@@ -89,5 +89,5 @@ export { FAULT_CLASSES, BASE_FAULTS, HEAVY_FAULTS, parseFaultClasses, simulation
 export type { FaultClass } from './sim/faults.js';
 export { INVARIANT_KINDS } from './sim/invariants.js';
 export type { InvariantKind } from './sim/invariants.js';
-export { DEFAULT_PEER_POLICY, frameCapsFor, transportLimitsFor, scaledTransportLimits } from './sim/transport-limits.js';
+export { PEER_DISCIPLINE, frameCapsFor, peerPolicyFor, transportLimitsFor } from './sim/transport-limits.js';
 export type { SimFrameCaps, SimPeerPolicy, SimTransportLimits } from './sim/transport-limits.js';

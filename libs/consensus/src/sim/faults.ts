@@ -112,14 +112,14 @@ export function simulationOptionsFor(classes: readonly FaultClass[], base: Omit<
     options = { ...options, tinyTxFlood: 44_000, consensusParams: { ...options.consensusParams, blockMaxTxs: 50_000 }, mempool: { maxTxs: 50_000, maxBytes: 8 * MiB } };
   }
   if (has('full-blocks')) {
-    // Today's default chain limits (4 MiB blocks, 64 KiB transactions) and transport caps, both / 16.
+    // The default chain limits (4 MiB blocks, 64 KiB transactions) / 16; the transport's caps and
+    // rates follow from them as on a real chain.
     options = {
       ...options,
       fullBlocks: true,
       // Long enough to fall a dozen full blocks behind: more than one sync response can carry.
       laggardMs: 8_000,
       consensusParams: { ...options.consensusParams, blockMaxBytes: 256 * KiB, txMaxBytes: 4 * KiB, blockMaxTxs: 10_000 },
-      transportScale: 16,
       // A pool of eight full blocks, and a shorter wait after the heal: each refused sync costs a
       // full response's reading and encoding, and a healthy catch-up takes a few seconds.
       mempool: { maxTxs: 10_000, maxBytes: 2 * MiB },

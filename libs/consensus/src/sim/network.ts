@@ -183,6 +183,11 @@ export class SimNetwork {
     return endpoint;
   }
 
+  private rateText(channel: MessageChannel | RequestChannel): string {
+    const rate = this.limits.policy.messageRates[channel];
+    return `${rate.framesPerSecond} frames or ${rate.bytesPerSecond} bytes per second`;
+  }
+
   private receiveMessage(endpoint: SimTransport, from: MemberId, channel: MessageChannel, frame: Uint8Array): void {
     const to = endpoint.member;
     const capBytes = this.limits.caps.message[channel];
@@ -191,9 +196,9 @@ export class SimNetwork {
       this.penalise(to, from, 'oversized', channel, `${channel} frame of ${frame.byteLength} bytes, cap ${capBytes}`);
       return;
     }
-    if (!this.discipline.takeToken(to, from, channel, this.scheduler.nowMs)) {
+    if (!this.discipline.takeToken(to, from, channel, this.scheduler.nowMs, frame.byteLength)) {
       this.rateLimitedFrames += 1;
-      this.penalise(to, from, 'rate_exceeded', channel, `${channel} frames over ${this.limits.policy.messageRates[channel].perSecond}/s`);
+      this.penalise(to, from, 'rate_exceeded', channel, `${channel} frames over ${this.rateText(channel)}`);
       return;
     }
     this.delivered += 1;
@@ -217,9 +222,9 @@ export class SimNetwork {
         reply({ kind: 'failed', reason: 'stream reset by the responder' });
         return;
       }
-      if (!this.discipline.takeToken(to, from, channel, this.scheduler.nowMs)) {
+      if (!this.discipline.takeToken(to, from, channel, this.scheduler.nowMs, payload.byteLength)) {
         this.rateLimitedFrames += 1;
-        this.penalise(to, from, 'rate_exceeded', channel, `${channel} requests over ${this.limits.policy.messageRates[channel].perSecond}/s`);
+        this.penalise(to, from, 'rate_exceeded', channel, `${channel} requests over ${this.rateText(channel)}`);
         reply({ kind: 'refused', refusal: 'rate_limited' });
         return;
       }

@@ -1,6 +1,7 @@
 import type { MemberId } from '../genesis/types.js';
 import type { InvalidMessageKind, MessageChannel, RequestChannel } from '../transport.js';
-import type { SimPeerPolicy, SimRateLimit } from './transport-limits.js';
+import type { ChannelRate } from '../limits.js';
+import type { SimPeerPolicy } from './transport-limits.js';
 
 /**
  * What one member's transport keeps about another, on virtual time, with libs/p2p's rules
@@ -12,29 +13,51 @@ import type { SimPeerPolicy, SimRateLimit } from './transport-limits.js';
 
 type Channel = MessageChannel | RequestChannel;
 
+/** A token bucket: `perSecond` refills per second, up to `burst` at once. */
 class Bucket {
   private tokens: number;
   private updatedAtMs: number;
 
   constructor(
-    private readonly rate: SimRateLimit,
+    private readonly perSecond: number,
+    private readonly burst: number,
     nowMs: number,
   ) {
-    this.tokens = rate.burst;
+    this.tokens = burst;
     this.updatedAtMs = nowMs;
   }
 
-  tryTake(nowMs: number): boolean {
-    this.tokens = Math.min(this.rate.burst, this.tokens + ((nowMs - this.updatedAtMs) * this.rate.perSecond) / 1000);
+  available(nowMs: number): number {
+    this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.updatedAtMs) * this.perSecond) / 1000);
     this.updatedAtMs = nowMs;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    return this.tokens;
+  }
+
+  take(amount: number): void {
+    this.tokens -= amount;
+  }
+}
+
+/** A channel's frame and byte buckets: a frame passes only when both have room (then both are charged), as in libs/p2p. */
+class ChannelBuckets {
+  private readonly frames: Bucket;
+  private readonly bytes: Bucket;
+
+  constructor(rate: ChannelRate, nowMs: number) {
+    this.frames = new Bucket(rate.framesPerSecond, rate.burstFrames, nowMs);
+    this.bytes = new Bucket(rate.bytesPerSecond, rate.burstBytes, nowMs);
+  }
+
+  tryTake(nowMs: number, sizeBytes: number): boolean {
+    if (this.frames.available(nowMs) < 1 || this.bytes.available(nowMs) < sizeBytes) return false;
+    this.frames.take(1);
+    this.bytes.take(sizeBytes);
     return true;
   }
 }
 
 interface PairState {
-  readonly buckets: Map<Channel, Bucket>;
+  readonly buckets: Map<Channel, ChannelBuckets>;
   score: number;
   scoreAtMs: number;
   backoffAttempts: number;
@@ -69,15 +92,15 @@ export class SimPeerDiscipline {
     return state;
   }
 
-  /** One frame (or request) from `subject` arriving at `observer`: false when over the rate. */
-  takeToken(observer: MemberId, subject: MemberId, channel: Channel, nowMs: number): boolean {
+  /** One frame (or request) of `sizeBytes` from `subject` arriving at `observer`: false when over the frame or byte rate. */
+  takeToken(observer: MemberId, subject: MemberId, channel: Channel, nowMs: number, sizeBytes: number): boolean {
     const { buckets } = this.state(observer, subject);
     let bucket = buckets.get(channel);
     if (bucket === undefined) {
-      bucket = new Bucket(this.policy.messageRates[channel], nowMs);
+      bucket = new ChannelBuckets(this.policy.messageRates[channel], nowMs);
       buckets.set(channel, bucket);
     }
-    return bucket.tryTake(nowMs);
+    return bucket.tryTake(nowMs, sizeBytes);
   }
 
   penalise(observer: MemberId, subject: MemberId, kind: InvalidMessageKind, nowMs: number): Penalty {

@@ -16,7 +16,7 @@ import { CALM_NETWORK, SimNetwork, type NetworkFaults } from './network.js';
 import { SimRandom } from './random.js';
 import { resourceBoundsFor } from './resource-bounds.js';
 import { Scheduler } from './scheduler.js';
-import { scaledTransportLimits, transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
+import { transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
 import { startWorkload } from './workload.js';
 
 /**
@@ -72,10 +72,8 @@ export interface SimulationOptions {
   /** Overrides of the simulated chain's consensus parameters. */
   readonly consensusParams?: Partial<ConsensusParams>;
   readonly mempool?: { readonly maxTxs: number; readonly maxBytes: number };
-  /** Default: transportLimitsFor(genesis), today's libs/p2p values. */
+  /** Default: transportLimitsFor(genesis), what a real node's transport enforces on this chain. */
   readonly transportLimits?: SimTransportLimits;
-  /** Divides today's frame caps (scaledTransportLimits), for runs whose chain limits are scaled alike. */
-  readonly transportScale?: number;
   /** Check the WAL, task queue and next-height buffer bounds (default true). */
   readonly checkResourceBounds?: boolean;
   /** Invariants not checked in this run (to see what a defect leads to past its first symptom). */
@@ -203,7 +201,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   };
   const limits: WireLimits = { blockMaxBytes: params.blockMaxBytes, blockMaxTxs: params.blockMaxTxs, txMaxBytes: params.txMaxBytes };
   const byzantine = chooseByzantine(options, ids, random);
-  const transportLimits = options.transportLimits ?? (options.transportScale === undefined ? transportLimitsFor(genesis) : scaledTransportLimits(genesis, options.transportScale));
+  const transportLimits = options.transportLimits ?? transportLimitsFor(genesis);
   const network = new SimNetwork(scheduler, random, ids, transportLimits);
   network.faults = { ...options.network };
   const invariants = new SimulationInvariants(new Set(byzantine.keys()), options.ignoreInvariants);

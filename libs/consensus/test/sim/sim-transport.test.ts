@@ -3,14 +3,22 @@ import { OversizedFrameError, OversizedPayloadError, NotConnectedError, RequestR
 import { SimNetwork, type PenaltyRecord } from '../../src/sim/network.js';
 import { SimRandom } from '../../src/sim/random.js';
 import { Scheduler } from '../../src/sim/scheduler.js';
-import { DEFAULT_PEER_POLICY, type SimTransportLimits } from '../../src/sim/transport-limits.js';
+import { PEER_DISCIPLINE, type SimPeerPolicy, type SimTransportLimits } from '../../src/sim/transport-limits.js';
 
 // The simulated transport does what libs/p2p's does with frames above their cap, frames over a
 // member's rate and reported members: these tests pin that behaviour at its edges.
 
+const POLICY: SimPeerPolicy = {
+  ...PEER_DISCIPLINE,
+  messageRates: {
+    consensus: { framesPerSecond: 200, burstFrames: 400, bytesPerSecond: 4_000, burstBytes: 8_000 },
+    tx: { framesPerSecond: 1_000, burstFrames: 2_000, bytesPerSecond: 2_000, burstBytes: 4_000 },
+    sync: { framesPerSecond: 20, burstFrames: 40, bytesPerSecond: 2_000, burstBytes: 4_000 },
+  },
+};
 const LIMITS: SimTransportLimits = {
   caps: { message: { consensus: 1_000, tx: 500 }, request: { sync: 100 }, response: { sync: 2_000 } },
-  policy: DEFAULT_PEER_POLICY,
+  policy: POLICY,
 };
 
 function network() {
@@ -53,17 +61,17 @@ describe('the simulated transport', () => {
     a.sendRaw('b', 'consensus', new Uint8Array(1_001));
     drain();
     expect(received).toEqual([]);
-    expect(penalties).toMatchObject([{ observer: 'b', subject: 'a', kind: 'oversized', disconnectedForMs: DEFAULT_PEER_POLICY.backoffBaseMs }]);
+    expect(penalties).toMatchObject([{ observer: 'b', subject: 'a', kind: 'oversized', disconnectedForMs: POLICY.backoffBaseMs }]);
     expect(net.linked('a', 'b')).toBe(false);
     expect(net.linked('a', 'c')).toBe(true);
-    scheduler.schedule(DEFAULT_PEER_POLICY.backoffBaseMs, () => undefined);
+    scheduler.schedule(POLICY.backoffBaseMs, () => undefined);
     drain();
     expect(net.linked('a', 'b')).toBe(true);
   });
 
   it("drops frames over the sender's rate and scores each; the burst itself passes", () => {
     const { a, received, penalties, drain } = network();
-    const { burst } = DEFAULT_PEER_POLICY.messageRates.consensus;
+    const burst = POLICY.messageRates.consensus.burstFrames;
     // Frames sent in one instant arrive within the link's delay, before many tokens refill.
     for (let i = 0; i < burst + 10; i++) a.sendRaw('b', 'consensus', Uint8Array.of(i % 256));
     drain();
@@ -73,6 +81,18 @@ describe('the simulated transport', () => {
     expect(penalties.length).toBe(burst + 10 - received.length);
   });
 
+  it("drops frames over the sender's byte rate though few in number, and scores each", () => {
+    const { a, received, penalties, drain } = network();
+    const { burstBytes } = POLICY.messageRates.consensus;
+    // Twelve frames of 1,000 bytes in one instant: the byte burst (8,000) lets eight through.
+    for (let i = 0; i < 12; i++) a.sendRaw('b', 'consensus', new Uint8Array(1_000));
+    drain();
+    expect(received.length).toBeGreaterThanOrEqual(burstBytes / 1_000);
+    expect(received.length).toBeLessThan(12);
+    expect(penalties.length).toBe(12 - received.length);
+    expect(penalties.every((penalty) => penalty.kind === 'rate_exceeded')).toBe(true);
+  });
+
   it('scores a member reported by consensus with the weight of its kind, and disconnects at the limit', () => {
     const { net, b, penalties } = network();
     b.reportInvalid('a', 'malformed');
@@ -80,7 +100,7 @@ describe('the simulated transport', () => {
     b.reportInvalid('a', 'malformed');
     expect(net.linked('a', 'b')).toBe(true);
     b.reportInvalid('a', 'malformed');
-    expect(penalties.map((penalty) => penalty.disconnectedForMs)).toEqual([null, null, null, DEFAULT_PEER_POLICY.backoffBaseMs]);
+    expect(penalties.map((penalty) => penalty.disconnectedForMs)).toEqual([null, null, null, POLICY.backoffBaseMs]);
     expect(net.linked('a', 'b')).toBe(false);
   });
 
