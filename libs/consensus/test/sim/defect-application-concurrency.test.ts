@@ -20,9 +20,9 @@ describe('application calls that overlap (issue 7: the application is called con
       expectAtMost(await run(SLOW_APPLICATION, scenarioCase), ['app-concurrency'], replayLine(SLOW_APPLICATION, scenarioCase));
     });
 
-    // Defect: "The application is called concurrently" (issue 7, Consensus and P2P). Fails until
-    // the mempool and consensus share one serial path to the application; then flip to it().
-    it.fails(`seed ${seed}, ${members} members: the application never gets a call while another is in flight`, async () => {
+    // Defect: "The application is called concurrently" (issue 7, Consensus and P2P). Failed until
+    // the mempool and consensus shared one serial path to the application; holds since.
+    it(`seed ${seed}, ${members} members: the application never gets a call while another is in flight`, async () => {
       expectEveryInvariant(await run(SLOW_APPLICATION, scenarioCase), replayLine(SLOW_APPLICATION, scenarioCase));
     });
   }

@@ -14,9 +14,9 @@ function defectSuite(title: string, scenario: Scenario, defects: readonly Invari
         expectAtMost(await run(scenario, scenarioCase), defects, replayLine(scenario, scenarioCase));
       });
 
-      // Defect named in the describe's title (issue 7, Consensus and P2P); see `comment`. Fails until
-      // the fix lands; then flip to it().
-      it.fails(`seed ${seed}, ${members} members: every invariant holds (${comment})`, async () => {
+      // Defect named in the describe's title (issue 7, Consensus and P2P); see `comment`. Failed until
+      // the fix landed; holds since.
+      it(`seed ${seed}, ${members} members: every invariant holds (${comment})`, async () => {
         expectEveryInvariant(await run(scenario, scenarioCase), replayLine(scenario, scenarioCase));
       });
     }
@@ -65,8 +65,8 @@ defectSuite(
 );
 
 // "Limits from one source": block sync's response budget exceeds the p2p response cap, so large
-// blocks can never be synced. Chain limits and transport caps are today's, both divided by 16
-// (src/sim/faults.ts); one honest member is cut off for 8 s and must then sync a dozen full blocks.
+// blocks could never be synced. The default chain limits divided by 16, and the transport's caps
+// derived from them (src/sim/faults.ts); one honest member is cut off for 8 s and must then sync a dozen full blocks.
 defectSuite(
   'syncing full blocks (issue 7: limits from one source; sync response budget above the response cap)',
   { faults: ['full-blocks'], surroundings: ['network'] },

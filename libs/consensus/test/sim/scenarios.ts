@@ -4,10 +4,10 @@ import { runSimulation, simulationOptionsFor, type FaultClass, type InvariantKin
 /**
  * Shared by the fault-class suites: each runs a few seeds of one fault class (with the base
  * network, partitions and crashes around it), once per seed, and asserts on the report. A suite
- * for a defect issue 7 names has two tests per seed: one that holds today (the run fails, if at
+ * for a defect issue 7 names has two tests per seed: one that held before the fix (the run fails, if at
  * all, only on the invariant the defect breaks: the simulator reaches it and nothing else broke),
- * and one marked `it.fails` that asks for every invariant (it fails until the fix lands; the lead
- * then flips it to `it`).
+ * and one that asks for every invariant (it was marked `it.fails` until the fix landed, and has
+ * held since).
  */
 
 /** The CI fault phase, as the seed suites use (members-N.test.ts). */
