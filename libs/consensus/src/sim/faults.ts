@@ -25,7 +25,7 @@ export const FAULT_CLASSES = [
   'tx-bursts',
   /** A client sends tens of thousands of tiny transactions: blocks with the most per-transaction overhead. */
   'tiny-txs',
-  /** Clients fill every block; a node that fell behind must catch up by block sync (chain limits and caps scaled 1/16). */
+  /** Clients fill every block; a node that fell behind must catch up by block sync (chain limits scaled 1/16, the transport's caps follow). */
   'full-blocks',
   // Byzantine members (one at n = 4 and 5, up to f at 7; more than one class: a random mix per member)
   'lie-status',
