@@ -6,7 +6,7 @@ import { verifyCommitCertificate } from '../certificate.js';
 import type { Ed25519Verifier } from '../crypto/ed25519.js';
 import { shortHex } from '../crypto/hash.js';
 import { bytesEqual } from '../encoding/canonical.js';
-import { InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
+import { CommitFailedError, InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
 import type { ConsensusLimits } from '../limits.js';
 import { classifyInput, initialState, step } from '../state/machine.js';
 import type { ConsensusContext, ConsensusEffect, ConsensusEvent, ConsensusState, Decision, Evidence } from '../state/types.js';
@@ -377,6 +377,21 @@ export class ConsensusRoutine {
 
   private async commitDecision(height: number, decision: Decision): Promise<void> {
     const { block } = decision.value;
+    if (height <= this.head.height) {
+      // Block sync stored this height (checked against its certificate) while the machine was
+      // deciding it: nothing to execute again (the store would refuse the height, and the node
+      // halt; sim seed 260, 4 members). The same block, unless more than a third signed two.
+      if (height === this.head.height && !bytesEqual(this.head.blockHash, decision.value.hash)) {
+        throw new CommitFailedError(height, { cause: new Error(`decided block ${shortHex(decision.value.hash)} but block sync stored ${shortHex(this.head.blockHash)} at this height`) });
+      }
+      this.deps.logger?.info({ height, round: decision.round, hash: shortHex(decision.value.hash) }, 'decided a height block sync had stored already');
+      this.heightSpan?.end();
+      this.heightSpan = null;
+      if (this.replaying) return;
+      this.deps.timers.clearAllBut('gossip');
+      this.deps.timers.set('commit', this.deps.context.params.timeoutCommitMs, () => this.deps.queue.push(() => this.joinAtHead()));
+      return;
+    }
     await this.applyCommitted({ block, certificate: decision.certificate });
     this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
     this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });

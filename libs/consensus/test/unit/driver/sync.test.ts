@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBlocksResponse, decodeBlocksRequest } from '../../../src/node/wire.js';
 import type { CommitCertificate, Block } from '../../../src/types.js';
 import type { MemberId } from '../../../src/genesis/types.js';
+import { blockHash } from '../../../src/block.js';
 import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type NodeUnderTest } from './harness.js';
 
 /**
@@ -107,6 +108,40 @@ describe('block sync', () => {
     expect(t.transport.requests.map((r) => r.to)).toEqual(['m3', 'm3', 'm4']);
     expect(t.node.status().committedHeight).toBe(3) // m4 serves every block it holds;
     expect(t.transport.invalid).toEqual([]);
+    await t.node.stop();
+  });
+
+  it('moves on, without halting, when consensus decides a height block sync stored meanwhile', async () => {
+    // Found by the simulator (seed 260, 4 members): block sync stored height 4, then the last
+    // precommit of height 4 arrived before sync let consensus join at the new head; the decision
+    // asked the store for height 4 again, the store refused it, and the node halted.
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(2);
+    const t = await bootNode(consortium);
+    const halts: Error[] = [];
+    t.node.onHalt((error) => halts.push(error));
+    const first = built[0]!.block;
+    const hash = blockHash(first);
+    // Height 1 by consensus: the proposal and every prevote, and one precommit besides the node's own.
+    deliverRound(t, new ReferenceChain(consortium), first, { precommit: false });
+    t.transport.deliverMessage('m1', { kind: 'vote', vote: chain.vote('precommit', 'm1', 1, 0, hash) });
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(0);
+    // The third precommit arrives while block sync is storing height 1.
+    const save = t.store.saveCommittedBlock.bind(t.store);
+    t.store.saveCommittedBlock = async (committed) => {
+      await save(committed);
+      if (committed.block.header.height === 1) t.transport.deliverMessage('m2', { kind: 'vote', vote: chain.vote('precommit', 'm2', 1, 0, hash) });
+    };
+    t.transport.respond = (_to, payload) => serveFrom([built[0]!])(payload);
+    claim(t, 'm3', built[1]!);
+    await t.settle();
+    t.clock.advance(consortium.genesis.consensus.timeoutCommitMs);
+    await t.settle();
+    expect(halts).toEqual([]);
+    expect(t.node.status()).toMatchObject({ halted: false, committedHeight: 1, height: 2 });
+    expect(t.logs.some((line) => line.msg === 'decided a height block sync had stored already')).toBe(true);
     await t.node.stop();
   });
 
