@@ -87,18 +87,29 @@ interface Incarnation {
 }
 
 /** Signs as the member's key does, and tells the audit about every signature it produces. */
+/** Tells the audit of every signature the key makes; a signature whose write failed is taken back. */
 class AuditedSigner extends Ed25519Signer {
+  /** The slot the last signature filled first, until its write settles. */
+  private unsettledSlot: string | null = null;
+
   constructor(
     keyPair: Ed25519KeyPair,
-    private readonly onSign: (signBytes: Uint8Array) => void,
+    private readonly onSign: (signBytes: Uint8Array) => string | null,
+    private readonly onDiscard: (slot: string) => void,
   ) {
     super(keyPair);
   }
 
   override sign(message: Uint8Array): Uint8Array {
     const signature = super.sign(message);
-    this.onSign(message);
+    this.unsettledSlot = this.onSign(message);
     return signature;
+  }
+
+  /** The write of the last signature failed (nothing written; the node halts). */
+  writeFailed(): void {
+    if (this.unsettledSlot !== null) this.onDiscard(this.unsettledSlot);
+    this.unsettledSlot = null;
   }
 }
 
@@ -211,9 +222,15 @@ export class SimCluster {
     const nextHeight = store.latestHeight() + 1;
     const audit = this.walAudits.get(member)!;
     audit.restarted(nextHeight, await store.readWal(nextHeight));
+    const signer = new AuditedSigner(
+      this.options.keys.get(member)!,
+      (signBytes) => this.signedBy(member, number, signBytes),
+      (slot) => this.invariants.unproduced(slot),
+    );
     const wal = {
       appended: (height: number, entry: Uint8Array) => this.walAppended(member, height, entry),
       pruned: (belowHeight: number) => audit.pruned(belowHeight),
+      signedWriteFailed: () => signer.writeFailed(),
     };
     const onCheckTx = this.options.onCheckTx;
     const app = await FaultyApplication.open(
@@ -230,7 +247,6 @@ export class SimCluster {
       { ...pool, recheck: false, ...peerQuotaFor(pool, this.ids.length) },
       { app, isCommitted: async (hash) => (await faultyStore.findTx(hash)) !== null, metrics: null, nowMs: () => clock.nowMs() },
     );
-    const signer = new AuditedSigner(this.options.keys.get(member)!, (signBytes) => this.signedBy(member, number, signBytes));
     const snapshotIntervalBlocks = this.random.chance(0.5) ? 1 : 4;
     const node = new ConsensusNode({
       genesis: this.options.genesis,
@@ -379,10 +395,11 @@ export class SimCluster {
     if (incarnation?.failedWrite != null) this.continuedAfterFailure(incarnation, 'sent a consensus frame');
   }
 
-  private signedBy(member: MemberId, number: number, signBytes: Uint8Array): void {
-    this.invariants.produced(member, signBytes, number);
+  private signedBy(member: MemberId, number: number, signBytes: Uint8Array): string | null {
+    const firstInSlot = this.invariants.produced(member, signBytes, number);
     const incarnation = this.live.get(member);
     if (incarnation?.number === number && incarnation.failedWrite !== null) this.continuedAfterFailure(incarnation, 'signed');
+    return firstInSlot;
   }
 
   private walAppended(member: MemberId, height: number, entry: Uint8Array): void {

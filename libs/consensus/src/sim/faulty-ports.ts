@@ -52,6 +52,8 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 export interface WalObserver {
   appended(height: number, entry: Uint8Array): void;
   pruned(belowHeight: number): void;
+  /** A signed message and its last-signed record were not written (nothing was): the signature never leaves the process. */
+  signedWriteFailed?(): void;
 }
 
 export class FaultyStore implements ChainStorePort {
@@ -128,7 +130,12 @@ export class FaultyStore implements ChainStorePort {
 
   /** The node's own signed message with its last-signed record: synced, so the crash point is "synced but not sent". */
   async appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void> {
-    await this.write('appendSignedWal', () => this.inner.appendSignedWal(height, entry, lastSigned));
+    try {
+      await this.write('appendSignedWal', () => this.inner.appendSignedWal(height, entry, lastSigned));
+    } catch (error) {
+      this.wal?.signedWriteFailed?.();
+      throw error;
+    }
     this.wal?.appended(height, entry);
     await this.after('wal-synced-before-send');
   }

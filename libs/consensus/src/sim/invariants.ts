@@ -164,20 +164,34 @@ export class SimulationInvariants {
 
   /**
    * `member`'s signer produced a signature over `signBytes` (sent or not). Compared with every
-   * signature it produced before in the run, whichever incarnation produced it.
+   * signature it produced before in the run, whichever incarnation produced it. Returns the slot
+   * when this is the first signature there (unproduced() can take it back), else null.
    */
-  produced(member: MemberId, signBytes: Uint8Array, incarnation: number): void {
+  produced(member: MemberId, signBytes: Uint8Array, incarnation: number): string | null {
     this.signaturesProduced += 1;
     const signed = signedSlot(member, signBytes);
-    if (signed === null) return;
-    if (this.byzantine.has(member)) return;
+    if (signed === null) return null;
+    if (this.byzantine.has(member)) return null;
     this.highestRoundAt.set(signed.height, Math.max(this.highestHonestRound(signed.height), signed.round));
     const earlier = this.producedSlots.get(signed.slot);
     const value = `${signed.value} by incarnation ${incarnation}`;
     if (earlier === undefined) {
       this.producedSlots.set(signed.slot, value);
-    } else if (!earlier.startsWith(`${signed.value} by`)) {
+      return signed.slot;
+    }
+    if (!earlier.startsWith(`${signed.value} by`)) {
       this.fail('double-sign', `honest ${member} signed two values at ${signed.slot} over its life: ${earlier} and ${value}`);
     }
+    return null;
+  }
+
+  /**
+   * The signature that first filled `slot` was discarded: writing it and its last-signed record
+   * failed (nothing written) and the process halts, so it never left it, on the wire or on disk
+   * (CometBFT's signer has the same window: sign, save, then return). A later incarnation may
+   * sign that slot afresh.
+   */
+  unproduced(slot: string): void {
+    this.producedSlots.delete(slot);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SIMULATION, runSimulation } from '../../src/index.js';
 import { SimulationInvariants } from '../../src/sim/invariants.js';
+import { voteSignBytes } from '../../src/signing.js';
 import { TestChain, testTx } from './store-fixtures.js';
 
 const SHORT = { ...DEFAULT_SIMULATION, faultPhaseMs: 3_000 };
@@ -59,6 +60,20 @@ describe('simulation invariants', () => {
     invariants.signed('A', vote('A', null));
     invariants.signed('C', vote('A', new Uint8Array(32).fill(2)));
     expect(invariants.violation).toBe('honest A signed two values at A/3/1/prevote: nil and 020202020202 (sent by C)');
+  });
+
+  it('names two signatures of one slot over a life, unless the first one was never written', () => {
+    const prevote = (blockHash: Uint8Array | null) => voteSignBytes('chain', { type: 'prevote', height: 3, round: 1, blockHash, validator: 'A' });
+    const invariants = new SimulationInvariants(new Set());
+    // Incarnation 1 signs, its write fails (nothing written), it halts; incarnation 2 signs afresh.
+    const slot = invariants.produced('A', prevote(null), 1);
+    expect(slot).toBe('A/3/1/prevote');
+    invariants.unproduced(slot!);
+    expect(invariants.produced('A', prevote(new Uint8Array(32).fill(1)), 2)).toBe('A/3/1/prevote');
+    expect(invariants.violation).toBeNull();
+    // A signature that was written stays: another value in that slot is a double sign.
+    invariants.produced('A', prevote(new Uint8Array(32).fill(2)), 3);
+    expect(invariants.violation).toMatch(/^honest A signed two values at A\/3\/1\/prevote over its life/);
   });
 
   it('names a transaction nobody submitted', () => {
