@@ -1,4 +1,6 @@
-import type { ConsensusState, RoundState } from '../state/types.js';
+import { bytesEqual } from '../encoding/canonical.js';
+import type { ConsensusState, ReceivedProposal, RoundState } from '../state/types.js';
+import type { SignedVote } from '../types.js';
 import { TokenBucket } from './token-bucket.js';
 import { encodeConsensusMessage, type ConsensusMessage } from './wire.js';
 
@@ -19,12 +21,9 @@ export interface RelayBudget {
  * so that it stays under half of what receivers accept from one peer: an honest relayer is never
  * rate-limited or disconnected for relaying.
  *
- * First the rounds of this node's valid value and lock: their proposal and prevotes (a proof of
- * lock) are what lets a node that missed them (a restart, loss) accept a re-proposal of that
- * value, and without them honest nodes locked on different knowledge wait on each other
- * forever (sim seed 263, 4 members: after twelve rounds of nil votes, a newest-first relay never
- * reached round 0 within its budget). Then the newest rounds first. In a round, proposals then
- * votes; a proposal that does not fit the bytes left is skipped, so the votes behind it still go.
+ * The budget cannot carry everything of a height stalled for many rounds, so the order matters
+ * (relayOrder). A message that does not fit the bytes left is skipped, so smaller ones behind it
+ * still go.
  */
 export class Relay {
   private readonly frames: TokenBucket;
@@ -41,38 +40,69 @@ export class Relay {
     let messages = 0;
     let bytes = 0;
     let exhausted = false;
-    const offer = (message: ConsensusMessage): void => {
+    for (const message of relayOrder(machine)) {
       if (this.frames.available(nowMs) < 1) {
         exhausted = true;
-        return;
+        break;
       }
       const payload = encodeConsensusMessage(message);
       if (!this.bytes.tryTake(payload.byteLength, nowMs)) {
         exhausted = true;
-        return;
+        continue;
       }
       this.frames.tryTake(1, nowMs);
       if (send(payload)) {
         messages += 1;
         bytes += payload.byteLength;
       }
-    };
-    for (const round of relayOrder(machine)) {
-      for (const received of round.proposals) offer({ kind: 'proposal', proposal: received.proposal, block: received.value.block });
-      for (const ballots of round.prevotes.values()) for (const vote of ballots) offer({ kind: 'vote', vote });
-      for (const ballots of round.precommits.values()) for (const vote of ballots) offer({ kind: 'vote', vote });
-      if (this.frames.available(nowMs) < 1) break;
     }
     return { messages, bytes, exhausted };
   }
 }
 
-/** The machine's rounds in the order they are relayed: the valid value's and the lock's rounds, then newest first. */
-export function relayOrder(machine: ConsensusState): RoundState[] {
-  const proofRounds = [...new Set([machine.validRound, machine.lockedRound])].filter((round) => round >= 0);
-  const newestFirst = [...machine.rounds.keys()].filter((round) => !proofRounds.includes(round)).sort((a, b) => b - a);
-  return [...proofRounds, ...newestFirst].flatMap((round) => {
-    const state = machine.rounds.get(round);
-    return state === undefined ? [] : [state];
-  });
+/**
+ * What a stalled height relays, most useful first:
+ * 1. the current round's votes, then the prevotes of the rounds of the node's valid value and
+ *    lock (their proofs of lock: what lets a node that missed them, after a restart or a loss,
+ *    accept a re-proposal of the value the others are locked on);
+ * 2. the current round's proposals, then the proposal of the valid value and of the lock;
+ * 3. every other vote, newest round first, then every other proposal.
+ * Votes go before proposals because they are small: a large proposal (an equivocator's junk of
+ * several MiB) would otherwise spend each tick's bytes alone. The simulator found both orders
+ * that came before wanting: newest first never reached round 0 after a dozen nil rounds (seed
+ * 263, 4 members); rounds of the lock first spent every tick on a Byzantine member's large
+ * proposals held in round 0 (seed 98, 4 members).
+ */
+export function relayOrder(machine: ConsensusState): ConsensusMessage[] {
+  const current = machine.rounds.get(machine.round);
+  const proofRounds = [...new Set([machine.validRound, machine.lockedRound])].filter((round) => round >= 0 && round !== machine.round);
+  const proofValues = [machine.validValue?.hash, machine.lockedValue?.hash].filter((hash): hash is Uint8Array => hash !== undefined);
+  const sent = new Set<object>();
+  const ordered: ConsensusMessage[] = [];
+  const votes = (ballots: ReadonlyMap<string, readonly SignedVote[]> | undefined) => {
+    for (const vote of [...(ballots?.values() ?? [])].flat()) {
+      if (sent.has(vote)) continue;
+      sent.add(vote);
+      ordered.push({ kind: 'vote', vote });
+    }
+  };
+  const proposals = (round: RoundState | undefined, only?: (received: ReceivedProposal) => boolean) => {
+    for (const received of round?.proposals ?? []) {
+      if (sent.has(received) || (only !== undefined && !only(received))) continue;
+      sent.add(received);
+      ordered.push({ kind: 'proposal', proposal: received.proposal, block: received.value.block });
+    }
+  };
+  votes(current?.prevotes);
+  votes(current?.precommits);
+  for (const round of proofRounds) votes(machine.rounds.get(round)?.prevotes);
+  proposals(current);
+  for (const round of proofRounds) proposals(machine.rounds.get(round), (received) => proofValues.some((hash) => bytesEqual(hash, received.value.hash)));
+  const newestFirst = [...machine.rounds.keys()].sort((a, b) => b - a).map((round) => machine.rounds.get(round)!);
+  for (const round of newestFirst) {
+    votes(round.prevotes);
+    votes(round.precommits);
+  }
+  for (const round of newestFirst) proposals(round);
+  return ordered;
 }
