@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { constants, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, readlink, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestKeys, fileEntry, sha256File } from '@consortium/circuits';
@@ -219,7 +219,6 @@ describe('the verification key is hashed and parsed from the same bytes', () => 
     const fifo = join(dir, 'settlement-4.fifo.vkey.json');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     await editManifest((edited) => (edited.circuits['settlement-4']!.vkey = { ...manifest.circuits['settlement-4']!.vkey, path: 'settlement-4.fifo.vkey.json' }));
-    // Each serving ends (its descriptor closed) before the next opens: a reader sees the end of one.
     const serve = (bytes: string | Buffer) =>
       new Promise<void>((resolve, reject) => {
         const stream = createWriteStream(fifo);
@@ -227,14 +226,28 @@ describe('the verification key is hashed and parsed from the same bytes', () => 
         stream.on('close', resolve);
         stream.end(bytes);
       });
+    // The loader runs in this process: is one of its descriptors still reading the pipe?
+    const fifoPath = await realpath(fifo);
+    const readerOpen = async () => {
+      for (const fd of await readdir('/proc/self/fd')) {
+        if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === fifoPath) return true;
+      }
+      return false;
+    };
+    let loading = true;
     const served = (async () => {
       await serve(pinned);
-      await serve(forged);
+      // The forged bytes only once the first reader has closed: a writer opened while it still
+      // reads would not end its stream (it would read both servings as one; this test flaked
+      // so on a loaded machine). A second open, which old code made, then gets the forged key.
+      while (loading && (await readerOpen())) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (loading) await serve(forged);
     })();
     try {
       const loaded = await loadEpoch(dir, devnetPins());
       expect(loaded.circuits.get('settlement-4')?.vkey).toEqual(JSON.parse(pinned.toString('utf8')));
     } finally {
+      loading = false;
       // A reader of our own lets a writer still waiting for one finish; non-blocking, so it never waits itself.
       const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
       await served.catch(() => undefined);
