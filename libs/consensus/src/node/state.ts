@@ -385,22 +385,18 @@ export class ConsensusRoutine {
         throw new CommitFailedError(height, { cause: new Error(`decided block ${shortHex(decision.value.hash)} but block sync stored ${shortHex(this.head.blockHash)} at this height`) });
       }
       this.deps.logger?.info({ height, round: decision.round, hash: shortHex(decision.value.hash) }, 'decided a height block sync had stored already');
-      this.heightSpan?.end();
-      this.heightSpan = null;
-      if (this.replaying) return;
-      this.deps.timers.clearAllBut('gossip');
-      this.deps.timers.set('commit', this.deps.context.params.timeoutCommitMs, () => this.deps.queue.push(() => this.joinAtHead()));
-      return;
+    } else {
+      await this.applyCommitted({ block, certificate: decision.certificate });
+      this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
+      this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
     }
-    await this.applyCommitted({ block, certificate: decision.certificate });
-    this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
-    this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
     this.heightSpan?.end();
     this.heightSpan = null;
     if (this.replaying) return; // decided from the WAL alone: replayWal moves on once replay ends
     this.deps.timers.clearAllBut('gossip');
+    // The next height is the one after the head, wherever block sync took it meanwhile.
     this.deps.timers.set('commit', this.deps.context.params.timeoutCommitMs, () => {
-      this.deps.queue.push(() => (this.machine.height === height ? this.enterHeight(height + 1, false) : undefined));
+      this.deps.queue.push(() => (this.machine.height <= this.head.height ? this.enterHeight(this.head.height + 1, false) : undefined));
     });
   }
 
