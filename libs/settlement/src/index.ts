@@ -1,3 +1,6 @@
-// @consortium/settlement has no code yet: the issue "Settlement, the node app and the local consortium" brings it.
-// Until then this entry exports nothing, so nothing can depend on behaviour that does not exist.
-export {};
+export * from './domain/types.js';
+export * from './tx/types.js';
+export * from './tx/codec.js';
+export * from './tx/signing.js';
+export * from './errors.js';
+export { SETTLEMENT_LIMITS_TABLE } from './limits.js';
