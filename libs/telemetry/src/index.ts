@@ -49,6 +49,7 @@ export {
   createP2pMetrics,
   createStorageMetrics,
   createZkpMetrics,
+  createSettlementMetrics,
 } from './metrics/areas.js';
 export type {
   Metrics,
@@ -60,6 +61,7 @@ export type {
   P2pMetrics,
   StorageMetrics,
   ZkpMetrics,
+  SettlementMetrics,
 } from './metrics/areas.js';
 export { createAreaMetrics, createMetric } from './metrics/create.js';
 export type {

@@ -96,6 +96,28 @@ export const spanCatalogue = {
     description: 'Verification of one proof, or of a batch of proofs by random linear combination.',
     attributes: { 'zkp.circuit': 'circuit name', 'zkp.proofs': 'proofs in the call', 'zkp.valid': 'whether all were valid' },
   },
+  settlementFinalizeBlock: {
+    name: 'settlement.finalize_block',
+    area: 'settlement',
+    description: "The settlement application's execution of a decided block: decoding and signature checks, the statement proofs' verification, then the pure transitions in block order. Parent of settlement.verify_proofs.",
+    attributes: {
+      'consensus.height': 'the block height',
+      'settlement.txs': 'transactions in the block',
+      'settlement.refused': 'transactions the rules refused',
+      'settlement.anomalies': 'anomalies raised',
+    },
+  },
+  settlementVerifyProofs: {
+    name: 'settlement.verify_proofs',
+    area: 'settlement',
+    description: "Verification of the statement proofs of a block (one batch verification) or of one statement before the mempool keeps it; verdicts cached from an earlier stage are not verified again.",
+    attributes: {
+      'settlement.stage': 'check_tx, proposal or block',
+      'settlement.proofs': 'statement proofs in the call',
+      'settlement.cached': 'verdicts taken from the cache',
+      'settlement.invalid': 'proofs that were not valid',
+    },
+  },
 } as const satisfies Record<string, SpanDefinition>;
 
 export function listCataloguedSpans(): SpanDefinition[] {
