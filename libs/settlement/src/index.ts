@@ -34,3 +34,29 @@ export { netMultilateral, netBalances } from './netting.js';
 export type { SettledAmount, NettingOutcome } from './netting.js';
 export { observeVolume, ANOMALY_PARAMS } from './anomaly.js';
 export type { VolumeObservation } from './anomaly.js';
+
+// the consensus application and its reads
+export { SettlementApplication, settlementMembersOf } from './app/application.js';
+export type { SettlementApplicationOptions } from './app/application.js';
+export type { StatementProofVerifier } from './app/verifier.js';
+export { statementProof, VERDICT_CACHE_ENTRIES } from './app/verifier.js';
+export { chainAppHash } from './app/app-hash.js';
+export { amountAsMetric } from './app/telemetry.js';
+export {
+  PUBLIC_VIEWER,
+  READ_LIMIT_DEFAULT,
+  READ_LIMIT_MAX,
+  agreementView,
+  listAgreements,
+  batchView,
+  getBatch,
+  listBatches,
+  statementView,
+  getStatement,
+  listStatements,
+  listPeriods,
+  getNetting,
+  listAnomalies,
+  listKeyEpochs,
+} from './reads.js';
+export type { Viewer, AgreementView, BatchView, BatchFilter, StatementView, StatementFilter, PeriodView } from './reads.js';

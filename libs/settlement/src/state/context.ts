@@ -29,7 +29,7 @@ export interface TxContext {
 /** What happened, for the tx result, telemetry and the API's event stream. */
 export type SettlementEvent =
   | { readonly type: 'agreement_registered'; readonly agreementId: string; readonly members: readonly [MemberId, MemberId] }
-  | { readonly type: 'batch_committed'; readonly batchId: string; readonly records: number }
+  | { readonly type: 'batch_committed'; readonly batchId: string; readonly creditor: MemberId; readonly records: number }
   | { readonly type: 'anomaly'; readonly anomaly: AnomalyRecord }
   | { readonly type: 'statement_state'; readonly statementId: string; readonly state: StatementState; readonly batchId: string }
   | { readonly type: 'statement_accepted'; readonly statementId: string; readonly batchToAcceptedMs: number }

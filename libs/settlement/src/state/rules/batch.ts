@@ -49,7 +49,7 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
     write('batchChain', batchChainIdOf(body.creditor, body.debtor, body.period), { nextFirstId: body.firstId + BigInt(body.count), batchIds: [...chain.batchIds, id] }),
     write('period', body.period, { ...period, batchIds: [...period.batchIds, id] }),
   ];
-  const events: SettlementEvent[] = [{ type: 'batch_committed', batchId: id, records: body.count }];
+  const events: SettlementEvent[] = [{ type: 'batch_committed', batchId: id, creditor: body.creditor, records: body.count }];
 
   let anomalies = counters.anomalies;
   for (const service of SETTLEMENT_SERVICES) {
