@@ -41,6 +41,10 @@ export function proposeStatement(state: StateReader, body: ProposeStatementBody,
   const epoch = state.get('keyEpoch', String(body.epoch));
   if (epoch === undefined) throw new UnknownKeyEpochError(body.epoch);
   if (!epoch.pins.some((pin) => pin.circuit === body.circuit)) throw new CircuitNotInEpochError(body.epoch, body.circuit);
+  // An invalid proof is named as such (a security event), whatever else is wrong with the statement.
+  const verdict = context.proofVerdict;
+  if (verdict === undefined) throw new ProofRejectedError('unverified', 'the application did not verify it before the block ran');
+  if (verdict.outcome !== 'valid') throw new ProofRejectedError(verdict.outcome, verdict.detail);
 
   const batchId = batchIdOf(creditor.id, debtor.id, period, inputs.firstId);
   const batch = state.get('batch', batchId);
@@ -58,9 +62,6 @@ export function proposeStatement(state: StateReader, body: ProposeStatementBody,
   const live = liveId === undefined ? undefined : state.get('statement', liveId);
   if (live !== undefined && live.state !== 'disputed') throw new StatementStateError(live.id, live.state, `replaced by another statement for batch ${batchId}`);
 
-  const verdict = context.proofVerdict;
-  if (verdict === undefined) throw new ProofRejectedError('unverified', 'the application did not verify it before the block ran');
-  if (verdict.outcome !== 'valid') throw new ProofRejectedError(verdict.outcome, verdict.detail);
 
   const record: StatementRecord = {
     id,
