@@ -72,7 +72,7 @@ describe('the settlement application shell', () => {
     expect(await app.checkTx(tx(agreementBody(a.id, b.id), a), 'new')).toMatchObject({ ok: false, code: 'missing_signature' });
     expect(await app.checkTx(encodeSettlementTx(signed(agreementBody(a.id, b.id), [a, b], 'another-chain')), 'new')).toMatchObject({ ok: false, code: 'bad_signature' });
     // a transaction the last block made invalid is dropped quietly on recheck
-    expect(await app.checkTx(tx(closeBody('2026-13' as string), a), 'recheck')).toMatchObject({ ok: false, code: 'invalid_field' });
+    expect(await app.checkTx(tx(closeBody('2026-13'), a), 'recheck')).toMatchObject({ ok: false, code: 'invalid_field' });
     expect(await metricValue(telemetry, 'consortium_security_invalid_messages_total', { kind: 'malformed' })).toBe(malformedBefore + 1);
     expect(await metricValue(telemetry, 'consortium_security_invalid_messages_total', { kind: 'bad_signature' })).toBe(badSignatureBefore + 2);
     expect(await metricValue(telemetry, 'consortium_settlement_check_tx_refused_total', { code: 'missing_signature' })).toBe(1);
@@ -94,7 +94,7 @@ describe('the settlement application shell', () => {
     await block(app, ++height, [tx(statement, a), tx(statementBack, b)]);
     await block(app, ++height, [tx(acceptBody(idOf(statement)), b), tx(disputeBody(idOf(statementBack)), a)]);
     await block(app, ++height, [tx(resolveBody(idOf(statementBack), 15_000n), a, b), tx(acceptBody(idOf(statement)), b)]);
-    const closed = await block(app, ++height, [tx(closeBody(), c)]);
+    const closed = await block(app, height + 1, [tx(closeBody(), c)]);
     expect(closed.txResults[0]?.ok).toBe(true);
     expect(JSON.parse(closed.txResults[0]!.log!)).toEqual([{ type: 'period_closed', period: '2026-11', nettedAmount: '35000', grossAmount: '65000', payments: 1 }]);
 
