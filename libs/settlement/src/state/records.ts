@@ -1,4 +1,5 @@
 import type { SettlementService } from '@consortium/zkp';
+import type { CommitUsageBatchBody } from '../tx/types.js';
 import type {
   CircuitPins,
   DirectedRateCommitment,
@@ -6,7 +7,6 @@ import type {
   Groth16Proof,
   MemberId,
   Period,
-  ServiceVolumes,
   SettlementPublicInputs,
   StatementState,
 } from '../domain/types.js';
@@ -38,17 +38,10 @@ export interface BatchChainRecord {
   readonly batchIds: readonly string[];
 }
 
-export interface BatchRecord {
+/** A committed usage batch: the transaction's fields and what the chain adds. */
+export interface BatchRecord extends Omit<CommitUsageBatchBody, 'type'> {
   /** `creditor>debtor/period/firstId` (batchId). */
   readonly id: string;
-  readonly creditor: MemberId;
-  readonly debtor: MemberId;
-  readonly period: Period;
-  readonly firstId: bigint;
-  readonly count: number;
-  readonly batchCommitment: bigint;
-  readonly recordsDigest: Uint8Array;
-  readonly volumes: ServiceVolumes;
   readonly height: number;
   readonly timeMs: number;
   /** Every statement proposed for the batch, oldest first; the last is the live one. */
