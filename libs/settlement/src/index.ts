@@ -29,6 +29,9 @@ export type { TxContext, TxOutcome, ProofVerdict, SettlementEvent } from './stat
 export { agreementInForce, rateCommitmentOf, periodFromField, countersOf } from './state/lookups.js';
 export { keyEpochsFromGenesis, genesisWrites } from './state/genesis.js';
 
+// transaction bodies from a creditor's batch and proof
+export { usageBatchBody, publicInputsOf, statementBody } from './builders.js';
+
 // netting and anomaly detection
 export { netMultilateral, netBalances } from './netting.js';
 export type { SettledAmount, NettingOutcome } from './netting.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, type BlockHeader, type Genesis } from '@consortium/consensus';
-import { batchCommitment, Groth16Verifier, publicSignalsOf, rateCommitment, randomSalt, tadigToField, VerificationKeys, type RateTable, type SettlementBatch, type SettlementProof, type UsageRecord } from '@consortium/zkp';
+import { Groth16Verifier, publicSignalsOf, rateCommitment, randomSalt, tadigToField, VerificationKeys, type RateTable, type SettlementBatch, type SettlementProof, type UsageRecord } from '@consortium/zkp';
 import type { VerificationKey } from 'snarkjs';
 import {
   encodeSettlementCbor,
@@ -13,7 +13,9 @@ import {
   listAnomalies,
   netMultilateral,
   SettlementApplication,
+  statementBody,
   statementIdOf,
+  usageBatchBody,
   type CommitUsageBatchBody,
   type ProposeStatementBody,
   type SettlementTxBody,
@@ -116,25 +118,15 @@ function usage(creditor: TestMember, debtor: TestMember, rateTable: RateTable, f
 }
 
 function batchTx(creditor: TestMember, debtor: TestMember, batch: SettlementBatch): CommitUsageBatchBody {
-  const volumes = { voice_mo: 0n, voice_mt: 0n, sms: 0n, data: 0n };
-  for (const r of batch.records) volumes[r.service] += r.volume;
-  return {
-    type: 'commit_usage_batch',
-    creditor: creditor.id,
-    debtor: debtor.id,
-    period: batch.period,
-    firstId: batch.firstId,
-    count: batch.records.length,
-    batchCommitment: batchCommitment(batch, BATCH_SIZE),
-    // the record-exchange engineer's canonical record encoding goes here; any digest of the records will do for the chain
-    recordsDigest: sha256(encodeSettlementCbor(batch.records)),
-    volumes,
-  };
+  // the record-exchange engineer's canonical record encoding goes here; any digest of the records will do for the chain
+  return usageBatchBody(batch, { creditor: creditor.id, debtor: debtor.id }, BATCH_SIZE, sha256(encodeSettlementCbor(batch.records)));
 }
 
 async function statementTx(batch: SettlementBatch): Promise<ProposeStatementBody> {
   const { publicInputs, proof } = await prove(batch);
-  return { type: 'propose_statement', publicInputs, epoch: 1, circuit: CIRCUIT, proof };
+  const body = statementBody({ epoch: 1, circuit: CIRCUIT, proof, publicSignals: publicSignalsOf(publicInputs) });
+  expect(body.publicInputs).toEqual(publicInputs);
+  return body;
 }
 
 const tx = (body: SettlementTxBody, ...signers: TestMember[]) => encodeSettlementTx(signed(body, signers));

@@ -244,3 +244,37 @@ describe.each([4, 5, 7] as const)('register_key_epoch with %i members', (count) 
   });
 });
 
+
+describe.each([4, 5, 7] as const)('a period among %i members', (count) => {
+  it('nets a ring of statements into the fewest payments, every balance settled', () => {
+    const members = [...testMembers(count)].sort((x, y) => (x.id < y.id ? -1 : 1));
+    const chain = new TestChain(members);
+    const amounts: { creditor: string; debtor: string; amount: bigint }[] = [];
+    members.forEach((creditor, i) => {
+      const debtor = members[(i + 1) % members.length]!;
+      const [first, second] = creditor.id < debtor.id ? [creditor, debtor] : [debtor, creditor];
+      chain.ok(agreementBody(first.id, second.id, { commitments: [10n + BigInt(i), 20n + BigInt(i)] }), [first, second]);
+      const batch = batchBody(creditor.id, debtor.id);
+      chain.ok(batch, [creditor]);
+      const amount = 1_000n * BigInt(i + 1);
+      const statement = statementOf(chain, batch, creditor === first ? 10n + BigInt(i) : 20n + BigInt(i), amount);
+      chain.ok(statement, [creditor], VALID);
+      chain.ok(acceptBody(idOf(statement)), [debtor]);
+      amounts.push({ creditor: creditor.id, debtor: debtor.id, amount });
+    });
+    chain.ok(closeBody(), [members.at(-1)!]);
+    const netting = chain.state.get('netting', '2026-11')!;
+    expect(netting.balances).toHaveLength(count);
+    expect(netting.statementIds).toHaveLength(count);
+    // member i bills member i + 1 for (i + 1) thousand: the first member owes n - 1 thousand net and
+    // every other member is owed one thousand, so n - 1 payments and no fewer
+    expect(netting.payments).toHaveLength(count - 1);
+    const settled = new Map(netting.balances.map((b) => [b.member, b.balance]));
+    for (const p of netting.payments) {
+      settled.set(p.from, settled.get(p.from)! + p.amount);
+      settled.set(p.to, settled.get(p.to)! - p.amount);
+    }
+    expect([...settled.values()].every((v) => v === 0n)).toBe(true);
+    expect(netting.grossAmount).toBe(amounts.reduce((sum, a) => sum + a.amount, 0n));
+  });
+});
