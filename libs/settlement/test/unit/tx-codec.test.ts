@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIELD_MODULUS } from '@consortium/zkp';
 import {
@@ -7,6 +8,7 @@ import {
   MalformedTxError,
   OversizedTxError,
   SETTLEMENT_LIMITS_TABLE,
+  SettlementTxError,
   UnknownTxTypeError,
   type SettlementTx,
   type SettlementTxBody,
@@ -140,5 +142,33 @@ describe('settlement transaction codec', () => {
       expect(bytes.byteLength).toBeLessThanOrEqual(SETTLEMENT_LIMITS_TABLE.txMaxBytes);
       expect(decodeSettlementTx(bytes)).toEqual(tx);
     }
+  });
+});
+
+describe('settlement transaction codec under arbitrary bytes', () => {
+  const valid = everyKind.map((body) => encodeSettlementTx(signed(body, [tmobile])));
+
+  it('property: a mutated transaction decodes or is refused with a SettlementTxError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: valid.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (which, flips) => {
+        const bytes = new Uint8Array(valid[which]!);
+        for (const [at, value] of flips) bytes[at % bytes.length] = value;
+        try {
+          decodeSettlementTx(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SettlementTxError);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('property: random bytes are refused with a SettlementTxError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
+        expect(() => decodeSettlementTx(bytes)).toThrow(SettlementTxError);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
