@@ -113,7 +113,7 @@ function pureTransitions(txs: readonly Uint8Array[]): void {
   const state = new OverlayState(new MapState(entries), writes);
   const startedMs = performance.now();
   authenticated.forEach((tx, i) => {
-    const outcome = transitionWrites(state, tx, { chainId: CHAIN_ID, height: 1 + Math.floor(i / 1000), timeMs: 1_796_000_000_000 + i, members });
+    const outcome = transitionWrites(state, tx, { chainId: CHAIN_ID, height: 1 + Math.floor(i / 1000), timeMs: 1_797_000_000_000 + i, members });
     if (!outcome.ok) throw outcome.error;
     for (const w of outcome.writes) writes.set(stateKey(w.kind, w.id), w.value);
   });
@@ -134,7 +134,7 @@ async function finalizeBlocks(txs: readonly Uint8Array[], blockTxs: number): Pro
     let height = 0;
     const run = async (block: readonly Uint8Array[]) => {
       height += 1;
-      const header = { chainId: CHAIN_ID, height, timeMs: 1_796_000_000_000 + height * 1_000 } as BlockHeader;
+      const header = { chainId: CHAIN_ID, height, timeMs: 1_797_000_000_000 + height * 1_000 } as BlockHeader;
       const result = await app.finalizeBlock({ header, txs: block });
       if (!result.txResults.every((r) => r.ok)) throw new Error(`block ${height}: ${result.txResults.find((r) => !r.ok)?.log}`);
       await app.commit();

@@ -232,6 +232,19 @@ export class PeriodClosedError extends SettlementTxError {
   }
 }
 
+/** close_period before the period is over (by the block's time): closing a future period would refuse all its usage. */
+export class PeriodNotOverError extends SettlementTxError {
+  override readonly name = 'PeriodNotOverError';
+  readonly code = 'period_not_over';
+  readonly kind = 'invalid_tx' as const;
+  constructor(
+    readonly period: string,
+    readonly endsAtMs: number,
+  ) {
+    super(`period ${period} is not over until ${new Date(endsAtMs).toISOString()} (block time)`);
+  }
+}
+
 /** close_period while batches of the period have no settled (accepted or resolved) statement; names them. */
 export class PeriodUnsettledError extends SettlementTxError {
   override readonly name = 'PeriodUnsettledError';

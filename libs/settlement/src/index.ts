@@ -10,7 +10,7 @@
 
 // domain and transactions
 export * from './domain/types.js';
-export { isPeriod, periodWithin } from './domain/period.js';
+export { isPeriod, periodWithin, periodEndMs } from './domain/period.js';
 export * from './tx/types.js';
 export { encodeSettlementTx, decodeSettlementTx, txFromCbor } from './tx/codec.js';
 export { txSigningHash, signTxBody, assembleTx, signSettlementTx, authenticateTx } from './tx/signing.js';

@@ -54,7 +54,7 @@ function open(members: readonly TestMember[], directory = join(root, `node-${++f
 const tx = (body: SettlementTxBody, ...signers: TestMember[]) => encodeSettlementTx(signed(body, signers));
 
 async function block(app: SettlementApplication, height: number, txs: readonly Uint8Array[]) {
-  const header = { chainId: CHAIN_ID, height, timeMs: 1_796_000_000_000 + height * 60_000 } as BlockHeader;
+  const header = { chainId: CHAIN_ID, height, timeMs: 1_797_000_000_000 + height * 60_000 } as BlockHeader;
   const result = await app.finalizeBlock({ header, txs });
   await app.commit();
   return result;

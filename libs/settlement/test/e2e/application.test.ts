@@ -83,7 +83,7 @@ async function openApp(members: readonly TestMember[], directory = join(root, `n
 /** The consortium's nodes: every block goes to each, and they must agree. */
 class Consortium {
   height = 0;
-  timeMs = 1_796_000_000_000;
+  timeMs = 1_797_000_000_000;
   constructor(readonly apps: SettlementApplication[]) {}
 
   async block(txs: readonly Uint8Array[]) {

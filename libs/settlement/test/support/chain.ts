@@ -37,7 +37,7 @@ export class TestChain {
   readonly entries = new Map<string, unknown>();
   state: StateReader = new MapState(this.entries);
   height = 0;
-  timeMs = 1_796_000_000_000;
+  timeMs = 1_797_000_000_000;
 
   constructor(readonly members: readonly TestMember[]) {
     for (const w of genesisWrites(GENESIS_ARTIFACTS)) this.entries.set(stateKey(w.kind, w.id), w.value);

@@ -32,6 +32,7 @@ const refusals: settlement.SettlementTxError[] = [
   new S.UnknownStatementError('x'),
   new S.StatementStateError('x', 'accepted', 'x'),
   new S.PeriodClosedError('2026-11'),
+  new S.PeriodNotOverError('2026-11', 0),
   new S.PeriodUnsettledError('2026-11', ['x']),
   new S.TooManyMembersForNettingError(17, 16),
 ];

@@ -7,6 +7,7 @@ import {
   MissingSignatureError,
   NoAgreementInForceError,
   PeriodClosedError,
+  PeriodNotOverError,
   PeriodUnsettledError,
   ProofRejectedError,
   StatementMismatchError,
@@ -229,6 +230,14 @@ describe('close_period', () => {
     const { chain, a } = setup();
     chain.ok(closeBody('2026-05'), [a]);
     expect(chain.state.get('netting', '2026-05')?.payments).toEqual([]);
+  });
+
+  it('is refused before the period is over by the block time', () => {
+    const { chain, a } = setup();
+    // the test chain's blocks are in December 2026
+    const error = chain.refused(closeBody('2026-12'), [a], PeriodNotOverError);
+    expect(new Date(error.endsAtMs).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    chain.refused(closeBody('2027-03'), [a], PeriodNotOverError);
   });
 });
 

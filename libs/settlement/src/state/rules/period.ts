@@ -1,5 +1,6 @@
 import type { MemberId } from '../../domain/types.js';
-import { DuplicateError, PeriodUnsettledError, UnexpectedSignerError } from '../../errors.js';
+import { periodEndMs } from '../../domain/period.js';
+import { DuplicateError, PeriodNotOverError, PeriodUnsettledError, UnexpectedSignerError } from '../../errors.js';
 import { netMultilateral, type SettledAmount } from '../../netting.js';
 import type { ClosePeriodBody } from '../../tx/types.js';
 import { succeed, type TxContext, type TxOutcome } from '../context.js';
@@ -7,7 +8,7 @@ import { countersOf, COUNTERS_ID } from '../lookups.js';
 import { write, type StateReader } from '../store.js';
 
 /**
- * close_period (any one member signs): refused while a batch of the period lacks a settled
+ * close_period (any one member signs): refused before the period is over (block time) and while a batch of the period lacks a settled
  * statement; otherwise nets every settled statement (the agreed total of a resolved one, the
  * proven total of an accepted one) into the fewest payments.
  */
@@ -16,6 +17,8 @@ export function closePeriod(state: StateReader, body: ClosePeriodBody, signers: 
   const [closedBy] = [...signers] as [MemberId];
   const counters = countersOf(state);
   if (counters.closedPeriods.includes(body.period)) throw new DuplicateError(`period ${body.period} is already closed`);
+  const endsAtMs = periodEndMs(body.period);
+  if (context.timeMs < endsAtMs) throw new PeriodNotOverError(body.period, endsAtMs);
   const period = state.get('period', body.period) ?? { period: body.period, batchIds: [], closed: null };
 
   const unsettled: string[] = [];

@@ -36,6 +36,7 @@ const SETTLEMENT_TX_CODES = [
   'unknown_statement',
   'wrong_state',
   'period_closed',
+  'period_not_over',
   'period_unsettled',
   'netting_too_many_members',
 ] as const;
