@@ -86,13 +86,14 @@ class Consortium {
   timeMs = 1_797_000_000_000;
   constructor(readonly apps: SettlementApplication[]) {}
 
-  async block(txs: readonly Uint8Array[]) {
+  /** `decided`: a block that reached the node decided (block sync), without a proposal vote. */
+  async block(txs: readonly Uint8Array[], options: { readonly decided?: boolean } = {}) {
     this.height += 1;
     this.timeMs += 5_000;
     const header = { chainId: CHAIN_ID, height: this.height, timeMs: this.timeMs } as BlockHeader;
     const outcomes = [];
     for (const app of this.apps) {
-      expect(await app.processProposal({ header, txs })).toBe(true);
+      if (options.decided !== true) expect(await app.processProposal({ header, txs })).toBe(true);
       const result = await app.finalizeBlock({ header, txs });
       await app.commit();
       outcomes.push(result);
@@ -178,6 +179,9 @@ describe.each([4, 5, 7] as const)('the settlement application with %i members', 
     const header = { chainId: CHAIN_ID, height: chain.height + 1, timeMs: chain.timeMs + 1 } as BlockHeader;
     expect(await apps[1]!.processProposal({ header, txs: [tx(acceptBody(idAB), b), tx(inflated, b)] })).toBe(false);
     expect(await apps[1]!.processProposal({ header, txs: [new Uint8Array([1, 2, 3])] })).toBe(false);
+    // had such a block been decided anyway, every node refuses the statement and applies the rest
+    results = await chain.block([tx(inflated, b), new Uint8Array([1, 2, 3])], { decided: true });
+    expect(results.txResults.map((r) => r.code)).toEqual(['invalid_proof', 'malformed']);
 
     // b accepts a's statement; a disputes b's, and both resolve it at an agreed total
     results = await chain.block([tx(acceptBody(idAB), b), tx(disputeBody(idBA, 'two SMS records were sent twice'), a)]);
