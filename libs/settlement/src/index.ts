@@ -13,6 +13,7 @@ export * from './domain/types.js';
 export { isPeriod, periodWithin, periodEndMs } from './domain/period.js';
 export * from './tx/types.js';
 export { encodeSettlementTx, decodeSettlementTx, txFromCbor } from './tx/codec.js';
+export { txBodyFromJson, settlementToJson } from './tx/json.js';
 export { txSigningHash, signTxBody, assembleTx, signSettlementTx, authenticateTx } from './tx/signing.js';
 export type { AuthenticatedTx } from './tx/signing.js';
 export { encodeSettlementCbor, decodeSettlementCbor, CborDecodeError } from './encoding/cbor.js';

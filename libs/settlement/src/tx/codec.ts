@@ -48,7 +48,8 @@ function signaturesFromCbor(value: unknown): TxSignature[] {
   return signatures;
 }
 
-function bodyFromCbor(value: unknown): SettlementTxBody {
+/** The checked body of a decoded CBOR value (or of a JSON body after `txBodyFromJson` turned its strings into bigints and bytes). */
+export function bodyFromCbor(value: unknown): SettlementTxBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) fail('body', 'must be a map');
   const type = (value as CborMap).type;
   switch (type) {
