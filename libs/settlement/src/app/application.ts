@@ -38,6 +38,12 @@ export interface SettlementApplicationOptions {
   readonly metrics?: SettlementMetrics | null;
   readonly security?: SecurityMetrics | null;
   readonly tracer?: Tracer | null;
+  /**
+   * The time checkTx and prepareProposal judge by (the next block's time is not known yet):
+   * the later of this clock and the last block's time. Default Date.now. Blocks are always
+   * executed with their header's time.
+   */
+  readonly nowMs?: () => number;
 }
 
 /** A transaction as the application admits it: decoded and authenticated, or why not. */
@@ -72,6 +78,7 @@ export class SettlementApplication implements Application {
   private readonly telemetry: SettlementTelemetry;
   private readonly security: SecurityMetrics | null;
   private readonly tracer: Tracer | null;
+  private readonly nowMs: () => number;
   private committed: Map<string, unknown>;
   private committedState: MapState;
   private height: number;
@@ -91,6 +98,7 @@ export class SettlementApplication implements Application {
     this.telemetry = new SettlementTelemetry(options.metrics ?? null);
     this.security = options.security ?? null;
     this.tracer = options.tracer ?? null;
+    this.nowMs = options.nowMs ?? Date.now;
     this.committed = loaded.records;
     this.committedState = new MapState(this.committed);
     this.height = loaded.height;
@@ -145,7 +153,7 @@ export class SettlementApplication implements Application {
     if (!admitted.ok) error = admitted.error;
     else {
       const verdicts = await this.verify('check_tx', [admitted]);
-      const outcome = transitionWrites(new OverlayState(this.committedState, new Map()), admitted.authenticated, this.context(this.height + 1, this.lastTimeMs, verdicts.get(0)));
+      const outcome = transitionWrites(this.committedState, admitted.authenticated, this.context(this.height + 1, this.expectedBlockTimeMs(), verdicts.get(0)));
       if (!outcome.ok) error = outcome.error;
     }
     if (error === null) return { ok: true };
@@ -168,7 +176,7 @@ export class SettlementApplication implements Application {
     let bytes = 0;
     candidates.forEach((candidate, index) => {
       if (bytes + candidate.bytes.byteLength > request.maxBytes) return;
-      const outcome = transitionWrites(state, candidate.authenticated, this.context(request.height, this.lastTimeMs, verdicts.get(index)));
+      const outcome = transitionWrites(state, candidate.authenticated, this.context(request.height, this.expectedBlockTimeMs(), verdicts.get(index)));
       if (!outcome.ok) return;
       for (const w of outcome.writes) pending.set(stateKey(w.kind, w.id), w.value);
       chosen.push(candidate.bytes);
@@ -292,6 +300,10 @@ export class SettlementApplication implements Application {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  private expectedBlockTimeMs(): number {
+    return Math.max(this.lastTimeMs, this.nowMs());
+  }
 
   private context(height: number, timeMs: number, proofVerdict: ProofVerdict | undefined): TxContext {
     return { chainId: this.chainId, height, timeMs, members: this.members, proofVerdict };

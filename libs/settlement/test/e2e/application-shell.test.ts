@@ -47,8 +47,8 @@ function genesisOf(members: readonly TestMember[]): Pick<Genesis, 'chainId' | 'm
   return { chainId: CHAIN_ID, members: members.map((m) => ({ id: m.id, operator: m.id, tadig: m.tadig, publicKey: m.publicKey, peerId: `peer-${m.id}`, votingPower: 1 })), artifacts: GENESIS_ARTIFACTS };
 }
 
-function open(members: readonly TestMember[], directory = join(root, `node-${++folders}`)) {
-  return SettlementApplication.open({ directory, genesis: genesisOf(members), verifier: ACCEPT_EVERY_PROOF, metrics: telemetry.metrics.settlement, security: telemetry.metrics.security });
+function open(members: readonly TestMember[], directory = join(root, `node-${++folders}`), nowMs?: () => number) {
+  return SettlementApplication.open({ directory, genesis: genesisOf(members), verifier: ACCEPT_EVERY_PROOF, metrics: telemetry.metrics.settlement, security: telemetry.metrics.security, nowMs });
 }
 
 const tx = (body: SettlementTxBody, ...signers: TestMember[]) => encodeSettlementTx(signed(body, signers));
@@ -112,6 +112,16 @@ describe('the settlement application shell', () => {
     expect(await value('batch_to_accepted_seconds')).toBe(1);
     expect(await value('period_netted_amount', { period: '2026-11' })).toBe(35_000);
     expect(await value('period_gross_amount', { period: '2026-11' })).toBe(65_000);
+    await app.close();
+  });
+
+  it('judges a period close before the next block by the clock', async () => {
+    const members = testMembers(4);
+    let nowMs = Date.UTC(2026, 10, 30, 23, 59);
+    const app = await open(members, undefined, () => nowMs);
+    expect(await app.checkTx(tx(closeBody('2026-11'), members[0]!), 'new')).toMatchObject({ ok: false, code: 'period_not_over' });
+    nowMs = Date.UTC(2026, 11, 1);
+    expect(await app.checkTx(tx(closeBody('2026-11'), members[0]!), 'new')).toEqual({ ok: true });
     await app.close();
   });
 
