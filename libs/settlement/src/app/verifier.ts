@@ -13,8 +13,8 @@ export interface StatementProofVerifier {
   verifyBatch(proofs: readonly SettlementProof[]): Promise<{ readonly results: readonly { readonly outcome: 'valid' | 'invalid' | 'error'; readonly error: Error | null }[] }>;
 }
 
-/** The proof envelope of a statement: its public inputs as the circuit orders them. */
-export function statementProof(body: ProposeStatementBody): SettlementProof {
+/** The proof envelope of a statement (a body, or a record read from the chain): its public inputs as the circuit orders them. */
+export function statementProof(body: Pick<ProposeStatementBody, 'publicInputs' | 'epoch' | 'circuit' | 'proof'>): SettlementProof {
   return { epoch: body.epoch, circuit: body.circuit, proof: body.proof, publicSignals: publicSignalsOf(body.publicInputs) };
 }
 
