@@ -97,3 +97,17 @@ export function signed(body: SettlementTxBody, signers: readonly TestMember[], c
     signers.map((m) => ({ member: m.id, signer: m.signer })),
   );
 }
+
+/** One well-formed body of every kind, between members `a` and `b`, about statement `statementId`. */
+export function everyKindOfBody(a: string, b: string, statementId: Uint8Array, agreedTotal = 12_345n): SettlementTxBody[] {
+  return [
+    agreementBody(a, b),
+    batchBody(a, b),
+    statementBody(),
+    acceptBody(statementId),
+    disputeBody(statementId),
+    resolveBody(statementId, agreedTotal),
+    closeBody(),
+    keyEpochBody(2, ['settlement-16', 'settlement-4']),
+  ];
+}

@@ -14,23 +14,14 @@ import {
   type SettlementTxBody,
 } from '../../src/index.js';
 import { encodeSettlementCbor } from '../../src/encoding/cbor.js';
-import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, keyEpochBody, resolveBody, signed, statementBody } from '../support/bodies.js';
+import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, everyKindOfBody, keyEpochBody, resolveBody, signed, statementBody } from '../support/bodies.js';
 import { testMembers } from '../support/members.js';
 
 const members = testMembers(5);
 const [tmobile, vodafone] = members as [(typeof members)[0], (typeof members)[0]];
 const id = new Uint8Array(32).fill(9);
 
-const everyKind: SettlementTxBody[] = [
-  agreementBody(tmobile.id, vodafone.id),
-  batchBody(tmobile.id, vodafone.id),
-  statementBody(),
-  acceptBody(id),
-  disputeBody(id),
-  resolveBody(id, 12_345n),
-  closeBody(),
-  keyEpochBody(2, ['settlement-16', 'settlement-4']),
-];
+const everyKind: SettlementTxBody[] = everyKindOfBody(tmobile.id, vodafone.id, id);
 
 /** Encodes a raw envelope whose body is `body` (any value), signed by nobody valid: the decoder must refuse before signatures matter. */
 function raw(body: unknown, signatures: unknown = [{ member: tmobile.id, signature: new Uint8Array(64) }]): Uint8Array {

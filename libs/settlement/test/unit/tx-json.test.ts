@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTxFieldError, settlementToJson, txBodyFromJson, UnknownTxTypeError, type SettlementTxBody } from '../../src/index.js';
-import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, keyEpochBody, resolveBody, statementBody } from '../support/bodies.js';
+import { batchBody, everyKindOfBody, resolveBody } from '../support/bodies.js';
 
 const id = new Uint8Array(32).fill(0xab);
-const bodies: SettlementTxBody[] = [
-  agreementBody('Orange-FR', 'T-Mobile-DE'),
-  batchBody('Orange-FR', 'T-Mobile-DE'),
-  statementBody(),
-  acceptBody(id),
-  disputeBody(id),
-  resolveBody(id, 12_345_678_901_234_567_890n),
-  closeBody(),
-  keyEpochBody(2, ['settlement-16', 'settlement-4']),
-];
+const bodies: SettlementTxBody[] = everyKindOfBody('Orange-FR', 'T-Mobile-DE', id, 12_345_678_901_234_567_890n);
 
 describe('JSON forms of settlement transactions', () => {
   it.each(bodies.map((body) => [body.type, body] as const))('round-trips a %s body through JSON text', (_type, body) => {
