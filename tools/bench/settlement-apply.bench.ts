@@ -33,7 +33,7 @@ const OPERATORS = [
   ['Telenor-NO', 'NORTM'],
   ['SFR-FR', 'FRAF2'],
 ] as const;
-const ARTIFACTS = { 'epoch-1/settlement-4.zkey': 'aa'.repeat(32), 'epoch-1/settlement-4.wasm': 'bb'.repeat(32), 'epoch-1/settlement-4.vkey': 'cc'.repeat(32) };
+const ARTIFACTS = { 'epoch-1/settlement-61.zkey': 'aa'.repeat(32), 'epoch-1/settlement-61.wasm': 'bb'.repeat(32), 'epoch-1/settlement-61.vkey': 'cc'.repeat(32) };
 const ACCEPT_EVERY_PROOF: StatementProofVerifier = {
   verify: () => Promise.resolve({ outcome: 'valid', error: null }),
   verifyBatch: (proofs) => Promise.resolve({ results: proofs.map(() => ({ outcome: 'valid' as const, error: null })) }),
@@ -84,7 +84,7 @@ function agreements(): Uint8Array[] {
   return txs;
 }
 
-/** `count` usage batches of 64 records, round-robin over every directed pair, each pair's ids contiguous. */
+/** `count` usage batches of 61 records (the devnet's circuit), round-robin over every directed pair, each pair's ids contiguous. */
 function batches(count: number): Uint8Array[] {
   const pairs = members.flatMap((creditor) => members.filter((m) => m !== creditor).map((debtor) => ({ creditor, debtor, nextFirstId: 0n })));
   return Array.from({ length: count }, (_, i) => {
@@ -95,12 +95,12 @@ function batches(count: number): Uint8Array[] {
       debtor: pair.debtor.id,
       period: '2026-11',
       firstId: pair.nextFirstId,
-      count: 64,
+      count: 61,
       batchCommitment: BigInt(i + 1),
       recordsDigest: sha256(new Uint8Array([i & 0xff, i >> 8])),
       volumes: { voice_mo: 3_600n + BigInt(i % 7), voice_mt: 1_200n, sms: 40n, data: 20_480n },
     };
-    pair.nextFirstId += 64n;
+    pair.nextFirstId += 61n;
     return sign(body, pair.creditor);
   });
 }

@@ -140,6 +140,19 @@ export class BatchRangeError extends SettlementTxError {
   }
 }
 
+/** A batch larger than every circuit the registered key epochs pin: no statement could ever prove it, and its period could never close. */
+export class BatchExceedsCircuitsError extends SettlementTxError {
+  override readonly name = 'BatchExceedsCircuitsError';
+  readonly code = 'batch_too_large';
+  readonly kind = 'invalid_tx' as const;
+  constructor(
+    readonly count: number,
+    readonly largestBatchSize: number,
+  ) {
+    super(`a batch of ${count} records is larger than the largest circuit of the registered key epochs (${largestBatchSize} records)`);
+  }
+}
+
 export class UnknownBatchError extends SettlementTxError {
   override readonly name = 'UnknownBatchError';
   readonly code = 'unknown_batch';

@@ -1,3 +1,4 @@
+import { CIRCUITS } from '@consortium/circuits';
 import { tadigToField } from '@consortium/zkp';
 import type { MemberId, SettlementMember } from '../domain/types.js';
 import { MissingSignatureError, UnexpectedSignerError } from '../errors.js';
@@ -55,4 +56,20 @@ export function requireSigners(signers: ReadonlySet<MemberId>, required: readonl
   const missing = required.filter((m) => !signers.has(m));
   if (missing.length > 0) throw new MissingSignatureError(required, what);
   for (const signer of signers) if (!required.includes(signer)) throw new UnexpectedSignerError(signer, what);
+}
+
+/**
+ * The largest batch size among the circuits the registered key epochs pin (sizes from the
+ * circuit catalogue, the same code on every node); null when no pinned circuit is in the
+ * catalogue, in which case batches are not bounded by it.
+ */
+export function largestProvableBatch(state: StateReader, latestKeyEpoch: number): number | null {
+  let largest: number | null = null;
+  for (let epoch = 1; epoch <= latestKeyEpoch; epoch++) {
+    for (const pin of state.get('keyEpoch', String(epoch))?.pins ?? []) {
+      const batchSize = CIRCUITS[pin.circuit]?.params.batchSize;
+      if (batchSize !== undefined && (largest === null || batchSize > largest)) largest = batchSize;
+    }
+  }
+  return largest;
 }

@@ -23,6 +23,7 @@ const refusals: settlement.SettlementTxError[] = [
   new S.DuplicateError('x'),
   new S.NoAgreementInForceError('a', 'b', '2026-11'),
   new S.BatchRangeError('gap', 0n, 1n),
+  new S.BatchExceedsCircuitsError(5, 4),
   new S.UnknownBatchError('x'),
   new S.StatementMismatchError('total', 'x'),
   new S.UnknownKeyEpochError(2),

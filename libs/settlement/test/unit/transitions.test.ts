@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BatchExceedsCircuitsError,
   BatchRangeError,
   CircuitNotInEpochError,
   DuplicateError,
@@ -62,6 +63,15 @@ describe('commit_usage_batch', () => {
     const { chain, a, b, c } = setup();
     chain.refused(batchBody(a.id, c.id), [a], NoAgreementInForceError);
     chain.refused(batchBody(a.id, b.id, { period: '2027-01', firstId: 0n }), [a], NoAgreementInForceError);
+  });
+
+  it('is refused when no circuit of the registered key epochs could prove it', () => {
+    const { chain, a, b } = setup();
+    // genesis pins settlement-4 only
+    const error = chain.refused(batchBody(a.id, b.id, { firstId: 4n, count: 5 }), [a], BatchExceedsCircuitsError);
+    expect([error.count, error.largestBatchSize]).toEqual([5, 4]);
+    chain.ok(keyEpochBody(2, ['settlement-16']), chain.members);
+    chain.ok(batchBody(a.id, b.id, { firstId: 4n, count: 16 }), [a]);
   });
 
   it('is signed by the creditor only', () => {

@@ -1,10 +1,10 @@
 import { SETTLEMENT_SERVICES } from '@consortium/zkp';
 import { observeVolume } from '../../anomaly.js';
 import type { MemberId } from '../../domain/types.js';
-import { BatchRangeError, NoAgreementInForceError, PeriodClosedError, UnknownMemberError } from '../../errors.js';
+import { BatchExceedsCircuitsError, BatchRangeError, NoAgreementInForceError, PeriodClosedError, UnknownMemberError } from '../../errors.js';
 import type { CommitUsageBatchBody } from '../../tx/types.js';
 import { anomalyIdOf, baselineIdOf, batchChainIdOf, batchIdOf, succeed, type SettlementEvent, type TxContext, type TxOutcome } from '../context.js';
-import { agreementInForce, batchChainOf, countersOf, COUNTERS_ID, requireSigners } from '../lookups.js';
+import { agreementInForce, batchChainOf, countersOf, COUNTERS_ID, largestProvableBatch, requireSigners } from '../lookups.js';
 import type { AnomalyRecord } from '../records.js';
 import { write, type StateReader, type StateWrite } from '../store.js';
 
@@ -21,6 +21,8 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
   const counters = countersOf(state);
   if (counters.closedPeriods.includes(body.period)) throw new PeriodClosedError(body.period);
   if (agreementInForce(state, body.creditor, body.debtor, body.period) === null) throw new NoAgreementInForceError(body.creditor, body.debtor, body.period);
+  const largest = largestProvableBatch(state, counters.latestKeyEpoch);
+  if (largest !== null && body.count > largest) throw new BatchExceedsCircuitsError(body.count, largest);
 
   const chain = batchChainOf(state, body.creditor, body.debtor, body.period);
   const id = batchIdOf(body.creditor, body.debtor, body.period, body.firstId);

@@ -27,6 +27,7 @@ const SETTLEMENT_TX_CODES = [
   'duplicate',
   'no_agreement',
   'batch_range',
+  'batch_too_large',
   'unknown_batch',
   'statement_mismatch',
   'unknown_key_epoch',
