@@ -117,10 +117,14 @@ export class SettlementApplication implements Application {
     const db = await SettlementDb.open(options.directory);
     try {
       const head = await db.head();
+      const chainId = await db.chainId();
+      if (head !== null && chainId !== options.genesis.chainId) {
+        throw new SettlementConfigError(`${options.directory} holds the settlement state of chain ${JSON.stringify(chainId)}, not of ${JSON.stringify(options.genesis.chainId)}`);
+      }
       if (head === null) {
         const records = new Map(genesisWrites(options.genesis.artifacts).map((w) => [stateKey(w.kind, w.id), w.value as unknown]));
         const appHash = chainAppHash(GENESIS_PARENT_HASH, 0, sortedWrites(records));
-        await db.replace(records, { height: 0, appHash });
+        await db.initialise(options.genesis.chainId, records, { height: 0, appHash });
         return new SettlementApplication(db, options.verifier, options, { records, height: 0, appHash });
       }
       return new SettlementApplication(db, options.verifier, options, { records: await db.load(), ...head });

@@ -14,6 +14,8 @@ import { parseStateKey } from '../state/store.js';
 
 const RECORD_PREFIX = 's:';
 const HEAD_KEY = new Uint8Array(Buffer.from('h'));
+/** The chain the database belongs to, written with its genesis state. */
+const CHAIN_KEY = new Uint8Array(Buffer.from('c'));
 const HEAD_MAX_BYTES = 1024;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -40,6 +42,17 @@ export class SettlementDb {
       throw new SettlementStateCorruptionError('the settlement database head is not { height, appHash }');
     }
     return { height: value.h, appHash: value.a };
+  }
+
+  async chainId(): Promise<string | null> {
+    const bytes = await this.db.get(CHAIN_KEY);
+    return bytes === null ? null : fromUtf8.decode(bytes);
+  }
+
+  /** Writes the genesis state of chain `chainId`. */
+  async initialise(chainId: string, records: ReadonlyMap<string, unknown>, head: StoredHead): Promise<void> {
+    await this.db.put(CHAIN_KEY, utf8.encode(chainId), { sync: true });
+    await this.replace(records, head);
   }
 
   /** Every record, keyed `kind/id`. */

@@ -135,6 +135,15 @@ describe('the settlement application shell', () => {
     await expect(open(members, directory)).rejects.toThrow(SettlementStateCorruptionError);
   });
 
+  it("refuses to open another chain's database", async () => {
+    const members = testMembers(4);
+    const directory = join(root, `node-${++folders}`);
+    await (await open(members, directory)).close();
+    const other = { ...genesisOf(members), chainId: 'another-chain' };
+    await expect(SettlementApplication.open({ directory, genesis: other, verifier: ACCEPT_EVERY_PROOF })).rejects.toThrow(SettlementConfigError);
+    await (await open(members, directory)).close();
+  });
+
   it('refuses a snapshot of another height', async () => {
     const members = testMembers(4);
     const app = await open(members);
