@@ -111,6 +111,11 @@ function pureTransitions(txs: readonly Uint8Array[]): void {
   const authenticated = txs.map((tx) => authenticateTx(decodeSettlementTx(tx), memberById, CHAIN_ID));
   const writes = new Map<string, unknown>();
   const state = new OverlayState(new MapState(entries), writes);
+  for (const tx of agreements()) {
+    const outcome = transitionWrites(state, authenticateTx(decodeSettlementTx(tx), memberById, CHAIN_ID), { chainId: CHAIN_ID, height: 1, timeMs: 1_797_000_000_000, members });
+    if (!outcome.ok) throw outcome.error;
+    for (const w of outcome.writes) writes.set(stateKey(w.kind, w.id), w.value);
+  }
   const startedMs = performance.now();
   authenticated.forEach((tx, i) => {
     const outcome = transitionWrites(state, tx, { chainId: CHAIN_ID, height: 1 + Math.floor(i / 1000), timeMs: 1_797_000_000_000 + i, members });

@@ -126,13 +126,14 @@ export interface PeriodView {
   readonly closed: PeriodRecord['closed'];
 }
 
+/** Every period with batches or closed, in order (O(periods): counts are kept on the period's record). */
 export function listPeriods(state: MapState): PeriodView[] {
   return [...state.all('period')]
     .sort(byKey((p) => p.period))
     .map((p) => ({
       period: p.period,
-      batches: p.batchIds.length,
-      settledBatches: p.batchIds.filter((id) => (state.get('batch', id)?.settledStatementId ?? null) !== null).length,
+      batches: p.batches,
+      settledBatches: p.settledBatches,
       closed: p.closed,
     }));
 }

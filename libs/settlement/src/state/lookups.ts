@@ -3,7 +3,7 @@ import { tadigToField } from '@consortium/zkp';
 import type { MemberId, SettlementMember } from '../domain/types.js';
 import { MissingSignatureError, UnexpectedSignerError } from '../errors.js';
 import { batchChainIdOf, pairIdOf } from './context.js';
-import type { AgreementRecord, BatchChainRecord, CountersRecord } from './records.js';
+import type { AgreementRecord, BatchChainRecord, BatchRecord, CountersRecord, PeriodRecord } from './records.js';
 import type { StateReader } from './store.js';
 
 /** Reads and checks several rules share. */
@@ -16,7 +16,7 @@ export function countersOf(state: StateReader): CountersRecord {
 }
 
 export function batchChainOf(state: StateReader, creditor: MemberId, debtor: MemberId, period: string): BatchChainRecord {
-  return state.get('batchChain', batchChainIdOf(creditor, debtor, period)) ?? { nextFirstId: 0n, batchIds: [] };
+  return state.get('batchChain', batchChainIdOf(creditor, debtor, period)) ?? { nextFirstId: 0n, batches: 0 };
 }
 
 /**
@@ -72,4 +72,28 @@ export function largestProvableBatch(state: StateReader, latestKeyEpoch: number)
     }
   }
   return largest;
+}
+
+export function periodOf(state: StateReader, period: string): PeriodRecord {
+  return state.get('period', period) ?? { period, chains: [], batches: 0, settledBatches: 0, closed: null };
+}
+
+/** The batches of a chain (`creditor>debtor/period`), in record id order: each starts where the previous ended. */
+export function batchesOfChain(state: StateReader, chainId: string): BatchRecord[] {
+  const chain = state.get('batchChain', chainId);
+  if (chain === undefined) return [];
+  const batches: BatchRecord[] = [];
+  let firstId = 0n;
+  for (let i = 0; i < chain.batches; i++) {
+    const batch = state.get('batch', `${chainId}/${firstId}`);
+    if (batch === undefined) throw new Error(`batch chain ${chainId} has no batch at record id ${firstId}`);
+    batches.push(batch);
+    firstId += BigInt(batch.count);
+  }
+  return batches;
+}
+
+/** The batches of a period, chain by chain. */
+export function batchesOfPeriod(state: StateReader, period: PeriodRecord): BatchRecord[] {
+  return period.chains.flatMap((chainId) => batchesOfChain(state, chainId));
 }

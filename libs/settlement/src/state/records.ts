@@ -32,10 +32,14 @@ export interface PairAgreementsRecord {
   readonly ids: readonly string[];
 }
 
-/** The committed batches of one (creditor, debtor, period), and the record id the next must start at. */
+/**
+ * The committed batches of one (creditor, debtor, period): the record id the next must start at,
+ * and how many there are. The batches themselves are found by walking from record id 0 (each
+ * starts where the previous ended), so no record grows with the number of batches.
+ */
 export interface BatchChainRecord {
   readonly nextFirstId: bigint;
-  readonly batchIds: readonly string[];
+  readonly batches: number;
 }
 
 /** A committed usage batch: the transaction's fields and what the chain adds. */
@@ -73,7 +77,11 @@ export interface StatementRecord {
 
 export interface PeriodRecord {
   readonly period: Period;
-  readonly batchIds: readonly string[];
+  /** The batch chains (`creditor>debtor/period`) with batches in the period, in order of their first batch: at most n x (n - 1). */
+  readonly chains: readonly string[];
+  readonly batches: number;
+  /** Batches with an accepted or resolved statement. */
+  readonly settledBatches: number;
   readonly closed: { readonly height: number; readonly timeMs: number; readonly closedBy: MemberId } | null;
 }
 

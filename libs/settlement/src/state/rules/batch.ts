@@ -4,7 +4,7 @@ import type { MemberId } from '../../domain/types.js';
 import { BatchExceedsCircuitsError, BatchRangeError, NoAgreementInForceError, PeriodClosedError, UnknownMemberError } from '../../errors.js';
 import type { CommitUsageBatchBody } from '../../tx/types.js';
 import { anomalyIdOf, baselineIdOf, batchChainIdOf, batchIdOf, succeed, type SettlementEvent, type TxContext, type TxOutcome } from '../context.js';
-import { agreementInForce, batchChainOf, countersOf, COUNTERS_ID, largestProvableBatch, requireSigners } from '../lookups.js';
+import { agreementInForce, batchChainOf, countersOf, COUNTERS_ID, largestProvableBatch, periodOf, requireSigners } from '../lookups.js';
 import type { AnomalyRecord } from '../records.js';
 import { write, type StateReader, type StateWrite } from '../store.js';
 
@@ -31,7 +31,8 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
     throw new BatchRangeError(problem, chain.nextFirstId, body.firstId);
   }
 
-  const period = state.get('period', body.period) ?? { period: body.period, batchIds: [], closed: null };
+  const period = periodOf(state, body.period);
+  const chainId = batchChainIdOf(body.creditor, body.debtor, body.period);
   const writes: StateWrite[] = [
     write('batch', id, {
       id,
@@ -48,8 +49,8 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
       statementIds: [],
       settledStatementId: null,
     }),
-    write('batchChain', batchChainIdOf(body.creditor, body.debtor, body.period), { nextFirstId: body.firstId + BigInt(body.count), batchIds: [...chain.batchIds, id] }),
-    write('period', body.period, { ...period, batchIds: [...period.batchIds, id] }),
+    write('batchChain', chainId, { nextFirstId: body.firstId + BigInt(body.count), batches: chain.batches + 1 }),
+    write('period', body.period, { ...period, chains: period.chains.includes(chainId) ? period.chains : [...period.chains, chainId], batches: period.batches + 1 }),
   ];
   const events: SettlementEvent[] = [{ type: 'batch_committed', batchId: id, creditor: body.creditor, records: body.count }];
 

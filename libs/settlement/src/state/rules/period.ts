@@ -4,7 +4,7 @@ import { DuplicateError, PeriodNotOverError, PeriodUnsettledError, UnexpectedSig
 import { netMultilateral, type SettledAmount } from '../../netting.js';
 import type { ClosePeriodBody } from '../../tx/types.js';
 import { succeed, type TxContext, type TxOutcome } from '../context.js';
-import { countersOf, COUNTERS_ID } from '../lookups.js';
+import { batchesOfPeriod, countersOf, COUNTERS_ID, periodOf } from '../lookups.js';
 import { write, type StateReader } from '../store.js';
 
 /**
@@ -19,15 +19,15 @@ export function closePeriod(state: StateReader, body: ClosePeriodBody, signers: 
   if (counters.closedPeriods.includes(body.period)) throw new DuplicateError(`period ${body.period} is already closed`);
   const endsAtMs = periodEndMs(body.period);
   if (context.timeMs < endsAtMs) throw new PeriodNotOverError(body.period, endsAtMs);
-  const period = state.get('period', body.period) ?? { period: body.period, batchIds: [], closed: null };
+  const period = periodOf(state, body.period);
 
   const unsettled: string[] = [];
   const amounts: SettledAmount[] = [];
   const statementIds: string[] = [];
-  for (const batchId of period.batchIds) {
-    const settledId = state.get('batch', batchId)?.settledStatementId ?? null;
+  for (const batch of batchesOfPeriod(state, period)) {
+    const settledId = batch.settledStatementId;
     if (settledId === null) {
-      unsettled.push(batchId);
+      unsettled.push(batch.id);
       continue;
     }
     const statement = state.get('statement', settledId)!;

@@ -14,7 +14,7 @@ import {
 } from '../../errors.js';
 import type { AcceptStatementBody, DisputeStatementBody, ProposeStatementBody, ResolveDisputeBody } from '../../tx/types.js';
 import { batchIdOf, statementIdOf, succeed, toHex, type TxContext, type TxOutcome } from '../context.js';
-import { agreementInForce, countersOf, memberByTadigField, periodFromField, rateCommitmentOf, requireSigners } from '../lookups.js';
+import { agreementInForce, countersOf, memberByTadigField, periodFromField, periodOf, rateCommitmentOf, requireSigners } from '../lookups.js';
 import type { StatementRecord } from '../records.js';
 import { write, type StateReader } from '../store.js';
 
@@ -109,10 +109,12 @@ export function acceptStatement(state: StateReader, body: AcceptStatementBody, s
   requireSigners(signers, [statement.debtor], 'an acceptance');
   requireState(statement, 'proposed', 'accepted', 'accepted');
   const batch = state.get('batch', statement.batchId)!;
+  const period = periodOf(state, statement.period);
   return succeed(
     [
       write('statement', statement.id, { ...statement, state: 'accepted', accepted: { height: context.height, timeMs: context.timeMs } }),
       write('batch', batch.id, { ...batch, settledStatementId: statement.id }),
+      write('period', period.period, { ...period, settledBatches: period.settledBatches + 1 }),
     ],
     [
       { type: 'statement_state', statementId: statement.id, state: 'accepted', batchId: batch.id },
@@ -136,10 +138,12 @@ export function resolveDispute(state: StateReader, body: ResolveDisputeBody, sig
   requireSigners(signers, [statement.creditor, statement.debtor].sort(), 'a resolution');
   requireState(statement, 'disputed', 'resolved', 'resolved');
   const batch = state.get('batch', statement.batchId)!;
+  const period = periodOf(state, statement.period);
   return succeed(
     [
       write('statement', statement.id, { ...statement, state: 'resolved', resolution: { agreedTotal: body.agreedTotal, height: context.height, timeMs: context.timeMs } }),
       write('batch', batch.id, { ...batch, settledStatementId: statement.id }),
+      write('period', period.period, { ...period, settledBatches: period.settledBatches + 1 }),
     ],
     [{ type: 'statement_state', statementId: statement.id, state: 'resolved', batchId: batch.id }],
   );
