@@ -1,0 +1,291 @@
+/**
+ * Private messages between two members (the `records` protocol): the record exchange of
+ * settlement rides on it, but this module knows nothing of settlement. On a new stream per
+ * message:
+ *
+ *   sender                                   receiver
+ *   offer: body length (4 B) + header  --->  size, rate and `authorize(from, header)` checked
+ *                                      <---  status: 0 send the body, or the refusal
+ *   body (exactly the declared length) --->  read with the declared length as its limit
+ *                                      <---  status: 0 delivered, or the refusal
+ *
+ * The body of a sender the application does not authorize is never sent, so it is never read,
+ * buffered or delivered. Every refusal is answered with its status (the sender gets a
+ * PrivateMessageRefusedError naming it), logged, and counted in
+ * `consortium_security_private_refusals_total{member,reason}`; oversized and malformed frames
+ * and frames over the rate also score the member like any other protocol's.
+ */
+import type { Logger, SecurityMetrics } from '@consortium/telemetry';
+import type { Connection, Stream } from '@libp2p/interface';
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
+import { PRIVATE_HEADER_MAX_BYTES, PRIVATE_STATUS, PROTOCOL_IDS, type FrameLimits, type P2PLimits, type PrivateProtocol, type ProtocolName } from './constants.js';
+import {
+  MalformedFrameError,
+  NotConnectedError,
+  OversizedFrameError,
+  PrivateMessageRefusedError,
+  RequestAbortedError,
+  RequestFailedError,
+  RequestTimeoutError,
+  type PrivateRefusal,
+} from './errors.js';
+import { assertHandler, assertOptionalSignal, assertPayload, assertTimeout } from './input.js';
+import type { MemberState } from './member-state.js';
+import { encodeOffer, parseOffer, PRIVATE_OFFER_MAX_BYTES, type PrivateOffer } from './private-offer.js';
+import { isOversizedFrame, readBufferBytes, runWithinDeadline, type HandlerRun } from './streams.js';
+import type { InvalidMessageKind, MemberId } from './types.js';
+
+const PROTOCOL: PrivateProtocol = 'records';
+
+/**
+ * What the receiving application supplies. `authorize` sees the sender and the header only,
+ * before any of the body is sent; anything but `true` refuses the message (unauthorized).
+ * `deliver` gets the message once read; when it resolves the sender's `sendPrivate` resolves,
+ * when it throws the sender gets a `handler_failed` refusal at the delivery stage.
+ */
+export interface PrivateHandler {
+  readonly authorize: (from: MemberId, header: Uint8Array) => boolean | Promise<boolean>;
+  readonly deliver: (from: MemberId, header: Uint8Array, body: Uint8Array) => void | Promise<void>;
+}
+
+export interface SendPrivateOptions {
+  /** The caller's own cancellation; an abort rejects with RequestAbortedError. */
+  readonly signal?: AbortSignal;
+  /** The whole exchange, delivery included; default: the node's responseTimeoutMs. */
+  readonly timeoutMs?: number;
+}
+
+/** The `reason` label of consortium_security_private_refusals_total. */
+type SecurityReason = 'unauthorized' | 'oversized' | 'malformed' | 'rate_limited';
+
+/** What the exchange needs of its node (js-libp2p's components pattern): accounting, scoring, admission. */
+export interface PrivateExchangeComponents {
+  readonly limits: P2PLimits;
+  readonly frames: FrameLimits;
+  readonly security: SecurityMetrics | null;
+  readonly log: Logger | null;
+  requireStarted(operation: string): void;
+  remoteMember(memberId: MemberId): MemberState;
+  /** The member behind an inbound stream, or null (stream aborted) when it must not be served. */
+  admitStream(stream: Stream, connection: Connection, protocol: ProtocolName): MemberState | null;
+  penalize(member: MemberState, kind: InvalidMessageKind, protocol: ProtocolName, details?: object): void;
+  onRateExceeded(member: MemberState, protocol: ProtocolName, bytes: number): void;
+  onFrameSent(member: MemberState, protocol: ProtocolName, payloadBytes: number): void;
+  onFrameReceived(member: MemberState, protocol: ProtocolName, payloadBytes: number): void;
+  onHandlerError(member: MemberState, protocol: ProtocolName, err: unknown): void;
+  onInboundStreamError(member: MemberState, protocol: ProtocolName, stream: Stream, err: unknown): void;
+  /** A warning at most once per member and cause per throttle window. */
+  warnThrottled(key: string, fields: object, message: string): void;
+}
+
+const REFUSAL_BY_STATUS = new Map<number, PrivateRefusal>(
+  (Object.entries(PRIVATE_STATUS) as [keyof typeof PRIVATE_STATUS, number][]).filter(([name]) => name !== 'ok').map(([name, code]) => [code, name as PrivateRefusal]),
+);
+
+export class PrivateExchange {
+  private handler: PrivateHandler | null = null;
+
+  constructor(private readonly c: PrivateExchangeComponents) {}
+
+  /** The one private handler of this node (HandlerAlreadyRegisteredError on a second, raised by the caller). */
+  setHandler(handler: PrivateHandler): boolean {
+    if (typeof handler !== 'object' || handler === null) assertHandler(handler);
+    assertHandler(handler.authorize);
+    assertHandler(handler.deliver);
+    if (this.handler !== null) return false;
+    this.handler = handler;
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending
+
+  async send(to: MemberId, header: Uint8Array, body: Uint8Array, options: SendPrivateOptions = {}): Promise<void> {
+    this.c.requireStarted('sendPrivate');
+    const member = this.c.remoteMember(to);
+    assertPayload(header, `${PROTOCOL} header`, PRIVATE_HEADER_MAX_BYTES);
+    assertPayload(body, PROTOCOL, this.c.frames.messageMaxBytes[PROTOCOL]);
+    const timeoutMs = options.timeoutMs ?? this.c.limits.responseTimeoutMs;
+    assertTimeout(timeoutMs);
+    assertOptionalSignal(options.signal);
+    if (options.signal?.aborted === true) throw new RequestAbortedError(to, PROTOCOL, { cause: options.signal.reason });
+    const connection = member.openConnection();
+    if (connection === null) throw new NotConnectedError(to);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+    let stream: Stream | null = null;
+    try {
+      stream = await connection.newStream(PROTOCOL_IDS[PROTOCOL], { signal });
+      const lp = lpStream(stream, { maxDataLength: 1, maxBufferSize: readBufferBytes(1) });
+      const offer = encodeOffer(body.byteLength, header);
+      await lp.write(offer, { signal });
+      this.c.onFrameSent(member, PROTOCOL, offer.byteLength);
+      await this.expectAccepted(member, lp, signal, 'offer');
+      await lp.write(body, { signal });
+      this.c.onFrameSent(member, PROTOCOL, body.byteLength);
+      await this.expectAccepted(member, lp, signal, 'delivery');
+      await stream.close({ signal });
+    } catch (err) {
+      if (stream !== null && stream.status === 'open') stream.abort(err as Error);
+      throw this.sendError(member, timeoutMs, timeout, options.signal, err);
+    }
+  }
+
+  /** Reads one status frame; resolves on OK, throws the refusal (or MalformedFrameError for a status that is none). */
+  private async expectAccepted(member: MemberState, lp: LengthPrefixedStream<Stream>, signal: AbortSignal, stage: 'offer' | 'delivery'): Promise<void> {
+    const status = (await lp.read({ signal })).subarray();
+    this.c.onFrameReceived(member, PROTOCOL, 0);
+    const code = status.byteLength === 1 ? status[0] : undefined;
+    if (code === PRIVATE_STATUS.ok) return;
+    const refusal = code === undefined ? undefined : REFUSAL_BY_STATUS.get(code);
+    if (refusal !== undefined) throw new PrivateMessageRefusedError(member.id, PROTOCOL, refusal, stage);
+    this.c.penalize(member, 'malformed', PROTOCOL);
+    throw new MalformedFrameError(member.id, PROTOCOL, `status must be one byte of 0-6, got ${status.byteLength} byte(s)${code === undefined ? '' : ` (${code})`}`);
+  }
+
+  private sendError(member: MemberState, timeoutMs: number, timeout: AbortSignal, callerSignal: AbortSignal | undefined, err: unknown): Error {
+    if (err instanceof PrivateMessageRefusedError || err instanceof MalformedFrameError) return err;
+    if (isOversizedFrame(err)) {
+      this.c.penalize(member, 'oversized', PROTOCOL);
+      return new OversizedFrameError(member.id, PROTOCOL, 1, { cause: err });
+    }
+    if (callerSignal?.aborted === true) return new RequestAbortedError(member.id, PROTOCOL, { cause: err });
+    if (timeout.aborted) return new RequestTimeoutError(member.id, PROTOCOL, timeoutMs);
+    return new RequestFailedError(member.id, PROTOCOL, { cause: err });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Receiving
+
+  async handleStream(stream: Stream, connection: Connection): Promise<void> {
+    const member = this.c.admitStream(stream, connection, PROTOCOL);
+    if (member === null) return;
+    const offerLp = lpStream(stream, { maxDataLength: PRIVATE_OFFER_MAX_BYTES, maxBufferSize: readBufferBytes(PRIVATE_OFFER_MAX_BYTES) });
+    let offerFrame: Uint8Array;
+    try {
+      offerFrame = (await offerLp.read({ signal: AbortSignal.timeout(this.c.limits.requestReadTimeoutMs) })).subarray();
+    } catch (err) {
+      this.onReadError(member, stream, err);
+      return;
+    }
+    this.c.onFrameReceived(member, PROTOCOL, offerFrame.byteLength);
+    const offer = await this.decideOnOffer(member, stream, offerLp, offerFrame);
+    if (offer === null) return;
+    // The offer's reader gives back anything it read ahead; the body gets a reader whose limit is its declared length.
+    offerLp.unwrap();
+    const bodyLp = lpStream(stream, { maxDataLength: offer.bodyBytes, maxBufferSize: readBufferBytes(offer.bodyBytes) });
+    let body: Uint8Array;
+    try {
+      body = (await bodyLp.read({ signal: AbortSignal.timeout(this.c.limits.responseTimeoutMs) })).subarray();
+    } catch (err) {
+      this.onReadError(member, stream, err);
+      return;
+    }
+    this.c.onFrameReceived(member, PROTOCOL, body.byteLength);
+    if (body.byteLength !== offer.bodyBytes) {
+      await this.refuse(member, stream, bodyLp, 'malformed', { penalty: 'malformed', declaredBytes: offer.bodyBytes, bodyBytes: body.byteLength });
+      return;
+    }
+    const handler = this.handler;
+    if (handler === null) return; // set before the offer was accepted; never unset
+    const delivered = await runWithinDeadline(stream, this.c.limits.responseTimeoutMs, async () => handler.deliver(member.id, offer.header, body));
+    if (delivered.kind === 'abandoned') return;
+    if (delivered.kind !== 'done') {
+      this.onHandlerProblem(member, 'deliver', delivered);
+      await this.answer(member, stream, bodyLp, PRIVATE_STATUS.handler_failed, true);
+      return;
+    }
+    await this.answer(member, stream, bodyLp, PRIVATE_STATUS.ok, true);
+  }
+
+  /**
+   * Size, rate, handler and authorization, in that order (cheapest first; the application is
+   * asked only about a well-formed offer within the limits). Answers the offer; the accepted
+   * offer, or null when it was refused.
+   */
+  private async decideOnOffer(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, frame: Uint8Array): Promise<PrivateOffer | null> {
+    const offer = parseOffer(frame);
+    if (offer === null) {
+      await this.refuse(member, stream, lp, 'malformed', { penalty: 'malformed', offerBytes: frame.byteLength });
+      return null;
+    }
+    const bodyMaxBytes = this.c.frames.messageMaxBytes[PROTOCOL];
+    if (offer.bodyBytes > bodyMaxBytes) {
+      await this.refuse(member, stream, lp, 'too_large', { penalty: 'oversized', declaredBytes: offer.bodyBytes, maxBytes: bodyMaxBytes });
+      return null;
+    }
+    if (!member.takeRateToken(PROTOCOL, Date.now(), frame.byteLength + offer.bodyBytes)) {
+      this.c.onRateExceeded(member, PROTOCOL, frame.byteLength + offer.bodyBytes);
+      await this.refuse(member, stream, lp, 'rate_limited', { penalty: null });
+      return null;
+    }
+    const handler = this.handler;
+    if (handler === null) {
+      await this.answer(member, stream, lp, PRIVATE_STATUS.no_handler, true);
+      return null;
+    }
+    const verdict = await runWithinDeadline(stream, this.c.limits.responseTimeoutMs, async () => handler.authorize(member.id, offer.header));
+    if (verdict.kind === 'abandoned') return null;
+    if (verdict.kind !== 'done') {
+      this.onHandlerProblem(member, 'authorize', verdict);
+      await this.answer(member, stream, lp, PRIVATE_STATUS.handler_failed, true);
+      return null;
+    }
+    if (verdict.value !== true) {
+      await this.refuse(member, stream, lp, 'unauthorized', { penalty: null, headerBytes: offer.header.byteLength, declaredBytes: offer.bodyBytes });
+      return null;
+    }
+    return (await this.answer(member, stream, lp, PRIVATE_STATUS.ok, false)) ? offer : null;
+  }
+
+  /**
+   * A refusal that is a security event: counted by reason, logged, answered with its status,
+   * and (oversized, malformed) scored once the answer is out, since the score may disconnect.
+   */
+  private async refuse(
+    member: MemberState,
+    stream: Stream,
+    lp: LengthPrefixedStream<Stream>,
+    refusal: Exclude<PrivateRefusal, 'no_handler' | 'handler_failed'>,
+    details: { readonly penalty: InvalidMessageKind | null } & Record<string, unknown>,
+  ): Promise<void> {
+    const { penalty, ...fields } = details;
+    const reason: SecurityReason = refusal === 'too_large' ? 'oversized' : refusal;
+    this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason });
+    this.c.warnThrottled(`private-refused:${member.id}:${reason}`, { member: member.id, protocol: PROTOCOL, reason, ...fields }, `refused a private ${PROTOCOL} message from ${member.id}: ${reason}`);
+    await this.answer(member, stream, lp, PRIVATE_STATUS[refusal], true);
+    if (penalty !== null) this.c.penalize(member, penalty, PROTOCOL, fields);
+  }
+
+  /** Writes one status frame (and closes the stream when `last`); false when the stream failed. */
+  private async answer(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, status: number, last: boolean): Promise<boolean> {
+    const signal = AbortSignal.timeout(this.c.limits.writeTimeoutMs);
+    try {
+      await lp.write(Uint8Array.of(status), { signal });
+      this.c.onFrameSent(member, PROTOCOL, 0);
+      if (last) await stream.close({ signal });
+      return true;
+    } catch (err) {
+      this.c.log?.debug({ member: member.id, protocol: PROTOCOL, error: String(err) }, `could not answer a private ${PROTOCOL} message from ${member.id}`);
+      if (stream.status === 'open') stream.abort(err as Error);
+      return false;
+    }
+  }
+
+  /** A failed read: oversized and malformed frames are security events; ordinary stream ends are not. */
+  private onReadError(member: MemberState, stream: Stream, err: unknown): void {
+    const name = err instanceof Error ? err.name : '';
+    if (isOversizedFrame(err)) this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason: 'oversized' });
+    else if (name === 'InvalidMessageLengthError') this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason: 'malformed' });
+    this.c.onInboundStreamError(member, PROTOCOL, stream, err);
+    if (stream.status === 'open') stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private onHandlerProblem(member: MemberState, step: 'authorize' | 'deliver', run: Exclude<HandlerRun<unknown>, { kind: 'done' | 'abandoned' }>): void {
+    if (run.kind === 'failed') {
+      this.c.onHandlerError(member, PROTOCOL, run.error);
+      return;
+    }
+    this.c.log?.warn({ member: member.id, protocol: PROTOCOL, step, timeoutMs: this.c.limits.responseTimeoutMs }, `private ${PROTOCOL} handler (${step}) did not answer in time`);
+  }
+}
