@@ -1,0 +1,38 @@
+/**
+ * The usage records and their private exchange: what the creditor sends the debtor, its one
+ * canonical encoding and digest, the circuit's view of it, and the debtor's check against the
+ * chain. (libs/settlement's entry re-exports this folder's public names in one block.)
+ */
+export type { UsageRecord, RecordBatch, RecordRange, OnChainBatch } from './types.js';
+export {
+  RECORD_BATCH_MAX_BYTES,
+  RECORD_BATCH_MAX_RECORDS,
+  RECORD_BATCH_FORMAT_VERSION,
+  RECORD_ID_BITS,
+  START_TIME_BITS,
+  VOLUME_BITS,
+  SUBSCRIBER_REF_PATTERN,
+} from './limits.js';
+export { assertRecordBatch } from './validate.js';
+export { encodeRecordBatch, decodeRecordBatch, recordsDigest } from './codec.js';
+export { toSettlementBatch } from './settlement-batch.js';
+export { checkReceivedBatch, periodBoundsUtc } from './check.js';
+export type { AcceptedBatch } from './check.js';
+export { subscriberRefOf } from './subscriber.js';
+export {
+  InvalidRecordBatchError,
+  RecordBatchTooLargeError,
+  MalformedRecordBatchError,
+  ReceivedBatchError,
+  WrongBatchPairError,
+  WrongBatchPeriodError,
+  BatchRangeMismatchError,
+  DuplicateRecordIdError,
+  NonPositionalRecordIdError,
+  RangeAlreadyReceivedError,
+  RecordTadigMismatchError,
+  RecordOutsidePeriodError,
+  RecordsDigestMismatchError,
+  BatchCommitmentMismatchError,
+} from './errors.js';
+export type { ReceivedBatchRejection } from './errors.js';
