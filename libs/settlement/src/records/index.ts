@@ -19,6 +19,15 @@ export { toSettlementBatch } from './settlement-batch.js';
 export { checkReceivedBatch, periodBoundsUtc } from './check.js';
 export type { AcceptedBatch } from './check.js';
 export { subscriberRefOf } from './subscriber.js';
+export { batchVolumes } from './volumes.js';
+
+// Realistic usage for tests and the devnet's traffic generator, and the rates it settles at.
+export { generateUsage } from './generator/generate.js';
+export type { GenerateUsageOptions, UsageAnomaly } from './generator/generate.js';
+export { PROFILES, pairProfile, VOICE_INCREMENT_SECONDS } from './generator/profiles.js';
+export type { UsageProfile, ProfileName } from './generator/profiles.js';
+export { wholesaleRates, wholesaleRateTable, EU_WHOLESALE_CAPS_BY_YEAR, UK_EU_COMMERCIAL_RATES } from './generator/rates.js';
+export type { MicroEuroRates } from './generator/rates.js';
 export {
   InvalidRecordBatchError,
   RecordBatchTooLargeError,
