@@ -21,6 +21,12 @@ export type { AcceptedBatch } from './check.js';
 export { subscriberRefOf } from './subscriber.js';
 export { batchVolumes } from './volumes.js';
 
+// The exchange itself: the offer (header) of a batch, and the sender/receiver over libs/p2p.
+export { encodeRecordOffer, decodeRecordOffer, offerOf } from './offer.js';
+export type { RecordOffer } from './offer.js';
+export { RecordExchange } from './exchange.js';
+export type { PrivateTransport, RecordExchangeOptions, RecordRefusal, RecordRefusalReason } from './exchange.js';
+
 // Realistic usage for tests and the devnet's traffic generator, and the rates it settles at.
 export { generateUsage } from './generator/generate.js';
 export type { GenerateUsageOptions, UsageAnomaly } from './generator/generate.js';
