@@ -36,6 +36,8 @@ import { isOversizedFrame, readBufferBytes, runWithinDeadline, type HandlerRun }
 import type { InvalidMessageKind, MemberId } from './types.js';
 
 const PROTOCOL: PrivateProtocol = 'records';
+/** A status frame longer than this is oversized; up to it, one of the wrong length is malformed. */
+const STATUS_READ_MAX_BYTES = 64;
 
 /**
  * What the receiving application supplies. `authorize` sees the sender and the header only,
@@ -116,7 +118,8 @@ export class PrivateExchange {
     let stream: Stream | null = null;
     try {
       stream = await connection.newStream(PROTOCOL_IDS[PROTOCOL], { signal });
-      const lp = lpStream(stream, { maxDataLength: 1, maxBufferSize: readBufferBytes(1) });
+      // Status frames are one byte; a longer one is read (up to a bound) so that it is refused as malformed.
+      const lp = lpStream(stream, { maxDataLength: STATUS_READ_MAX_BYTES, maxBufferSize: readBufferBytes(STATUS_READ_MAX_BYTES) });
       const offer = encodeOffer(body.byteLength, header);
       await lp.write(offer, { signal });
       this.c.onFrameSent(member, PROTOCOL, offer.byteLength);
@@ -124,11 +127,15 @@ export class PrivateExchange {
       await lp.write(body, { signal });
       this.c.onFrameSent(member, PROTOCOL, body.byteLength);
       await this.expectAccepted(member, lp, signal, 'delivery');
-      await stream.close({ signal });
     } catch (err) {
       if (stream !== null && stream.status === 'open') stream.abort(err as Error);
       throw this.sendError(member, timeoutMs, timeout, options.signal, err);
     }
+    // Delivered: how the stream ends no longer matters to the caller.
+    const delivered = stream;
+    delivered.close({ signal: AbortSignal.timeout(this.c.limits.writeTimeoutMs) }).catch((err: unknown) => {
+      if (delivered.status === 'open') delivered.abort(err as Error);
+    });
   }
 
   /** Reads one status frame; resolves on OK, throws the refusal (or MalformedFrameError for a status that is none). */
@@ -147,7 +154,7 @@ export class PrivateExchange {
     if (err instanceof PrivateMessageRefusedError || err instanceof MalformedFrameError) return err;
     if (isOversizedFrame(err)) {
       this.c.penalize(member, 'oversized', PROTOCOL);
-      return new OversizedFrameError(member.id, PROTOCOL, 1, { cause: err });
+      return new OversizedFrameError(member.id, PROTOCOL, STATUS_READ_MAX_BYTES, { cause: err });
     }
     if (callerSignal?.aborted === true) return new RequestAbortedError(member.id, PROTOCOL, { cause: err });
     if (timeout.aborted) return new RequestTimeoutError(member.id, PROTOCOL, timeoutMs);

@@ -6,6 +6,7 @@ import {
   HandlerAlreadyRegisteredError,
   InvalidHandlerError,
   InvalidSignalError,
+  MalformedFrameError,
   MESSAGE_MAX_BYTES,
   NotConnectedError,
   OversizedPayloadError,
@@ -73,9 +74,13 @@ describe('private messages between the two parties of an agreement', () => {
 
   beforeAll(async () => {
     identities = await makeIdentities(['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR']);
-    const members = identities.slice(0, 4);
-    const nodes = await network.startCluster(members);
-    // SFR-FR is a member whose node is a bare libp2p host that writes whatever frames it likes.
+    // Five members in genesis; SFR-FR's node is a bare libp2p host that writes whatever frames it likes.
+    const nodes: TestNode[] = [];
+    for (const identity of identities.slice(0, 4)) {
+      const addresses = new Map(nodes.map((peer) => [peer.identity.id, peer.node.listenAddresses()]));
+      nodes.push(await network.startNode(identity, identities, { addresses }));
+    }
+    await waitFor('the four nodes connected to each other', () => nodes.every((peer) => peer.node.connectedMembers().length === 3));
     [tmobile, vodafone, orange, telenor] = nodes as [TestNode, TestNode, TestNode, TestNode];
     for (const node of nodes) delivered.set(node.identity.id, []);
     const inbox = (node: TestNode) => delivered.get(node.identity.id)!;
@@ -209,6 +214,20 @@ describe('private messages between the two parties of an agreement', () => {
       expect(await status(lp)).toBe(PRIVATE_STATUS.malformed);
       expect(await refusals(vodafone, 'SFR-FR', 'malformed')).toBe(2);
       expect(delivered.get('Vodafone-UK')!.filter((message) => message.from === 'SFR-FR')).toEqual([]);
+    });
+
+    it("names a receiver's answer that is not a status byte as malformed, and scores it", async () => {
+      await rogue.handle(PROTOCOL_IDS.records, async (stream) => {
+        const lp = lpStream(stream);
+        await lp.read();
+        await lp.write(Uint8Array.of(7, 7));
+      });
+      await rogue.dial(multiaddr(addressOf(tmobile)));
+      await waitFor('T-Mobile sees SFR-FR connected', () => tmobile.node.connectedMembers().includes('SFR-FR'));
+      const error = await rejection(tmobile.node.sendPrivate('SFR-FR', text('T-Mobile-DE>SFR-FR'), text('records')));
+      expect(error).toBeInstanceOf(MalformedFrameError);
+      expect(error).toMatchObject({ memberId: 'SFR-FR', protocol: 'records' });
+      expect(await count(tmobile, 'consortium_security_invalid_messages_total', { kind: 'malformed' })).toBe(1);
     });
 
     it('refuses a declared body over the limit before reading it, counts it, and disconnects the member', async () => {

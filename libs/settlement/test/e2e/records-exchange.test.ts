@@ -1,7 +1,7 @@
 import { generateNodeKey, P2PNode, peerIdOf, PrivateMessageRefusedError, type MemberEntry } from '@consortium/p2p';
 import { LogRecorder, setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import { batchCommitment } from '@consortium/zkp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   encodeRecordBatch,
   encodeRecordOffer,
@@ -42,10 +42,12 @@ interface TestMember {
 }
 
 const started: TestMember[] = [];
-afterAll(async () => {
-  await Promise.all(started.map(async ({ node }) => node.stop()));
-  await Promise.all(started.map(async ({ telemetry }) => telemetry.shutdown()));
-});
+async function stopAll(members: readonly TestMember[]): Promise<void> {
+  const running = members.filter(({ node }) => node.isStarted());
+  await Promise.all(running.map(async ({ node }) => node.stop()));
+  await Promise.all(running.map(async ({ telemetry }) => telemetry.shutdown()));
+}
+afterAll(async () => stopAll(started));
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -132,6 +134,7 @@ describe.each([4, 5, 7])('the record exchange among %i members', (n) => {
   it('gets a committed batch to its debtor and to no other member', async () => {
     const chain = new ChainView();
     const consortium = await startConsortium(n, chain);
+    onTestFinished(async () => stopAll(consortium));
     const orange = byId(consortium, 'Orange-FR');
     const batch = generateUsage({ creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', firstId: 0n, count: BATCH_SIZE, seed: `exchange-${n}` });
     chain.commit(batch);
