@@ -168,27 +168,15 @@ export class PrivateExchange {
     const member = this.c.admitStream(stream, connection, PROTOCOL);
     if (member === null) return;
     const offerLp = lpStream(stream, { maxDataLength: PRIVATE_OFFER_MAX_BYTES, maxBufferSize: readBufferBytes(PRIVATE_OFFER_MAX_BYTES) });
-    let offerFrame: Uint8Array;
-    try {
-      offerFrame = (await offerLp.read({ signal: AbortSignal.timeout(this.c.limits.requestReadTimeoutMs) })).subarray();
-    } catch (err) {
-      this.onReadError(member, stream, err);
-      return;
-    }
-    this.c.onFrameReceived(member, PROTOCOL, offerFrame.byteLength);
+    const offerFrame = await this.readFrame(member, stream, offerLp, this.c.limits.requestReadTimeoutMs);
+    if (offerFrame === null) return;
     const offer = await this.decideOnOffer(member, stream, offerLp, offerFrame);
     if (offer === null) return;
     // The offer's reader gives back anything it read ahead; the body gets a reader whose limit is its declared length.
     offerLp.unwrap();
     const bodyLp = lpStream(stream, { maxDataLength: offer.bodyBytes, maxBufferSize: readBufferBytes(offer.bodyBytes) });
-    let body: Uint8Array;
-    try {
-      body = (await bodyLp.read({ signal: AbortSignal.timeout(this.c.limits.responseTimeoutMs) })).subarray();
-    } catch (err) {
-      this.onReadError(member, stream, err);
-      return;
-    }
-    this.c.onFrameReceived(member, PROTOCOL, body.byteLength);
+    const body = await this.readFrame(member, stream, bodyLp, this.c.limits.responseTimeoutMs);
+    if (body === null) return;
     if (body.byteLength !== offer.bodyBytes) {
       await this.refuse(member, stream, bodyLp, 'malformed', { penalty: 'malformed', declaredBytes: offer.bodyBytes, bodyBytes: body.byteLength });
       return;
@@ -276,6 +264,18 @@ export class PrivateExchange {
       this.c.log?.debug({ member: member.id, protocol: PROTOCOL, error: String(err) }, `could not answer a private ${PROTOCOL} message from ${member.id}`);
       if (stream.status === 'open') stream.abort(err as Error);
       return false;
+    }
+  }
+
+  /** One frame within `timeoutMs`, counted; null when the read failed (handled: the stream is aborted). */
+  private async readFrame(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, timeoutMs: number): Promise<Uint8Array | null> {
+    try {
+      const frame = (await lp.read({ signal: AbortSignal.timeout(timeoutMs) })).subarray();
+      this.c.onFrameReceived(member, PROTOCOL, frame.byteLength);
+      return frame;
+    } catch (err) {
+      this.onReadError(member, stream, err);
+      return null;
     }
   }
 

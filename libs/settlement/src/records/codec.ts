@@ -53,14 +53,7 @@ export function encodeRecordBatch(batch: RecordBatch): Uint8Array {
 export function decodeRecordBatch(bytes: Uint8Array): RecordBatch {
   if (!(bytes instanceof Uint8Array)) throw new MalformedRecordBatchError('expected bytes (a Uint8Array)');
   if (bytes.byteLength > RECORD_BATCH_MAX_BYTES) throw new RecordBatchTooLargeError(bytes.byteLength, RECORD_BATCH_MAX_BYTES);
-  let value: unknown;
-  try {
-    value = decodeCanonical(bytes, RECORD_BATCH_MAX_BYTES, 'record batch');
-  } catch (err) {
-    if (err instanceof MalformedMessageError || err instanceof OversizedMessageError) throw new MalformedRecordBatchError(err.message);
-    throw err;
-  }
-  const batch = batchFromWire(value);
+  const batch = batchFromWire(decodeStrict(bytes, RECORD_BATCH_MAX_BYTES, 'record batch'));
   assertRecordBatch(batch);
   return batch;
 }
@@ -68,6 +61,16 @@ export function decodeRecordBatch(bytes: Uint8Array): RecordBatch {
 /** sha256 over the canonical encoding, lowercase hex: what the chain holds as the batch's recordsDigest. */
 export function recordsDigest(batch: RecordBatch): string {
   return createHash('sha256').update(encodeRecordBatch(batch)).digest('hex');
+}
+
+/** Strict canonical CBOR of at most `maxBytes`; MalformedRecordBatchError otherwise. */
+export function decodeStrict(bytes: Uint8Array, maxBytes: number, what: string): unknown {
+  try {
+    return decodeCanonical(bytes, maxBytes, what);
+  } catch (err) {
+    if (err instanceof MalformedMessageError || err instanceof OversizedMessageError) throw new MalformedRecordBatchError(err.message);
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
  * before any record is sent (the pair, the period and the id range). Canonical CBOR, bounded by
  * the p2p private header limit.
  */
-import { decodeCanonical, encodeCanonical, MalformedMessageError, OversizedMessageError } from '@consortium/consensus';
+import { encodeCanonical } from '@consortium/consensus';
 import { PRIVATE_HEADER_MAX_BYTES } from '@consortium/p2p';
+import { decodeStrict } from './codec.js';
 import { InvalidRecordBatchError, MalformedRecordBatchError } from './errors.js';
 import { RECORD_BATCH_FORMAT_VERSION, RECORD_BATCH_MAX_RECORDS, RECORD_ID_BITS } from './limits.js';
 import type { RecordBatch } from './types.js';
@@ -32,13 +33,7 @@ export function encodeRecordOffer(offer: RecordOffer): Uint8Array {
 
 /** MalformedRecordBatchError for bytes that are not a canonical offer; InvalidRecordBatchError naming a field out of range. */
 export function decodeRecordOffer(bytes: Uint8Array): RecordOffer {
-  let value: unknown;
-  try {
-    value = decodeCanonical(bytes, PRIVATE_HEADER_MAX_BYTES, 'record offer');
-  } catch (err) {
-    if (err instanceof MalformedMessageError || err instanceof OversizedMessageError) throw new MalformedRecordBatchError(err.message);
-    throw err;
-  }
+  const value = decodeStrict(bytes, PRIVATE_HEADER_MAX_BYTES, 'record offer');
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) throw new MalformedRecordBatchError('offer: expected a map');
   const wire = value as Record<string, unknown>;
   const keys = Object.keys(wire).sort();

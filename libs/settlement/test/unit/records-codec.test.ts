@@ -15,7 +15,7 @@ import {
   type RecordBatch,
   type UsageRecord,
 } from '../../src/index.js';
-import { batch, record } from './records-fixtures.js';
+import { batch, invalidFieldOf, record } from './records-fixtures.js';
 
 const TADIGS = ['DEUD1', 'GBRVF', 'FRAF1', 'NORTM', 'FRAF2'] as const;
 const U32 = (1n << 32n) - 1n;
@@ -116,15 +116,7 @@ describe('the canonical encoding of a record batch', () => {
       return encodeCanonical({ v: 1, creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', firstId: 5, salt: new Uint8Array(32), records: [fields], ...overrides });
     };
     expect(decodeRecordBatch(wire({})).records[0]!.recordId).toBe(5n);
-    const fieldOf = (bytes: Uint8Array) => {
-      try {
-        decodeRecordBatch(bytes);
-      } catch (err) {
-        expect(err).toBeInstanceOf(InvalidRecordBatchError);
-        return (err as InvalidRecordBatchError).field;
-      }
-      throw new Error('decoded');
-    };
+    const fieldOf = (bytes: Uint8Array) => invalidFieldOf(() => decodeRecordBatch(bytes));
     expect(fieldOf(wire({ creditor: 'fraf1' }))).toBe('creditor');
     expect(fieldOf(wire({ debtor: 'FRAF1' }))).toBe('debtor');
     expect(fieldOf(wire({ period: '2026-13' }))).toBe('period');

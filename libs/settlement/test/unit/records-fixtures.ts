@@ -1,5 +1,6 @@
 /** A small hand-made batch for the records tests: T-Mobile-DE's subscribers roaming on Orange-FR. */
-import type { RecordBatch, UsageRecord } from '../../src/index.js';
+import { expect } from 'vitest';
+import { InvalidRecordBatchError, type RecordBatch, type UsageRecord } from '../../src/index.js';
 
 export const ORANGE = 'FRAF1';
 export const TMOBILE = 'DEUD1';
@@ -34,4 +35,15 @@ export function batch(overrides: Partial<RecordBatch> = {}): RecordBatch {
     ],
     ...overrides,
   };
+}
+
+/** The field an InvalidRecordBatchError from `run` names; fails the test when `run` does not throw one. */
+export function invalidFieldOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidRecordBatchError);
+    return (err as InvalidRecordBatchError).field;
+  }
+  throw new Error('expected an InvalidRecordBatchError, but nothing was thrown');
 }

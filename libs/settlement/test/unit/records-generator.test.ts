@@ -6,7 +6,6 @@ import {
   encodeRecordBatch,
   EU_WHOLESALE_CAPS_BY_YEAR,
   generateUsage,
-  InvalidRecordBatchError,
   pairProfile,
   periodBoundsUtc,
   PROFILES,
@@ -17,6 +16,7 @@ import {
   wholesaleRateTable,
   type GenerateUsageOptions,
 } from '../../src/index.js';
+import { invalidFieldOf } from './records-fixtures.js';
 
 const BASE: GenerateUsageOptions = { creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', firstId: 0n, count: 2_000, seed: 'devnet-1' };
 
@@ -123,15 +123,7 @@ describe('generateUsage', () => {
   });
 
   it('refuses options it cannot honour, naming them', () => {
-    const field = (options: GenerateUsageOptions) => {
-      try {
-        generateUsage(options);
-      } catch (err) {
-        expect(err).toBeInstanceOf(InvalidRecordBatchError);
-        return (err as InvalidRecordBatchError).field;
-      }
-      throw new Error('generated');
-    };
+    const field = (options: GenerateUsageOptions) => invalidFieldOf(() => generateUsage(options));
     expect(field({ ...BASE, count: 0 })).toBe('count');
     expect(field({ ...BASE, count: 8_193 })).toBe('records');
     expect(field({ ...BASE, creditor: 'France' })).toBe('creditor');
