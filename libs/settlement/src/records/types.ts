@@ -3,7 +3,7 @@
  * (the visited operator, which recorded the usage) to the debtor (the home operator, which
  * pays for it). Only their commitments go on chain.
  */
-import type { SettlementService } from '@consortium/zkp';
+import type { SettlementBatch, SettlementService } from '@consortium/zkp';
 
 /**
  * One usage event, as the visited network recorded it (a trimmed TAP3 call event detail).
@@ -36,16 +36,12 @@ export interface UsageRecord {
  * them on chain and sends them to the debtor. `creditor` and `debtor` are TADIG codes (as in
  * @consortium/zkp's SettlementBatch; the member directory maps member ids to them). `salt` is
  * the batch commitment's salt (a BN254 field element): it travels with the records so the
- * debtor can recompute the commitment, and it also salts `recordsDigest`.
+ * debtor can recompute the commitment, and it also salts `recordsDigest`. Its fields are
+ * zkp's SettlementBatch's (creditor, debtor, period "YYYY-MM", firstId, salt) without the rate
+ * table, with the full records.
  */
-export interface RecordBatch {
-  readonly creditor: string;
-  readonly debtor: string;
-  /** "YYYY-MM". */
-  readonly period: string;
-  readonly firstId: bigint;
+export interface RecordBatch extends Omit<SettlementBatch, 'records' | 'rateTable'> {
   readonly records: readonly UsageRecord[];
-  readonly salt: bigint;
 }
 
 /** Ids firstId .. firstId + count - 1 of one (creditor, debtor, period). */
