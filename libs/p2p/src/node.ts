@@ -16,6 +16,7 @@ import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
+import type { Tracer } from '@opentelemetry/api';
 import { createLibp2p } from 'libp2p';
 import { buildMemberDirectory, parseAddress, resolveFrameLimits, resolveLimits, type FrameLimitsOverrides, type P2PLimitsOverrides } from './config.js';
 import {
@@ -91,6 +92,8 @@ export interface P2PNodeOptions {
   readonly metrics: P2PNodeMetrics | null;
   /** null for no logging. */
   readonly logger: Logger | null;
+  /** Spans of the private exchange (p2p.private.send, p2p.private.receive); absent or null: none. */
+  readonly tracer?: Tracer | null;
   readonly limits?: P2PLimitsOverrides;
   /**
    * Frame limits per protocol; every member must use the same. apps/node derives the consensus,
@@ -168,6 +171,7 @@ export class P2PNode {
       frames,
       security: this.metrics?.security ?? null,
       log: this.log,
+      tracer: options.tracer ?? null,
       requireStarted: (operation) => this.requireStarted(operation),
       remoteMember: (memberId) => this.remoteMember(memberId),
       admitStream: (stream, connection, protocol) => this.admitStream(stream, connection, protocol),

@@ -17,6 +17,7 @@
  */
 import type { Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Connection, Stream } from '@libp2p/interface';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import { PRIVATE_HEADER_MAX_BYTES, PRIVATE_STATUS, PROTOCOL_IDS, type FrameLimits, type P2PLimits, type PrivateProtocol, type ProtocolName } from './constants.js';
 import {
@@ -57,6 +58,9 @@ export interface SendPrivateOptions {
   readonly timeoutMs?: number;
 }
 
+/** How a received private message ended: the `p2p.outcome` of its span. */
+type ReceiveOutcome = 'delivered' | PrivateRefusal | 'failed';
+
 /** The `reason` label of consortium_security_private_refusals_total. */
 type SecurityReason = 'unauthorized' | 'oversized' | 'malformed' | 'rate_limited';
 
@@ -66,6 +70,7 @@ export interface PrivateExchangeComponents {
   readonly frames: FrameLimits;
   readonly security: SecurityMetrics | null;
   readonly log: Logger | null;
+  readonly tracer: Tracer | null;
   requireStarted(operation: string): void;
   remoteMember(memberId: MemberId): MemberState;
   /** The member behind an inbound stream, or null (stream aborted) when it must not be served. */
@@ -111,8 +116,13 @@ export class PrivateExchange {
     assertTimeout(timeoutMs);
     assertOptionalSignal(options.signal);
     if (options.signal?.aborted === true) throw new RequestAbortedError(to, PROTOCOL, { cause: options.signal.reason });
+    const span = this.c.tracer?.startSpan('p2p.private.send', { attributes: { 'p2p.member': to, 'p2p.body_bytes': body.byteLength } }) ?? null;
     const connection = member.openConnection();
-    if (connection === null) throw new NotConnectedError(to);
+    if (connection === null) {
+      span?.setAttribute('p2p.outcome', 'not_connected');
+      span?.end();
+      throw new NotConnectedError(to);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
     let stream: Stream | null = null;
@@ -129,8 +139,13 @@ export class PrivateExchange {
       await this.expectAccepted(member, lp, signal, 'delivery');
     } catch (err) {
       if (stream !== null && stream.status === 'open') stream.abort(err as Error);
-      throw this.sendError(member, timeoutMs, timeout, options.signal, err);
+      const error = this.sendError(member, timeoutMs, timeout, options.signal, err);
+      span?.setAttribute('p2p.outcome', sendOutcome(error));
+      span?.end();
+      throw error;
     }
+    span?.setAttribute('p2p.outcome', 'delivered');
+    span?.end();
     // Delivered: how the stream ends no longer matters to the caller.
     const delivered = stream;
     delivered.close({ signal: AbortSignal.timeout(this.c.limits.writeTimeoutMs) }).catch((err: unknown) => {
@@ -167,70 +182,77 @@ export class PrivateExchange {
   async handleStream(stream: Stream, connection: Connection): Promise<void> {
     const member = this.c.admitStream(stream, connection, PROTOCOL);
     if (member === null) return;
+    const span = this.c.tracer?.startSpan('p2p.private.receive', { attributes: { 'p2p.member': member.id } }) ?? null;
+    const outcome = await this.receive(member, stream, span);
+    span?.setAttribute('p2p.outcome', outcome);
+    span?.end();
+  }
+
+  private async receive(member: MemberState, stream: Stream, span: Span | null): Promise<ReceiveOutcome> {
     const offerLp = lpStream(stream, { maxDataLength: PRIVATE_OFFER_MAX_BYTES, maxBufferSize: readBufferBytes(PRIVATE_OFFER_MAX_BYTES) });
     const offerFrame = await this.readFrame(member, stream, offerLp, this.c.limits.requestReadTimeoutMs);
-    if (offerFrame === null) return;
-    const offer = await this.decideOnOffer(member, stream, offerLp, offerFrame);
-    if (offer === null) return;
+    if (typeof offerFrame === 'string') return offerFrame;
+    const offer = await this.decideOnOffer(member, stream, offerLp, offerFrame, span);
+    if (typeof offer === 'string') return offer;
     // The offer's reader gives back anything it read ahead; the body gets a reader whose limit is its declared length.
     offerLp.unwrap();
     const bodyLp = lpStream(stream, { maxDataLength: offer.bodyBytes, maxBufferSize: readBufferBytes(offer.bodyBytes) });
     const body = await this.readFrame(member, stream, bodyLp, this.c.limits.responseTimeoutMs);
-    if (body === null) return;
+    if (typeof body === 'string') return body;
     if (body.byteLength !== offer.bodyBytes) {
-      await this.refuse(member, stream, bodyLp, 'malformed', { penalty: 'malformed', declaredBytes: offer.bodyBytes, bodyBytes: body.byteLength });
-      return;
+      return this.refuse(member, stream, bodyLp, 'malformed', { penalty: 'malformed', declaredBytes: offer.bodyBytes, bodyBytes: body.byteLength });
     }
     const handler = this.handler;
-    if (handler === null) return; // set before the offer was accepted; never unset
+    if (handler === null) return 'no_handler'; // set before the offer was accepted; never unset
     const delivered = await runWithinDeadline(stream, this.c.limits.responseTimeoutMs, async () => handler.deliver(member.id, offer.header, body));
-    if (delivered.kind === 'abandoned') return;
+    if (delivered.kind === 'abandoned') return 'failed';
     if (delivered.kind !== 'done') {
       this.onHandlerProblem(member, 'deliver', delivered);
       await this.answer(member, stream, bodyLp, PRIVATE_STATUS.handler_failed, true);
-      return;
+      return 'handler_failed';
     }
-    await this.answer(member, stream, bodyLp, PRIVATE_STATUS.ok, true);
+    return (await this.answer(member, stream, bodyLp, PRIVATE_STATUS.ok, true)) ? 'delivered' : 'failed';
   }
 
   /**
    * Size, rate, handler and authorization, in that order (cheapest first; the application is
    * asked only about a well-formed offer within the limits). Answers the offer; the accepted
-   * offer, or null when it was refused.
+   * offer, or the outcome of a refused one.
    */
-  private async decideOnOffer(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, frame: Uint8Array): Promise<PrivateOffer | null> {
+  private async decideOnOffer(
+    member: MemberState,
+    stream: Stream,
+    lp: LengthPrefixedStream<Stream>,
+    frame: Uint8Array,
+    span: Span | null,
+  ): Promise<PrivateOffer | ReceiveOutcome> {
     const offer = parseOffer(frame);
-    if (offer === null) {
-      await this.refuse(member, stream, lp, 'malformed', { penalty: 'malformed', offerBytes: frame.byteLength });
-      return null;
-    }
+    if (offer === null) return this.refuse(member, stream, lp, 'malformed', { penalty: 'malformed', offerBytes: frame.byteLength });
+    span?.setAttribute('p2p.body_bytes', offer.bodyBytes);
     const bodyMaxBytes = this.c.frames.messageMaxBytes[PROTOCOL];
     if (offer.bodyBytes > bodyMaxBytes) {
-      await this.refuse(member, stream, lp, 'too_large', { penalty: 'oversized', declaredBytes: offer.bodyBytes, maxBytes: bodyMaxBytes });
-      return null;
+      return this.refuse(member, stream, lp, 'too_large', { penalty: 'oversized', declaredBytes: offer.bodyBytes, maxBytes: bodyMaxBytes });
     }
     if (!member.takeRateToken(PROTOCOL, Date.now(), frame.byteLength + offer.bodyBytes)) {
       this.c.onRateExceeded(member, PROTOCOL, frame.byteLength + offer.bodyBytes);
-      await this.refuse(member, stream, lp, 'rate_limited', { penalty: null });
-      return null;
+      return this.refuse(member, stream, lp, 'rate_limited', { penalty: null });
     }
     const handler = this.handler;
     if (handler === null) {
       await this.answer(member, stream, lp, PRIVATE_STATUS.no_handler, true);
-      return null;
+      return 'no_handler';
     }
     const verdict = await runWithinDeadline(stream, this.c.limits.responseTimeoutMs, async () => handler.authorize(member.id, offer.header));
-    if (verdict.kind === 'abandoned') return null;
+    if (verdict.kind === 'abandoned') return 'failed';
     if (verdict.kind !== 'done') {
       this.onHandlerProblem(member, 'authorize', verdict);
       await this.answer(member, stream, lp, PRIVATE_STATUS.handler_failed, true);
-      return null;
+      return 'handler_failed';
     }
     if (verdict.value !== true) {
-      await this.refuse(member, stream, lp, 'unauthorized', { penalty: null, headerBytes: offer.header.byteLength, declaredBytes: offer.bodyBytes });
-      return null;
+      return this.refuse(member, stream, lp, 'unauthorized', { penalty: null, headerBytes: offer.header.byteLength, declaredBytes: offer.bodyBytes });
     }
-    return (await this.answer(member, stream, lp, PRIVATE_STATUS.ok, false)) ? offer : null;
+    return (await this.answer(member, stream, lp, PRIVATE_STATUS.ok, false)) ? offer : 'failed';
   }
 
   /**
@@ -243,13 +265,14 @@ export class PrivateExchange {
     lp: LengthPrefixedStream<Stream>,
     refusal: Exclude<PrivateRefusal, 'no_handler' | 'handler_failed'>,
     details: { readonly penalty: InvalidMessageKind | null } & Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<ReceiveOutcome> {
     const { penalty, ...fields } = details;
     const reason: SecurityReason = refusal === 'too_large' ? 'oversized' : refusal;
     this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason });
     this.c.warnThrottled(`private-refused:${member.id}:${reason}`, { member: member.id, protocol: PROTOCOL, reason, ...fields }, `refused a private ${PROTOCOL} message from ${member.id}: ${reason}`);
     await this.answer(member, stream, lp, PRIVATE_STATUS[refusal], true);
     if (penalty !== null) this.c.penalize(member, penalty, PROTOCOL, fields);
+    return refusal;
   }
 
   /** Writes one status frame (and closes the stream when `last`); false when the stream failed. */
@@ -268,24 +291,26 @@ export class PrivateExchange {
   }
 
   /** One frame within `timeoutMs`, counted; null when the read failed (handled: the stream is aborted). */
-  private async readFrame(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, timeoutMs: number): Promise<Uint8Array | null> {
+  private async readFrame(member: MemberState, stream: Stream, lp: LengthPrefixedStream<Stream>, timeoutMs: number): Promise<Uint8Array | ReceiveOutcome> {
     try {
       const frame = (await lp.read({ signal: AbortSignal.timeout(timeoutMs) })).subarray();
       this.c.onFrameReceived(member, PROTOCOL, frame.byteLength);
       return frame;
     } catch (err) {
-      this.onReadError(member, stream, err);
-      return null;
+      return this.onReadError(member, stream, err);
     }
   }
 
   /** A failed read: oversized and malformed frames are security events; ordinary stream ends are not. */
-  private onReadError(member: MemberState, stream: Stream, err: unknown): void {
+  private onReadError(member: MemberState, stream: Stream, err: unknown): ReceiveOutcome {
     const name = err instanceof Error ? err.name : '';
-    if (isOversizedFrame(err)) this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason: 'oversized' });
-    else if (name === 'InvalidMessageLengthError') this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason: 'malformed' });
+    let outcome: ReceiveOutcome = 'failed';
+    if (isOversizedFrame(err)) outcome = 'too_large';
+    else if (name === 'InvalidMessageLengthError') outcome = 'malformed';
+    if (outcome !== 'failed') this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason: outcome === 'too_large' ? 'oversized' : 'malformed' });
     this.c.onInboundStreamError(member, PROTOCOL, stream, err);
     if (stream.status === 'open') stream.abort(err instanceof Error ? err : new Error(String(err)));
+    return outcome;
   }
 
   private onHandlerProblem(member: MemberState, step: 'authorize' | 'deliver', run: Exclude<HandlerRun<unknown>, { kind: 'done' | 'abandoned' }>): void {
@@ -295,4 +320,13 @@ export class PrivateExchange {
     }
     this.c.log?.warn({ member: member.id, protocol: PROTOCOL, step, timeoutMs: this.c.limits.responseTimeoutMs }, `private ${PROTOCOL} handler (${step}) did not answer in time`);
   }
+}
+
+/** The `p2p.outcome` of a failed send's span. */
+function sendOutcome(error: Error): string {
+  if (error instanceof PrivateMessageRefusedError) return error.refusal;
+  if (error instanceof RequestTimeoutError) return 'timeout';
+  if (error instanceof RequestAbortedError) return 'aborted';
+  if (error instanceof MalformedFrameError || error instanceof OversizedFrameError) return 'malformed';
+  return 'failed';
 }

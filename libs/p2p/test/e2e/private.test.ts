@@ -19,7 +19,7 @@ import {
   RequestTimeoutError,
   type MemberId,
 } from '../../src/index.js';
-import { addressOf, makeIdentities, metricValue, TestNetwork, type TestIdentity, type TestNode } from '../support/cluster.js';
+import { addressOf, makeIdentities, metricValue, SpanRecorder, TestNetwork, type TestIdentity, type TestNode } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
 // The private exchange over real libp2p on loopback. The receiving application's rule, as
@@ -69,6 +69,8 @@ describe('private messages between the two parties of an agreement', () => {
   let tmobile: TestNode, vodafone: TestNode, orange: TestNode, telenor: TestNode;
   let rogue: Libp2p;
   const delivered = new Map<MemberId, Delivered[]>();
+  const spans = new Map<MemberId, SpanRecorder>();
+  const lastSpan = (id: MemberId, name: string) => spans.get(id)!.ended.filter((span) => span.name === name).at(-1)?.attributes;
   /** Bodies a handler's `authorize` was asked about (it only ever sees headers). */
   const authorizeCalls: { from: MemberId; header: string }[] = [];
 
@@ -78,7 +80,9 @@ describe('private messages between the two parties of an agreement', () => {
     const nodes: TestNode[] = [];
     for (const identity of identities.slice(0, 4)) {
       const addresses = new Map(nodes.map((peer) => [peer.identity.id, peer.node.listenAddresses()]));
-      nodes.push(await network.startNode(identity, identities, { addresses }));
+      const recorder = new SpanRecorder();
+      spans.set(identity.id, recorder);
+      nodes.push(await network.startNode(identity, identities, { addresses, tracer: recorder.tracer }));
     }
     await waitFor('the four nodes connected to each other', () => nodes.every((peer) => peer.node.connectedMembers().length === 3));
     [tmobile, vodafone, orange, telenor] = nodes as [TestNode, TestNode, TestNode, TestNode];
@@ -121,6 +125,9 @@ describe('private messages between the two parties of an agreement', () => {
       PRIVATE_OFFER_PREFIX_BYTES + 'T-Mobile-DE>Vodafone-UK'.length + body.byteLength,
     );
     expect(await count(vodafone, 'consortium_security_private_refusals_total', {})).toBe(0);
+    expect(lastSpan('T-Mobile-DE', 'p2p.private.send')).toEqual({ 'p2p.member': 'Vodafone-UK', 'p2p.body_bytes': body.byteLength, 'p2p.outcome': 'delivered' });
+    await waitFor('the receive span ended', () => lastSpan('Vodafone-UK', 'p2p.private.receive') !== undefined);
+    expect(lastSpan('Vodafone-UK', 'p2p.private.receive')).toEqual({ 'p2p.member': 'T-Mobile-DE', 'p2p.body_bytes': body.byteLength, 'p2p.outcome': 'delivered' });
   });
 
   it("refuses a third member's message before its body is sent: never delivered, counted, the member stays connected", async () => {
@@ -139,6 +146,9 @@ describe('private messages between the two parties of an agreement', () => {
     // An application refusal is not a protocol fault: no score, no disconnection.
     expect(vodafone.node.peerHealth().find((peer) => peer.memberId === 'Orange-FR')!.score).toBe(0);
     expect(vodafone.node.connectedMembers()).toContain('Orange-FR');
+    expect(lastSpan('Orange-FR', 'p2p.private.send')).toMatchObject({ 'p2p.member': 'Vodafone-UK', 'p2p.outcome': 'unauthorized' });
+    await waitFor('the receive span ended', () => lastSpan('Vodafone-UK', 'p2p.private.receive')?.['p2p.member'] === 'Orange-FR');
+    expect(lastSpan('Vodafone-UK', 'p2p.private.receive')).toMatchObject({ 'p2p.outcome': 'unauthorized' });
   });
 
   it('refuses, as unauthorized, a creditor writing to a member that is not its debtor', async () => {
@@ -171,6 +181,7 @@ describe('private messages between the two parties of an agreement', () => {
     const timedOut = await rejection(tmobile.node.sendPrivate('Telenor-NO', text('hang'), text('body'), { timeoutMs: 500 }));
     expect(timedOut).toBeInstanceOf(RequestTimeoutError);
     expect(timedOut).toMatchObject({ memberId: 'Telenor-NO', protocol: 'records', timeoutMs: 500 });
+    expect(lastSpan('T-Mobile-DE', 'p2p.private.send')).toMatchObject({ 'p2p.outcome': 'timeout' });
     const controller = new AbortController();
     const sending = tmobile.node.sendPrivate('Telenor-NO', text('hang'), text('body'), { signal: controller.signal, timeoutMs: 60_000 });
     setTimeout(() => controller.abort(), 200);
@@ -247,5 +258,6 @@ describe('private messages between the two parties of an agreement', () => {
     const error = await rejection(tmobile.node.sendPrivate('Telenor-NO', text('T-Mobile-DE>Telenor-NO'), text('records')));
     expect(error).toBeInstanceOf(NotConnectedError);
     expect(error).toMatchObject({ memberId: 'Telenor-NO' });
+    expect(lastSpan('T-Mobile-DE', 'p2p.private.send')).toMatchObject({ 'p2p.member': 'Telenor-NO', 'p2p.outcome': 'not_connected' });
   });
 });
