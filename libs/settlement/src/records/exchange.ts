@@ -6,7 +6,8 @@
  * anyone else are never sent. It checks what arrives (checkReceivedBatch) before storing it,
  * one batch of a pair at a time, and reports a sender of bad records to libs/p2p.
  */
-import type { InvalidMessageKind, MemberId, PrivateHandler, SendPrivateOptions } from '@consortium/p2p';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotConnectedError, PrivateMessageRefusedError, type InvalidMessageKind, type MemberId, type PrivateHandler, type SendPrivateOptions } from '@consortium/p2p';
 import { checkReceivedBatch, type AcceptedBatch } from './check.js';
 import { decodeRecordBatch, encodeRecordBatch } from './codec.js';
 import { InvalidRecordBatchError, ReceivedBatchError } from './errors.js';
@@ -53,6 +54,21 @@ export interface RecordExchangeOptions {
   readonly onRefused?: (from: MemberId, refusal: RecordRefusal) => void;
 }
 
+export interface SendBatchOptions extends SendPrivateOptions {
+  /** How long to keep retrying answers that can change with time; default 0 (one attempt). */
+  readonly retryForMs?: number;
+}
+
+/** Retries start a tenth of a second apart (a block or two) and slow down to two seconds. */
+const RETRY_FIRST_DELAY_MS = 100;
+const RETRY_MAX_DELAY_MS = 2_000;
+
+/** Answers that can change with time: the debtor catches up with the chain, a rate refills, a connection comes back. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof PrivateMessageRefusedError) return err.refusal === 'unauthorized' || err.refusal === 'rate_limited';
+  return err instanceof NotConnectedError;
+}
+
 /** A refused batch is reported to p2p under this kind: a repeat is a replay, anything else malformed. */
 const REPORTED_KIND = (reason: RecordRefusalReason): InvalidMessageKind => (reason === 'range_already_received' ? 'replay' : 'malformed');
 
@@ -83,16 +99,30 @@ export class RecordExchange {
 
   /**
    * Sends this node's batch to its debtor. Resolves once the debtor's node checked and stored
-   * it; rejects with the transport's errors (PrivateMessageRefusedError `unauthorized` while the
-   * debtor has not seen the batch committed yet: retry later; `handler_failed` when it refused
-   * the records). InvalidRecordBatchError for a batch this node is not the creditor of.
+   * it; rejects with the transport's errors: PrivateMessageRefusedError `unauthorized` while
+   * the debtor's node has not executed the block that commits the batch, `handler_failed` when
+   * it refused the records, NotConnectedError, RequestTimeoutError... With `retryForMs`, an
+   * answer that can change with time (unauthorized, rate_limited, not connected) is retried, at
+   * growing intervals, for that long. InvalidRecordBatchError for a batch this node is not the
+   * creditor of.
    */
-  async sendBatch(batch: RecordBatch, options: SendPrivateOptions = {}): Promise<void> {
+  async sendBatch(batch: RecordBatch, options: SendBatchOptions = {}): Promise<void> {
     if (batch.creditor !== this.selfTadig) throw new InvalidRecordBatchError('creditor', `${batch.creditor} is not this node's network ${this.selfTadig}: a node sends only its own batches`);
     const debtor = this.memberByTadig.get(batch.debtor);
     if (debtor === undefined) throw new InvalidRecordBatchError('debtor', `${batch.debtor} is not the TADIG of a member`);
+    const header = encodeRecordOffer(offerOf(batch));
     const body = encodeRecordBatch(batch);
-    await this.options.transport.sendPrivate(debtor, encodeRecordOffer(offerOf(batch)), body, options);
+    const { retryForMs = 0, ...sendOptions } = options;
+    const deadlineMs = Date.now() + retryForMs;
+    for (let delayMs = RETRY_FIRST_DELAY_MS; ; delayMs = Math.min(2 * delayMs, RETRY_MAX_DELAY_MS)) {
+      try {
+        await this.options.transport.sendPrivate(debtor, header, body, sendOptions);
+        return;
+      } catch (err) {
+        if (!isTransient(err) || Date.now() + delayMs > deadlineMs || sendOptions.signal?.aborted === true) throw err;
+      }
+      await sleep(delayMs);
+    }
   }
 
   private async authorize(from: MemberId, header: Uint8Array): Promise<boolean> {

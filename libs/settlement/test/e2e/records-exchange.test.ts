@@ -190,6 +190,18 @@ describe('what the debtor refuses', () => {
     expect(member('Telenor-NO').stored).toEqual([]);
   });
 
+  it('a creditor ahead of its debtor retries until the debtor has the batch committed', async () => {
+    const early = generateUsage({ creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-12', firstId: 0n, count: 8, seed: 'early' });
+    const refusedBefore = member('T-Mobile-DE').refusals.length;
+    const sending = member('Orange-FR').exchange.sendBatch(early, { retryForMs: 60_000 });
+    // The debtor's node has not executed the block with the batch yet: refused, for now.
+    await waitFor('the debtor refused the early offer', () => member('T-Mobile-DE').refusals.length > refusedBefore);
+    expect(member('T-Mobile-DE').refusals.at(-1)!.refusal.reason).toBe('no_committed_batch');
+    chain.commit(early);
+    await sending;
+    expect(member('T-Mobile-DE').stored.at(-1)).toEqual(early);
+  });
+
   it('the same batch twice, and records that are not the committed ones: read, refused, reported', async () => {
     const again = await refusalOf(member('Orange-FR').exchange.sendBatch(batch));
     expect(again).toMatchObject({ refusal: 'handler_failed', stage: 'delivery' });
@@ -202,9 +214,9 @@ describe('what the debtor refuses', () => {
     expect(await refusalOf(member('Orange-FR').exchange.sendBatch(forged))).toMatchObject({ refusal: 'handler_failed', stage: 'delivery' });
     expect(member('T-Mobile-DE').refusals.at(-1)!.refusal).toMatchObject({ stage: 'batch', reason: 'digest_mismatch' });
     expect(await metric(member('T-Mobile-DE').telemetry, 'consortium_security_invalid_messages_total', { kind: 'malformed' })).toBe(1);
-    expect(member('T-Mobile-DE').stored).toHaveLength(1);
+    expect(member('T-Mobile-DE').stored).toHaveLength(2);
     // The real records of that batch still go through.
     await member('Orange-FR').exchange.sendBatch(next);
-    expect(member('T-Mobile-DE').stored).toEqual([batch, next]);
+    expect(member('T-Mobile-DE').stored).toEqual([batch, expect.objectContaining({ period: '2026-12' }), next]);
   });
 });
