@@ -23,7 +23,7 @@ import { assertRecordBatch } from './validate.js';
 export interface AcceptedBatch {
   /** The ids the batch covers: add it to the pair's received ranges once the records are stored. */
   readonly range: RecordRange;
-  readonly recordsDigest: string;
+  readonly recordsDigest: Uint8Array;
 }
 
 /**
@@ -41,13 +41,13 @@ export function checkReceivedBatch(batch: RecordBatch, onChain: OnChainBatch, se
   }
   if (batch.period !== onChain.period) throw new WrongBatchPeriodError(batch.period, onChain.period);
   const range = { firstId: batch.firstId, count: BigInt(batch.records.length) };
-  if (range.firstId !== onChain.firstId || range.count !== onChain.count) throw new BatchRangeMismatchError(range, onChain);
+  if (range.firstId !== onChain.firstId || range.count !== BigInt(onChain.count)) throw new BatchRangeMismatchError(range, { firstId: onChain.firstId, count: BigInt(onChain.count) });
   assertPositionalIds(batch);
   const overlapping = seenRanges.find((seen) => range.firstId < seen.firstId + seen.count && seen.firstId < range.firstId + range.count);
   if (overlapping !== undefined) throw new RangeAlreadyReceivedError(range, overlapping);
   assertRecordsOfBatch(batch);
   const digest = recordsDigest(batch);
-  if (digest !== onChain.recordsDigest) throw new RecordsDigestMismatchError(digest, onChain.recordsDigest);
+  if (!sameBytes(digest, onChain.recordsDigest)) throw new RecordsDigestMismatchError(hex(digest), hex(onChain.recordsDigest));
   const commitment = batchCommitment(batch, onChain.batchSize);
   if (commitment !== onChain.batchCommitment) throw new BatchCommitmentMismatchError(commitment, onChain.batchCommitment, onChain.batchSize);
   return { range, recordsDigest: digest };
@@ -76,6 +76,12 @@ function assertRecordsOfBatch(batch: RecordBatch): void {
     if (record.startTime < startSeconds || record.startTime >= endSeconds) throw new RecordOutsidePeriodError(position, record.startTime, batch.period);
   });
 }
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b));
+}
+
+const hex = (bytes: Uint8Array): string => (bytes instanceof Uint8Array ? Buffer.from(bytes).toString('hex') : String(bytes));
 
 /** [start, end) of a "YYYY-MM" period in Unix seconds, UTC. */
 export function periodBoundsUtc(period: string): { readonly startSeconds: bigint; readonly endSeconds: bigint } {

@@ -58,9 +58,9 @@ export function decodeRecordBatch(bytes: Uint8Array): RecordBatch {
   return batch;
 }
 
-/** sha256 over the canonical encoding, lowercase hex: what the chain holds as the batch's recordsDigest. */
-export function recordsDigest(batch: RecordBatch): string {
-  return createHash('sha256').update(encodeRecordBatch(batch)).digest('hex');
+/** sha256 over the canonical encoding (32 bytes): what the chain holds as the batch's recordsDigest. */
+export function recordsDigest(batch: RecordBatch): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(encodeRecordBatch(batch)).digest());
 }
 
 /** Strict canonical CBOR of at most `maxBytes`; MalformedRecordBatchError otherwise. */

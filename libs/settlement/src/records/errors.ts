@@ -161,7 +161,7 @@ export class RecordOutsidePeriodError extends ReceivedBatchError {
   }
 }
 
-/** sha256 of the canonical encoding differs from the digest committed on chain. */
+/** sha256 of the canonical encoding differs from the digest committed on chain (both as hex here). */
 export class RecordsDigestMismatchError extends ReceivedBatchError {
   override readonly name = 'RecordsDigestMismatchError';
   readonly reason = 'digest_mismatch';

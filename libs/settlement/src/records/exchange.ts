@@ -146,7 +146,7 @@ export class RecordExchange {
     if (offer.debtor !== this.selfTadig) return 'not_debtor';
     const onChain = await this.options.committedBatch(offer);
     if (onChain === null) return 'no_committed_batch';
-    if (onChain.firstId !== offer.firstId || onChain.count !== offer.count) return 'offer_mismatch';
+    if (onChain.firstId !== offer.firstId || BigInt(onChain.count) !== offer.count) return 'offer_mismatch';
     return null;
   }
 

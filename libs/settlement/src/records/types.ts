@@ -53,15 +53,16 @@ export interface RecordRange {
 /**
  * What the chain holds of a committed usage batch, as the debtor's node checks received records
  * against it. `batchSize` is the record count of the circuit the batch commitment was made for
- * (the commitment binds it). `recordsDigest` is recordsDigest(batch): lowercase hex sha256.
+ * (the commitment binds it). `recordsDigest` is recordsDigest(batch): sha256, 32 bytes. The
+ * fields are those of settlement's commit_usage_batch, with the parties as TADIG codes.
  */
 export interface OnChainBatch {
   readonly creditor: string;
   readonly debtor: string;
   readonly period: string;
   readonly firstId: bigint;
-  readonly count: bigint;
+  readonly count: number;
   readonly batchCommitment: bigint;
-  readonly recordsDigest: string;
+  readonly recordsDigest: Uint8Array;
   readonly batchSize: number;
 }

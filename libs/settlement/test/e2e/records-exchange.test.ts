@@ -71,7 +71,7 @@ class ChainView {
       debtor: batch.debtor,
       period: batch.period,
       firstId: batch.firstId,
-      count: BigInt(batch.records.length),
+      count: batch.records.length,
       batchCommitment: batchCommitment(batch, BATCH_SIZE),
       recordsDigest: recordsDigest(batch),
       batchSize: BATCH_SIZE,

@@ -30,7 +30,7 @@ function onChainOf(committed: RecordBatch): OnChainBatch {
     debtor: committed.debtor,
     period: committed.period,
     firstId: committed.firstId,
-    count: BigInt(committed.records.length),
+    count: committed.records.length,
     batchCommitment: batchCommitment(committed, BATCH_SIZE),
     recordsDigest: recordsDigest(committed),
     batchSize: BATCH_SIZE,
@@ -79,7 +79,7 @@ describe('checkReceivedBatch', () => {
   it('refuses a batch whose first id or record count is not the on-chain range', () => {
     expect(refusal(committed, { ...onChain, firstId: 11n })).toBeInstanceOf(BatchRangeMismatchError);
     const short = { ...committed, records: committed.records.slice(0, 3) };
-    expect(refusal(short, onChain)).toMatchObject({ name: 'BatchRangeMismatchError', reason: 'range_mismatch', received: { firstId: 10n, count: 3n }, onChain: { count: 4n } });
+    expect(refusal(short, onChain)).toMatchObject({ name: 'BatchRangeMismatchError', reason: 'range_mismatch', received: { firstId: 10n, count: 3n }, onChain: { firstId: 10n, count: 4n } });
   });
 
   it('refuses a duplicate record id, naming both positions', () => {
@@ -133,7 +133,8 @@ describe('checkReceivedBatch', () => {
     const changed = withRecord(committed, 0, { subscriberRef: 'c'.repeat(32) });
     const error = refusal(changed, onChain);
     expect(error).toBeInstanceOf(RecordsDigestMismatchError);
-    expect(error).toMatchObject({ reason: 'digest_mismatch', received: recordsDigest(changed), onChain: onChain.recordsDigest });
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    expect(error).toMatchObject({ reason: 'digest_mismatch', received: hex(recordsDigest(changed)), onChain: hex(onChain.recordsDigest) });
   });
 
   it('refuses records whose circuit commitment is not the one on chain', () => {

@@ -38,7 +38,7 @@ describe('generateUsage', () => {
       debtor: 'DEUD1',
       period: '2026-11',
       firstId: 500n,
-      count: 300n,
+      count: 300,
       batchCommitment: batchCommitment(batch, 344),
       recordsDigest: recordsDigest(batch),
       batchSize: 344,
