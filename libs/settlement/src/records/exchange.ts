@@ -9,8 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotConnectedError, PrivateMessageRefusedError, type InvalidMessageKind, type MemberId, type PrivateHandler, type SendPrivateOptions } from '@consortium/p2p';
 import { checkReceivedBatch, type AcceptedBatch } from './check.js';
-import { decodeRecordBatch, encodeRecordBatch } from './codec.js';
-import { InvalidRecordBatchError, ReceivedBatchError } from './errors.js';
+import { decodeRecordBatch, encodeRecordBatch, recordsDigest } from './codec.js';
+import { InvalidRecordBatchError, RangeAlreadyReceivedError, ReceivedBatchError } from './errors.js';
 import { decodeRecordOffer, encodeRecordOffer, offerOf, type RecordOffer } from './offer.js';
 import type { OnChainBatch, RecordBatch, RecordRange } from './types.js';
 
@@ -46,12 +46,21 @@ export interface RecordExchangeOptions {
   readonly members: readonly { readonly id: MemberId; readonly tadig: string }[];
   /** The chain's committed usage batch the offer names (its pair, period and firstId), or null. */
   readonly committedBatch: (offer: RecordOffer) => OnChainBatch | null | Promise<OnChainBatch | null>;
-  /** The ranges already received and stored for a (creditor, debtor, period). */
-  readonly receivedRanges: (creditor: string, debtor: string, period: string) => readonly RecordRange[] | Promise<readonly RecordRange[]>;
+  /**
+   * The ranges already received and stored for a (creditor, debtor, period). With their digests,
+   * a batch delivered again (the creditor's acknowledgement was lost) is acknowledged again
+   * instead of refused as a replay.
+   */
+  readonly receivedRanges: (creditor: string, debtor: string, period: string) => readonly ReceivedRange[] | Promise<readonly ReceivedRange[]>;
   /** Stores an accepted batch; when it resolves the creditor's sendBatch resolves. */
   readonly onBatch: (batch: RecordBatch, accepted: AcceptedBatch, from: MemberId) => void | Promise<void>;
   /** Every refusal, for the application's logs and metrics. */
   readonly onRefused?: (from: MemberId, refusal: RecordRefusal) => void;
+}
+
+/** A range the debtor stored, with the digest of its records (AcceptedBatch's two fields). */
+export interface ReceivedRange extends RecordRange {
+  readonly recordsDigest?: Uint8Array;
 }
 
 export interface SendBatchOptions extends SendPrivateOptions {
@@ -181,10 +190,13 @@ export class RecordExchange {
     }
     const onChain = await this.options.committedBatch(offer);
     if (onChain === null) throw this.refuse(from, { stage: 'batch', reason: 'no_committed_batch', error: null }, null);
+    const received = await this.options.receivedRanges(offer.creditor, offer.debtor, offer.period);
     let accepted: AcceptedBatch;
     try {
-      accepted = checkReceivedBatch(batch, onChain, await this.options.receivedRanges(offer.creditor, offer.debtor, offer.period));
+      accepted = checkReceivedBatch(batch, onChain, received);
     } catch (err) {
+      // The very batch stored before: acknowledged again, stored once.
+      if (err instanceof RangeAlreadyReceivedError && isStoredAlready(batch, received)) return;
       if (!(err instanceof ReceivedBatchError) && !(err instanceof InvalidRecordBatchError)) throw err;
       const reason = err instanceof ReceivedBatchError ? err.reason : 'malformed_batch';
       throw this.refuse(from, { stage: 'batch', reason, error: err }, REPORTED_KIND(reason));
@@ -198,4 +210,11 @@ export class RecordExchange {
     if (reportAs !== null && this.tadigByMember.has(from)) this.options.transport.reportInvalid(from, reportAs);
     return refusal.error ?? new InvalidRecordBatchError('batch', `refused: ${refusal.reason}`);
   }
+}
+
+/** A stored range with exactly this batch's ids and records digest. */
+function isStoredAlready(batch: RecordBatch, received: readonly ReceivedRange[]): boolean {
+  const digest = Buffer.from(recordsDigest(batch));
+  const count = BigInt(batch.records.length);
+  return received.some((range) => range.firstId === batch.firstId && range.count === count && range.recordsDigest !== undefined && digest.equals(range.recordsDigest));
 }

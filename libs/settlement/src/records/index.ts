@@ -25,7 +25,7 @@ export { batchVolumes } from './volumes.js';
 export { encodeRecordOffer, decodeRecordOffer, offerOf } from './offer.js';
 export type { RecordOffer } from './offer.js';
 export { RecordExchange } from './exchange.js';
-export type { PrivateTransport, RecordExchangeOptions, RecordRefusal, RecordRefusalReason, SendBatchOptions } from './exchange.js';
+export type { PrivateTransport, RecordExchangeOptions, RecordRefusal, RecordRefusalReason, SendBatchOptions, ReceivedRange } from './exchange.js';
 
 // Realistic usage for tests and the devnet's traffic generator, and the rates it settles at.
 export { generateUsage } from './generator/generate.js';

@@ -12,7 +12,7 @@ import {
   recordsDigest,
   type OnChainBatch,
   type RecordBatch,
-  type RecordRange,
+  type ReceivedRange,
   type RecordRefusal,
 } from '../../src/index.js';
 
@@ -104,7 +104,7 @@ async function startConsortium(n: number, chain: ChainView): Promise<TestMember[
     });
     const stored: RecordBatch[] = [];
     const refusals: { from: string; refusal: RecordRefusal }[] = [];
-    const received = new Map<string, RecordRange[]>();
+    const received = new Map<string, ReceivedRange[]>();
     const exchange = new RecordExchange({
       transport: node,
       self: member.id,
@@ -114,7 +114,7 @@ async function startConsortium(n: number, chain: ChainView): Promise<TestMember[
       onBatch: (batch, accepted) => {
         stored.push(batch);
         const key = `${batch.creditor}>${batch.debtor}@${batch.period}`;
-        received.set(key, [...(received.get(key) ?? []), accepted.range]);
+        received.set(key, [...(received.get(key) ?? []), { ...accepted.range, recordsDigest: accepted.recordsDigest }]);
       },
       onRefused: (from, refusal) => refusals.push({ from, refusal }),
     });
@@ -202,8 +202,12 @@ describe('what the debtor refuses', () => {
     expect(member('T-Mobile-DE').stored.at(-1)).toEqual(early);
   });
 
-  it('the same batch twice, and records that are not the committed ones: read, refused, reported', async () => {
-    const again = await refusalOf(member('Orange-FR').exchange.sendBatch(batch));
+  it('the same batch again is acknowledged and stored once; other records for its range, or not the committed ones, are refused and reported', async () => {
+    const storedBefore = member('T-Mobile-DE').stored.length;
+    await member('Orange-FR').exchange.sendBatch(batch); // as after a lost acknowledgement
+    expect(member('T-Mobile-DE').stored).toHaveLength(storedBefore);
+    const otherRecords = generateUsage({ creditor: 'FRAF1', debtor: 'DEUD1', period: '2026-11', firstId: 0n, count: 40, seed: 'a second set of records for ids 0-39' });
+    const again = await refusalOf(member('Orange-FR').exchange.sendBatch(otherRecords));
     expect(again).toMatchObject({ refusal: 'handler_failed', stage: 'delivery' });
     expect(member('T-Mobile-DE').refusals.at(-1)!.refusal).toMatchObject({ stage: 'batch', reason: 'range_already_received' });
     expect(await metric(member('T-Mobile-DE').telemetry, 'consortium_security_invalid_messages_total', { kind: 'replay' })).toBe(1);
