@@ -164,7 +164,7 @@ describe('what the debtor refuses', () => {
     await member('Orange-FR').exchange.sendBatch(batch);
   });
 
-  it('(the batch the tests build on was delivered)', () => {
+  it('delivers the batch the other cases build on', () => {
     expect(member('T-Mobile-DE').stored).toEqual([batch]);
   });
 
