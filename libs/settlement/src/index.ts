@@ -64,3 +64,6 @@ export {
   listKeyEpochs,
 } from './reads.js';
 export type { Viewer, AgreementView, BatchView, BatchFilter, StatementView, StatementFilter, PeriodView } from './reads.js';
+
+// usage records and their private exchange (libs/settlement/src/records)
+export * from './records/index.js';

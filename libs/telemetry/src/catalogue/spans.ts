@@ -57,6 +57,26 @@ export const spanCatalogue = {
       'sync.outcome': 'ok, timeout, empty, malformed, bad_block, refused or failed',
     },
   },
+  p2pPrivateSend: {
+    name: 'p2p.private.send',
+    area: 'p2p',
+    description: "One private message (the record exchange) sent to one member: the offer, the receiver's authorization, the body and its delivery.",
+    attributes: {
+      'p2p.member': 'member id of the receiver',
+      'p2p.body_bytes': 'bytes of the body',
+      'p2p.outcome': 'delivered, or the error: unauthorized, too_large, rate_limited, no_handler, handler_failed, malformed, not_connected, timeout, aborted or failed',
+    },
+  },
+  p2pPrivateReceive: {
+    name: 'p2p.private.receive',
+    area: 'p2p',
+    description: 'One private message received from one member: the offer checked and authorized, the body read and delivered to the application.',
+    attributes: {
+      'p2p.member': 'member id of the sender',
+      'p2p.body_bytes': 'bytes of the body declared in the offer',
+      'p2p.outcome': 'delivered, or the refusal: unauthorized, too_large, rate_limited, no_handler, handler_failed, malformed, or failed (the stream ended)',
+    },
+  },
   zkpProve: {
     name: 'zkp.prove',
     area: 'zkp',

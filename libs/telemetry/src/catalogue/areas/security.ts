@@ -36,6 +36,13 @@ export const securityMetricDefinitions = {
       kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded', 'unresponsive', 'invalid_tx'],
     },
   },
+  privateRefusalsTotal: {
+    name: 'consortium_security_private_refusals_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Private messages (the record exchange between the two parties of an agreement) refused before delivery, by sending member and reason: the application did not authorize the sender for that message (no agreement between the two), the declared or actual size was over the limit, the frames were malformed, or the member was over its rate.',
+    labels: { member: MEMBER_IDS, reason: ['unauthorized', 'oversized', 'malformed', 'rate_limited'] },
+  },
   equivocationsTotal: {
     name: 'consortium_security_equivocations_total',
     type: 'counter',
