@@ -36,7 +36,7 @@ export const FIXTURE_CLIENTS: readonly ApiClient[] = [
   { client: 'root', role: 'admin' },
 ];
 
-export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number } = {}): Promise<ApiFixture> {
+export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number; readonly tls?: ApiContext['tls'] } = {}): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'api-unit-'));
   const telemetry = setupTelemetry({ serviceName: 'api-test', memberId: 'Orange-FR', dataDir: dir, registerGlobal: false, collectors: false, logDestination: SILENT_LOG });
   const securityLogFile = join(dir, 'security.jsonl');
@@ -54,6 +54,7 @@ export async function startApiFixture(options: { readonly rateLimits?: Partial<R
     telemetry,
     events,
     clients: issued.map(({ record }) => record),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     limits: {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       rateLimits: { windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {}, ...options.rateLimits },
