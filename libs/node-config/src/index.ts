@@ -37,6 +37,9 @@ export {
   findApiClient,
 } from './api-tokens.js';
 export type { ApiClient, ApiClientRecord } from './api-tokens.js';
+// A member node's operator, observer and admin tokens written at once (devnets, first installs).
+export { writeMemberApiTokens, MEMBER_TOKENS_FILE, MEMBER_TOKEN_DIR } from './member-tokens.js';
+export type { MemberApiTokens } from './member-tokens.js';
 
 // Field-by-field problems of a value against any schema annotated with explained() (the API's route schemas use it too).
 export { schemaProblems, explained } from './problems.js';

@@ -87,3 +87,29 @@ describe('API tokens', () => {
     ]);
   });
 });
+
+describe('a member node\'s standard tokens', () => {
+  it('writes the tokens file (hashes) and one private file per role that authenticates as that role', async () => {
+    const { readFile, stat } = await import('node:fs/promises');
+    const { writeMemberApiTokens } = await import('../../src/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'member-tokens-'));
+    try {
+      const written = await writeMemberApiTokens(dir, 'T-Mobile-DE');
+      const records = await loadApiTokens(written.tokensFile);
+      expect(records.map(({ client, role, member }) => ({ client, role, member }))).toEqual([
+        { client: 'T-Mobile-DE-operator', role: 'operator', member: 'T-Mobile-DE' },
+        { client: 'T-Mobile-DE-observer', role: 'observer', member: undefined },
+        { client: 'T-Mobile-DE-admin', role: 'admin', member: undefined },
+      ]);
+      for (const role of ['operator', 'observer', 'admin'] as const) {
+        const token = (await readFile(written.tokenFiles[role], 'utf8')).trim();
+        expect(token).toBe(written.tokens[role]);
+        expect(findApiClient(records, token)?.role).toBe(role);
+        expect((await stat(written.tokenFiles[role])).mode & 0o777).toBe(0o600);
+      }
+      expect(await readFile(written.tokensFile, 'utf8')).not.toContain(written.tokens.admin.slice(4));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
