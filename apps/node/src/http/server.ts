@@ -6,7 +6,7 @@ import { installAuthentication, installAuthorization } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installRateLimits } from './rate-limit.js';
-import { API_ROUTES } from './routes/index.js';
+import { API_ROUTES, type ApiRoutes } from './routes/index.js';
 
 export type { ApiContext } from './context.js';
 
@@ -17,7 +17,7 @@ export type { ApiContext } from './context.js';
  * JSON schema (400/413, error-handler.ts). /openapi.json is generated from the same schemas.
  * HTTPS (and mTLS) when node.json configures certificates.
  */
-export async function createApiServer(context: ApiContext): Promise<FastifyInstance> {
+export async function createApiServer(context: ApiContext, routeTable: readonly ApiRoutes[] = API_ROUTES): Promise<FastifyInstance> {
   const { tls } = context;
   const server = Fastify({
     bodyLimit: context.limits.bodyLimitBytes,
@@ -51,7 +51,7 @@ export async function createApiServer(context: ApiContext): Promise<FastifyInsta
     },
   });
   await server.register(fastifySSE);
-  for (const routes of API_ROUTES) routes(server, context);
+  for (const routes of routeTable) routes(server, context);
   await server.ready();
   return server;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_CONSENSUS_PARAMS } from '@consortium/consensus';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMITS, issueApiToken, type ApiClient, type RateLimitsConfig } from '@consortium/node-config';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import type { FastifyInstance } from 'fastify';
+import { API_ROUTES, type ApiRoutes } from '../../src/http/routes/index.js';
 import { createApiServer, type ApiContext } from '../../src/http/server.js';
 import { NodeEvents } from '../../src/security/node-events.js';
 import { SecurityLog } from '../../src/security/security-log.js';
@@ -36,7 +37,7 @@ export const FIXTURE_CLIENTS: readonly ApiClient[] = [
   { client: 'root', role: 'admin' },
 ];
 
-export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number; readonly tls?: ApiContext['tls'] } = {}): Promise<ApiFixture> {
+export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number; readonly tls?: ApiContext['tls']; readonly extraRoutes?: readonly ApiRoutes[] } = {}): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'api-unit-'));
   const telemetry = setupTelemetry({ serviceName: 'api-test', memberId: 'Orange-FR', dataDir: dir, registerGlobal: false, collectors: false, logDestination: SILENT_LOG });
   const securityLogFile = join(dir, 'security.jsonl');
@@ -59,7 +60,7 @@ export async function startApiFixture(options: { readonly rateLimits?: Partial<R
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       rateLimits: { windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {}, ...options.rateLimits },
     },
-  });
+  }, [...API_ROUTES, ...(options.extraRoutes ?? [])]);
   return {
     server,
     telemetry,

@@ -1,12 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Type from 'typebox';
+import { requireActingFor } from '../../src/http/auth.js';
+import type { ApiRoutes } from '../../src/http/routes/index.js';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.js';
+
+/**
+ * Two routes shaped like the settlement routes to come: a member's private data by path
+ * parameter (`memberParam`), and an action whose member is in the body (`requireActingFor`).
+ */
+const memberRoutes: ApiRoutes = (server) => {
+  server.get<{ Params: { member: string } }>('/v1/members/:member/private', { config: { access: 'operator', memberParam: 'member' }, schema: { params: Type.Object({ member: Type.String() }) } }, async (request) => ({ member: request.params.member }));
+  server.post<{ Body: { member: string } }>('/v1/acts', { config: { access: 'operator' }, schema: { body: Type.Object({ member: Type.String() }, { additionalProperties: false }) } }, async (request) => {
+    requireActingFor(request, request.body.member);
+    return { actedFor: request.body.member };
+  });
+};
 
 let api: ApiFixture;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const REMOTE = '203.0.113.9';
 
 beforeAll(async () => {
-  api = await startApiFixture();
+  api = await startApiFixture({ extraRoutes: [memberRoutes] });
 });
 afterAll(async () => {
   await api?.close();
@@ -64,6 +79,21 @@ describe('API authentication and roles', () => {
     expect(page).toMatch(/consortium_security_auth_attempts_total\{outcome="forbidden"\} [1-9]/);
     expect(page).toMatch(/consortium_security_auth_attempts_total\{outcome="missing_credentials"\} [1-9]/);
     expect(page).toMatch(/consortium_security_events_total\{kind="auth_failed"\} [1-9]/);
+  });
+
+  it('shows an operator its own member\'s private data only, and lets it act only for its own member', async () => {
+    const sfr = bearer(api.tokens['sfr-operator']!);
+    expect((await api.server.inject({ url: '/v1/members/SFR-FR/private', headers: sfr })).json()).toEqual({ member: 'SFR-FR' });
+    const other = await api.server.inject({ url: '/v1/members/Orange-FR/private', headers: sfr });
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toEqual({ error: 'forbidden', message: 'sfr-operator acts for SFR-FR, not for Orange-FR' });
+    expect((await api.server.inject({ url: '/v1/members/Orange-FR/private', headers: bearer(api.tokens.root!) })).statusCode).toBe(200);
+    expect((await api.server.inject({ method: 'POST', url: '/v1/acts', payload: { member: 'SFR-FR' }, headers: sfr })).json()).toEqual({ actedFor: 'SFR-FR' });
+    const acting = await api.server.inject({ method: 'POST', url: '/v1/acts', payload: { member: 'Orange-FR' }, headers: sfr });
+    expect(acting.statusCode).toBe(403);
+    expect(acting.json()).toEqual({ error: 'forbidden', message: 'sfr-operator (operator of SFR-FR) may not act for Orange-FR' });
+    const lines = await api.securityLogLines();
+    expect(lines.at(-1)).toMatchObject({ kind: 'forbidden', who: { client: 'sfr-operator', member: 'SFR-FR' }, where: { method: 'POST', route: '/v1/acts' }, audience: { scope: 'member', member: 'SFR-FR' } });
   });
 
   it('lets an operator act only for its own member, admins for any member', async () => {
