@@ -231,8 +231,8 @@ async function loadTls(config: NodeConfig): Promise<{ cert: Buffer; key: Buffer;
       throw new NodeStartError(`cannot read the API's ${what} ${file}: ${(error as Error).message}`);
     }
   };
+  // parseNodeConfig refused requireClientCert without caFile.
   const requireClientCert = tls.requireClientCert ?? false;
-  if (requireClientCert && tls.caFile === undefined) throw new NodeStartError('http.tls.requireClientCert needs http.tls.caFile: the CA client certificates must chain to');
   return {
     cert: await read(tls.certFile, 'TLS certificate'),
     key: await read(tls.keyFile, 'TLS private key'),

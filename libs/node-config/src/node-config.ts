@@ -31,6 +31,7 @@ export class NodeConfigError extends Error {
 /** Checks `raw` (node.json's parsed content) and returns it with absolute paths and defaults; throws NodeConfigError listing every problem. */
 export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
   const problems = schemaProblems(NodeJsonSchema, raw);
+  if (problems.length === 0) problems.push(...crossFieldProblems(raw as NodeJson));
   if (problems.length > 0) throw new NodeConfigError(file, problems);
   const json = raw as NodeJson;
   const base = dirname(resolve(file));
@@ -70,6 +71,15 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
     // The default sits beside the chain data: one folder to back up and to inspect after an incident.
     securityLogFile: json.securityLogFile === undefined ? join(dataDir, DEFAULT_SECURITY_LOG_FILE) : path(json.securityLogFile),
   };
+}
+
+/** Rules between fields that a schema does not say. */
+function crossFieldProblems(json: NodeJson): string[] {
+  const problems: string[] = [];
+  if (json.http.tls?.requireClientCert === true && json.http.tls.caFile === undefined) {
+    problems.push('http.tls.caFile: is required with requireClientCert (the CA client certificates must chain to)');
+  }
+  return problems;
 }
 
 /** Reads and checks node.json; a missing file, bad JSON or bad field is a NodeConfigError. */

@@ -110,6 +110,13 @@ describe('node configuration', () => {
     expect(() => parseNodeConfig({ ...valid, snapshotIntervalBlocks: 0 }, 'node.json')).toThrow('snapshotIntervalBlocks: must be a whole number of blocks from 1 to 1000000');
   });
 
+  it('refuses mTLS without the CA to check client certificates against', () => {
+    expect(problemsOf({ ...valid, http: { ...valid.http, tls: { certFile: 'c.pem', keyFile: 'k.pem', requireClientCert: true } } })).toEqual([
+      'http.tls.caFile: is required with requireClientCert (the CA client certificates must chain to)',
+    ]);
+    expect(parseNodeConfig({ ...valid, http: { ...valid.http, tls: { certFile: 'c.pem', keyFile: 'k.pem', caFile: 'ca.pem', requireClientCert: true } } }, '/n/node.json').http.tls?.requireClientCert).toBe(true);
+  });
+
   it('refuses something that is not an object', () => {
     expect(() => parseNodeConfig([], 'node.json')).toThrow('node.json is not a valid node configuration:\n  - the file must hold a JSON object');
   });
