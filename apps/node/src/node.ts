@@ -26,6 +26,7 @@ import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 import { loadProofKeys } from './proof-keys.js';
 import { NodeStartError } from './start-error.js';
+import { reportingEquivocations } from './security/consensus-events.js';
 import { NodeEvents } from './security/node-events.js';
 import type { SecurityEvent, SecurityEventInput } from './security/security-event.js';
 import { SecurityLog } from './security/security-log.js';
@@ -161,7 +162,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       mempool,
       transport: p2p,
       logger: logger.child({ component: 'consensus' }),
-      metrics: { consensus: metrics.consensus, security: metrics.security },
+      metrics: { consensus: metrics.consensus, security: reportingEquivocations(metrics.security, events) },
       tracer: telemetry.tracer('@consortium/consensus'),
       snapshotIntervalBlocks: config.snapshotIntervalBlocks,
     });
