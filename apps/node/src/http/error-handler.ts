@@ -32,13 +32,17 @@ function explain(field: string, error: AjvError): string {
   return `${field} ${error.message ?? 'is invalid'}`;
 }
 
-export function installErrorHandler(server: FastifyInstance, context: ApiContext): void {
+/** Counts refused input (metrics and a security event); handlers call it for what only the application can refuse. */
+export function reportInvalidRequest(context: Pick<ApiContext, 'telemetry' | 'events'>, request: FastifyRequest, reason: 'bad_request' | 'body_too_large' | 'unsupported_media_type', what: string): void {
   const { api, security } = context.telemetry.metrics;
-  const refuseInput = (request: FastifyRequest, reason: 'bad_request' | 'body_too_large' | 'unsupported_media_type', what: string) => {
-    api.invalidRequestsTotal.inc({ route: routeOf(request).route, reason });
-    security.invalidMessagesTotal.inc({ kind: reason === 'body_too_large' ? 'oversized' : 'malformed' });
-    context.events.emitSecurityEvent({ kind: 'invalid_request', who: whoOf(request), where: routeOf(request), what, audience: audienceOfClient(clientOf(request)) });
-  };
+  api.invalidRequestsTotal.inc({ route: routeOf(request).route, reason });
+  security.invalidMessagesTotal.inc({ kind: reason === 'body_too_large' ? 'oversized' : 'malformed' });
+  context.events.emitSecurityEvent({ kind: 'invalid_request', who: whoOf(request), where: routeOf(request), what, audience: audienceOfClient(clientOf(request)) });
+}
+
+export function installErrorHandler(server: FastifyInstance, context: ApiContext): void {
+  const { security } = context.telemetry.metrics;
+  const refuseInput = (request: FastifyRequest, reason: 'bad_request' | 'body_too_large' | 'unsupported_media_type', what: string) => reportInvalidRequest(context, request, reason, what);
 
   server.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation !== undefined && error.validation.length > 0) {

@@ -125,6 +125,9 @@ describe('the node HTTP API', () => {
       .poll(async () => (await readFile(config.securityLogFile, 'utf8')).split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { kind: string }).kind), { timeout: 30_000 })
       .toEqual(expect.arrayContaining(['auth_failed', 'forbidden', 'invalid_request', 'rate_limited']));
     const lines = (await readFile(config.securityLogFile, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // What the application refused (garbage bytes) is bad input too, once per request.
+    expect(lines.filter((line) => typeof line.what === 'string' && line.what.startsWith('transaction refused (invalid)'))).toHaveLength(1);
+    expect(lines.find((line) => line.what === '1 of 5 transactions refused as invalid or oversized')).toMatchObject({ kind: 'invalid_request', where: { route: '/v1/txs/batch' } });
     expect(lines.find((line) => line.kind === 'forbidden')).toMatchObject({ node: 'Orange-FR', who: { client: 'Orange-FR-observer', role: 'observer', ip: '127.0.0.1' }, where: { method: 'POST', route: '/v1/txs' } });
     const page = await get('/metrics', null);
     expect(page.text).toMatch(/consortium_security_events_total\{kind="rate_limited"\} [1-9]/);

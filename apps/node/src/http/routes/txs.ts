@@ -1,5 +1,6 @@
 import { fromHex, toHex } from '@consortium/consensus';
 import Type from 'typebox';
+import { reportInvalidRequest } from '../error-handler.js';
 import { AUTH_REFUSALS, ErrorBody, Hash32Hex, OpenObject } from '../schemas.js';
 import type { ApiRoutes } from './index.js';
 
@@ -13,7 +14,8 @@ const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 4
 const Base64Tx = Type.String({ minLength: 1, maxLength: TX_BASE64_MAX_CHARS, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'the transaction bytes in base64' });
 
 /** Transaction intake (operators act for their member) and committed transactions by hash. */
-export const txRoutes: ApiRoutes = (server, { consensus, store }) => {
+export const txRoutes: ApiRoutes = (server, context) => {
+  const { consensus, store } = context;
   server.post<{ Body: { tx: string } }>(
     '/v1/txs',
     {
@@ -28,6 +30,8 @@ export const txRoutes: ApiRoutes = (server, { consensus, store }) => {
     async (request, reply) => {
       const outcome = await consensus.submitTx(new Uint8Array(Buffer.from(request.body.tx, 'base64')));
       if (outcome.accepted) return reply.code(202).send({ hash: toHex(outcome.hash) });
+      // What the application or the size limit refuses is bad input (a full mempool or a duplicate is not).
+      if (outcome.reason === 'invalid' || outcome.reason === 'oversized') reportInvalidRequest(context, request, outcome.reason === 'oversized' ? 'body_too_large' : 'bad_request', `transaction refused (${outcome.reason}): ${outcome.log ?? ''}`.trimEnd());
       return reply.code(REJECTION_STATUS[outcome.reason]).send({ error: outcome.reason, message: outcome.log ?? `transaction ${outcome.reason}` });
     },
   );
@@ -55,6 +59,9 @@ export const txRoutes: ApiRoutes = (server, { consensus, store }) => {
         if (outcome.accepted) accepted += 1;
         else rejected[outcome.reason] = (rejected[outcome.reason] ?? 0) + 1;
       }
+      const bad = (rejected.invalid ?? 0) + (rejected.oversized ?? 0);
+      // One event for the batch, not one per transaction: a bad batch is one client's one mistake.
+      if (bad > 0) reportInvalidRequest(context, request, 'bad_request', `${bad} of ${request.body.txs.length} transactions refused as invalid or oversized`);
       return { accepted, rejected };
     },
   );
