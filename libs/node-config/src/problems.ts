@@ -12,7 +12,7 @@ import Value from 'typebox/value';
 type SchemaNode = Record<string, unknown>;
 
 /** `schema` annotated with the message `schemaProblems` shows when a value fails it. */
-export const explained = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage }) as T;
+export const explained = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage });
 
 const decodePointer = (segment: string) => segment.replaceAll('~1', '/').replaceAll('~0', '~');
 const pointerSegments = (pointer: string) =>
@@ -93,7 +93,7 @@ export function schemaProblems(schema: TSchema, value: unknown): string[] {
   for (const error of allErrors(schema, value)) {
     const instance = pointerSegments(error.instancePath);
     if (error.keyword === 'required') {
-      const { requiredProperties } = error.params as { requiredProperties: string[] };
+      const { requiredProperties } = error.params;
       for (const property of requiredProperties) {
         const message = childSchema(schema, error.schemaPath, property)?.errorMessage;
         add(fieldOf([...instance, property]), typeof message === 'string' ? `is required and ${message}` : 'is required');

@@ -55,8 +55,9 @@ export const whoOf = (request: FastifyRequest) => {
  */
 export function installAuthentication(server: FastifyInstance, context: ApiContext): void {
   server.decorateRequest('credentials', null as never);
-  server.addHook('onRequest', async (request) => {
+  server.addHook('onRequest', (request, _reply, done) => {
     request.credentials = credentialsOf(request.headers.authorization, (token) => findApiClient(context.clients, token));
+    done();
   });
 }
 

@@ -32,7 +32,7 @@ export async function installRateLimits(server: FastifyInstance, context: ApiCon
       const client = clientOf(request);
       return `${client === null ? `ip:${request.ip}` : `client:${client.client}`}|${routeKey(request)}`;
     },
-    max: async (request) => budgetOf(request),
+    max: (request) => budgetOf(request),
     onExceeded: (request) => {
       const override = perRoute[routeKey(request)]?.[roleOf(request)] !== undefined;
       context.telemetry.metrics.security.rateLimitedRequestsTotal.inc({ route: routeOf(request).route, scope: override ? 'route' : 'client' });

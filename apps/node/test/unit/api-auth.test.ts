@@ -9,8 +9,8 @@ import { startApiFixture, type ApiFixture } from '../support/api-fixture.js';
  * parameter (`memberParam`), and an action whose member is in the body (`requireActingFor`).
  */
 const memberRoutes: ApiRoutes = (server) => {
-  server.get<{ Params: { member: string } }>('/v1/members/:member/private', { config: { access: 'operator', memberParam: 'member' }, schema: { params: Type.Object({ member: Type.String() }) } }, async (request) => ({ member: request.params.member }));
-  server.post<{ Body: { member: string } }>('/v1/acts', { config: { access: 'operator' }, schema: { body: Type.Object({ member: Type.String() }, { additionalProperties: false }) } }, async (request) => {
+  server.get<{ Params: { member: string } }>('/v1/members/:member/private', { config: { access: 'operator', memberParam: 'member' }, schema: { params: Type.Object({ member: Type.String() }) } }, (request) => ({ member: request.params.member }));
+  server.post<{ Body: { member: string } }>('/v1/acts', { config: { access: 'operator' }, schema: { body: Type.Object({ member: Type.String() }, { additionalProperties: false }) } }, (request) => {
     requireActingFor(request, request.body.member);
     return { actedFor: request.body.member };
   });
@@ -117,7 +117,7 @@ describe('API authentication and roles', () => {
     const { installAuthorization } = await import('../../src/http/auth.js');
     const bare = Fastify();
     installAuthorization(bare, { telemetry: api.telemetry, events: api.events } as never);
-    expect(() => bare.get('/v1/unguarded', async () => 'open')).toThrow(RouteAccessMissingError);
+    expect(() => bare.get('/v1/unguarded', () => 'open')).toThrow(RouteAccessMissingError);
     await bare.close();
   });
 });

@@ -96,7 +96,7 @@ describe('OpenAPI', () => {
   it('describes every route from the same schemas', async () => {
     const response = await api.server.inject({ url: '/openapi.json', headers: bearer(api.tokens.root!) });
     expect(response.statusCode).toBe(200);
-    const document = response.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const document = response.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> }>();
     expect(document.openapi).toMatch(/^3\./);
     const described = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
     const routes = api.server.accessTable.filter(({ method }) => method !== 'HEAD').map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`);

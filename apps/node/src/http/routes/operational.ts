@@ -16,5 +16,5 @@ export const operationalRoutes: ApiRoutes = (server, { telemetry }) => {
     const page = await telemetry.renderMetrics();
     return reply.type(page.contentType).send(page.body);
   });
-  server.get('/openapi.json', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'This description (OpenAPI 3)' } }, async () => server.swagger());
+  server.get('/openapi.json', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'This description (OpenAPI 3)' } }, () => server.swagger());
 };
