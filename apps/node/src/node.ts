@@ -181,6 +181,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     const address = server.server.address() as AddressInfo;
     const httpUrl = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
+    if (clients.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
 
     let stopping: Promise<void> | null = null;
     const stop = () =>
