@@ -1,3 +1,4 @@
+import type { NodeJson } from '@consortium/node-config';
 import { PortRangeError } from './errors.js';
 import type { MemberDetails } from './members.js';
 
@@ -34,18 +35,10 @@ export interface DevnetNode {
   readonly httpPort: number;
 }
 
-/** node.json, as apps/node reads it; paths are relative to the file's folder. */
-export interface NodeJson {
-  readonly memberId: string;
-  readonly genesisFile: string;
-  readonly validatorKeyFile: string;
-  readonly nodeKeyFile: string;
-  readonly dataDir: string;
-  readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
-  readonly http: { readonly host: string; readonly port: number };
-  /** The trusted setup's keys folder (when genesis pins artifacts). */
-  readonly keysDir?: string;
-}
+/** node.json, as apps/node reads it (its one schema lives in @consortium/node-config); paths are relative to the file's folder. */
+export type { NodeJson };
+/** A devnet's node.json always lists every other member as a peer. */
+export type DevnetNodeJson = NodeJson & { readonly p2p: NodeJson['p2p'] & { readonly peers: Record<string, string[]> } };
 
 export function loopbackMultiaddr(port: number): string {
   return `/ip4/${LOOPBACK_HOST}/tcp/${port}`;
@@ -67,7 +60,7 @@ export function devnetLayout(members: readonly MemberDetails[], basePort: number
 }
 
 /** The node.json of `node`: listens on loopback, knows every other member's address; `keysDir` relative to the member's folder. */
-export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysDir?: string): NodeJson {
+export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysDir?: string): DevnetNodeJson {
   const peers: Record<string, string[]> = {};
   for (const other of nodes) if (other.member.id !== node.member.id) peers[other.member.id] = [loopbackMultiaddr(other.p2pPort)];
   return {

@@ -6,7 +6,7 @@ import { encodeKeyValueTx, LevelChainStore, parseGenesis, toHex, txHash } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeStartError, startNode } from '../../src/index.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
-import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
+import { apiTokenFor, SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
 /** Starting a node process (tsx, libp2p, LevelDB) takes seconds; on a machine shared by many builds, minutes. */
 const START_MS = 240_000;
@@ -30,14 +30,17 @@ async function configIn(name: string): Promise<string> {
   return join(dir, 'node.json');
 }
 
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+async function json(url: string, init: RequestInit & { token: string }): Promise<{ status: number; body: unknown }> {
+  const { token, ...rest } = init;
+  const response = await fetch(url, { ...rest, headers: { ...rest.headers, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: await response.json() };
 }
 
 describe('a node process', () => {
   it('survives a client submitting more large transactions at once than one gossip frame carries', async () => {
-    const node = new NodeProcess(await configIn('flood'));
+    const configFile = await configIn('flood');
+    const token = await apiTokenFor(configFile, 'operator');
+    const node = new NodeProcess(configFile);
     try {
       await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
@@ -49,12 +52,13 @@ describe('a node process', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
+        token,
       });
       expect(submitted).toEqual({ status: 200, body: { accepted: 70, rejected: {} } });
       const last = toHex(txHash(txs.at(-1)!));
-      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`)).status === 200, START_MS, () => node.log.slice(-2_000));
+      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`, { token })).status === 200, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
-      expect((await json(`${url}/health`)).status).toBe(200);
+      expect((await json(`${url}/health`, { token })).status).toBe(200);
     } finally {
       await node.stop();
     }
@@ -65,7 +69,7 @@ describe('a node process', () => {
     const configFile = await configIn('wal');
     const first = new NodeProcess(configFile);
     await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, START_MS, () => first.log.slice(-2_000));
-    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`)).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, START_MS);
+    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`, { token: await apiTokenFor(configFile, 'observer') })).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, START_MS);
     await first.stop();
     expect(await first.exited).toEqual({ code: 0, signal: null });
 
