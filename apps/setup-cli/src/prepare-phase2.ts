@@ -40,13 +40,8 @@ export const PREPARED_SECTIONS: readonly PreparedSection[] = [
   { name: 'betaTauG1', from: 5, to: 15, group: 'G1', beyond: 0 },
 ];
 
-/** The domain a circuit's proving key uses, as snarkjs's newZKey decides it: the smallest 2^d above constraints + public signals. */
-export function domainPowerOf(constraints: number, publicSignals: number): number {
-  return Math.floor(Math.log2(constraints + publicSignals)) + 1;
-}
-
 /**
- * Per section, the domains (log2) to transform for circuits of `domainPowers`, in file order;
+ * Per section, the domains (log2) to transform for circuits of `domainPowers` (groth16DomainPower of @consortium/circuits), in file order;
  * every other domain of 0..power (+1 for tau G1) is written as zeros. Pure.
  */
 export function preparedDomains(power: number, domainPowers: readonly number[]): Readonly<Record<PreparedSection['name'], readonly number[]>> {

@@ -1,6 +1,6 @@
 import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildCircuit, fileEntry, type BuiltCircuit } from '@consortium/circuits';
+import { buildCircuit, fileEntry, groth16DomainPower, type BuiltCircuit } from '@consortium/circuits';
 import { ArtifactError, loadEpoch, type KeysManifest } from '@consortium/zkp';
 import type { Command } from 'commander';
 import type * as snarkjs from 'snarkjs';
@@ -20,7 +20,6 @@ import {
 } from '../demo-ceremony.js';
 import { CeremonyStepError, OutputNotEmptyError } from '../errors.js';
 import { ensureDir, isMissingOrEmptyDir } from '../files.js';
-import { domainPowerOf } from '../prepare-phase2.js';
 import { makeWorkDir, moveIntoPlace, removeOnInterrupt } from '../keys-files.js';
 import {
   buildKeysManifest,
@@ -115,7 +114,7 @@ async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promi
     // newZKey reads the prepared file (working folder only: it serves these circuits' domains and
     // no other); the keys folder keeps phase 1's final file, from which snarkjs prepares any domain.
     const ptau = files.ptau('prepared');
-    const domains = circuits.map((circuit) => domainPowerOf(circuit.manifest.constraints, circuit.manifest.publicInputs.length));
+    const domains = circuits.map((circuit) => groth16DomainPower(circuit.manifest.constraints, circuit.manifest.publicInputs.length));
     const phase1 = await powersOfTauSteps(progress, curve, files, power, domains, ptau);
     await rename(files.ptau('beacon'), join(files.work, layout.ptau));
     const phase2: Record<string, DemoRecord['circuits'][string]> = {};
