@@ -173,6 +173,12 @@ export class NodeProcess {
   constructor(
     readonly devnetDir: string,
     readonly memberId: string,
+    /**
+     * `ownProcessGroup`: the node runs in a process group of its own, so a Ctrl-C in the terminal
+     * reaches only the launcher, which then stops the nodes one signal each (SIGTERM, then
+     * SIGKILL after the deadline) instead of every node getting the terminal's SIGINT as well.
+     */
+    private readonly options: { readonly ownProcessGroup?: boolean } = {},
   ) {}
 
   get configFile(): string {
@@ -200,7 +206,11 @@ export class NodeProcess {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.ownProcessGroup === true,
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.child = child;
