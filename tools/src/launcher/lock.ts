@@ -30,9 +30,15 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The pid a lock file names; null when it cannot be read or names none (a crash while writing it). */
 async function lockHolder(file: string): Promise<number | null> {
   const text = await readFile(file, 'utf8').catch(() => null);
-  const pid = text === null ? Number.NaN : Number((JSON.parse(text) as { pid?: unknown }).pid);
+  let pid = Number.NaN;
+  try {
+    if (text !== null) pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
+  } catch {
+    return null;
+  }
   return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
 }
 

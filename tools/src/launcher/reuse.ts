@@ -24,7 +24,7 @@ export function demoKeysStale(manifest: KeysManifest | null, circuits: readonly 
 }
 
 /** Why the devnet's genesis and member files cannot serve this run, or null when the chain can go on. */
-export function devnetStale(genesis: Genesis | null, members: number, keys: KeysManifest): string | null {
+export function devnetStale(genesis: Pick<Genesis, 'network' | 'artifacts' | 'trustedSetup'> & { readonly members: readonly unknown[] } | null, members: number, keys: KeysManifest): string | null {
   if (genesis === null) return 'no devnet yet';
   if (genesis.members.length !== members) return `the devnet has ${genesis.members.length} members, this run wants ${members}`;
   if (genesis.network !== 'devnet') return 'its genesis is not a devnet genesis';
