@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { fetchJson } from '../../src/devnet/processes.js';
 import { waitFor, WAIT_DEADLINES_MS } from '../../src/devnet/wait.js';
+import { startLauncherProcess, waitForEndpoints, type LauncherProcess } from '../../src/devnet/launcher-process.js';
 import { ENDPOINTS_FILE, type DevnetEndpoints } from '../../src/launcher/endpoints.js';
 import { ensureDemoKeys } from '../../src/launcher/keys.js';
 import { LOCK_FILE, processAlive } from '../../src/launcher/lock.js';
@@ -25,40 +25,10 @@ import { lineProgress } from '../../src/launcher/progress.js';
  */
 
 const MEMBERS = 4;
-const startMain = resolve(import.meta.dirname, '../../src/start.ts');
 const keysDir = join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
+const startLauncher = (dir: string) => startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4']);
 /** A launcher that was told to stop stops its nodes (SIGTERM, SIGKILL after 30 s) and exits. */
 const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
-
-interface Launcher {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function startLauncher(dir: string): Launcher {
-  const child = spawn(process.execPath, ['--conditions=@consortium/source', '--import', 'tsx', startMain, '--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4'], {
-    cwd: REPOSITORY_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, output: () => output, exited };
-}
-
-/** Waits until the launcher has written endpoints.json (every node ready and committing); fails at once if it exits. */
-async function endpointsOf(dir: string, launcher: Launcher): Promise<DevnetEndpoints> {
-  let endpoints: DevnetEndpoints | null = null;
-  await waitFor('the launcher writes endpoints.json', async () => {
-    if (launcher.child.exitCode !== null) throw new Error(`the launcher exited (${launcher.child.exitCode}):\n${launcher.output()}`);
-    const text = await readFile(join(dir, ENDPOINTS_FILE), 'utf8').catch(() => null);
-    endpoints = text === null ? null : (JSON.parse(text) as DevnetEndpoints);
-    return { done: endpoints !== null, seen: launcher.output().split('\n').slice(-3).join(' | ') };
-  }, WAIT_DEADLINES_MS.nodeStart + WAIT_DEADLINES_MS.progress, 500);
-  return endpoints!;
-}
 
 async function committedHeight(apiUrl: string): Promise<number> {
   const status = (await fetchJson(`${apiUrl}/v1/status`)) as { consensus?: { committedHeight?: number } } | null;
@@ -94,7 +64,7 @@ async function expectNothingLeft(dir: string, endpoints: DevnetEndpoints): Promi
 
 describe('npm start', () => {
   let dir: string;
-  const launchers: Launcher[] = [];
+  const launchers: LauncherProcess[] = [];
   let failed = false;
 
   beforeAll(async () => {
@@ -120,7 +90,7 @@ describe('npm start', () => {
     });
     const launcher = startLauncher(dir);
     launchers.push(launcher);
-    const endpoints = await endpointsOf(dir, launcher);
+    const endpoints = await waitForEndpoints(dir, launcher);
 
     expect(endpoints.members.map((member) => member.id)).toEqual(['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO']);
     expect(endpoints.members.every((member) => processAlive(member.pid))).toBe(true);
@@ -151,7 +121,7 @@ describe('npm start', () => {
     const genesisBefore = await readFile(join(dir, 'genesis.json'), 'utf8');
     const launcher = startLauncher(dir);
     launchers.push(launcher);
-    const endpoints = await endpointsOf(dir, launcher);
+    const endpoints = await waitForEndpoints(dir, launcher);
     expect(launcher.output()).toContain('reused from');
     expect(launcher.output()).toContain('the chain went on from the last run');
     // The same genesis: nothing was made again.
