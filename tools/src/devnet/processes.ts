@@ -51,9 +51,23 @@ export async function runSetupCli(args: readonly string[], options: SetupCliOpti
   });
   // An aborted spawn emits 'error' (AbortError) besides 'exit'; the exit decides.
   child.on('error', () => {});
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('exit', (exitCode, exitSignal) => done([exitCode, exitSignal])));
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('exit', (exitCode, exitSignal) => done([exitCode, exitSignal])));
+  runningSetups.add(exited);
+  const [code, signal] = await exited.finally(() => runningSetups.delete(exited));
   if (code !== 0) throw new SetupCliError(args, code === null ? `signal ${signal}` : `code ${code}`, output);
   return output;
+}
+
+/** The exits of the consortium-setup processes running now. */
+const runningSetups = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once no consortium-setup process runs: after a stop (their signal aborted), a caller
+ * waits for them before it exits, so a ceremony removes its working folder and no process is
+ * left behind.
+ */
+export async function setupCliExited(): Promise<void> {
+  await Promise.all([...runningSetups]);
 }
 
 /** `consortium-setup` failed or was stopped; carries what it printed. */

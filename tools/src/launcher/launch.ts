@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitForHeight } from '../devnet/heights.js';
-import { NodeProcess, tailOf } from '../devnet/processes.js';
+import { NodeProcess, setupCliExited, tailOf } from '../devnet/processes.js';
 import { waitReady } from '../devnet/readiness.js';
 import { ensureDevnet } from './devnet-folder.js';
 import { endpointsOf, endpointsTable, removeEndpoints, writeEndpoints, type NodeAddresses } from './endpoints.js';
@@ -132,6 +132,8 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
       const stopping = supervisor;
       await progress.step('stop every node (SIGTERM, then SIGKILL after the deadline)', () => stopping.stopAll());
     }
+    // A stop during the keys or devnet step aborted consortium-setup (SIGTERM): let it clean up and exit.
+    await setupCliExited();
     await removeEndpoints(options.dir);
     await lock.release();
     process.removeListener('exit', releaseOnExit);
