@@ -12,15 +12,23 @@ import { lineProgress } from './launcher/progress.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '../..');
 
-/** The first Ctrl-C or SIGTERM stops the consortium gracefully; a second one kills the nodes at once. */
+/**
+ * A signal within this long of the first is the same Ctrl-C: under `npm start` one Ctrl-C reaches
+ * the launcher from the terminal and again from npm and tsx, which forward it.
+ */
+const REPEATED_SIGNAL_MS = 2_000;
+
+/** The first Ctrl-C or SIGTERM stops the consortium gracefully; a later one kills the nodes at once. */
 function stopSignals(): { readonly stop: AbortSignal; readonly force: AbortSignal } {
   const stop = new AbortController();
   const force = new AbortController();
+  let firstAtMs = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stop.signal.aborted) {
+      firstAtMs = Date.now();
       stop.abort(signal);
-      process.stderr.write(`\n${signal}: stopping every node (${signal} again kills them at once)\n`);
-    } else {
+      process.stderr.write(`\n${signal}: stopping every node (Ctrl-C again kills them at once)\n`);
+    } else if (Date.now() - firstAtMs > REPEATED_SIGNAL_MS) {
       force.abort(signal);
     }
   };
