@@ -18,6 +18,7 @@ export interface LauncherProcess {
   readonly child: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** Its exit code, once it exited and everything it printed was read. */
   readonly exited: Promise<number | null>;
 }
 
@@ -27,7 +28,8 @@ export function startLauncherProcess(args: readonly string[]): LauncherProcess {
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close': the process exited and its output has all arrived.
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   return { child, output: () => output, exited };
 }
 

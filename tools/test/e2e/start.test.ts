@@ -99,8 +99,9 @@ describe('npm start', () => {
       const metrics = await fetch(member.metricsUrl).then(async (response) => response.text());
       expect(metrics).toContain('consortium_consensus_');
     }
-    // The table names every member with its API.
-    for (const member of endpoints.members) expect(launcher.output()).toMatch(new RegExp(`^ {2}${member.id} +${member.tadig} +${member.apiUrl.replace(/[.]/g, '\\.')} `, 'm'));
+    // The table names every member with its API (it reaches this process through a pipe: wait for it).
+    const row = (member: DevnetEndpoints['members'][number]) => new RegExp(`^ {2}${member.id} +${member.tadig} +${member.apiUrl.replace(/[.]/g, '\\.')} `, 'm');
+    await waitFor('the table of every member', () => endpoints.members.every((member) => row(member).test(launcher.output())));
 
     const second = startLauncher(dir);
     launchers.push(second);
@@ -122,8 +123,7 @@ describe('npm start', () => {
     const launcher = startLauncher(dir);
     launchers.push(launcher);
     const endpoints = await waitForEndpoints(dir, launcher);
-    expect(launcher.output()).toContain('reused from');
-    expect(launcher.output()).toContain('the chain went on from the last run');
+    await waitFor('the launcher says what it reused', () => launcher.output().includes('reused from') && launcher.output().includes('the chain went on from the last run'));
     // The same genesis: nothing was made again.
     expect(await readFile(join(dir, 'genesis.json'), 'utf8')).toBe(genesisBefore);
 
