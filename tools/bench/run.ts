@@ -7,6 +7,7 @@ import { runZkpProveBench } from './zkp-prove.bench.js';
 import { runZkpVerifyBench } from './zkp-verify.bench.js';
 import { runZkpPoolBench } from './zkp-pool.bench.js';
 import { runSettlementApplyBench } from './settlement-apply.bench.js';
+import { runDevnetStartBench } from './devnet-start.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'zkp-prove': runZkpProveBench,
   'zkp-pool': runZkpPoolBench,
   'settlement-apply': runSettlementApplyBench,
+  'devnet-start': runDevnetStartBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
