@@ -1,4 +1,4 @@
-import type { NodeJson } from '@consortium/node-config';
+import { MEMBER_TOKEN_DIR, MEMBER_TOKENS_FILE, type NodeJson } from '@consortium/node-config';
 import { PortRangeError } from './errors.js';
 import type { MemberDetails } from './members.js';
 
@@ -8,6 +8,8 @@ import type { MemberDetails } from './members.js';
  *
  *   <out>/genesis.json
  *   <out>/<member-id>/validator-key.json   node-key.json   node.json   data/ (the node's, later)
+ *   <out>/<member-id>/api-tokens.json (hashes, named by node.json http.tokensFile)
+ *   <out>/<member-id>/tokens/{operator,observer,admin}.token (the bearer tokens themselves)
  */
 
 export const DEVNET_CHAIN_ID = 'sp-consortium-devnet';
@@ -25,6 +27,10 @@ export const DEVNET_FILES = {
   nodeKey: 'node-key.json',
   nodeConfig: 'node.json',
   dataDir: 'data',
+  /** The API clients' hashed tokens (written by writeMemberApiTokens from @consortium/node-config). */
+  apiTokens: MEMBER_TOKENS_FILE,
+  /** One file per role with its bearer token. */
+  tokenDir: MEMBER_TOKEN_DIR,
 } as const;
 
 export interface DevnetNode {
@@ -70,7 +76,7 @@ export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysD
     nodeKeyFile: DEVNET_FILES.nodeKey,
     dataDir: DEVNET_FILES.dataDir,
     p2p: { listen: [loopbackMultiaddr(node.p2pPort)], peers },
-    http: { host: LOOPBACK_HOST, port: node.httpPort },
+    http: { host: LOOPBACK_HOST, port: node.httpPort, tokensFile: DEVNET_FILES.apiTokens },
     ...(keysDir === undefined ? {} : { keysDir }),
   };
 }
