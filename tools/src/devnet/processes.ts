@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { readApiToken, type ApiTokenRole } from './api-tokens.js';
 import type { BlockSummary } from './chain-check.js';
 import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
@@ -13,6 +14,7 @@ import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
  * its LevelDB in the devnet folder. The apps run from their TypeScript sources through tsx.
  */
 
+export { apiTokenFile, readApiToken, type ApiTokenRole } from './api-tokens.js';
 // Existing callers import waitFor from here.
 export { waitFor, WaitTimeoutError, WAIT_DEADLINES_MS, type Observation } from './wait.js';
 
@@ -199,6 +201,21 @@ export class NodeProcess {
     return join(this.devnetDir, this.memberId, 'node.json');
   }
 
+  private readonly tokens = new Map<ApiTokenRole, string>();
+
+  /**
+   * The Authorization header of this member's client with `role` (the API answers 401 to /v1/*
+   * without a token): observer to read the chain, operator to act for this member.
+   */
+  async authorization(role: ApiTokenRole = 'observer'): Promise<Record<string, string>> {
+    let token = this.tokens.get(role);
+    if (token === undefined) {
+      token = await readApiToken(this.devnetDir, this.memberId, role);
+      this.tokens.set(role, token);
+    }
+    return { authorization: `Bearer ${token}` };
+  }
+
   get logFile(): string {
     return join(this.devnetDir, this.memberId, 'node.log');
   }
@@ -267,7 +284,7 @@ export class NodeProcess {
   }
 
   async status(): Promise<NodeStatus | null> {
-    return (await fetchJson(`${this.httpUrl}/v1/status`)) as NodeStatus | null;
+    return (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization() })) as NodeStatus | null;
   }
 
   /** The committed height, or null when the node does not answer. */
@@ -285,7 +302,7 @@ export class NodeProcess {
     let lastError = '';
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const response = await fetch(`${this.httpUrl}/v1/blocks/${height}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const response = await fetch(`${this.httpUrl}/v1/blocks/${height}`, { headers: await this.authorization(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (response.status === 404) return null;
         if (response.ok) return (await response.json()) as BlockSummary;
         lastError = `HTTP ${response.status}: ${await response.text()}`;
@@ -299,13 +316,15 @@ export class NodeProcess {
 
   /** True once the node has committed the transaction; false while not, or when it does not answer. */
   async hasCommittedTx(hash: string): Promise<boolean> {
-    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => null);
+    const headers = await this.authorization();
+    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => null);
     return response?.status === 200;
   }
 
   /** The sum of a metric's series matching `labels`, from the node's /metrics page. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const response = await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    // Loopback needs no token for /metrics; the observer's is sent anyway, as from anywhere else.
+    const response = await fetch(`${this.httpUrl}/metrics`, { headers: await this.authorization(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await response.text();
     const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
     let total = 0;
@@ -337,7 +356,8 @@ export async function fetchJson(url: string, init?: RequestInit): Promise<unknow
 export async function submitKeyValueTxs(node: NodeProcess, txs: readonly Uint8Array[]): Promise<{ accepted: number; rejected: Record<string, number> }> {
   const response = await fetch(`${node.httpUrl}/v1/txs/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // Submitting transactions acts for the member: its operator token.
+    headers: { 'content-type': 'application/json', ...(await node.authorization('operator')) },
     body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
     signal: AbortSignal.timeout(60_000),
   });

@@ -1,6 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GenesisMember } from '@consortium/consensus';
+import { apiTokenFile } from '../devnet/api-tokens.js';
 
 /**
  * `.devnet/endpoints.json`: what runs where, for scripts and monitoring, written once every node
@@ -30,6 +31,8 @@ export interface MemberEndpoints {
   readonly dataDir: string;
   readonly logFile: string;
   readonly nodeConfig: string;
+  /** Absolute paths of the member's API bearer tokens (send as `Authorization: Bearer <token>`), by role. */
+  readonly tokens: { readonly operator: string; readonly observer: string; readonly admin: string };
 }
 
 export interface DevnetEndpoints {
@@ -66,6 +69,11 @@ export function endpointsOf(dir: string, chainId: string, launcherPid: number, s
         dataDir: join(memberDir, config.dataDir),
         logFile: join(memberDir, 'node.log'),
         nodeConfig: join(memberDir, 'node.json'),
+        tokens: {
+          operator: apiTokenFile(dir, member.id, 'operator'),
+          observer: apiTokenFile(dir, member.id, 'observer'),
+          admin: apiTokenFile(dir, member.id, 'admin'),
+        },
       };
     }),
   };

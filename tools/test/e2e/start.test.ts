@@ -30,8 +30,10 @@ const startLauncher = (dir: string) => startLauncherProcess(['--members', String
 /** A launcher that was told to stop stops its nodes (SIGTERM, SIGKILL after 30 s) and exits. */
 const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
 
-async function committedHeight(apiUrl: string): Promise<number> {
-  const status = (await fetchJson(`${apiUrl}/v1/status`)) as { consensus?: { committedHeight?: number } } | null;
+async function committedHeight(member: DevnetEndpoints['members'][number]): Promise<number> {
+  // endpoints.json says where each member's tokens are: a script reaches the API with them.
+  const token = (await readFile(member.tokens.observer, 'utf8')).trim();
+  const status = (await fetchJson(`${member.apiUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` } })) as { consensus?: { committedHeight?: number } } | null;
   return status?.consensus?.committedHeight ?? -1;
 }
 
@@ -95,7 +97,7 @@ describe('npm start', () => {
     expect(endpoints.members.map((member) => member.id)).toEqual(['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO']);
     expect(endpoints.members.every((member) => processAlive(member.pid))).toBe(true);
     for (const member of endpoints.members) {
-      await waitFor(`${member.id} committed a block`, async () => (await committedHeight(member.apiUrl)) >= 1);
+      await waitFor(`${member.id} committed a block`, async () => (await committedHeight(member)) >= 1);
       const metrics = await fetch(member.metricsUrl).then(async (response) => response.text());
       expect(metrics).toContain('consortium_consensus_');
     }

@@ -20,7 +20,7 @@ function running(count: number) {
 }
 
 describe('endpoints.json', () => {
-  it.each([4, 5, 7])('lists each of %i members with its API, metrics, p2p address, pid and files', (count) => {
+  it.each([4, 5, 7])('lists each of %i members with its API, metrics, p2p address, pid, files and API token files', (count) => {
     const endpoints = endpointsOf('/home/op/.devnet', 'sp-consortium-devnet', 99, new Date('2026-11-29T07:00:00Z'), running(count));
     expect(endpoints.format).toBe(ENDPOINTS_FORMAT);
     expect(endpoints.members).toHaveLength(count);
@@ -35,6 +35,11 @@ describe('endpoints.json', () => {
       dataDir: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/data`,
       logFile: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/node.log`,
       nodeConfig: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/node.json`,
+      tokens: {
+        operator: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/tokens/operator.token`,
+        observer: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/tokens/observer.token`,
+        admin: `/home/op/.devnet/${MEMBERS[count - 1]!.id}/tokens/admin.token`,
+      },
     });
     expect(endpoints).toMatchObject({ chainId: 'sp-consortium-devnet', launcherPid: 99, startedAt: '2026-11-29T07:00:00.000Z' });
   });
