@@ -93,6 +93,8 @@ export interface ConsensusStatus {
   readonly mempoolSize: number;
   /** True once consensus halted on a fatal failure. */
   readonly halted: boolean;
+  /** True while the node waits for a transaction or the empty-blocks interval before its next height (`height` is then the last decided one). */
+  readonly waitingForTxs: boolean;
   /** Peer messages waiting for the consensus routine, and their bytes. */
   readonly queuedInputs: number;
   readonly queuedInputBytes: number;
@@ -234,6 +236,7 @@ export class ConsensusNode {
     options.transport.onMessage('tx', (from, payload) => this.reactor.onTxPayload(from, payload));
     options.transport.onRequest('sync', (from, payload) => this.sync.serve(from, payload));
     this.metrics?.consensus.validators.set(this.validators.size);
+    this.metrics?.consensus.emptyBlocksIntervalSeconds.set(options.genesis.consensus.emptyBlocksIntervalMs / 1000);
     this.metrics?.consensus.halted.set(0);
   }
 
@@ -297,6 +300,7 @@ export class ConsensusNode {
       highestPeerCommittedHeight: this.sync.highestClaim,
       mempoolSize: this.options.mempool.size,
       halted: this.haltError !== null,
+      waitingForTxs: this.routine.waitingForTxs,
       queuedInputs: this.quota.tasks,
       queuedInputBytes: this.quota.bytes,
       routineTasks: this.queue.length,
@@ -308,7 +312,10 @@ export class ConsensusNode {
   /** Admits a transaction from a client: into the mempool, then gossiped to every member. */
   async submitTx(tx: Uint8Array): Promise<AddTxOutcome> {
     const outcome = await this.options.mempool.add(tx);
-    if (outcome.accepted && !this.stopped && this.haltError === null) this.txGossip.add(tx);
+    if (outcome.accepted && !this.stopped && this.haltError === null) {
+      this.txGossip.add(tx);
+      this.routine.txsAvailable();
+    }
     return outcome;
   }
 
