@@ -219,7 +219,7 @@ export class ConsensusRoutine {
   }
 
   /**
-   * While waiting, a proposal by the round's proposer, or messages from validators holding more
+   * While waiting, a proposal by round 0's proposer, or messages from validators holding more
    * than a third of the power (one correct validator at least has started), start the height.
    */
   private wakeOnPeers(height: number): void {
@@ -230,7 +230,7 @@ export class ConsensusRoutine {
     }
   }
 
-  /** A message of the awaited height is held for it; a proposal from its round's proposer starts it. */
+  /** A message of the awaited height is held for it; a proposal from its round 0's proposer starts it. */
   private holdWhileWaiting(message: HeldMessage, height: number, bytes: number): void {
     const waiting = this.waiting!;
     if (height !== waiting.height) {
@@ -240,8 +240,10 @@ export class ConsensusRoutine {
     }
     if (!this.futureBuffer.add(message, height, bytes)) this.deps.metrics?.consensus.droppedInputsTotal.inc({ reason: 'future_buffer_full' });
     this.deps.metrics?.consensus.futureBufferBytes.set(this.futureBuffer.bytes);
+    // Round 0's proposer only: a proposer of a later round could otherwise start every height
+    // early (and a later round is reached only with prevotes from a quorum, which wake this node).
     const { proposal } = message.kind === 'proposal' ? message : { proposal: null };
-    if (proposal !== null && proposal.proposer === this.deps.validators.proposer(height, proposal.round)) {
+    if (proposal !== null && proposal.round === 0 && proposal.proposer === this.deps.validators.proposer(height, 0)) {
       this.queueWake(height, 'proposal');
       return;
     }

@@ -99,7 +99,7 @@ describe('empty blocks: the driver', () => {
     await t.node.stop();
   });
 
-  it("the round's proposer's proposal starts a waiting node, which prevotes it at once", async () => {
+  it("round 0's proposer's proposal starts a waiting node, which prevotes it at once", async () => {
     const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
     const chain = new ReferenceChain(consortium);
     const t = await bootNode(consortium);
@@ -119,10 +119,11 @@ describe('empty blocks: the driver', () => {
     const chain = new ReferenceChain(consortium);
     const t = await bootNode(consortium);
     await commitNext(t, chain);
-    // m1 is not height 2's proposer: its proposal and its vote count as one validator's messages.
-    const stray = chain.block([], { timeMs: t.clock.nowMs() + 1 });
+    // m1 is not height 2's round 0 proposer but round 3's: its proposal and its vote count as one validator's messages.
+    expect(chain.proposer(2, 3)).toBe('m1');
+    const stray = chain.block([], { round: 3, timeMs: t.clock.nowMs() + 1 });
     t.transport.deliverMessage('m1', { kind: 'vote', vote: chain.vote('prevote', 'm1', 2, 0, null) });
-    t.transport.deliverMessage('m1', { kind: 'proposal', proposal: { ...chain.proposal(stray), proposer: 'm1' }, block: stray });
+    t.transport.deliverMessage('m1', { kind: 'proposal', proposal: chain.proposal(stray, 3), block: stray });
     await t.settle();
     expect(t.node.status().waitingForTxs).toBe(true);
     // m2 too: two of four, more than a third; at least one correct validator started height 2.
