@@ -25,6 +25,8 @@ export const INVARIANT_KINDS = [
   'sequence',
   'double-sign',
   'liveness',
+  /** An idle chain made more than about one block per empty-blocks interval (idle-check.ts). */
+  'empty-blocks',
   /** An exception escaped an honest node's timer: the process would exit. */
   'process-crash',
   /** An honest node made a frame above its protocol's cap: its own transport refused to send it. */
@@ -101,6 +103,11 @@ export class SimulationInvariants {
 
   submittedTx(tx: Uint8Array): void {
     this.submitted.add(toHex(txHash(tx)));
+  }
+
+  /** Height at which the transaction with this key (hex of its hash) was committed, if it was. */
+  committedAt(key: string): number | undefined {
+    return this.committedTxAt.get(key);
   }
 
   get committedTxs(): number {
