@@ -9,12 +9,20 @@ import type { ConsensusMetrics, Logger } from '@consortium/telemetry';
  */
 
 export const EXIT_CODES = {
-  /** The node could not start (configuration, keys, a WAL that cannot be replayed). */
+  /** Stopped by SIGINT or SIGTERM: intake stopped, the block in progress finished, the store closed. */
+  stopped: 0,
+  /** The node could not start for a reason without a code of its own (the error's name is printed). */
   startFailed: 1,
   /** Consensus halted on a fatal failure (replay, commit, persistence). */
   consensusHalted: 3,
   /** An exception or rejection nothing handled. */
   uncaught: 4,
+  /** A second SIGINT or SIGTERM during a graceful stop: the process exits at once. */
+  shutdownForced: 5,
+  /** The graceful stop outlived its deadline (SHUTDOWN_DEADLINE_MS): the process exits anyway. */
+  shutdownDeadline: 6,
+  /** Stopping failed with an error (logged): the store may not have been closed cleanly. */
+  shutdownFailed: 7,
 } as const;
 
 /** How long a fatal stop may take before the process exits anyway. */

@@ -156,14 +156,20 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
 
     let stopping: Promise<void> | null = null;
+    // Graceful: intake stops first (the API answers 503 to new requests while in-flight ones
+    // finish; consensus takes no more peer input and gossips nothing), the routine finishes the
+    // task it runs (a commit is one task: never cut in half) and runs no other, then p2p, the
+    // verifier, the store (LevelDB flushes and releases its lock) and telemetry close.
     const stop = () =>
       (stopping ??= (async () => {
-        logger.info('node stopping');
-        await server.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopping: intake closed');
+        const httpClosed = server.close();
         await consensus.stop();
+        await httpClosed;
         await p2p.stop();
         await zkp?.verifier.close();
         await store.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopped: store closed');
         await telemetry.shutdown();
       })());
 
