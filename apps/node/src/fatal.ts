@@ -13,6 +13,16 @@ export const EXIT_CODES = {
   stopped: 0,
   /** The node could not start for a reason without a code of its own (the error's name is printed). */
   startFailed: 1,
+  /** node.json or genesis.json is invalid (every problem is printed with its field). */
+  badConfig: 10,
+  /** Another process holds the data directory's LevelDB lock (another node runs on it). */
+  dataDirLocked: 11,
+  /** The data directory cannot be used: LevelDB files, a stored value or the WAL are damaged. */
+  dataDirDamaged: 12,
+  /** A p2p or HTTP address to listen on is taken. */
+  portInUse: 13,
+  /** The keys folder does not match what genesis pins (or genesis pins no keys for a chain with proofs). */
+  artifactsMismatch: 14,
   /** Consensus halted on a fatal failure (replay, commit, persistence). */
   consensusHalted: 3,
   /** An exception or rejection nothing handled. */

@@ -7,6 +7,7 @@ import { loadNodeConfig } from './config.js';
 import { EXIT_CODES, installProcessHandlers, stopThenExit } from './fatal.js';
 import { startNode } from './node.js';
 import { installShutdownHandlers } from './shutdown.js';
+import { describeStartFailure } from './start-error.js';
 
 async function main(): Promise<void> {
   const program = new Command('consortium-node')
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // One exit code per condition an operator can act on, and the next step (README's table).
+  const { exitCode, advice } = describeStartFailure(error);
   console.error(`consortium-node: could not start: ${message}`);
-  console.error('Check the configuration file and the key files it names; `consortium-setup devnet --out <dir>` writes a working set.');
-  process.exit(EXIT_CODES.startFailed);
+  console.error(advice);
+  process.exit(exitCode);
 });

@@ -23,7 +23,7 @@ import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 import { loadProofKeys } from './proof-keys.js';
-import { NodeStartError } from './start-error.js';
+import { isAddressInUse, NodeStartError, PortInUseError } from './start-error.js';
 
 export { NodeStartError };
 
@@ -49,6 +49,16 @@ export interface RunningNode {
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Starts a listener; an address another process holds becomes a PortInUseError naming it. */
+async function listenOrExplain(listener: 'p2p' | 'http', address: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (error) {
+    if (isAddressInUse(error)) throw new PortInUseError(listener, address, { cause: error });
+    throw error;
+  }
+}
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -145,12 +155,12 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     });
     started.push({ name: 'consensus', stop: () => consensus.stop() });
 
-    await p2p.start();
+    await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
     const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store });
     started.push({ name: 'http', stop: () => server.close() });
-    await server.listen({ host: config.http.host, port: config.http.port });
+    await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;
     const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
