@@ -1,4 +1,4 @@
-import type { Span, Tracer } from '@opentelemetry/api';
+import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Application } from '../application.js';
 import { blockHash } from '../block.js';
@@ -383,6 +383,14 @@ export class ConsensusRoutine {
    * values beyond what the machine counts, far rounds and stale timeouts never reach the disk.
    */
   private async apply(event: ConsensusEvent, source: Source): Promise<void> {
+    // The height's span is the active one while the machine steps and its effects run: log
+    // lines carry its trace_id and span_id (libs/telemetry's logger), spans started meanwhile are its children.
+    const span = this.heightSpan;
+    if (span === null) return this.applyInSpan(event, source);
+    return context.with(trace.setSpan(context.active(), span), () => this.applyInSpan(event, source));
+  }
+
+  private async applyInSpan(event: ConsensusEvent, source: Source): Promise<void> {
     if ((source === 'peer' || source === 'timer') && (event.kind === 'vote' || event.kind === 'proposal' || event.kind === 'timeout')) {
       const disposition = classifyInput(this.stepContext, this.machine, event);
       this.deps.metrics?.consensus.inputsTotal.inc({ disposition });
