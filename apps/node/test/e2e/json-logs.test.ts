@@ -47,7 +47,7 @@ describe('JSON logs of a node process', () => {
     }
     // Node's own process warnings (on stderr) aside, every line is the node's JSON.
     const lines = node.log.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('(node:') && !line.startsWith('(Use `node'));
-    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
     const blocks = committed().slice(0, 3);
     for (const block of blocks) {
       expect(block).toMatchObject({ level: 'info', service: 'consortium-node', member: 'Orange-FR' });
