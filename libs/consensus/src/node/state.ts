@@ -212,6 +212,8 @@ export class ConsensusRoutine {
 
   private async wake(height: number, reason: WakeReason): Promise<void> {
     if (this.waiting?.height !== height) return;
+    // Block sync stored that height meanwhile: joinAtHead decides about the one after the new head.
+    if (height !== this.head.height + 1) return;
     const waitedMs = this.deps.clock.nowMs() - this.waiting.sinceMs;
     this.deps.metrics?.consensus.waitForTxsSeconds.observe({ until: reason }, waitedMs / 1000);
     if (!this.replaying) this.deps.logger?.debug({ height, reason, waitedMs }, 'starting the next height');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../../src/block.js';
 import { emptyBlockDelayMs, startAtOnce } from '../../../src/node/empty-blocks.js';
-import { encodeTxBatch } from '../../../src/node/wire.js';
+import { encodeBlocksResponse, encodeTxBatch } from '../../../src/node/wire.js';
 import type { Block } from '../../../src/types.js';
 import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type NodeUnderTest } from './harness.js';
 
@@ -157,6 +157,29 @@ describe('empty blocks: the driver', () => {
     await restarted.settle();
     expect(restarted.node.status()).toMatchObject({ waitingForTxs: false, height: 2 });
     await restarted.node.stop();
+  });
+
+  it('a waiting node whose peers committed the awaited height syncs it, then waits at the next one', async () => {
+    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    await commitNext(t, chain);
+    // The others decided height 2 without this node (it missed every message of it).
+    t.clock.advance(1_000);
+    const block = chain.block([], { timeMs: t.clock.nowMs() });
+    const certificate = chain.certificate(block);
+    await chain.commit(block, certificate);
+    t.transport.respond = () => Promise.resolve(encodeBlocksResponse([{ block, certificate }]));
+    t.transport.deliverMessage('m3', { kind: 'status', height: 3, round: 0, committedHeight: 2, certificate });
+    await t.settle();
+    // Status ticks past the sync grace: the backed claim one height ahead is fetched.
+    for (let tick = 0; tick < 4; tick++) {
+      t.clock.advance(500);
+      await t.settle();
+    }
+    expect(t.transport.requests.map((request) => request.to)).toEqual(['m3']);
+    expect(t.node.status()).toMatchObject({ committedHeight: 2, waitingForTxs: true, height: 2 });
+    await t.node.stop();
   });
 
   it('with an interval of 0 the next height starts after the commit pause, as before', async () => {
