@@ -26,6 +26,15 @@ async function commitNext(t: NodeUnderTest, chain: ReferenceChain, txs: readonly
   return block;
 }
 
+/** A node of a four-member chain with an interval, waiting after an empty block 1 that it committed with the others. */
+async function waitingAfterBlock1(self = 'm0') {
+  const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
+  const chain = new ReferenceChain(consortium);
+  const t = await bootNode(consortium, { self });
+  const block = await commitNext(t, chain);
+  return { consortium, chain, t, block };
+}
+
 /** Proposals and votes the node sent for `height` since `since` (status frames aside). */
 function signedFor(t: NodeUnderTest, height: number, since: number) {
   return t.transport.consensusSent(since).filter((m) => (m.kind === 'vote' ? m.vote.height === height : m.kind === 'proposal' && m.proposal.height === height));
@@ -70,11 +79,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it('starts at once when a client submits a transaction: the proposer proposes it without waiting for the interval', async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    // m2 proposes height 2, round 0.
-    const t = await bootNode(consortium, { self: 'm2' });
-    await commitNext(t, chain);
+    const { t } = await waitingAfterBlock1('m2');
     expect(t.node.status().waitingForTxs).toBe(true);
     const since = t.transport.sent.length;
     t.clock.advance(1_000);
@@ -88,10 +93,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it("starts at once when a peer gossips a transaction (a transaction that reached only another member)", async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    const t = await bootNode(consortium, { self: 'm2' });
-    await commitNext(t, chain);
+    const { t } = await waitingAfterBlock1('m2');
     const since = t.transport.sent.length;
     t.transport.deliver('m1', 'tx', encodeTxBatch([kvTx('gossiped')]));
     await t.settle();
@@ -100,10 +102,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it("round 0's proposer's proposal starts a waiting node, which prevotes it at once", async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    const t = await bootNode(consortium);
-    await commitNext(t, chain);
+    const { chain, t } = await waitingAfterBlock1();
     const since = t.transport.sent.length;
     t.clock.advance(2_000);
     const block = chain.block([kvTx('proposed')], { timeMs: t.clock.nowMs() });
@@ -115,10 +114,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it('one validator voting at the next height does not start it (a Byzantine member cannot force empty blocks); more than a third of the power does', async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    const t = await bootNode(consortium);
-    await commitNext(t, chain);
+    const { chain, t } = await waitingAfterBlock1();
     // m1 is not height 2's round 0 proposer but round 3's: its proposal and its vote count as one validator's messages.
     expect(chain.proposer(2, 3)).toBe('m1');
     const stray = chain.block([], { round: 3, timeMs: t.clock.nowMs() + 1 });
@@ -146,10 +142,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it('a restarted node that had not started the next height waits like the others', async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    const t = await bootNode(consortium);
-    const block = await commitNext(t, chain);
+    const { consortium, t, block } = await waitingAfterBlock1();
     await t.node.stop();
     const restarted = await bootNode(consortium, { store: t.store, clock: t.clock });
     expect(restarted.node.status()).toMatchObject({ waitingForTxs: true, height: 1, committedHeight: 1 });
@@ -160,10 +153,7 @@ describe('empty blocks: the driver', () => {
   });
 
   it('a waiting node whose peers committed the awaited height syncs it, then waits at the next one', async () => {
-    const consortium = testConsortium(4, { emptyBlocksIntervalMs: INTERVAL_MS });
-    const chain = new ReferenceChain(consortium);
-    const t = await bootNode(consortium);
-    await commitNext(t, chain);
+    const { chain, t } = await waitingAfterBlock1();
     // The others decided height 2 without this node (it missed every message of it).
     t.clock.advance(1_000);
     const block = chain.block([], { timeMs: t.clock.nowMs() });
