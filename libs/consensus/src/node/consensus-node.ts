@@ -263,8 +263,11 @@ export class ConsensusNode {
     this.logger?.info({ height: this.routine.head.height, member: this.options.self }, 'consensus started');
   }
 
-  /** Stops timers, gossip and sync, lets the routine finish what it started, then refuses new tasks. */
+  /** Sends the pending tx gossip, stops timers, gossip and sync, lets the routine finish what it started, then refuses new tasks. */
   async stop(): Promise<void> {
+    // Transactions admitted in the last gossip delay still reach the peers: a client was told
+    // they were accepted, and this node's mempool does not outlive the process.
+    if (!this.stopped && this.haltError === null) this.txGossip.flush();
     this.stopped = true;
     this.timers.clearAllBut();
     this.txGossip.stop();
