@@ -188,6 +188,9 @@ export class ConsensusNode {
       blockTimeDriftMaxMs: options.blockTimeDriftMaxMs ?? DEFAULT_BLOCK_TIME_DRIFT_MAX_MS,
       commitListeners: this.commitListeners,
       syncing: () => this.sync.syncing,
+      regossip: (txs) => {
+        for (const tx of txs) this.txGossip.add(tx);
+      },
     });
     this.sync = new BlockSync({
       chainId: context.chainId,

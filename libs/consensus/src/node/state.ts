@@ -67,6 +67,8 @@ export interface RoutineDeps {
   readonly commitListeners: readonly CommitListener[];
   /** Whether block sync is fetching blocks now (no relay of a height it is leaving anyway). */
   readonly syncing: () => boolean;
+  /** Gossips transactions of this node's mempool again (tx-gossip.ts: batched, byte-budgeted). */
+  readonly regossip: (txs: readonly Uint8Array[]) => void;
 }
 
 /** What became of a block served by sync. */
@@ -582,8 +584,25 @@ export class ConsensusRoutine {
   private armTimeout(effect: Extract<ConsensusEffect, { kind: 'scheduleTimeout' }>): void {
     const { height, round, step: timeoutStep } = effect;
     this.deps.timers.set(timeoutKey(height, round, timeoutStep), effect.delayMs, () => {
-      this.deps.queue.push(() => this.apply({ kind: 'timeout', height, round, step: timeoutStep }, 'timer'));
+      this.deps.queue.push(() => {
+        if (timeoutStep === 'propose' && round === 0) this.regossipHeldTxs(height);
+        return this.apply({ kind: 'timeout', height, round, step: timeoutStep }, 'timer');
+      });
     });
+  }
+
+  /**
+   * Round 0 brought no proposal while this node holds transactions: the proposer may be waiting
+   * for transactions because their one gossip never reached it (a lost frame, a batch over the
+   * byte budget). One frame of them goes out again, so a transaction that reached only a
+   * non-proposer does not wait for its holder's turn to propose.
+   */
+  private regossipHeldTxs(height: number): void {
+    const { machine, deps } = this;
+    if (machine.height !== height || machine.round !== 0 || deps.mempool.size === 0) return;
+    if (deps.validators.proposer(height, 0) === deps.context.self || (machine.rounds.get(0)?.proposals.length ?? 0) > 0) return;
+    const txs = deps.mempool.reap(deps.limits.txBatchFrameMaxBytes, deps.limits.txBatchMaxTxs);
+    if (txs.length > 0) deps.regossip(txs);
   }
 
   // --- status and relay -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../../src/block.js';
+import { decodeCanonical } from '../../../src/encoding/canonical.js';
 import { emptyBlockDelayMs, startAtOnce } from '../../../src/node/empty-blocks.js';
 import { encodeBlocksResponse, encodeTxBatch } from '../../../src/node/wire.js';
 import type { Block } from '../../../src/types.js';
@@ -98,6 +99,23 @@ describe('empty blocks: the driver', () => {
     t.transport.deliver('m1', 'tx', encodeTxBatch([kvTx('gossiped')]));
     await t.settle();
     expect(t.transport.consensusSent(since).some((m) => m.kind === 'proposal' && m.proposal.height === 2)).toBe(true);
+    await t.node.stop();
+  });
+
+  it('a non-proposer holding a transaction gossips it again when round 0 brings no proposal (its first gossip may never have arrived)', async () => {
+    const { consortium, t } = await waitingAfterBlock1();
+    const tx = kvTx('lost-gossip');
+    expect((await t.node.submitTx(tx)).accepted).toBe(true);
+    t.clock.advance(5);
+    await t.settle();
+    const gossipedTx = () => t.transport.sent.filter((frame) => frame.channel === 'tx').flatMap((frame) => (decodeCanonical(frame.payload, 1024 * 1024) as { t: Uint8Array[] }).t);
+    expect(gossipedTx()).toEqual([tx]);
+    // Height 2 started (the transaction); its proposer m2 never proposes.
+    t.clock.advance(consortium.genesis.consensus.timeoutProposeMs);
+    await t.settle();
+    t.clock.advance(5);
+    await t.settle();
+    expect(gossipedTx()).toEqual([tx, tx]);
     await t.node.stop();
   });
 
