@@ -138,7 +138,9 @@ export class ConsensusRoutine {
     this.signerOrThrow().forgetBelow(height);
     this.stepEnteredMs = this.deps.clock.nowMs();
     this.heightSpan?.end();
-    this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { attributes: { 'consensus.height': height, 'consensus.start_reason': reason } }) ?? null;
+    // A root: the previous height's span is active here (timers inherit the async context), and
+    // each height is its own trace.
+    this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { root: true, attributes: { 'consensus.height': height, 'consensus.start_reason': reason } }) ?? null;
     this.machine = initialState(height);
     if (replayWal) await this.replayWal(height);
     else await this.apply({ kind: 'startHeight', height }, 'own');
