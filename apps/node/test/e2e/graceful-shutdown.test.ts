@@ -18,7 +18,7 @@ const MEMBERS = 4;
 const BATCH = 40;
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -42,7 +42,7 @@ class Load {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(30_000),
         }).catch(() => null);
         if (response?.status === 200 && ((await response.json()) as { accepted: number }).accepted === BATCH) this.accepted.push(...txs.map((tx) => toHex(txHash(tx))));
         await new Promise((resolve) => setTimeout(resolve, 20));
