@@ -70,6 +70,7 @@ function signedSlot(signer: MemberId, signBytes: Uint8Array): { slot: string; he
 
 export class SimulationInvariants {
   private readonly decided = new Map<number, string>();
+  private readonly txCountAt = new Map<number, number>();
   private readonly committedTxAt = new Map<string, number>();
   private readonly submitted = new Set<string>();
   private readonly committedHeightOf = new Map<MemberId, number>();
@@ -103,6 +104,11 @@ export class SimulationInvariants {
 
   submittedTx(tx: Uint8Array): void {
     this.submitted.add(toHex(txHash(tx)));
+  }
+
+  /** Transactions in the block decided at `height`, once decided. */
+  txsAt(height: number): number | undefined {
+    return this.txCountAt.get(height);
   }
 
   /** Height at which the transaction with this key (hex of its hash) was committed, if it was. */
@@ -144,6 +150,7 @@ export class SimulationInvariants {
       return;
     }
     this.decided.set(height, hash);
+    this.txCountAt.set(height, committed.block.txs.length);
     for (const key of this.highestRoundAt.keys()) if (key < height - 16) this.highestRoundAt.delete(key);
     for (const tx of committed.block.txs) {
       const key = toHex(txHash(tx));

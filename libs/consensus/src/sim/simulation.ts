@@ -304,6 +304,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
           honest,
           committedHeight: (member) => invariants.committedHeight(member),
           committedAt: (key) => invariants.committedAt(key),
+          txsAt: (height) => invariants.txsAt(height),
           fail: (kind, message) => invariants.fail(kind, message),
           submitOne: () => {
             const targets = honest.filter((id) => cluster.live.has(id));

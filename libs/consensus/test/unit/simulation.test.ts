@@ -55,6 +55,7 @@ describe("the simulator's empty-blocks check", () => {
       honest: ['a', 'b'],
       committedHeight: (id) => heights.get(id)!,
       committedAt: () => txHeight,
+      txsAt: () => 0,
       fail: (kind, message) => failures.push(`${kind}: ${message}`),
       submitOne: () => {
         if (txAfterMs !== null) scheduler.schedule(txAfterMs, () => (txHeight = heights.get('a')!));
@@ -79,7 +80,7 @@ describe("the simulator's empty-blocks check", () => {
   });
 
   it('fails a chain that makes a block every commit pause while idle (unless a Byzantine member makes blocks)', () => {
-    expect(runCheck(100, 300).failures).toEqual([expect.stringMatching(/^empty-blocks: an idle chain made more than one block per empty-blocks interval/)]);
+    expect(runCheck(100, 300).failures).toEqual([expect.stringMatching(/^empty-blocks: an idle chain made more than one empty block per empty-blocks interval/)]);
     expect(runCheck(100, 300, false).failures).toEqual([]);
   });
 
