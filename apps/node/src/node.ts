@@ -25,7 +25,7 @@ import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 import { loadProofKeys } from './proof-keys.js';
-import { NodeStartError } from './start-error.js';
+import { isAddressInUse, NodeStartError, PortInUseError } from './start-error.js';
 import { reportingEquivocations } from './security/consensus-events.js';
 import { NodeEvents } from './security/node-events.js';
 import type { SecurityEvent, SecurityEventInput } from './security/security-event.js';
@@ -62,6 +62,16 @@ export interface RunningNode {
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Starts a listener; an address another process holds becomes a PortInUseError naming it. */
+async function listenOrExplain(listener: 'p2p' | 'http', address: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (error) {
+    if (isAddressInUse(error)) throw new PortInUseError(listener, address, { cause: error });
+    throw error;
+  }
+}
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -172,27 +182,33 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: block.header.height, hash: toHex(certificate.blockHash), timeMs: block.header.timeMs, txs: block.txs.length } }),
     );
 
-    await p2p.start();
+    await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
     const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });
-    await server.listen({ host: config.http.host, port: config.http.port });
+    await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;
     const httpUrl = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
     if (clients.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
 
     let stopping: Promise<void> | null = null;
+    // Graceful: intake stops first (the API answers 503 to new requests while in-flight ones
+    // finish; consensus takes no more peer input and gossips nothing), the routine finishes the
+    // task it runs (a commit is one task: never cut in half) and runs no other, then p2p, the
+    // verifier, the store (LevelDB flushes and releases its lock) and telemetry close.
     const stop = () =>
       (stopping ??= (async () => {
-        logger.info('node stopping');
-        await server.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopping: intake closed');
+        const httpClosed = server.close();
         await consensus.stop();
+        await httpClosed;
         await p2p.stop();
         await zkp?.verifier.close();
         await store.close();
         await securityLog.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopped: store closed');
         await telemetry.shutdown();
       })());
 

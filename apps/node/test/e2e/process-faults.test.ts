@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKeyValueTx, LevelChainStore, parseGenesis, toHex, txHash } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeStartError, startNode } from '../../src/index.js';
+import { startNode } from '../../src/index.js';
+import { EXIT_CODES } from '../../src/fatal.js';
+import { PortInUseError } from '../../src/start-error.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
 import { apiTokenFor, SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
@@ -65,7 +67,7 @@ describe('a node process', () => {
     expect(node.log).not.toContain('uncaught exception');
   }, TEST_MS);
 
-  it('stops with WalReplayError and exit code 1 when the WAL of the height it resumes cannot be read', async () => {
+  it('stops with WalReplayError and the damaged-data-dir exit code when the WAL of the height it resumes cannot be read', async () => {
     const configFile = await configIn('wal');
     const first = new NodeProcess(configFile);
     await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, START_MS, () => first.log.slice(-2_000));
@@ -82,8 +84,9 @@ describe('a node process', () => {
 
     const second = new NodeProcess(configFile);
     const exit = await second.exited;
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(EXIT_CODES.dataDirDamaged);
     expect(second.log).toContain('WalReplayError');
+    expect(second.log).toContain('The data directory is damaged. Restore it from a backup');
   }, TEST_MS);
 });
 
@@ -102,8 +105,9 @@ describe('a failed start', () => {
     const config = await writeSingleMemberNode(dir);
     const busy = { ...config, p2p: { ...config.p2p, listen: [`/ip4/127.0.0.1/tcp/${port}`] } };
     const error = await startNode(busy, { logDestination: SILENT_LOG }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ name: 'NodeStartError' });
-    expect(error).not.toBeInstanceOf(NodeStartError); // p2p's own NodeStartError, naming the address
+    // The address in use, named; p2p's own NodeStartError is the cause.
+    expect(error).toBeInstanceOf(PortInUseError);
+    expect(error).toMatchObject({ listener: 'p2p', address: `/ip4/127.0.0.1/tcp/${port}`, cause: { name: 'NodeStartError' } });
     // The LevelDB lock was released: the store opens again at once.
     const genesis = parseGenesis(JSON.parse(await readFile(config.genesisFile, 'utf8')));
     const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: null });

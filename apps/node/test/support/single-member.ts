@@ -20,7 +20,8 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
     chainId: 'api-test',
     genesisTimeMs: Date.now() - 1_000,
     members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
-    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
+    // A block every commit pause (no empty-blocks interval): tests wait for heights to grow.
+    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20, emptyBlocksIntervalMs: 0 },
     artifacts: options.artifacts ?? {},
     ...(options.artifacts === undefined ? { application: 'kv-test' as const } : {}),
     ...(options.trustedSetup === undefined ? {} : { trustedSetup: options.trustedSetup }),
