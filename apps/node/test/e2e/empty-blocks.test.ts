@@ -5,6 +5,7 @@ import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash, type Consens
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
+import { apiTokenFor } from '../support/single-member.js';
 
 /**
  * An idle chain of four real node processes (libp2p on loopback, LevelDB): it makes one empty
@@ -28,8 +29,16 @@ interface BlockJson {
 }
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: (await response.json()) as T };
+}
+
+/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
+async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
+  const origin = new URL(url).origin;
+  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
+  if (index < 0) return {};
+  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
 }
 
 let root: string;
@@ -91,7 +100,7 @@ describe('empty blocks on a consortium of node processes', () => {
     const tx = encodeKeyValueTx({ key: 'empty-blocks', value: 'prompt', nonce: Date.now() });
     const response = await fetch(`${urls[target]!}/v1/txs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authorization(urls[target]!, 'operator')) },
       body: JSON.stringify({ tx: Buffer.from(tx).toString('base64') }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -5,6 +5,7 @@ import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash } from '@cons
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
+import { apiTokenFor } from '../support/single-member.js';
 
 /**
  * SIGTERM to a validator of a four-member consortium of node processes while clients keep
@@ -18,7 +19,7 @@ const MEMBERS = 4;
 const BATCH = 40;
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(30_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -40,7 +41,7 @@ class Load {
         const txs = Array.from({ length: BATCH }, () => encodeKeyValueTx({ key: `load-${this.nonce % 64}`, value: 'v', nonce: this.nonce++ }));
         const response = await fetch(`${url}/v1/txs/batch`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(await authorization(url, 'operator')) },
           body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
           signal: AbortSignal.timeout(30_000),
         }).catch(() => null);
@@ -54,6 +55,14 @@ class Load {
     this.running = false;
     await this.done;
   }
+}
+
+/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
+async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
+  const origin = new URL(url).origin;
+  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
+  if (index < 0) return {};
+  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
 }
 
 let root: string;
