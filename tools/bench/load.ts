@@ -45,7 +45,7 @@ export async function offerLoad(consortium: Consortium, txsPerSecond: number, du
     while (watching) {
       const height = await watcher.height();
       for (let h = lastHeight + 1; h <= height; h++) {
-        const block = (await fetchJson(`${watcher.httpUrl}/v1/blocks/${h}`)) as { txs?: string[] } | null;
+        const block = (await fetchJson(`${watcher.httpUrl}/v1/blocks/${h}`, { headers: await watcher.authorization('observer') })) as { txs?: string[] } | null;
         const seenMs = performance.now();
         blocks += 1;
         blockTxs += block?.txs?.length ?? 0;

@@ -6,6 +6,8 @@ import { runTelemetryBench } from './telemetry.bench.js';
 import { runZkpProveBench } from './zkp-prove.bench.js';
 import { runZkpVerifyBench } from './zkp-verify.bench.js';
 import { runZkpPoolBench } from './zkp-pool.bench.js';
+import { runSettlementApplyBench } from './settlement-apply.bench.js';
+import { runDevnetStartBench } from './devnet-start.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -13,6 +15,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'zkp-verify': runZkpVerifyBench,
   'zkp-prove': runZkpProveBench,
   'zkp-pool': runZkpPoolBench,
+  'settlement-apply': runSettlementApplyBench,
+  'devnet-start': runDevnetStartBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -9,12 +9,30 @@ import type { ConsensusMetrics, Logger } from '@consortium/telemetry';
  */
 
 export const EXIT_CODES = {
-  /** The node could not start (configuration, keys, a WAL that cannot be replayed). */
+  /** Stopped by SIGINT or SIGTERM: intake stopped, the block in progress finished, the store closed. */
+  stopped: 0,
+  /** The node could not start for a reason without a code of its own (the error's name is printed). */
   startFailed: 1,
+  /** node.json or genesis.json is invalid (every problem is printed with its field). */
+  badConfig: 10,
+  /** Another process holds the data directory's LevelDB lock (another node runs on it). */
+  dataDirLocked: 11,
+  /** The data directory cannot be used: LevelDB files, a stored value or the WAL are damaged. */
+  dataDirDamaged: 12,
+  /** A p2p or HTTP address to listen on is taken. */
+  portInUse: 13,
+  /** The keys folder does not match what genesis pins (or genesis pins no keys for a chain with proofs). */
+  artifactsMismatch: 14,
   /** Consensus halted on a fatal failure (replay, commit, persistence). */
   consensusHalted: 3,
   /** An exception or rejection nothing handled. */
   uncaught: 4,
+  /** A second SIGINT or SIGTERM during a graceful stop: the process exits at once. */
+  shutdownForced: 5,
+  /** The graceful stop outlived its deadline (SHUTDOWN_DEADLINE_MS): the process exits anyway. */
+  shutdownDeadline: 6,
+  /** Stopping failed with an error (logged): the store may not have been closed cleanly. */
+  shutdownFailed: 7,
 } as const;
 
 /** How long a fatal stop may take before the process exits anyway. */

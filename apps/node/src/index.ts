@@ -7,3 +7,7 @@ export { ProofKeysNotPinnedError } from './proof-keys.js';
 export type { RunningNode } from './node.js';
 export { loadNodeConfig, parseNodeConfig, NodeConfigError } from './config.js';
 export type { NodeConfig } from './config.js';
+// Security events: what RunningNode.emitSecurityEvent takes, and the stream's event shapes.
+export { SECURITY_EVENT_KINDS } from './security/security-event.js';
+export type { SecurityEvent, SecurityEventInput, SecurityEventKind, EventAudience } from './security/security-event.js';
+export type { NodeEvents, NodeEvent } from './security/node-events.js';

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// consortium-node --config <node.json>: runs one member's node until SIGINT or SIGTERM, or until
-// consensus halts on a fatal failure (exit 3) or something nothing handled happens (exit 4).
+// consortium-node --config <node.json>: runs one member's node until SIGINT or SIGTERM (exit 0),
+// or until consensus halts on a fatal failure (exit 3) or something nothing handled happens
+// (exit 4). Exit codes: src/fatal.ts and the README.
 import { Command } from 'commander';
 import { loadNodeConfig } from './config.js';
 import { EXIT_CODES, installProcessHandlers, stopThenExit } from './fatal.js';
 import { startNode } from './node.js';
+import { installShutdownHandlers } from './shutdown.js';
+import { describeStartFailure } from './start-error.js';
 
 async function main(): Promise<void> {
   const program = new Command('consortium-node')
@@ -21,23 +24,15 @@ async function main(): Promise<void> {
     logger.fatal({ err: error, reason: error.reason }, 'consensus halted: the node stops');
     void stopThenExit({ logger, stop: () => node.stop(), exit }, EXIT_CODES.consensusHalted);
   });
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    node.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`consortium-node: shutdown failed: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // SIGINT / SIGTERM: a graceful stop and exit 0; a second signal or the deadline cuts it short (shutdown.ts).
+  installShutdownHandlers(process, { logger, stop: () => node.stop(), exit });
 }
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // One exit code per condition an operator can act on, and the next step (README's table).
+  const { exitCode, advice } = describeStartFailure(error);
   console.error(`consortium-node: could not start: ${message}`);
-  console.error('Check the configuration file and the key files it names; `consortium-setup devnet --out <dir>` writes a working set.');
-  process.exit(EXIT_CODES.startFailed);
+  console.error(advice);
+  process.exit(exitCode);
 });

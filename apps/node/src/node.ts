@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import {
   ConsensusNode,
   deriveConsensusLimits,
+  toHex,
   Ed25519Signer,
   KeyValueApplication,
   LevelChainStore,
@@ -15,6 +16,7 @@ import {
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
 import { Groth16Verifier, KeyEpochs } from '@consortium/zkp';
+import { loadApiTokens, type ApiClientRecord } from '@consortium/node-config';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
@@ -23,7 +25,11 @@ import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 import { loadProofKeys } from './proof-keys.js';
-import { NodeStartError } from './start-error.js';
+import { isAddressInUse, NodeStartError, PortInUseError } from './start-error.js';
+import { reportingEquivocations } from './security/consensus-events.js';
+import { NodeEvents } from './security/node-events.js';
+import type { SecurityEvent, SecurityEventInput } from './security/security-event.js';
+import { SecurityLog } from './security/security-log.js';
 
 export { NodeStartError };
 
@@ -41,14 +47,31 @@ export interface RunningNode {
   readonly telemetry: Telemetry;
   /** The keys genesis pins and a verifier over them; null when genesis pins none. */
   readonly zkp: { readonly epochs: KeyEpochs; readonly verifier: Groth16Verifier } | null;
-  /** http://host:port of the API. */
+  /** http(s)://host:port of the API. */
   readonly httpUrl: string;
+  /** The node's events: security events (also in the security log) and committed blocks, as GET /v1/events streams them. */
+  readonly events: NodeEvents;
+  /**
+   * Records a security event (refused peer, invalid message or proof, equivocation, ...): counted,
+   * appended to the security log, logged and published on the event stream.
+   */
+  emitSecurityEvent(event: SecurityEventInput): SecurityEvent;
   stop(): Promise<void>;
 }
 
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Starts a listener; an address another process holds becomes a PortInUseError naming it. */
+async function listenOrExplain(listener: 'p2p' | 'http', address: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (error) {
+    if (isAddressInUse(error)) throw new PortInUseError(listener, address, { cause: error });
+    throw error;
+  }
+}
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -71,6 +94,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
   // Keys are checked before anything starts: a node with keys other than genesis pins must not run,
   // nor one without keys unless genesis says the chain has no proofs.
   const loadedKeys = await loadProofKeys(config, genesis);
+  const clients = await loadApiClients(config, genesis);
+  const tls = await loadTls(config);
   const telemetry = setupTelemetry({
     serviceName: 'consortium-node',
     memberId: config.memberId,
@@ -91,6 +116,14 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
   // From here on every resource is released again if the start fails (a LevelDB lock, a port).
   const started: { readonly name: string; readonly stop: () => Promise<unknown> }[] = [];
   try {
+    const securityLog = await SecurityLog.open(config.securityLogFile, {
+      onDrop: (reason, error) => {
+        metrics.security.logDroppedEventsTotal.inc({ reason });
+        if (error !== undefined) logger.error({ err: error, file: config.securityLogFile }, 'could not write the security log');
+      },
+    });
+    started.push({ name: 'security log', stop: () => securityLog.close() });
+    const events = new NodeEvents({ node: config.memberId, log: securityLog, metrics: metrics.security, logger: logger.child({ component: 'security' }) });
     const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
     started.push({ name: 'store', stop: () => store.close() });
     telemetry.addCollectHook(async () => {
@@ -139,35 +172,47 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       mempool,
       transport: p2p,
       logger: logger.child({ component: 'consensus' }),
-      metrics: { consensus: metrics.consensus, security: metrics.security },
+      metrics: { consensus: metrics.consensus, security: reportingEquivocations(metrics.security, events) },
       tracer: telemetry.tracer('@consortium/consensus'),
       snapshotIntervalBlocks: config.snapshotIntervalBlocks,
     });
     started.push({ name: 'consensus', stop: () => consensus.stop() });
+    // Committed blocks on the event stream: public chain data, so observers see the chain move.
+    consensus.onCommit(({ block, certificate }) =>
+      events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: block.header.height, hash: toHex(certificate.blockHash), timeMs: block.header.timeMs, txs: block.txs.length } }),
+    );
 
-    await p2p.start();
+    await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
-    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store });
+    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });
-    await server.listen({ host: config.http.host, port: config.http.port });
+    await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;
-    const httpUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const httpUrl = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
+    if (clients.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
 
     let stopping: Promise<void> | null = null;
+    // Graceful: intake stops first (the API answers 503 to new requests while in-flight ones
+    // finish; consensus takes no more peer input and gossips nothing), the routine finishes the
+    // task it runs (a commit is one task: never cut in half) and runs no other, then p2p, the
+    // verifier, the store (LevelDB flushes and releases its lock) and telemetry close.
     const stop = () =>
       (stopping ??= (async () => {
-        logger.info('node stopping');
-        await server.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopping: intake closed');
+        const httpClosed = server.close();
         await consensus.stop();
+        await httpClosed;
         await p2p.stop();
         await zkp?.verifier.close();
         await store.close();
+        await securityLog.close();
+        logger.info({ height: consensus.status().committedHeight }, 'node stopped: store closed');
         await telemetry.shutdown();
       })());
 
-    return { memberId: config.memberId, genesis, consensus, p2p, telemetry, zkp, httpUrl, stop };
+    return { memberId: config.memberId, genesis, consensus, p2p, telemetry, zkp, httpUrl, events, emitSecurityEvent: (event) => events.emitSecurityEvent(event), stop };
   } catch (error) {
     logger.error({ err: error }, 'node start failed: releasing what was opened');
     for (const { name, stop } of started.reverse()) {
@@ -177,4 +222,39 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     await telemetry.shutdown();
     throw error;
   }
+}
+
+/**
+ * The API's clients from node.json's tokens file. Without one only the public endpoints answer
+ * (from loopback), so a node without clients must not listen beyond loopback by mistake.
+ * An operator token must name a member of genesis.
+ */
+async function loadApiClients(config: NodeConfig, genesis: Genesis): Promise<readonly ApiClientRecord[]> {
+  if (config.http.tokensFile === undefined) return [];
+  const records = await loadApiTokens(config.http.tokensFile);
+  const members = new Set(genesis.members.map((member) => member.id));
+  for (const record of records) {
+    if (record.member !== undefined && !members.has(record.member)) throw new NodeStartError(`${config.http.tokensFile}: client ${record.client} acts for ${record.member}, which is not a member in genesis`);
+  }
+  return records;
+}
+
+async function loadTls(config: NodeConfig): Promise<{ cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert: boolean } | undefined> {
+  const tls = config.http.tls;
+  if (tls === undefined) return undefined;
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new NodeStartError(`cannot read the API's ${what} ${file}: ${(error as Error).message}`);
+    }
+  };
+  // parseNodeConfig refused requireClientCert without caFile.
+  const requireClientCert = tls.requireClientCert ?? false;
+  return {
+    cert: await read(tls.certFile, 'TLS certificate'),
+    key: await read(tls.keyFile, 'TLS private key'),
+    ...(tls.caFile === undefined ? {} : { ca: await read(tls.caFile, 'client CA certificates') }),
+    requireClientCert,
+  };
 }

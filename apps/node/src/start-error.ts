@@ -1,4 +1,81 @@
+import { GenesisValidationError, LastSignedRecordError, StoreCorruptionError, StoreDamagedError, StoreLockedError, WalReplayError } from '@consortium/consensus';
+import { ArtifactError } from '@consortium/zkp';
+import { NodeConfigError } from './config.js';
+import { EXIT_CODES } from './fatal.js';
+
 /** Why a node refuses to start: a configuration, key or genesis problem named for the operator. */
 export class NodeStartError extends Error {
   override readonly name: string = 'NodeStartError';
+}
+
+/** An address the node must listen on is taken by another process. */
+export class PortInUseError extends NodeStartError {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly listener: 'p2p' | 'http',
+    readonly address: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the ${listener} address ${address} is in use by another process`, options);
+  }
+}
+
+/** What a failed start means for the operator: the exit code, and what to do next. */
+export interface StartFailure {
+  readonly exitCode: number;
+  readonly advice: string;
+}
+
+/** The causes of `error`, itself first (bounded: a cause chain is short; a cycle must not loop). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && current !== null && chain.length < 8; current = (current as { cause?: unknown }).cause) chain.push(current);
+  return chain;
+}
+
+/** True when `error` or one of its causes is a listener's "address in use" (EADDRINUSE). */
+export function isAddressInUse(error: unknown): boolean {
+  return causes(error).some((item) => {
+    const nested = item instanceof AggregateError ? item.errors : [item];
+    return nested.some((inner) => (inner as { code?: unknown }).code === 'EADDRINUSE' || (inner instanceof Error && /\bEADDRINUSE\b/.test(inner.message)));
+  });
+}
+
+/**
+ * The exit code and the next step for a start failure, by error class (documented in the
+ * README's table). Anything unlisted exits 1 with the error's name and message.
+ */
+export function describeStartFailure(error: unknown): StartFailure {
+  const chain = causes(error);
+  const has = (kind: abstract new (...args: never[]) => Error) => chain.some((item) => item instanceof kind);
+  const locked = chain.find((item): item is StoreLockedError => item instanceof StoreLockedError);
+  if (locked !== undefined) {
+    return {
+      exitCode: EXIT_CODES.dataDirLocked,
+      advice: `Another process holds ${locked.directory}: stop the other node running on this data directory (or give this node a dataDir of its own), then start again.`,
+    };
+  }
+  if (has(StoreDamagedError) || has(StoreCorruptionError) || has(WalReplayError) || has(LastSignedRecordError)) {
+    return {
+      exitCode: EXIT_CODES.dataDirDamaged,
+      advice:
+        'The data directory is damaged. Restore it from a backup; without one, move it aside and start again: the node fetches the chain from the other members (block sync). ' +
+        'Keep the damaged copy for a look.',
+    };
+  }
+  const port = chain.find((item): item is PortInUseError => item instanceof PortInUseError);
+  if (port !== undefined) {
+    const field = port.listener === 'p2p' ? 'p2p.listen' : 'http.host / http.port';
+    return { exitCode: EXIT_CODES.portInUse, advice: `Stop what listens on ${port.address}, or change ${field} in node.json.` };
+  }
+  if (has(ArtifactError) || chain.some((item) => item instanceof Error && item.name === 'ProofKeysNotPinnedError')) {
+    return {
+      exitCode: EXIT_CODES.artifactsMismatch,
+      advice: "The keys folder (keysDir) does not match what genesis pins: use this chain's ceremony keys, or the genesis that pins the keys you have.",
+    };
+  }
+  if (has(NodeConfigError) || has(GenesisValidationError)) {
+    return { exitCode: EXIT_CODES.badConfig, advice: 'Fix the configuration: each problem above names its file and field. `consortium-setup devnet --out <dir>` writes a working set.' };
+  }
+  return { exitCode: EXIT_CODES.startFailed, advice: 'Check the configuration file and the key files it names; `consortium-setup devnet --out <dir>` writes a working set.' };
 }

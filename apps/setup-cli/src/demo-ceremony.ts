@@ -4,6 +4,7 @@ import type { BuiltCircuit } from '@consortium/circuits';
 import { ArtifactError, assertContributedKey } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import { CeremonyStepError } from './errors.js';
+import { preparedDomains, preparePhase2ForDomains } from './prepare-phase2.js';
 import { BEACON_ITERATIONS_EXP } from './keys-folder.js';
 import type { StepProgress } from './output.js';
 import { snarkjsProgress, type SnarkjsTask } from './snarkjs-progress.js';
@@ -57,8 +58,15 @@ export function followingLogger(follow: (line: string) => void, problems: string
  * understood) and keeps the lines snarkjs reports as errors: some snarkjs calls report a
  * failure by logging it and returning -1 or false instead of throwing.
  */
-async function withLogger<T>(step: string, task: SnarkjsTask | null, power: number, progress: StepProgress, call: (logger: snarkjs.Logger) => Promise<T>): Promise<T> {
-  const tracker = task === null ? null : snarkjsProgress(task, power);
+async function withLogger<T>(
+  step: string,
+  task: SnarkjsTask | null,
+  power: number,
+  progress: StepProgress,
+  call: (logger: snarkjs.Logger) => Promise<T>,
+  domains?: Readonly<Record<string, readonly number[]>>,
+): Promise<T> {
+  const tracker = task === null ? null : snarkjsProgress(task, power, domains);
   const problems: string[] = [];
   const logger = followingLogger((message) => {
     const share = tracker?.feed(message) ?? null;
@@ -116,9 +124,20 @@ export async function beaconPtau(files: CeremonyFiles, power: number, beacon: st
   return hex(hash);
 }
 
-/** The Lagrange basis phase 2 needs: by far the longest step. Writes `ptauOut`. */
-export async function preparePhase2(files: CeremonyFiles, power: number, ptauOut: string, progress: StepProgress): Promise<void> {
-  await withLogger('prepare phase 2', 'prepare-phase2', power, progress, (logger) => snarkjs.powersOfTau.preparePhase2(files.ptau('beacon'), ptauOut, logger));
+/**
+ * The Lagrange bases phase 2 needs, for the circuits' domains only (preparePhase2ForDomains: the
+ * other domains are most of snarkjs's preparePhase2 and serve no circuit of this ceremony).
+ * Writes `ptauOut`, which serves these circuits only.
+ */
+export async function preparePhase2(curve: snarkjs.Curve, files: CeremonyFiles, power: number, domainPowers: readonly number[], ptauOut: string, progress: StepProgress): Promise<void> {
+  await withLogger(
+    'prepare phase 2',
+    'prepare-phase2',
+    power,
+    progress,
+    (logger) => preparePhase2ForDomains(curve, files.ptau('beacon'), ptauOut, domainPowers, logger),
+    preparedDomains(power, domainPowers),
+  );
 }
 
 /** Phase 2's start for one circuit; returns the circuit hash. */

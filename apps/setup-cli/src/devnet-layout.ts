@@ -1,3 +1,4 @@
+import { MEMBER_TOKEN_DIR, MEMBER_TOKENS_FILE, type NodeJson } from '@consortium/node-config';
 import { PortRangeError } from './errors.js';
 import type { MemberDetails } from './members.js';
 
@@ -7,6 +8,8 @@ import type { MemberDetails } from './members.js';
  *
  *   <out>/genesis.json
  *   <out>/<member-id>/validator-key.json   node-key.json   node.json   data/ (the node's, later)
+ *   <out>/<member-id>/api-tokens.json (hashes, named by node.json http.tokensFile)
+ *   <out>/<member-id>/tokens/{operator,observer,admin}.token (the bearer tokens themselves)
  */
 
 export const DEVNET_CHAIN_ID = 'sp-consortium-devnet';
@@ -24,6 +27,10 @@ export const DEVNET_FILES = {
   nodeKey: 'node-key.json',
   nodeConfig: 'node.json',
   dataDir: 'data',
+  /** The API clients' hashed tokens (written by writeMemberApiTokens from @consortium/node-config). */
+  apiTokens: MEMBER_TOKENS_FILE,
+  /** One file per role with its bearer token. */
+  tokenDir: MEMBER_TOKEN_DIR,
 } as const;
 
 export interface DevnetNode {
@@ -34,18 +41,10 @@ export interface DevnetNode {
   readonly httpPort: number;
 }
 
-/** node.json, as apps/node reads it; paths are relative to the file's folder. */
-export interface NodeJson {
-  readonly memberId: string;
-  readonly genesisFile: string;
-  readonly validatorKeyFile: string;
-  readonly nodeKeyFile: string;
-  readonly dataDir: string;
-  readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
-  readonly http: { readonly host: string; readonly port: number };
-  /** The trusted setup's keys folder (when genesis pins artifacts). */
-  readonly keysDir?: string;
-}
+/** node.json, as apps/node reads it (its one schema lives in @consortium/node-config); paths are relative to the file's folder. */
+export type { NodeJson };
+/** A devnet's node.json always lists every other member as a peer. */
+export type DevnetNodeJson = NodeJson & { readonly p2p: NodeJson['p2p'] & { readonly peers: Record<string, string[]> } };
 
 export function loopbackMultiaddr(port: number): string {
   return `/ip4/${LOOPBACK_HOST}/tcp/${port}`;
@@ -67,7 +66,7 @@ export function devnetLayout(members: readonly MemberDetails[], basePort: number
 }
 
 /** The node.json of `node`: listens on loopback, knows every other member's address; `keysDir` relative to the member's folder. */
-export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysDir?: string): NodeJson {
+export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysDir?: string): DevnetNodeJson {
   const peers: Record<string, string[]> = {};
   for (const other of nodes) if (other.member.id !== node.member.id) peers[other.member.id] = [loopbackMultiaddr(other.p2pPort)];
   return {
@@ -77,7 +76,7 @@ export function nodeJsonOf(nodes: readonly DevnetNode[], node: DevnetNode, keysD
     nodeKeyFile: DEVNET_FILES.nodeKey,
     dataDir: DEVNET_FILES.dataDir,
     p2p: { listen: [loopbackMultiaddr(node.p2pPort)], peers },
-    http: { host: LOOPBACK_HOST, port: node.httpPort },
+    http: { host: LOOPBACK_HOST, port: node.httpPort, tokensFile: DEVNET_FILES.apiTokens },
     ...(keysDir === undefined ? {} : { keysDir }),
   };
 }

@@ -23,7 +23,12 @@ export type SnarkjsTask = 'ptau-new' | 'ptau-contribute' | 'ptau-beacon' | 'prep
 /** Relative cost of a G2 operation to a G1 one (measured: 0.16 ms vs 0.05 ms per scalar multiplication). */
 const G2_COST = 3;
 
-export function snarkjsProgress(task: SnarkjsTask, power: number): ProgressTracker {
+/**
+ * A tracker for `task` at powers of tau 2^power. `preparedDomains` (prepare-phase2 only): per
+ * section, the domains (log2) prepared when only some are (preparePhase2ForDomains); all of
+ * 0..power by default, as snarkjs's preparePhase2 does.
+ */
+export function snarkjsProgress(task: SnarkjsTask, power: number, preparedDomains?: Readonly<Record<string, readonly number[]>>): ProgressTracker {
   switch (task) {
     case 'ptau-new':
       return new StagedProgress(newAccumulatorStages(power));
@@ -33,7 +38,7 @@ export function snarkjsProgress(task: SnarkjsTask, power: number): ProgressTrack
       // "applying keytauG1: 0/4095" (sic: no space), then a quick "Hashing tauG1: 0/4095".
       return new StagedProgress(ptauStages(/applying key ?(\w+): (\d+)\/(\d+)/));
     case 'prepare-phase2':
-      return new PreparePhase2Progress(power);
+      return new PreparePhase2Progress(power, preparedDomains);
     case 'new-zkey':
       return new StagedProgress(NEW_ZKEY_STAGES);
     case 'zkey-contribute':
@@ -227,25 +232,29 @@ const fftCost = (bits: number) => Math.max(1, bits) * 2 ** bits;
  * "tauG2: fft 13 join  12/13  1/1 0/1" (a part of a level done).
  */
 class PreparePhase2Progress implements ProgressTracker {
-  private readonly sectionStart = new Map<string, { readonly before: number; readonly weight: number; readonly cost: number }>();
+  /** Per section: where it starts in the whole, its weight, and the domains (log2) it transforms, in order. */
+  private readonly sectionStart = new Map<string, { readonly before: number; readonly weight: number; readonly domains: readonly number[]; readonly cost: number }>();
   private readonly total: number;
   /** The FFT running now, and what of it is done. */
   private fft: { section: string; bits: number; mixEnds: Set<number>; joinEnds: Map<number, number> } | null = null;
   done: number | null = null;
 
-  constructor(power: number) {
+  constructor(power: number, preparedDomains?: Readonly<Record<string, readonly number[]>>) {
     let before = 0;
     for (const section of PREPARE_SECTIONS) {
-      this.sectionStart.set(section.name, { before, weight: section.weight, cost: this.cumulativeCost(power + section.extraPower) });
-      before += section.weight;
+      const domains = preparedDomains?.[section.name] ?? Array.from({ length: power + section.extraPower + 1 }, (_, p) => p);
+      // A section with nothing to transform takes no time.
+      const weight = domains.length === 0 ? 0 : section.weight;
+      this.sectionStart.set(section.name, { before, weight, domains, cost: this.costBelow(domains, Number.POSITIVE_INFINITY) });
+      before += weight;
     }
     this.total = before;
   }
 
-  /** Cost of the FFTs for powers 0..last. */
-  private cumulativeCost(last: number): number {
+  /** Cost of the section's FFTs over domains smaller than 2^bits. */
+  private costBelow(domains: readonly number[], bits: number): number {
     let sum = 0;
-    for (let p = 0; p <= last; p++) sum += fftCost(p);
+    for (const p of domains) if (p < bits) sum += fftCost(p);
     return sum;
   }
 
@@ -283,7 +292,8 @@ class PreparePhase2Progress implements ProgressTracker {
   private at(section: string, bits: number, within: number): number | null {
     const start = this.sectionStart.get(section);
     if (start === undefined) return this.done;
-    const inSection = Math.min(1, (this.cumulativeCost(bits - 1) + within * fftCost(bits)) / start.cost);
+    if (start.cost === 0) return this.done;
+    const inSection = Math.min(1, (this.costBelow(start.domains, bits) + within * fftCost(bits)) / start.cost);
     const share = (start.before + start.weight * inSection) / this.total;
     this.done = Math.max(this.done ?? 0, Math.min(1, share));
     return this.done;

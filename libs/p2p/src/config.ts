@@ -11,12 +11,16 @@ import {
   DEFAULT_LIMITS,
   MESSAGE_PROTOCOLS,
   P2P_FRAME_CEILING_BYTES,
+  PRIVATE_HEADER_MAX_BYTES,
+  PRIVATE_OFFER_PREFIX_BYTES,
+  PRIVATE_PROTOCOLS,
   PROTOCOL_NAMES,
   REQUEST_PROTOCOLS,
   RESERVED_PROTOCOLS,
   type FrameLimits,
   type MessageProtocol,
   type P2PLimits,
+  type PrivateProtocol,
   type ProtocolName,
   type RateLimit,
   type RequestProtocol,
@@ -33,7 +37,7 @@ export type P2PLimitsOverrides = Partial<Omit<P2PLimits, 'messageRates' | 'score
 
 /** Overrides of DEFAULT_FRAME_LIMITS, per protocol. */
 export interface FrameLimitsOverrides {
-  readonly messageMaxBytes?: Partial<Record<MessageProtocol | ReservedProtocol, number>>;
+  readonly messageMaxBytes?: Partial<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>>;
   readonly requestMaxBytes?: Partial<Record<RequestProtocol, number>>;
   readonly responseMaxBytes?: Partial<Record<RequestProtocol, number>>;
 }
@@ -100,15 +104,19 @@ export function resolveFrameLimits(overrides: FrameLimitsOverrides = {}, rates: 
     }
     return resolved;
   };
-  const messageProtocols = [...MESSAGE_PROTOCOLS, ...RESERVED_PROTOCOLS];
+  const messageProtocols = [...MESSAGE_PROTOCOLS, ...PRIVATE_PROTOCOLS, ...RESERVED_PROTOCOLS];
   const frames: FrameLimits = {
     messageMaxBytes: pick('messageMaxBytes', messageProtocols, overrides.messageMaxBytes, DEFAULT_FRAME_LIMITS.messageMaxBytes),
     requestMaxBytes: pick('requestMaxBytes', REQUEST_PROTOCOLS, overrides.requestMaxBytes, DEFAULT_FRAME_LIMITS.requestMaxBytes),
     responseMaxBytes: pick('responseMaxBytes', REQUEST_PROTOCOLS, overrides.responseMaxBytes, DEFAULT_FRAME_LIMITS.responseMaxBytes),
   };
+  // A private message takes its rate tokens once, for its offer and its body together.
+  const isPrivate = (protocol: string) => (PRIVATE_PROTOCOLS as readonly string[]).includes(protocol);
   for (const protocol of messageProtocols) {
-    if (rates[protocol].burstBytes < frames.messageMaxBytes[protocol]) {
-      problems.push(`messageRates.${protocol}.burstBytes ${rates[protocol].burstBytes} is below the ${protocol} frame limit ${frames.messageMaxBytes[protocol]}: its largest frame could never pass`);
+    const unitBytes = frames.messageMaxBytes[protocol] + (isPrivate(protocol) ? PRIVATE_OFFER_PREFIX_BYTES + PRIVATE_HEADER_MAX_BYTES : 0);
+    if (rates[protocol].burstBytes < unitBytes) {
+      const what = isPrivate(protocol) ? `largest message (body and offer) ${unitBytes}` : `frame limit ${unitBytes}`;
+      problems.push(`messageRates.${protocol}.burstBytes ${rates[protocol].burstBytes} is below the ${protocol} ${what}: its largest frame could never pass`);
     }
   }
   for (const protocol of REQUEST_PROTOCOLS) {

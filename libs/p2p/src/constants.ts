@@ -24,14 +24,21 @@ export type MessageProtocol = 'consensus' | 'tx';
 /** One request frame, one response frame, on a new stream per request. */
 export type RequestProtocol = 'sync';
 /**
- * Ids and limits fixed now; no handler is registered until the settlement (private record
- * exchange) and ceremony (file hand-off) work gives them their semantics.
+ * A private message from one member to one other (the record exchange): an offer (header and
+ * declared size) the receiver's application authorizes before the body is sent, then the body,
+ * acknowledged once delivered. On a new stream per message; see private-exchange.ts.
  */
-export type ReservedProtocol = 'records' | 'ceremony';
+export type PrivateProtocol = 'records';
+/**
+ * Ids and limits fixed now; no handler is registered until the ceremony (file hand-off) work
+ * gives it its semantics.
+ */
+export type ReservedProtocol = 'ceremony';
 
 export const MESSAGE_PROTOCOLS: readonly MessageProtocol[] = ['consensus', 'tx'];
 export const REQUEST_PROTOCOLS: readonly RequestProtocol[] = ['sync'];
-export const RESERVED_PROTOCOLS: readonly ReservedProtocol[] = ['records', 'ceremony'];
+export const PRIVATE_PROTOCOLS: readonly PrivateProtocol[] = ['records'];
+export const RESERVED_PROTOCOLS: readonly ReservedProtocol[] = ['ceremony'];
 
 export const PROTOCOL_IDS: Readonly<Record<ProtocolName, string>> = {
   consensus: '/consortium/consensus/1.0.0',
@@ -55,7 +62,7 @@ export const P2P_FRAME_CEILING_BYTES = 64 * MiB;
  * so twice that. tx: a gossip batch of transactions. records: a usage batch's raw records.
  * ceremony: one phase-2 zkey (a few MiB at 2^14, tens of MiB for larger circuits).
  */
-export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | ReservedProtocol, number>> = {
+export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>> = {
   consensus: 8 * MiB,
   tx: 1 * MiB,
   records: 16 * MiB,
@@ -70,7 +77,8 @@ export const RESPONSE_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { s
 
 /** The frame limits a node enforces, per protocol (defaults above; apps/node sets them from genesis). */
 export interface FrameLimits {
-  readonly messageMaxBytes: Readonly<Record<MessageProtocol | ReservedProtocol, number>>;
+  /** For records: the largest body of a private message. */
+  readonly messageMaxBytes: Readonly<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>>;
   readonly requestMaxBytes: Readonly<Record<RequestProtocol, number>>;
   readonly responseMaxBytes: Readonly<Record<RequestProtocol, number>>;
 }
@@ -91,6 +99,31 @@ export const RESPONSE_STATUS = {
   no_handler: 1,
   handler_failed: 2,
   rate_limited: 3,
+} as const;
+
+/**
+ * The header of a private message: what the receiver's application decides on before any of
+ * the body is sent (settlement: the batch's pair, period and id range). Small by nature, and
+ * the same on every node, so a constant of the protocol.
+ */
+export const PRIVATE_HEADER_MAX_BYTES = 4 * KiB;
+
+/** The offer frame: the body's declared length (4 bytes, big-endian) and then the header. */
+export const PRIVATE_OFFER_PREFIX_BYTES = 4;
+
+/**
+ * A private message's status frames, receiver to sender, one byte each: after the offer (0:
+ * send the body) and after the body (0: delivered). Anything else is the refusal, so the
+ * sender learns why (a stream reset looks like a network failure).
+ */
+export const PRIVATE_STATUS = {
+  ok: 0,
+  no_handler: 1,
+  handler_failed: 2,
+  rate_limited: 3,
+  unauthorized: 4,
+  too_large: 5,
+  malformed: 6,
 } as const;
 
 /** Streams opened on the standard libp2p ping protocol measure RTT (see rtt.ts). */
@@ -206,12 +239,15 @@ export const DEFAULT_LIMITS: P2PLimits = {
 
 /**
  * Streams per connection and protocol. Message protocols use one long-lived stream per
- * direction; a few more cover a stream being replaced. Sync allows parallel requests.
+ * direction; a few more cover a stream being replaced. Sync allows parallel requests, records
+ * a few messages in flight.
  */
-export const MAX_STREAMS_PER_CONNECTION: Readonly<Record<MessageProtocol | RequestProtocol, number>> = {
+export const MAX_STREAMS_PER_CONNECTION: Readonly<Record<MessageProtocol | RequestProtocol | PrivateProtocol, number>> = {
   consensus: 4,
   tx: 4,
   sync: 32,
+  // A creditor sends a pair's batches one after another; a few in flight cover a period's end.
+  records: 8,
 };
 
 /** Same-cause log lines per member (or peer) are written at most once per this window. */

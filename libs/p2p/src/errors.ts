@@ -167,6 +167,14 @@ export class InvalidMessageKindError extends Error {
   }
 }
 
+/** sendPrivate's `signal` is not an AbortSignal. */
+export class InvalidSignalError extends Error {
+  override readonly name = 'InvalidSignalError';
+  constructor(readonly got: string) {
+    super(`signal must be an AbortSignal, got ${got}`);
+  }
+}
+
 /** onMessage / onRequest called twice for one protocol: one handler per protocol, on purpose. */
 export class HandlerAlreadyRegisteredError extends Error {
   override readonly name = 'HandlerAlreadyRegisteredError';
@@ -209,6 +217,42 @@ export class RequestRefusedError extends Error {
     readonly refusal: RequestRefusal,
   ) {
     super(`${protocol} request to ${memberId} was refused: ${refusal}`);
+  }
+}
+
+/**
+ * Why a receiver refused a private message (sent as its status byte): it has no private
+ * handler, its handler threw (authorize or deliver), the member is over its rate, the
+ * application did not authorize this sender for this header, the declared body is over the
+ * limit, or the frames did not follow the protocol.
+ */
+export type PrivateRefusal = 'no_handler' | 'handler_failed' | 'rate_limited' | 'unauthorized' | 'too_large' | 'malformed';
+
+/**
+ * The receiver answered a private message with a refusal. `stage`: 'offer' (the body was never
+ * sent) or 'delivery' (the body was read but not delivered).
+ */
+export class PrivateMessageRefusedError extends Error {
+  override readonly name = 'PrivateMessageRefusedError';
+  constructor(
+    readonly memberId: MemberId,
+    readonly protocol: string,
+    readonly refusal: PrivateRefusal,
+    readonly stage: 'offer' | 'delivery',
+  ) {
+    super(`${protocol} message to ${memberId} was refused at its ${stage}: ${refusal}`);
+  }
+}
+
+/** The caller's own signal aborted a request or private message before it completed. */
+export class RequestAbortedError extends Error {
+  override readonly name = 'RequestAbortedError';
+  constructor(
+    readonly memberId: MemberId,
+    readonly protocol: string,
+    options: { cause: unknown },
+  ) {
+    super(`${protocol} exchange with ${memberId} was aborted by the caller`, options);
   }
 }
 

@@ -20,6 +20,8 @@
 // The node itself: apps/node composes it; consensus uses it through its Transport interface.
 export { P2PNode } from './node.js';
 export type { P2PNodeOptions, P2PNodeMetrics, MessageHandler, RequestHandler } from './node.js';
+// The private exchange (records): settlement's record exchange supplies the handler.
+export type { PrivateHandler, SendPrivateOptions } from './private-exchange.js';
 
 // Node keys: apps/setup-cli writes key files and genesis peer ids, apps/node loads them.
 export { generateNodeKey, nodeKeyToJson, nodeKeyFromJson, peerIdOf } from './keys.js';
@@ -31,15 +33,19 @@ export {
   PROTOCOL_IDS,
   MESSAGE_PROTOCOLS,
   REQUEST_PROTOCOLS,
+  PRIVATE_PROTOCOLS,
   RESERVED_PROTOCOLS,
   MESSAGE_MAX_BYTES,
+  PRIVATE_HEADER_MAX_BYTES,
+  PRIVATE_OFFER_PREFIX_BYTES,
+  PRIVATE_STATUS,
   REQUEST_MAX_BYTES,
   RESPONSE_MAX_BYTES,
   DEFAULT_FRAME_LIMITS,
   P2P_FRAME_CEILING_BYTES,
   DEFAULT_LIMITS,
 } from './constants.js';
-export type { ProtocolName, MessageProtocol, RequestProtocol, ReservedProtocol, P2PLimits, RateLimit, FrameLimits } from './constants.js';
+export type { ProtocolName, MessageProtocol, RequestProtocol, PrivateProtocol, ReservedProtocol, P2PLimits, RateLimit, FrameLimits } from './constants.js';
 export type { P2PLimitsOverrides, FrameLimitsOverrides } from './config.js';
 
 // Shared vocabulary: member ids, fault kinds (reportInvalid), disconnect and refusal reasons.
@@ -81,6 +87,9 @@ export {
   RequestTimeoutError,
   RequestRefusedError,
   RequestFailedError,
+  RequestAbortedError,
+  PrivateMessageRefusedError,
+  InvalidSignalError,
   OversizedFrameError,
   MalformedFrameError,
   DialRefusedError,
@@ -88,4 +97,4 @@ export {
   PeerLimitExceededError,
   PingMismatchError,
 } from './errors.js';
-export type { RequestRefusal } from './errors.js';
+export type { RequestRefusal, PrivateRefusal } from './errors.js';

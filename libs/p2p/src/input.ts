@@ -3,11 +3,12 @@
  * time; these catch JavaScript callers, casts and values built at run time, each with its own
  * error class, before anything is queued or sent.
  */
-import { MESSAGE_PROTOCOLS, REQUEST_PROTOCOLS, RESERVED_PROTOCOLS, type MessageProtocol, type RequestProtocol } from './constants.js';
+import { MESSAGE_PROTOCOLS, PRIVATE_PROTOCOLS, REQUEST_PROTOCOLS, RESERVED_PROTOCOLS, type MessageProtocol, type RequestProtocol } from './constants.js';
 import {
   InvalidHandlerError,
   InvalidMessageKindError,
   InvalidPayloadError,
+  InvalidSignalError,
   InvalidTimeoutError,
   OversizedPayloadError,
   UnsupportedProtocolError,
@@ -25,7 +26,7 @@ export function assertRequestProtocol(protocol: unknown): asserts protocol is Re
 }
 
 function describeExpected(protocols: readonly string[], what: string): string {
-  return `${what} (${protocols.join(', ')}); ${RESERVED_PROTOCOLS.join(' and ')} are reserved and not usable yet`;
+  return `${what} (${protocols.join(', ')}); ${PRIVATE_PROTOCOLS.join(', ')} goes through sendPrivate/handlePrivate; ${RESERVED_PROTOCOLS.join(', ')}: reserved, not usable yet`;
 }
 
 export function assertPayload(payload: unknown, protocol: string, maxBytes: number): asserts payload is Uint8Array {
@@ -49,4 +50,9 @@ function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return value.constructor?.name ?? 'object';
   return typeof value;
+}
+
+/** An optional AbortSignal given by the caller (sendPrivate's `signal`). */
+export function assertOptionalSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidSignalError(typeOf(signal));
 }

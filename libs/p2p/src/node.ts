@@ -16,12 +16,14 @@ import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
+import type { Tracer } from '@opentelemetry/api';
 import { createLibp2p } from 'libp2p';
 import { buildMemberDirectory, parseAddress, resolveFrameLimits, resolveLimits, type FrameLimitsOverrides, type P2PLimitsOverrides } from './config.js';
 import {
   LOG_THROTTLE_WINDOW_MS,
   MAX_STREAMS_PER_CONNECTION,
   MESSAGE_PROTOCOLS,
+  PRIVATE_PROTOCOLS,
   PROTOCOL_IDS,
   REQUEST_PROTOCOLS,
   RESPONSE_STATUS,
@@ -66,7 +68,9 @@ import { peerIdOf } from './keys.js';
 import { LogThrottle, withJitter } from './limits.js';
 import { MemberState } from './member-state.js';
 import { OutboundChannel, type DropCause } from './outbound.js';
+import { PrivateExchange, type PrivateHandler, type SendPrivateOptions } from './private-exchange.js';
 import { measureRtt } from './rtt.js';
+import { isOversizedFrame, readBufferBytes, runWithinDeadline } from './streams.js';
 import type { DisconnectReason, InvalidMessageKind, MemberEntry, MemberId } from './types.js';
 
 /** The metric areas this package records into (built once by the app, see libs/telemetry). */
@@ -88,6 +92,8 @@ export interface P2PNodeOptions {
   readonly metrics: P2PNodeMetrics | null;
   /** null for no logging. */
   readonly logger: Logger | null;
+  /** Spans of the private exchange (p2p.private.send, p2p.private.receive); absent or null: none. */
+  readonly tracer?: Tracer | null;
   readonly limits?: P2PLimitsOverrides;
   /**
    * Frame limits per protocol; every member must use the same. apps/node derives the consensus,
@@ -107,9 +113,6 @@ type HandlerOutcome =
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'timed_out' }
   | { readonly kind: 'abandoned' };
-
-/** Frames a reader buffers ahead of its consumer: two maximal frames, then the stream is aborted. */
-const readBufferBytes = (frameMaxBytes: number): number => 2 * frameMaxBytes + 64 * 1024;
 
 /** Margin after a back-off ends before redialling, so the remote's gater sees it over too. */
 const REDIAL_AFTER_BACKOFF_MARGIN_MS = 50;
@@ -136,6 +139,7 @@ export class P2PNode {
   private readonly membersByPeerId = new Map<string, MemberState>();
   private readonly messageHandlers = new Map<MessageProtocol, MessageHandler>();
   private readonly requestHandlers = new Map<RequestProtocol, RequestHandler>();
+  private readonly privateExchange: PrivateExchange;
   private readonly metrics: P2PNodeMetrics | null;
   private readonly log: Logger | null;
   private readonly logThrottle = new LogThrottle(LOG_THROTTLE_WINDOW_MS);
@@ -162,6 +166,26 @@ export class P2PNode {
       this.membersById.set(member.id, member);
       this.membersByPeerId.set(member.peerIdText, member);
     }
+    this.privateExchange = new PrivateExchange({
+      limits,
+      frames,
+      security: this.metrics?.security ?? null,
+      log: this.log,
+      tracer: options.tracer ?? null,
+      requireStarted: (operation) => this.requireStarted(operation),
+      remoteMember: (memberId) => this.remoteMember(memberId),
+      admitStream: (stream, connection, protocol) => this.admitStream(stream, connection, protocol),
+      penalize: (member, kind, protocol, details) => this.penalize(member, kind, protocol, details),
+      onRateExceeded: (member, protocol, bytes) => this.onRateExceeded(member, protocol, bytes),
+      onFrameSent: (member, protocol, bytes) => this.onFrameSent(member, protocol, bytes),
+      onFrameReceived: (member, protocol, bytes) => this.onFrameReceived(member, protocol, bytes),
+      onHandlerError: (member, protocol, err) => this.onHandlerError(member, protocol, err),
+      onInboundStreamError: (member, protocol, stream, err) => this.onInboundStreamError(member, protocol, stream, err),
+      warnThrottled: (key, fields, message) => {
+        const suppressed = this.logThrottle.admit(key, Date.now());
+        if (suppressed !== null) this.log?.warn({ ...fields, suppressedSinceLastLine: suppressed }, message);
+      },
+    });
   }
 
   /**
@@ -214,6 +238,12 @@ export class P2PNode {
     }
     for (const protocol of REQUEST_PROTOCOLS) {
       await this.libp2p.handle(PROTOCOL_IDS[protocol], (stream, connection) => this.handleRequestStream(protocol, stream, connection), {
+        maxInboundStreams: MAX_STREAMS_PER_CONNECTION[protocol],
+        maxOutboundStreams: MAX_STREAMS_PER_CONNECTION[protocol],
+      });
+    }
+    for (const protocol of PRIVATE_PROTOCOLS) {
+      await this.libp2p.handle(PROTOCOL_IDS[protocol], (stream, connection) => this.privateExchange.handleStream(stream, connection), {
         maxInboundStreams: MAX_STREAMS_PER_CONNECTION[protocol],
         maxOutboundStreams: MAX_STREAMS_PER_CONNECTION[protocol],
       });
@@ -360,6 +390,31 @@ export class P2PNode {
     assertHandler(handler);
     if (this.requestHandlers.has(protocol)) throw new HandlerAlreadyRegisteredError(protocol);
     this.requestHandlers.set(protocol, handler);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Private messages (the records protocol)
+
+  /**
+   * Sends one private message to one member: the `header` (at most PRIVATE_HEADER_MAX_BYTES)
+   * goes first and the receiver's application authorizes it; only then the `body` (at most the
+   * records frame limit) is sent. Resolves when the receiver delivered it to its application.
+   * Rejects with PrivateMessageRefusedError (`refusal`: unauthorized, too_large, rate_limited,
+   * no_handler, handler_failed, malformed), NotConnectedError, RequestTimeoutError (default
+   * timeout: limits.responseTimeoutMs), RequestAbortedError (the caller's signal),
+   * RequestFailedError (stream or connection lost) or MalformedFrameError.
+   */
+  async sendPrivate(to: MemberId, header: Uint8Array, body: Uint8Array, options: SendPrivateOptions = {}): Promise<void> {
+    return this.privateExchange.send(to, header, body, options);
+  }
+
+  /**
+   * The one private handler: `authorize(from, header)` decides before the body is sent,
+   * `deliver(from, header, body)` gets the authorized message. Refused messages are counted in
+   * consortium_security_private_refusals_total and never reach `deliver`.
+   */
+  handlePrivate(handler: PrivateHandler): void {
+    if (!this.privateExchange.setHandler(handler)) throw new HandlerAlreadyRegisteredError('records');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -709,27 +764,10 @@ export class P2PNode {
   private async runRequestHandler(member: MemberState, protocol: RequestProtocol, request: Uint8Array, stream: Stream): Promise<HandlerOutcome> {
     const handler = this.requestHandlers.get(protocol);
     if (handler === undefined) return { kind: 'refused', refusal: 'no_handler' };
-    let timer: NodeJS.Timeout | undefined;
-    let onClose: (() => void) | undefined;
     // The responder stops waiting when the requester gives up (stream closed) or after
     // responseTimeoutMs, so a handler that never answers holds nothing but its own promise.
-    const stopped = new Promise<HandlerOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timed_out' }), this.limits.responseTimeoutMs);
-      onClose = () => resolve({ kind: 'abandoned' });
-      stream.addEventListener('close', onClose);
-    });
-    const answered = Promise.resolve()
-      .then(async () => handler(member.id, request))
-      .then(
-        (payload): HandlerOutcome => ({ kind: 'response', payload }),
-        (error: unknown): HandlerOutcome => ({ kind: 'failed', error }),
-      );
-    try {
-      return await Promise.race([answered, stopped]);
-    } finally {
-      clearTimeout(timer);
-      if (onClose !== undefined) stream.removeEventListener('close', onClose);
-    }
+    const run = await runWithinDeadline(stream, this.limits.responseTimeoutMs, async () => handler(member.id, request));
+    return run.kind === 'done' ? { kind: 'response', payload: run.value } : run;
   }
 
   private async respond(
@@ -912,10 +950,6 @@ export class P2PNode {
       if (stream.status === 'open') stream.abort(err as Error);
     });
   }
-}
-
-function isOversizedFrame(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'InvalidDataLengthError' || err.name === 'InvalidDataLengthLengthError');
 }
 
 function isGaterRefusal(err: unknown): boolean {

@@ -35,6 +35,7 @@ export {
   PROOFS_PER_BATCH,
 } from './catalogue/buckets.js';
 export { P2P_PROTOCOLS } from './catalogue/label-sets.js';
+export { SETTLEMENT_PERIODS_KEPT } from './catalogue/areas/settlement.js';
 export { spanCatalogue, listCataloguedSpans } from './catalogue/spans.js';
 export type { SpanDefinition } from './catalogue/spans.js';
 export { findUncataloguedMetrics, findLabelViolations } from './catalogue/conformance.js';
@@ -49,6 +50,7 @@ export {
   createP2pMetrics,
   createStorageMetrics,
   createZkpMetrics,
+  createSettlementMetrics,
 } from './metrics/areas.js';
 export type {
   Metrics,
@@ -60,6 +62,7 @@ export type {
   P2pMetrics,
   StorageMetrics,
   ZkpMetrics,
+  SettlementMetrics,
 } from './metrics/areas.js';
 export { createAreaMetrics, createMetric } from './metrics/create.js';
 export type {

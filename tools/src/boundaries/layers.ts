@@ -1,7 +1,7 @@
 /**
  * The dependency direction of docs/architecture.md, as data:
  *
- *   apps/*  ->  libs/settlement, libs/ceremony  ->  libs/zkp, libs/consensus, libs/p2p  ->  libs/telemetry
+ *   apps/*  ->  libs/settlement, libs/ceremony  ->  libs/zkp, libs/consensus, libs/p2p, libs/node-config  ->  libs/telemetry
  *
  * A package may import the packages of lower layers only: never its own layer (consensus knows
  * nothing of libp2p), never upward, never an app. tools/ sits on top and may use anything.
@@ -13,6 +13,9 @@ export const LAYER_OF_PACKAGE: Readonly<Record<string, number>> = {
   'libs/p2p': 1,
   'libs/consensus': 1,
   'libs/zkp': 1,
+  // node.json's schema and the API token format: read by apps/node, written by apps/setup-cli
+  // (apps may not import apps); depends on telemetry at most.
+  'libs/node-config': 1,
   'libs/settlement': 2,
   'libs/ceremony': 2,
   'apps/node': 3,

@@ -4,21 +4,9 @@ import { join } from 'node:path';
 import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import type { Validator } from './chain-check.js';
 import { expectSameChains as expectSameChainsOf, heightProbe, waitForHeight } from './heights.js';
-import { createDevnet, fetchJson, NodeProcess, submitKeyValueTxs } from './processes.js';
+import { createDevnet, NodeProcess, submitKeyValueTxs } from './processes.js';
+import { waitReady } from './readiness.js';
 import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
-
-interface ReadinessBody {
-  readonly status?: string;
-  readonly checks?: readonly { readonly name: string; readonly ok: boolean; readonly detail?: string }[];
-}
-
-/** "ready", or the failing checks with their details, or "not answering". */
-function describeReadiness(body: ReadinessBody | null): string {
-  if (body === null) return 'not answering';
-  if (body.status === 'ready') return 'ready';
-  const failing = (body.checks ?? []).filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail ?? 'failing'}`);
-  return `not ready (${failing.join('; ') || String(body.status)})`;
-}
 
 /**
  * A local consortium: a devnet folder and one node process per member. Every wait here polls
@@ -89,14 +77,7 @@ export class Consortium {
 
   /** Waits until every running node answers /ready with "ready". */
   async waitAllReady(timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<void> {
-    const nodes = this.running;
-    await this.tracked(() => waitFor(`${nodes.map((node) => node.memberId).join(', ')} ready`, async () => {
-      const bodies = await Promise.all(nodes.map(async (node) => (await fetchJson(`${node.httpUrl}/ready`)) as ReadinessBody | null));
-      return {
-        done: bodies.every((body) => body?.status === 'ready'),
-        seen: nodes.map((node, i) => `${node.memberId} ${describeReadiness(bodies[i] ?? null)}`).join(', '),
-      };
-    }, timeoutMs));
+    await this.tracked(() => waitReady(this.running, timeoutMs));
   }
 
   /** Waits until every running node is connected to every other member of the devnet. */

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { readApiToken, type ApiTokenRole } from './api-tokens.js';
 import type { BlockSummary } from './chain-check.js';
 import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
@@ -13,6 +14,7 @@ import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
  * its LevelDB in the devnet folder. The apps run from their TypeScript sources through tsx.
  */
 
+export { apiTokenFile, readApiToken, type ApiTokenRole } from './api-tokens.js';
 // Existing callers import waitFor from here.
 export { waitFor, WaitTimeoutError, WAIT_DEADLINES_MS, type Observation } from './wait.js';
 
@@ -24,14 +26,63 @@ const exitWithParent = join(import.meta.dirname, 'exit-with-parent.ts');
 /** One HTTP request to a node; a busy machine can take seconds to answer. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-export async function runSetupCli(args: readonly string[]): Promise<string> {
-  const child = spawn(process.execPath, [...TS_FLAGS, setupMain, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SetupCliOptions {
+  /** Each line the CLI writes to stderr (its progress: "✔ step (elapsed)"), as it comes. */
+  readonly onProgressLine?: (line: string) => void;
+  /** Stops the CLI (SIGTERM: a ceremony removes its working folder) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs `consortium-setup <args>` from the sources; resolves with its output, throws SetupCliError when it fails. */
+export async function runSetupCli(args: readonly string[], options: SetupCliOptions = {}): Promise<string> {
+  const child = spawn(process.execPath, [...TS_FLAGS, setupMain, ...args], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.signal === undefined ? {} : { signal: options.signal, killSignal: 'SIGTERM' as const }),
+  });
   let output = '';
+  let partial = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`consortium-setup ${args.join(' ')} exited ${code}:\n${output}`);
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    if (options.onProgressLine === undefined) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') options.onProgressLine(line);
+  });
+  // An aborted spawn emits 'error' (AbortError) besides 'exit'; the exit decides.
+  child.on('error', () => {});
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('exit', (exitCode, exitSignal) => done([exitCode, exitSignal])));
+  runningSetups.add(exited);
+  const [code, signal] = await exited.finally(() => runningSetups.delete(exited));
+  if (code !== 0) throw new SetupCliError(args, code === null ? `signal ${signal}` : `code ${code}`, output);
   return output;
+}
+
+/** The exits of the consortium-setup processes running now. */
+const runningSetups = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once no consortium-setup process runs: after a stop (their signal aborted), a caller
+ * waits for them before it exits, so a ceremony removes its working folder and no process is
+ * left behind.
+ */
+export async function setupCliExited(): Promise<void> {
+  await Promise.all([...runningSetups]);
+}
+
+/** `consortium-setup` failed or was stopped; carries what it printed. */
+export class SetupCliError extends Error {
+  override readonly name = 'SetupCliError';
+
+  constructor(
+    readonly args: readonly string[],
+    readonly exit: string,
+    readonly output: string,
+  ) {
+    super(`consortium-setup ${args.join(' ')} exited (${exit}):\n${output}`);
+  }
 }
 
 /**
@@ -44,12 +95,17 @@ const BASE_PORT_SLOTS = 62;
 const BASE_PORT_STEP = 200;
 const randomBasePort = () => BASE_PORT_LOWEST + Math.floor(Math.random() * BASE_PORT_SLOTS) * BASE_PORT_STEP;
 
-async function portIsFree(port: number): Promise<boolean> {
+export async function portIsFree(port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((done) => {
     server.once('error', () => done(false));
     server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+}
+
+/** The ports in `ports` something listens on now. */
+export async function busyPorts(ports: readonly number[]): Promise<number[]> {
+  return (await Promise.all(ports.map(async (port) => ((await portIsFree(port)) ? null : port)))).filter((port) => port !== null);
 }
 
 interface NodeJsonPorts {
@@ -58,7 +114,7 @@ interface NodeJsonPorts {
 }
 
 /** The ports a devnet's node.json files listen on. */
-async function devnetPorts(dir: string, memberIds: readonly string[]): Promise<number[]> {
+export async function devnetPorts(dir: string, memberIds: readonly string[]): Promise<number[]> {
   const ports: number[] = [];
   for (const id of memberIds) {
     const config = JSON.parse(await readFile(join(dir, id, 'node.json'), 'utf8')) as NodeJsonPorts;
@@ -67,24 +123,34 @@ async function devnetPorts(dir: string, memberIds: readonly string[]): Promise<n
   return ports;
 }
 
+export interface DevnetOptions {
+  /** The trusted setup's keys folder (`consortium-setup ceremony demo`): pinned in genesis; without it the devnet runs the key-value test application. */
+  readonly keysDir?: string;
+  /** A base port to try first (then random ones), when `basePort` is not given. */
+  readonly preferredBasePort?: number;
+  /** Each progress line of consortium-setup, and a way to stop it. */
+  readonly setup?: SetupCliOptions;
+}
+
 /**
- * A devnet of `members` members in `dir`. Without `basePort`, a random base whose every port is
- * free right now, so parallel runs (and other work on the machine) do not collide.
+ * A devnet of `members` members in `dir`. Without `basePort`, a base whose every port is free
+ * right now (`preferredBasePort` first, then random ones), so parallel runs (and other work on
+ * the machine) do not collide.
  */
-export async function createDevnet(dir: string, members: number, basePort?: number): Promise<{ readonly memberIds: string[] }> {
+export async function createDevnet(dir: string, members: number, basePort?: number, options: DevnetOptions = {}): Promise<{ readonly memberIds: string[] }> {
   const attempts = basePort === undefined ? 10 : 1;
   const busy: number[] = [];
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const base = basePort ?? randomBasePort();
-    await runSetupCli(['devnet', '--out', dir, '--members', String(members), '--base-port', String(base), '--force']);
+    const base = basePort ?? (attempt === 0 ? options.preferredBasePort : undefined) ?? randomBasePort();
+    const keys = options.keysDir === undefined ? [] : ['--keys', options.keysDir];
+    await runSetupCli(['devnet', '--out', dir, '--members', String(members), '--base-port', String(base), ...keys, '--force'], options.setup);
     const genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as { members: { id: string }[] };
     const memberIds = genesis.members.map((member) => member.id);
-    const ports = await devnetPorts(dir, memberIds);
-    const taken = (await Promise.all(ports.map(async (port) => ((await portIsFree(port)) ? null : port)))).filter((port) => port !== null);
+    const taken = await busyPorts(await devnetPorts(dir, memberIds));
     if (taken.length === 0 || basePort !== undefined) return { memberIds };
     busy.push(...taken);
   }
-  throw new Error(`no free ports for a devnet of ${members} after ${attempts} random bases; ports in use: ${busy.join(', ')}`);
+  throw new Error(`no free ports for a devnet of ${members} after ${attempts} bases; ports in use: ${busy.join(', ')}`);
 }
 
 /**
@@ -110,7 +176,8 @@ export class NodeExitedError extends Error {
   }
 }
 
-async function tailOf(file: string, lines = 30): Promise<string> {
+/** The last `lines` lines of a log file ('' when it cannot be read). */
+export async function tailOf(file: string, lines = 30): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').slice(-lines - 1).join('\n');
 }
@@ -122,14 +189,47 @@ export class NodeProcess {
   constructor(
     readonly devnetDir: string,
     readonly memberId: string,
+    /**
+     * `ownProcessGroup`: the node runs in a process group of its own, so a Ctrl-C in the terminal
+     * reaches only the launcher, which then stops the nodes one signal each (SIGTERM, then
+     * SIGKILL after the deadline) instead of every node getting the terminal's SIGINT as well.
+     */
+    private readonly options: { readonly ownProcessGroup?: boolean } = {},
   ) {}
 
   get configFile(): string {
     return join(this.devnetDir, this.memberId, 'node.json');
   }
 
+  private readonly tokens = new Map<ApiTokenRole, string>();
+
+  /**
+   * The Authorization header of this member's client with `role` (the API answers 401 to /v1/*
+   * without a token): observer to read the chain, operator to act for this member.
+   */
+  async authorization(role: ApiTokenRole = 'observer'): Promise<Record<string, string>> {
+    let token = this.tokens.get(role);
+    if (token === undefined) {
+      token = await readApiToken(this.devnetDir, this.memberId, role);
+      this.tokens.set(role, token);
+    }
+    return { authorization: `Bearer ${token}` };
+  }
+
   get logFile(): string {
     return join(this.devnetDir, this.memberId, 'node.log');
+  }
+
+  /** The process id while the node runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  private readonly exitListeners: ((exit: string) => void)[] = [];
+
+  /** Calls `listener` when the process exits, however it ends, with how ("code 3", "signal SIGKILL"). */
+  onExit(listener: (exit: string) => void): void {
+    this.exitListeners.push(listener);
   }
 
   /** Spawns the node and waits until it answers /health; fails at once, with its log, if it exits. */
@@ -137,12 +237,20 @@ export class NodeProcess {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.ownProcessGroup === true,
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.child = child;
     liveChildren.add(child);
-    child.once('exit', () => liveChildren.delete(child));
+    child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
+      const exit = code !== null ? `code ${code}` : `signal ${signal}`;
+      for (const listener of this.exitListeners) listener(exit);
+    });
     await waitFor(`${this.memberId} answers /health`, async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new NodeExitedError(this.memberId, child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode}`, await tailOf(this.logFile));
@@ -176,7 +284,7 @@ export class NodeProcess {
   }
 
   async status(): Promise<NodeStatus | null> {
-    return (await fetchJson(`${this.httpUrl}/v1/status`)) as NodeStatus | null;
+    return (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization() })) as NodeStatus | null;
   }
 
   /** The committed height, or null when the node does not answer. */
@@ -194,7 +302,7 @@ export class NodeProcess {
     let lastError = '';
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const response = await fetch(`${this.httpUrl}/v1/blocks/${height}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const response = await fetch(`${this.httpUrl}/v1/blocks/${height}`, { headers: await this.authorization(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (response.status === 404) return null;
         if (response.ok) return (await response.json()) as BlockSummary;
         lastError = `HTTP ${response.status}: ${await response.text()}`;
@@ -208,13 +316,15 @@ export class NodeProcess {
 
   /** True once the node has committed the transaction; false while not, or when it does not answer. */
   async hasCommittedTx(hash: string): Promise<boolean> {
-    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => null);
+    const headers = await this.authorization();
+    const response = await fetch(`${this.httpUrl}/v1/txs/${hash}`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(() => null);
     return response?.status === 200;
   }
 
   /** The sum of a metric's series matching `labels`, from the node's /metrics page. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const response = await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    // Loopback needs no token for /metrics; the observer's is sent anyway, as from anywhere else.
+    const response = await fetch(`${this.httpUrl}/metrics`, { headers: await this.authorization(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await response.text();
     const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
     let total = 0;
@@ -246,7 +356,8 @@ export async function fetchJson(url: string, init?: RequestInit): Promise<unknow
 export async function submitKeyValueTxs(node: NodeProcess, txs: readonly Uint8Array[]): Promise<{ accepted: number; rejected: Record<string, number> }> {
   const response = await fetch(`${node.httpUrl}/v1/txs/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // Submitting transactions acts for the member: its operator token.
+    headers: { 'content-type': 'application/json', ...(await node.authorization('operator')) },
     body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
     signal: AbortSignal.timeout(60_000),
   });

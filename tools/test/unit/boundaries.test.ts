@@ -32,7 +32,8 @@ describe('boundary check', () => {
   it('allows each layer only the layers below it', () => {
     expect(allowedDependencies('libs/telemetry')).toEqual([]);
     expect(allowedDependencies('libs/consensus').sort()).toEqual(['circuits', 'libs/telemetry']);
-    expect(allowedDependencies('libs/settlement').sort()).toEqual(['circuits', 'libs/consensus', 'libs/p2p', 'libs/telemetry', 'libs/zkp']);
+    expect(allowedDependencies('libs/node-config').sort()).toEqual(['circuits', 'libs/telemetry']);
+    expect(allowedDependencies('libs/settlement').sort()).toEqual(['circuits', 'libs/consensus', 'libs/node-config', 'libs/p2p', 'libs/telemetry', 'libs/zkp']);
     expect(allowedDependencies('apps/node')).not.toContain('apps/dashboard');
     expect(() => allowedDependencies('libs/unknown')).toThrow(/not in LAYER_OF_PACKAGE/);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, maxLegalBlockMaxBytes, type ConsensusParams } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
+import { apiTokenFor } from '../support/single-member.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
 
 /**
@@ -38,8 +39,12 @@ let dir: string;
 let consortium: ConsortiumFiles;
 const nodes = new Map<string, NodeProcess>();
 
+/** Each node's admin token (the consortium writes one set per member). */
+const tokens = new Map<NodeProcess, string>();
+const authorization = (node: NodeProcess) => ({ authorization: `Bearer ${tokens.get(node)!}` });
+
 async function get(node: NodeProcess, path: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${node.httpUrl()!}${path}`, { signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(`${node.httpUrl()!}${path}`, { headers: authorization(node), signal: AbortSignal.timeout(30_000) });
   return { status: response.status, body: await response.json() };
 }
 
@@ -59,6 +64,7 @@ async function metric(node: NodeProcess, name: string): Promise<number> {
 async function start(memberId: string): Promise<NodeProcess> {
   const node = new NodeProcess(consortium.configFile(memberId));
   nodes.set(memberId, node);
+  tokens.set(node, await apiTokenFor(consortium.configFile(memberId), 'admin'));
   // Minutes, not seconds, on a machine shared by many builds.
   await waitUntil(`${memberId} serves its API`, () => node.httpUrl() !== null || !node.running, 300_000, () => node.log.slice(-2_000));
   expect(node.running, node.log.slice(-4_000)).toBe(true);
@@ -69,7 +75,7 @@ async function submit(node: NodeProcess, txs: readonly Uint8Array[]): Promise<vo
   for (let i = 0; i < txs.length; i += BATCH_TXS) {
     const response = await fetch(`${node.httpUrl()!}/v1/txs/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorization(node) },
       body: JSON.stringify({ txs: txs.slice(i, i + BATCH_TXS).map((tx) => Buffer.from(tx).toString('base64')) }),
       signal: AbortSignal.timeout(120_000),
     });

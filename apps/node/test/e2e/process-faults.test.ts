@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKeyValueTx, LevelChainStore, parseGenesis, toHex, txHash } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeStartError, startNode } from '../../src/index.js';
+import { startNode } from '../../src/index.js';
+import { EXIT_CODES } from '../../src/fatal.js';
+import { PortInUseError } from '../../src/start-error.js';
 import { NodeProcess, waitUntil } from '../support/node-process.js';
-import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
+import { apiTokenFor, SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
 /** Starting a node process (tsx, libp2p, LevelDB) takes seconds; on a machine shared by many builds, minutes. */
 const START_MS = 240_000;
@@ -30,14 +32,17 @@ async function configIn(name: string): Promise<string> {
   return join(dir, 'node.json');
 }
 
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+async function json(url: string, init: RequestInit & { token: string }): Promise<{ status: number; body: unknown }> {
+  const { token, ...rest } = init;
+  const response = await fetch(url, { ...rest, headers: { ...rest.headers, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: await response.json() };
 }
 
 describe('a node process', () => {
   it('survives a client submitting more large transactions at once than one gossip frame carries', async () => {
-    const node = new NodeProcess(await configIn('flood'));
+    const configFile = await configIn('flood');
+    const token = await apiTokenFor(configFile, 'operator');
+    const node = new NodeProcess(configFile);
     try {
       await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
@@ -49,23 +54,24 @@ describe('a node process', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
+        token,
       });
       expect(submitted).toEqual({ status: 200, body: { accepted: 70, rejected: {} } });
       const last = toHex(txHash(txs.at(-1)!));
-      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`)).status === 200, START_MS, () => node.log.slice(-2_000));
+      await waitUntil('the last transaction committed', async () => (await json(`${url}/v1/txs/${last}`, { token })).status === 200, START_MS, () => node.log.slice(-2_000));
       expect(node.running).toBe(true);
-      expect((await json(`${url}/health`)).status).toBe(200);
+      expect((await json(`${url}/health`, { token })).status).toBe(200);
     } finally {
       await node.stop();
     }
     expect(node.log).not.toContain('uncaught exception');
   }, TEST_MS);
 
-  it('stops with WalReplayError and exit code 1 when the WAL of the height it resumes cannot be read', async () => {
+  it('stops with WalReplayError and the damaged-data-dir exit code when the WAL of the height it resumes cannot be read', async () => {
     const configFile = await configIn('wal');
     const first = new NodeProcess(configFile);
     await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, START_MS, () => first.log.slice(-2_000));
-    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`)).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, START_MS);
+    await waitUntil('a few blocks committed', async () => ((await json(`${first.httpUrl()!}/v1/status`, { token: await apiTokenFor(configFile, 'observer') })).body as { consensus: { committedHeight: number } }).consensus.committedHeight >= 3, START_MS);
     await first.stop();
     expect(await first.exited).toEqual({ code: 0, signal: null });
 
@@ -78,8 +84,9 @@ describe('a node process', () => {
 
     const second = new NodeProcess(configFile);
     const exit = await second.exited;
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(EXIT_CODES.dataDirDamaged);
     expect(second.log).toContain('WalReplayError');
+    expect(second.log).toContain('The data directory is damaged. Restore it from a backup');
   }, TEST_MS);
 });
 
@@ -98,8 +105,9 @@ describe('a failed start', () => {
     const config = await writeSingleMemberNode(dir);
     const busy = { ...config, p2p: { ...config.p2p, listen: [`/ip4/127.0.0.1/tcp/${port}`] } };
     const error = await startNode(busy, { logDestination: SILENT_LOG }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ name: 'NodeStartError' });
-    expect(error).not.toBeInstanceOf(NodeStartError); // p2p's own NodeStartError, naming the address
+    // The address in use, named; p2p's own NodeStartError is the cause.
+    expect(error).toBeInstanceOf(PortInUseError);
+    expect(error).toMatchObject({ listener: 'p2p', address: `/ip4/127.0.0.1/tcp/${port}`, cause: { name: 'NodeStartError' } });
     // The LevelDB lock was released: the store opens again at once.
     const genesis = parseGenesis(JSON.parse(await readFile(config.genesisFile, 'utf8')));
     const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: null });

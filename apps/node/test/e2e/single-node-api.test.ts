@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NodeConfig } from '@consortium/node-config';
 import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import { findUncataloguedMetrics } from '@consortium/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type RunningNode } from '../../src/index.js';
-import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
+import { apiTokenFor, SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
 
 /**
  * One node in this process (a consortium of one decides alone): the HTTP API end to end, on a
@@ -14,21 +15,29 @@ import { SILENT_LOG, writeSingleMemberNode } from '../support/single-member.js';
  */
 let dir: string;
 let node: RunningNode;
+let config: NodeConfig;
+const tokens = { operator: '', observer: '', admin: '' };
+/** A small budget on one route, so the 429 case is reached in a few requests. */
+const EVIDENCE_BUDGET = 3;
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${node.httpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(path: string, body: unknown, token: string | null = tokens.operator) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) };
+  const response = await fetch(`${node.httpUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function get(path: string) {
-  const response = await fetch(`${node.httpUrl}${path}`);
+async function get(path: string, token: string | null = tokens.observer) {
+  const response = await fetch(`${node.httpUrl}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
   const text = await response.text();
-  return { status: response.status, text, body: response.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : null };
+  return { status: response.status, headers: response.headers, text, body: response.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'node-api-'));
-  node = await startNode(await writeSingleMemberNode(dir), { logDestination: SILENT_LOG });
+  const written = await writeSingleMemberNode(dir);
+  config = { ...written, http: { ...written.http, rateLimits: { ...written.http.rateLimits, perRoute: { 'GET /v1/evidence': { observer: EVIDENCE_BUDGET } } } } };
+  for (const role of ['operator', 'observer', 'admin'] as const) tokens[role] = await apiTokenFor(join(dir, 'node.json'), role);
+  node = await startNode(config, { logDestination: SILENT_LOG });
 });
 
 afterAll(async () => {
@@ -85,7 +94,49 @@ describe('the node HTTP API', () => {
   });
 
   it('lists equivocation evidence (none in an honest consortium of one)', async () => {
-    expect(await get('/v1/evidence')).toMatchObject({ status: 200, body: [] });
+    expect(await get('/v1/evidence', tokens.admin)).toMatchObject({ status: 200, body: [] });
+  });
+
+  it('refuses a request without a token (401), beyond the role (403) or malformed (400), and a refused tx leaves nothing behind', async () => {
+    const tx = encodeKeyValueTx({ key: 'refused', value: 'never', nonce: 77 });
+    const encoded = Buffer.from(tx).toString('base64');
+    const missing = await post('/v1/txs', { tx: encoded }, null);
+    expect(missing).toEqual({ status: 401, body: { error: 'unauthorized', message: 'this route needs a bearer token (Authorization: Bearer <token>)' } });
+    expect((await post('/v1/txs', { tx: encoded }, `${tokens.operator}x`)).status).toBe(401);
+    expect(await post('/v1/txs', { tx: encoded }, tokens.observer)).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(await post('/v1/txs', { tx: encoded, fee: 1 })).toEqual({ status: 400, body: { error: 'invalid_request', field: 'body.fee', message: 'body.fee is not a known field' } });
+    expect((await get('/v1/status', null)).status).toBe(401);
+    // Nothing of it reached the mempool: the same transaction, submitted properly, is new.
+    expect(await post('/v1/txs', { tx: encoded })).toEqual({ status: 202, body: { hash: toHex(txHash(tx)) } });
+  });
+
+  it('rate-limits a client per route with 429 and Retry-After', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= EVIDENCE_BUDGET; i += 1) statuses.push((await get('/v1/evidence')).status);
+    expect(statuses).toEqual([...Array.from({ length: EVIDENCE_BUDGET }, () => 200), 429]);
+    const limited = await get('/v1/evidence');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The same client's other routes keep their budget.
+    expect((await get('/v1/status')).status).toBe(200);
+  });
+
+  it('writes every refusal to the security log (who, what, when, where) and counts it', async () => {
+    await expect
+      .poll(async () => (await readFile(config.securityLogFile, 'utf8')).split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { kind: string }).kind), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining(['auth_failed', 'forbidden', 'invalid_request', 'rate_limited']));
+    const lines = (await readFile(config.securityLogFile, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // What the application refused (garbage bytes) is bad input too, once per request.
+    expect(lines.filter((line) => typeof line.what === 'string' && line.what.startsWith('transaction refused (invalid)'))).toHaveLength(1);
+    expect(lines.find((line) => line.what === '1 of 5 transactions refused as invalid or oversized')).toMatchObject({ kind: 'invalid_request', where: { route: '/v1/txs/batch' } });
+    expect(lines.find((line) => line.kind === 'forbidden')).toMatchObject({ node: 'Orange-FR', who: { client: 'Orange-FR-observer', role: 'observer', ip: '127.0.0.1' }, where: { method: 'POST', route: '/v1/txs' } });
+    const page = await get('/metrics', null);
+    expect(page.text).toMatch(/consortium_security_events_total\{kind="rate_limited"\} [1-9]/);
+  });
+
+  it('serves its OpenAPI description', async () => {
+    const described = await get('/openapi.json', null);
+    expect(described.status).toBe(200);
+    expect(Object.keys((described.body as { paths: object }).paths)).toEqual(expect.arrayContaining(['/v1/txs', '/v1/txs/batch', '/v1/blocks/{height}', '/v1/events', '/metrics']));
   });
 
   it('reports its status', async () => {

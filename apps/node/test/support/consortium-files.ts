@@ -2,12 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generateEd25519KeyPair, genesisToJson, parseGenesis, validatorKeyToJson, type ConsensusParams, type Genesis } from '@consortium/consensus';
+import { writeMemberApiTokens } from '@consortium/node-config';
 import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
 
 /**
  * The files of a small consortium on loopback, with the consensus parameters a test needs:
  * genesis.json, and per member a folder with its keys and node.json (p2p ports taken from the
- * system, every peer listed). What `consortium-setup devnet` writes, with chosen parameters.
+ * system, every peer listed, API tokens beside each node.json: `apiTokenFor` in single-member.ts).
+ * What `consortium-setup devnet` writes, with chosen parameters.
  */
 export interface ConsortiumFiles {
   readonly genesis: Genesis;
@@ -49,6 +51,7 @@ export async function writeConsortium(dir: string, members: number, params: Cons
     await mkdir(memberDir, { recursive: true });
     await writeFile(join(memberDir, 'validator-key.json'), JSON.stringify(validatorKeyToJson(id, validators[i]!)));
     await writeFile(join(memberDir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKeys[i]!)));
+    await writeMemberApiTokens(memberDir, id);
     const peers = Object.fromEntries(memberIds.map((peer, j) => [peer, [`/ip4/127.0.0.1/tcp/${ports[j]}`]]).filter(([peer]) => peer !== id));
     await writeFile(
       join(memberDir, 'node.json'),
@@ -59,7 +62,7 @@ export async function writeConsortium(dir: string, members: number, params: Cons
         nodeKeyFile: 'node-key.json',
         dataDir: 'data',
         p2p: { listen: [`/ip4/127.0.0.1/tcp/${ports[i]}`], peers },
-        http: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0, tokensFile: 'api-tokens.json' },
         ...nodeOptions,
       }),
     );

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, genesisToJson, validatorKeyToJson, type Genesis } from '@consortium/consensus';
+import { MEMBER_TOKEN_DIR, writeMemberApiTokens, type ApiRole } from '@consortium/node-config';
 import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
 import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
 
@@ -8,8 +9,9 @@ import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
 export type GenesisProofFields = Pick<Genesis, 'artifacts' | 'trustedSetup' | 'network' | 'application'>;
 
 /**
- * A consortium of one member (it decides alone) in `dir`: genesis, keys and a node
- * configuration (node.json) on loopback with ports chosen by the system.
+ * A consortium of one member (it decides alone) in `dir`: genesis, keys, API tokens (operator,
+ * observer, admin: `apiTokenFor`) and a node configuration (node.json) on loopback with ports
+ * chosen by the system.
  */
 export async function writeSingleMemberNode(dir: string, options: Partial<GenesisProofFields> & { readonly keysDir?: string } = {}): Promise<NodeConfig> {
   const validator = generateEd25519KeyPair();
@@ -18,7 +20,8 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
     chainId: 'api-test',
     genesisTimeMs: Date.now() - 1_000,
     members: [{ id: 'Orange-FR', operator: 'Orange France', tadig: 'FRAF1', publicKey: validator.publicKey, peerId: peerIdOf(nodeKey), votingPower: 1 }],
-    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20 },
+    // A block every commit pause (no empty-blocks interval): tests wait for heights to grow.
+    consensus: { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 20, emptyBlocksIntervalMs: 0 },
     artifacts: options.artifacts ?? {},
     ...(options.artifacts === undefined ? { application: 'kv-test' as const } : {}),
     ...(options.trustedSetup === undefined ? {} : { trustedSetup: options.trustedSetup }),
@@ -28,6 +31,7 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
   await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
   await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
+  await writeMemberApiTokens(dir, 'Orange-FR');
   const nodeJson = {
     memberId: 'Orange-FR',
     genesisFile: 'genesis.json',
@@ -35,7 +39,7 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
     nodeKeyFile: 'node-key.json',
     dataDir: 'data',
     p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, tokensFile: 'api-tokens.json' },
     ...(options.keysDir === undefined ? {} : { keysDir: options.keysDir }),
   };
   // On disk too, for tests that run the node as a process (`consortium-node --config dir/node.json`).
@@ -45,3 +49,8 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
 
 /** A pino destination that drops every line. */
 export const SILENT_LOG = { write: () => {} };
+
+/** The API token of `role` written beside a node.json by writeSingleMemberNode or writeConsortium. */
+export async function apiTokenFor(configFile: string, role: ApiRole): Promise<string> {
+  return (await readFile(join(dirname(configFile), MEMBER_TOKEN_DIR, `${role}.token`), 'utf8')).trim();
+}

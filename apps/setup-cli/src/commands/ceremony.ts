@@ -1,6 +1,6 @@
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildCircuit, fileEntry, type BuiltCircuit } from '@consortium/circuits';
+import { buildCircuit, fileEntry, groth16DomainPower, type BuiltCircuit } from '@consortium/circuits';
 import { ArtifactError, loadEpoch, type KeysManifest } from '@consortium/zkp';
 import type { Command } from 'commander';
 import type * as snarkjs from 'snarkjs';
@@ -111,8 +111,12 @@ async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promi
   const layout = keysFolderLayout(names, power);
 
   const { manifest, record, strangers } = await inWorkingFolder(dir, progress, async (files, curve) => {
-    const ptau = join(files.work, layout.ptau);
-    const phase1 = await powersOfTauSteps(progress, curve, files, power, ptau);
+    // newZKey reads the prepared file (working folder only: it serves these circuits' domains and
+    // no other); the keys folder keeps phase 1's final file, from which snarkjs prepares any domain.
+    const ptau = files.ptau('prepared');
+    const domains = circuits.map((circuit) => groth16DomainPower(circuit.manifest.constraints, circuit.manifest.publicInputs.length));
+    const phase1 = await powersOfTauSteps(progress, curve, files, power, domains, ptau);
+    await rename(files.ptau('beacon'), join(files.work, layout.ptau));
     const phase2: Record<string, DemoRecord['circuits'][string]> = {};
     for (const circuit of circuits) phase2[circuit.manifest.name] = await phase2Steps(progress, files, circuit, power, ptau, layout.circuits[circuit.manifest.name]!);
     const record: DemoRecord = { ptau: phase1, circuits: phase2 };
@@ -160,13 +164,14 @@ async function inWorkingFolder<T>(dir: string, progress: Progress, run: (files: 
   }
 }
 
-/** Phase 1: a new accumulator, one contribution, a beacon, then the Lagrange basis phase 2 needs (written to `ptauOut`). */
-async function powersOfTauSteps(progress: Progress, curve: snarkjs.Curve, files: CeremonyFiles, power: number, ptauOut: string): Promise<DemoRecord['ptau']> {
+/** Phase 1: a new accumulator, one contribution, a beacon, then the Lagrange bases phase 2 needs for circuits of `domains` (written to `ptauOut`). */
+async function powersOfTauSteps(progress: Progress, curve: snarkjs.Curve, files: CeremonyFiles, power: number, domains: readonly number[], ptauOut: string): Promise<DemoRecord['ptau']> {
   const beacon = randomBeacon();
   await progress.track(`powers of tau: new accumulator (2^${power})`, (step) => newAccumulator(curve, files, power, step));
   const contributionHash = await progress.track(`powers of tau: contribution (2^${power})`, (step) => contributePtau(files, power, step));
   const beaconResponseHash = await progress.track(`powers of tau: beacon (2^${power})`, (step) => beaconPtau(files, power, beacon, step));
-  await progress.track(`prepare phase 2 (2^${power})`, (step) => preparePhase2(files, power, ptauOut, step));
+  const sizes = [...new Set(domains)].sort((a, b) => a - b).map((d) => `2^${d}`);
+  await progress.track(`prepare phase 2 for the circuits' domains (${sizes.join(', ')})`, (step) => preparePhase2(curve, files, power, domains, ptauOut, step));
   return { contributionHash, beacon, beaconResponseHash };
 }
 

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { genesisHash, genesisToJson, MAX_MEMBERS, toHex, type Genesis } from '@consortium/consensus';
+import { writeMemberApiTokens } from '@consortium/node-config';
 import type { Command } from 'commander';
 import { OutputNotEmptyError } from '../errors.js';
 import { readGenesisKeysFragment } from '../keys-fragment.js';
@@ -34,7 +35,8 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
     .summary('write keys, genesis and node.json files for a local test network on loopback')
     .description(
       'Write everything a local consortium needs, on 127.0.0.1: for each member a folder <out>/<member-id>/ with ' +
-        'validator-key.json, node-key.json and node.json (its ports and every peer), and <out>/genesis.json. ' +
+        'validator-key.json, node-key.json, node.json (its ports and every peer), api-tokens.json (hashed API tokens, named by node.json) ' +
+        'and tokens/{operator,observer,admin}.token (the bearer tokens), and <out>/genesis.json. ' +
         `Member i (from 0) gets p2p port base + i and HTTP port base + ${HTTP_PORT_OFFSET} + i. For local testing only: ` +
         'all keys are made by one process on one machine.',
     )
@@ -115,6 +117,9 @@ async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: read
       ],
       force,
     );
+    // The API answers 401 to /v1/* without a token: each member gets its operator, observer and
+    // admin tokens (hashes in api-tokens.json, which node.json names; secrets in tokens/).
+    await writeMemberApiTokens(memberDir, node.member.id);
     const memberKeysDir = keysDir === undefined ? undefined : relative(memberDir, keysDir) || '.';
     await writePublicFile(join(memberDir, DEVNET_FILES.nodeConfig), `${JSON.stringify(nodeJsonOf(nodes, node, memberKeysDir), null, 2)}\n`, force);
   }
@@ -153,4 +158,5 @@ function printSummary(out: Printer, dir: string, nodes: readonly DevnetNode[], g
   out.line(`  genesis       ${join(dir, DEVNET_FILES.genesis)}`);
   out.line(`  genesis hash  ${toHex(genesisHash(genesis))}`);
   out.line(`Each member's node reads ${join(dir, '<member-id>', DEVNET_FILES.nodeConfig)} and keeps its chain data in ${join('<member-id>', DEVNET_FILES.dataDir)}/.`);
+  out.line(`Its API tokens (operator, observer, admin) are in ${join(dir, '<member-id>', DEVNET_FILES.tokenDir)}/<role>.token; send them as Authorization: Bearer <token>.`);
 }

@@ -79,7 +79,7 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
       'powers of tau: new accumulator (2^11)',
       'powers of tau: contribution (2^11)',
       'powers of tau: beacon (2^11)',
-      'prepare phase 2 (2^11)',
+      "prepare phase 2 for the circuits' domains (2^11)",
       'settlement-4: new proving key',
       'settlement-4: contribution',
       'settlement-4: beacon and verification key: vk_gamma_2 differs from vk_delta_2',

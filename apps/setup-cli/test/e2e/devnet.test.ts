@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, parseGenesis, toHex, validatorKeyFromJson, type Genesis } from '@consortium/consensus';
+import { findApiClient, loadApiTokens } from '@consortium/node-config';
 import { nodeKeyFromJson, peerIdOf } from '@consortium/p2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson, runCli, runCliOk, temporaryDir } from './support/cli.js';
@@ -14,7 +15,7 @@ interface NodeJson {
   nodeKeyFile: string;
   dataDir: string;
   p2p: { listen: string[]; peers: Record<string, string[]> };
-  http: { host: string; port: number };
+  http: { host: string; port: number; tokensFile?: string };
 }
 
 let tmp: Awaited<ReturnType<typeof temporaryDir>>;
@@ -54,12 +55,27 @@ describe.each([
     expect(genesis.trustedSetup).toBeUndefined();
   });
 
-  it('writes one folder per member with its keys and node.json, and nothing else', async () => {
+  it('writes one folder per member with its keys, API tokens and node.json, and nothing else', async () => {
     expect((await readdir(dir)).sort()).toEqual([...ids, 'genesis.json'].sort());
     for (const id of ids) {
-      expect((await readdir(join(dir, id))).sort()).toEqual(['node-key.json', 'node.json', 'validator-key.json']);
-      expect((await stat(join(dir, id, 'validator-key.json'))).mode & 0o777).toBe(0o600);
-      expect((await stat(join(dir, id, 'node-key.json'))).mode & 0o777).toBe(0o600);
+      expect((await readdir(join(dir, id))).sort()).toEqual(['api-tokens.json', 'node-key.json', 'node.json', 'tokens', 'validator-key.json']);
+      expect((await readdir(join(dir, id, 'tokens'))).sort()).toEqual(['admin.token', 'observer.token', 'operator.token']);
+      for (const secret of ['validator-key.json', 'node-key.json', 'api-tokens.json', 'tokens/operator.token', 'tokens/observer.token', 'tokens/admin.token']) {
+        expect((await stat(join(dir, id, secret))).mode & 0o777).toBe(0o600);
+      }
+    }
+  });
+
+  it("gives every member an operator (of that member only), an observer and an admin token that its tokens file accepts", async () => {
+    for (const id of ids) {
+      const records = await loadApiTokens(join(dir, id, 'api-tokens.json'));
+      const clientOf = async (role: string) => findApiClient(records, (await readFile(join(dir, id, 'tokens', `${role}.token`), 'utf8')).trim());
+      expect(await clientOf('operator')).toMatchObject({ role: 'operator', member: id });
+      expect(await clientOf('observer')).toMatchObject({ role: 'observer' });
+      expect(await clientOf('admin')).toMatchObject({ role: 'admin' });
+      // Another member's operator token is unknown here.
+      const other = ids.find((otherId) => otherId !== id)!;
+      expect(findApiClient(records, (await readFile(join(dir, other, 'tokens', 'operator.token'), 'utf8')).trim())).toBeNull();
     }
   });
 
@@ -74,7 +90,7 @@ describe.each([
         nodeKeyFile: 'node-key.json',
         dataDir: 'data',
         p2p: { listen: [`/ip4/127.0.0.1/tcp/${basePort + i}`], peers },
-        http: { host: '127.0.0.1', port: basePort + 100 + i },
+        http: { host: '127.0.0.1', port: basePort + 100 + i, tokensFile: 'api-tokens.json' },
       });
     }
   });

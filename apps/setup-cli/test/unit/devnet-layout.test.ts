@@ -33,7 +33,7 @@ describe('nodeJsonOf', () => {
         nodeKeyFile: 'node-key.json',
         dataDir: 'data',
         p2p: { listen: ['/ip4/127.0.0.1/tcp/26600'], peers: { 'Vodafone-UK': ['/ip4/127.0.0.1/tcp/26601'] } },
-        http: { host: '127.0.0.1', port: 26_700 },
+        http: { host: '127.0.0.1', port: 26_700, tokensFile: 'api-tokens.json' },
       }),
     );
   });
@@ -43,7 +43,7 @@ describe('nodeJsonOf', () => {
     for (const node of nodes) {
       const json = nodeJsonOf(nodes, node);
       expect(json.p2p.listen).toEqual([loopbackMultiaddr(node.p2pPort)]);
-      expect(json.http).toEqual({ host: '127.0.0.1', port: node.httpPort });
+      expect(json.http).toEqual({ host: '127.0.0.1', port: node.httpPort, tokensFile: 'api-tokens.json' });
       const others = nodes.filter((other) => other !== node);
       expect(Object.keys(json.p2p.peers)).toEqual(others.map((other) => other.member.id));
       for (const other of others) expect(json.p2p.peers[other.member.id]).toEqual([`/ip4/127.0.0.1/tcp/${other.p2pPort}`]);

@@ -131,3 +131,26 @@ describe('snarkjs progress lines', () => {
     expect(tracker.feed('Applying key H Section: 0/16384')).toBeCloseTo(0.5);
   });
 });
+
+describe('prepare phase 2 for some domains only', () => {
+  it('counts only the transforms made: the lines of the domains prepared run from 0 to 1, never back', () => {
+    // The lines preparePhase2ForDomains writes for a 2^11 circuit: snarkjs's, for domains 11 (and 12 for tau G1) only.
+    const lines = loggedLines(11)
+      .filter((line) => line.step === 'prepare')
+      .map((line) => line.message)
+      .filter((message) => message.startsWith('Starting section') || /: fft +1[12] /.test(message));
+    const tracker = snarkjsProgress('prepare-phase2', 11, { tauG1: [11, 12], tauG2: [11], alphaTauG1: [11], betaTauG1: [11] });
+    let previous = 0;
+    for (const message of lines) {
+      const share = tracker.feed(message);
+      expect(share ?? 0).toBeGreaterThanOrEqual(previous);
+      previous = share ?? previous;
+    }
+    expect(tracker.done).toBeGreaterThan(0.95);
+    // Half way through the lines is about half way through the work (tau G2's transform is the dearest).
+    const half = snarkjsProgress('prepare-phase2', 11, { tauG1: [11, 12], tauG2: [11], alphaTauG1: [11], betaTauG1: [11] });
+    for (const message of lines.slice(0, lines.indexOf('Starting section: alphaTauG1'))) half.feed(message);
+    expect(half.done).toBeGreaterThan(0.6);
+    expect(half.done).toBeLessThan(0.85);
+  });
+});

@@ -2,7 +2,7 @@ import { GenesisValidationError } from '../errors.js';
 import { fromHex } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import { findLimitProblems, MAX_LEGAL_TX_MAX_BYTES, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
-import { GENESIS_APPLICATIONS, GENESIS_NETWORKS, TRUSTED_SETUP_KINDS, type ConsensusParams, type Genesis, type GenesisApplication, type GenesisMember, type GenesisNetwork, type GenesisTrustedSetup } from './types.js';
+import { DEFAULT_CONSENSUS_PARAMS, GENESIS_APPLICATIONS, GENESIS_NETWORKS, TRUSTED_SETUP_KINDS, type ConsensusParams, type Genesis, type GenesisApplication, type GenesisMember, type GenesisNetwork, type GenesisTrustedSetup } from './types.js';
 
 /**
  * Parses and validates a genesis document (the JSON form, as written by the setup CLI). Every
@@ -30,10 +30,20 @@ const PARAM_RANGES: Record<keyof ConsensusParams, readonly [number, number]> = {
   timeoutPrecommitMs: [10, 600_000],
   timeoutPrecommitDeltaMs: [0, 600_000],
   timeoutCommitMs: [0, 600_000],
+  // 0 = an empty block every timeoutCommitMs; at most an hour, so "the chain is alive" stays visible.
+  emptyBlocksIntervalMs: [0, 3_600_000],
   // Nothing larger can cross a transport frame; findLimitProblems then checks the derived frames.
   blockMaxBytes: [1024, TRANSPORT_FRAME_MAX_BYTES],
   blockMaxTxs: [1, 1_000_000],
   txMaxBytes: [64, MAX_LEGAL_TX_MAX_BYTES],
+};
+
+/**
+ * Parameters a genesis file may leave out (they came after genesis files existed): the default
+ * applies. Written out by genesisToJson like every other parameter.
+ */
+const OPTIONAL_PARAM_DEFAULTS: Partial<Record<keyof ConsensusParams, number>> = {
+  emptyBlocksIntervalMs: DEFAULT_CONSENSUS_PARAMS.emptyBlocksIntervalMs,
 };
 
 type Json = Record<string, unknown>;
@@ -67,7 +77,7 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
   const before = problems.length;
   const params: Record<string, number> = {};
   for (const [name, [min, max]] of Object.entries(PARAM_RANGES)) {
-    const value = raw[name];
+    const value = name in raw ? raw[name] : OPTIONAL_PARAM_DEFAULTS[name as keyof ConsensusParams];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       problems.push(`consensus.${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
     } else {

@@ -25,6 +25,13 @@ export interface ConsensusParams {
   readonly timeoutPrecommitDeltaMs: number;
   /** Pause after a commit before the next height starts: paces blocks and gathers late precommits. */
   readonly timeoutCommitMs: number;
+  /**
+   * When nothing waits in the mempool, at most one empty block per this interval (CometBFT's
+   * `create_empty_blocks_interval`): after a commit, round 0 of the next height starts when a
+   * transaction is available or this long after the last block's time, whichever comes first.
+   * 0 makes a block every `timeoutCommitMs` as before. Absent in a genesis file: the default.
+   */
+  readonly emptyBlocksIntervalMs: number;
   readonly blockMaxBytes: number;
   readonly blockMaxTxs: number;
   readonly txMaxBytes: number;
@@ -77,6 +84,7 @@ export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
   timeoutPrecommitMs: 500,
   timeoutPrecommitDeltaMs: 250,
   timeoutCommitMs: 100,
+  emptyBlocksIntervalMs: 30_000,
   blockMaxBytes: 4 * 1024 * 1024,
   blockMaxTxs: 10_000,
   txMaxBytes: 64 * 1024,

@@ -141,7 +141,9 @@ export class BlockSync {
       return;
     }
     if (target === head + 1) {
-      if (routine.machine.step === 'commit') return; // decided our height, waiting out timeoutCommit: the next one comes by consensus
+      // Decided our height, waiting out timeoutCommit: the next one comes by consensus. Waiting
+      // for transactions is different: peers committed a height this node never started.
+      if (routine.machine.step === 'commit' && !routine.waitingForTxs) return;
       const now = this.deps.clock.nowMs();
       this.laggingSinceMs ??= now;
       if (now - this.laggingSinceMs < this.deps.syncLagGraceMs) return;

@@ -11,4 +11,11 @@ export interface ChainHead {
   readonly appHash: Hash;
   /** Certificate of the last block; null at height 0. */
   readonly certificate: CommitCertificate | null;
+  /**
+   * The application state hash after the last block is not in any block header yet: the last
+   * block carried transactions that changed it (a header carries the hash before its own
+   * transactions), or no block exists yet. The next block certifies it, so it is made without
+   * waiting for transactions (CometBFT's needProofBlock).
+   */
+  readonly appHashPending: boolean;
 }

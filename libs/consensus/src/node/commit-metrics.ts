@@ -28,6 +28,7 @@ export function recordCommitMetrics(
   const m = deps.metrics?.consensus;
   if (m !== undefined) {
     m.height.set(block.header.height);
+    m.lastBlockTimeSeconds.set(block.header.timeMs / 1000);
     m.committedTxsTotal.inc(block.txs.length);
     m.blockTxs.observe(block.txs.length);
     m.blockSizeBytes.observe(encodedBlockBytes(block));

@@ -93,6 +93,8 @@ export interface ConsensusStatus {
   readonly mempoolSize: number;
   /** True once consensus halted on a fatal failure. */
   readonly halted: boolean;
+  /** True while the node waits for a transaction or the empty-blocks interval before its next height (`height` is then the last decided one). */
+  readonly waitingForTxs: boolean;
   /** Peer messages waiting for the consensus routine, and their bytes. */
   readonly queuedInputs: number;
   readonly queuedInputBytes: number;
@@ -186,6 +188,9 @@ export class ConsensusNode {
       blockTimeDriftMaxMs: options.blockTimeDriftMaxMs ?? DEFAULT_BLOCK_TIME_DRIFT_MAX_MS,
       commitListeners: this.commitListeners,
       syncing: () => this.sync.syncing,
+      regossip: (txs) => {
+        for (const tx of txs) this.txGossip.add(tx);
+      },
     });
     this.sync = new BlockSync({
       chainId: context.chainId,
@@ -234,6 +239,7 @@ export class ConsensusNode {
     options.transport.onMessage('tx', (from, payload) => this.reactor.onTxPayload(from, payload));
     options.transport.onRequest('sync', (from, payload) => this.sync.serve(from, payload));
     this.metrics?.consensus.validators.set(this.validators.size);
+    this.metrics?.consensus.emptyBlocksIntervalSeconds.set(options.genesis.consensus.emptyBlocksIntervalMs / 1000);
     this.metrics?.consensus.halted.set(0);
   }
 
@@ -260,8 +266,11 @@ export class ConsensusNode {
     this.logger?.info({ height: this.routine.head.height, member: this.options.self }, 'consensus started');
   }
 
-  /** Stops timers, gossip and sync, lets the routine finish what it started, then refuses new tasks. */
+  /** Sends the pending tx gossip, stops timers, gossip and sync, lets the routine finish what it started, then refuses new tasks. */
   async stop(): Promise<void> {
+    // Transactions admitted in the last gossip delay still reach the peers: a client was told
+    // they were accepted, and this node's mempool does not outlive the process.
+    if (!this.stopped && this.haltError === null) this.txGossip.flush();
     this.stopped = true;
     this.timers.clearAllBut();
     this.txGossip.stop();
@@ -297,6 +306,7 @@ export class ConsensusNode {
       highestPeerCommittedHeight: this.sync.highestClaim,
       mempoolSize: this.options.mempool.size,
       halted: this.haltError !== null,
+      waitingForTxs: this.routine.waitingForTxs,
       queuedInputs: this.quota.tasks,
       queuedInputBytes: this.quota.bytes,
       routineTasks: this.queue.length,
@@ -308,7 +318,10 @@ export class ConsensusNode {
   /** Admits a transaction from a client: into the mempool, then gossiped to every member. */
   async submitTx(tx: Uint8Array): Promise<AddTxOutcome> {
     const outcome = await this.options.mempool.add(tx);
-    if (outcome.accepted && !this.stopped && this.haltError === null) this.txGossip.add(tx);
+    if (outcome.accepted && !this.stopped && this.haltError === null) {
+      this.txGossip.add(tx);
+      this.routine.txsAvailable();
+    }
     return outcome;
   }
 

@@ -1,7 +1,7 @@
 import type { ConsensusMetrics, Logger } from '@consortium/telemetry';
 import type { Application, FinalizeBlockResult } from '../application.js';
 import { certificateHash, genesisHash, txsHash } from '../block.js';
-import { encodeCanonical } from '../encoding/canonical.js';
+import { bytesEqual, encodeCanonical } from '../encoding/canonical.js';
 import { blockToCbor } from '../encoding/codec.js';
 import { CommitFailedError } from '../errors.js';
 import type { Genesis } from '../genesis/types.js';
@@ -58,7 +58,7 @@ export class BlockExecutor {
   }
 
   genesisHead(appHash: Uint8Array): ChainHead {
-    return { height: 0, blockHash: genesisHash(this.deps.genesis), timeMs: this.deps.genesis.genesisTimeMs, appHash, certificate: null };
+    return { height: 0, blockHash: genesisHash(this.deps.genesis), timeMs: this.deps.genesis.genesisTimeMs, appHash, certificate: null, appHashPending: true };
   }
 
   async loadHead(): Promise<ChainHead> {
@@ -68,7 +68,7 @@ export class BlockExecutor {
     if (latest === 0) return this.genesisHead(appHash);
     const committed = await store.getCommittedBlock(latest);
     if (committed === null) throw new Error(`block ${latest} is missing from the store`);
-    return { height: latest, blockHash: committed.certificate.blockHash, timeMs: committed.block.header.timeMs, appHash, certificate: committed.certificate };
+    return { height: latest, blockHash: committed.certificate.blockHash, timeMs: committed.block.header.timeMs, appHash, certificate: committed.certificate, appHashPending: appHashPending(committed.block, appHash) };
   }
 
   /** The proposer's block: mempool transactions the application chose, linked to `head`. */
@@ -119,7 +119,8 @@ export class BlockExecutor {
     } catch (error) {
       throw new CommitFailedError(height, { cause: error });
     }
-    return { head: { height, blockHash: certificate.blockHash, timeMs: block.header.timeMs, appHash: result.appHash, certificate }, result };
+    const head = { height, blockHash: certificate.blockHash, timeMs: block.header.timeMs, appHash: result.appHash, certificate, appHashPending: appHashPending(block, result.appHash) };
+    return { head, result };
   }
 
   private async snapshot(height: number): Promise<void> {
@@ -127,6 +128,16 @@ export class BlockExecutor {
     await this.deps.store.saveAppSnapshot(height, await this.deps.app.snapshot());
     this.deps.metrics?.appSnapshotDurationSeconds.observe((performance.now() - startedMs) / 1000);
   }
+}
+
+/**
+ * Whether `block`'s transactions left an application state hash no header carries yet. Only a
+ * block with transactions counts: an application whose hash moves on every block (the
+ * key-value test application chains its hash through empty blocks too) would otherwise never
+ * let the chain wait.
+ */
+function appHashPending(block: Block, appHashAfter: Uint8Array): boolean {
+  return block.txs.length > 0 && !bytesEqual(block.header.appHash, appHashAfter);
 }
 
 /** Encoded size of a block, for the block size metric. */

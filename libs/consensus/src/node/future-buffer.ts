@@ -56,6 +56,11 @@ export class FutureBuffer {
     return taken;
   }
 
+  /** The validators that signed messages held for `height`. */
+  signersAt(height: number): Set<MemberId> {
+    return new Set(this.entries.filter((entry) => entry.height === height).map((entry) => signerOf(entry.message)));
+  }
+
   get messages(): number {
     return this.entries.length;
   }

@@ -124,6 +124,7 @@ export class ConsensusReactor {
           // may refuse one that a block invalidated meanwhile, which is why the transport gives
           // invalid_tx a light weight: a few are noise, a stream of them is a flood.
           if (!outcome.accepted && outcome.reason === 'invalid') this.reportInvalidTx(from);
+          if (outcome.accepted) this.deps.routine.txsAvailable();
         },
         (error: unknown) => this.deps.logger?.error({ err: error }, 'mempool failed to check a gossiped transaction'),
       );

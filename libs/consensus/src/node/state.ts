@@ -1,4 +1,4 @@
-import type { Span, Tracer } from '@opentelemetry/api';
+import { context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Application } from '../application.js';
 import { blockHash } from '../block.js';
@@ -27,6 +27,7 @@ import type { TaskQueue } from './task-queue.js';
 import { timeoutKey, type DriverTimers } from './timers.js';
 import { decodeWalEntry, encodeWalEntry, type WalEntry } from './wal-log.js';
 import { encodeConsensusMessage, type ConsensusMessage } from './wire.js';
+import { emptyBlockDelayMs, startAtOnce, type HeightStartReason, type WakeReason } from './empty-blocks.js';
 import type { CommitListener } from './consensus-node.js';
 import type { FinalizeBlockResult } from '../application.js';
 
@@ -66,6 +67,8 @@ export interface RoutineDeps {
   readonly commitListeners: readonly CommitListener[];
   /** Whether block sync is fetching blocks now (no relay of a height it is leaving anyway). */
   readonly syncing: () => boolean;
+  /** Gossips transactions of this node's mempool again (tx-gossip.ts: batched, byte-budgeted). */
+  readonly regossip: (txs: readonly Uint8Array[]) => void;
 }
 
 /** What became of a block served by sync. */
@@ -89,6 +92,12 @@ export class ConsensusRoutine {
   private nextRelayTick = 1;
   readonly futureBuffer: FutureBuffer;
   private readonly relay: Relay;
+  /**
+   * Set between a commit and round 0 of the next height while the chain is idle
+   * (empty-blocks.ts): the height waited for and since when. The machine is not stepped then.
+   */
+  private waiting: { readonly height: number; readonly sinceMs: number } | null = null;
+  private wakeQueued = false;
 
   constructor(private readonly deps: RoutineDeps) {
     this.stepContext = deps.context;
@@ -116,18 +125,22 @@ export class ConsensusRoutine {
     await this.deps.executor.restoreApplication();
     this.head = await this.deps.executor.loadHead();
     this.signer = signer;
-    await this.enterHeight(this.head.height + 1, true);
+    await this.enterOrWait(this.head.height + 1, true);
   }
 
   // --- heights --------------------------------------------------------------------------------
 
   /** Starts consensus at `height`; on start-up, first replays what the WAL holds for it. */
-  async enterHeight(height: number, replayWal: boolean): Promise<void> {
+  async enterHeight(height: number, replayWal: boolean, reason: HeightStartReason = 'no_wait'): Promise<void> {
     this.deps.timers.clearAllBut('gossip');
+    this.waiting = null;
+    this.deps.metrics?.consensus.waitingForTxs.set(0);
     this.signerOrThrow().forgetBelow(height);
     this.stepEnteredMs = this.deps.clock.nowMs();
     this.heightSpan?.end();
-    this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { attributes: { 'consensus.height': height } }) ?? null;
+    // A root: the previous height's span is active here (timers inherit the async context), and
+    // each height is its own trace.
+    this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { root: true, attributes: { 'consensus.height': height, 'consensus.start_reason': reason } }) ?? null;
     this.machine = initialState(height);
     if (replayWal) await this.replayWal(height);
     else await this.apply({ kind: 'startHeight', height }, 'own');
@@ -141,7 +154,106 @@ export class ConsensusRoutine {
   async joinAtHead(): Promise<void> {
     if (this.machine.height > this.head.height) return;
     this.deps.logger?.info({ height: this.head.height }, 'block sync: caught up to here, joining consensus');
-    await this.enterHeight(this.head.height + 1, false);
+    await this.enterOrWait(this.head.height + 1, false);
+  }
+
+  // --- an idle chain: waiting for transactions before round 0 (empty-blocks.ts) ------------------
+
+  /** True while the node waits for a transaction or the empty-block interval before its next height. */
+  get waitingForTxs(): boolean {
+    return this.waiting !== null;
+  }
+
+  /**
+   * Starts `height` at once when there is a reason to (empty-blocks.ts), or when the WAL shows
+   * this node had started it before a restart; otherwise waits.
+   */
+  private async enterOrWait(height: number, replayWal: boolean): Promise<void> {
+    const reason = startAtOnce(this.deps.context.params, this.head, this.deps.mempool.size);
+    if (reason !== null) return this.enterHeight(height, replayWal, reason);
+    if (replayWal && (await this.walHolds(height))) return this.enterHeight(height, true, 'no_wait');
+    this.waitForTxs(height);
+  }
+
+  private async walHolds(height: number): Promise<boolean> {
+    try {
+      return (await this.deps.store.readWal(height)).length > 0;
+    } catch (error) {
+      throw new WalReplayError(height, { cause: error });
+    }
+  }
+
+  private waitForTxs(height: number): void {
+    const { timers, clock, context, queue, metrics } = this.deps;
+    timers.clearAllBut('gossip');
+    this.heightSpan?.end();
+    this.heightSpan = null;
+    // After a restart the machine is still the placeholder of height 1: show the decided head.
+    if (this.machine.height !== height - 1) this.machine = { ...initialState(height - 1), step: 'commit' };
+    const nowMs = clock.nowMs();
+    this.waiting = { height, sinceMs: nowMs };
+    metrics?.consensus.waitingForTxs.set(1);
+    // The timer's wake bypasses queueWake's guard: the interval always ends the wait.
+    timers.set('emptyBlock', emptyBlockDelayMs(context.params, this.head, nowMs), () => queue.push(() => this.wake(height, 'interval')));
+    // Messages of the height that arrived before the wait began (held in the next-height buffer).
+    this.wakeOnPeers(height);
+  }
+
+  /** A transaction entered the mempool (a client's or a peer's): an idle node starts its height. */
+  txsAvailable(): void {
+    if (this.waiting !== null) this.queueWake(this.waiting.height, 'txs');
+  }
+
+  /** At most one wake waits in the queue: a flood of transactions or messages queues one task. */
+  private queueWake(height: number, reason: WakeReason): void {
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    this.deps.queue.push(() => {
+      this.wakeQueued = false;
+      return this.wake(height, reason);
+    });
+  }
+
+  private async wake(height: number, reason: WakeReason): Promise<void> {
+    if (this.waiting?.height !== height) return;
+    // Block sync stored that height meanwhile: joinAtHead decides about the one after the new head.
+    if (height !== this.head.height + 1) return;
+    const waitedMs = this.deps.clock.nowMs() - this.waiting.sinceMs;
+    this.deps.metrics?.consensus.waitForTxsSeconds.observe({ until: reason }, waitedMs / 1000);
+    if (!this.replaying) this.deps.logger?.debug({ height, reason, waitedMs }, 'starting the next height');
+    await this.enterHeight(height, false, reason);
+  }
+
+  /**
+   * While waiting, a proposal by round 0's proposer, or messages from validators holding more
+   * than a third of the power (one correct validator at least has started), start the height.
+   */
+  private wakeOnPeers(height: number): void {
+    const held = this.futureBuffer.signersAt(height);
+    if (held.size === 0) return;
+    if (this.deps.validators.powerOfSet(held) >= this.deps.validators.oneThirdPlusPower) {
+      this.queueWake(height, 'peers');
+    }
+  }
+
+  /** A message of the awaited height is held for it; a proposal from its round 0's proposer starts it. */
+  private holdWhileWaiting(message: HeldMessage, height: number, bytes: number): void {
+    const waiting = this.waiting!;
+    if (height !== waiting.height) {
+      if (height < waiting.height && message.kind === 'vote') this.deps.metrics?.consensus.lateVotesTotal.inc({ type: message.vote.type });
+      if (height > waiting.height) this.deps.metrics?.consensus.droppedInputsTotal.inc({ reason: 'too_far_ahead' });
+      return;
+    }
+    if (!this.futureBuffer.add(message, height, bytes)) this.deps.metrics?.consensus.droppedInputsTotal.inc({ reason: 'future_buffer_full' });
+    this.deps.metrics?.consensus.futureBufferBytes.set(this.futureBuffer.bytes);
+    // Round 0's proposer only: a proposer of a later round could otherwise start every height
+    // early (and a later round is reached only with prevotes from a quorum, which wake this node).
+    const { proposal } = message.kind === 'proposal' ? message : { proposal: null };
+    if (proposal !== null && proposal.round === 0 && proposal.proposer === this.deps.validators.proposer(height, 0)) {
+      this.queueWake(height, 'proposal');
+      return;
+    }
+    this.wakeOnPeers(height);
   }
 
   private async replayWal(height: number): Promise<void> {
@@ -183,7 +295,7 @@ export class ConsensusRoutine {
     if (this.machine.decision !== null) {
       // The crash came between the decision and the start of the next height.
       this.replayPendingTimeouts.clear();
-      await this.enterHeight(height + 1, false);
+      await this.enterOrWait(height + 1, false);
       return;
     }
     for (const timeout of this.replayPendingTimeouts.values()) this.armTimeout(timeout);
@@ -233,6 +345,10 @@ export class ConsensusRoutine {
   /** Routes an authenticated vote or proposal by height: now, at the next height, or never. */
   async acceptMessage(message: HeldMessage, bytes: number): Promise<void> {
     const height = message.kind === 'vote' ? message.vote.height : message.proposal.height;
+    if (this.waiting !== null) {
+      this.holdWhileWaiting(message, height, bytes);
+      return;
+    }
     const current = this.machine.height;
     if (height < current) {
       if (message.kind === 'vote') this.deps.metrics?.consensus.lateVotesTotal.inc({ type: message.vote.type });
@@ -273,6 +389,14 @@ export class ConsensusRoutine {
    * values beyond what the machine counts, far rounds and stale timeouts never reach the disk.
    */
   private async apply(event: ConsensusEvent, source: Source): Promise<void> {
+    // The height's span is the active one while the machine steps and its effects run: log
+    // lines carry its trace_id and span_id (libs/telemetry's logger), spans started meanwhile are its children.
+    const span = this.heightSpan;
+    if (span === null) return this.applyInSpan(event, source);
+    return context.with(trace.setSpan(context.active(), span), () => this.applyInSpan(event, source));
+  }
+
+  private async applyInSpan(event: ConsensusEvent, source: Source): Promise<void> {
     if ((source === 'peer' || source === 'timer') && (event.kind === 'vote' || event.kind === 'proposal' || event.kind === 'timeout')) {
       const disposition = classifyInput(this.stepContext, this.machine, event);
       this.deps.metrics?.consensus.inputsTotal.inc({ disposition });
@@ -396,7 +520,7 @@ export class ConsensusRoutine {
     this.deps.timers.clearAllBut('gossip');
     // The next height is the one after the head, wherever block sync took it meanwhile.
     this.deps.timers.set('commit', this.deps.context.params.timeoutCommitMs, () => {
-      this.deps.queue.push(() => (this.machine.height <= this.head.height ? this.enterHeight(this.head.height + 1, false) : undefined));
+      this.deps.queue.push(() => (this.machine.height <= this.head.height && this.waiting === null ? this.enterOrWait(this.head.height + 1, false) : undefined));
     });
   }
 
@@ -462,8 +586,25 @@ export class ConsensusRoutine {
   private armTimeout(effect: Extract<ConsensusEffect, { kind: 'scheduleTimeout' }>): void {
     const { height, round, step: timeoutStep } = effect;
     this.deps.timers.set(timeoutKey(height, round, timeoutStep), effect.delayMs, () => {
-      this.deps.queue.push(() => this.apply({ kind: 'timeout', height, round, step: timeoutStep }, 'timer'));
+      this.deps.queue.push(() => {
+        if (timeoutStep === 'propose' && round === 0) this.regossipHeldTxs(height);
+        return this.apply({ kind: 'timeout', height, round, step: timeoutStep }, 'timer');
+      });
     });
+  }
+
+  /**
+   * Round 0 brought no proposal while this node holds transactions: the proposer may be waiting
+   * for transactions because their one gossip never reached it (a lost frame, a batch over the
+   * byte budget). One frame of them goes out again, so a transaction that reached only a
+   * non-proposer does not wait for its holder's turn to propose.
+   */
+  private regossipHeldTxs(height: number): void {
+    const { machine, deps } = this;
+    if (machine.height !== height || machine.round !== 0 || deps.mempool.size === 0) return;
+    if (deps.validators.proposer(height, 0) === deps.context.self || (machine.rounds.get(0)?.proposals.length ?? 0) > 0) return;
+    const txs = deps.mempool.reap(deps.limits.txBatchFrameMaxBytes, deps.limits.txBatchMaxTxs);
+    if (txs.length > 0) deps.regossip(txs);
   }
 
   // --- status and relay -----------------------------------------------------------------------
@@ -492,7 +633,7 @@ export class ConsensusRoutine {
     }
     this.stalledTicks += 1;
     // Stalled: peers may have missed messages (loss, a restart, an equivocator).
-    if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit') return;
+    if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit' || this.waiting !== null) return;
     this.nextRelayTick = this.stalledTicks + Math.min(MAX_RELAY_BACKOFF_TICKS, this.nextRelayTick);
     const sent = this.relay.relay(this.machine, this.deps.clock.nowMs(), (payload) => this.deps.outbound.broadcast('consensus', payload));
     this.deps.metrics?.consensus.relayedMessagesTotal.inc(sent.messages);

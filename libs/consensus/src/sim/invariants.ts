@@ -25,6 +25,8 @@ export const INVARIANT_KINDS = [
   'sequence',
   'double-sign',
   'liveness',
+  /** An idle chain made more than about one block per empty-blocks interval (idle-check.ts). */
+  'empty-blocks',
   /** An exception escaped an honest node's timer: the process would exit. */
   'process-crash',
   /** An honest node made a frame above its protocol's cap: its own transport refused to send it. */
@@ -68,6 +70,7 @@ function signedSlot(signer: MemberId, signBytes: Uint8Array): { slot: string; he
 
 export class SimulationInvariants {
   private readonly decided = new Map<number, string>();
+  private readonly txCountAt = new Map<number, number>();
   private readonly committedTxAt = new Map<string, number>();
   private readonly submitted = new Set<string>();
   private readonly committedHeightOf = new Map<MemberId, number>();
@@ -101,6 +104,16 @@ export class SimulationInvariants {
 
   submittedTx(tx: Uint8Array): void {
     this.submitted.add(toHex(txHash(tx)));
+  }
+
+  /** Transactions in the block decided at `height`, once decided. */
+  txsAt(height: number): number | undefined {
+    return this.txCountAt.get(height);
+  }
+
+  /** Height at which the transaction with this key (hex of its hash) was committed, if it was. */
+  committedAt(key: string): number | undefined {
+    return this.committedTxAt.get(key);
   }
 
   get committedTxs(): number {
@@ -137,6 +150,7 @@ export class SimulationInvariants {
       return;
     }
     this.decided.set(height, hash);
+    this.txCountAt.set(height, committed.block.txs.length);
     for (const key of this.highestRoundAt.keys()) if (key < height - 16) this.highestRoundAt.delete(key);
     for (const tx of committed.block.txs) {
       const key = toHex(txHash(tx));

@@ -18,6 +18,9 @@ import { resourceBoundsFor } from './resource-bounds.js';
 import { Scheduler } from './scheduler.js';
 import { transportLimitsFor, type SimTransportLimits } from './transport-limits.js';
 import { startWorkload } from './workload.js';
+import { IdleCheck, SIM_EMPTY_BLOCKS_INTERVAL_MS, type IdleFigures } from './idle-check.js';
+import { encodeKeyValueTx } from '../kv-app.js';
+import { txHash } from '../block.js';
 
 /**
  * The deterministic simulator (TigerBeetle's VOPR idea): n real ConsensusNodes, the real state
@@ -78,6 +81,12 @@ export interface SimulationOptions {
   readonly checkResourceBounds?: boolean;
   /** Invariants not checked in this run (to see what a defect leads to past its first symptom). */
   readonly ignoreInvariants?: readonly InvariantKind[];
+  /**
+   * After the liveness check, the clients fall quiet and the empty-blocks check runs
+   * (idle-check.ts): about one block per interval, and a transaction to any one node committed
+   * promptly. Only on a chain with an interval (default true).
+   */
+  readonly idleCheck?: boolean;
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'seed' | 'members'> = {
@@ -89,6 +98,7 @@ export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'seed' | 'members'> = {
   partitions: true,
   network: { lossProbability: 0.05, duplicateProbability: 0.05, minDelayMs: 1, maxDelayMs: 120 },
   txsPerSecond: 40,
+  idleCheck: true,
 };
 
 export interface SimulationReport {
@@ -138,6 +148,8 @@ export interface SimulationReport {
   };
   /** Where each live node stands at the end (height/round/step), for diagnosing liveness failures. */
   readonly finalStatus: readonly string[];
+  /** What the empty-blocks check measured (null when it did not run). */
+  readonly idle: IdleFigures | null;
   /** Hash over everything decided and counted: two runs of one seed have equal digests. */
   readonly digest: string;
 }
@@ -152,6 +164,7 @@ const SIM_PARAMS: ConsensusParams = {
   timeoutPrecommitMs: 300,
   timeoutPrecommitDeltaMs: 100,
   timeoutCommitMs: 50,
+  emptyBlocksIntervalMs: SIM_EMPTY_BLOCKS_INTERVAL_MS,
   blockMaxBytes: 1024 * 1024,
   blockMaxTxs: 2000,
   txMaxBytes: 4096,
@@ -280,6 +293,36 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     if (invariants.isHonest(member)) invariants.fail('frame-over-cap', `${member} made a ${channel} ${what} of ${sizeBytes} bytes, above the transport's cap of ${capBytes}: no member can receive it`);
   };
 
+  // --- the empty-blocks check, after the liveness check ---------------------------------------
+  // A Byzantine member that floods transactions, or proposes its turns of the next height early,
+  // makes blocks of its own: only the lower bound holds then.
+  const makesBlocks = [...byzantine.values()].some((behaviours) => behaviours.includes('flood-txs') || behaviours.includes('flood-equivocations'));
+  let idleNonce = 0;
+  const idleCheck =
+    (options.idleCheck ?? false) && params.emptyBlocksIntervalMs > 0
+      ? new IdleCheck(scheduler, params.emptyBlocksIntervalMs, !makesBlocks, {
+          honest,
+          committedHeight: (member) => invariants.committedHeight(member),
+          committedAt: (key) => invariants.committedAt(key),
+          txsAt: (height) => invariants.txsAt(height),
+          fail: (kind, message) => invariants.fail(kind, message),
+          submitOne: () => {
+            const targets = honest.filter((id) => cluster.live.has(id));
+            if (targets.length === 0) return null;
+            const member = random.pick(targets);
+            const tx = encodeKeyValueTx({ key: 'idle', value: 'one', nonce: idleNonce++ });
+            invariants.submittedTx(tx);
+            cluster.live
+              .get(member)!
+              .node.submitTx(tx)
+              .catch(() => {
+                cluster.clientErrors += 1;
+              });
+            return { member, key: toHex(txHash(tx)) };
+          },
+        })
+      : null;
+
   // --- workload and chaos ------------------------------------------------------------------
   const txFlooders = [...byzantine.values()].some((behaviours) => behaviours.includes('flood-txs'));
   /** A Byzantine member holding more of `mempool` than a gossiping peer's quota, said in words; null if none. */
@@ -331,6 +374,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         }
       },
       inFaultPhase: () => !cluster.healed,
+      quiet: () => idleCheck?.quiet ?? false,
     },
   );
 
@@ -415,7 +459,15 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         if (!cluster.live.has(member)) await cluster.boot(member);
         await settle();
       }
-      if (invariants.violation !== null || allReached()) break;
+      if (invariants.violation !== null) break;
+      if (allReached()) {
+        // Liveness holds; then the empty-blocks check, if the chain has an interval.
+        livenessDeadlineMs = Number.POSITIVE_INFINITY;
+        if (idleCheck === null || idleCheck.done) break;
+        idleCheck.start();
+        idleCheck.poll();
+        if (idleCheck.done) continue;
+      }
       if (scheduler.nowMs > livenessDeadlineMs) {
         const heights = honest.map((id) => `${id}=${invariants.committedHeight(id)}`).join(' ');
         invariants.fail('liveness', `not every honest node reached height ${livenessTarget} within ${options.livenessBoundMs} ms after the heal (${heights})`);
@@ -499,6 +551,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     clientErrors: cluster.clientErrors,
     resources,
     finalStatus,
+    idle: idleCheck?.figures ?? null,
     digest: digest.digest('hex'),
   };
 }

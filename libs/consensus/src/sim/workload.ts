@@ -26,6 +26,8 @@ export interface WorkloadTarget {
   /** Submits many at once to one live honest node: any, or the one that proposes soonest. */
   submitMany(txs: readonly Uint8Array[], to: 'any' | 'next-proposer'): void;
   inFaultPhase(): boolean;
+  /** The clients have fallen quiet (the empty-blocks check): the steady load stops. */
+  quiet(): boolean;
 }
 
 /** Bursts of BURST_MIN..BURST_MAX transactions of about txMaxBytes, every BURST_GAP_MIN..MAX ms. */
@@ -43,6 +45,7 @@ const FULL_BLOCK_TICK_MS = 20;
 export function startWorkload(scheduler: Scheduler, random: SimRandom, options: WorkloadOptions, target: WorkloadTarget): void {
   let nonce = 0;
   const steady = () => {
+    if (target.quiet()) return;
     target.submit(encodeKeyValueTx({ key: `k${random.int(0, 999)}`, value: `v${random.int(0, 1_000_000)}`, nonce: nonce++ }), false);
     scheduler.schedule(Math.max(1, Math.round(1000 / options.txsPerSecond)), steady);
   };

@@ -83,3 +83,33 @@ export class StoreClosedError extends Error {
     super('the store is closed');
   }
 }
+
+/**
+ * The LevelDB directory is locked by another process: another node (or a tool) has it open.
+ * Two writers would corrupt it, so the store refuses to open.
+ */
+export class StoreLockedError extends Error {
+  override readonly name = 'StoreLockedError';
+  constructor(
+    readonly directory: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the store ${directory} is in use by another process (its LevelDB lock is held): is another node running on this data directory?`, options);
+  }
+}
+
+/**
+ * LevelDB cannot open the directory: its files are damaged (corruption), missing or unreadable.
+ * The operator restores the data directory from a backup, or removes it and lets block sync
+ * fetch the chain from the other members.
+ */
+export class StoreDamagedError extends Error {
+  override readonly name = 'StoreDamagedError';
+  constructor(
+    readonly directory: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the store ${directory} cannot be opened: ${problem}`, options);
+  }
+}

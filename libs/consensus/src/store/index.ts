@@ -19,6 +19,8 @@ export {
   UnstorableValueError,
   StoreArgumentError,
   StoreClosedError,
+  StoreLockedError,
+  StoreDamagedError,
 } from './errors.js';
 export type { BucketName } from './errors.js';
 export { storedBlockMaxBytes, CERTIFICATE_MAX_BYTES, DEFAULT_SNAPSHOT_MAX_BYTES, defaultWalEntryMaxBytes } from './limits.js';

@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
-import { BUCKET_PREFIX, LevelChainStore, type ChainStoreOptions, type DbChainStore } from '../../src/store/index.js';
+import { BUCKET_PREFIX, LevelChainStore, StoreDamagedError, StoreLockedError, type ChainStoreOptions, type DbChainStore } from '../../src/store/index.js';
 import { describeChainStoreBehaviour, type ChainStoreHarness } from '../unit/store-behaviour.js';
 import { fromUtf8, TEST_LIMITS, TestChain, utf8 } from '../unit/store-fixtures.js';
 import { memoryHarness } from '../unit/store-memory-harness.js';
@@ -143,9 +143,20 @@ describe('LevelChainStore on disk', () => {
   it('refuses to open a directory another store holds open', async () => {
     const first = await LevelChainStore.open(directory, { limits: TEST_LIMITS, metrics: null });
     try {
-      await expect(LevelChainStore.open(directory, { limits: TEST_LIMITS, metrics: null })).rejects.toThrow();
+      const error = await LevelChainStore.open(directory, { limits: TEST_LIMITS, metrics: null }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StoreLockedError);
+      expect((error as StoreLockedError).directory).toBe(directory);
     } finally {
       await first.close();
     }
+  });
+
+  it('names a directory whose LevelDB files are damaged (StoreDamagedError)', async () => {
+    const store = await LevelChainStore.open(directory, { limits: TEST_LIMITS, metrics: null });
+    await store.close();
+    for (const file of await readdir(directory)) if (file.startsWith('MANIFEST-')) await writeFile(join(directory, file), 'not a LevelDB manifest');
+    const error = await LevelChainStore.open(directory, { limits: TEST_LIMITS, metrics: null }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreDamagedError);
+    expect((error as Error).message).toMatch(/cannot be opened: Corruption/);
   });
 });

@@ -60,6 +60,17 @@ describe('genesis', () => {
     expect(genesisHash(parseGenesis(genesisToJson(genesis)))).toEqual(genesisHash(genesis));
   });
 
+  it('reads emptyBlocksIntervalMs: the default when a genesis file leaves it out, 0 to an hour, nothing else', () => {
+    const { emptyBlocksIntervalMs: _left, ...older } = DEFAULT_CONSENSUS_PARAMS;
+    expect(parseGenesis({ ...genesisJson(4), consensus: older }).consensus.emptyBlocksIntervalMs).toBe(DEFAULT_CONSENSUS_PARAMS.emptyBlocksIntervalMs);
+    for (const value of [0, 3_600_000]) expect(parseGenesis({ ...genesisJson(4), consensus: { ...older, emptyBlocksIntervalMs: value } }).consensus.emptyBlocksIntervalMs).toBe(value);
+    for (const value of [-1, 3_600_001, 1.5, '30000', null]) {
+      expect(problemsOf({ ...genesisJson(4), consensus: { ...older, emptyBlocksIntervalMs: value } })).toEqual([
+        `consensus.emptyBlocksIntervalMs: must be an integer from 0 to 3600000 (got ${JSON.stringify(value)})`,
+      ]);
+    }
+  });
+
   it('weighs the quorum by voting power', () => {
     const raw = genesisJson(4);
     raw.members[0]!.votingPower = 3; // total 6: quorum 5

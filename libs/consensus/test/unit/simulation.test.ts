@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIMULATION, runSimulation } from '../../src/index.js';
+import { DEFAULT_SIMULATION, parseFaultClasses, runSimulation, simulationOptionsFor } from '../../src/index.js';
+import { IDLE_TX_BOUND_MS, IDLE_WINDOW_INTERVALS, IdleCheck, SIM_EMPTY_BLOCKS_INTERVAL_MS } from '../../src/sim/idle-check.js';
+import { Scheduler } from '../../src/sim/scheduler.js';
 import { SimulationInvariants } from '../../src/sim/invariants.js';
 import { voteSignBytes } from '../../src/signing.js';
 import { TestChain, testTx } from './store-fixtures.js';
@@ -25,6 +27,67 @@ describe('simulator', () => {
     expect(report.equivocationsSent).toBeGreaterThan(0);
     expect(report.committedHeight).toBeGreaterThanOrEqual(report.heightAtHeal + DEFAULT_SIMULATION.livenessHeights);
     expect(report.committedTxs).toBeGreaterThan(0);
+  });
+
+  it.each([4, 5, 7])('checks an idle chain with %i members: about one block per empty-blocks interval, and a transaction to one node committed well within it', async (members) => {
+    for (const faults of ['none', 'base']) {
+      const report = await runSimulation({ ...simulationOptionsFor(parseFaultClasses(faults)), faultPhaseMs: 3_000, seed: 11, members });
+      expect(report.failure).toBeNull();
+      expect(report.idle).not.toBeNull();
+      const idle = report.idle!;
+      expect(idle.windowMs).toBe(IDLE_WINDOW_INTERVALS * SIM_EMPTY_BLOCKS_INTERVAL_MS);
+      expect(idle.blocksInWindowMin).toBeGreaterThanOrEqual(IDLE_WINDOW_INTERVALS - 1);
+      expect(idle.blocksInWindowMax).toBeLessThanOrEqual(IDLE_WINDOW_INTERVALS + 1);
+      expect(idle.txCommitMs).not.toBeNull();
+      expect(idle.txCommitMs!).toBeLessThanOrEqual(IDLE_TX_BOUND_MS);
+    }
+  });
+});
+
+describe("the simulator's empty-blocks check", () => {
+  /** A chain whose honest nodes commit a block every `blockEveryMs` (null: never), and a transaction that commits after `txAfterMs` (null: never). */
+  function runCheck(blockEveryMs: number | null, txAfterMs: number | null, upperBoundChecked = true) {
+    const scheduler = new Scheduler();
+    const heights = new Map([['a', 10], ['b', 10]]);
+    const failures: string[] = [];
+    let txHeight: number | undefined;
+    const check = new IdleCheck(scheduler, SIM_EMPTY_BLOCKS_INTERVAL_MS, upperBoundChecked, {
+      honest: ['a', 'b'],
+      committedHeight: (id) => heights.get(id)!,
+      committedAt: () => txHeight,
+      txsAt: () => 0,
+      fail: (kind, message) => failures.push(`${kind}: ${message}`),
+      submitOne: () => {
+        if (txAfterMs !== null) scheduler.schedule(txAfterMs, () => (txHeight = heights.get('a')!));
+        return { member: 'a', key: 'k' };
+      },
+    });
+    const grow = () => {
+      for (const [id, height] of heights) heights.set(id, height + 1);
+      scheduler.schedule(blockEveryMs!, grow);
+    };
+    if (blockEveryMs !== null) scheduler.schedule(blockEveryMs, grow);
+    scheduler.schedule(60_000, () => undefined);
+    check.start();
+    while (!check.done && scheduler.runNext()) check.poll();
+    return { failures, figures: check.figures };
+  }
+
+  it('passes one block per interval and a transaction committed at once', () => {
+    const { failures, figures } = runCheck(SIM_EMPTY_BLOCKS_INTERVAL_MS, 300);
+    expect(failures).toEqual([]);
+    expect(figures).toMatchObject({ blocksInWindowMin: IDLE_WINDOW_INTERVALS, blocksInWindowMax: IDLE_WINDOW_INTERVALS, txCommitMs: 300 });
+  });
+
+  it('fails a chain that makes a block every commit pause while idle (unless a Byzantine member makes blocks)', () => {
+    expect(runCheck(100, 300).failures).toEqual([expect.stringMatching(/^empty-blocks: an idle chain made more than one empty block per empty-blocks interval/)]);
+    expect(runCheck(100, 300, false).failures).toEqual([]);
+  });
+
+  it('fails an idle chain that stops, and a transaction that waits', () => {
+    expect(runCheck(null, 300).failures).toEqual([expect.stringMatching(/^liveness: an idle chain must commit a block per empty-blocks interval/)]);
+    expect(runCheck(SIM_EMPTY_BLOCKS_INTERVAL_MS, null).failures).toEqual([expect.stringMatching(/^liveness: a transaction submitted to a on an idle chain was not committed/)]);
+    expect(runCheck(SIM_EMPTY_BLOCKS_INTERVAL_MS, IDLE_TX_BOUND_MS + 100).failures).toHaveLength(1);
   });
 });
 

@@ -11,6 +11,7 @@ import { identify } from '@libp2p/identify';
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
+import type { Tracer } from '@opentelemetry/api';
 import { createLibp2p } from 'libp2p';
 import { generateNodeKey, P2PNode, peerIdOf, type FrameLimitsOverrides, type MemberEntry, type P2PLimitsOverrides } from '../../src/index.js';
 import { LogRecorder } from '@consortium/telemetry';
@@ -60,6 +61,42 @@ export interface StartNodeOptions {
   readonly limits?: P2PLimitsOverrides;
   readonly frameLimits?: FrameLimitsOverrides;
   readonly listen?: string;
+  /** Spans of the node (the private exchange's); see SpanRecorder. */
+  readonly tracer?: Tracer;
+}
+
+/** A finished span as the recorder keeps it. */
+export interface RecordedSpan {
+  readonly name: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/**
+ * The few Tracer calls the node makes, recorded: OpenTelemetry is outside the project, and what a
+ * test checks is which spans the node ended with which attributes.
+ */
+export class SpanRecorder {
+  readonly ended: RecordedSpan[] = [];
+
+  readonly tracer = {
+    startSpan: (name: string, options?: { attributes?: Record<string, unknown> }) => {
+      const attributes: Record<string, unknown> = { ...options?.attributes };
+      const span = {
+        setAttribute: (key: string, value: unknown) => {
+          attributes[key] = value;
+          return span;
+        },
+        setAttributes: (values: Record<string, unknown>) => {
+          Object.assign(attributes, values);
+          return span;
+        },
+        end: () => {
+          this.ended.push({ name, attributes });
+        },
+      };
+      return span;
+    },
+  } as unknown as Tracer;
 }
 
 /** A TCP port free on loopback right now (for a node that must come back on the same address). */
@@ -105,6 +142,7 @@ export class TestNetwork {
       logger: telemetry.logger,
       limits: { ...TEST_LIMITS, ...limits },
       ...(options.frameLimits === undefined ? {} : { frameLimits: options.frameLimits }),
+      ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     });
     const testNode = { identity, node, telemetry, logs };
     this.nodes.push(testNode);

@@ -69,7 +69,7 @@ describe('resolveFrameLimits', () => {
       `frameLimits.messageMaxBytes.consensus must be a whole number of bytes from 1 to ${P2P_FRAME_CEILING_BYTES}, got ${P2P_FRAME_CEILING_BYTES + 1}`,
       'frameLimits.messageMaxBytes.tx must be a whole number of bytes from 1 to 67108864, got 2.5',
       'frameLimits.requestMaxBytes.gossip: not a protocol of this kind',
-      'messageRates.records.burstBytes 1024 is below the records frame limit 16777216: its largest frame could never pass',
+      'messageRates.records.burstBytes 1024 is below the records largest message (body and offer) 16781316: its largest frame could never pass',
     ]);
   });
 });

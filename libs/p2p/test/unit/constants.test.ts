@@ -7,6 +7,7 @@ import {
   PROTOCOL_NAMES,
   REQUEST_MAX_BYTES,
   REQUEST_PROTOCOLS,
+  PRIVATE_PROTOCOLS,
   RESERVED_PROTOCOLS,
   RESPONSE_MAX_BYTES,
 } from '../../src/index.js';
@@ -29,7 +30,7 @@ describe('protocols', () => {
   });
 
   it('sorts every protocol into exactly one kind', () => {
-    expect([...MESSAGE_PROTOCOLS, ...REQUEST_PROTOCOLS, ...RESERVED_PROTOCOLS].sort()).toEqual([...PROTOCOL_NAMES].sort());
+    expect([...MESSAGE_PROTOCOLS, ...REQUEST_PROTOCOLS, ...PRIVATE_PROTOCOLS, ...RESERVED_PROTOCOLS].sort()).toEqual([...PROTOCOL_NAMES].sort());
   });
 
   it('limits each protocol frame', () => {

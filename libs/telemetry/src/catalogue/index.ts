@@ -6,6 +6,7 @@ import { zkpMetricDefinitions } from './areas/zkp.js';
 import { hostMetricDefinitions } from './areas/host.js';
 import { processMetricDefinitions } from './areas/process.js';
 import { securityMetricDefinitions } from './areas/security.js';
+import { settlementMetricDefinitions } from './areas/settlement.js';
 import type { AreaDefinitions, MetricArea, MetricDefinition } from './types.js';
 
 /**
@@ -21,6 +22,7 @@ export const metricCatalogue = {
   p2p: p2pMetricDefinitions,
   storage: storageMetricDefinitions,
   zkp: zkpMetricDefinitions,
+  settlement: settlementMetricDefinitions,
 } as const satisfies Record<MetricArea, AreaDefinitions>;
 
 export interface CataloguedMetric {

@@ -57,6 +57,26 @@ export const spanCatalogue = {
       'sync.outcome': 'ok, timeout, empty, malformed, bad_block, refused or failed',
     },
   },
+  p2pPrivateSend: {
+    name: 'p2p.private.send',
+    area: 'p2p',
+    description: "One private message (the record exchange) sent to one member: the offer, the receiver's authorization, the body and its delivery.",
+    attributes: {
+      'p2p.member': 'member id of the receiver',
+      'p2p.body_bytes': 'bytes of the body',
+      'p2p.outcome': 'delivered, or the error: unauthorized, too_large, rate_limited, no_handler, handler_failed, malformed, not_connected, timeout, aborted or failed',
+    },
+  },
+  p2pPrivateReceive: {
+    name: 'p2p.private.receive',
+    area: 'p2p',
+    description: 'One private message received from one member: the offer checked and authorized, the body read and delivered to the application.',
+    attributes: {
+      'p2p.member': 'member id of the sender',
+      'p2p.body_bytes': 'bytes of the body declared in the offer',
+      'p2p.outcome': 'delivered, or the refusal: unauthorized, too_large, rate_limited, no_handler, handler_failed, malformed, or failed (the stream ended)',
+    },
+  },
   zkpProve: {
     name: 'zkp.prove',
     area: 'zkp',
@@ -95,6 +115,28 @@ export const spanCatalogue = {
     area: 'zkp',
     description: 'Verification of one proof, or of a batch of proofs by random linear combination.',
     attributes: { 'zkp.circuit': 'circuit name', 'zkp.proofs': 'proofs in the call', 'zkp.valid': 'whether all were valid' },
+  },
+  settlementFinalizeBlock: {
+    name: 'settlement.finalize_block',
+    area: 'settlement',
+    description: "The settlement application's execution of a decided block: decoding and signature checks, the statement proofs' verification, then the pure transitions in block order. Parent of settlement.verify_proofs.",
+    attributes: {
+      'consensus.height': 'the block height',
+      'settlement.txs': 'transactions in the block',
+      'settlement.refused': 'transactions the rules refused',
+      'settlement.anomalies': 'anomalies raised',
+    },
+  },
+  settlementVerifyProofs: {
+    name: 'settlement.verify_proofs',
+    area: 'settlement',
+    description: "Verification of the statement proofs of a block (one batch verification) or of one statement before the mempool keeps it; verdicts cached from an earlier stage are not verified again.",
+    attributes: {
+      'settlement.stage': 'check_tx, proposal or block',
+      'settlement.proofs': 'statement proofs in the call',
+      'settlement.cached': 'verdicts taken from the cache',
+      'settlement.invalid': 'proofs that were not valid',
+    },
   },
 } as const satisfies Record<string, SpanDefinition>;
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ClassicLevel } from 'classic-level';
 import type { StorageMetrics } from '@consortium/telemetry';
+import { StoreDamagedError, StoreLockedError } from '../errors.js';
 import { operationsBytes, type DbController, type DbEntry, type DbKeyRange, type DbOperation, type DbWriteOptions } from './types.js';
 
 /** LevelDB files sit flat in their directory; far more than this means it is not a LevelDB directory. */
@@ -24,7 +25,11 @@ export class LevelDbController implements DbController {
   /** Opens (creating if needed) the LevelDB directory. */
   static async create(directory: string, options: { readonly metrics: StorageMetrics | null }): Promise<LevelDbController> {
     const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view' });
-    await db.open();
+    try {
+      await db.open();
+    } catch (error) {
+      throw openFailure(directory, error);
+    }
     return new LevelDbController(db, directory, options.metrics);
   }
 
@@ -105,4 +110,16 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
 
 function levelRange(range: DbKeyRange): { gte: Uint8Array; lt: Uint8Array; reverse: boolean; limit?: number } {
   return { gte: range.gte, lt: range.lt, reverse: range.reverse ?? false, ...(range.limit === undefined ? {} : { limit: range.limit }) };
+}
+
+/**
+ * What a failed open means, from the codes abstract-level puts on the cause of its
+ * LEVEL_DATABASE_NOT_OPEN error: a lock another process holds, or files LevelDB cannot use.
+ */
+function openFailure(directory: string, error: unknown): Error {
+  const cause = (error as { readonly cause?: { readonly code?: unknown; readonly message?: unknown } }).cause;
+  const problem = typeof cause?.message === 'string' ? cause.message : String(error);
+  if (cause?.code === 'LEVEL_LOCKED') return new StoreLockedError(directory, { cause: error });
+  if (cause?.code === 'LEVEL_CORRUPTION' || cause?.code === 'LEVEL_IO_ERROR') return new StoreDamagedError(directory, problem, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -24,6 +24,15 @@ describe('outbound gossip', () => {
     await t.node.stop();
   });
 
+  it('sends the transactions of the pending gossip batch when it stops (a graceful shutdown loses none)', async () => {
+    const t = await bootNode(testConsortium(4));
+    const tx = kvTx('just-before-stop');
+    expect((await t.node.submitTx(tx)).accepted).toBe(true);
+    await t.node.stop();
+    const frames = t.transport.sent.filter((frame) => frame.channel === 'tx');
+    expect(frames.flatMap((frame) => (decodeCanonical(frame.payload, 1024 * 1024) as { t: Uint8Array[] }).t)).toEqual([tx]);
+  });
+
   it('relays a stalled height within the per-tick budget of frames and bytes', async () => {
     const consortium = testConsortium(4, { blockMaxBytes: 1024 * 1024, txMaxBytes: 32 * 1024 });
     const chain = new ReferenceChain(consortium);

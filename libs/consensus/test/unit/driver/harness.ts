@@ -191,10 +191,14 @@ export class ScriptedTransport implements Transport {
 
 const LOOSE_LIMITS = { blockMaxBytes: 64 * 1024 * 1024, blockMaxTxs: 1_000_000, txMaxBytes: 16 * 1024 * 1024 };
 
-/** Production's timeouts (a test steps through them by hand), a short commit pause and 1 MiB blocks. */
+/**
+ * Production's timeouts (a test steps through them by hand), a short commit pause and 1 MiB
+ * blocks; empty blocks without waiting (the empty-blocks tests set an interval).
+ */
 export const TEST_PARAMS: ConsensusParams = {
   ...DEFAULT_CONSENSUS_PARAMS,
   timeoutCommitMs: 50,
+  emptyBlocksIntervalMs: 0,
   blockMaxBytes: 1024 * 1024,
   blockMaxTxs: 1_000,
   txMaxBytes: 64 * 1024,

@@ -28,6 +28,20 @@ export const apiMetricDefinitions = {
     // catch a handler stuck behind a proof or a slow disk.
     buckets: SECONDS_FAST,
   },
+  invalidRequestsTotal: {
+    name: 'consortium_api_invalid_requests_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Requests refused before their handler ran: a field failing its schema or unreadable JSON (bad_request), a body over the limit (body_too_large), a content type the route does not take (unsupported_media_type).',
+    labels: { route: HTTP_ROUTES, reason: ['bad_request', 'body_too_large', 'unsupported_media_type'] },
+  },
+  eventStreamClients: {
+    name: 'consortium_api_event_stream_clients',
+    type: 'gauge',
+    unit: 'count',
+    help: 'Clients connected to the live event stream (GET /v1/events) right now; bounded by the node.',
+    labels: {},
+  },
   requestsInFlight: {
     name: 'consortium_api_requests_in_flight',
     type: 'gauge',

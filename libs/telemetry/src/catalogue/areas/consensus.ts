@@ -41,6 +41,36 @@ export const consensusMetricDefinitions = {
     labels: {},
     buckets: SECONDS_CONSENSUS,
   },
+  lastBlockTimeSeconds: {
+    name: 'consortium_consensus_last_block_time_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'Time in the header of the last committed block (Unix seconds). An idle chain still makes one empty block per empty-blocks interval, so time() minus this stays under the interval plus a few seconds on a live chain.',
+    labels: {},
+  },
+  emptyBlocksIntervalSeconds: {
+    name: 'consortium_consensus_empty_blocks_interval_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'The genesis emptyBlocksIntervalMs: the longest an idle chain waits before an empty block (0: no wait). Alerts on the last block time compare with it.',
+    labels: {},
+  },
+  waitingForTxs: {
+    name: 'consortium_consensus_waiting_for_txs',
+    type: 'gauge',
+    unit: 'count',
+    help: '1 while the node waits, after a commit, for a transaction or the empty-blocks interval before the next height; 0 otherwise.',
+    labels: {},
+  },
+  waitForTxsSeconds: {
+    name: 'consortium_consensus_wait_for_txs_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    help: 'Time a height waited for transactions before its round 0, by what ended the wait: a transaction in the mempool, the empty-blocks interval, the proposer\'s proposal, or messages from more than a third of the voting power.',
+    labels: { until: ['txs', 'interval', 'proposal', 'peers'] },
+    // Milliseconds (a transaction arrives at once) up to ten minutes (intervals are up to an hour: +Inf).
+    buckets: SECONDS_SLOW,
+  },
   blockTxs: {
     name: 'consortium_consensus_block_txs',
     type: 'histogram',

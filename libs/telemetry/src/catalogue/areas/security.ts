@@ -6,6 +6,22 @@ import { HTTP_ROUTES, MEMBER_IDS } from '../label-sets.js';
  * here, so alert rules can fire on spikes (auth failures, rate limiting, unknown peers).
  */
 export const securityMetricDefinitions = {
+  eventsTotal: {
+    name: 'consortium_security_events_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Security events written to the security log and published on the event stream, by kind.',
+    labels: {
+      kind: ['auth_failed', 'forbidden', 'rate_limited', 'invalid_request', 'refused_peer', 'invalid_message', 'invalid_proof', 'equivocation'],
+    },
+  },
+  logDroppedEventsTotal: {
+    name: 'consortium_security_log_dropped_events_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Security events not written to the security log: its write queue was full (a flood faster than the disk) or a write failed. The events were still counted and published.',
+    labels: { reason: ['queue_full', 'write_failed'] },
+  },
   authAttemptsTotal: {
     name: 'consortium_security_auth_attempts_total',
     type: 'counter',
@@ -35,6 +51,13 @@ export const securityMetricDefinitions = {
     labels: {
       kind: ['malformed', 'oversized', 'bad_signature', 'invalid_proof', 'replay', 'unknown_sender', 'rate_exceeded', 'unresponsive', 'invalid_tx'],
     },
+  },
+  privateRefusalsTotal: {
+    name: 'consortium_security_private_refusals_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Private messages (the record exchange between the two parties of an agreement) refused before delivery, by sending member and reason: the application did not authorize the sender for that message (no agreement between the two), the declared or actual size was over the limit, the frames were malformed, or the member was over its rate.',
+    labels: { member: MEMBER_IDS, reason: ['unauthorized', 'oversized', 'malformed', 'rate_limited'] },
   },
   equivocationsTotal: {
     name: 'consortium_security_equivocations_total',

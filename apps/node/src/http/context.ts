@@ -1,0 +1,21 @@
+import type { ChainStore, ConsensusNode, Genesis } from '@consortium/consensus';
+import type { ApiClientRecord, NodeConfig } from '@consortium/node-config';
+import type { P2PNode } from '@consortium/p2p';
+import type { Telemetry } from '@consortium/telemetry';
+import type { NodeEvents } from '../security/node-events.js';
+
+/** What the API's routes and hooks read: the node's parts, its clients and its limits. */
+export interface ApiContext {
+  readonly genesis: Genesis;
+  readonly memberId: string;
+  readonly consensus: ConsensusNode;
+  readonly p2p: P2PNode;
+  readonly telemetry: Telemetry;
+  readonly store: Pick<ChainStore, 'findTx' | 'getCommittedBlock' | 'listEvidence'>;
+  readonly events: NodeEvents;
+  /** The tokens file's records (hashes only); empty: only the public endpoints answer, from loopback. */
+  readonly clients: readonly ApiClientRecord[];
+  readonly limits: Pick<NodeConfig['http'], 'bodyLimitBytes' | 'rateLimits'>;
+  /** PEM contents when the API serves HTTPS; `ca` and `requireClientCert` for mTLS. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer; readonly requireClientCert: boolean };
+}

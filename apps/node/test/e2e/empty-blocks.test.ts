@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash, type ConsensusParams } from '@consortium/consensus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
+import { NodeProcess, waitUntil } from '../support/node-process.js';
+import { apiTokenFor } from '../support/single-member.js';
+
+/**
+ * An idle chain of four real node processes (libp2p on loopback, LevelDB): it makes one empty
+ * block per emptyBlocksIntervalMs, not one per commit pause, and a transaction submitted to a
+ * member that does not propose next is committed without waiting for the interval. Every
+ * timing claim is read from the block times the chain recorded, never from a sleep.
+ */
+
+const INTERVAL_MS = 8_000;
+/** A round that changes on a busy machine (timeoutPropose 1 s and more) on top of the interval. */
+const SLACK_MS = 15_000;
+const START_MS = 240_000;
+const TEST_MS = 600_000;
+const MEMBERS = 4;
+const PARAMS: ConsensusParams = { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, emptyBlocksIntervalMs: INTERVAL_MS };
+
+interface BlockJson {
+  readonly height: number;
+  readonly timeMs: number;
+  readonly txs: readonly string[];
+}
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
+async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
+  const origin = new URL(url).origin;
+  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
+  if (index < 0) return {};
+  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
+}
+
+let root: string;
+let files: ConsortiumFiles;
+let nodes: NodeProcess[] = [];
+const urls: string[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'empty-blocks-'));
+  files = await writeConsortium(root, MEMBERS, PARAMS);
+  nodes = files.memberIds.map((id) => new NodeProcess(files.configFile(id)));
+  for (const node of nodes) {
+    await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
+    expect(node.running).toBe(true);
+    urls.push(node.httpUrl()!);
+  }
+}, TEST_MS);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.stop()));
+  await rm(root, { recursive: true, force: true });
+});
+
+const committedHeight = async (url: string) => (await getJson<{ consensus: { committedHeight: number } }>(`${url}/v1/status`)).body.consensus.committedHeight;
+const block = async (url: string, height: number) => (await getJson<BlockJson>(`${url}/v1/blocks/${height}`)).body;
+
+function metricValue(page: string, series: string): number {
+  const line = page.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}
+
+describe('empty blocks on a consortium of node processes', () => {
+  it('an idle chain makes one empty block per interval, and its last block time keeps moving', async () => {
+    const [url] = urls as [string];
+    // Height 1 comes at once (nothing certified the genesis state); three empty blocks follow.
+    await waitUntil('four blocks committed', async () => (await committedHeight(url)) >= 4, START_MS + 4 * (INTERVAL_MS + SLACK_MS), () => nodes[0]!.log.slice(-2_000));
+    const blocks = await Promise.all([1, 2, 3, 4].map((height) => block(url, height)));
+    for (const [previous, next] of blocks.slice(0, -1).map((b, i) => [b, blocks[i + 1]!] as const)) {
+      expect(next.txs).toEqual([]);
+      const gapMs = next.timeMs - previous.timeMs;
+      // Not one block per commit pause (100 ms), nor a chain that stopped.
+      expect(gapMs).toBeGreaterThanOrEqual(INTERVAL_MS);
+      expect(gapMs).toBeLessThan(INTERVAL_MS + SLACK_MS);
+    }
+    const page = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    // Each of the three waits ended once (on this machine's one clock, mostly by the interval).
+    const waits = ['txs', 'interval', 'proposal', 'peers'].map((until) => metricValue(page, `consortium_consensus_wait_for_txs_seconds_count{until="${until}"}`) || 0);
+    expect(waits.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(3);
+    expect(metricValue(page, 'consortium_consensus_last_block_time_seconds')).toBeGreaterThanOrEqual(blocks[3]!.timeMs / 1000);
+    expect(metricValue(page, 'consortium_consensus_empty_blocks_interval_seconds')).toBe(INTERVAL_MS / 1000);
+  }, TEST_MS);
+
+  it('a transaction sent to a member that does not propose next is committed without waiting for the interval, then one block certifies its state', async () => {
+    // While the chain waits, status.height is the last decided height; the next one's round 0
+    // proposer follows from genesis order (validators.ts).
+    const status = (await getJson<{ consensus: { committedHeight: number; waitingForTxs: boolean } }>(`${urls[0]!}/v1/status`)).body.consensus;
+    const nextProposer = files.genesis.members[(status.committedHeight + 1) % MEMBERS]!.id;
+    const target = files.memberIds.findIndex((id) => id !== nextProposer);
+    const tx = encodeKeyValueTx({ key: 'empty-blocks', value: 'prompt', nonce: Date.now() });
+    const response = await fetch(`${urls[target]!}/v1/txs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await authorization(urls[target]!, 'operator')) },
+      body: JSON.stringify({ tx: Buffer.from(tx).toString('base64') }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(202);
+    const hash = toHex(txHash(tx));
+    let height = 0;
+    for (const url of urls) {
+      await waitUntil(`the transaction committed at ${url}`, async () => {
+        const found = await getJson<{ height: number }>(`${url}/v1/txs/${hash}`);
+        if (found.status === 200) height = found.body.height;
+        return found.status === 200;
+      }, INTERVAL_MS + SLACK_MS);
+    }
+    const [before, withTx] = await Promise.all([block(urls[0]!, height - 1), block(urls[0]!, height)]);
+    expect(withTx.txs).toEqual([hash]);
+    // Dated within the interval after the block before it: it did not wait for an empty-block slot.
+    expect(withTx.timeMs - before.timeMs).toBeLessThan(INTERVAL_MS);
+    // The block after it carries the state hash the transaction made, without waiting either.
+    await waitUntil('the next block', async () => (await committedHeight(urls[0]!)) > height, INTERVAL_MS + SLACK_MS);
+    const proof = await block(urls[0]!, height + 1);
+    expect(proof.txs).toEqual([]);
+    expect(proof.timeMs - withTx.timeMs).toBeLessThan(INTERVAL_MS);
+  }, TEST_MS);
+});

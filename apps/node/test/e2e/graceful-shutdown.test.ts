@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
+import { NodeProcess, waitUntil } from '../support/node-process.js';
+import { apiTokenFor } from '../support/single-member.js';
+
+/**
+ * SIGTERM to a validator of a four-member consortium of node processes while clients keep
+ * submitting: it stops cleanly (exit 0, its store closed at the height it had committed), comes
+ * back on the same data, keeps every block it had committed, catches up, and the chain goes on.
+ */
+
+const START_MS = 240_000;
+const TEST_MS = 900_000;
+const MEMBERS = 4;
+const BATCH = 40;
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(30_000) });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const committedHeight = async (url: string) => (await getJson<{ consensus: { committedHeight: number } }>(`${url}/v1/status`)).body.consensus.committedHeight;
+const blockAt = async (url: string, height: number) => (await getJson<{ hash: string; txs: string[] }>(`${url}/v1/blocks/${height}`)).body;
+
+/** Clients submitting batches to the given nodes, one request at a time, until stopped. */
+class Load {
+  readonly accepted: string[] = [];
+  private running = true;
+  private readonly done: Promise<void>;
+  private nonce = 0;
+
+  constructor(urls: () => readonly string[]) {
+    this.done = (async () => {
+      for (let round = 0; this.running; round++) {
+        const targets = urls();
+        const url = targets[round % targets.length]!;
+        const txs = Array.from({ length: BATCH }, () => encodeKeyValueTx({ key: `load-${this.nonce % 64}`, value: 'v', nonce: this.nonce++ }));
+        const response = await fetch(`${url}/v1/txs/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(await authorization(url, 'operator')) },
+          body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
+          signal: AbortSignal.timeout(30_000),
+        }).catch(() => null);
+        if (response?.status === 200 && ((await response.json()) as { accepted: number }).accepted === BATCH) this.accepted.push(...txs.map((tx) => toHex(txHash(tx))));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
+async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
+  const origin = new URL(url).origin;
+  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
+  if (index < 0) return {};
+  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
+}
+
+let root: string;
+let files: ConsortiumFiles;
+let nodes: NodeProcess[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'graceful-'));
+  files = await writeConsortium(root, MEMBERS, { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, emptyBlocksIntervalMs: 2_000 });
+  nodes = files.memberIds.map((id) => new NodeProcess(files.configFile(id)));
+  for (const node of nodes) await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
+}, TEST_MS);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.stop()));
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('graceful shutdown of a node process', () => {
+  it('SIGTERM mid-load: exit 0 with the store closed; on restart no committed block or transaction is lost and the chain goes on', async () => {
+    const victimIndex = MEMBERS - 1;
+    const victim = nodes[victimIndex]!;
+    const victimUrl = victim.httpUrl()!;
+    const others = nodes.filter((node) => node !== victim).map((node) => node.httpUrl()!);
+    const load = new Load(() => others);
+    try {
+      // Blocks with transactions are being committed when the signal comes.
+      await waitUntil('the victim committed blocks with transactions', async () => {
+        const height = await committedHeight(victimUrl);
+        return height >= 5 && load.accepted.length >= 4 * BATCH;
+      }, START_MS, () => victim.log.slice(-2_000));
+
+      await victim.stop();
+      expect(await victim.exited).toEqual({ code: 0, signal: null });
+      const stoppedAt = /"height":(\d+)[^\n]*"msg":"node stopped: store closed"/.exec(victim.log);
+      expect(stoppedAt).not.toBeNull();
+      const heightAtStop = Number(stoppedAt![1]);
+      expect(victim.log).toContain('"msg":"stopped cleanly"');
+      // Nothing went wrong while stopping: no error or fatal line after the stop began.
+      expect(victim.log.slice(victim.log.indexOf('node stopping: intake closed'))).not.toMatch(/"level":"(error|fatal)"/);
+
+      // The others go on without it; it comes back on the same data dir.
+      await waitUntil('the others go on', async () => (await committedHeight(others[0]!)) > heightAtStop + 2, START_MS);
+      const restarted = new NodeProcess(files.configFile(files.memberIds[victimIndex]!));
+      nodes[victimIndex] = restarted;
+      await waitUntil('the restarted node serves its API', () => restarted.httpUrl() !== null || !restarted.running, START_MS, () => restarted.log.slice(-2_000));
+      const restartedUrl = restarted.httpUrl()!;
+      // Everything it had committed is still there, as the others have it.
+      expect(await committedHeight(restartedUrl)).toBeGreaterThanOrEqual(heightAtStop);
+      for (let height = 1; height <= heightAtStop; height++) {
+        expect((await blockAt(restartedUrl, height)).hash).toBe((await blockAt(others[0]!, height)).hash);
+      }
+      // It catches up and takes part again: the chain grows past where the others were.
+      const target = (await committedHeight(others[0]!)) + 2;
+      await waitUntil('the restarted node catches up and the chain goes on', async () => (await committedHeight(restartedUrl)) >= target, START_MS, () => restarted.log.slice(-2_000));
+    } finally {
+      await load.stop();
+    }
+    // Every transaction a client got accepted is committed on every node, the restarted one included.
+    const urls = nodes.map((node) => node.httpUrl()!);
+    const last = load.accepted.at(-1)!;
+    for (const url of urls) await waitUntil(`the last transaction committed at ${url}`, async () => (await getJson(`${url}/v1/txs/${last}`)).status === 200, START_MS);
+    const top = Math.min(...(await Promise.all(urls.map(committedHeight))));
+    const committedOn = async (url: string) => {
+      const hashes = new Set<string>();
+      for (let height = 1; height <= top; height++) for (const hash of (await blockAt(url, height)).txs) hashes.add(hash);
+      return hashes;
+    };
+    const [reference, restartedTxs] = await Promise.all([committedOn(urls[0]!), committedOn(urls[victimIndex]!)]);
+    expect(restartedTxs).toEqual(reference);
+    expect(load.accepted.filter((hash) => !reference.has(hash))).toEqual([]);
+  }, TEST_MS);
+});

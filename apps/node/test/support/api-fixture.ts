@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONSENSUS_PARAMS } from '@consortium/consensus';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMITS, issueApiToken, type ApiClient, type RateLimitsConfig } from '@consortium/node-config';
+import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import type { FastifyInstance } from 'fastify';
+import { API_ROUTES, type ApiRoutes } from '../../src/http/routes/index.js';
+import { createApiServer, type ApiContext } from '../../src/http/server.js';
+import { NodeEvents } from '../../src/security/node-events.js';
+import { SecurityLog } from '../../src/security/security-log.js';
+import { SILENT_LOG } from './single-member.js';
+
+/**
+ * The real API server (fastify, hooks, schemas, rate limiter, security log, event stream) with
+ * real telemetry, for `server.inject` tests of what happens BEFORE a handler runs: credentials,
+ * roles, rate limits, schemas, body limits. The chain parts (consensus, p2p, store) are absent
+ * on purpose: a request that reached a chain handler fails with 500, so these tests also prove
+ * that a refused request never reaches one. The handlers themselves are tested against a real
+ * node in test/e2e/single-node-api.test.ts.
+ */
+export interface ApiFixture {
+  readonly server: FastifyInstance;
+  readonly telemetry: Telemetry;
+  readonly events: NodeEvents;
+  readonly securityLogFile: string;
+  /** Tokens by client id. */
+  readonly tokens: Readonly<Record<string, string>>;
+  securityLogLines(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export const FIXTURE_CLIENTS: readonly ApiClient[] = [
+  { client: 'sfr-operator', role: 'operator', member: 'SFR-FR' },
+  { client: 'orange-operator', role: 'operator', member: 'Orange-FR' },
+  { client: 'grafana', role: 'observer' },
+  { client: 'root', role: 'admin' },
+];
+
+export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number; readonly tls?: ApiContext['tls']; readonly extraRoutes?: readonly ApiRoutes[] } = {}): Promise<ApiFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'api-unit-'));
+  const telemetry = setupTelemetry({ serviceName: 'api-test', memberId: 'Orange-FR', dataDir: dir, registerGlobal: false, collectors: false, logDestination: SILENT_LOG });
+  const securityLogFile = join(dir, 'security.jsonl');
+  const log = await SecurityLog.open(securityLogFile);
+  const events = new NodeEvents({ node: 'Orange-FR', log, metrics: telemetry.metrics.security, logger: telemetry.logger });
+  const issued = FIXTURE_CLIENTS.map((client) => ({ client: client.client, ...issueApiToken(client) }));
+  const genesis = { chainId: 'api-unit', members: [{ id: 'Orange-FR' }, { id: 'SFR-FR' }], consensus: DEFAULT_CONSENSUS_PARAMS } as unknown as ApiContext['genesis'];
+  const absent = null as never;
+  const server = await createApiServer({
+    genesis,
+    memberId: 'Orange-FR',
+    consensus: absent,
+    p2p: absent,
+    store: absent,
+    telemetry,
+    events,
+    clients: issued.map(({ record }) => record),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    limits: {
+      bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      rateLimits: { windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {}, ...options.rateLimits },
+    },
+  }, [...API_ROUTES, ...(options.extraRoutes ?? [])]);
+  return {
+    server,
+    telemetry,
+    events,
+    securityLogFile,
+    tokens: Object.fromEntries(issued.map(({ client, token }) => [client, token])),
+    async securityLogLines() {
+      await log.flushed();
+      const text = await readFile(securityLogFile, 'utf8');
+      return text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async close() {
+      await server.close();
+      await log.close();
+      await telemetry.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import Type, { type Static } from 'typebox';
+import { explained } from './problems.js';
+
+/**
+ * node.json as one TypeBox schema: the TypeScript type (`NodeJson`) and the validation come
+ * from the same object, and fastify can serve the same JSON Schema. Each field carries
+ * `errorMessage`: what the operator reads when the field is wrong (the validator's generic
+ * "must be string" is right but does not say what the field is for).
+ */
+
+
+/** A snapshot every 100 blocks: at 10 blocks a second, a restart re-executes at most 10 s of blocks. */
+export const DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100;
+/**
+ * The largest request body: a 2,000-tx batch of the largest transactions genesis allows is
+ * larger, but a batch that size is refused by count first; 8 MiB keeps a flood of bodies
+ * within the process's memory.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const MAX_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+/** The security log's file name under dataDir, unless node.json names another. */
+export const DEFAULT_SECURITY_LOG_FILE = 'security.jsonl';
+
+/** Roles of API clients (tokens file) and the implicit role of a request without a token. */
+export const API_ROLES = ['observer', 'operator', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+/** Requests without a token are limited under this name (keyed by IP address). */
+export const ANONYMOUS = 'anonymous';
+export type RateLimitedRole = ApiRole | typeof ANONYMOUS;
+
+/**
+ * Requests per window per client (or per IP for requests without a token). Observers poll;
+ * operators submit batches and statements; the anonymous budget covers a Prometheus scrape and
+ * health probes from loopback and nothing more.
+ */
+export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRole, number>> = { anonymous: 300, observer: 1_200, operator: 6_000, admin: 6_000 };
+
+const path = (what: string) => explained(Type.String({ minLength: 1 }), `must be a path${what}`);
+const requestsPerWindow = explained(Type.Integer({ minimum: 1, maximum: 1_000_000 }), 'must be a whole number of requests from 1 to 1000000');
+const multiaddrs = explained(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), 'must list at least one multiaddr, e.g. /ip4/0.0.0.0/tcp/26600');
+
+/** Per-role budgets; a route override names only the roles it changes. */
+const RoleBudgets = Type.Object(
+  {
+    anonymous: Type.Optional(requestsPerWindow),
+    observer: Type.Optional(requestsPerWindow),
+    operator: Type.Optional(requestsPerWindow),
+    admin: Type.Optional(requestsPerWindow),
+  },
+  { additionalProperties: false },
+);
+
+export const RateLimitsSchema = explained(
+  Type.Object(
+    {
+      windowMs: Type.Optional(explained(Type.Integer({ minimum: 1_000, maximum: 3_600_000 }), 'must be a window from 1000 to 3600000 ms')),
+      perRole: Type.Optional(explained(RoleBudgets, 'must map anonymous, observer, operator and admin to requests per window')),
+      perRoute: Type.Optional(
+        explained(
+          Type.Record(Type.String({ pattern: '^(GET|POST|PUT|PATCH|DELETE) /' }), explained(RoleBudgets, 'must map roles to requests per window'), { additionalProperties: false }),
+          'must map "METHOD /route/pattern" to per-role budgets, e.g. {"POST /v1/txs/batch": {"operator": 60}}',
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  'must be an object with windowMs, perRole and perRoute',
+);
+
+export const TlsSchema = explained(
+  Type.Object(
+    {
+      certFile: path(' to the PEM certificate (chain) the API presents'),
+      keyFile: path(' to the PEM private key of that certificate'),
+      caFile: Type.Optional(path(' to the PEM CA certificates client certificates must chain to')),
+      requireClientCert: Type.Optional(explained(Type.Boolean(), 'must be true or false')),
+    },
+    { additionalProperties: false },
+  ),
+  'must be an object with certFile and keyFile (and caFile, requireClientCert for mTLS)',
+);
+
+export const HttpSchema = explained(
+  Type.Object(
+    {
+    host: explained(Type.String({ minLength: 1 }), 'must be an address to listen on, e.g. 127.0.0.1'),
+    port: explained(Type.Integer({ minimum: 0, maximum: 65_535 }), 'must be a port from 0 to 65535'),
+    tokensFile: Type.Optional(path(' to the API tokens file (consortium-api-tokens/1)')),
+    tls: Type.Optional(TlsSchema),
+    bodyLimitBytes: Type.Optional(explained(Type.Integer({ minimum: 1_024, maximum: MAX_BODY_LIMIT_BYTES }), `must be a size in bytes from 1024 to ${MAX_BODY_LIMIT_BYTES}`)),
+    rateLimits: Type.Optional(RateLimitsSchema),
+    },
+    { additionalProperties: false },
+  ),
+  'must be an object with host and port',
+);
+
+export const NodeJsonSchema = explained(
+  Type.Object({
+    memberId: explained(Type.String({ minLength: 1 }), "must name this node's member (as in genesis)"),
+    genesisFile: path(''),
+    validatorKeyFile: path(''),
+    nodeKeyFile: path(''),
+    dataDir: path(''),
+    p2p: explained(
+      Type.Object({
+        listen: multiaddrs,
+        peers: Type.Optional(explained(Type.Record(Type.String(), explained(Type.Array(Type.String({ minLength: 1 })), 'must be a list of multiaddrs')), 'must map member ids to lists of multiaddrs')),
+      }),
+      'must be an object with listen and peers',
+    ),
+    http: HttpSchema,
+    /** The trusted setup's keys folder; required when genesis pins artifacts. */
+    keysDir: Type.Optional(path('')),
+    snapshotIntervalBlocks: Type.Optional(explained(Type.Integer({ minimum: 1, maximum: 1_000_000 }), 'must be a whole number of blocks from 1 to 1000000')),
+    /** The append-only security log (JSONL); default `<dataDir>/security.jsonl`. */
+    securityLogFile: Type.Optional(path('')),
+  },
+  // Unknown fields are refused: a misspelt "tls" or "tokensFile" must not silently leave the API
+  // on plain HTTP or closed.
+  { additionalProperties: false }),
+  'the file must hold a JSON object',
+);
+
+/** node.json as written on disk (paths relative to the file, defaults left out). */
+export type NodeJson = Static<typeof NodeJsonSchema>;
+export type TlsConfig = Static<typeof TlsSchema>;
+type RateLimitsJson = Static<typeof RateLimitsSchema>;
+
+/** Rate limits with every default filled in. */
+export interface RateLimitsConfig {
+  readonly windowMs: number;
+  readonly perRole: Readonly<Record<RateLimitedRole, number>>;
+  readonly perRoute: Readonly<Record<string, NonNullable<RateLimitsJson['perRoute']>[string]>>;
+}
+
+/** node.json as the node uses it: absolute paths and every default filled in. */
+export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'securityLogFile' | 'p2p'> & {
+  readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
+  readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits'> & { readonly bodyLimitBytes: number; readonly rateLimits: RateLimitsConfig };
+  /**
+   * Snapshot the application every this many blocks (default 100). A snapshot costs O(state);
+   * a restart restores the newest one and re-executes the blocks after it.
+   */
+  readonly snapshotIntervalBlocks: number;
+  readonly securityLogFile: string;
+};

@@ -1,0 +1,45 @@
+import { SETTLEMENT_PUBLIC_INPUTS } from '@consortium/circuits';
+import { batchCommitment, type SettlementBatch, type SettlementProof, type SettlementPublicInputs } from '@consortium/zkp';
+import type { MemberId, ServiceVolumes } from './domain/types.js';
+import { InvalidTxFieldError } from './errors.js';
+import type { CommitUsageBatchBody, ProposeStatementBody } from './tx/types.js';
+
+/**
+ * Transaction bodies from what a creditor's node holds: its batch of records (@consortium/zkp's
+ * SettlementBatch) and the proof the prover pool made of it. The node, the traffic generator and
+ * tools build their transactions with these rather than by hand.
+ */
+
+/** The commit_usage_batch body of a batch: its commitment for the circuit of `batchSize` records, and its volume per service. */
+export function usageBatchBody(batch: SettlementBatch, parties: { readonly creditor: MemberId; readonly debtor: MemberId }, batchSize: number, recordsDigest: Uint8Array): CommitUsageBatchBody {
+  const volumes: Record<keyof ServiceVolumes, bigint> = { voice_mo: 0n, voice_mt: 0n, sms: 0n, data: 0n };
+  for (const record of batch.records) volumes[record.service] += record.volume;
+  return {
+    type: 'commit_usage_batch',
+    creditor: parties.creditor,
+    debtor: parties.debtor,
+    period: batch.period,
+    firstId: batch.firstId,
+    count: batch.records.length,
+    batchCommitment: batchCommitment(batch, batchSize),
+    recordsDigest,
+    volumes,
+  };
+}
+
+/** The public inputs of a proof's public signals (decimal strings in the circuit's order). */
+export function publicInputsOf(publicSignals: readonly string[]): SettlementPublicInputs {
+  if (publicSignals.length !== SETTLEMENT_PUBLIC_INPUTS.length) throw new InvalidTxFieldError('publicSignals', `must hold ${SETTLEMENT_PUBLIC_INPUTS.length} signals, has ${publicSignals.length}`);
+  return Object.fromEntries(
+    SETTLEMENT_PUBLIC_INPUTS.map((name, i) => {
+      const signal = publicSignals[i]!;
+      if (!/^(0|[1-9][0-9]*)$/.test(signal)) throw new InvalidTxFieldError(`publicSignals[${i}]`, 'must be a canonical decimal string');
+      return [name, BigInt(signal)];
+    }),
+  ) as unknown as SettlementPublicInputs;
+}
+
+/** The propose_statement body of a proof made by the prover pool (proveSettlement). */
+export function statementBody(proof: SettlementProof): ProposeStatementBody {
+  return { type: 'propose_statement', publicInputs: publicInputsOf(proof.publicSignals), epoch: proof.epoch, circuit: proof.circuit, proof: proof.proof };
+}

@@ -1,0 +1,102 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GenesisMember } from '@consortium/consensus';
+import { apiTokenFile } from '../devnet/api-tokens.js';
+
+/**
+ * `.devnet/endpoints.json`: what runs where, for scripts and monitoring, written once every node
+ * is ready and removed when the consortium stops (its presence means one runs). Building it and
+ * the table printed beside it is pure.
+ */
+
+export const ENDPOINTS_FILE = 'endpoints.json';
+export const ENDPOINTS_FORMAT = 'consortium-devnet-endpoints/1';
+
+/** What the launcher reads of a member's node.json (written by consortium-setup devnet). */
+export interface NodeAddresses {
+  readonly http: { readonly host: string; readonly port: number };
+  readonly p2p: { readonly listen: readonly string[] };
+  readonly dataDir: string;
+}
+
+export interface MemberEndpoints {
+  readonly id: string;
+  readonly tadig: string;
+  readonly operator: string;
+  readonly apiUrl: string;
+  readonly metricsUrl: string;
+  readonly p2p: readonly string[];
+  readonly pid: number;
+  /** Absolute paths. */
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly nodeConfig: string;
+  /** Absolute paths of the member's API bearer tokens (send as `Authorization: Bearer <token>`), by role. */
+  readonly tokens: { readonly operator: string; readonly observer: string; readonly admin: string };
+}
+
+export interface DevnetEndpoints {
+  readonly format: typeof ENDPOINTS_FORMAT;
+  readonly chainId: string;
+  readonly launcherPid: number;
+  readonly startedAt: string;
+  readonly members: readonly MemberEndpoints[];
+}
+
+export interface RunningMember {
+  readonly member: Pick<GenesisMember, 'id' | 'tadig' | 'operator'>;
+  readonly config: NodeAddresses;
+  readonly pid: number;
+}
+
+export function endpointsOf(dir: string, chainId: string, launcherPid: number, startedAt: Date, running: readonly RunningMember[]): DevnetEndpoints {
+  return {
+    format: ENDPOINTS_FORMAT,
+    chainId,
+    launcherPid,
+    startedAt: startedAt.toISOString(),
+    members: running.map(({ member, config, pid }) => {
+      const apiUrl = `http://${config.http.host}:${config.http.port}`;
+      const memberDir = join(dir, member.id);
+      return {
+        id: member.id,
+        tadig: member.tadig,
+        operator: member.operator,
+        apiUrl,
+        metricsUrl: `${apiUrl}/metrics`,
+        p2p: config.p2p.listen,
+        pid,
+        dataDir: join(memberDir, config.dataDir),
+        logFile: join(memberDir, 'node.log'),
+        nodeConfig: join(memberDir, 'node.json'),
+        tokens: {
+          operator: apiTokenFile(dir, member.id, 'operator'),
+          observer: apiTokenFile(dir, member.id, 'observer'),
+          admin: apiTokenFile(dir, member.id, 'admin'),
+        },
+      };
+    }),
+  };
+}
+
+/** The table `npm start` prints: one row per member, columns aligned. */
+export function endpointsTable(endpoints: DevnetEndpoints): string {
+  const header = ['member', 'TADIG', 'API', 'metrics', 'p2p', 'pid', 'data'];
+  const rows = endpoints.members.map((m) => [m.id, m.tadig, m.apiUrl, m.metricsUrl, m.p2p.join(' '), String(m.pid), m.dataDir]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
+  return [line(header), ...rows.map(line)].map((text) => `  ${text}`).join('\n');
+}
+
+/** Writes endpoints.json whole or not at all (a reader never sees half a file). */
+export async function writeEndpoints(dir: string, endpoints: DevnetEndpoints): Promise<string> {
+  const file = join(dir, ENDPOINTS_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(endpoints, null, 2)}\n`);
+  await rename(temporary, file);
+  return file;
+}
+
+export async function removeEndpoints(dir: string): Promise<void> {
+  await rm(join(dir, ENDPOINTS_FILE), { force: true });
+}

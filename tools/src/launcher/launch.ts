@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitForHeight } from '../devnet/heights.js';
+import { NodeProcess, setupCliExited, tailOf } from '../devnet/processes.js';
+import { waitReady } from '../devnet/readiness.js';
+import { ensureDevnet } from './devnet-folder.js';
+import { endpointsOf, endpointsTable, removeEndpoints, writeEndpoints, type NodeAddresses } from './endpoints.js';
+import { ComponentExitedError, StopRequestedError } from './errors.js';
+import { ensureDemoKeys } from './keys.js';
+import { acquireDevnetLock } from './lock.js';
+import { formatElapsed, type LaunchProgress } from './progress.js';
+import { Supervisor, type Component } from './supervisor.js';
+
+/**
+ * `npm start`: the local consortium, step by step. Demo ZKP keys (made once, then reused), member
+ * keys and genesis (consortium-setup), one node process per member on loopback, then waits until
+ * every node is ready and commits blocks, prints what runs where and writes endpoints.json. It
+ * runs until `stop` (Ctrl-C, SIGTERM) or until a node dies; either way every node is stopped,
+ * endpoints.json removed and the folder's lock released.
+ */
+
+export interface LaunchOptions {
+  readonly members: number;
+  /** The devnet folder (absolute). */
+  readonly dir: string;
+  /** The demo keys folder (absolute). */
+  readonly keysDir: string;
+  readonly circuits: readonly string[];
+  /** Make new member keys and genesis, and start a new chain. */
+  readonly fresh: boolean;
+  /** First p2p port (HTTP on + 100); a free one is chosen when not given. */
+  readonly basePort?: number;
+}
+
+export interface LaunchIo {
+  readonly progress: LaunchProgress;
+  /** The table and endpoints (stdout). */
+  readonly out: (text: string) => void;
+}
+
+/** Exit codes: 0 stopped on request, 1 a node died or the consortium could not start. */
+export const LAUNCH_EXIT = { stopped: 0, failed: 1 } as const;
+
+/** `work`, or StopRequestedError as soon as `stop` fires. */
+async function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new StopRequestedError(String(stop.reason)));
+    if (stop.aborted) onAbort();
+    else stop.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, stopped]);
+  } finally {
+    stop.removeEventListener('abort', onAbort!);
+  }
+}
+
+function nodeComponent(node: NodeProcess): Component {
+  return {
+    name: node.memberId,
+    logFile: node.logFile,
+    start: () => node.start(),
+    stop: () => node.kill('SIGTERM'),
+    kill: () => node.kill('SIGKILL'),
+    onExit: (listener) => node.onExit(listener),
+    logTail: () => tailOf(node.logFile, 20),
+  };
+}
+
+async function readNodeAddresses(dir: string, memberId: string): Promise<NodeAddresses> {
+  return JSON.parse(await readFile(join(dir, memberId, 'node.json'), 'utf8')) as NodeAddresses;
+}
+
+/** Runs the consortium until `stop` aborts or a node dies; returns the exit code. `force` (a second Ctrl-C) kills the nodes at once. */
+export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSignal, force: AbortSignal): Promise<number> {
+  const startedAt = new Date();
+  const { progress } = io;
+  const lock = await acquireDevnetLock(options.dir);
+  const releaseOnExit = () => lock.releaseSync();
+  process.once('exit', releaseOnExit);
+  let supervisor: Supervisor | null = null;
+  const killNow = () => void supervisor?.killAll();
+  force.addEventListener('abort', killNow, { once: true });
+  try {
+    const keys = await untilStopped(ensureDemoKeys(options.keysDir, options.circuits, progress, stop), stop);
+    const devnet = await untilStopped(ensureDevnet(options.dir, options.members, options.keysDir, keys, options, progress, stop), stop);
+    const nodes = devnet.genesis.members.map((member) => new NodeProcess(options.dir, member.id, { ownProcessGroup: true }));
+    const running = new Supervisor(nodes.map(nodeComponent));
+    supervisor = running;
+    // A node that dies at any point from here ends the run.
+    const died = running.died.then((error) => Promise.reject(error));
+    died.catch(() => {});
+
+    await progress.step(`start ${nodes.length} nodes`, async (outcome) => {
+      await untilStopped(Promise.race([running.startAll((component) => progress.detail(`${component.name} answers /health`)), died]), stop);
+      outcome(`logs in ${join(options.dir, '<member>', 'node.log')}`);
+    });
+    await progress.step('every node ready and committing blocks', async (outcome) => {
+      await untilStopped(Promise.race([waitReady(nodes), died]), stop);
+      // New blocks, not the heights an earlier run left: the chain is alive now.
+      const from = Math.max(0, ...(await Promise.all(nodes.map(async (node) => (await node.committedHeight()) ?? 0))));
+      await untilStopped(Promise.race([waitForHeight(nodes, from + 1), died]), stop);
+      outcome(`height ${from + 1} committed on every node${devnet.reused ? ' (the chain went on from the last run)' : ''}`);
+    });
+
+    const members = await Promise.all(
+      devnet.genesis.members.map(async (member, i) => ({ member, config: await readNodeAddresses(options.dir, member.id), pid: nodes[i]!.pid ?? -1 })),
+    );
+    const endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
+    const file = await writeEndpoints(options.dir, endpoints);
+    io.out(`\nLocal consortium ${devnet.genesis.chainId}: ${nodes.length} members on 127.0.0.1\n\n${endpointsTable(endpoints)}\n\n`);
+    progress.note(`✔ ${nodes.length} members committing blocks ${formatElapsed(Date.now() - startedAt.getTime())} after the start; endpoints in ${file}`);
+    progress.note('Ctrl-C stops every node.');
+
+    const reason = await Promise.race([died.catch((error: unknown) => error), untilStopped(new Promise<never>(() => {}), stop).catch((error: unknown) => error)]);
+    if (reason instanceof ComponentExitedError) {
+      progress.note(`✖ ${reason.message}`);
+      progress.note('Stopping the other nodes.');
+      return LAUNCH_EXIT.failed;
+    }
+    progress.note(`Stopping (${(reason as StopRequestedError).signal}).`);
+    return LAUNCH_EXIT.stopped;
+  } catch (error) {
+    if (error instanceof StopRequestedError) {
+      progress.note(`Stopped by ${error.signal} while starting.`);
+      return LAUNCH_EXIT.stopped;
+    }
+    throw error;
+  } finally {
+    if (supervisor !== null) {
+      const stopping = supervisor;
+      await progress.step('stop every node (SIGTERM, then SIGKILL after the deadline)', () => stopping.stopAll());
+    }
+    // A stop during the keys or devnet step aborted consortium-setup (SIGTERM): let it clean up and exit.
+    await setupCliExited();
+    await removeEndpoints(options.dir);
+    await lock.release();
+    process.removeListener('exit', releaseOnExit);
+    force.removeEventListener('abort', killNow);
+  }
+}
