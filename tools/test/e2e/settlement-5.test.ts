@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestKeys } from '@consortium/circuits';
@@ -192,6 +193,92 @@ describe('five node processes settle a period with proofs', () => {
     }
     expect(settled).toEqual(balances);
     expect(got.payments.length).toBe(fewestPayments([...balances.values()].filter((v) => v !== 0n)));
+  }, TEST_TIMEOUT_MS);
+
+  /** What a node's chain holds of settlement, as its observer reads it. */
+  async function chainView(node: NodeProcess): Promise<Json> {
+    const [agreements, batches, statements, periods] = await Promise.all(['/v1/agreements', '/v1/batches', '/v1/statements', '/v1/periods'].map(async (path) => ok(node, 'observer', 'GET', path)));
+    return { agreements, batches, statements, periods };
+  }
+
+  it('refuses missing and wrong credentials (401), another member\'s action (403), malformed input (400) and a rule (409), and nothing changes', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const node = n[a]!;
+    const before = await chainView(node);
+    const authFailures = await node.metric('consortium_security_auth_attempts_total', { outcome: 'missing_credentials' });
+    const records = usage(2, 9).map((r) => ({ ...r, startTime: String(PERIOD_START_S + 60n) }));
+    const bill = (member: string) => `/v1/members/${member}/usage`;
+
+    const missing = await call(node, null, 'POST', bill(a), { debtor: b, period: '2026-10', records });
+    expect(missing.status).toBe(401);
+    const wrong = await fetch(`${node.httpUrl}${bill(a)}`, { method: 'POST', headers: { authorization: `Bearer ${'x'.repeat(43)}`, 'content-type': 'application/json' }, body: JSON.stringify({ debtor: b, period: '2026-10', records }) });
+    expect(wrong.status).toBe(401);
+    // a's operator acting for b; a's observer acting at all.
+    const forbidden = await call(node, 'operator', 'POST', bill(b), { debtor: a, period: '2026-10', records });
+    expect(forbidden.status).toBe(403);
+    expect((await call(node, 'observer', 'POST', bill(a), { debtor: b, period: '2026-10', records })).status).toBe(403);
+
+    const badService = await call(node, 'operator', 'POST', bill(a), { debtor: b, period: '2026-10', records: [{ ...records[0]!, service: 'mms' }] });
+    expect(badService.status).toBe(400);
+    expect(badService.body.field).toBe('body.records.0.service');
+    const outside = await call(node, 'operator', 'POST', bill(a), { debtor: b, period: '2026-10', records: [{ ...records[0]!, startTime: String(PERIOD_START_S) }] });
+    expect(outside).toMatchObject({ status: 400, body: { field: 'body.records[0].startTime' } });
+    const stranger = await call(node, 'operator', 'POST', bill(a), { debtor: 'Nobody-XX', period: '2026-10', records });
+    expect(stranger).toMatchObject({ status: 400, body: { field: 'body.debtor' } });
+    // The current period is not over: the close rule refuses it before anything reaches the mempool.
+    const notOver = await call(node, 'operator', 'POST', `/v1/members/${a}/periods/2099-01/close`, {});
+    expect(notOver).toMatchObject({ status: 409, body: { error: 'PeriodNotOverError' } });
+
+    expect(await node.metric('consortium_security_auth_attempts_total', { outcome: 'missing_credentials' })).toBeGreaterThan(authFailures);
+    // Nothing changed: blocks may pass (empty ones), the settlement state does not.
+    expect(await chainView(node)).toEqual(before);
+  }, TEST_TIMEOUT_MS);
+
+  it('answers 429 with Retry-After once a client spent its budget, and counts it', async () => {
+    const node = n[ids[4]!]!;
+    const limited = await node.metric('consortium_security_rate_limited_requests_total');
+    let reply: Reply | null = null;
+    for (let i = 0; i < 5_000; i++) {
+      reply = await call(node, 'observer', 'GET', '/v1/periods');
+      if (reply.status !== 200) break;
+    }
+    expect(reply?.status).toBe(429);
+    expect(Number(reply?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await node.metric('consortium_security_rate_limited_requests_total')).toBeGreaterThan(limited);
+  }, TEST_TIMEOUT_MS);
+
+  it("never gives a third member another pair's records or rates, through its API or in anything its node stored", async () => {
+    const [a, b, c] = [ids[0]!, ids[1]!, ids[2]!];
+    const third = n[c]!;
+    const { batches } = (await ok(n[a]!, 'operator', 'GET', `/v1/batches?creditor=${a}&debtor=${b}`)) as { batches: { id: string }[] };
+    expect(batches.length).toBeGreaterThan(0);
+    for (const batch of batches) {
+      expect((await call(third, 'operator', 'GET', `/v1/members/${c}/batches/${encodeURIComponent(batch.id)}/records`)).status).toBe(404);
+      const seen = await ok(third, 'operator', 'GET', `/v1/batches/${encodeURIComponent(batch.id)}`);
+      expect(seen).toMatchObject({ batchCommitment: null, recordsDigest: null, volumes: null });
+    }
+    const { statements } = (await ok(third, 'operator', 'GET', `/v1/statements?creditor=${a}&debtor=${b}`)) as { statements: Json[] };
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) expect(statement).toMatchObject({ publicInputs: null, proof: null });
+    const { agreements } = (await ok(third, 'operator', 'GET', '/v1/agreements')) as { agreements: { id: string; members: string[]; rateCommitments: unknown }[] };
+    const ownAgreements = new Set(agreements.filter((x) => x.members.includes(c)).map((x) => x.id));
+    for (const agreement of agreements.filter((x) => !x.members.includes(c))) expect(agreement.rateCommitments).toBeNull();
+
+    // Everything the third node keeps privately, read from its LevelDB once it stopped: only its own pairs.
+    await third.kill('SIGTERM');
+    const db = new ClassicLevel<string, Uint8Array>(join(consortium.dir, c, 'data', 'private'), { valueEncoding: 'view' });
+    const keys: string[] = [];
+    for await (const key of db.keys()) keys.push(key);
+    await db.close();
+    expect(keys.some((key) => key.startsWith('batch/'))).toBe(true);
+    for (const key of keys) {
+      const [kind, ...rest] = key.split('/');
+      const id = rest.join('/');
+      if (kind === 'batch') expect(id.split('/')[0]!.split('>')).toContain(c);
+      else if (kind === 'terms') expect(ownAgreements.has(id)).toBe(true);
+      // Every proposal was completed (registered or resolved on chain) and left the store.
+      else expect(kind).toBe('txresult');
+    }
   }, TEST_TIMEOUT_MS);
 });
 

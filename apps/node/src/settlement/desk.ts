@@ -343,7 +343,8 @@ export class SettlementDesk {
 
   /**
    * After each committed block (in order, one at a time): batches on chain go to their debtor
-   * and the next batch of their chain is submitted; registered agreements leave the proposals.
+   * and the next batch of their chain is submitted; proposals done on chain (an agreement
+   * registered, a dispute no longer open) leave the store.
    */
   afterCommit(txResults: readonly { readonly hash: string; readonly ok: boolean; readonly log: string }[]): Promise<void> {
     this.afterCommitTail = this.afterCommitTail.then(async () => {
@@ -357,7 +358,11 @@ export class SettlementDesk {
       }
       for (const chain of chains) void this.onChain(chain, () => this.advanceChain(chain, failed));
       for (const { id, value } of await this.options.store.all('proposal')) {
-        if (value.kind === 'agreement' && this.options.app.state.get('agreement', id) !== undefined) await this.options.store.delete('proposal', id);
+        const done =
+          value.kind === 'agreement'
+            ? this.options.app.state.get('agreement', id) !== undefined
+            : this.options.app.state.get('statement', id.split('-')[0]!)?.state !== 'disputed';
+        if (done) await this.options.store.delete('proposal', id);
       }
     });
     return this.afterCommitTail;
