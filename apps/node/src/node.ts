@@ -30,6 +30,8 @@ import { reportingEquivocations } from './security/consensus-events.js';
 import { NodeEvents } from './security/node-events.js';
 import type { SecurityEvent, SecurityEventInput } from './security/security-event.js';
 import { SecurityLog } from './security/security-log.js';
+import { followSettlement } from './settlement/follow.js';
+import { startSettlement } from './settlement/start.js';
 
 export { NodeStartError };
 
@@ -129,26 +131,6 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     telemetry.addCollectHook(async () => {
       await store.sizeOnDiskBytes();
     });
-    const app = new KeyValueApplication();
-    // Every incoming tx asks the tx index whether it was committed long ago: batch the reads of
-    // one tick into a single LevelDB getMany instead of one thread-pool round trip per tx.
-    const committedTxs = new DataLoader<Uint8Array, boolean>(async (hashes) => (await store.findTxs(hashes)).map((location) => location !== null), {
-      cache: false,
-      maxBatchSize: 1024,
-    });
-    const members = genesis.members.length;
-    const mempool = new Mempool(
-      // The key-value application's checkTx does not depend on state: no recheck after blocks.
-      {
-        maxTxs: MEMPOOL_MAX_TXS,
-        maxBytes: MEMPOOL_MAX_BYTES,
-        txMaxBytes: genesis.consensus.txMaxBytes,
-        recheck: false,
-        // What one peer's gossip may hold: twice its fair share, so no f members can fill it.
-        ...peerQuotaFor({ maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes }, members),
-      },
-      { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
-    );
     // Frame limits and rates for every protocol consensus uses, from genesis (one table).
     const p2pLimits = p2pLimitsFromConsensus(deriveConsensusLimits(genesis.consensus));
     const p2p = await P2PNode.create({
@@ -162,11 +144,53 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       frameLimits: p2pLimits.frameLimits,
     });
     started.push({ name: 'p2p', stop: () => p2p.stop() });
+    const signer = new Ed25519Signer(validatorKey.keyPair);
+    // The desk submits through consensus, which needs the application first: it reaches it once built.
+    let consensusRef: ConsensusNode | null = null;
+    // A chain with proving keys runs the settlement application; a kv-test chain the key-value one.
+    const settlement =
+      zkp === null
+        ? null
+        : await startSettlement({
+            genesis,
+            memberId: config.memberId,
+            dataDir: config.dataDir,
+            signer,
+            zkp,
+            p2p,
+            telemetry,
+            proverWorkers: config.proverWorkers,
+            submitTx: (tx) => consensusRef!.submitTx(tx),
+            emitSecurityEvent: (event) => events.emitSecurityEvent(event),
+          });
+    if (settlement !== null) started.push({ name: 'settlement', stop: () => settlement.close() });
+    const app = settlement?.app ?? new KeyValueApplication();
+    // Every incoming tx asks the tx index whether it was committed long ago: batch the reads of
+    // one tick into a single LevelDB getMany instead of one thread-pool round trip per tx.
+    const committedTxs = new DataLoader<Uint8Array, boolean>(async (hashes) => (await store.findTxs(hashes)).map((location) => location !== null), {
+      cache: false,
+      maxBatchSize: 1024,
+    });
+    const members = genesis.members.length;
+    const mempool = new Mempool(
+      {
+        maxTxs: MEMPOOL_MAX_TXS,
+        maxBytes: MEMPOOL_MAX_BYTES,
+        txMaxBytes: genesis.consensus.txMaxBytes,
+        // Settlement's checkTx depends on the state (a batch after the previous one, an
+        // acceptance after its statement): recheck what is left after each block. The key-value
+        // application's does not.
+        recheck: settlement !== null,
+        // What one peer's gossip may hold: twice its fair share, so no f members can fill it.
+        ...peerQuotaFor({ maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes }, members),
+      },
+      { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
+    );
     // Consensus registers its handlers when it is built: nothing peers send once p2p listens is lost.
     const consensus = new ConsensusNode({
       genesis,
       self: config.memberId,
-      signer: new Ed25519Signer(validatorKey.keyPair),
+      signer,
       app,
       store,
       mempool,
@@ -177,15 +201,17 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       snapshotIntervalBlocks: config.snapshotIntervalBlocks,
     });
     started.push({ name: 'consensus', stop: () => consensus.stop() });
+    consensusRef = consensus;
     // Committed blocks on the event stream: public chain data, so observers see the chain move.
     consensus.onCommit(({ block, certificate }) =>
       events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: block.header.height, hash: toHex(certificate.blockHash), timeMs: block.header.timeMs, txs: block.txs.length } }),
     );
+    if (settlement !== null) followSettlement(settlement, consensus, events, logger);
 
     await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
-    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
+    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, settlement, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });
     await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;
@@ -204,6 +230,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
         const httpClosed = server.close();
         await consensus.stop();
         await httpClosed;
+        await settlement?.close();
         await p2p.stop();
         await zkp?.verifier.close();
         await store.close();

@@ -7,6 +7,7 @@ import {
   DEFAULT_RATE_LIMITS,
   DEFAULT_SECURITY_LOG_FILE,
   DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
+  DEFAULT_PROVER_WORKERS,
   NodeJsonSchema,
   type NodeConfig,
   type NodeJson,
@@ -68,6 +69,7 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
       },
     },
     snapshotIntervalBlocks: json.snapshotIntervalBlocks ?? DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
+    proverWorkers: json.proverWorkers ?? DEFAULT_PROVER_WORKERS,
     // The default sits beside the chain data: one folder to back up and to inspect after an incident.
     securityLogFile: json.securityLogFile === undefined ? join(dataDir, DEFAULT_SECURITY_LOG_FILE) : path(json.securityLogFile),
   };

@@ -11,6 +11,8 @@ import { explained } from './problems.js';
 
 /** A snapshot every 100 blocks: at 10 blocks a second, a restart re-executes at most 10 s of blocks. */
 export const DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100;
+/** One proving thread per node: a devnet runs several nodes on one machine. */
+export const DEFAULT_PROVER_WORKERS = 1;
 /**
  * The largest request body: a 2,000-tx batch of the largest transactions genesis allows is
  * larger, but a batch that size is refused by count first; 8 MiB keeps a flood of bodies
@@ -116,6 +118,8 @@ export const NodeJsonSchema = explained(
     snapshotIntervalBlocks: Type.Optional(explained(Type.Integer({ minimum: 1, maximum: 1_000_000 }), 'must be a whole number of blocks from 1 to 1000000')),
     /** The append-only security log (JSONL); default `<dataDir>/security.jsonl`. */
     securityLogFile: Type.Optional(path('')),
+    /** Worker threads proving this member's statements; default 1 (a proof keeps one core busy for seconds). */
+    proverWorkers: Type.Optional(explained(Type.Integer({ minimum: 1, maximum: 64 }), 'must be a whole number of worker threads from 1 to 64')),
   },
   // Unknown fields are refused: a misspelt "tls" or "tokensFile" must not silently leave the API
   // on plain HTTP or closed.
@@ -136,7 +140,7 @@ export interface RateLimitsConfig {
 }
 
 /** node.json as the node uses it: absolute paths and every default filled in. */
-export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'securityLogFile' | 'p2p'> & {
+export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'securityLogFile' | 'p2p' | 'proverWorkers'> & {
   readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
   readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits'> & { readonly bodyLimitBytes: number; readonly rateLimits: RateLimitsConfig };
   /**
@@ -145,4 +149,5 @@ export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'sec
    */
   readonly snapshotIntervalBlocks: number;
   readonly securityLogFile: string;
+  readonly proverWorkers: number;
 };

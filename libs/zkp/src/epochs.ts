@@ -33,6 +33,11 @@ export class KeyEpochs {
     return Math.max(...this.epochs.keys());
   }
 
+  /** The circuits an epoch holds keys for (empty for an epoch not loaded). */
+  circuitNames(epoch: number): string[] {
+    return [...(this.epochs.get(epoch)?.circuits.keys() ?? [])];
+  }
+
   circuit(epoch: number, name: string): LoadedCircuit {
     const circuit = this.epochs.get(epoch)?.circuits.get(name);
     if (circuit === undefined) throw new UnknownVerificationKeyError(epoch, name);

@@ -3,6 +3,7 @@ import type { ApiClientRecord, NodeConfig } from '@consortium/node-config';
 import type { P2PNode } from '@consortium/p2p';
 import type { Telemetry } from '@consortium/telemetry';
 import type { NodeEvents } from '../security/node-events.js';
+import type { SettlementParts } from '../settlement/start.js';
 
 /** What the API's routes and hooks read: the node's parts, its clients and its limits. */
 export interface ApiContext {
@@ -13,6 +14,8 @@ export interface ApiContext {
   readonly telemetry: Telemetry;
   readonly store: Pick<ChainStore, 'findTx' | 'getCommittedBlock' | 'listEvidence'>;
   readonly events: NodeEvents;
+  /** The settlement application, the member's desk and its private store; null on a kv-test chain. */
+  readonly settlement: SettlementParts | null;
   /** The tokens file's records (hashes only); empty: only the public endpoints answer, from loopback. */
   readonly clients: readonly ApiClientRecord[];
   readonly limits: Pick<NodeConfig['http'], 'bodyLimitBytes' | 'rateLimits'>;

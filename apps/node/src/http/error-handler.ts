@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { audienceOfClient } from '../security/security-event.js';
 import { clientOf, routeOf, whoOf } from './auth.js';
 import type { ApiContext } from './context.js';
+import { SettlementRequestError } from '../settlement/errors.js';
 import { ForbiddenError, RateLimitedError } from './errors.js';
 
 /**
@@ -69,6 +70,12 @@ export function installErrorHandler(server: FastifyInstance, context: ApiContext
       security.authAttemptsTotal.inc({ outcome: 'forbidden' });
       context.events.emitSecurityEvent({ kind: 'forbidden', who: whoOf(request), where: routeOf(request), what: error.message, audience: audienceOfClient(clientOf(request)) });
       return reply.code(403).send({ error: 'forbidden', message: error.message });
+    }
+    // What the member's desk refused: a wrong field is bad input (counted); a missing thing, a
+    // rule that refuses it now or a node that cannot do it now is an answer, not an attack.
+    if (error instanceof SettlementRequestError) {
+      if (error.status === 400) refuseInput(request, 'bad_request', error.message);
+      return reply.code(error.status).send({ error: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) });
     }
     // Unreadable JSON and other refusals fastify raises while reading the request.
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

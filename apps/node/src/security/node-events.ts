@@ -10,7 +10,9 @@ import type { SecurityLog } from './security-log.js';
  */
 export type NodeEvent =
   | { readonly type: 'security'; readonly audience: EventAudience; readonly data: SecurityEvent }
-  | { readonly type: 'block'; readonly audience: EventAudience; readonly data: { readonly height: number; readonly hash: string; readonly timeMs: number; readonly txs: number } };
+  | { readonly type: 'block'; readonly audience: EventAudience; readonly data: { readonly height: number; readonly hash: string; readonly timeMs: number; readonly txs: number } }
+  /** A settlement event of a committed block (agreement registered, batch committed, statement state, anomaly, period closed), in JSON form. */
+  | { readonly type: 'settlement'; readonly audience: EventAudience; readonly data: { readonly height: number; readonly timeMs: number; readonly type: string } & Readonly<Record<string, unknown>> };
 
 export type EventListener = (event: NodeEvent) => void;
 

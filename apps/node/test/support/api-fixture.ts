@@ -52,6 +52,7 @@ export async function startApiFixture(options: { readonly rateLimits?: Partial<R
     consensus: absent,
     p2p: absent,
     store: absent,
+    settlement: null,
     telemetry,
     events,
     clients: issued.map(({ record }) => record),

@@ -46,6 +46,13 @@ export interface SettlementApplicationOptions {
   readonly nowMs?: () => number;
 }
 
+/** A committed block as settlement saw it: its height, time and events. */
+export interface CommittedSettlementBlock {
+  readonly height: number;
+  readonly timeMs: number;
+  readonly events: readonly SettlementEvent[];
+}
+
 /** A transaction as the application admits it: decoded and authenticated, or why not. */
 type Admitted = { readonly ok: true; readonly bytes: Uint8Array; readonly authenticated: AuthenticatedTx } | { readonly ok: false; readonly error: SettlementTxError };
 
@@ -85,6 +92,7 @@ export class SettlementApplication implements Application {
   private appHash: Uint8Array;
   private lastTimeMs = 0;
   private pending: PendingBlock | null = null;
+  private readonly committedListeners: ((block: CommittedSettlementBlock) => void)[] = [];
 
   private constructor(
     private readonly db: SettlementDb,
@@ -273,6 +281,17 @@ export class SettlementApplication implements Application {
     for (const { type, code } of pending.executed) if (type !== null) this.telemetry.txExecuted(type, code);
     this.telemetry.events(pending.events);
     this.telemetry.publishStatements();
+    const committed: CommittedSettlementBlock = { height: pending.height, timeMs: pending.timeMs, events: pending.events };
+    for (const listener of this.committedListeners) listener(committed);
+  }
+
+  /**
+   * Calls `listener` after each committed block with what happened in it (the node's event
+   * stream and its member's work queue follow the chain with it). Synchronous and after the
+   * state changed: a listener reads the new state through `state`.
+   */
+  onCommitted(listener: (block: CommittedSettlementBlock) => void): void {
+    this.committedListeners.push(listener);
   }
 
   snapshot(): Promise<Uint8Array> {

@@ -70,12 +70,14 @@ export const txRoutes: ApiRoutes = (server, context) => {
     '/v1/txs/:hash',
     {
       config: { access: 'observer' },
-      schema: { tags: ['transactions'], summary: 'Where a committed transaction is', params: Type.Object({ hash: Hash32Hex }), response: { 200: OpenObject('height and index of the transaction'), 404: ErrorBody, ...AUTH_REFUSALS } },
+      schema: { tags: ['transactions'], summary: 'Where a committed transaction is and how it ended (ok, code, log)', params: Type.Object({ hash: Hash32Hex }), response: { 200: OpenObject('height and index of the transaction'), 404: ErrorBody, ...AUTH_REFUSALS } },
     },
     async (request, reply) => {
       const location = await store.findTx(fromHex(request.params.hash, 32)!);
       if (location === null) return reply.code(404).send({ error: 'not_found', message: 'no committed transaction has this hash' });
-      return location;
+      // How it ended (ok, or the settlement rule that refused it), as this node executed it.
+      const outcome = await context.settlement?.store.get('txresult', request.params.hash.toLowerCase());
+      return outcome === undefined || outcome === null ? location : { ...location, ok: outcome.ok, code: outcome.code, log: outcome.log };
     },
   );
 };

@@ -1,0 +1,91 @@
+import { LevelDbController } from '@consortium/consensus';
+import { decodeRecordBatch, decodeSettlementCbor, encodeRecordBatch, encodeSettlementCbor, type RecordBatch } from '@consortium/settlement';
+import type { AgreementTerms, CosignProposal, OwnBatch, TxOutcomeRecord } from './types.js';
+
+/**
+ * The member's private data on its own node, never on chain and never sent to a third member:
+ * the rate tables of its agreements (with their salts), proposals waiting for a counterparty's
+ * signature, the raw records of the batches it billed or received, and the outcome of the
+ * transactions it executed. One LevelDB of its own (`<dataDir>/private`), CBOR values, keys
+ * `<kind>/<id>`. Writes are synced: an operator's submission acknowledged with 202 survives a
+ * crash.
+ */
+
+const VALUE_MAX_BYTES = 16 * 1024 * 1024;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Kinds {
+  readonly terms: AgreementTerms;
+  readonly proposal: CosignProposal;
+  readonly batch: OwnBatch;
+  readonly txresult: TxOutcomeRecord;
+}
+type Kind = keyof Kinds;
+
+/** A batch is stored with its records encoded by the record exchange's own codec (validated on the way in and out). */
+type StoredBatch = Omit<OwnBatch, 'records'> & { readonly records: Uint8Array };
+
+export class PrivateStore {
+  private constructor(private readonly db: LevelDbController) {}
+
+  static async open(directory: string): Promise<PrivateStore> {
+    return new PrivateStore(await LevelDbController.create(directory, { metrics: null }));
+  }
+
+  async get<K extends Kind>(kind: K, id: string): Promise<Kinds[K] | null> {
+    const bytes = await this.db.get(keyOf(kind, id));
+    return bytes === null ? null : decodeValue(kind, bytes);
+  }
+
+  async put<K extends Kind>(kind: K, id: string, value: Kinds[K]): Promise<void> {
+    await this.db.put(keyOf(kind, id), encodeValue(kind, value), { sync: true });
+  }
+
+  /** Several writes, atomically. */
+  async putAll(writes: readonly { readonly [K in Kind]: { readonly kind: K; readonly id: string; readonly value: Kinds[K] } }[Kind][]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.db.batch(
+      writes.map((w) => ({ type: 'put' as const, key: keyOf(w.kind, w.id), value: encodeValue(w.kind, w.value) })),
+      { sync: true },
+    );
+  }
+
+  async delete(kind: Kind, id: string): Promise<void> {
+    await this.db.batch([{ type: 'del', key: keyOf(kind, id) }], { sync: true });
+  }
+
+  /** Every record of a kind, in key order. */
+  async all<K extends Kind>(kind: K): Promise<{ id: string; value: Kinds[K] }[]> {
+    const found: { id: string; value: Kinds[K] }[] = [];
+    for await (const [key, value] of this.db.entries({ gte: utf8.encode(`${kind}/`), lt: utf8.encode(`${kind}0`) })) {
+      found.push({ id: fromUtf8.decode(key).slice(kind.length + 1), value: decodeValue(kind, value) });
+    }
+    return found;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+function keyOf(kind: Kind, id: string): Uint8Array {
+  return utf8.encode(`${kind}/${id}`);
+}
+
+function encodeValue<K extends Kind>(kind: K, value: Kinds[K]): Uint8Array {
+  if (kind === 'batch') {
+    const batch = value as OwnBatch;
+    return encodeSettlementCbor({ ...batch, records: encodeRecordBatch(batch.records) } satisfies StoredBatch);
+  }
+  return encodeSettlementCbor(value);
+}
+
+function decodeValue<K extends Kind>(kind: K, bytes: Uint8Array): Kinds[K] {
+  const value = decodeSettlementCbor(bytes, VALUE_MAX_BYTES, `private ${kind}`);
+  if (kind === 'batch') {
+    const stored = value as StoredBatch;
+    return { ...stored, records: decodeRecordBatch(stored.records) satisfies RecordBatch } as Kinds[K];
+  }
+  return value as Kinds[K];
+}

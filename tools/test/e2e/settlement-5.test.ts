@@ -1,0 +1,311 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTestKeys } from '@consortium/circuits';
+import { assembleKeysFolder, genesisArtifactPins, genesisTrustedSetupOf } from '@consortium/zkp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { Consortium } from '../../src/devnet/consortium.js';
+import type { NodeProcess } from '../../src/devnet/processes.js';
+import { waitFor } from '../../src/devnet/wait.js';
+
+/**
+ * Five node processes settle a whole period with real proofs (settlement-4: batches of four
+ * records): agreements co-signed over the private channel, usage committed batch after batch,
+ * records to the debtor only, statements proved on each creditor's prover pool and verified by
+ * every node, an acceptance, a dispute resolved by both parties, and the period closed and
+ * netted identically on every node. Then the API's refusals change nothing, and a third member
+ * never holds another pair's records or rates.
+ */
+const TEST_TIMEOUT_MS = 600_000;
+const PERIOD = '2026-09';
+const PERIOD_START_S = BigInt(Date.UTC(2026, 8, 1) / 1000);
+
+type Json = Record<string, unknown>;
+interface Reply {
+  readonly status: number;
+  readonly body: Json;
+  readonly headers: Headers;
+}
+
+async function call(node: NodeProcess, role: 'operator' | 'observer' | 'admin' | null, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply> {
+  const headers: Record<string, string> = role === null ? {} : await node.authorization(role);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${node.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json), headers: response.headers };
+}
+
+async function ok(node: NodeProcess, role: 'operator' | 'observer', method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {
+  const reply = await call(node, role, method, path, body);
+  if (reply.status >= 300) throw new Error(`${method} ${path} on ${node.memberId}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+const RATES = {
+  low: { voice_mo: '19', voice_mt: '10', sms: '4', data: '1800' },
+  high: { voice_mo: '25', voice_mt: '12', sms: '5', data: '2500' },
+} as const;
+type Rates = (typeof RATES)[keyof typeof RATES];
+
+/** n realistic records (deterministic), all within PERIOD. */
+function usage(n: number, seed: number) {
+  const services = ['voice_mo', 'voice_mt', 'sms', 'data'] as const;
+  return Array.from({ length: n }, (_, i) => ({
+    subscriberRef: ((seed * 7919 + i * 104729) % 2 ** 48).toString(16).padStart(32, '0'),
+    service: services[(seed + i) % 4]!,
+    startTime: String(PERIOD_START_S + BigInt(3_600 * (seed * 10 + i + 1))),
+    volume: String(1 + ((seed * 31 + i * 17) % 300)),
+  }));
+}
+
+/** The total of records at a rate table, computed here independently: sum of volume x rate, in bigint. */
+function totalOf(records: ReturnType<typeof usage>, rates: Rates): bigint {
+  return records.reduce((sum, r) => sum + BigInt(r.volume) * BigInt(rates[r.service]), 0n);
+}
+
+describe('five node processes settle a period with proofs', () => {
+  let root: string;
+  let consortium: Consortium;
+  let n: Record<string, NodeProcess>;
+  let ids: string[];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
+    const keys = await ensureTestKeys('settlement-4');
+    const keysDir = join(root, 'keys');
+    const manifest = await assembleKeysFolder(keysDir, {
+      epoch: 1,
+      insecure: true,
+      ceremony: 'demo',
+      ptau: { power: keys.ptauPower, path: keys.ptauPath },
+      circuits: [{ name: 'settlement-4', constraints: keys.circuit.manifest.constraints, r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path), wasm: keys.wasmPath, zkey: keys.zkeyPath, vkey: keys.vkeyPath }],
+    });
+    // What `consortium-setup ceremony demo` writes beside the keys: the pins genesis takes.
+    await writeFile(join(keysDir, 'genesis-artifacts.json'), JSON.stringify({ artifacts: genesisArtifactPins(manifest), trustedSetup: genesisTrustedSetupOf(manifest) }));
+    consortium = await Consortium.start(5, { keysDir });
+    ids = consortium.nodes.map((node) => node.memberId);
+    n = Object.fromEntries(consortium.nodes.map((node) => [node.memberId, node]));
+    await consortium.waitAllReady();
+    await consortium.waitAllConnected();
+  }, 600_000);
+  beforeEach(() => {
+    onTestFailed(() => consortium?.markFailed());
+  });
+  afterAll(async () => {
+    await consortium?.stopAll();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** Waits until every node answers `path` (observer) with a body that satisfies `done`. */
+  async function onEveryNode(what: string, path: string, done: (body: Json) => boolean): Promise<Json[]> {
+    const bodies: Json[] = [];
+    await waitFor(what, async () => {
+      const replies = await Promise.all(consortium.nodes.map(async (node) => call(node, 'observer', 'GET', path)));
+      replies.forEach((r, i) => (bodies[i] = r.body));
+      return { done: replies.every((r) => r.status === 200 && done(r.body)), seen: replies.map((r, i) => `${ids[i]} ${r.status}`).join(', ') };
+    }, 300_000);
+    return bodies;
+  }
+
+  async function register(proposer: string, counterparty: string, rates: Record<string, Rates>): Promise<string> {
+    const { agreementId } = (await ok(n[proposer]!, 'operator', 'POST', `/v1/members/${proposer}/agreements`, { counterparty, fromPeriod: '2026-01', toPeriod: '2026-12', rates })) as { agreementId: string };
+    // The proposal reached the counterparty's node before the proposer's call returned.
+    const { proposals } = (await ok(n[counterparty]!, 'operator', 'GET', `/v1/members/${counterparty}/agreements/proposals`)) as { proposals: { agreementId: string; direction: string; rates: Json }[] };
+    const received = proposals.find((p) => p.agreementId === agreementId);
+    expect(received?.direction).toBe('received');
+    expect(received?.rates).toEqual(rates);
+    await ok(n[counterparty]!, 'operator', 'POST', `/v1/members/${counterparty}/agreements/${agreementId}/accept`, {});
+    return agreementId;
+  }
+
+  /** Bills, waits for the batches on every node and for the debtor's records, proposes each statement, waits until proposed. */
+  async function bill(creditor: string, debtor: string, records: ReturnType<typeof usage>): Promise<{ batchId: string; statementId: string }[]> {
+    const { batches } = (await ok(n[creditor]!, 'operator', 'POST', `/v1/members/${creditor}/usage`, { debtor, period: PERIOD, records })) as { batches: { batchId: string; count: number }[] };
+    expect(batches.map((b) => b.count)).toEqual(chunks(records.length, 4));
+    const out: { batchId: string; statementId: string }[] = [];
+    for (const { batchId } of batches) {
+      const path = `/v1/members/${debtor}/batches/${encodeURIComponent(batchId)}/records`;
+      await waitFor(`${debtor} holds the records of ${batchId}`, async () => {
+        const reply = await call(n[debtor]!, 'operator', 'GET', path);
+        return { done: reply.status === 200, seen: String(reply.status) };
+      }, 300_000);
+      const { statementId } = (await ok(n[creditor]!, 'operator', 'POST', `/v1/members/${creditor}/statements`, { batchId })) as { statementId: string };
+      out.push({ batchId, statementId });
+    }
+    return out;
+  }
+
+  it('registers agreements, commits usage, proves statements, resolves a dispute and nets the period on every node', async () => {
+    const [a, b, c] = [ids[0]!, ids[1]!, ids[2]!];
+    const pairAB = [a, b].sort();
+    await register(a, b, { [pairAB[0]!]: RATES.low, [pairAB[1]!]: RATES.high });
+    await register(c, a, { [a]: RATES.low, [c]: RATES.high });
+    await onEveryNode('both agreements on every node', '/v1/agreements', (body) => (body.agreements as unknown[]).length === 2);
+
+    const rateOf = (creditor: string, debtor: string): Rates => (debtor === c || creditor === c ? (creditor === a ? RATES.low : RATES.high) : creditor === pairAB[0] ? RATES.low : RATES.high);
+    const flows = [
+      { creditor: a, debtor: b, records: usage(6, 1) },
+      { creditor: b, debtor: a, records: usage(3, 2) },
+      { creditor: c, debtor: a, records: usage(5, 3) },
+    ];
+    const statements = [];
+    for (const flow of flows) statements.push(...(await bill(flow.creditor, flow.debtor, flow.records)).map((s) => ({ ...s, ...flow })));
+    expect(statements.length).toBe(2 + 1 + 2);
+    await onEveryNode('every statement proposed, its proof verified by every node', `/v1/statements?period=${PERIOD}`, (body) => (body.statements as unknown[]).length === statements.length);
+
+    // The debtors accept, but a's second statement from c is disputed and settled at an agreed total.
+    const disputed = statements.findLast((s) => s.creditor === c)!;
+    for (const s of statements) {
+      if (s === disputed) continue;
+      await ok(n[s.debtor]!, 'operator', 'POST', `/v1/members/${s.debtor}/statements/${s.statementId}/accept`, {});
+    }
+    await ok(n[a]!, 'operator', 'POST', `/v1/members/${a}/statements/${disputed.statementId}/dispute`, { reasonCode: 'volume_mismatch', reason: 'two data sessions overlap' });
+    await onEveryNode('the dispute on every node', `/v1/statements/${disputed.statementId}`, (body) => body.state === 'disputed');
+    const agreedTotal = 1_234n;
+    const first = await ok(n[c]!, 'operator', 'POST', `/v1/members/${c}/statements/${disputed.statementId}/resolution`, { agreedTotal: agreedTotal.toString() });
+    expect(first).toEqual({ state: 'awaiting_counterparty' });
+    const second = await ok(n[a]!, 'operator', 'POST', `/v1/members/${a}/statements/${disputed.statementId}/resolution`, { agreedTotal: agreedTotal.toString() });
+    expect(second.txHash).toMatch(/^[0-9a-f]{64}$/);
+    await onEveryNode('every statement settled on every node', `/v1/statements?period=${PERIOD}`, (body) => (body.statements as { state: string }[]).every((s) => s.state === 'accepted' || s.state === 'resolved'));
+
+    // A member with no batch in the period closes it; every node nets it the same way.
+    const closer = ids[3]!;
+    await ok(n[closer]!, 'operator', 'POST', `/v1/members/${closer}/periods/${PERIOD}/close`, {});
+    const nettings = await onEveryNode('the netting of the period on every node', `/v1/periods/${PERIOD}/netting`, () => true);
+    for (const netting of nettings.slice(1)) expect(netting).toEqual(nettings[0]);
+
+    // Independently: each statement's total from its records and rates (the resolution's agreed
+    // total for the disputed one), every member's balance, and the fewest payments by brute force.
+    const balances = new Map(ids.map((id) => [id, 0n]));
+    for (const s of statements) {
+      const amount = s === disputed ? agreedTotal : batchTotal(s, rateOf(s.creditor, s.debtor));
+      balances.set(s.creditor, balances.get(s.creditor)! + amount);
+      balances.set(s.debtor, balances.get(s.debtor)! - amount);
+    }
+    const got = nettings[0] as { balances: { member: string; balance: string }[]; payments: { from: string; to: string; amount: string }[] };
+    expect(Object.fromEntries(got.balances.map((b) => [b.member, BigInt(b.balance)]))).toEqual(Object.fromEntries(balances));
+    const settled = new Map(ids.map((id) => [id, 0n]));
+    for (const p of got.payments) {
+      expect(BigInt(p.amount)).toBeGreaterThan(0n);
+      settled.set(p.from, settled.get(p.from)! - BigInt(p.amount));
+      settled.set(p.to, settled.get(p.to)! + BigInt(p.amount));
+    }
+    expect(settled).toEqual(balances);
+    expect(got.payments.length).toBe(fewestPayments([...balances.values()].filter((v) => v !== 0n)));
+  }, TEST_TIMEOUT_MS);
+
+  /** What a node's chain holds of settlement, as its observer reads it. */
+  async function chainView(node: NodeProcess): Promise<Json> {
+    const [agreements, batches, statements, periods] = await Promise.all(['/v1/agreements', '/v1/batches', '/v1/statements', '/v1/periods'].map(async (path) => ok(node, 'observer', 'GET', path)));
+    return { agreements, batches, statements, periods };
+  }
+
+  it('refuses missing and wrong credentials (401), another member\'s action (403), malformed input (400) and a rule (409), and nothing changes', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const node = n[a]!;
+    const before = await chainView(node);
+    const authFailures = await node.metric('consortium_security_auth_attempts_total', { outcome: 'missing_credentials' });
+    const records = usage(2, 9).map((r) => ({ ...r, startTime: String(PERIOD_START_S + 60n) }));
+    const bill = (member: string) => `/v1/members/${member}/usage`;
+
+    const missing = await call(node, null, 'POST', bill(a), { debtor: b, period: '2026-10', records });
+    expect(missing.status).toBe(401);
+    const wrong = await fetch(`${node.httpUrl}${bill(a)}`, { method: 'POST', headers: { authorization: `Bearer ${'x'.repeat(43)}`, 'content-type': 'application/json' }, body: JSON.stringify({ debtor: b, period: '2026-10', records }) });
+    expect(wrong.status).toBe(401);
+    // a's operator acting for b; a's observer acting at all.
+    const forbidden = await call(node, 'operator', 'POST', bill(b), { debtor: a, period: '2026-10', records });
+    expect(forbidden.status).toBe(403);
+    expect((await call(node, 'observer', 'POST', bill(a), { debtor: b, period: '2026-10', records })).status).toBe(403);
+
+    const badService = await call(node, 'operator', 'POST', bill(a), { debtor: b, period: '2026-10', records: [{ ...records[0]!, service: 'mms' }] });
+    expect(badService.status).toBe(400);
+    expect(badService.body.field).toBe('body.records.0.service');
+    const outside = await call(node, 'operator', 'POST', bill(a), { debtor: b, period: '2026-10', records: [{ ...records[0]!, startTime: String(PERIOD_START_S) }] });
+    expect(outside).toMatchObject({ status: 400, body: { field: 'body.records[0].startTime' } });
+    const stranger = await call(node, 'operator', 'POST', bill(a), { debtor: 'Nobody-XX', period: '2026-10', records });
+    expect(stranger).toMatchObject({ status: 400, body: { field: 'body.debtor' } });
+    // The current period is not over: the close rule refuses it before anything reaches the mempool.
+    const notOver = await call(node, 'operator', 'POST', `/v1/members/${a}/periods/2099-01/close`, {});
+    expect(notOver).toMatchObject({ status: 409, body: { error: 'PeriodNotOverError' } });
+
+    expect(await node.metric('consortium_security_auth_attempts_total', { outcome: 'missing_credentials' })).toBeGreaterThan(authFailures);
+    // Nothing changed: blocks may pass (empty ones), the settlement state does not.
+    expect(await chainView(node)).toEqual(before);
+  }, TEST_TIMEOUT_MS);
+
+  it('answers 429 with Retry-After once a client spent its budget, and counts it', async () => {
+    const node = n[ids[4]!]!;
+    const limited = await node.metric('consortium_security_rate_limited_requests_total');
+    let reply: Reply | null = null;
+    for (let i = 0; i < 5_000; i++) {
+      reply = await call(node, 'observer', 'GET', '/v1/periods');
+      if (reply.status !== 200) break;
+    }
+    expect(reply?.status).toBe(429);
+    expect(Number(reply?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await node.metric('consortium_security_rate_limited_requests_total')).toBeGreaterThan(limited);
+  }, TEST_TIMEOUT_MS);
+
+  it("never gives a third member another pair's records or rates, through its API or in anything its node stored", async () => {
+    const [a, b, c] = [ids[0]!, ids[1]!, ids[2]!];
+    const third = n[c]!;
+    const { batches } = (await ok(n[a]!, 'operator', 'GET', `/v1/batches?creditor=${a}&debtor=${b}`)) as { batches: { id: string }[] };
+    expect(batches.length).toBeGreaterThan(0);
+    for (const batch of batches) {
+      expect((await call(third, 'operator', 'GET', `/v1/members/${c}/batches/${encodeURIComponent(batch.id)}/records`)).status).toBe(404);
+      const seen = await ok(third, 'operator', 'GET', `/v1/batches/${encodeURIComponent(batch.id)}`);
+      expect(seen).toMatchObject({ batchCommitment: null, recordsDigest: null, volumes: null });
+    }
+    const { statements } = (await ok(third, 'operator', 'GET', `/v1/statements?creditor=${a}&debtor=${b}`)) as { statements: Json[] };
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) expect(statement).toMatchObject({ publicInputs: null, proof: null });
+    const { agreements } = (await ok(third, 'operator', 'GET', '/v1/agreements')) as { agreements: { id: string; members: string[]; rateCommitments: unknown }[] };
+    const ownAgreements = new Set(agreements.filter((x) => x.members.includes(c)).map((x) => x.id));
+    for (const agreement of agreements.filter((x) => !x.members.includes(c))) expect(agreement.rateCommitments).toBeNull();
+
+    // Everything the third node keeps privately, read from its LevelDB once it stopped: only its own pairs.
+    await third.kill('SIGTERM');
+    const db = new ClassicLevel<string, Uint8Array>(join(consortium.dir, c, 'data', 'private'), { valueEncoding: 'view' });
+    const keys: string[] = [];
+    for await (const key of db.keys()) keys.push(key);
+    await db.close();
+    expect(keys.some((key) => key.startsWith('batch/'))).toBe(true);
+    for (const key of keys) {
+      const [kind, ...rest] = key.split('/');
+      const id = rest.join('/');
+      if (kind === 'batch') expect(id.split('/')[0]!.split('>')).toContain(c);
+      else if (kind === 'terms') expect(ownAgreements.has(id)).toBe(true);
+      // Every proposal was completed (registered or resolved on chain) and left the store.
+      else expect(kind).toBe('txresult');
+    }
+  }, TEST_TIMEOUT_MS);
+});
+
+function chunks(total: number, size: number): number[] {
+  const out: number[] = [];
+  for (let left = total; left > 0; left -= size) out.push(Math.min(size, left));
+  return out;
+}
+
+/** The records of one batch (its range of the flow's records) at the creditor's rates. */
+function batchTotal(s: { batchId: string; records: ReturnType<typeof usage> }, rates: Rates): bigint {
+  const firstId = Number(s.batchId.split('/').pop());
+  return totalOf(s.records.slice(firstId, firstId + 4), rates);
+}
+
+/** Fewest payments that settle `balances` (sum 0): their count minus the most disjoint zero-sum groups, by trying every split. */
+function fewestPayments(balances: readonly bigint[]): number {
+  const most = (left: readonly bigint[]): number => {
+    if (left.length === 0) return 0;
+    let best = 0;
+    // Groups containing the first balance: every subset of the rest added to it.
+    for (let mask = 0; mask < 1 << (left.length - 1); mask++) {
+      const group = [left[0]!, ...left.slice(1).filter((_, i) => (mask >> i) & 1)];
+      if (group.reduce((x, y) => x + y, 0n) !== 0n) continue;
+      best = Math.max(best, 1 + most(left.slice(1).filter((_, i) => !((mask >> i) & 1))));
+    }
+    return best;
+  };
+  return balances.length - most(balances);
+}
