@@ -142,6 +142,15 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       logger: logger.child({ component: 'p2p' }),
       limits: { messageRates: p2pLimits.rates },
       frameLimits: p2pLimits.frameLimits,
+      onSecurityEvent: (event) =>
+        events.emitSecurityEvent({
+          kind: event.kind,
+          who: { ...(event.member === null ? {} : { member: event.member }), ...(event.peerId === null ? {} : { peer: event.peerId }) },
+          where: event.protocol === null ? { protocol: 'libp2p' } : { protocol: event.protocol },
+          what: event.suppressedSinceLast > 0 ? `${event.what} (and ${event.suppressedSinceLast} more since the last report)` : event.what,
+          // A refused or misbehaving peer is a chain-level fact every member may see; its details are in the node's log.
+          audience: { scope: 'public' },
+        }),
     });
     started.push({ name: 'p2p', stop: () => p2p.stop() });
     const signer = new Ed25519Signer(validatorKey.keyPair);
