@@ -57,8 +57,9 @@ beforeAll(async () => {
       self: p.id,
       chainId: CHAIN_ID,
       members,
-      onProposal: async (proposal) => {
+      onProposal: (proposal) => {
         kept.push(proposal);
+        return Promise.resolve();
       },
       onRefused: (from, error) => refused.push({ from, error }),
     });
