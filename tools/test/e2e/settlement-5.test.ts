@@ -1,12 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys } from '@consortium/circuits';
-import { assembleKeysFolder, genesisArtifactPins, genesisTrustedSetupOf } from '@consortium/zkp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
+import { writeTestKeysFolder } from '../../src/devnet/test-keys.js';
 import { waitFor } from '../../src/devnet/wait.js';
 
 /**
@@ -72,17 +71,8 @@ describe('five node processes settle a period with proofs', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
-    const keys = await ensureTestKeys('settlement-4');
     const keysDir = join(root, 'keys');
-    const manifest = await assembleKeysFolder(keysDir, {
-      epoch: 1,
-      insecure: true,
-      ceremony: 'demo',
-      ptau: { power: keys.ptauPower, path: keys.ptauPath },
-      circuits: [{ name: 'settlement-4', constraints: keys.circuit.manifest.constraints, r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path), wasm: keys.wasmPath, zkey: keys.zkeyPath, vkey: keys.vkeyPath }],
-    });
-    // What `consortium-setup ceremony demo` writes beside the keys: the pins genesis takes.
-    await writeFile(join(keysDir, 'genesis-artifacts.json'), JSON.stringify({ artifacts: genesisArtifactPins(manifest), trustedSetup: genesisTrustedSetupOf(manifest) }));
+    await writeTestKeysFolder(keysDir);
     consortium = await Consortium.start(5, { keysDir });
     ids = consortium.nodes.map((node) => node.memberId);
     n = Object.fromEntries(consortium.nodes.map((node) => [node.memberId, node]));
