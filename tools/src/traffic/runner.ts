@@ -1,0 +1,317 @@
+import type { Logger } from 'pino';
+import { batchIdOf, liveStatementOf, NodeApiError, nettingBalances, statementTotal, type NettingJson, type PeriodJson, type SettlementApiClient } from './client.js';
+import type { MemberNode } from './endpoints.js';
+import { TrafficConsistencyError } from './errors.js';
+import { Limiter } from './limiter.js';
+import { agreementPlans, assertMembers, assertTrafficOptions, choosePeriods, periodPlan, statementDecision, type AgreementPlan, type DirectionPlan, type PeriodPlan, type TrafficMember, type TrafficOptions } from './plan.js';
+import { periodSummaryLine, type PeriodSummary } from './summary.js';
+import { usageRequests } from './usage.js';
+
+/**
+ * The period runner: carries the plan (plan.ts) out against the members' nodes. Agreements
+ * first (one side proposes with both directions' rates, the other accepts), then one period
+ * after the other: every direction's usage, a statement per batch (a few in flight per
+ * creditor), the debtor accepting or disputing, both parties resolving a dispute, one member
+ * closing the period, and the netting read on every node. Each action happens on the node of
+ * the member it acts for, after that node has committed what the action depends on; it picks
+ * up what an earlier, interrupted run left (agreements registered, usage committed, statements
+ * proposed), so a restarted `npm start` goes on instead of tripping over its own transactions.
+ * One JSON log line per step, one summary per period.
+ */
+
+export interface TrafficRun {
+  readonly nodes: readonly MemberNode[];
+  readonly options: TrafficOptions;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly now?: () => Date;
+}
+
+/** How often a close refused "not yet" (409) is tried again, within the wait deadline. */
+const CLOSE_RETRY_MS = 2_000;
+const CLOSE_ATTEMPTS_MAX = 90;
+/** Resolution rounds (each party posts, then a wait for the co-signed transaction) before giving up. */
+const RESOLUTION_ROUNDS_MAX = 6;
+const RESOLUTION_ROUND_WAIT_MS = 30_000;
+/** List reads ask for the API's largest page. */
+const PAGE = 1_000;
+const PAGES_MAX = 1_000;
+
+const members = (nodes: readonly MemberNode[]) => nodes.map((node) => node.member);
+
+/** Settles the run's periods; resolves with their summaries. */
+export async function runTraffic(run: TrafficRun): Promise<PeriodSummary[]> {
+  const { nodes, options, log } = run;
+  assertTrafficOptions(options);
+  assertMembers(members(nodes));
+  const first = nodes[0]!.client;
+  const closed = new Set((await first.periods()).filter((period) => period.closed !== null).map((period) => period.period));
+  const periods = choosePeriods(options, (run.now ?? (() => new Date()))(), closed);
+  log.info({ step: 'plan', members: nodes.map((node) => node.member.id), periods, recordsPerDirection: options.recordsPerDirection, seed: options.seed }, `traffic for ${nodes.length} members over ${periods.join(', ')}`);
+
+  for (const plan of agreementPlans(members(nodes), periods, options.seed)) await ensureAgreement(run, plan);
+
+  const limiters = new Map(nodes.map((node) => [node.member.id, new Limiter(options.statementsInFlightPerCreditor)]));
+  const summaries: PeriodSummary[] = [];
+  for (const [index, period] of periods.entries()) {
+    if (closed.has(period)) {
+      log.info({ step: 'period_skipped', period }, `period ${period} is closed already (an earlier run)`);
+      continue;
+    }
+    const summary = await runPeriod(run, periodPlan(members(nodes), period, index, options), limiters);
+    log.info({ step: 'period_summary', ...summary }, periodSummaryLine(summary));
+    summaries.push(summary);
+  }
+  log.info({ step: 'done', periods: summaries.map((summary) => summary.period) }, `traffic done: ${summaries.length} periods settled`);
+  return summaries;
+}
+
+function nodeOf(run: TrafficRun, member: TrafficMember): SettlementApiClient {
+  const node = run.nodes.find((candidate) => candidate.member.id === member.id);
+  if (node === undefined) throw new TrafficConsistencyError(`no node for member ${member.id}`);
+  return node.client;
+}
+
+const samePair = (pair: readonly string[], a: string, b: string) => pair.length === 2 && pair.includes(a) && pair.includes(b);
+
+/** The pair's agreement for the plan's validity: reused when registered, accepted when an earlier run proposed it, otherwise proposed and accepted. */
+async function ensureAgreement(run: TrafficRun, plan: AgreementPlan): Promise<void> {
+  const { proposer, acceptor } = plan;
+  const proposerNode = nodeOf(run, proposer);
+  const acceptorNode = nodeOf(run, acceptor);
+  const step = { step: 'agreement', proposer: proposer.id, acceptor: acceptor.id, fromPeriod: plan.fromPeriod, toPeriod: plan.toPeriod };
+  const registered = (await proposerNode.agreements({ member: proposer.id, limit: PAGE })).find(
+    (agreement) => samePair(agreement.members, proposer.id, acceptor.id) && agreement.fromPeriod === plan.fromPeriod && agreement.toPeriod === plan.toPeriod,
+  );
+  if (registered !== undefined) {
+    run.log.info({ ...step, agreementId: registered.id, outcome: 'registered_before' }, `agreement ${proposer.id} - ${acceptor.id} ${plan.fromPeriod}..${plan.toPeriod} is registered already`);
+    return;
+  }
+  const pending = (await acceptorNode.agreementProposals(acceptor.id)).find(
+    (proposal) => proposal.direction === 'received' && proposal.proposer === proposer.id && proposal.fromPeriod === plan.fromPeriod && proposal.toPeriod === plan.toPeriod,
+  );
+  let agreementId = pending?.agreementId;
+  if (agreementId === undefined) {
+    agreementId = (await proposerNode.proposeAgreement(proposer.id, { counterparty: acceptor.id, fromPeriod: plan.fromPeriod, toPeriod: plan.toPeriod, rates: plan.rates })).agreementId;
+    const id = agreementId;
+    // The proposal reaches the acceptor's node over the private channel.
+    await acceptorNode.waitUntil(
+      `${acceptor.id} received proposal ${id}`,
+      async (client) => client.agreementProposals(acceptor.id),
+      (proposals) => proposals.some((proposal) => proposal.agreementId === id && proposal.direction === 'received'),
+      (proposals) => `${proposals.length} proposals`,
+    );
+  }
+  const { txHash } = await acceptorNode.acceptAgreement(acceptor.id, agreementId);
+  await acceptorNode.waitForTx(txHash);
+  await proposerNode.waitForTx(txHash);
+  run.log.info({ ...step, agreementId, txHash, outcome: pending === undefined ? 'registered' : 'accepted_earlier_proposal' }, `agreement ${proposer.id} - ${acceptor.id} ${plan.fromPeriod}..${plan.toPeriod} registered`);
+}
+
+interface DirectionOutcome {
+  readonly records: number;
+  readonly batches: number;
+  readonly statements: number;
+  readonly disputes: number;
+}
+
+async function runPeriod(run: TrafficRun, plan: PeriodPlan, limiters: ReadonlyMap<string, Limiter>): Promise<PeriodSummary> {
+  const startedMs = Date.now();
+  const { period } = plan;
+  const anomalous = plan.directions.filter((direction) => direction.anomaly !== null);
+  run.log.info(
+    { step: 'period_start', period, directions: plan.directions.length, closer: plan.closer.id, anomalies: anomalous.map((d) => ({ creditor: d.creditor.id, debtor: d.debtor.id, ...d.anomaly })) },
+    `period ${period}: ${plan.directions.length} directions`,
+  );
+  const outcomes = await Promise.all(plan.directions.map(async (direction) => runDirection(run, period, direction, limiters.get(direction.creditor.id)!)));
+  const batches = outcomes.reduce((sum, outcome) => sum + outcome.batches, 0);
+  const netting = await closePeriod(run, plan, batches);
+  const anomalies = await anomaliesOf(nodeOf(run, plan.closer), period);
+  return {
+    period,
+    records: outcomes.reduce((sum, outcome) => sum + outcome.records, 0),
+    batches,
+    statements: outcomes.reduce((sum, outcome) => sum + outcome.statements, 0),
+    disputes: outcomes.reduce((sum, outcome) => sum + outcome.disputes, 0),
+    anomalies,
+    payments: netting.payments.length,
+    nettedAmount: netting.payments.reduce((sum, payment) => sum + BigInt(payment.amount), 0n).toString(),
+    elapsedMs: Date.now() - startedMs,
+  };
+}
+
+/** A direction's usage (unless an earlier run committed it), then every batch settled. */
+async function runDirection(run: TrafficRun, period: string, direction: DirectionPlan, limiter: Limiter): Promise<DirectionOutcome> {
+  const { creditor, debtor } = direction;
+  const creditorNode = nodeOf(run, creditor);
+  const step = { period, creditor: creditor.id, debtor: debtor.id };
+  const earlier = await creditorNode.batches({ period, creditor: creditor.id, debtor: debtor.id, limit: PAGE });
+  let batchIds = earlier.map(batchIdOf);
+  let records = 0;
+  if (batchIds.length === 0) {
+    for (const request of usageRequests(direction, period, run.options.seed)) {
+      const submitted = await creditorNode.submitUsage(creditor.id, request);
+      await Promise.all(submitted.map(async (batch) => creditorNode.waitForTx(batch.txHash)));
+      batchIds = [...batchIds, ...submitted.map((batch) => batch.batchId)];
+      records += request.records.length;
+      run.log.info({ step: 'usage', ...step, records: request.records.length, batches: submitted.length, anomaly: direction.anomaly }, `${creditor.id} -> ${debtor.id} ${period}: ${request.records.length} records in ${submitted.length} batches committed`);
+    }
+  } else {
+    run.log.info({ step: 'usage', ...step, batches: batchIds.length, outcome: 'committed_before' }, `${creditor.id} -> ${debtor.id} ${period}: usage committed by an earlier run`);
+  }
+  const settled = await Promise.all(batchIds.map(async (batchId) => settleBatch(run, direction, batchId, limiter)));
+  return {
+    records,
+    batches: batchIds.length,
+    statements: settled.filter((outcome) => outcome.proposed).length,
+    disputes: settled.filter((outcome) => outcome.disputed).length,
+  };
+}
+
+/** The batch's statement proposed (unless it is), then accepted or disputed and resolved by the plan. */
+async function settleBatch(run: TrafficRun, direction: DirectionPlan, batchId: string, limiter: Limiter): Promise<{ proposed: boolean; disputed: boolean }> {
+  const { creditor, debtor } = direction;
+  const creditorNode = nodeOf(run, creditor);
+  const debtorNode = nodeOf(run, debtor);
+  const batch = await creditorNode.batch(batchId);
+  if (batch === null) throw new TrafficConsistencyError(`${creditor.id}'s node does not know batch ${batchId} after its commit`);
+  let statementId = liveStatementOf(batch);
+  const proposed = statementId === null;
+  if (statementId === null) {
+    statementId = await limiter.run(async () => {
+      const startedMs = Date.now();
+      const { statementId: id } = await creditorNode.proposeStatement(creditor.id, batchId);
+      await creditorNode.waitForStatement(id, ['proposed', 'accepted', 'disputed', 'resolved']);
+      run.log.info({ step: 'statement', batchId, statementId: id, creditor: creditor.id, debtor: debtor.id, provedInMs: Date.now() - startedMs }, `statement of ${batchId} proposed`);
+      return id;
+    });
+  }
+  const id = statementId;
+  let statement = await debtorNode.waitForStatement(id, ['proposed', 'accepted', 'disputed', 'resolved']);
+  let disputed = false;
+  if (statement.state === 'proposed') {
+    // The debtor answers only once its node received the batch's records (and checked them against the commitment).
+    const received = await debtorNode.waitUntil(`${debtor.id} received the records of ${batchId}`, async (client) => client.batchRecords(debtor.id, batchId), (records) => records !== null, (records) => (records === null ? 'not received' : 'received'));
+    if (received!.records.length !== batch.count) throw new TrafficConsistencyError(`${debtor.id} holds ${received!.records.length} records of ${batchId}, the chain says ${batch.count}`);
+    const decision = statementDecision(run.options.seed, batchId, run.options.disputeOneIn);
+    if (decision.kind === 'accept') {
+      const { txHash } = await debtorNode.acceptStatement(debtor.id, id);
+      await debtorNode.waitForTx(txHash);
+      run.log.info({ step: 'accept', batchId, statementId: id, debtor: debtor.id, txHash }, `${debtor.id} accepted the statement of ${batchId}`);
+      return { proposed, disputed };
+    }
+    const { txHash } = await debtorNode.disputeStatement(debtor.id, id, { reasonCode: decision.reasonCode, reason: decision.reason });
+    await debtorNode.waitForTx(txHash);
+    run.log.info({ step: 'dispute', batchId, statementId: id, debtor: debtor.id, reasonCode: decision.reasonCode, txHash }, `${debtor.id} disputed the statement of ${batchId} (${decision.reasonCode})`);
+    disputed = true;
+    statement = await debtorNode.waitForStatement(id, 'disputed');
+  }
+  if (statement.state === 'disputed') await resolveDispute(run, direction, id);
+  return { proposed, disputed };
+}
+
+/**
+ * Both parties post a resolution at the statement's proven total: the first node signs and sends
+ * its signature to the other, the second submits the co-signed transaction. Should the two posts
+ * cross (each node first), the rounds repeat until one node holds both signatures.
+ */
+async function resolveDispute(run: TrafficRun, direction: DirectionPlan, statementId: string): Promise<void> {
+  const { creditor, debtor } = direction;
+  const creditorNode = nodeOf(run, creditor);
+  const debtorNode = nodeOf(run, debtor);
+  const disputed = await creditorNode.waitForStatement(statementId, ['disputed', 'resolved']);
+  if (disputed.state === 'resolved') return;
+  const agreedTotal = statementTotal(disputed);
+  for (let round = 0; round < RESOLUTION_ROUNDS_MAX; round++) {
+    for (const [party, node] of [[creditor, creditorNode], [debtor, debtorNode]] as const) {
+      const answer = await node.resolveStatement(party.id, statementId, agreedTotal);
+      if ('txHash' in answer) {
+        await node.waitForTx(answer.txHash);
+        await debtorNode.waitForStatement(statementId, 'resolved');
+        run.log.info({ step: 'resolution', statementId, creditor: creditor.id, debtor: debtor.id, agreedTotal: agreedTotal.toString(), submittedBy: party.id, txHash: answer.txHash }, `dispute of ${statementId} resolved at ${agreedTotal}`);
+        return;
+      }
+      run.log.info({ step: 'resolution_signed', statementId, party: party.id, round }, `${party.id} signed the resolution of ${statementId}`);
+    }
+    // Both answered awaiting_counterparty: a node may still submit once the other's signature arrives.
+    try {
+      await debtorNode.waitForStatement(statementId, 'resolved', { timeoutMs: RESOLUTION_ROUND_WAIT_MS });
+      run.log.info({ step: 'resolution', statementId, creditor: creditor.id, debtor: debtor.id, agreedTotal: agreedTotal.toString() }, `dispute of ${statementId} resolved at ${agreedTotal}`);
+      return;
+    } catch (error) {
+      if (run.signal.aborted || !(error instanceof Error && error.name === 'WaitTimeoutError')) throw error;
+    }
+  }
+  throw new TrafficConsistencyError(`the dispute of ${statementId} is not resolved after ${RESOLUTION_ROUNDS_MAX} rounds of both parties signing the same total`);
+}
+
+/** Once every batch of the period is settled on the closer's node, it closes the period; then the netting of every node, which must agree. */
+async function closePeriod(run: TrafficRun, plan: PeriodPlan, batches: number): Promise<NettingJson> {
+  const { period, closer } = plan;
+  const closerNode = nodeOf(run, closer);
+  const describe = (view: PeriodJson | undefined) => (view === undefined ? 'no batches yet' : `${view.settledBatches} of ${view.batches} batches settled${view.closed === null ? '' : ', closed'}`);
+  const view = await closerNode.waitUntil(
+    `period ${period} settled`,
+    async (client) => (await client.periods()).find((candidate) => candidate.period === period),
+    (found) => found !== undefined && (found.closed !== null || (found.batches >= batches && found.settledBatches === found.batches)),
+    describe,
+  );
+  if (view!.closed === null) {
+    const txHash = await submitClose(run, closerNode, closer, period);
+    if (txHash !== null) {
+      await closerNode.waitForTx(txHash);
+      run.log.info({ step: 'close', period, closer: closer.id, txHash }, `${closer.id} closed period ${period}`);
+    }
+  }
+  const nettings = await Promise.all(
+    run.nodes.map(async (node) => ({
+      member: node.member.id,
+      netting: (await node.client.waitUntil(`netting of ${period}`, async (client) => client.netting(period), (netting) => netting !== null, (netting) => (netting === null ? 'not closed here yet' : 'closed')))!,
+    })),
+  );
+  const reference = nettingKey(nettings[0]!.netting);
+  const differing = nettings.filter((entry) => nettingKey(entry.netting) !== reference);
+  if (differing.length > 0) throw new TrafficConsistencyError(`the netting of ${period} differs between nodes: ${differing.map((entry) => entry.member).join(', ')} disagree with ${nettings[0]!.member}`);
+  const netting = nettings[0]!.netting;
+  run.log.info(
+    { step: 'netting', period, nodes: nettings.length, balances: Object.fromEntries([...nettingBalances(netting)].map(([member, balance]) => [member, balance.toString()])), payments: netting.payments },
+    `netting of ${period}: ${netting.payments.length} payments, the same on ${nettings.length} nodes`,
+  );
+  return netting;
+}
+
+/** The close, tried again while the rule says "not yet" (409); null when the period is closed already. */
+async function submitClose(run: TrafficRun, node: SettlementApiClient, closer: TrafficMember, period: string): Promise<string | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await node.closePeriod(closer.id, period)).txHash;
+    } catch (error) {
+      if (!(error instanceof NodeApiError) || error.status !== 409) throw error;
+      if (error.code === 'PeriodClosedError') return null;
+      if (attempt >= CLOSE_ATTEMPTS_MAX) throw error;
+      run.log.info({ step: 'close_refused', period, closer: closer.id, code: error.code, attempt }, `close of ${period} refused for now (${error.code}); trying again`);
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_MS));
+      run.signal.throwIfAborted();
+    }
+  }
+}
+
+/** Balances and payments in one canonical string, to compare nodes. */
+function nettingKey(netting: NettingJson): string {
+  const balances = [...nettingBalances(netting)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([member, balance]) => `${member}=${balance}`);
+  const payments = netting.payments.map((payment) => `${payment.from}>${payment.to}=${BigInt(payment.amount)}`);
+  return `${balances.join(',')}|${payments.join(',')}`;
+}
+
+/** Anomalies the chain raised for `period` (all pages, in order). */
+async function anomaliesOf(node: SettlementApiClient, period: string): Promise<number> {
+  let afterSeq = 0;
+  let count = 0;
+  for (let page = 0; page < PAGES_MAX; page++) {
+    const anomalies = await node.anomalies({ afterSeq, limit: PAGE });
+    count += anomalies.filter((anomaly) => anomaly.period === period).length;
+    if (anomalies.length < PAGE) return count;
+    afterSeq = anomalies.at(-1)!.seq;
+  }
+  return count;
+}
