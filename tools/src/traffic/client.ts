@@ -202,7 +202,7 @@ async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void>
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(signal!.reason instanceof Error ? signal!.reason : new Error(String(signal!.reason)));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
