@@ -22,7 +22,8 @@ export async function readDevnetEndpoints(file: string): Promise<DevnetEndpoints
   } catch (error) {
     throw new TrafficEndpointsError(file, `cannot read it (${(error as Error).message}); does a consortium run (npm start)?`);
   }
-  if (endpoints.format !== ENDPOINTS_FORMAT) throw new TrafficEndpointsError(file, `format ${JSON.stringify((endpoints as { format: unknown }).format)}, expected ${ENDPOINTS_FORMAT}`);
+  const format: unknown = endpoints.format;
+  if (format !== ENDPOINTS_FORMAT) throw new TrafficEndpointsError(file, `format ${JSON.stringify(format)}, expected ${ENDPOINTS_FORMAT}`);
   if (!Array.isArray(endpoints.members) || endpoints.members.length < 2) throw new TrafficEndpointsError(file, 'lists fewer than two members');
   return endpoints;
 }
