@@ -8,7 +8,8 @@ import { assertTrafficOptions, TRAFFIC_DEFAULTS, TRAFFIC_LIMITS, type TrafficOpt
  * all this does.
  */
 
-function wholeNumber(min: number, max: number) {
+/** A commander parser of a whole number in [min, max] (the launcher's --periods and --records use it too). */
+export function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!/^\s*\d+\s*$/.test(value) || parsed < min || parsed > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);

@@ -19,15 +19,15 @@ import { addMonths, monthNumber, periodIsOver, periodOf } from '../../src/traffi
 import { periodSummaryLine } from '../../src/traffic/summary.js';
 import { usageRequests } from '../../src/traffic/usage.js';
 
-/** The founding five, then two more (as setup-cli's devnet names them beyond five). */
+/** The founding five, then the two setup-cli's devnet adds for seven. */
 const ALL_MEMBERS: readonly TrafficMember[] = [
   { id: 'T-Mobile-DE', tadig: 'DEUD1' },
   { id: 'Vodafone-UK', tadig: 'GBRVF' },
   { id: 'Orange-FR', tadig: 'FRAF1' },
   { id: 'Telenor-NO', tadig: 'NORTM' },
   { id: 'SFR-FR', tadig: 'FRAF2' },
-  { id: 'Member-6', tadig: 'ESPM6' },
-  { id: 'Member-7', tadig: 'ITAM7' },
+  { id: 'Swisscom-CH', tadig: 'CHEC1' },
+  { id: 'KPN-NL', tadig: 'NLDPT' },
 ];
 const membersOf = (n: number) => ALL_MEMBERS.slice(0, n);
 const OPTIONS: TrafficOptions = { ...TRAFFIC_DEFAULTS };
