@@ -141,7 +141,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
       trafficSupervisor = generator;
       await untilStopped(generator.startAll(() => {}), stop);
       void generator.died.then((exit) => {
-        if (exit.exit === 'code 0') progress.note(`✔ traffic generator: its ${options.traffic!.periods} periods are settled and closed (${traffic.logFile})`);
+        if (exit.exit === 'code 0') progress.note(`✔ traffic generator done: its periods are settled and closed (${traffic.logFile})`);
         else progress.note(`✖ the traffic generator exited (${exit.exit}); the nodes keep running. The end of ${traffic.logFile}:\n${exit.logTail}`);
       });
       endpoints = withTraffic(endpoints, { pid: traffic.pid ?? -1, logFile: traffic.logFile, ...options.traffic });
@@ -149,7 +149,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     }
     io.out(`\nLocal consortium ${devnet.genesis.chainId}: ${nodes.length} members on 127.0.0.1\n\n${endpointsTable(endpoints)}\n\n`);
     progress.note(`✔ ${nodes.length} members committing blocks ${formatElapsed(Date.now() - startedAt.getTime())} after the start; endpoints in ${file}`);
-    progress.note('Ctrl-C stops every node.');
+    progress.note(trafficSupervisor === null ? 'Ctrl-C stops every node.' : 'Ctrl-C stops the traffic generator and every node.');
 
     const reason = await Promise.race([died.catch((error: unknown) => error), untilStopped(new Promise<never>(() => {}), stop).catch((error: unknown) => error)]);
     if (reason instanceof ComponentExitedError) {
