@@ -361,7 +361,7 @@ export class SettlementApiClient {
 
   // --- waits ---
 
-  /** A poll that treats a request that failed to reach the node (busy, restarting) as "not yet"; refusals end the wait. */
+  /** A poll that treats a request that failed to reach the node or a 5xx (busy, restarting) as "not yet"; refusals (4xx) end the wait. */
   private async poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, describe: (value: T) => string, options: WaitOptions, defaultTimeoutMs: number): Promise<T> {
     let last: T | undefined;
     await waitFor(
@@ -371,7 +371,7 @@ export class SettlementApiClient {
         try {
           last = await read();
         } catch (error) {
-          if (error instanceof NodeApiError || this.options.signal?.aborted === true) throw error;
+          if (this.options.signal?.aborted === true || (error instanceof NodeApiError && error.status < 500)) throw error;
           return { done: false, seen: `no answer (${(error as Error).message})` };
         }
         return { done: done(last), seen: describe(last) };

@@ -190,3 +190,17 @@ describe('the command line', () => {
     expect(parseTrafficArgs(['node', 'traffic', '--endpoints', 'x.json'], '/repo', '/cwd').endpointsFile).toBe('/cwd/x.json');
   });
 });
+
+describe('a wait on a node that is busy', () => {
+  it('goes on through a 503 and ends at a refusal', async () => {
+    let polls = 0;
+    handler = (_request, response) => {
+      polls += 1;
+      if (polls === 1) json(response, 503, { error: 'stopping', message: 'the node is stopping' });
+      else json(response, 200, { height: 3, index: 0 });
+    };
+    expect(await client().waitForTx('ee'.repeat(32), { intervalMs: 10 })).toMatchObject({ height: 3 });
+    handler = (_request, response) => json(response, 403, { error: 'forbidden', message: 'not your member' });
+    await expect(client().waitForTx('ee'.repeat(32), { intervalMs: 10 })).rejects.toMatchObject({ name: 'NodeApiError', status: 403 });
+  });
+});
