@@ -104,7 +104,8 @@ export function endpointsTable(endpoints: DevnetEndpoints): string {
   const table = [line(header), ...rows.map(line)].map((text) => `  ${text}`).join('\n');
   const { traffic } = endpoints;
   if (traffic === undefined) return table;
-  return `${table}\n\n  traffic generator (pid ${traffic.pid}): ${traffic.periods} periods, ${traffic.recordsPerDirection} records per direction and period; log in ${traffic.logFile}`;
+  const periods = `${traffic.periods} period${traffic.periods === 1 ? '' : 's'}`;
+  return `${table}\n\n  traffic generator (pid ${traffic.pid}): ${periods}, ${traffic.recordsPerDirection} records per direction and period; log in ${traffic.logFile}`;
 }
 
 /** Writes endpoints.json whole or not at all (a reader never sees half a file). */

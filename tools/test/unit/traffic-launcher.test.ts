@@ -39,5 +39,6 @@ describe('npm start and the traffic generator', () => {
     const lines = endpointsTable(withGenerator).split('\n');
     expect(lines.slice(0, 5)).toEqual(endpointsTable(endpoints).split('\n'));
     expect(lines.at(-1)).toBe('  traffic generator (pid 4100): 3 periods, 300 records per direction and period; log in /d/traffic.log');
+    expect(endpointsTable(withTraffic(endpoints, { ...traffic, periods: 1 })).split('\n').at(-1)).toContain('(pid 4100): 1 period, 300 records');
   });
 });
