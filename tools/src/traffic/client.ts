@@ -57,7 +57,7 @@ export interface ProposedAgreement {
 export interface AgreementProposalJson {
   readonly agreementId: string;
   readonly direction: 'sent' | 'received';
-  readonly proposer: string;
+  /** The other member: for a received proposal, the one that proposed it. */
   readonly counterparty: string;
   readonly fromPeriod: string;
   readonly toPeriod: string;
@@ -390,18 +390,29 @@ export class SettlementApiClient {
     return committed;
   }
 
-  /** Waits until this node holds statement `statementId` in one of `states`. */
+  /**
+   * Waits until this node holds statement `statementId` in one of `states`. While it is not on
+   * chain, the node's 404 says why (being proved here, or the proof failed), and a timeout quotes it.
+   */
   async waitForStatement(statementId: string, states: StatementState | readonly StatementState[], options: WaitOptions = {}): Promise<StatementJson> {
     const wanted: readonly StatementState[] = typeof states === 'string' ? [states] : states;
-    const statement = await this.poll(
+    const read = async (): Promise<StatementJson | string> => {
+      try {
+        return await this.request<StatementJson>('GET', `/v1/statements/${segment(statementId)}`);
+      } catch (error) {
+        if (error instanceof NodeApiError && error.status === 404) return error.detail;
+        throw error;
+      }
+    };
+    const found = await this.poll(
       `${this.baseUrl} holds statement ${statementId} ${wanted.join(' or ')}`,
-      () => this.statement(statementId),
-      (found) => found !== null && wanted.includes(found.state),
-      (found) => (found === null ? 'not on chain yet' : found.state),
+      read,
+      (statement) => typeof statement !== 'string' && wanted.includes(statement.state),
+      (statement) => (typeof statement === 'string' ? `not on chain (${statement})` : statement.state),
       { intervalMs: 1_000, ...options },
       CLIENT_WAIT_DEADLINES_MS.statement,
     );
-    return statement!;
+    return found as StatementJson;
   }
 
   /** Polls `read` on this node until `done` holds (a period settled, a netting there). */

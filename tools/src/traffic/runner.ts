@@ -88,7 +88,7 @@ async function ensureAgreement(run: TrafficRun, plan: AgreementPlan): Promise<vo
     return;
   }
   const pending = (await acceptorNode.agreementProposals(acceptor.id)).find(
-    (proposal) => proposal.direction === 'received' && proposal.proposer === proposer.id && proposal.fromPeriod === plan.fromPeriod && proposal.toPeriod === plan.toPeriod,
+    (proposal) => proposal.direction === 'received' && proposal.counterparty === proposer.id && proposal.fromPeriod === plan.fromPeriod && proposal.toPeriod === plan.toPeriod,
   );
   let agreementId = pending?.agreementId;
   if (agreementId === undefined) {
