@@ -4,6 +4,7 @@ import type { MemberNode } from './endpoints.js';
 import { TrafficConsistencyError } from './errors.js';
 import { Limiter } from './limiter.js';
 import { agreementPlans, assertMembers, assertTrafficOptions, choosePeriods, periodPlan, statementDecision, type AgreementPlan, type DirectionPlan, type PeriodPlan, type TrafficMember, type TrafficOptions } from './plan.js';
+import { retrying } from './retry.js';
 import { periodSummaryLine, type PeriodSummary } from './summary.js';
 import { usageRequests } from './usage.js';
 
@@ -27,9 +28,6 @@ export interface TrafficRun {
   readonly now?: () => Date;
 }
 
-/** How often a close refused "not yet" (409) is tried again, within the wait deadline. */
-const CLOSE_RETRY_MS = 2_000;
-const CLOSE_ATTEMPTS_MAX = 90;
 /** Resolution rounds (each party posts, then a wait for the co-signed transaction) before giving up. */
 const RESOLUTION_ROUNDS_MAX = 6;
 const RESOLUTION_ROUND_WAIT_MS = 30_000;
@@ -66,6 +64,15 @@ export async function runTraffic(run: TrafficRun): Promise<PeriodSummary[]> {
   return summaries;
 }
 
+/** A POST, sent again while the node answers "not yet" (retry.ts); each retry is logged. */
+async function post<T>(run: TrafficRun, what: string, action: () => Promise<T>, conflicts: readonly string[] = []): Promise<T> {
+  return retrying(action, {
+    conflicts,
+    signal: run.signal,
+    onRetry: (error, attempt) => run.log.info({ step: 'retry', what, status: error.status, code: error.code, attempt }, `${what}: ${error.code} for now; trying again`),
+  });
+}
+
 function nodeOf(run: TrafficRun, member: TrafficMember): SettlementApiClient {
   const node = run.nodes.find((candidate) => candidate.member.id === member.id);
   if (node === undefined) throw new TrafficConsistencyError(`no node for member ${member.id}`);
@@ -92,7 +99,8 @@ async function ensureAgreement(run: TrafficRun, plan: AgreementPlan): Promise<vo
   );
   let agreementId = pending?.agreementId;
   if (agreementId === undefined) {
-    agreementId = (await proposerNode.proposeAgreement(proposer.id, { counterparty: acceptor.id, fromPeriod: plan.fromPeriod, toPeriod: plan.toPeriod, rates: plan.rates })).agreementId;
+    const terms = { counterparty: acceptor.id, fromPeriod: plan.fromPeriod, toPeriod: plan.toPeriod, rates: plan.rates };
+    agreementId = (await post(run, `${proposer.id} proposes an agreement`, () => proposerNode.proposeAgreement(proposer.id, terms))).agreementId;
     const id = agreementId;
     // The proposal reaches the acceptor's node over the private channel.
     await acceptorNode.waitUntil(
@@ -102,7 +110,8 @@ async function ensureAgreement(run: TrafficRun, plan: AgreementPlan): Promise<vo
       (proposals) => `${proposals.length} proposals`,
     );
   }
-  const { txHash } = await acceptorNode.acceptAgreement(acceptor.id, agreementId);
+  const accepted = agreementId;
+  const { txHash } = await post(run, `${acceptor.id} accepts agreement ${accepted}`, () => acceptorNode.acceptAgreement(acceptor.id, accepted));
   await acceptorNode.waitForTx(txHash);
   await proposerNode.waitForTx(txHash);
   run.log.info({ ...step, agreementId, txHash, outcome: pending === undefined ? 'registered' : 'accepted_earlier_proposal' }, `agreement ${proposer.id} - ${acceptor.id} ${plan.fromPeriod}..${plan.toPeriod} registered`);
@@ -180,7 +189,7 @@ async function settleBatch(run: TrafficRun, direction: DirectionPlan, batchId: s
   if (statementId === null) {
     statementId = await limiter.run(async () => {
       const startedMs = Date.now();
-      const { statementId: id } = await creditorNode.proposeStatement(creditor.id, batchId);
+      const { statementId: id } = await post(run, `${creditor.id} proposes the statement of ${batchId}`, () => creditorNode.proposeStatement(creditor.id, batchId), ['batch_not_committed']);
       await creditorNode.waitForStatement(id, ['proposed', 'accepted', 'disputed', 'resolved']);
       run.log.info({ step: 'statement', batchId, statementId: id, creditor: creditor.id, debtor: debtor.id, provedInMs: Date.now() - startedMs }, `statement of ${batchId} proposed`);
       return id;
@@ -195,12 +204,12 @@ async function settleBatch(run: TrafficRun, direction: DirectionPlan, batchId: s
     if (received!.records.length !== batch.count) throw new TrafficConsistencyError(`${debtor.id} holds ${received!.records.length} records of ${batchId}, the chain says ${batch.count}`);
     const decision = statementDecision(run.options.seed, batchId, run.options.disputeOneIn);
     if (decision.kind === 'accept') {
-      const { txHash } = await debtorNode.acceptStatement(debtor.id, id);
+      const { txHash } = await post(run, `${debtor.id} accepts ${id}`, () => debtorNode.acceptStatement(debtor.id, id), ['records_not_received']);
       await debtorNode.waitForTx(txHash);
       run.log.info({ step: 'accept', batchId, statementId: id, debtor: debtor.id, txHash }, `${debtor.id} accepted the statement of ${batchId}`);
       return { proposed, disputed };
     }
-    const { txHash } = await debtorNode.disputeStatement(debtor.id, id, { reasonCode: decision.reasonCode, reason: decision.reason });
+    const { txHash } = await post(run, `${debtor.id} disputes ${id}`, () => debtorNode.disputeStatement(debtor.id, id, { reasonCode: decision.reasonCode, reason: decision.reason }));
     await debtorNode.waitForTx(txHash);
     run.log.info({ step: 'dispute', batchId, statementId: id, debtor: debtor.id, reasonCode: decision.reasonCode, txHash }, `${debtor.id} disputed the statement of ${batchId} (${decision.reasonCode})`);
     disputed = true;
@@ -224,7 +233,7 @@ async function resolveDispute(run: TrafficRun, direction: DirectionPlan, stateme
   const agreedTotal = statementTotal(disputed);
   for (let round = 0; round < RESOLUTION_ROUNDS_MAX; round++) {
     for (const [party, node] of [[creditor, creditorNode], [debtor, debtorNode]] as const) {
-      const answer = await node.resolveStatement(party.id, statementId, agreedTotal);
+      const answer = await post(run, `${party.id} resolves ${statementId}`, () => node.resolveStatement(party.id, statementId, agreedTotal));
       if ('txHash' in answer) {
         await node.waitForTx(answer.txHash);
         await debtorNode.waitForStatement(statementId, 'resolved');
@@ -280,19 +289,13 @@ async function closePeriod(run: TrafficRun, plan: PeriodPlan, batches: number): 
   return netting;
 }
 
-/** The close, tried again while the rule says "not yet" (409); null when the period is closed already. */
+/** The close, sent again while the rule says "not yet"; null when the period is closed already (an earlier run). */
 async function submitClose(run: TrafficRun, node: SettlementApiClient, closer: TrafficMember, period: string): Promise<string | null> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await node.closePeriod(closer.id, period)).txHash;
-    } catch (error) {
-      if (!(error instanceof NodeApiError) || error.status !== 409) throw error;
-      if (error.code === 'PeriodClosedError') return null;
-      if (attempt >= CLOSE_ATTEMPTS_MAX) throw error;
-      run.log.info({ step: 'close_refused', period, closer: closer.id, code: error.code, attempt }, `close of ${period} refused for now (${error.code}); trying again`);
-      await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_MS));
-      run.signal.throwIfAborted();
-    }
+  try {
+    return (await post(run, `${closer.id} closes ${period}`, () => node.closePeriod(closer.id, period), ['PeriodNotOverError', 'PeriodUnsettledError'])).txHash;
+  } catch (error) {
+    if (error instanceof NodeApiError && error.status === 409 && error.code === 'PeriodClosedError') return null;
+    throw error;
   }
 }
 

@@ -7,6 +7,7 @@ import { NodeApiError, nettingBalances, retryAfterMs, SettlementApiClient, state
 import { TxRefusedError } from '../../src/traffic/errors.js';
 import { Limiter } from '../../src/traffic/limiter.js';
 import { parseTrafficArgs } from '../../src/traffic/options.js';
+import { retrying } from '../../src/traffic/retry.js';
 
 /**
  * The client's HTTP handling (bearer token, bigints as decimal strings, the refusal body, 429 and
@@ -202,5 +203,31 @@ describe('a wait on a node that is busy', () => {
     expect(await client().waitForTx('ee'.repeat(32), { intervalMs: 10 })).toMatchObject({ height: 3 });
     handler = (_request, response) => json(response, 403, { error: 'forbidden', message: 'not your member' });
     await expect(client().waitForTx('ee'.repeat(32), { intervalMs: 10 })).rejects.toMatchObject({ name: 'NodeApiError', status: 403 });
+  });
+});
+
+describe('a POST the node refuses for now', () => {
+  const refusal = (status: number, code: string) => new NodeApiError('POST', '/v1/x', status, code, null, 'not now');
+
+  it('is sent again on 503 and on the 409 codes named, and fails at once on any other refusal', async () => {
+    const signal = new AbortController().signal;
+    let calls = 0;
+    const retried: string[] = [];
+    const answer = await retrying(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw refusal(503, 'full');
+        if (calls === 2) throw refusal(409, 'batch_not_committed');
+        return 'done';
+      },
+      { conflicts: ['batch_not_committed'], signal, intervalMs: 1, onRetry: (error) => retried.push(error.code) },
+    );
+    expect(answer).toBe('done');
+    expect(retried).toEqual(['full', 'batch_not_committed']);
+    await expect(retrying(async () => Promise.reject(refusal(409, 'PeriodClosedError')), { conflicts: ['PeriodNotOverError'], signal, intervalMs: 1 })).rejects.toMatchObject({ code: 'PeriodClosedError' });
+    await expect(retrying(async () => Promise.reject(refusal(400, 'invalid_request')), { signal, intervalMs: 1 })).rejects.toMatchObject({ status: 400 });
+    let tries = 0;
+    await expect(retrying(async () => Promise.reject(refusal(503, 'full')), { signal, intervalMs: 1, attempts: 3, onRetry: () => (tries += 1) })).rejects.toMatchObject({ status: 503 });
+    expect(tries).toBe(2);
   });
 });
