@@ -216,9 +216,9 @@ describe('a POST the node refuses for now', () => {
     const answer = await retrying(
       async () => {
         calls += 1;
-        if (calls === 1) throw refusal(503, 'full');
-        if (calls === 2) throw refusal(409, 'batch_not_committed');
-        return 'done';
+        if (calls === 1) return Promise.reject(refusal(503, 'full'));
+        if (calls === 2) return Promise.reject(refusal(409, 'batch_not_committed'));
+        return Promise.resolve('done');
       },
       { conflicts: ['batch_not_committed'], signal, intervalMs: 1, onRetry: (error) => retried.push(error.code) },
     );
