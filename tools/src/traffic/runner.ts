@@ -47,7 +47,8 @@ export async function runTraffic(run: TrafficRun): Promise<PeriodSummary[]> {
   const periods = choosePeriods(options, (run.now ?? (() => new Date()))(), closed);
   log.info({ step: 'plan', members: nodes.map((node) => node.member.id), periods, recordsPerDirection: options.recordsPerDirection, seed: options.seed }, `traffic for ${nodes.length} members over ${periods.join(', ')}`);
 
-  for (const plan of agreementPlans(members(nodes), periods, options.seed)) await ensureAgreement(run, plan);
+  // Pairs are independent: every agreement at once (a co-signature round trip each, no proof).
+  await Promise.all(agreementPlans(members(nodes), periods, options.seed).map(async (plan) => ensureAgreement(run, plan)));
 
   const limiters = new Map(nodes.map((node) => [node.member.id, new Limiter(options.statementsInFlightPerCreditor)]));
   const summaries: PeriodSummary[] = [];
