@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { batchIdOf, liveStatementOf, NodeApiError, nettingBalances, statementTotal, type NettingJson, type PeriodJson, type SettlementApiClient } from './client.js';
+import { batchIdOf, liveStatementOf, NodeApiError, nettingBalances, statementTotal, type BatchJson, type NettingJson, type PeriodJson, type SettlementApiClient } from './client.js';
 import type { MemberNode } from './endpoints.js';
 import { TrafficConsistencyError } from './errors.js';
 import { Limiter } from './limiter.js';
@@ -150,25 +150,39 @@ async function runPeriod(run: TrafficRun, plan: PeriodPlan, limiters: ReadonlyMa
   };
 }
 
-/** A direction's usage (unless an earlier run committed it), then every batch settled. */
+/**
+ * A direction's usage, then every batch settled. The usage requests are the plan's; what the
+ * creditor's chain already holds of them (an earlier, interrupted run) is not sent again. A node
+ * keeps a request's batches together and commits them one after the other, so a request partly
+ * committed is one the node still commits: the runner waits for its remaining batches instead
+ * of sending it twice.
+ */
 async function runDirection(run: TrafficRun, period: string, direction: DirectionPlan, limiter: Limiter): Promise<DirectionOutcome> {
   const { creditor, debtor } = direction;
   const creditorNode = nodeOf(run, creditor);
   const step = { period, creditor: creditor.id, debtor: debtor.id };
-  const earlier = await creditorNode.batches({ period, creditor: creditor.id, debtor: debtor.id, limit: PAGE });
-  let batchIds = earlier.map(batchIdOf);
+  const filter = { period, creditor: creditor.id, debtor: debtor.id, limit: PAGE };
+  const committedRecords = (batches: readonly BatchJson[]) => batches.reduce((sum, batch) => sum + batch.count, 0);
+  const committedBefore = committedRecords(await creditorNode.batches(filter));
   let records = 0;
-  if (batchIds.length === 0) {
-    for (const request of usageRequests(direction, period, run.options.seed)) {
+  let offset = 0;
+  for (const request of usageRequests(direction, period, run.options.seed)) {
+    const end = offset + request.records.length;
+    if (committedBefore >= end) {
+      run.log.info({ step: 'usage', ...step, records: request.records.length, outcome: 'committed_before' }, `${creditor.id} -> ${debtor.id} ${period}: ${request.records.length} records committed by an earlier run`);
+    } else if (committedBefore > offset) {
+      await creditorNode.waitUntil(`${creditor.id} commits the rest of an earlier run's usage for ${debtor.id} ${period}`, async (client) => client.batches(filter), (batches) => committedRecords(batches) >= end, (batches) => `${committedRecords(batches)} of ${end} records`);
+      run.log.info({ step: 'usage', ...step, records: request.records.length, outcome: 'committed_after_restart' }, `${creditor.id} -> ${debtor.id} ${period}: the node committed the rest of an earlier run's ${request.records.length} records`);
+    } else {
       const submitted = await creditorNode.submitUsage(creditor.id, request);
       await Promise.all(submitted.map(async (batch) => creditorNode.waitForTx(batch.txHash)));
-      batchIds = [...batchIds, ...submitted.map((batch) => batch.batchId)];
       records += request.records.length;
       run.log.info({ step: 'usage', ...step, records: request.records.length, batches: submitted.length, anomaly: direction.anomaly }, `${creditor.id} -> ${debtor.id} ${period}: ${request.records.length} records in ${submitted.length} batches committed`);
     }
-  } else {
-    run.log.info({ step: 'usage', ...step, batches: batchIds.length, outcome: 'committed_before' }, `${creditor.id} -> ${debtor.id} ${period}: usage committed by an earlier run`);
+    offset = end;
   }
+  // Every batch of the direction, as the creditor's node has committed them (an earlier run's too).
+  const batchIds = (await creditorNode.batches(filter)).map(batchIdOf);
   const settled = await Promise.all(batchIds.map(async (batchId) => settleBatch(run, direction, batchId, limiter)));
   return {
     records,

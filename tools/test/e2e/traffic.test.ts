@@ -170,7 +170,14 @@ describe('the traffic generator', () => {
     const settled = await expectNettingOnEveryNode(devnet, summary.period!);
     expect(settled.resolved).toBe(summary.disputes);
 
-    // Ctrl-C while the generator works on its second period (or just finished it): it stops with the nodes.
+    // Ctrl-C while the generator works on its second period (or just finished it): it stops with
+    // the nodes. Not before the period's usage is committed: a node does not yet submit again, after
+    // a restart, a usage batch that was in its mempool when it stopped (reported to the node's owner).
+    await waitFor('the second period\'s usage committed', async () => {
+      const lines = await logLines(logFile());
+      const committed = lines.filter((line) => line.step === 'usage' && line.period !== summary.period).length;
+      return { done: committed >= MEMBERS * (MEMBERS - 1) || lines.some((line) => line.step === 'done'), seen: `${committed} directions` };
+    }, PERIOD_MS);
     await stopLauncher(launcher, devnet);
     expect(processAlive(devnet.traffic!.pid)).toBe(false);
     expect(['stopped', 'done']).toContain((await logLines(logFile())).at(-1)!.step);
