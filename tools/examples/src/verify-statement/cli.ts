@@ -29,7 +29,7 @@ function program(): Command {
 async function main(argv: readonly string[]): Promise<number> {
   const command = program();
   try {
-    command.parse(argv as string[], { from: 'node' });
+    command.parse(argv, { from: 'node' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;

@@ -9,6 +9,13 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** fetch's own message is "fetch failed"; the reason (ECONNREFUSED, a timeout) is in its cause. */
+function reasonOf(error: unknown): string {
+  const { message, cause } = error as { message?: string; cause?: { code?: string; message?: string } };
+  const detail = cause?.code ?? cause?.message;
+  return detail === undefined ? String(message ?? error) : `${message ?? 'failed'} (${detail})`;
+}
+
 /** The node did not answer (connection refused, DNS, timeout). */
 export class NodeUnreachableError extends Error {
   override readonly name = 'NodeUnreachableError';
@@ -16,7 +23,7 @@ export class NodeUnreachableError extends Error {
     readonly url: string,
     cause: unknown,
   ) {
-    super(`cannot reach the node at ${url}: ${(cause as Error).message ?? String(cause)}. Is the node running (\`npm start\`), and is --node its API URL (apiUrl in .devnet/endpoints.json)?`, { cause });
+    super(`cannot reach the node at ${url}: ${reasonOf(cause)}. Is the node running (\`npm start\`), and is --node its API URL (apiUrl in .devnet/endpoints.json)?`, { cause });
   }
 }
 

@@ -72,7 +72,7 @@ async function readBounded(response: Response, route: string): Promise<string> {
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   if (response.body !== null) {
-    for await (const chunk of response.body) {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       bytes += chunk.byteLength;
       if (bytes > ANSWER_MAX_BYTES) {
         await response.body.cancel();

@@ -23,7 +23,7 @@ interface ImportReport {
 }
 
 const run = promisify(execFile);
-const IMPORT_SCRIPT = join(import.meta.dirname, '../support/import-dist.mjs');
+const IMPORT_SCRIPT = join(import.meta.dirname, '../fixtures/import-dist.mjs');
 const repositoryUrl = pathToFileURL(REPOSITORY_ROOT).href;
 const relative = (url: string) => (url.startsWith(repositoryUrl) ? url.slice(repositoryUrl.length + 1) : url);
 
