@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_HINT, LIBRARIES, REPOSITORY_ROOT, staleBuilds } from '../support/workspace.ts';
+import { BUILD_HINT, LIBRARIES, REPOSITORY_ROOT, missingBuilds } from '../support/workspace.ts';
 
 /**
  * The type declarations in dist/ as an operator's TypeScript project sees them: a consumer in a
@@ -53,8 +53,8 @@ export const digest: Uint8Array = settlement.recordsDigest(records);
 let consumerDir: string;
 
 beforeAll(async () => {
-  const stale = staleBuilds();
-  if (stale.length > 0) throw new Error(`${stale.join('; ')}: ${BUILD_HINT}`);
+  const missing = missingBuilds();
+  if (missing.length > 0) throw new Error(`${missing.join('; ')}: ${BUILD_HINT}`);
   // A consumer project outside the workspace that finds the packages in its node_modules.
   consumerDir = await mkdtemp(join(tmpdir(), 'consortium-consumer-'));
   await symlink(join(REPOSITORY_ROOT, 'node_modules'), join(consumerDir, 'node_modules'), 'dir');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_HINT, LIBRARIES, REPOSITORY_ROOT, staleBuilds } from '../support/workspace.ts';
+import { BUILD_HINT, LIBRARIES, REPOSITORY_ROOT, missingBuilds } from '../support/workspace.ts';
 
 /**
  * The built libraries as an operator's tool loads them: plain Node 24, no `--conditions`, so
@@ -30,8 +30,8 @@ const relative = (url: string) => (url.startsWith(repositoryUrl) ? url.slice(rep
 let report: ImportReport;
 
 beforeAll(async () => {
-  const stale = staleBuilds();
-  if (stale.length > 0) throw new Error(`${stale.join('; ')}: ${BUILD_HINT}`);
+  const missing = missingBuilds();
+  if (missing.length > 0) throw new Error(`${missing.join('; ')}: ${BUILD_HINT}`);
   // No NODE_OPTIONS: vitest's own loader settings must not reach the child.
   const env = { ...process.env, NODE_OPTIONS: '' };
   const { stdout } = await run(process.execPath, [IMPORT_SCRIPT, ...LIBRARIES.map((l) => l.name)], { cwd: REPOSITORY_ROOT, env, timeout: 120_000 });
