@@ -1,6 +1,6 @@
 import type { Groth16Proof, SettlementPublicInputs } from '@consortium/zkp';
 import { SETTLEMENT_SERVICES, type SettlementService } from '@consortium/zkp';
-import type { UsageRecord } from '@consortium/settlement';
+import type { BatchRecord, UsageRecord } from '@consortium/settlement';
 import { UnexpectedAnswerError } from './errors.js';
 
 /**
@@ -23,17 +23,8 @@ export interface StatementFacts {
   readonly proof: Groth16Proof;
 }
 
-/** A committed usage batch as a party sees it: its range and commitments. */
-export interface BatchFacts {
-  readonly id: string;
-  readonly creditor: string;
-  readonly debtor: string;
-  readonly period: string;
-  readonly firstId: bigint;
-  readonly count: number;
-  readonly batchCommitment: bigint;
-  readonly recordsDigest: Uint8Array;
-}
+/** A committed usage batch as a party sees it (the public view hides the commitments): the chain's record, its range and commitments. */
+export type BatchFacts = Pick<BatchRecord, 'id' | 'creditor' | 'debtor' | 'period' | 'firstId' | 'count' | 'batchCommitment' | 'recordsDigest'>;
 
 /** sha256 (hex) of a circuit's files, as a key epoch pins them. */
 export interface CircuitPinsHex {
