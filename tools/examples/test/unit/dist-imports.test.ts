@@ -83,6 +83,10 @@ describe('package.json of each library', () => {
     // the declarations the exports map promises exist
     const dir = join(REPOSITORY_ROOT, library.dir);
     expect(existsSync(join(dir, 'dist/index.d.ts'))).toBe(true);
+    // src/ is not shipped: the source maps carry the sources they point to
+    const map = JSON.parse(readFileSync(join(dir, 'dist/index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    expect(map.sourcesContent?.length).toBe(map.sources.length);
+    expect(map.sourcesContent![0]).toBe(readFileSync(join(dir, 'src/index.ts'), 'utf8'));
   });
 
   it('the zkp dist carries the prover worker its pool starts (plain JavaScript, copied by its build)', () => {
