@@ -10,7 +10,7 @@ import {
   VerificationKeys,
   type VerificationKey,
 } from '@consortium/zkp';
-import type { BatchFacts, BatchRecords, KeyEpochPins, StatementFacts } from './views.js';
+import type { AgreementFacts, BatchFacts, BatchRecords, KeyEpochPins, StatementFacts } from './views.js';
 
 /**
  * The checks of a statement, offline and pure: they take what the node answered and the local
@@ -45,6 +45,8 @@ export interface StatementEvidence {
   readonly verificationKey: LocalVerificationKey;
   /** The circuit's batch size (its record slots), which the batch commitment binds: circuitDefinition(statement.circuit).params.batchSize. */
   readonly batchSize: number;
+  /** The agreements of the statement's creditor (GET /v1/agreements?member=): the one in force for the period holds the rate commitment the proof must use. */
+  readonly agreements: readonly AgreementFacts[];
   /** The batch's raw records when the token may read them (its creditor's or debtor's operator); null otherwise. */
   readonly records: BatchRecords | null;
 }
@@ -118,6 +120,23 @@ export function checkPublicInputsAgainstBatch(statement: StatementFacts, batch: 
   return [sameBatch, range, commitment, period];
 }
 
+/**
+ * The proof's rate commitment against the agreement in force for the statement's period (the
+ * later registered where two overlap, as the chain decides): the rates both parties signed.
+ */
+export function checkRateCommitment(statement: StatementFacts, agreements: readonly AgreementFacts[]): Check {
+  const name = 'rate commitment (public input)';
+  const pair = [statement.creditor, statement.debtor];
+  const inForce = agreements
+    .filter((a) => pair.every((m) => a.members.includes(m)) && a.fromPeriod <= statement.period && statement.period <= a.toPeriod)
+    .reduce<AgreementFacts | null>((latest, a) => (latest === null || a.height >= latest.height ? a : latest), null);
+  if (inForce === null) return fail(name, `no agreement between ${statement.creditor} and ${statement.debtor} is in force for ${statement.period}`);
+  const signed = inForce.rateCommitments.find((c) => c.creditor === statement.creditor && c.debtor === statement.debtor)?.commitment ?? null;
+  if (signed === null) return fail(name, `agreement ${inForce.id} holds no rate commitment of ${statement.creditor} billing ${statement.debtor} (hidden from this token?)`);
+  if (signed !== statement.publicInputs.rateCommitment) return fail(name, `the proof's rate commitment is ${statement.publicInputs.rateCommitment}, agreement ${inForce.id} (in force for ${statement.period}) holds ${signed}`);
+  return pass(name, `the rates of agreement ${inForce.id}, in force for ${statement.period}, signed by both`);
+}
+
 /** The raw records as a RecordBatch: the networks are those the records name (each record is checked against them). */
 function recordBatchOf(records: BatchRecords, batch: BatchFacts): RecordBatch | null {
   const first = records.records[0];
@@ -179,7 +198,7 @@ function networks(statement: StatementFacts, records: RecordBatch): Check {
 export async function checkStatement(evidence: StatementEvidence): Promise<Check[]> {
   const { statement, batch } = evidence;
   const pin = checkVerificationKeyPin(statement, evidence.keyEpochs, evidence.verificationKey);
-  const checks = [pin.check, await checkProof(statement, pin.key), ...checkPublicInputsAgainstBatch(statement, batch)];
+  const checks = [pin.check, await checkProof(statement, pin.key), ...checkPublicInputsAgainstBatch(statement, batch), checkRateCommitment(statement, evidence.agreements)];
   if (evidence.records !== null) checks.push(...checkRecords(statement, batch, evidence.batchSize, evidence.records));
   return checks;
 }

@@ -1,8 +1,9 @@
+import { READ_LIMIT_MAX } from '@consortium/settlement';
 import { NodeAnswerError, NodeUnreachableError, PublicViewError } from './errors.js';
-import { batchFromAnswer, isPublicStatementView, keyEpochsFromAnswer, recordsFromAnswer, statementFromAnswer, type BatchFacts, type BatchRecords, type KeyEpochPins, type StatementFacts } from './views.js';
+import { agreementsFromAnswer, batchFromAnswer, isPublicStatementView, keyEpochsFromAnswer, recordsFromAnswer, statementFromAnswer, type AgreementFacts, type BatchFacts, type BatchRecords, type KeyEpochPins, type StatementFacts } from './views.js';
 
 /**
- * The node's settlement API, the four reads verify-statement needs (GET, bearer token). Errors
+ * The node's settlement API, the five reads verify-statement needs (GET, bearer token). Errors
  * say what to do: NodeUnreachableError, NodeAnswerError (with the API's error class), and
  * UnexpectedAnswerError from the parsers in views.ts.
  */
@@ -36,6 +37,12 @@ export class NodeApi {
   async keyEpochs(): Promise<KeyEpochPins[]> {
     const route = 'GET /v1/key-epochs';
     return keyEpochsFromAnswer(route, await this.get(route, '/v1/key-epochs'));
+  }
+
+  /** The agreements `member` is a party to (the API's largest page: a pair registers few). */
+  async agreements(member: string): Promise<AgreementFacts[]> {
+    const route = `GET /v1/agreements?member=${member}`;
+    return agreementsFromAnswer(route, await this.get(route, `/v1/agreements?member=${encodeURIComponent(member)}&limit=${READ_LIMIT_MAX}`));
   }
 
   /** The batch's raw records as `member` holds them (its creditor or debtor). */

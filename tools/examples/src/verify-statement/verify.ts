@@ -59,15 +59,16 @@ export async function verifyStatement(options: VerifyStatementOptions, print: (l
   const api = new NodeApi({ url: options.node, token: await readToken(options.token), timeoutMs: options.timeoutMs });
   const statement = await api.statement(options.statement);
   print(statementHeadline(statement));
-  const [batch, keyEpochs, verificationKey] = await Promise.all([
+  const [batch, keyEpochs, agreements, verificationKey] = await Promise.all([
     api.batch(statement.batchId),
     api.keyEpochs(),
+    api.agreements(statement.creditor),
     readVerificationKey(options.keys, statement.epoch, statement.circuit),
   ]);
   const batchSize = circuitDefinition(statement.circuit).params.batchSize;
   const records = await fetchRecords(api, statement, options.member);
   const fetched = 'salt' in records ? records : null;
-  const checks = await checkStatement({ statement, batch, keyEpochs, verificationKey, batchSize, records: fetched });
+  const checks = await checkStatement({ statement, batch, keyEpochs, agreements, verificationKey, batchSize, records: fetched });
   if (fetched === null) checks.push(records as Check);
   for (const check of checks) print(checkLine(check));
   print(verdict(checks));

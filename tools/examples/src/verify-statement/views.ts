@@ -1,6 +1,6 @@
 import type { Groth16Proof, SettlementPublicInputs } from '@consortium/zkp';
 import { SETTLEMENT_SERVICES, type SettlementService } from '@consortium/zkp';
-import type { BatchRecord, UsageRecord } from '@consortium/settlement';
+import type { AgreementRecord, BatchRecord, UsageRecord } from '@consortium/settlement';
 import { UnexpectedAnswerError } from './errors.js';
 
 /**
@@ -25,6 +25,9 @@ export interface StatementFacts {
 
 /** A committed usage batch as a party sees it (the public view hides the commitments): the chain's record, its range and commitments. */
 export type BatchFacts = Pick<BatchRecord, 'id' | 'creditor' | 'debtor' | 'period' | 'firstId' | 'count' | 'batchCommitment' | 'recordsDigest'>;
+
+/** An agreement as a party sees it: the rate commitment of each direction, which a statement's proof must use. */
+export type AgreementFacts = Pick<AgreementRecord, 'id' | 'members' | 'fromPeriod' | 'toPeriod' | 'rateCommitments' | 'height'>;
 
 /** sha256 (hex) of a circuit's files, as a key epoch pins them. */
 export interface CircuitPinsHex {
@@ -203,4 +206,23 @@ export function recordsFromAnswer(route: string, answer: unknown): BatchRecords 
       homeTadig: record.string('homeTadig'),
     })),
   };
+}
+
+/** The agreements of `GET /v1/agreements?member=`; one whose rate commitments are hidden (another pair's) has none. */
+export function agreementsFromAnswer(route: string, answer: unknown): AgreementFacts[] {
+  return Fields.of(route, answer)
+    .array('agreements')
+    .map((agreement) => {
+      const members = agreement.raw('members');
+      if (!Array.isArray(members) || members.length !== 2 || !members.every((m) => typeof m === 'string')) agreement.fail('members', 'must be the two member ids');
+      const hidden = agreement.raw('rateCommitments') === null;
+      return {
+        id: agreement.string('agreementId', 'id'),
+        members: members as [string, string],
+        fromPeriod: agreement.string('fromPeriod'),
+        toPeriod: agreement.string('toPeriod'),
+        rateCommitments: hidden ? [] : agreement.array('rateCommitments').map((c) => ({ creditor: c.string('creditor'), debtor: c.string('debtor'), commitment: c.bigint('commitment') })),
+        height: agreement.integer('height'),
+      };
+    });
 }

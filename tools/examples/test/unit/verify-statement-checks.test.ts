@@ -8,7 +8,7 @@ import { buildSettlementWitness, randomSalt } from '@consortium/zkp';
 import { checkStatement, type Check, type StatementEvidence } from '../../src/verify-statement/checks.ts';
 import { UnexpectedAnswerError } from '../../src/verify-statement/errors.ts';
 import { exitCodeOf } from '../../src/verify-statement/report.ts';
-import { batchFromAnswer, keyEpochsFromAnswer, recordsFromAnswer, statementFromAnswer, type BatchFacts, type StatementFacts } from '../../src/verify-statement/views.ts';
+import { agreementsFromAnswer, batchFromAnswer, keyEpochsFromAnswer, recordsFromAnswer, statementFromAnswer, type BatchFacts, type StatementFacts } from '../../src/verify-statement/views.ts';
 
 /**
  * The offline checks on a real Groth16 proof of the small test circuit settlement-4 (its test
@@ -49,6 +49,20 @@ beforeAll(async () => {
     },
     batch: { id: BATCH_ID, creditor: ORANGE.id, debtor: TMOBILE.id, period: PERIOD, firstId: onChain.firstId, count: onChain.count, batchCommitment: onChain.batchCommitment, recordsDigest: onChain.recordsDigest },
     keyEpochs: [{ epoch: 1, pins: [{ circuit: CIRCUIT, wasm: sha256(wasm), zkey: sha256(zkey), vkey: sha256(vkey) }] }],
+    // both directions of the pair's agreement; the creditor's commitment is the proof's
+    agreements: [
+      {
+        id: 'b2'.repeat(32),
+        members: [ORANGE.id, TMOBILE.id],
+        fromPeriod: '2026-01',
+        toPeriod: '2026-12',
+        rateCommitments: [
+          { creditor: ORANGE.id, debtor: TMOBILE.id, commitment: witness.publicInputs.rateCommitment },
+          { creditor: TMOBILE.id, debtor: ORANGE.id, commitment: witness.publicInputs.rateCommitment + 7n },
+        ],
+        height: 3,
+      },
+    ],
     verificationKey: { path: keys.vkeyPath, bytes: new Uint8Array(vkey) },
     batchSize: BATCH_SIZE,
     records: { batchId: BATCH_ID, salt: records.salt, records: records.records },
@@ -76,6 +90,7 @@ describe('verify-statement checks on a real settlement-4 proof', () => {
       'record range',
       'batch commitment (public input)',
       'period (public input)',
+      'rate commitment (public input)',
       'records',
       'records digest',
       'batch commitment (records)',
@@ -86,7 +101,7 @@ describe('verify-statement checks on a real settlement-4 proof', () => {
 
   it('without the records (a token that may not read them) the chain-level checks still run and pass', async () => {
     const checks = await checkStatement({ ...honest, records: null });
-    expect(checks).toHaveLength(6);
+    expect(checks).toHaveLength(7);
     expect(failedNames(checks)).toEqual([]);
   });
 
@@ -130,6 +145,21 @@ describe('verify-statement checks on a real settlement-4 proof', () => {
     expect(failedNames(otherBatch)).toEqual(['batch', 'records']);
   });
 
+  it('a proof with rates other than those of the agreement in force fails the rate commitment', async () => {
+    const [agreement] = honest.agreements;
+    const superseding = { ...agreement!, id: 'c3'.repeat(32), fromPeriod: PERIOD, toPeriod: PERIOD, height: 9, rateCommitments: agreement!.rateCommitments.map((c) => ({ ...c, commitment: c.commitment + 1n })) };
+    const superseded = await checkStatement({ ...honest, agreements: [agreement!, superseding] });
+    expect(failedNames(superseded)).toEqual(['rate commitment (public input)']);
+    expect(superseded.find((c) => !c.passed)!.detail).toContain(superseding.id);
+    const otherDirection = await checkStatement({ ...honest, agreements: [{ ...agreement!, rateCommitments: agreement!.rateCommitments.slice(1) }] });
+    expect(failedNames(otherDirection)).toEqual(['rate commitment (public input)']);
+    const expired = await checkStatement({ ...honest, agreements: [{ ...agreement!, toPeriod: '2026-10' }] });
+    expect(failedNames(expired)).toEqual(['rate commitment (public input)']);
+    // the later agreement in force is the honest one: the earlier is superseded, not consulted
+    const earlier = { ...superseding, height: 1 };
+    expect(failedNames(await checkStatement({ ...honest, agreements: [earlier, agreement!] }))).toEqual([]);
+  });
+
   it('a tampered record (one more minute of voice) fails the records digest and the recomputed commitment', async () => {
     const checks = await checkStatement(withRecords((records) => records.map((r, i) => (i === 1 ? { ...r, volume: r.volume + 60n } : r))));
     expect(failedNames(checks)).toEqual(['records digest', 'batch commitment (records)']);
@@ -156,6 +186,7 @@ describe('the node\'s JSON answers (libs/settlement settlementToJson) parse back
     expect(batchFromAnswer('GET batch', settlementToJson({ ...batch, id: undefined, batchId: batch.id, volumes: null }))).toEqual(batch);
     expect(keyEpochsFromAnswer('GET key-epochs', settlementToJson({ epochs: honest.keyEpochs }))).toEqual(honest.keyEpochs);
     expect(recordsFromAnswer('GET records', settlementToJson(records))).toEqual(records);
+    expect(agreementsFromAnswer('GET agreements', settlementToJson({ agreements: honest.agreements }))).toEqual(honest.agreements);
   });
 
   it('a malformed answer names the field', () => {
