@@ -65,12 +65,12 @@ async function verify(args: readonly string[]): Promise<{ code: number; stdout: 
   }
 }
 
-/** The current month: usage must lie in the period, and a statement may be proposed while it runs. */
-function currentPeriod(): { period: string; startTime: (i: number) => string } {
+/** Last month: a period whose usage lies wholly in the past (every record's start time within it). */
+function lastPeriod(): { period: string; startTime: (i: number) => string } {
   const now = new Date();
-  const period = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
-  const monthStartSeconds = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000;
-  return { period, startTime: (i) => String(monthStartSeconds + 60 * i) };
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const period = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
+  return { period, startTime: (i) => String(start.getTime() / 1000 + 3_600 * (i + 1)) };
 }
 
 describe.skipIf(!routesServed)('verify-statement against a real consortium (skipped: apps/node does not serve the settlement routes yet)', () => {
@@ -78,7 +78,7 @@ describe.skipIf(!routesServed)('verify-statement against a real consortium (skip
     devnetDir = await mkdtemp(join(tmpdir(), 'consortium-verify-statement-'));
     launcher = startLauncherProcess(['--members', String(MEMBERS), '--dir', devnetDir, '--keys', keysDir, '--circuits', 'settlement-4']);
     endpoints = await waitForEndpoints(devnetDir, launcher);
-    const { period, startTime } = currentPeriod();
+    const { period, startTime } = lastPeriod();
     const rates = { voice_mo: '317', voice_mt: '250', sms: '3000', data: '1100' };
 
     // the agreement: proposed by the creditor, accepted (co-signed) by the debtor
