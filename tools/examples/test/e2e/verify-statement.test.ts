@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -160,13 +161,24 @@ describe.skipIf(!routesServed)('verify-statement against a real consortium', () 
   });
 });
 
+/** A loopback port nothing listens on (bound, then closed): a connection to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
 describe('verify-statement usage errors (no node needed)', () => {
   it('a missing option or an unreachable node is exit 2 with a message', async () => {
-    const missing = await verify(['--node', 'http://127.0.0.1:9']);
+    const node = `http://127.0.0.1:${await closedPort()}`;
+    const missing = await verify(['--node', node]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--token');
-    const unreachable = await verify(['--node', 'http://127.0.0.1:9', '--token', 'x', '--statement', 'ab', '--keys', keysDir]);
+    const unreachable = await verify(['--node', node, '--token', 'x', '--statement', 'ab', '--keys', keysDir]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('NodeUnreachableError');
+    expect(unreachable.stderr).toContain('ECONNREFUSED');
   });
 });
