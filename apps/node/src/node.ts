@@ -219,6 +219,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
 
     await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
+    // The member's queued work from before a stop: batches to submit again, records to deliver.
+    await settlement?.desk.resume();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
     const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, settlement, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });

@@ -237,6 +237,22 @@ describe('five node processes settle a period with proofs', () => {
     expect(await node.metric('consortium_security_rate_limited_requests_total')).toBeGreaterThan(limited);
   }, TEST_TIMEOUT_MS);
 
+  it('picks its queued batches up again after a kill -9 and commits every one of them', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const creditor = n[a]!;
+    const records = usage(40, 11).map((r, i) => ({ ...r, startTime: String(BigInt(Date.UTC(2026, 9, 1) / 1000) + BigInt(60 * (i + 1))) }));
+    const { batches } = (await ok(creditor, 'operator', 'POST', `/v1/members/${a}/usage`, { debtor: b, period: '2026-10', records })) as { batches: { batchId: string }[] };
+    expect(batches).toHaveLength(10);
+    // Batches go to the chain one per block: most are still queued when the node dies.
+    await creditor.kill('SIGKILL');
+    await creditor.start();
+    await onEveryNode('all ten batches committed on every node', `/v1/batches?period=2026-10&creditor=${a}`, (body) => (body.batches as unknown[]).length === 10);
+    await waitFor(`${b} holds the records of every batch`, async () => {
+      const replies = await Promise.all(batches.map(async ({ batchId }) => call(n[b]!, 'operator', 'GET', `/v1/members/${b}/batches/${encodeURIComponent(batchId)}/records`)));
+      return { done: replies.every((r) => r.status === 200), seen: replies.map((r) => r.status).join(' ') };
+    }, 300_000);
+  }, TEST_TIMEOUT_MS);
+
   it("never gives a third member another pair's records or rates, through its API or in anything its node stored", async () => {
     const [a, b, c] = [ids[0]!, ids[1]!, ids[2]!];
     const third = n[c]!;
