@@ -121,16 +121,17 @@ export function checkPublicInputsAgainstBatch(statement: StatementFacts, batch: 
 }
 
 /**
- * The proof's rate commitment against the agreement in force for the statement's period (the
- * later registered where two overlap, as the chain decides): the rates both parties signed.
+ * The proof's rate commitment against the agreement that was in force for the statement's period
+ * when the statement was proposed (the later registered where two overlap, as the chain decides;
+ * one registered after the proposal does not change it): the rates both parties signed.
  */
 export function checkRateCommitment(statement: StatementFacts, agreements: readonly AgreementFacts[]): Check {
   const name = 'rate commitment (public input)';
   const pair = [statement.creditor, statement.debtor];
   const inForce = agreements
-    .filter((a) => pair.every((m) => a.members.includes(m)) && a.fromPeriod <= statement.period && statement.period <= a.toPeriod)
+    .filter((a) => a.height <= statement.proposedHeight && pair.every((m) => a.members.includes(m)) && a.fromPeriod <= statement.period && statement.period <= a.toPeriod)
     .reduce<AgreementFacts | null>((latest, a) => (latest === null || a.height >= latest.height ? a : latest), null);
-  if (inForce === null) return fail(name, `no agreement between ${statement.creditor} and ${statement.debtor} is in force for ${statement.period}`);
+  if (inForce === null) return fail(name, `no agreement between ${statement.creditor} and ${statement.debtor} was in force for ${statement.period} at height ${statement.proposedHeight}`);
   const signed = inForce.rateCommitments.find((c) => c.creditor === statement.creditor && c.debtor === statement.debtor)?.commitment ?? null;
   if (signed === null) return fail(name, `agreement ${inForce.id} holds no rate commitment of ${statement.creditor} billing ${statement.debtor} (hidden from this token?)`);
   if (signed !== statement.publicInputs.rateCommitment) return fail(name, `the proof's rate commitment is ${statement.publicInputs.rateCommitment}, agreement ${inForce.id} (in force for ${statement.period}) holds ${signed}`);

@@ -19,6 +19,8 @@ export interface StatementFacts {
   readonly batchId: string;
   readonly epoch: number;
   readonly circuit: string;
+  /** The height of the block that committed the proposal: the agreement in force then is the one the chain checked. */
+  readonly proposedHeight: number;
   readonly publicInputs: SettlementPublicInputs;
   readonly proof: Groth16Proof;
 }
@@ -144,6 +146,7 @@ export function statementFromAnswer(route: string, answer: unknown): StatementFa
     batchId: fields.string('batchId'),
     epoch: fields.integer('epoch'),
     circuit: fields.string('circuit'),
+    proposedHeight: fields.integer('proposedHeight'),
     publicInputs: {
       creditor: inputs.bigint('creditor'),
       debtor: inputs.bigint('debtor'),

@@ -44,6 +44,7 @@ beforeAll(async () => {
       batchId: BATCH_ID,
       epoch: 1,
       circuit: CIRCUIT,
+      proposedHeight: 12,
       publicInputs: witness.publicInputs,
       proof,
     },
@@ -155,6 +156,8 @@ describe('verify-statement checks on a real settlement-4 proof', () => {
     expect(failedNames(otherDirection)).toEqual(['rate commitment (public input)']);
     const expired = await checkStatement({ ...honest, agreements: [{ ...agreement!, toPeriod: '2026-10' }] });
     expect(failedNames(expired)).toEqual(['rate commitment (public input)']);
+    // one registered after the statement was proposed does not change what the chain checked
+    expect(failedNames(await checkStatement({ ...honest, agreements: [agreement!, { ...superseding, height: 13 }] }))).toEqual([]);
     // the later agreement in force is the honest one: the earlier is superseded, not consulted
     const earlier = { ...superseding, height: 1 };
     expect(failedNames(await checkStatement({ ...honest, agreements: [earlier, agreement!] }))).toEqual([]);
