@@ -21,7 +21,7 @@ const MEMBERS = Number(process.env.BENCH_START_MEMBERS ?? 5);
 /** Time from the launcher's start to endpoints.json (every node ready and committing), then a Ctrl-C; returns the time and its output. */
 async function timedRun(dir: string): Promise<{ readonly ms: number; readonly output: string }> {
   const started = performance.now();
-  const launcher = startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--circuits', CIRCUITS]);
+  const launcher = startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--circuits', CIRCUITS, '--no-traffic']);
   try {
     await waitForEndpoints(dir, launcher, 1_800_000);
     return { ms: performance.now() - started, output: launcher.output() };

@@ -8,6 +8,7 @@ import { runZkpVerifyBench } from './zkp-verify.bench.js';
 import { runZkpPoolBench } from './zkp-pool.bench.js';
 import { runSettlementApplyBench } from './settlement-apply.bench.js';
 import { runDevnetStartBench } from './devnet-start.bench.js';
+import { runApiReadBench } from './api-read.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'zkp-pool': runZkpPoolBench,
   'settlement-apply': runSettlementApplyBench,
   'devnet-start': runDevnetStartBench,
+  'api-read': runApiReadBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -142,6 +142,15 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       logger: logger.child({ component: 'p2p' }),
       limits: { messageRates: p2pLimits.rates },
       frameLimits: p2pLimits.frameLimits,
+      onSecurityEvent: (event) =>
+        events.emitSecurityEvent({
+          kind: event.kind,
+          who: { ...(event.member === null ? {} : { member: event.member }), ...(event.peerId === null ? {} : { peer: event.peerId }) },
+          where: event.protocol === null ? { protocol: 'libp2p' } : { protocol: event.protocol },
+          what: event.suppressedSinceLast > 0 ? `${event.what} (and ${event.suppressedSinceLast} more since the last report)` : event.what,
+          // A refused or misbehaving peer is a chain-level fact every member may see; its details are in the node's log.
+          audience: { scope: 'public' },
+        }),
     });
     started.push({ name: 'p2p', stop: () => p2p.stop() });
     const signer = new Ed25519Signer(validatorKey.keyPair);
@@ -210,6 +219,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
 
     await listenOrExplain('p2p', config.p2p.listen.join(', '), () => p2p.start());
     await consensus.start();
+    // The member's queued work from before a stop: batches to submit again, records to deliver.
+    await settlement?.desk.resume();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
     const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, settlement, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });

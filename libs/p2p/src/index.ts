@@ -50,7 +50,7 @@ export type { P2PLimitsOverrides, FrameLimitsOverrides } from './config.js';
 
 // Shared vocabulary: member ids, fault kinds (reportInvalid), disconnect and refusal reasons.
 export { INVALID_MESSAGE_KINDS } from './types.js';
-export type { MemberId, MemberEntry, InvalidMessageKind, DisconnectReason, RefusalReason } from './types.js';
+export type { MemberId, MemberEntry, InvalidMessageKind, DisconnectReason, RefusalReason, P2PSecurityEvent } from './types.js';
 
 // What peerHealth() returns: the dashboard's topology view reads it.
 export type { PeerHealth, ProtocolTraffic, TrafficCounters, ConnectionEvent } from './health.js';

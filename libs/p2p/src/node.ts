@@ -71,7 +71,7 @@ import { OutboundChannel, type DropCause } from './outbound.js';
 import { PrivateExchange, type PrivateHandler, type SendPrivateOptions } from './private-exchange.js';
 import { measureRtt } from './rtt.js';
 import { isOversizedFrame, readBufferBytes, runWithinDeadline } from './streams.js';
-import type { DisconnectReason, InvalidMessageKind, MemberEntry, MemberId } from './types.js';
+import type { DisconnectReason, InvalidMessageKind, MemberEntry, MemberId, P2PSecurityEvent } from './types.js';
 
 /** The metric areas this package records into (built once by the app, see libs/telemetry). */
 export interface P2PNodeMetrics {
@@ -100,6 +100,8 @@ export interface P2PNodeOptions {
    * tx and sync ones from genesis (the consensus limits table). Defaults: DEFAULT_FRAME_LIMITS.
    */
   readonly frameLimits?: FrameLimitsOverrides;
+  /** Each security event (refused peer, invalid or refused message), throttled like the log; the node writes them to its security log. */
+  readonly onSecurityEvent?: (event: P2PSecurityEvent) => void;
 }
 
 export type MessageHandler = (from: MemberId, payload: Uint8Array) => void;
@@ -148,6 +150,7 @@ export class P2PNode {
   private libp2p!: Libp2pHost;
   private lifecycle: Lifecycle = 'created';
   private pingTimer: NodeJS.Timeout | null = null;
+  private readonly onSecurityEvent: ((event: P2PSecurityEvent) => void) | null;
 
   private constructor(options: P2PNodeOptions, limits: P2PLimits, frames: FrameLimits, peerId: string) {
     this.memberId = options.memberId;
@@ -156,6 +159,7 @@ export class P2PNode {
     this.frames = frames;
     this.metrics = options.metrics;
     this.log = options.logger?.child({ component: 'p2p' }) ?? null;
+    this.onSecurityEvent = options.onSecurityEvent ?? null;
     if (!Array.isArray(options.listenAddresses) || options.listenAddresses.length === 0) {
       throw new InvalidAddressError(String(options.listenAddresses), 'listenAddresses must be a non-empty array of multiaddr strings');
     }
@@ -181,9 +185,11 @@ export class P2PNode {
       onFrameReceived: (member, protocol, bytes) => this.onFrameReceived(member, protocol, bytes),
       onHandlerError: (member, protocol, err) => this.onHandlerError(member, protocol, err),
       onInboundStreamError: (member, protocol, stream, err) => this.onInboundStreamError(member, protocol, stream, err),
-      warnThrottled: (key, fields, message) => {
+      warnThrottled: (key, fields, message, event) => {
         const suppressed = this.logThrottle.admit(key, Date.now());
-        if (suppressed !== null) this.log?.warn({ ...fields, suppressedSinceLastLine: suppressed }, message);
+        if (suppressed === null) return;
+        this.log?.warn({ ...fields, suppressedSinceLastLine: suppressed }, message);
+        if (event !== undefined) this.onSecurityEvent?.({ ...event, what: message, suppressedSinceLast: suppressed });
       },
     });
   }
@@ -526,6 +532,14 @@ export class P2PNode {
     const suppressed = this.logThrottle.admit(`refused:${refusal.peerId}:${refusal.reason}:${refusal.checkpoint}`, Date.now());
     if (suppressed === null) return;
     const fields = { ...refusal, member: member?.id ?? null, suppressedSinceLastLine: suppressed };
+    this.onSecurityEvent?.({
+      kind: 'refused_peer',
+      member: member?.id ?? null,
+      peerId: refusal.peerId,
+      protocol: null,
+      what: refusal.reason === 'not_member' ? `refused peer ${refusal.peerId}: not a member listed in genesis (${refusal.checkpoint})` : `refused member ${member?.id ?? refusal.peerId}: in back-off after exceeding its limits (${refusal.checkpoint})`,
+      suppressedSinceLast: suppressed,
+    });
     if (refusal.reason === 'not_member') {
       this.log?.warn(fields, `refused peer ${refusal.peerId}: not a member listed in genesis (${refusal.checkpoint})`);
     } else {
@@ -677,6 +691,7 @@ export class P2PNode {
     const member = this.membersByPeerId.get(connection.remotePeer.toString());
     if (member === undefined) {
       this.metrics?.security.invalidMessagesTotal.inc({ kind: 'unknown_sender' });
+      this.onSecurityEvent?.({ kind: 'invalid_message', member: null, peerId: connection.remotePeer.toString(), protocol, what: `a stream on ${protocol} from a non-member got past the gater: aborted`, suppressedSinceLast: 0 });
       this.log?.error({ peerId: connection.remotePeer.toString(), protocol }, 'stream from a non-member got past the gater: aborting it');
       stream.abort(new Error('not a member'));
       return null;
@@ -885,6 +900,7 @@ export class P2PNode {
         },
         `invalid message from member ${member.id}: ${kind}${protocol === null ? '' : ` on ${protocol}`}`,
       );
+      this.onSecurityEvent?.({ kind: 'invalid_message', member: member.id, peerId: member.peerIdText, protocol, what: `invalid message from member ${member.id}: ${kind}${protocol === null ? '' : ` on ${protocol}`} (score ${verdict.score} of ${this.limits.scoreLimit})`, suppressedSinceLast: suppressed });
     }
     if (verdict.limitExceeded) this.disconnectForLimit(member, kind, verdict.score);
   }

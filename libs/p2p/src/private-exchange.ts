@@ -34,7 +34,7 @@ import { assertHandler, assertOptionalSignal, assertPayload, assertTimeout } fro
 import type { MemberState } from './member-state.js';
 import { encodeOffer, parseOffer, PRIVATE_OFFER_MAX_BYTES, type PrivateOffer } from './private-offer.js';
 import { isOversizedFrame, readBufferBytes, runWithinDeadline, type HandlerRun } from './streams.js';
-import type { InvalidMessageKind, MemberId } from './types.js';
+import type { InvalidMessageKind, MemberId, P2PSecurityEvent } from './types.js';
 
 const PROTOCOL: PrivateProtocol = 'records';
 /** A status frame longer than this is oversized; up to it, one of the wrong length is malformed. */
@@ -82,7 +82,8 @@ export interface PrivateExchangeComponents {
   onHandlerError(member: MemberState, protocol: ProtocolName, err: unknown): void;
   onInboundStreamError(member: MemberState, protocol: ProtocolName, stream: Stream, err: unknown): void;
   /** A warning at most once per member and cause per throttle window. */
-  warnThrottled(key: string, fields: object, message: string): void;
+  /** Logs a warning unless the same key was logged a moment ago; with `event`, also reports it as a security event. */
+  warnThrottled(key: string, fields: object, message: string, event?: Pick<P2PSecurityEvent, 'kind' | 'member' | 'peerId' | 'protocol'>): void;
 }
 
 const REFUSAL_BY_STATUS = new Map<number, PrivateRefusal>(
@@ -269,7 +270,9 @@ export class PrivateExchange {
     const { penalty, ...fields } = details;
     const reason: SecurityReason = refusal === 'too_large' ? 'oversized' : refusal;
     this.c.security?.privateRefusalsTotal.inc({ member: member.id, reason });
-    this.c.warnThrottled(`private-refused:${member.id}:${reason}`, { member: member.id, protocol: PROTOCOL, reason, ...fields }, `refused a private ${PROTOCOL} message from ${member.id}: ${reason}`);
+    // A refusal with a penalty is reported by penalize; one without (unauthorized, rate limited) here.
+    const event = penalty === null ? ({ kind: 'invalid_message', member: member.id, peerId: member.peerIdText, protocol: PROTOCOL } as const) : undefined;
+    this.c.warnThrottled(`private-refused:${member.id}:${reason}`, { member: member.id, protocol: PROTOCOL, reason, ...fields }, `refused a private ${PROTOCOL} message from ${member.id}: ${reason}`, event);
     await this.answer(member, stream, lp, PRIVATE_STATUS[refusal], true);
     if (penalty !== null) this.c.penalize(member, penalty, PROTOCOL, fields);
     return refusal;

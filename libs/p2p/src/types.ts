@@ -36,3 +36,17 @@ export interface MemberEntry {
   /** Multiaddrs to dial, e.g. /ip4/10.0.0.5/tcp/7000; members without addresses are waited for. */
   readonly addresses?: readonly string[];
 }
+
+/**
+ * A security event p2p saw (a refused peer, an invalid or refused message), for the node's
+ * security log. Emitted at most as often as p2p logs the same kind of event from the same peer
+ * (the log throttle); `suppressedSinceLast` says how many were counted in between.
+ */
+export interface P2PSecurityEvent {
+  readonly kind: 'refused_peer' | 'invalid_message';
+  readonly member: MemberId | null;
+  readonly peerId: string | null;
+  readonly protocol: string | null;
+  readonly what: string;
+  readonly suppressedSinceLast: number;
+}

@@ -41,7 +41,7 @@ export type { VolumeObservation } from './anomaly.js';
 
 // the consensus application and its reads
 export { SettlementApplication, settlementMembersOf } from './app/application.js';
-export type { SettlementApplicationOptions, CommittedSettlementBlock } from './app/application.js';
+export type { SettlementApplicationOptions, CommittedSettlementBlock, SettlementSecurityEvent } from './app/application.js';
 export type { StatementProofVerifier } from './app/verifier.js';
 export { statementProof, VERDICT_CACHE_ENTRIES } from './app/verifier.js';
 export { chainAppHash } from './app/app-hash.js';

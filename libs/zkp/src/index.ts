@@ -13,6 +13,8 @@ export type { SettlementWitness } from './witness/witness.js';
 
 // proofs and keys
 export type { SettlementProof, Groth16Proof } from './proof.js';
+// snarkjs's JSON form of a verification key (a LoadedCircuit's vkey; what VerificationKeys.add takes)
+export type { VerificationKey } from './groth16-json.js';
 export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins, genesisTrustedSetupOf, manifestSetupKind } from './artifacts/manifest.js';
 export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest.js';
 export { loadEpoch, assertContributedKey } from './artifacts/loader.js';

@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs';
+import type { Groth16Proof } from './groth16-json.js';
 
 /**
  * A settlement proof as it travels and is stored: the key epoch and circuit it was made for,

@@ -41,6 +41,22 @@ export interface DevnetEndpoints {
   readonly launcherPid: number;
   readonly startedAt: string;
   readonly members: readonly MemberEndpoints[];
+  /** The traffic generator, once it runs (absent with --no-traffic). */
+  readonly traffic?: TrafficEndpoint;
+}
+
+/** The traffic generator `npm start` runs beside the nodes (tools/src/traffic). */
+export interface TrafficEndpoint {
+  readonly pid: number;
+  /** Absolute path of its JSON log. */
+  readonly logFile: string;
+  readonly periods: number;
+  readonly recordsPerDirection: number;
+}
+
+/** The same endpoints, naming the traffic generator too. */
+export function withTraffic(endpoints: DevnetEndpoints, traffic: TrafficEndpoint): DevnetEndpoints {
+  return { ...endpoints, traffic };
 }
 
 export interface RunningMember {
@@ -85,7 +101,11 @@ export function endpointsTable(endpoints: DevnetEndpoints): string {
   const rows = endpoints.members.map((m) => [m.id, m.tadig, m.apiUrl, m.metricsUrl, m.p2p.join(' '), String(m.pid), m.dataDir]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), ...rows.map(line)].map((text) => `  ${text}`).join('\n');
+  const table = [line(header), ...rows.map(line)].map((text) => `  ${text}`).join('\n');
+  const { traffic } = endpoints;
+  if (traffic === undefined) return table;
+  const periods = `${traffic.periods} period${traffic.periods === 1 ? '' : 's'}`;
+  return `${table}\n\n  traffic generator (pid ${traffic.pid}): ${periods}, ${traffic.recordsPerDirection} records per direction and period; log in ${traffic.logFile}`;
 }
 
 /** Writes endpoints.json whole or not at all (a reader never sees half a file). */

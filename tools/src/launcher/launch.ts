@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { waitForHeight } from '../devnet/heights.js';
 import { NodeProcess, setupCliExited, tailOf } from '../devnet/processes.js';
 import { waitReady } from '../devnet/readiness.js';
+import { TrafficProcess } from '../traffic/process.js';
 import { ensureDevnet } from './devnet-folder.js';
-import { endpointsOf, endpointsTable, removeEndpoints, writeEndpoints, type NodeAddresses } from './endpoints.js';
+import { endpointsOf, endpointsTable, removeEndpoints, withTraffic, writeEndpoints, type NodeAddresses } from './endpoints.js';
 import { ComponentExitedError, StopRequestedError } from './errors.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
@@ -14,8 +15,9 @@ import { Supervisor, type Component } from './supervisor.js';
 /**
  * `npm start`: the local consortium, step by step. Demo ZKP keys (made once, then reused), member
  * keys and genesis (consortium-setup), one node process per member on loopback, then waits until
- * every node is ready and commits blocks, prints what runs where and writes endpoints.json. It
- * runs until `stop` (Ctrl-C, SIGTERM) or until a node dies; either way every node is stopped,
+ * every node is ready and commits blocks, writes endpoints.json, starts the traffic generator
+ * (unless options.traffic is null) and prints what runs where. It runs until `stop` (Ctrl-C,
+ * SIGTERM) or until a node dies; either way the generator and every node are stopped,
  * endpoints.json removed and the folder's lock released.
  */
 
@@ -30,6 +32,8 @@ export interface LaunchOptions {
   readonly fresh: boolean;
   /** First p2p port (HTTP on + 100); a free one is chosen when not given. */
   readonly basePort?: number;
+  /** The traffic generator, started once every node is ready; null or absent: none (--no-traffic). */
+  readonly traffic?: { readonly periods: number; readonly recordsPerDirection: number } | null;
 }
 
 export interface LaunchIo {
@@ -72,6 +76,23 @@ async function readNodeAddresses(dir: string, memberId: string): Promise<NodeAdd
   return JSON.parse(await readFile(join(dir, memberId, 'node.json'), 'utf8')) as NodeAddresses;
 }
 
+/**
+ * The traffic generator as a supervised component. Its exit never ends the run: having settled
+ * its periods it exits 0, and a failure is reported with its log while the nodes keep running
+ * (the consortium is still up and usable; the generator is a demo of it).
+ */
+function trafficComponent(traffic: TrafficProcess): Component {
+  return {
+    name: 'traffic generator',
+    logFile: traffic.logFile,
+    start: () => traffic.start(),
+    stop: () => traffic.stop('SIGTERM'),
+    kill: () => traffic.stop('SIGKILL'),
+    onExit: (listener) => traffic.onExit(listener),
+    logTail: () => traffic.logTail(10),
+  };
+}
+
 /** Runs the consortium until `stop` aborts or a node dies; returns the exit code. `force` (a second Ctrl-C) kills the nodes at once. */
 export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSignal, force: AbortSignal): Promise<number> {
   const startedAt = new Date();
@@ -80,7 +101,11 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
   const releaseOnExit = () => lock.releaseSync();
   process.once('exit', releaseOnExit);
   let supervisor: Supervisor | null = null;
-  const killNow = () => void supervisor?.killAll();
+  let trafficSupervisor: Supervisor | null = null;
+  const killNow = () => {
+    void trafficSupervisor?.killAll();
+    void supervisor?.killAll();
+  };
   force.addEventListener('abort', killNow, { once: true });
   try {
     const keys = await untilStopped(ensureDemoKeys(options.keysDir, options.circuits, progress, stop), stop);
@@ -107,11 +132,24 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     const members = await Promise.all(
       devnet.genesis.members.map(async (member, i) => ({ member, config: await readNodeAddresses(options.dir, member.id), pid: nodes[i]!.pid ?? -1 })),
     );
-    const endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
+    let endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
     const file = await writeEndpoints(options.dir, endpoints);
+    if (options.traffic !== undefined && options.traffic !== null) {
+      // It reads endpoints.json, so it starts once the file is there; the file then names it too.
+      const traffic = new TrafficProcess(options.dir, { endpointsFile: file, ...options.traffic });
+      const generator = new Supervisor([trafficComponent(traffic)]);
+      trafficSupervisor = generator;
+      await untilStopped(generator.startAll(() => {}), stop);
+      void generator.died.then((exit) => {
+        if (exit.exit === 'code 0') progress.note(`✔ traffic generator done: its periods are settled and closed (${traffic.logFile})`);
+        else progress.note(`✖ the traffic generator exited (${exit.exit}); the nodes keep running. The end of ${traffic.logFile}:\n${exit.logTail}`);
+      });
+      endpoints = withTraffic(endpoints, { pid: traffic.pid ?? -1, logFile: traffic.logFile, ...options.traffic });
+      await writeEndpoints(options.dir, endpoints);
+    }
     io.out(`\nLocal consortium ${devnet.genesis.chainId}: ${nodes.length} members on 127.0.0.1\n\n${endpointsTable(endpoints)}\n\n`);
     progress.note(`✔ ${nodes.length} members committing blocks ${formatElapsed(Date.now() - startedAt.getTime())} after the start; endpoints in ${file}`);
-    progress.note('Ctrl-C stops every node.');
+    progress.note(trafficSupervisor === null ? 'Ctrl-C stops every node.' : 'Ctrl-C stops the traffic generator and every node.');
 
     const reason = await Promise.race([died.catch((error: unknown) => error), untilStopped(new Promise<never>(() => {}), stop).catch((error: unknown) => error)]);
     if (reason instanceof ComponentExitedError) {
@@ -128,6 +166,10 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     }
     throw error;
   } finally {
+    if (trafficSupervisor !== null) {
+      const stopping = trafficSupervisor;
+      await progress.step('stop the traffic generator', () => stopping.stopAll());
+    }
     if (supervisor !== null) {
       const stopping = supervisor;
       await progress.step('stop every node (SIGTERM, then SIGKILL after the deadline)', () => stopping.stopAll());

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { MAX_MEMBERS } from '@consortium/consensus';
 import { Command, InvalidArgumentError } from 'commander';
+import { wholeNumber } from '../traffic/options.js';
+import { TRAFFIC_DEFAULTS, TRAFFIC_LIMITS } from '../traffic/plan.js';
 import type { LaunchOptions } from './launch.js';
 
 /**
@@ -28,7 +30,7 @@ export function launcherProgram(repositoryRoot: string): Command {
   return new Command('npm start --')
     .description(
       'The local consortium: demo ZKP keys (INSECURE, made once and reused), member keys and genesis, one node per member on ' +
-        '127.0.0.1, until Ctrl-C. Prints what runs where and writes <dir>/endpoints.json.',
+        '127.0.0.1 and a traffic generator settling whole periods, until Ctrl-C. Prints what runs where and writes <dir>/endpoints.json.',
     )
     .option('--members <n>', `members of the consortium (1 to ${MAX_MEMBERS}; the founding five first)`, memberCount, FOUNDING_MEMBERS)
     .option('--dir <dir>', 'the devnet folder (keys, genesis, node data and logs)', resolve(repositoryRoot, '.devnet'))
@@ -36,6 +38,9 @@ export function launcherProgram(repositoryRoot: string): Command {
     .option('--circuits <names>', 'circuits to make keys for, comma-separated (consortium-setup ceremony demo --circuits)', DEFAULT_DEVNET_CIRCUITS)
     .option('--fresh', 'new member keys and genesis: a new chain (the keys are still reused)')
     .option('--base-port <port>', 'first p2p port (HTTP APIs on + 100); default: 26600 when free, else a free one', port)
+    .option('--no-traffic', 'start the consortium without the traffic generator')
+    .option('--periods <n>', 'periods the traffic generator settles (ending with last month; its log: <dir>/traffic.log)', wholeNumber(1, TRAFFIC_LIMITS.periodsMax), TRAFFIC_DEFAULTS.periods)
+    .option('--records <n>', 'usage records per direction (creditor -> debtor) and period', wholeNumber(1, TRAFFIC_LIMITS.recordsPerDirectionMax), TRAFFIC_DEFAULTS.recordsPerDirection)
     .exitOverride()
     .showHelpAfterError();
 }
@@ -47,6 +52,9 @@ interface ParsedOptions {
   readonly circuits: string;
   readonly fresh?: boolean;
   readonly basePort?: number;
+  readonly traffic: boolean;
+  readonly periods: number;
+  readonly records: number;
 }
 
 /** Options from argv (process.argv form); commander throws CommanderError on bad input or --help. */
@@ -62,5 +70,6 @@ export function parseLauncherArgs(argv: readonly string[], repositoryRoot: strin
     circuits: parsed.circuits.split(',').map((name) => name.trim()).filter((name) => name !== ''),
     fresh: parsed.fresh === true,
     ...(parsed.basePort === undefined ? {} : { basePort: parsed.basePort }),
+    traffic: parsed.traffic ? { periods: parsed.periods, recordsPerDirection: parsed.records } : null,
   };
 }

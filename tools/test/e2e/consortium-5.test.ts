@@ -65,6 +65,13 @@ describe('a five-member consortium of node processes', () => {
         return { done: refused > before, seen: `refused_peers_total{reason="not_member"} ${refused} (${before} before)` };
       });
       await waitFor('the stranger holds no connection', () => ({ done: stranger.connectedMembers().length === 0, seen: `connected to [${stranger.connectedMembers().join(', ')}]` }));
+      // The refusal is in the target's append-only security log: who (the stranger's peer id), what, when.
+      const strangerPeerId = peerIdOf(strangerKey);
+      await waitFor(`${target.memberId}'s security log names the refused stranger`, async () => {
+        const lines = (await readFile(join(consortium.dir, target.memberId, 'data', 'security.jsonl'), 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
+        const events = lines.map((line) => JSON.parse(line) as { kind: string; who: { peer?: string }; time: string });
+        return { done: events.some((e) => e.kind === 'refused_peer' && e.who.peer === strangerPeerId && e.time !== undefined), seen: `${events.length} events: ${[...new Set(events.map((e) => e.kind))].join(', ')}` };
+      });
     } finally {
       await stranger.stop();
     }

@@ -1,12 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys } from '@consortium/circuits';
-import { assembleKeysFolder, genesisArtifactPins, genesisTrustedSetupOf } from '@consortium/zkp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
+import { writeTestKeysFolder } from '../../src/devnet/test-keys.js';
 import { waitFor } from '../../src/devnet/wait.js';
 
 /**
@@ -72,17 +71,8 @@ describe('five node processes settle a period with proofs', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
-    const keys = await ensureTestKeys('settlement-4');
     const keysDir = join(root, 'keys');
-    const manifest = await assembleKeysFolder(keysDir, {
-      epoch: 1,
-      insecure: true,
-      ceremony: 'demo',
-      ptau: { power: keys.ptauPower, path: keys.ptauPath },
-      circuits: [{ name: 'settlement-4', constraints: keys.circuit.manifest.constraints, r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path), wasm: keys.wasmPath, zkey: keys.zkeyPath, vkey: keys.vkeyPath }],
-    });
-    // What `consortium-setup ceremony demo` writes beside the keys: the pins genesis takes.
-    await writeFile(join(keysDir, 'genesis-artifacts.json'), JSON.stringify({ artifacts: genesisArtifactPins(manifest), trustedSetup: genesisTrustedSetupOf(manifest) }));
+    await writeTestKeysFolder(keysDir);
     consortium = await Consortium.start(5, { keysDir });
     ids = consortium.nodes.map((node) => node.memberId);
     n = Object.fromEntries(consortium.nodes.map((node) => [node.memberId, node]));
@@ -245,6 +235,22 @@ describe('five node processes settle a period with proofs', () => {
     expect(reply?.status).toBe(429);
     expect(Number(reply?.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await node.metric('consortium_security_rate_limited_requests_total')).toBeGreaterThan(limited);
+  }, TEST_TIMEOUT_MS);
+
+  it('picks its queued batches up again after a kill -9 and commits every one of them', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const creditor = n[a]!;
+    const records = usage(40, 11).map((r, i) => ({ ...r, startTime: String(BigInt(Date.UTC(2026, 9, 1) / 1000) + BigInt(60 * (i + 1))) }));
+    const { batches } = (await ok(creditor, 'operator', 'POST', `/v1/members/${a}/usage`, { debtor: b, period: '2026-10', records })) as { batches: { batchId: string }[] };
+    expect(batches).toHaveLength(10);
+    // Batches go to the chain one per block: most are still queued when the node dies.
+    await creditor.kill('SIGKILL');
+    await creditor.start();
+    await onEveryNode('all ten batches committed on every node', `/v1/batches?period=2026-10&creditor=${a}`, (body) => (body.batches as unknown[]).length === 10);
+    await waitFor(`${b} holds the records of every batch`, async () => {
+      const replies = await Promise.all(batches.map(async ({ batchId }) => call(n[b]!, 'operator', 'GET', `/v1/members/${b}/batches/${encodeURIComponent(batchId)}/records`)));
+      return { done: replies.every((r) => r.status === 200), seen: replies.map((r) => r.status).join(' ') };
+    }, 300_000);
   }, TEST_TIMEOUT_MS);
 
   it("never gives a third member another pair's records or rates, through its API or in anything its node stored", async () => {

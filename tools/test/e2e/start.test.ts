@@ -26,7 +26,8 @@ import { lineProgress } from '../../src/launcher/progress.js';
 
 const MEMBERS = 4;
 const keysDir = join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
-const startLauncher = (dir: string) => startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4']);
+// Without the traffic generator (its own e2e test is traffic.test.ts): this test is about the nodes.
+const startLauncher = (dir: string) => startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4', '--no-traffic']);
 /** A launcher that was told to stop stops its nodes (SIGTERM, SIGKILL after 30 s) and exits. */
 const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
 

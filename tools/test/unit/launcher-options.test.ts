@@ -6,7 +6,7 @@ const argv = (...args: string[]) => ['node', 'start.ts', ...args];
 
 describe('npm start options', () => {
   it('defaults to the five founding members in <repository>/.devnet, keys in .devnet/keys', () => {
-    expect(parseLauncherArgs(argv(), '/repo', '/elsewhere')).toEqual({ members: 5, dir: '/repo/.devnet', keysDir: '/repo/.devnet/keys', circuits: [DEFAULT_DEVNET_CIRCUITS], fresh: false });
+    expect(parseLauncherArgs(argv(), '/repo', '/elsewhere')).toEqual({ members: 5, dir: '/repo/.devnet', keysDir: '/repo/.devnet/keys', circuits: [DEFAULT_DEVNET_CIRCUITS], fresh: false, traffic: { periods: 3, recordsPerDirection: 300 } });
   });
 
   it('takes --members 7, a folder relative to the working directory, keys elsewhere, circuits, --fresh and a base port', () => {
@@ -17,6 +17,7 @@ describe('npm start options', () => {
       circuits: ['settlement-4', 'settlement-16'],
       fresh: true,
       basePort: 27_000,
+      traffic: { periods: 3, recordsPerDirection: 300 },
     });
   });
 

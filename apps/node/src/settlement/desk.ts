@@ -96,7 +96,11 @@ export class SettlementDesk {
   async resume(): Promise<void> {
     const chains = new Set<string>();
     for (const { value } of await this.options.store.all('batch')) {
-      if (value.role === 'creditor' && (value.status === 'queued' || value.status === 'submitted' || value.status === 'committed')) chains.add(chainKeyOf(value.records));
+      if (value.role !== 'creditor') continue;
+      // The mempool did not survive the stop: a batch submitted but not on chain goes out again
+      // (another node's mempool may still commit it: a duplicate answer is fine).
+      if (value.status === 'submitted' && this.options.app.state.get('batch', value.batchId) === undefined) await this.setStatus(value, 'queued');
+      if (value.status === 'queued' || value.status === 'submitted' || value.status === 'committed') chains.add(chainKeyOf(value.records));
     }
     for (const chain of chains) void this.onChain(chain, () => this.advanceChain(chain));
   }

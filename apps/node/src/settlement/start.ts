@@ -52,6 +52,14 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
     metrics: telemetry.metrics.settlement,
     security: telemetry.metrics.security,
     tracer: telemetry.tracer('@consortium/settlement'),
+    onSecurityEvent: (event) =>
+      options.emitSecurityEvent({
+        kind: event.kind === 'invalid_proof' ? 'invalid_proof' : 'invalid_message',
+        who: {},
+        where: { protocol: event.stage === 'check_tx' ? 'settlement check_tx' : 'settlement proposal' },
+        what: `${event.error}: ${event.message}`,
+        audience: { scope: 'public' },
+      }),
   });
   let store: PrivateStore | null = null;
   const prover = new ProverPool({ workers: options.proverWorkers, metrics: telemetry.metrics.zkp, tracer: telemetry.tracer('@consortium/zkp'), logger: logger.child({ component: 'prover' }) });

@@ -44,6 +44,20 @@ export interface SettlementApplicationOptions {
    * executed with their header's time.
    */
   readonly nowMs?: () => number;
+  /**
+   * Each refused transaction that is a security event (a new one refused by checkTx: bad
+   * signature, invalid proof, broken rule; a proposed block with an undecodable or forged one),
+   * for the node's security log. Rechecks after a block are not: the chain moved, nobody attacked.
+   */
+  readonly onSecurityEvent?: (event: SettlementSecurityEvent) => void;
+}
+
+/** A refused transaction, as a security event: the stage, the error's class, counter kind and words. */
+export interface SettlementSecurityEvent {
+  readonly stage: 'check_tx' | 'proposal';
+  readonly kind: string;
+  readonly error: string;
+  readonly message: string;
 }
 
 /** A committed block as settlement saw it: its height, time and events. */
@@ -86,6 +100,7 @@ export class SettlementApplication implements Application {
   private readonly security: SecurityMetrics | null;
   private readonly tracer: Tracer | null;
   private readonly nowMs: () => number;
+  private readonly onSecurityEvent: ((event: SettlementSecurityEvent) => void) | null;
   private committed: Map<string, unknown>;
   private committedState: MapState;
   private height: number;
@@ -107,6 +122,7 @@ export class SettlementApplication implements Application {
     this.security = options.security ?? null;
     this.tracer = options.tracer ?? null;
     this.nowMs = options.nowMs ?? Date.now;
+    this.onSecurityEvent = options.onSecurityEvent ?? null;
     this.committed = loaded.records;
     this.committedState = new MapState(this.committed);
     this.height = loaded.height;
@@ -172,6 +188,7 @@ export class SettlementApplication implements Application {
     // A transaction that became invalid with a block (a recheck) is not an attack.
     if (mode === 'new') {
       this.security?.invalidMessagesTotal.inc({ kind: error.kind });
+      this.onSecurityEvent?.({ stage: 'check_tx', kind: error.kind, error: error.name, message: error.message });
       this.telemetry.checkTxRefused(error.code);
     }
     return { ok: false, code: error.code, log: `${error.name}: ${error.message}` };
@@ -207,10 +224,14 @@ export class SettlementApplication implements Application {
     const refused = admitted.find((a) => !a.ok);
     if (refused !== undefined) {
       this.security?.invalidMessagesTotal.inc({ kind: refused.error.kind });
+      this.onSecurityEvent?.({ stage: 'proposal', kind: refused.error.kind, error: refused.error.name, message: refused.error.message });
       return false;
     }
     const verdicts = await this.verify('proposal', admitted as (Admitted & { ok: true })[]);
-    return [...verdicts.values()].every((v) => v.outcome === 'valid');
+    const invalid = [...verdicts.values()].find((v) => v.outcome !== 'valid');
+    if (invalid === undefined) return true;
+    this.onSecurityEvent?.({ stage: 'proposal', kind: 'invalid_proof', error: 'ProofRejectedError', message: `block ${request.header.height} proposed by ${request.header.proposer} carries a statement whose proof is ${invalid.outcome}${'detail' in invalid ? `: ${invalid.detail}` : ''}` });
+    return false;
   }
 
   async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<FinalizeBlockResult> {

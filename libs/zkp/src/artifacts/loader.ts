@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { sha256File } from '@consortium/circuits';
-import type { VerificationKey } from 'snarkjs';
+import type { VerificationKey } from '../groth16-json.js';
 import { UncontributedVerificationKeyError, VerificationKeyError } from '../verifier/errors.js';
 import { parseVerificationKey } from '../verifier/keys.js';
 import {

@@ -3,7 +3,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { context, trace, type Span, type SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { circuitDefinition } from '@consortium/circuits';
 import type { Logger, ZkpMetrics } from '@consortium/telemetry';
-import type { VerificationKey } from 'snarkjs';
+import type { VerificationKey } from '../groth16-json.js';
 import type { SettlementProof } from '../proof.js';
 import { parseVerificationKey } from '../verifier/keys.js';
 import { admit, canStart, latestStartMs, predictStartDelayMs, remainingRunMs, RunTimeEstimates } from './admission.js';

@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs';
+import type { Groth16Proof } from '../groth16-json.js';
 
 /**
  * Messages between the pool and a prover worker thread (prover-worker.js, plain JavaScript:

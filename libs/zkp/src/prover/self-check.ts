@@ -1,4 +1,4 @@
-import type { VerificationKey } from 'snarkjs';
+import type { VerificationKey } from '../groth16-json.js';
 import { Bn254 } from '../verifier/bn254.js';
 import { InvalidVerificationKeyError, MalformedProofError } from '../verifier/errors.js';
 import { checkProof, verifyOne } from '../verifier/groth16.js';

@@ -1,4 +1,4 @@
-import type { VerificationKey } from 'snarkjs';
+import type { VerificationKey } from '../groth16-json.js';
 import { BASE_FIELD_MODULUS, checkEnvelope, parseCanonicalDecimal, PUBLIC_SIGNALS_MAX, type Fp2, type G1Affine, type G2Affine } from './encoding.js';
 import { UncontributedVerificationKeyError, VerificationKeyError } from './errors.js';
 

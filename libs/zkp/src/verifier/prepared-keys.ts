@@ -1,4 +1,4 @@
-import type { VerificationKey } from 'snarkjs';
+import type { VerificationKey } from '../groth16-json.js';
 import type { Bn254 } from './bn254.js';
 import { InvalidVerificationKeyError } from './errors.js';
 import { prepareKey, type PreparedKey } from './groth16.js';

@@ -1,0 +1,3 @@
+import { consortiumVitestConfig } from '../../vitest.shared.ts';
+
+export default consortiumVitestConfig(import.meta.dirname);
