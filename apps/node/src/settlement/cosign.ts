@@ -89,7 +89,7 @@ export class Cosigning {
   async send(kind: CosignKind, to: MemberId, tx: SettlementTx, terms: AgreementTerms | null, options: { readonly timeoutMs?: number } = {}): Promise<void> {
     const parties = [this.options.self, to].sort() as [MemberId, MemberId];
     const header = encodeSettlementCbor({ kind, parties } satisfies CosignHeader);
-    const body = encodeSettlementCbor({ envelope: encodeSettlementTx(tx), terms: terms === null ? null : termsToWire(terms) });
+    const body = encodeSettlementCbor({ envelope: encodeSettlementTx(tx), terms });
     await this.options.transport.sendPrivate(to, header, body, options);
   }
 
@@ -168,10 +168,6 @@ function checkTerms(tx: SettlementTx, terms: AgreementTerms, members: ReadonlyMa
     }
     if (commitment !== signed.commitment) throw new CosignRefusedError('terms_mismatch', `the rate table ${direction.creditor} -> ${direction.debtor} does not make the signed commitment`);
   });
-}
-
-function termsToWire(terms: AgreementTerms): unknown {
-  return { ...terms };
 }
 
 function termsFromWire(value: unknown, agreementId: Uint8Array): AgreementTerms {

@@ -159,7 +159,7 @@ export class SettlementDesk {
     const proposal = await this.options.store.get('proposal', agreementId);
     if (proposal === null || proposal.kind !== 'agreement') throw notFound(`no agreement proposal ${agreementId}`);
     if (proposal.direction !== 'received') throw conflict('own_proposal', `agreement ${agreementId} is this member's own proposal: ${proposal.counterparty} accepts it`);
-    const received = decodeEnvelope(proposal.envelope);
+    const received = decodeSettlementTx(proposal.envelope);
     await this.options.store.put('terms', agreementId, proposal.terms!);
     return this.submit(assembleTx(received.body, [...received.signatures, this.sign(received.body)]));
   }
@@ -276,7 +276,7 @@ export class SettlementDesk {
     const counterparty = statement.creditor === this.self.id ? statement.debtor : statement.creditor;
     const theirs = await this.options.store.get('proposal', id);
     if (theirs !== null && theirs.direction === 'received') {
-      const submitted = await this.submit(assembleTx(body, [...decodeEnvelope(theirs.envelope).signatures, this.sign(body)]));
+      const submitted = await this.submit(assembleTx(body, [...decodeSettlementTx(theirs.envelope).signatures, this.sign(body)]));
       await this.options.store.delete('proposal', id);
       return submitted;
     }
@@ -311,7 +311,7 @@ export class SettlementDesk {
     const ours = await this.options.store.get('proposal', id);
     if (ours !== null && ours.direction === 'sent') {
       // Both parties signed the same total: this node completes it.
-      await this.submit(assembleTx(body, [...received.tx.signatures, ...decodeEnvelope(ours.envelope).signatures])).catch((error: unknown) => this.options.logger.warn({ err: error, id }, 'could not submit the co-signed resolution'));
+      await this.submit(assembleTx(body, [...received.tx.signatures, ...decodeSettlementTx(ours.envelope).signatures])).catch((error: unknown) => this.options.logger.warn({ err: error, id }, 'could not submit the co-signed resolution'));
       await this.options.store.delete('proposal', id);
       return;
     }
@@ -504,7 +504,3 @@ export function chainKeyOf(batch: Pick<RecordBatch, 'creditor' | 'debtor' | 'per
   return `${batch.creditor}>${batch.debtor}/${batch.period}`;
 }
 
-/** An envelope this node stored after Cosigning checked it (or signed it itself): well formed. */
-function decodeEnvelope(bytes: Uint8Array): SettlementTx {
-  return decodeSettlementTx(bytes);
-}

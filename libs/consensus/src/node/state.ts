@@ -188,7 +188,7 @@ export class ConsensusRoutine {
     timers.clearAllBut('gossip');
     this.heightSpan?.end();
     this.heightSpan = null;
-    // After a restart the machine is still the placeholder of height 1: show the decided head.
+    // After a restart the machine still holds its initial state of height 1: show the decided head.
     if (this.machine.height !== height - 1) this.machine = { ...initialState(height - 1), step: 'commit' };
     const nowMs = clock.nowMs();
     this.waiting = { height, sinceMs: nowMs };
