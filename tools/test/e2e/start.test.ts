@@ -11,31 +11,110 @@ import { ENDPOINTS_FILE, type DevnetEndpoints } from '../../src/launcher/endpoin
 import { ensureDemoKeys } from '../../src/launcher/keys.js';
 import { LOCK_FILE, processAlive } from '../../src/launcher/lock.js';
 import { lineProgress } from '../../src/launcher/progress.js';
+import { nettingBalances, SettlementApiClient, type NettingJson } from '../../src/traffic/client.js';
+import { TrafficProcess } from '../../src/traffic/process.js';
 
 /**
  * `npm start` as a user runs it: the real launcher process (tools/src/start.ts, which `npm start`
- * runs), four real node processes on loopback with real LevelDB, stopped by SIGINT as Ctrl-C
- * does. Then a second run on the same folder: the chain goes on, and a node killed -9 ends the
- * run with its log while the launcher stops the others. Each time: no process and no LevelDB
- * lock is left behind.
+ * runs), four real node processes on loopback with real LevelDB, and its traffic generator, which
+ * settles whole periods through the nodes' APIs with real proofs; stopped by SIGINT as Ctrl-C
+ * does, while the generator works on its second period. Then a second run on the same folder
+ * (`--no-traffic`): the chain goes on; the generator process by itself goes on with what the
+ * interrupted run left, then settles an earlier period with every other statement disputed, so
+ * the resolution path runs too; and a node killed -9 ends the run with its log while the launcher
+ * stops the others. Each period: every batch settled, the period closed, the netting the same on
+ * every node and equal to a sum over the statements each member's node shows its operator. Each
+ * stop: no process and no LevelDB lock is left behind.
  *
- * The demo keys are the small test circuit's (settlement-4), made once by the launcher's own
- * keys step into build/ and reused by later runs of this test, as `.devnet/keys` is by later
- * `npm start`s.
+ * The demo keys are the small test circuit's (settlement-4: batches of four records), made once
+ * by the launcher's own keys step into build/ and reused by later runs of this test, as
+ * `.devnet/keys` is by later `npm start`s. A period is one batch per direction: 12 statements.
  */
 
 const MEMBERS = 4;
+const BATCH_RECORDS = 4;
+const RECORDS = 4;
 const keysDir = join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
-// Without the traffic generator (its own e2e test is traffic.test.ts): this test is about the nodes.
-const startLauncher = (dir: string) => startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4', '--no-traffic']);
+/** A period of the dispute run: fixed, so its batch ids, and so its disputes, are too. */
+const DISPUTE_PERIOD = '2025-01';
 /** A launcher that was told to stop stops its nodes (SIGTERM, SIGKILL after 30 s) and exits. */
 const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
+/** One period of 12 small proofs on a loaded 2-core machine, with room. */
+const PERIOD_MS = 900_000;
 
 async function committedHeight(member: DevnetEndpoints['members'][number]): Promise<number> {
   // endpoints.json says where each member's tokens are: a script reaches the API with them.
   const token = (await readFile(member.tokens.observer, 'utf8')).trim();
   const status = (await fetchJson(`${member.apiUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` } })) as { consensus?: { committedHeight?: number } } | null;
   return status?.consensus?.committedHeight ?? -1;
+}
+
+interface LogLine {
+  readonly step?: string;
+  readonly period?: string;
+  readonly [key: string]: unknown;
+}
+
+async function logLines(file: string): Promise<LogLine[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+async function operatorClient(member: DevnetEndpoints['members'][number]): Promise<SettlementApiClient> {
+  return new SettlementApiClient({ apiUrl: member.apiUrl, token: (await readFile(member.tokens.operator, 'utf8')).trim() });
+}
+
+/**
+ * The period's netting on every node: identical, balances summing to zero, the payments moving
+ * exactly the balances, and the balances equal to a sum over the settled statements each
+ * creditor's node shows its operator (accepted: the proven total; resolved: the agreed total).
+ */
+async function expectNettingOnEveryNode(endpoints: DevnetEndpoints, period: string): Promise<{ readonly statements: number; readonly resolved: number }> {
+  const clients = await Promise.all(endpoints.members.map(operatorClient));
+  const nettings: NettingJson[] = [];
+  for (const client of clients) {
+    let netting: NettingJson | null = null;
+    await waitFor(`the netting of ${period}`, async () => (netting = await client.netting(period)) !== null);
+    nettings.push(netting!);
+  }
+  const balances = nettings.map(nettingBalances);
+  for (const other of balances.slice(1)) expect(other).toEqual(balances[0]);
+  for (const netting of nettings.slice(1)) expect(netting.payments).toEqual(nettings[0]!.payments);
+
+  const expected = new Map(endpoints.members.map((member) => [member.id, 0n]));
+  let statements = 0;
+  let resolved = 0;
+  for (const [i, member] of endpoints.members.entries()) {
+    const own = (await clients[i]!.statements({ creditor: member.id, period, limit: 1000 })) as unknown as {
+      state: string;
+      debtor: string;
+      publicInputs: { total: string } | null;
+      resolution: { agreedTotal: string | null } | null;
+    }[];
+    for (const statement of own) {
+      if (statement.state === 'superseded') continue;
+      expect(['accepted', 'resolved']).toContain(statement.state);
+      const amount = BigInt(statement.state === 'resolved' ? statement.resolution!.agreedTotal! : statement.publicInputs!.total);
+      expected.set(member.id, expected.get(member.id)! + amount);
+      expected.set(statement.debtor, expected.get(statement.debtor)! - amount);
+      statements += 1;
+      if (statement.state === 'resolved') resolved += 1;
+    }
+  }
+  expect(statements).toBe(MEMBERS * (MEMBERS - 1) * (RECORDS / BATCH_RECORDS));
+  expect(balances[0]).toEqual(expected);
+  expect([...expected.values()].reduce((sum, balance) => sum + balance, 0n)).toBe(0n);
+  const moved = new Map(endpoints.members.map((member) => [member.id, 0n]));
+  for (const payment of nettings[0]!.payments) {
+    expect(BigInt(payment.amount)).toBeGreaterThan(0n);
+    moved.set(payment.to, moved.get(payment.to)! + BigInt(payment.amount));
+    moved.set(payment.from, moved.get(payment.from)! - BigInt(payment.amount));
+  }
+  expect(moved).toEqual(expected);
+  return { statements, resolved };
 }
 
 /** Every LevelDB under the members' data folders (a folder holding a LOCK file). */
@@ -68,7 +147,22 @@ async function expectNothingLeft(dir: string, endpoints: DevnetEndpoints): Promi
 describe('npm start', () => {
   let dir: string;
   const launchers: LauncherProcess[] = [];
+  const generators: TrafficProcess[] = [];
   let failed = false;
+  const logFile = () => join(dir, 'traffic.log');
+  const launch = (...args: string[]) => {
+    const launcher = startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', keysDir, '--circuits', 'settlement-4', ...args]);
+    launchers.push(launcher);
+    return launcher;
+  };
+  /** Runs the generator process to its end; resolves with how it exited. */
+  const generate = async (extraArgs: readonly string[], periods = 1) => {
+    const generator = new TrafficProcess(dir, { endpointsFile: join(dir, 'endpoints.json'), periods, recordsPerDirection: RECORDS, extraArgs });
+    generators.push(generator);
+    const exited = new Promise<string>((resolve) => generator.onExit(resolve));
+    await generator.start();
+    return exited;
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'npm-start-'));
@@ -77,22 +171,22 @@ describe('npm start', () => {
   }, 600_000);
 
   afterAll(async () => {
+    for (const generator of generators) await generator.stop();
     for (const launcher of launchers) {
       if (launcher.child.exitCode === null && launcher.child.signalCode === null) {
         launcher.child.kill('SIGTERM');
         await launcher.exited;
       }
     }
-    if (failed) console.error(`devnet kept for a look at its logs: ${dir}`);
+    if (failed) console.error(`devnet kept for a look at its logs (traffic.log, <member>/node.log): ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   }, LAUNCHER_STOP_MS);
 
-  it('brings up the consortium, refuses a second launcher, and Ctrl-C leaves no process and no lock', async () => {
+  it('brings up the consortium, refuses a second launcher, settles whole periods, and Ctrl-C leaves no process and no lock', async () => {
     onTestFailed(() => {
       failed = true;
     });
-    const launcher = startLauncher(dir);
-    launchers.push(launcher);
+    const launcher = launch('--periods', '2', '--records', String(RECORDS));
     const endpoints = await waitForEndpoints(dir, launcher);
 
     expect(endpoints.members.map((member) => member.id)).toEqual(['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO']);
@@ -106,34 +200,86 @@ describe('npm start', () => {
     const row = (member: DevnetEndpoints['members'][number]) => new RegExp(`^ {2}${member.id} +${member.tadig} +${member.apiUrl.replace(/[.]/g, '\\.')} `, 'm');
     await waitFor('the table of every member', () => endpoints.members.every((member) => row(member).test(launcher.output())));
 
-    const second = startLauncher(dir);
-    launchers.push(second);
+    const second = launch();
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`DevnetRunningError: a local consortium already runs from ${dir} (launcher pid ${launcher.child.pid})`);
     // The refused launcher touched nothing: the first one's nodes run on.
     expect(endpoints.members.every((member) => processAlive(member.pid))).toBe(true);
 
+    const readEndpoints = async () => JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as DevnetEndpoints;
+    await waitFor('endpoints.json names the traffic generator', async () => (await readEndpoints()).traffic !== undefined);
+    const devnet = await readEndpoints();
+    expect(devnet.traffic).toMatchObject({ logFile: logFile(), periods: 2, recordsPerDirection: RECORDS });
+    await waitFor('the table names the generator', () => launcher.output().includes(`traffic generator (pid ${devnet.traffic!.pid})`));
+
+    await waitFor(
+      'the generator settles its first period',
+      async () => {
+        if (launcher.output().includes('✖ the traffic generator exited')) throw new Error(`the traffic generator failed:\n${launcher.output()}`);
+        const lines = await logLines(logFile());
+        return { done: lines.some((line) => line.step === 'period_summary'), seen: lines.at(-1)?.msg === undefined ? 'no log yet' : String(lines.at(-1)!.msg) };
+      },
+      PERIOD_MS,
+      1_000,
+    );
+    const summary = (await logLines(logFile())).find((line) => line.step === 'period_summary')!;
+    const directions = MEMBERS * (MEMBERS - 1);
+    expect(summary).toMatchObject({ records: directions * RECORDS, batches: (directions * RECORDS) / BATCH_RECORDS, statements: (directions * RECORDS) / BATCH_RECORDS });
+    const settled = await expectNettingOnEveryNode(devnet, summary.period!);
+    expect(settled.resolved).toBe(summary.disputes);
+
+    // Ctrl-C while the generator works on its second period (or just finished it): it stops with
+    // the nodes. Not before the period's usage is committed: a node does not yet submit again, after
+    // a restart, a usage batch that was in its mempool when it stopped (reported to the node's owner).
+    await waitFor('the second period\'s usage committed', async () => {
+      const lines = await logLines(logFile());
+      const committed = lines.filter((line) => line.step === 'usage' && line.period !== summary.period).length;
+      return { done: committed >= directions || lines.some((line) => line.step === 'done'), seen: `${committed} directions` };
+    }, PERIOD_MS);
     launcher.child.kill('SIGINT');
     expect(await launcher.exited).toBe(0);
     await expectNothingLeft(dir, endpoints);
-  }, 900_000);
+    expect(processAlive(devnet.traffic!.pid)).toBe(false);
+    expect(['stopped', 'done']).toContain((await logLines(logFile())).at(-1)!.step);
+  }, PERIOD_MS + 600_000);
 
-  it('a later run goes on with the chain, and a node that dies ends the run with its log', async () => {
+  it('a later run goes on with the chain and with what the interrupted generator left, resolves disputes, and a node that dies ends the run with its log', async () => {
     onTestFailed(() => {
       failed = true;
     });
     const genesisBefore = await readFile(join(dir, 'genesis.json'), 'utf8');
-    const launcher = startLauncher(dir);
-    launchers.push(launcher);
+    const launcher = launch('--no-traffic');
     const endpoints = await waitForEndpoints(dir, launcher);
+    expect(endpoints.traffic).toBeUndefined();
     await waitFor('the launcher says what it reused', () => launcher.output().includes('reused from') && launcher.output().includes('the chain went on from the last run'));
     // The same genesis: nothing was made again.
     expect(await readFile(join(dir, 'genesis.json'), 'utf8')).toBe(genesisBefore);
+
+    const earlier = await logLines(logFile());
+    const interrupted = earlier.at(-1)!.step === 'stopped';
+    // Interrupted, the first run's window again: its first period is skipped (closed), its second
+    // finished. Had the first run settled both, every period of the window is closed and the
+    // generator settles the window before it.
+    expect(await generate([], 2)).toBe('code 0');
+    const resumed = (await logLines(logFile())).slice(earlier.length);
+    const skipped = resumed.filter((line) => line.step === 'period_skipped').length;
+    if (interrupted) expect(skipped).toBeGreaterThanOrEqual(1);
+    else expect(skipped).toBe(0);
+    expect(resumed.filter((line) => line.step === 'period_summary').length).toBe(2 - skipped);
+    // The window's agreements are the first run's.
+    if (interrupted) expect(resumed.filter((line) => line.step === 'agreement').every((line) => line.outcome === 'registered_before')).toBe(true);
+    for (const line of resumed.filter((entry) => entry.step === 'period_summary')) await expectNettingOnEveryNode(endpoints, line.period!);
+
+    expect(await generate(['--first-period', DISPUTE_PERIOD, '--dispute-one-in', '2'])).toBe('code 0');
+    const disputed = (await logLines(logFile())).find((line) => line.step === 'period_summary' && line.period === DISPUTE_PERIOD)!;
+    expect(disputed.disputes).toBeGreaterThan(0);
+    const settled = await expectNettingOnEveryNode(endpoints, DISPUTE_PERIOD);
+    expect(settled.resolved).toBe(disputed.disputes);
 
     const victim = endpoints.members[1]!;
     process.kill(victim.pid, 'SIGKILL');
     expect(await launcher.exited).toBe(1);
     expect(launcher.output()).toContain(`${victim.id} exited (signal SIGKILL) while the consortium ran; the end of ${victim.logFile}`);
     await expectNothingLeft(dir, endpoints);
-  }, 900_000);
+  }, 2 * PERIOD_MS + 600_000);
 });

@@ -13,7 +13,7 @@ import { retrying } from '../../src/traffic/retry.js';
  * The client's HTTP handling (bearer token, bigints as decimal strings, the refusal body, 429 and
  * Retry-After, the waits) against a plain node:http server on loopback that answers as the
  * settlement API's contract says. It stands in for the HTTP exchange only; the e2e test
- * (test/e2e/traffic.test.ts) drives real nodes.
+ * (test/e2e/start.test.ts, under `npm start`) drives real nodes.
  */
 
 interface Seen {

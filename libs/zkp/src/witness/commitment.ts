@@ -1,5 +1,7 @@
 import { BATCH_DOMAIN, BATCH_LAYOUT, RATES_DOMAIN, SETTLEMENT_LIMITS, SETTLEMENT_SERVICES } from '@consortium/circuits';
-import { poseidon16, poseidon8 } from 'poseidon-lite';
+// The per-width entries: the package's index parses the constants of all sixteen widths at import (~0.4 s per process).
+import { poseidon16 } from 'poseidon-lite/poseidon16';
+import { poseidon8 } from 'poseidon-lite/poseidon8';
 import type { RateTable, SettlementBatch, UsageRecord } from './domain.js';
 import { assertBits, assertFieldElement, periodToField, tadigToField, WitnessInputError } from './field.js';
 

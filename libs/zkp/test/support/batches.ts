@@ -1,5 +1,5 @@
 import { RATES_DOMAIN } from '@consortium/circuits';
-import { poseidon8 } from 'poseidon-lite';
+import { poseidon8 } from 'poseidon-lite/poseidon8';
 import { batchHeader, batchHeaderElements, packSlots, spongeCommitment } from '../../src/witness/commitment.js';
 import type { SettlementBatch, UsageRecord } from '../../src/witness/domain.js';
 import { randomSalt, tadigToField } from '../../src/witness/field.js';
