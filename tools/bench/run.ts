@@ -9,6 +9,7 @@ import { runZkpPoolBench } from './zkp-pool.bench.js';
 import { runSettlementApplyBench } from './settlement-apply.bench.js';
 import { runDevnetStartBench } from './devnet-start.bench.js';
 import { runApiReadBench } from './api-read.bench.js';
+import { runSettlePeriodBench } from './settle-period.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'settlement-apply': runSettlementApplyBench,
   'devnet-start': runDevnetStartBench,
   'api-read': runApiReadBench,
+  'settle-period': runSettlePeriodBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -283,8 +283,10 @@ export class NodeProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The node's status, or null when it does not answer with one (yet): no answer, or an error body (a 503 while it starts, a 429). */
   async status(): Promise<NodeStatus | null> {
-    return (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization() })) as NodeStatus | null;
+    const body = (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization() })) as Partial<NodeStatus> | null;
+    return body?.consensus === undefined ? null : (body as NodeStatus);
   }
 
   /** The committed height, or null when the node does not answer. */

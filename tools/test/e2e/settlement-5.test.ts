@@ -1,7 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { ClassicLevel } from 'classic-level';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Ed25519Signer, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
+import { encodeSettlementTx, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
+import { periodToField, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
+import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
@@ -222,6 +225,38 @@ describe('five node processes settle a period with proofs', () => {
     expect(await node.metric('consortium_security_auth_attempts_total', { outcome: 'missing_credentials' })).toBeGreaterThan(authFailures);
     // Nothing changed: blocks may pass (empty ones), the settlement state does not.
     expect(await chainView(node)).toEqual(before);
+  }, TEST_TIMEOUT_MS);
+
+  it('refuses a statement whose proof does not verify (400 ProofRejectedError), logs it as a security event, and nothing changes', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const node = n[a]!;
+    // A real proof of the settled period, its public inputs moved to an open period with one more
+    // unit of total: a well-formed proof that does not verify for what it now claims. Signed with
+    // the creditor's own validator key, so only the proof can be wrong.
+    const { statements } = (await ok(node, 'operator', 'GET', `/v1/statements?period=${PERIOD}&creditor=${a}&debtor=${b}`)) as { statements: { epoch: number; circuit: string; proof: Groth16Proof; publicInputs: Record<keyof SettlementPublicInputs, string> }[] };
+    const real = statements.find((statement) => statement.proof !== null)!;
+    const inputs = Object.fromEntries(Object.entries(real.publicInputs).map(([name, value]) => [name, BigInt(value)])) as unknown as SettlementPublicInputs;
+    const forged: SettlementTxBody = { type: 'propose_statement', publicInputs: { ...inputs, period: periodToField('2026-10'), total: inputs.total + 1n }, epoch: real.epoch, circuit: real.circuit, proof: real.proof };
+    const config = JSON.parse(await readFile(node.configFile, 'utf8')) as { genesisFile: string; validatorKeyFile: string };
+    const fromConfig = (file: string) => resolve(dirname(node.configFile), file);
+    const { chainId } = JSON.parse(await readFile(fromConfig(config.genesisFile), 'utf8')) as { chainId: string };
+    const { keyPair } = validatorKeyFromJson(JSON.parse(await readFile(fromConfig(config.validatorKeyFile), 'utf8')));
+    const tx = encodeSettlementTx(signSettlementTx(chainId, forged, [{ member: a, signer: new Ed25519Signer(keyPair) }]));
+
+    const before = await chainView(node);
+    const refusedBefore = await node.metric('consortium_security_invalid_messages_total', { kind: 'invalid_proof' });
+    const reply = await call(node, 'operator', 'POST', '/v1/txs', { tx: Buffer.from(tx).toString('base64') });
+    expect(reply.status).toBe(400);
+    expect(String(reply.body.message)).toMatch(/^ProofRejectedError: the statement's proof is invalid/);
+    expect(await node.metric('consortium_security_invalid_messages_total', { kind: 'invalid_proof' })).toBe(refusedBefore + 1);
+    // The refusal is in the node's append-only security log.
+    await waitFor(`${a}'s security log holds the invalid proof`, async () => {
+      const lines = (await readFile(join(consortium.dir, a, 'data', 'security.jsonl'), 'utf8').catch(() => '')).split('\n').filter((line) => line.includes('invalid_proof'));
+      return { done: lines.length > 0, seen: `${lines.length} lines` };
+    });
+    expect(await chainView(node)).toEqual(before);
+    // Not in any mempool, not on chain: no node knows the transaction.
+    for (const other of consortium.nodes) expect((await call(other, 'observer', 'GET', `/v1/txs/${toHex(txHash(tx))}`)).status).toBe(404);
   }, TEST_TIMEOUT_MS);
 
   it('answers 429 with Retry-After once a client spent its budget, and counts it', async () => {

@@ -75,8 +75,14 @@ const DEFAULT_DELIVERY_RETRY_MS = 120_000;
 export class SettlementDesk {
   private readonly memberById: ReadonlyMap<MemberId, SettlementMember>;
   private readonly self: SettlementMember;
-  /** Work on one (creditor, debtor, period) chain of batches runs one task at a time. */
+  /** Work on one (creditor, debtor, period) chain of batches (batchChainIdOf) runs one task at a time. */
   private readonly chainTails = new Map<string, Promise<unknown>>();
+  /**
+   * The chains of this member's batches with work left (a batch queued, submitted, or committed
+   * but not yet delivered): what each committed block moves on. Read from the store once, in
+   * resume(); kept since, so a block costs the open chains, not every batch ever billed.
+   */
+  private readonly openChains = new Set<string>();
   /** Statements being proved: id -> failure (null while proving). */
   private readonly proving = new Map<string, string | null>();
   private afterCommitTail: Promise<void> = Promise.resolve();
@@ -94,15 +100,14 @@ export class SettlementDesk {
 
   /** After a restart: submits what was queued, delivers what was committed but not delivered. */
   async resume(): Promise<void> {
-    const chains = new Set<string>();
     for (const { value } of await this.options.store.all('batch')) {
       if (value.role !== 'creditor') continue;
       // The mempool did not survive the stop: a batch submitted but not on chain goes out again
       // (another node's mempool may still commit it: a duplicate answer is fine).
       if (value.status === 'submitted' && this.options.app.state.get('batch', value.batchId) === undefined) await this.setStatus(value, 'queued');
-      if (value.status === 'queued' || value.status === 'submitted' || value.status === 'committed') chains.add(chainKeyOf(value.records));
+      if (hasWorkLeft(value)) this.openChains.add(this.chainOf(value));
     }
-    for (const chain of chains) void this.onChain(chain, () => this.advanceChain(chain));
+    for (const chain of this.openChains) void this.onChain(chain, () => this.advanceChain(chain));
   }
 
   close(): void {
@@ -178,9 +183,9 @@ export class SettlementDesk {
     });
     // The records must be provable later: an agreement in force and its rate table on this node.
     await this.termsOf(this.self.id, debtor.id, request.period);
-    const chain = chainKeyOf({ creditor: this.self.tadig, debtor: debtor.tadig, period: request.period });
+    const chain = batchChainIdOf(this.self.id, debtor.id, request.period);
     return this.onChain(chain, async () => {
-      let firstId = await this.nextRecordId(this.self.id, debtor.id, request.period);
+      let firstId = await this.nextRecordId(chain);
       const batches: OwnBatch[] = [];
       for (let offset = 0; offset < request.records.length; offset += this.batchSize) {
         const slice = request.records.slice(offset, offset + this.batchSize);
@@ -204,6 +209,7 @@ export class SettlementDesk {
         firstId += BigInt(slice.length);
       }
       await this.options.store.putAll(batches.map((batch) => ({ kind: 'batch' as const, id: batch.batchId, value: batch })));
+      this.openChains.add(chain);
       await this.advanceChain(chain);
       return { batches: batches.map((b) => ({ batchId: b.batchId, firstId: b.records.firstId, count: b.records.records.length, txHash: b.txHash! })) };
     });
@@ -332,9 +338,8 @@ export class SettlementDesk {
     const creditor = this.memberByTadig(creditorTadig);
     const debtor = this.memberByTadig(debtorTadig);
     if (creditor === null || debtor === null) return [];
-    const prefix = `${creditor.id}>${debtor.id}/${period}/`;
-    return (await this.options.store.all('batch'))
-      .filter(({ id, value }) => id.startsWith(prefix) && value.role === 'debtor')
+    return (await this.options.store.all('batch', `${batchChainIdOf(creditor.id, debtor.id, period)}/`))
+      .filter(({ value }) => value.role === 'debtor')
       .map(({ value }) => ({ firstId: value.records.firstId, count: BigInt(value.records.records.length), recordsDigest: recordsDigest(value.records) }));
   }
 
@@ -354,13 +359,7 @@ export class SettlementDesk {
     this.afterCommitTail = this.afterCommitTail.then(async () => {
       if (this.closed) return;
       const failed = new Map(txResults.filter((r) => !r.ok).map((r) => [r.hash, r.log]));
-      const chains = new Set<string>();
-      for (const { value } of await this.options.store.all('batch')) {
-        if (value.role !== 'creditor') continue;
-        if (value.status === 'submitted' && (this.options.app.state.get('batch', value.batchId) !== undefined || failed.has(value.txHash!))) chains.add(chainKeyOf(value.records));
-        if (value.status === 'committed') chains.add(chainKeyOf(value.records));
-      }
-      for (const chain of chains) void this.onChain(chain, () => this.advanceChain(chain, failed));
+      for (const chain of this.openChains) void this.onChain(chain, () => this.advanceChain(chain, failed));
       for (const { id, value } of await this.options.store.all('proposal')) {
         const done =
           value.kind === 'agreement'
@@ -374,10 +373,17 @@ export class SettlementDesk {
 
   // ---------------------------------------------------------------------------------------
 
-  /** Moves one chain of batches on: committed ones are delivered, the first queued one is submitted. */
+  /**
+   * Moves one chain of batches on: committed ones are delivered, the first queued one is
+   * submitted. A chain with no work left leaves the open chains.
+   */
   private async advanceChain(chain: string, failedTxs: ReadonlyMap<string, string> = new Map()): Promise<void> {
     if (this.closed) return;
-    const batches = (await this.options.store.all('batch')).map(({ value }) => value).filter((b) => b.role === 'creditor' && chainKeyOf(b.records) === chain).sort((x, y) => (x.records.firstId < y.records.firstId ? -1 : 1));
+    const batches = (await this.options.store.all('batch', `${chain}/`)).map(({ value }) => value).filter((b) => b.role === 'creditor').sort((x, y) => (x.records.firstId < y.records.firstId ? -1 : 1));
+    if (!batches.some(hasWorkLeft)) {
+      this.openChains.delete(chain);
+      return;
+    }
     for (const batch of batches) {
       if (batch.status === 'submitted') {
         if (this.options.app.state.get('batch', batch.batchId) !== undefined) await this.setStatus(batch, 'committed');
@@ -417,12 +423,11 @@ export class SettlementDesk {
     await this.options.store.put('batch', batch.batchId, { ...batch, status });
   }
 
-  /** The first record id the next batch of a (creditor, debtor, period) gets: after the chain's and this node's queued ones. */
-  private async nextRecordId(creditor: MemberId, debtor: MemberId, period: string): Promise<bigint> {
-    let next = this.options.app.state.get('batchChain', batchChainIdOf(creditor, debtor, period))?.nextFirstId ?? 0n;
-    const prefix = `${creditor}>${debtor}/${period}/`;
-    for (const { id, value } of await this.options.store.all('batch')) {
-      if (!id.startsWith(prefix) || value.role !== 'creditor' || value.status === 'failed') continue;
+  /** The first record id the next batch of a chain (batchChainIdOf) gets: after the chain's on chain and this node's queued ones. */
+  private async nextRecordId(chain: string): Promise<bigint> {
+    let next = this.options.app.state.get('batchChain', chain)?.nextFirstId ?? 0n;
+    for (const { value } of await this.options.store.all('batch', `${chain}/`)) {
+      if (value.role !== 'creditor' || value.status === 'failed') continue;
       const end = value.records.firstId + BigInt(value.records.records.length);
       if (end > next) next = end;
     }
@@ -485,6 +490,11 @@ export class SettlementDesk {
     return this.options.proving;
   }
 
+  /** The chain a batch of this node belongs to (batchChainIdOf: member ids, as on chain). */
+  private chainOf(batch: OwnBatch): string {
+    return batchChainIdOf(this.memberByTadig(batch.records.creditor)!.id, this.memberByTadig(batch.records.debtor)!.id, batch.records.period);
+  }
+
   private member(id: MemberId, field: string): SettlementMember {
     const member = this.memberById.get(id);
     if (member === undefined) throw badField(field, `${id} is not a member (${[...this.memberById.keys()].join(', ')})`);
@@ -500,7 +510,8 @@ export class SettlementDesk {
   }
 }
 
-export function chainKeyOf(batch: Pick<RecordBatch, 'creditor' | 'debtor' | 'period'>): string {
-  return `${batch.creditor}>${batch.debtor}/${batch.period}`;
+/** A batch the creditor's node still has to move: submit, see committed, or deliver. */
+function hasWorkLeft(batch: OwnBatch): boolean {
+  return batch.role === 'creditor' && (batch.status === 'queued' || batch.status === 'submitted' || batch.status === 'committed');
 }
 

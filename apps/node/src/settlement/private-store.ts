@@ -55,10 +55,13 @@ export class PrivateStore {
     await this.db.batch([{ type: 'del', key: keyOf(kind, id) }], { sync: true });
   }
 
-  /** Every record of a kind, in key order. */
-  async all<K extends Kind>(kind: K): Promise<{ id: string; value: Kinds[K] }[]> {
+  /** Every record of a kind whose id starts with `idPrefix` (all of them by default), in key order. */
+  async all<K extends Kind>(kind: K, idPrefix = ''): Promise<{ id: string; value: Kinds[K] }[]> {
     const found: { id: string; value: Kinds[K] }[] = [];
-    for await (const [key, value] of this.db.entries({ gte: utf8.encode(`${kind}/`), lt: utf8.encode(`${kind}0`) })) {
+    const first = keyOf(kind, idPrefix);
+    // Keys are UTF-8, and no UTF-8 byte is 0xff: every key with the prefix sorts below prefix + 0xff.
+    const afterLast = new Uint8Array([...first, 0xff]);
+    for await (const [key, value] of this.db.entries({ gte: first, lt: afterLast })) {
       found.push({ id: fromUtf8.decode(key).slice(kind.length + 1), value: decodeValue(kind, value) });
     }
     return found;

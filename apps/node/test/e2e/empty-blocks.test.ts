@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash, type ConsensusParams } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
-import { NodeProcess, waitUntil } from '../support/node-process.js';
-import { apiTokenFor } from '../support/single-member.js';
+import { waitUntil } from '../support/node-process.js';
+import { NODE_START_MS, ProcessConsortium } from '../support/process-consortium.js';
 
 /**
  * An idle chain of four real node processes (libp2p on loopback, LevelDB): it makes one empty
@@ -17,53 +13,24 @@ import { apiTokenFor } from '../support/single-member.js';
 const INTERVAL_MS = 8_000;
 /** A round that changes on a busy machine (timeoutPropose 1 s and more) on top of the interval. */
 const SLACK_MS = 15_000;
-const START_MS = 240_000;
+const START_MS = NODE_START_MS;
 const TEST_MS = 600_000;
 const MEMBERS = 4;
 const PARAMS: ConsensusParams = { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, emptyBlocksIntervalMs: INTERVAL_MS };
 
-interface BlockJson {
-  readonly height: number;
-  readonly timeMs: number;
-  readonly txs: readonly string[];
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
-async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
-  const origin = new URL(url).origin;
-  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
-  if (index < 0) return {};
-  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
-}
-
-let root: string;
-let files: ConsortiumFiles;
-let nodes: NodeProcess[] = [];
-const urls: string[] = [];
+let consortium: ProcessConsortium;
+let urls: string[] = [];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'empty-blocks-'));
-  files = await writeConsortium(root, MEMBERS, PARAMS);
-  nodes = files.memberIds.map((id) => new NodeProcess(files.configFile(id)));
-  for (const node of nodes) {
-    await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
-    expect(node.running).toBe(true);
-    urls.push(node.httpUrl()!);
-  }
+  consortium = await ProcessConsortium.start('empty-blocks-', MEMBERS, PARAMS);
+  urls = consortium.urls();
 }, TEST_MS);
 
-afterAll(async () => {
-  await Promise.all(nodes.map((node) => node.stop()));
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(async () => consortium.stop());
 
-const committedHeight = async (url: string) => (await getJson<{ consensus: { committedHeight: number } }>(`${url}/v1/status`)).body.consensus.committedHeight;
-const block = async (url: string, height: number) => (await getJson<BlockJson>(`${url}/v1/blocks/${height}`)).body;
+const getJson = <T>(url: string) => consortium.getJson<T>(url);
+const committedHeight = (url: string) => consortium.committedHeight(url);
+const block = (url: string, height: number) => consortium.block(url, height);
 
 function metricValue(page: string, series: string): number {
   const line = page.split('\n').find((candidate) => candidate.startsWith(`${series} `));
@@ -74,7 +41,7 @@ describe('empty blocks on a consortium of node processes', () => {
   it('an idle chain makes one empty block per interval, and its last block time keeps moving', async () => {
     const [url] = urls as [string];
     // Height 1 comes at once (nothing certified the genesis state); three empty blocks follow.
-    await waitUntil('four blocks committed', async () => (await committedHeight(url)) >= 4, START_MS + 4 * (INTERVAL_MS + SLACK_MS), () => nodes[0]!.log.slice(-2_000));
+    await waitUntil('four blocks committed', async () => (await committedHeight(url)) >= 4, START_MS + 4 * (INTERVAL_MS + SLACK_MS), () => consortium.nodes[0]!.log.slice(-2_000));
     const blocks = await Promise.all([1, 2, 3, 4].map((height) => block(url, height)));
     for (const [previous, next] of blocks.slice(0, -1).map((b, i) => [b, blocks[i + 1]!] as const)) {
       expect(next.txs).toEqual([]);
@@ -95,12 +62,12 @@ describe('empty blocks on a consortium of node processes', () => {
     // While the chain waits, status.height is the last decided height; the next one's round 0
     // proposer follows from genesis order (validators.ts).
     const status = (await getJson<{ consensus: { committedHeight: number; waitingForTxs: boolean } }>(`${urls[0]!}/v1/status`)).body.consensus;
-    const nextProposer = files.genesis.members[(status.committedHeight + 1) % MEMBERS]!.id;
-    const target = files.memberIds.findIndex((id) => id !== nextProposer);
+    const nextProposer = consortium.files.genesis.members[(status.committedHeight + 1) % MEMBERS]!.id;
+    const target = consortium.files.memberIds.findIndex((id) => id !== nextProposer);
     const tx = encodeKeyValueTx({ key: 'empty-blocks', value: 'prompt', nonce: Date.now() });
     const response = await fetch(`${urls[target]!}/v1/txs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await authorization(urls[target]!, 'operator')) },
+      headers: { 'content-type': 'application/json', ...(await consortium.authorization(urls[target]!, 'operator')) },
       body: JSON.stringify({ tx: Buffer.from(tx).toString('base64') }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeConsortium, type ConsortiumFiles } from '../support/consortium-files.js';
-import { NodeProcess, waitUntil } from '../support/node-process.js';
-import { apiTokenFor } from '../support/single-member.js';
+import { waitUntil } from '../support/node-process.js';
+import { NODE_START_MS, ProcessConsortium } from '../support/process-consortium.js';
 
 /**
  * SIGTERM to a validator of a four-member consortium of node processes while clients keep
@@ -13,18 +9,10 @@ import { apiTokenFor } from '../support/single-member.js';
  * back on the same data, keeps every block it had committed, catches up, and the chain goes on.
  */
 
-const START_MS = 240_000;
+const START_MS = NODE_START_MS;
 const TEST_MS = 900_000;
 const MEMBERS = 4;
 const BATCH = 40;
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { headers: await authorization(url), signal: AbortSignal.timeout(30_000) });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-const committedHeight = async (url: string) => (await getJson<{ consensus: { committedHeight: number } }>(`${url}/v1/status`)).body.consensus.committedHeight;
-const blockAt = async (url: string, height: number) => (await getJson<{ hash: string; txs: string[] }>(`${url}/v1/blocks/${height}`)).body;
 
 /** Clients submitting batches to the given nodes, one request at a time, until stopped. */
 class Load {
@@ -41,7 +29,7 @@ class Load {
         const txs = Array.from({ length: BATCH }, () => encodeKeyValueTx({ key: `load-${this.nonce % 64}`, value: 'v', nonce: this.nonce++ }));
         const response = await fetch(`${url}/v1/txs/batch`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(await authorization(url, 'operator')) },
+          headers: { 'content-type': 'application/json', ...(await consortium.authorization(url, 'operator')) },
           body: JSON.stringify({ txs: txs.map((tx) => Buffer.from(tx).toString('base64')) }),
           signal: AbortSignal.timeout(30_000),
         }).catch(() => null);
@@ -57,36 +45,24 @@ class Load {
   }
 }
 
-/** The bearer token header of the member whose node serves `url` (the API answers 401 to /v1/* without one). */
-async function authorization(url: string, role: 'observer' | 'operator' = 'observer'): Promise<Record<string, string>> {
-  const origin = new URL(url).origin;
-  const index = nodes.findIndex((node) => node.httpUrl() !== null && new URL(node.httpUrl()!).origin === origin);
-  if (index < 0) return {};
-  return { authorization: `Bearer ${await apiTokenFor(files.configFile(files.memberIds[index]!), role)}` };
-}
-
-let root: string;
-let files: ConsortiumFiles;
-let nodes: NodeProcess[] = [];
+let consortium: ProcessConsortium;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'graceful-'));
-  files = await writeConsortium(root, MEMBERS, { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, emptyBlocksIntervalMs: 2_000 });
-  nodes = files.memberIds.map((id) => new NodeProcess(files.configFile(id)));
-  for (const node of nodes) await waitUntil('the node serves its API', () => node.httpUrl() !== null || !node.running, START_MS, () => node.log.slice(-2_000));
+  consortium = await ProcessConsortium.start('graceful-', MEMBERS, { ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, emptyBlocksIntervalMs: 2_000 });
 }, TEST_MS);
 
-afterAll(async () => {
-  await Promise.all(nodes.map((node) => node.stop()));
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(async () => consortium.stop());
+
+const getJson = (url: string) => consortium.getJson(url);
+const committedHeight = (url: string) => consortium.committedHeight(url);
+const blockAt = (url: string, height: number) => consortium.block(url, height);
 
 describe('graceful shutdown of a node process', () => {
   it('SIGTERM mid-load: exit 0 with the store closed; on restart no committed block or transaction is lost and the chain goes on', async () => {
     const victimIndex = MEMBERS - 1;
-    const victim = nodes[victimIndex]!;
+    const victim = consortium.nodes[victimIndex]!;
     const victimUrl = victim.httpUrl()!;
-    const others = nodes.filter((node) => node !== victim).map((node) => node.httpUrl()!);
+    const others = consortium.nodes.filter((node) => node !== victim).map((node) => node.httpUrl()!);
     const load = new Load(() => others);
     try {
       // Blocks with transactions are being committed when the signal comes.
@@ -106,9 +82,7 @@ describe('graceful shutdown of a node process', () => {
 
       // The others go on without it; it comes back on the same data dir.
       await waitUntil('the others go on', async () => (await committedHeight(others[0]!)) > heightAtStop + 2, START_MS);
-      const restarted = new NodeProcess(files.configFile(files.memberIds[victimIndex]!));
-      nodes[victimIndex] = restarted;
-      await waitUntil('the restarted node serves its API', () => restarted.httpUrl() !== null || !restarted.running, START_MS, () => restarted.log.slice(-2_000));
+      const restarted = await consortium.restart(victimIndex);
       const restartedUrl = restarted.httpUrl()!;
       // Everything it had committed is still there, as the others have it.
       expect(await committedHeight(restartedUrl)).toBeGreaterThanOrEqual(heightAtStop);
@@ -122,7 +96,7 @@ describe('graceful shutdown of a node process', () => {
       await load.stop();
     }
     // Every transaction a client got accepted is committed on every node, the restarted one included.
-    const urls = nodes.map((node) => node.httpUrl()!);
+    const urls = consortium.urls();
     const last = load.accepted.at(-1)!;
     for (const url of urls) await waitUntil(`the last transaction committed at ${url}`, async () => (await getJson(`${url}/v1/txs/${last}`)).status === 200, START_MS);
     const top = Math.min(...(await Promise.all(urls.map(committedHeight))));

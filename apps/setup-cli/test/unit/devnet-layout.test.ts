@@ -52,7 +52,7 @@ describe('nodeJsonOf', () => {
 });
 
 describe('DEVNET_CONSENSUS_PARAMS', () => {
-  it('are the defaults with a 100 ms commit pause and 1 s to propose', () => {
-    expect(DEVNET_CONSENSUS_PARAMS).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000 });
+  it('are the defaults with a 100 ms commit pause, 1 s to propose and an empty block every 5 s', () => {
+    expect(DEVNET_CONSENSUS_PARAMS).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000, emptyBlocksIntervalMs: 5_000 });
   });
 });

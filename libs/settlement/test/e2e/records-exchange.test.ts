@@ -15,20 +15,14 @@ import {
   type ReceivedRange,
   type RecordRefusal,
 } from '../../src/index.js';
+import { TEST_OPERATORS } from '../support/members.js';
 
 // The record exchange between real P2PNodes on loopback. The chain's view (which usage batches
 // are committed) is a map the test fills, standing in for the settlement state this exchange
 // reads in a node; everything else is the real thing.
 
-const MEMBERS = [
-  { id: 'T-Mobile-DE', tadig: 'DEUD1' },
-  { id: 'Vodafone-UK', tadig: 'GBRVF' },
-  { id: 'Orange-FR', tadig: 'FRAF1' },
-  { id: 'Telenor-NO', tadig: 'NORTM' },
-  { id: 'SFR-FR', tadig: 'FRAF2' },
-  { id: 'Swisscom-CH', tadig: 'CHEC1' },
-  { id: 'TIM-IT', tadig: 'ITATM' },
-] as const;
+/** The test consortium's operators (ids and TADIGs); this test makes its own p2p keys. */
+const MEMBERS = TEST_OPERATORS;
 const BATCH_SIZE = 64;
 
 interface TestMember {

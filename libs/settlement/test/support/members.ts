@@ -5,7 +5,7 @@ import type { SettlementMember } from '../../src/index.js';
  * Test consortia of 4, 5 and 7 members with deterministic keys. The five founders of DESIGN.md
  * first, then two more operators so nothing assumes five.
  */
-const OPERATORS = [
+export const TEST_OPERATORS = [
   { id: 'T-Mobile-DE', tadig: 'DEUD1' },
   { id: 'Vodafone-UK', tadig: 'GBRVF' },
   { id: 'Orange-FR', tadig: 'FRAF1' },
@@ -22,7 +22,7 @@ export interface TestMember extends SettlementMember {
 }
 
 export function testMembers(count: 4 | 5 | 7 = 5): TestMember[] {
-  return OPERATORS.slice(0, count).map((operator, i) => {
+  return TEST_OPERATORS.slice(0, count).map((operator, i) => {
     const seed = new Uint8Array(32).fill(i + 1);
     const keyPair = ed25519KeyPairFromSeed(seed);
     return { ...operator, publicKey: keyPair.publicKey, signer: new Ed25519Signer(keyPair) };

@@ -1,0 +1,24 @@
+// `npm run test:all`'s first phase, beside typecheck and lint: makes what many test suites would
+// otherwise make on first use, so none of them waits, holding a CI slot, on another's file lock
+// while it compiles a circuit or runs a setup. Every item is what the tests make themselves
+// (same functions, same cache folders under build/); this only makes it earlier, on the core
+// typecheck and lint leave free. On a clone that has them already, it checks and returns.
+import { join } from 'node:path';
+import { buildCircuit, ensureTestKeys, REPOSITORY_ROOT } from '@consortium/circuits';
+import { ensureDemoKeys } from '../launcher/keys.js';
+import { lineProgress } from '../launcher/progress.js';
+
+const started = Date.now();
+const say = (text: string) => process.stdout.write(text);
+const progress = lineProgress(say);
+
+/** The small test circuit: its build, and its test keys (libs/zkp, circuits, settlement, node, tools). */
+await progress.step('settlement-4 and its test keys', async () => ensureTestKeys('settlement-4'));
+/** The circuit variants the constraint tests compile (libs/zkp settlement-constraints, settlement-circuit). */
+for (const variant of ['forging', 'unoptimised'] as const) await progress.step(`settlement-4 (${variant})`, async () => buildCircuit('settlement-4', { variant }));
+await progress.step('settlement-16', async () => buildCircuit('settlement-16'));
+/** The launcher's demo keys for settlement-4 (npm start's e2e and the verify-statement example). */
+await ensureDemoKeys(join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4'), ['settlement-4'], progress, new AbortController().signal);
+say(`test artifacts ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+// snarkjs keeps its curve's worker threads: leave at once.
+process.exit(0);
