@@ -21,33 +21,34 @@ status=0
 # Phase 1. Type-check and lint the whole repository at once: one TypeScript program over every
 # package (tsconfig.all.json) instead of thirteen that each re-check the sources they import, and
 # ESLint in two halves (110 s of typecheck and 141 s of lint targets became 52 s of wall time).
-# Each package keeps its own `typecheck` and `lint` targets for `nx affected`. Beside them, the
-# circuits and keys many suites would each make on first use (tools/src/test-prep).
+# Each package keeps its own `typecheck` and `lint` targets for `nx affected`. Beside them from
+# the start: the circuits and keys many suites would each make on first use (tools/src/test-prep).
 echo "== typecheck, lint, test artifacts"
 logged() {
   name=$1; shift
   if "$@" >"$results_dir/$name.log" 2>&1; then echo "ok   $name"; else echo "FAIL $name:"; cat "$results_dir/$name.log"; return 1; fi
 }
+logged test-artifacts npx tsx --conditions=@consortium/source tools/src/test-prep/cli.ts &
+artifacts=$!
 ( failed=0
   logged typecheck npx tsc -p tsconfig.all.json --noEmit || failed=1
   logged lint-apps-tools npx eslint apps circuits tools || failed=1
   exit $failed ) &
 checks=$!
-logged test-artifacts npx tsx --conditions=@consortium/source tools/src/test-prep/cli.ts &
-artifacts=$!
 logged lint-libs npx eslint libs || status=1
 wait $checks || status=1
-wait $artifacts || status=1
 
 # Phase 2: every test target, for real (no Nx cache: this command is the definition of "all
-# tests pass"), in two lanes of one task at a time, one per core. The lanes are set by hand so
-# the longest suites (tools e2e, the simulator) start at once instead of last: Nx's order put
-# the tools e2e at the end, alone on a core while the other idled (docs/decisions.md).
+# tests pass"), in two lanes of one task at a time, one per core, balanced by hand on measured
+# suite times: Nx orders run-many by the project graph, which put the tools e2e last, alone on a
+# core while the other idled (docs/decisions.md). Lane a starts at once (its first suites need
+# no test artifacts); lane b once the artifacts are made.
 echo "== unit, e2e and simulation tests (two lanes)"
-lane_a="@consortium/tools,@consortium/consensus,@consortium/examples"
+lane_a="@consortium/consensus,@consortium/p2p,@consortium/settlement,@consortium/tools,@consortium/examples"
 nx_run() { npx nx run-many --skip-nx-cache --outputStyle=static --parallel=1 "$@"; }
 nx_run -t test test:e2e test:sim -p "$lane_a" >"$results_dir/lane-a.log" 2>&1 &
 first_lane=$!
+wait $artifacts || status=1
 nx_run -t test test:e2e test:sim --exclude "$lane_a" || status=1
 echo "== lane a ($lane_a)"
 wait $first_lane || status=1

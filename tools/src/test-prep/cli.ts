@@ -5,6 +5,7 @@
 // typecheck and lint leave free. On a clone that has them already, it checks and returns.
 import { join } from 'node:path';
 import { buildCircuit, ensureTestKeys, REPOSITORY_ROOT } from '@consortium/circuits';
+import { writeTestKeysFolder } from '../devnet/test-keys.js';
 import { ensureDemoKeys } from '../launcher/keys.js';
 import { lineProgress } from '../launcher/progress.js';
 
@@ -17,8 +18,15 @@ await progress.step('settlement-4 and its test keys', async () => ensureTestKeys
 /** The circuit variants the constraint tests compile (libs/zkp settlement-constraints, settlement-circuit). */
 for (const variant of ['forging', 'unoptimised'] as const) await progress.step(`settlement-4 (${variant})`, async () => buildCircuit('settlement-4', { variant }));
 await progress.step('settlement-16', async () => buildCircuit('settlement-16'));
-/** The launcher's demo keys for settlement-4 (npm start's e2e and the verify-statement example). */
-await ensureDemoKeys(join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4'), ['settlement-4'], progress, new AbortController().signal);
+/**
+ * The launcher's keys folder for settlement-4 (npm start's e2e and the verify-statement example):
+ * assembled from the test keys above, as the tools devnets' are, instead of a second demo
+ * ceremony of the same circuit (42 s; the ceremony itself is setup-cli's ceremony-demo e2e). The
+ * launcher's own check then finds it current and reuses it, as the tests expect.
+ */
+const devnetKeys = join(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
+await progress.step('the launcher\'s settlement-4 keys folder', async () => writeTestKeysFolder(devnetKeys));
+await ensureDemoKeys(devnetKeys, ['settlement-4'], progress, new AbortController().signal);
 say(`test artifacts ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 // snarkjs keeps its curve's worker threads: leave at once.
 process.exit(0);

@@ -47,7 +47,7 @@ describe.each([
   it('writes a genesis that parses, with the devnet chain id and parameters', () => {
     expect(genesis.chainId).toBe('sp-consortium-devnet');
     expect(genesis.members.map((member) => member.id)).toEqual(ids);
-    expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000 });
+    expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 100, timeoutProposeMs: 1_000, emptyBlocksIntervalMs: 5_000 });
   });
 
   it('says it is a devnet of the key-value test application, which has no proofs (so its nodes start without keys)', () => {

@@ -4,7 +4,7 @@ import type { SecurityMetrics, SettlementMetrics } from '@consortium/telemetry';
 import { Ed25519Verifier } from '@consortium/consensus';
 import type { SettlementMember } from '../domain/types.js';
 import { decodeSettlementCbor, encodeSettlementCbor } from '../encoding/cbor.js';
-import { SettlementConfigError, SettlementStateCorruptionError, SettlementTxError } from '../errors.js';
+import { ProofRejectedError, SettlementConfigError, SettlementStateCorruptionError, SettlementTxError } from '../errors.js';
 import { SETTLEMENT_LIMITS_TABLE } from '../limits.js';
 import type { ProofVerdict, SettlementEvent, TxContext } from '../state/context.js';
 import { genesisWrites } from '../state/genesis.js';
@@ -187,7 +187,9 @@ export class SettlementApplication implements Application {
     if (error === null) return { ok: true };
     // A transaction that became invalid with a block (a recheck) is not an attack.
     if (mode === 'new') {
-      this.security?.invalidMessagesTotal.inc({ kind: error.kind });
+      // A proof's verdict was counted by the verifier that reached it (invalid_proof, or malformed
+      // for a proof it cannot read): counted here again, one refused statement counted twice.
+      if (!(error instanceof ProofRejectedError)) this.security?.invalidMessagesTotal.inc({ kind: error.kind });
       this.onSecurityEvent?.({ stage: 'check_tx', kind: error.kind, error: error.name, message: error.message });
       this.telemetry.checkTxRefused(error.code);
     }
