@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consortium } from '../src/devnet/consortium.js';
 import { writeTestKeysFolder } from '../src/devnet/test-keys.js';
+import { percentile } from './report.js';
 
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -22,10 +23,6 @@ async function raiseRateLimits(dir: string, memberIds: readonly string[]): Promi
     config.http.rateLimits = { windowMs: 60_000, perRole: { anonymous: 1_000_000, observer: 1_000_000, operator: 1_000_000, admin: 1_000_000 } };
     await writeFile(file, JSON.stringify(config, null, 2));
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function load(url: string, headers: Record<string, string>): Promise<{ requests: number; failures: number; latenciesMs: number[] }> {

@@ -1,6 +1,7 @@
 import { encodeKeyValueTx, toHex, txHash } from '@consortium/consensus';
 import type { Consortium } from '../src/devnet/consortium.js';
 import { fetchJson, submitKeyValueTxs } from '../src/devnet/processes.js';
+import { percentile } from './report.js';
 
 /**
  * Offers transactions at a fixed rate to a running consortium (batches every tick, round-robin
@@ -23,11 +24,6 @@ export interface LoadResult {
 const TICK_MS = 20;
 const WARM_UP_MS = 2_000;
 const POLL_MS = 20;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 export async function offerLoad(consortium: Consortium, txsPerSecond: number, durationMs: number, tag: string): Promise<LoadResult> {
   const nodes = consortium.running;

@@ -7,6 +7,11 @@ export function formatDuration(ms: number): string {
   return `${ms.toFixed(2)} ms`;
 }
 
+/** The nearest-rank p-th percentile (0-100) of ascending values; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
 /** Prints one line per task: p50, p99, mean latency and throughput. */
 export function printBench(bench: Bench): void {
   for (const task of bench.tasks) {

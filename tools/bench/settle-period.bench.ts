@@ -21,6 +21,7 @@ import { memberNodes } from '../src/traffic/endpoints.js';
 import { TRAFFIC_DEFAULTS } from '../src/traffic/plan.js';
 import { runTraffic } from '../src/traffic/runner.js';
 import type { PeriodSummary } from '../src/traffic/summary.js';
+import { percentile } from './report.js';
 
 const MEMBERS = Number(process.env.BENCH_SETTLE_MEMBERS ?? 5);
 const RECORDS = Number(process.env.BENCH_SETTLE_RECORDS ?? TRAFFIC_DEFAULTS.recordsPerDirection);
@@ -34,10 +35,6 @@ interface LogLine {
   readonly period?: string;
   readonly records?: number;
   readonly provedInMs?: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /** One period's figures from the runner's log lines: usage until its last batch committed, statements from the first proposed to the last. */
