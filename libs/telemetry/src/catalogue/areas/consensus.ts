@@ -25,6 +25,15 @@ export const consensusMetricDefinitions = {
     help: 'Validators in the genesis validator set.',
     labels: {},
   },
+  blockRounds: {
+    name: 'consortium_consensus_block_rounds',
+    type: 'histogram',
+    unit: 'count',
+    help: 'Rounds each committed height took (1 when round 0 decided); more than 1 means proposals timed out or were refused.',
+    labels: {},
+    // Rounds are small integers; a height past 8 rounds is a network that is not deciding.
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16],
+  },
   stepDurationSeconds: {
     name: 'consortium_consensus_step_duration_seconds',
     type: 'histogram',

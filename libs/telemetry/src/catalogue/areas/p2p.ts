@@ -11,6 +11,13 @@ export const p2pMetricDefinitions = {
     help: 'Members this node has an open connection to.',
     labels: {},
   },
+  quorumReachable: {
+    name: 'consortium_p2p_quorum_reachable',
+    type: 'gauge',
+    unit: 'count',
+    help: '1 while this node and the members it is connected to hold the vote quorum (floor(2n/3) + 1 of the n genesis validators), 0 otherwise: below it this node cannot help decide.',
+    labels: {},
+  },
   peerConnected: {
     name: 'consortium_p2p_peer_connected',
     type: 'gauge',

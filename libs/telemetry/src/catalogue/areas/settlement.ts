@@ -88,6 +88,13 @@ export const settlementMetricDefinitions = {
     help: 'Statements on chain by state (proposed, accepted, disputed, superseded, resolved).',
     labels: { state: STATEMENT_STATES },
   },
+  oldestUnansweredStatementAgeSeconds: {
+    name: 'consortium_settlement_oldest_unanswered_statement_age_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'Block time elapsed since the oldest statement still proposed (neither accepted nor disputed by its debtor) was proposed; 0 when none waits. The answer-deadline alert compares with it.',
+    labels: {},
+  },
   proofVerificationsTotal: {
     name: 'consortium_settlement_proof_verifications_total',
     type: 'counter',

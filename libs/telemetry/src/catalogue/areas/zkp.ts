@@ -130,4 +130,11 @@ export const zkpMetricDefinitions = {
     help: 'Constraints of each loaded circuit.',
     labels: { circuit: CIRCUIT_NAMES },
   },
+  keyEpoch: {
+    name: 'consortium_zkp_key_epoch',
+    type: 'gauge',
+    unit: 'count',
+    help: 'The latest key epoch registered on chain (1 at genesis; a rotation ceremony adds one).',
+    labels: {},
+  },
 } as const satisfies AreaDefinitions;
