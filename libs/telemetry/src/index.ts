@@ -86,3 +86,50 @@ export { LogRecorder } from './log-recorder.js';
 
 export { HealthChecks, DuplicateCheckError } from './health.js';
 export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, ReadinessBody } from './health.js';
+
+// Alert rules: typed data from which deploy/prometheus/alerts.yml and its promtool tests are
+// generated (tools/src/deploy-gen), and the evaluator the dashboard runs over its own series.
+export {
+  alertRules,
+  STATEMENT_ANSWER_DEADLINE_SECONDS,
+  conditionToPromQL,
+  formatDuration,
+  prometheusRulesFile,
+  promtoolTestFile,
+  runbookUrl,
+  RUNBOOK_PATH,
+  RULE_TEST_EVALUATION_SECONDS,
+  AlertEvaluator,
+  evaluateCondition,
+  LOOKBACK_MS,
+  seriesReaderOf,
+  attachTargetLabels,
+  checkAlertRules,
+  TARGET_LABELS,
+  expandTemplate,
+  parseSeriesValues,
+  exampleSamples,
+  SeriesNotationError,
+} from './alerts/index.js';
+export type {
+  AlertRule,
+  AlertArea,
+  AlertSeverity,
+  AlertCondition,
+  AlertExample,
+  ExampleSeries,
+  LabelMatcher,
+  RangeFunction,
+  ValueExpression,
+  Aggregation,
+  Comparison,
+  PrometheusRulesFile,
+  PrometheusAlertingRule,
+  PromtoolTestFile,
+  ActiveAlert,
+  AlertEvaluation,
+  ConditionResult,
+  SeriesReader,
+  SeriesSamples,
+  Sample,
+} from './alerts/index.js';
