@@ -2,9 +2,9 @@
 # Makes sure the Debian packages the tests need are installed. As root on Debian it installs
 # what is missing; otherwise it prints the exact command and fails.
 #
-# command-it-provides:debian-package (later issues add chromium, softhsm2, prometheus-alertmanager)
+# command-it-provides:debian-package (later issues add chromium, softhsm2)
 set -eu
-REQUIRED="promtool:prometheus"
+REQUIRED="promtool:prometheus amtool:prometheus-alertmanager"
 
 missing=""
 for pair in $REQUIRED; do

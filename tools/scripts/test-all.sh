@@ -1,7 +1,7 @@
 #!/bin/sh
 # README line 2: every check and every test, on a fresh clone. Installs npm packages if they are
 # not there yet, the Debian packages the tests need (as root), then runs: boundary check,
-# metrics-doc freshness, typecheck, lint, unit, e2e and simulation tests of every package, and prints a summary.
+# metrics-doc and deploy/ freshness, alertmanager.yml, typecheck, lint, unit, e2e and simulation tests of every package, and prints a summary.
 set -eu
 cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true FORCE_COLOR=0
@@ -16,6 +16,8 @@ started=$(date +%s)
 
 echo "== boundaries";        npm run --silent check:boundaries
 echo "== docs/metrics.md";   npm run --silent docs:metrics:check
+echo "== deploy/ generated"; npm run --silent deploy:check
+echo "== alertmanager.yml";  amtool check-config deploy/alertmanager/alertmanager.yml
 status=0
 
 # Phase 1. Type-check and lint the whole repository at once: one TypeScript program over every
