@@ -33,8 +33,11 @@ export function extrapolatedRate(samples: readonly Sample[], rangeStartMs: numbe
   let extrapolateTo = sampledInterval;
   extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2;
   extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
-  result *= extrapolateTo / sampledInterval;
-  return isRate ? result / ((rangeEndMs - rangeStartMs) / 1000) : result;
+  // One factor, divided by the window for a rate, then applied: Prometheus's order of
+  // operations, so both give the same double (checked against promtool bit for bit).
+  let factor = extrapolateTo / sampledInterval;
+  if (isRate) factor /= (rangeEndMs - rangeStartMs) / 1000;
+  return result * factor;
 }
 
 /** `changes()`: how often the value changed from one sample to the next (NaN equals NaN). */
