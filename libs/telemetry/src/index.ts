@@ -7,6 +7,8 @@
  *   typed objects to libraries (which take `XMetrics | null`).
  * - conformance checks, for tests that assert a process exposes only catalogued metrics.
  * - HealthChecks and the logger, for any HTTP server or CLI.
+ * - the alert rules, their PromQL and promtool files, and their evaluator: Prometheus and the
+ *   dashboard alert from the same data.
  */
 export { setupTelemetry, ATTR_CONSORTIUM_MEMBER_ID } from './setup.js';
 export type { Telemetry, TelemetryOptions, RenderedMetrics } from './setup.js';
@@ -89,28 +91,7 @@ export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, Readine
 
 // Alert rules: typed data from which deploy/prometheus/alerts.yml and its promtool tests are
 // generated (tools/src/deploy-gen), and the evaluator the dashboard runs over its own series.
-export {
-  alertRules,
-  STATEMENT_ANSWER_DEADLINE_SECONDS,
-  conditionToPromQL,
-  formatDuration,
-  prometheusRulesFile,
-  promtoolTestFile,
-  runbookUrl,
-  RUNBOOK_PATH,
-  RULE_TEST_EVALUATION_SECONDS,
-  AlertEvaluator,
-  evaluateCondition,
-  LOOKBACK_MS,
-  seriesReaderOf,
-  attachTargetLabels,
-  checkAlertRules,
-  TARGET_LABELS,
-  expandTemplate,
-  parseSeriesValues,
-  exampleSamples,
-  SeriesNotationError,
-} from './alerts/index.js';
+export { alertRules, STATEMENT_ANSWER_DEADLINE_SECONDS } from './alerts/rules.js';
 export type {
   AlertRule,
   AlertArea,
@@ -123,13 +104,17 @@ export type {
   ValueExpression,
   Aggregation,
   Comparison,
-  PrometheusRulesFile,
-  PrometheusAlertingRule,
-  PromtoolTestFile,
-  ActiveAlert,
-  AlertEvaluation,
-  ConditionResult,
-  SeriesReader,
-  SeriesSamples,
-  Sample,
-} from './alerts/index.js';
+} from './alerts/types.js';
+export { checkAlertRules, TARGET_LABELS } from './alerts/check.js';
+export { conditionToPromQL, formatDuration } from './alerts/promql.js';
+export { prometheusRulesFile, promtoolTestFile, runbookUrl, RUNBOOK_PATH, RULE_TEST_EVALUATION_SECONDS } from './alerts/rules-file.js';
+export type { PrometheusRulesFile, PrometheusAlertingRule, PromtoolTestFile } from './alerts/rules-file.js';
+export { parseSeriesValues, exampleSamples, SeriesNotationError } from './alerts/series-notation.js';
+export { AlertEvaluator } from './alerts/evaluator/alert-evaluator.js';
+export type { ActiveAlert, AlertEvaluation } from './alerts/evaluator/alert-evaluator.js';
+export { evaluateCondition, LOOKBACK_MS } from './alerts/evaluator/condition.js';
+export type { ConditionResult } from './alerts/evaluator/condition.js';
+export { seriesReaderOf } from './alerts/evaluator/series.js';
+export type { SeriesReader, SeriesSamples, Sample } from './alerts/evaluator/series.js';
+export { attachTargetLabels } from './alerts/target-labels.js';
+export { expandTemplate } from './alerts/template.js';
