@@ -67,6 +67,13 @@ export function checkAlertRules(rules: readonly AlertRule[], metrics: readonly M
         for (const label of TARGET_LABELS) {
           if (series.labels[label] === undefined) say(`example series lack the target label ${label}`);
         }
+        for (const [label, value] of Object.entries(series.labels)) {
+          const values = metric.labels[label];
+          if (Array.isArray(values) && !values.includes(value)) say(`example series has ${label}="${value}", not a value of ${metric.name}`);
+        }
+      }
+      for (const labels of example.firing) {
+        if (Object.keys(labels).sort().join(',') !== [...condition.by].sort().join(',')) say(`an example's alert labels are not exactly ${condition.by.join(', ') || 'none'}`);
       }
     }
     if (rule.examples.fires.firing.length === 0) say('the firing example fires nothing');

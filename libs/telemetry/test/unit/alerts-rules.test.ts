@@ -98,6 +98,17 @@ describe('checkAlertRules refuses', () => {
     expect(variant((r) => ({ ...r, summary: '{{ $value }} is down' }))).toContain('NodeDown: texts use only {{ $labels.<name> }} placeholders');
   });
 
+  it('examples with label values outside the catalogue, or alerts labelled otherwise than the aggregation', () => {
+    const quiet = nodeDown.examples.quiet;
+    const fires = nodeDown.examples.fires;
+    expect(variant((r) => ({ ...r, condition: { ...r.condition, metric: 'consortium_host_data_disk_bytes' }, examples: { fires: r.examples.fires, quiet: { ...quiet, series: [{ metric: 'consortium_host_data_disk_bytes', labels: { member: 'A', instance: 'a', state: 'spare' }, values: '1' }] } } }))).toContain(
+      'NodeDown: example series has state="spare", not a value of consortium_host_data_disk_bytes',
+    );
+    expect(variant((r) => ({ ...r, examples: { quiet, fires: { ...fires, firing: [{ member: 'Orange-FR', instance: '127.0.0.1:4101' }] } } }))).toEqual([
+      "NodeDown: an example's alert labels are not exactly member",
+    ]);
+  });
+
   it('duplicate names, names not in PascalCase, anchors that are not slugs, examples that contradict their kind', () => {
     expect(checkAlertRules([nodeDown, nodeDown])).toEqual(['NodeDown: defined twice']);
     expect(variant((r) => ({ ...r, name: 'node_down' }))).toContain('node_down: a rule name is PascalCase');
