@@ -188,3 +188,42 @@ describe('attachTargetLabels', () => {
     expect(attachTargetLabels({ __name__: 'up_time', kind: 'x' }, { member: 'A' })).toEqual({ __name__: 'up_time', kind: 'x', member: 'A' });
   });
 });
+
+describe('the shipped rules at the dashboard\'s pace (a scrape and an evaluation every second)', () => {
+  const target = { member: 'Orange-FR', instance: '127.0.0.1:4101' };
+
+  /** Steps one evaluator second by second over series made by `valueAt(metric labels, second)`. */
+  function firstFiring(ruleName: string, seconds: number, series: { labels: Record<string, string>; valueAt: (second: number) => number | null }[]) {
+    const evaluator = new AlertEvaluator(alertRules.filter((r) => r.name === ruleName));
+    const store: SeriesSamples[] = series.map(({ labels }) => ({ labels, samples: [] }));
+    for (let second = 0; second <= seconds; second++) {
+      series.forEach(({ valueAt }, i) => {
+        const value = valueAt(second);
+        if (value !== null) (store[i]?.samples as { timeMs: number; value: number }[]).push({ timeMs: second * 1000, value });
+      });
+      if (evaluator.evaluate(seriesReaderOf(store), second * 1000).fired.length > 0) return second;
+    }
+    return null;
+  }
+
+  it('NodeDown: a node killed at 60 s fires at 70 s (for: 10s)', () => {
+    expect(firstFiring('NodeDown', 120, [{ labels: { __name__: 'up', ...target }, valueAt: (s) => (s < 60 ? 1 : 0) }])).toBe(70);
+  });
+
+  it('AuthFailureSpike: 20 bad credentials over 3 s fire within 2 s; 5 a minute never do', () => {
+    const burst = (s: number) => (s < 60 ? 0 : Math.min(20, Math.ceil(((s - 59) * 20) / 3)));
+    const success = (s: number) => s * 40;
+    expect(
+      firstFiring('AuthFailureSpike', 120, [
+        { labels: { __name__: 'consortium_security_auth_attempts_total', ...target, outcome: 'bad_credentials' }, valueAt: burst },
+        { labels: { __name__: 'consortium_security_auth_attempts_total', ...target, outcome: 'success' }, valueAt: success },
+      ]),
+    ).toBeLessThanOrEqual(62);
+    expect(
+      firstFiring('AuthFailureSpike', 600, [
+        { labels: { __name__: 'consortium_security_auth_attempts_total', ...target, outcome: 'bad_credentials' }, valueAt: (s) => Math.floor(s / 12) },
+        { labels: { __name__: 'consortium_security_auth_attempts_total', ...target, outcome: 'success' }, valueAt: success },
+      ]),
+    ).toBeNull();
+  });
+});
