@@ -117,4 +117,5 @@ export type { ConditionResult } from './alerts/evaluator/condition.js';
 export { seriesReaderOf } from './alerts/evaluator/series.js';
 export type { SeriesReader, SeriesSamples, Sample } from './alerts/evaluator/series.js';
 export { attachTargetLabels } from './alerts/target-labels.js';
+export { alertSeriesNames, alertRetentionMs } from './alerts/needs.js';
 export { expandTemplate } from './alerts/template.js';

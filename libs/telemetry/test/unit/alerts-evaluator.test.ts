@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketQuantile, changes, extrapolatedRate, overTime } from '../../src/alerts/evaluator/functions.js';
-import { AlertEvaluator, alertRules, attachTargetLabels, evaluateCondition, seriesReaderOf, type AlertCondition, type AlertRule, type SeriesSamples } from '../../src/index.js';
+import { AlertEvaluator, alertRetentionMs, alertRules, alertSeriesNames, attachTargetLabels, evaluateCondition, seriesReaderOf, type AlertCondition, type AlertRule, type SeriesSamples } from '../../src/index.js';
 
 const at = (values: readonly (number | null)[], intervalSeconds = 15) =>
   values.flatMap((value, i) => (value === null ? [] : [{ timeMs: i * intervalSeconds * 1000, value }]));
@@ -225,5 +225,16 @@ describe('the shipped rules at the dashboard\'s pace (a scrape and an evaluation
         { labels: { __name__: 'consortium_security_auth_attempts_total', ...target, outcome: 'success' }, valueAt: success },
       ]),
     ).toBeNull();
+  });
+});
+
+describe('what a collector keeps for the rules', () => {
+  it('the series names, with _bucket for quantiles, and the longest window', () => {
+    const names = alertSeriesNames();
+    expect(names).toContain('up');
+    expect(names).toContain('consortium_consensus_block_interval_seconds_bucket');
+    expect(names).not.toContain('consortium_consensus_block_interval_seconds');
+    expect(alertRetentionMs()).toBe(15 * 60_000);
+    expect(alertRetentionMs([])).toBe(5 * 60_000);
   });
 });
