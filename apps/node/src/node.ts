@@ -137,7 +137,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       memberId: config.memberId,
       privateKey: nodeKey,
       listenAddresses: config.p2p.listen,
-      members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [] })),
+      members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [], votingPower: member.votingPower })),
       metrics: { p2p: metrics.p2p, security: metrics.security },
       logger: logger.child({ component: 'p2p' }),
       limits: { messageRates: p2pLimits.rates },

@@ -513,6 +513,8 @@ export class ConsensusRoutine {
       await this.applyCommitted({ block, certificate: decision.certificate });
       this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
       this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
+      // Rounds of heights this node decided itself; a height block sync brought took none here.
+      this.deps.metrics?.consensus.blockRounds.observe(decision.round + 1);
     }
     this.heightSpan?.end();
     this.heightSpan = null;

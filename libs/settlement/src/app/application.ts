@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { AppInfo, Application, BlockHeader, CheckTxResult, FinalizeBlockResult, Genesis, TxResult } from '@consortium/consensus';
-import type { SecurityMetrics, SettlementMetrics } from '@consortium/telemetry';
+import type { SecurityMetrics, SettlementMetrics, ZkpMetrics } from '@consortium/telemetry';
 import { Ed25519Verifier } from '@consortium/consensus';
 import type { SettlementMember } from '../domain/types.js';
 import { decodeSettlementCbor, encodeSettlementCbor } from '../encoding/cbor.js';
@@ -8,6 +8,7 @@ import { ProofRejectedError, SettlementConfigError, SettlementStateCorruptionErr
 import { SETTLEMENT_LIMITS_TABLE } from '../limits.js';
 import type { ProofVerdict, SettlementEvent, TxContext } from '../state/context.js';
 import { genesisWrites } from '../state/genesis.js';
+import { countersOf } from '../state/lookups.js';
 import type { StatementRecord } from '../state/records.js';
 import { MapState, OverlayState, parseStateKey, stateKey } from '../state/store.js';
 import { transitionWrites } from '../state/transition.js';
@@ -36,6 +37,8 @@ export interface SettlementApplicationOptions {
   /** Groth16 verification of statement proofs (the node's Groth16Verifier over its pinned keys). */
   readonly verifier: StatementProofVerifier;
   readonly metrics?: SettlementMetrics | null;
+  /** The zkp area's key epoch gauge: the chain's key epoch registrations move it. */
+  readonly zkpMetrics?: Pick<ZkpMetrics, 'keyEpoch'> | null;
   readonly security?: SecurityMetrics | null;
   readonly tracer?: Tracer | null;
   /**
@@ -118,7 +121,7 @@ export class SettlementApplication implements Application {
     this.chainId = options.genesis.chainId;
     this.members = settlementMembersOf(options.genesis);
     this.memberById = new Map(this.members.map((m) => [m.id, m]));
-    this.telemetry = new SettlementTelemetry(options.metrics ?? null);
+    this.telemetry = new SettlementTelemetry(options.metrics ?? null, options.zkpMetrics ?? null);
     this.security = options.security ?? null;
     this.tracer = options.tracer ?? null;
     this.nowMs = options.nowMs ?? Date.now;
@@ -128,6 +131,7 @@ export class SettlementApplication implements Application {
     this.height = loaded.height;
     this.appHash = loaded.appHash;
     this.telemetry.resetStatements(this.committedState.all('statement'));
+    this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
   }
 
   /**
@@ -304,6 +308,7 @@ export class SettlementApplication implements Application {
     for (const { type, code } of pending.executed) if (type !== null) this.telemetry.txExecuted(type, code);
     this.telemetry.events(pending.events);
     this.telemetry.publishStatements();
+    this.telemetry.publishUnanswered(pending.timeMs);
     const committed: CommittedSettlementBlock = { height: pending.height, timeMs: pending.timeMs, events: pending.events };
     for (const listener of this.committedListeners) listener(committed);
   }
@@ -343,6 +348,7 @@ export class SettlementApplication implements Application {
     this.appHash = a;
     this.pending = null;
     this.telemetry.resetStatements(this.committedState.all('statement'));
+    this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
   }
 
   // --- internals -------------------------------------------------------------------------
