@@ -15,7 +15,7 @@ import type { MempoolPort } from './ports.js';
  */
 export function recordCommitMetrics(
   committed: CommittedBlock,
-  timing: { readonly nowMs: number; readonly lastCommitMs: number | null; readonly heightSpan: Span | null },
+  timing: { readonly nowMs: number; readonly lastCommitMs: number | null; readonly heightSpan: Span | null; readonly traced?: ReadonlySet<number> },
   deps: {
     readonly metrics: { readonly consensus: ConsensusMetrics } | null;
     readonly validators: ValidatorSet;
@@ -40,12 +40,13 @@ export function recordCommitMetrics(
     for (const member of missing) m.missedBlocksTotal.inc({ member: member.id });
   }
   const heightContext = heightSpan?.spanContext();
-  for (const tx of block.txs) {
+  for (const [index, tx] of block.txs.entries()) {
     const hash = txHash(tx);
     const admittedMs = deps.mempool.admittedAtMs(hash);
     if (admittedMs === undefined) continue;
     m?.finalitySeconds.observe((nowMs - admittedMs) / 1000);
-    if (deps.tracer !== null) {
+    // A client's tx traced through its stages already has its span (tx-traces.ts).
+    if (deps.tracer !== null && timing.traced?.has(index) !== true) {
       const span = deps.tracer.startSpan('consensus.tx', {
         startTime: admittedMs,
         attributes: { 'tx.hash': toHex(hash), 'consensus.height': block.header.height },

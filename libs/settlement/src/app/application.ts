@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { AppInfo, Application, BlockHeader, CheckTxResult, FinalizeBlockResult, Genesis, TxResult } from '@consortium/consensus';
 import type { SecurityMetrics, SettlementMetrics, ZkpMetrics } from '@consortium/telemetry';
 import { Ed25519Verifier } from '@consortium/consensus';
@@ -240,7 +240,7 @@ export class SettlementApplication implements Application {
     return false;
   }
 
-  async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<FinalizeBlockResult> {
+  async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[]; readonly traces?: readonly (Context | undefined)[] }): Promise<FinalizeBlockResult> {
     const { header, txs } = request;
     const span = this.tracer?.startSpan('settlement.finalize_block', { attributes: { 'consensus.height': header.height, 'settlement.txs': txs.length } }) ?? null;
     const startedMs = performance.now();
@@ -269,7 +269,10 @@ export class SettlementApplication implements Application {
           executed.push({ type: null, code: a.error.code });
           return { ok: false, code: a.error.code, log: `${a.error.name}: ${a.error.message}` };
         }
+        const txSpan = this.txSpan(request.traces?.[i], span, a.authenticated.tx.body.type);
         const outcome = transitionWrites(state, a.authenticated, this.context(header.height, header.timeMs, verdicts.get(i)));
+        txSpan?.setAttribute('settlement.code', outcome.ok ? 'ok' : outcome.error.code);
+        txSpan?.end();
         executed.push({ type: a.authenticated.tx.body.type, code: outcome.ok ? 'ok' : outcome.error.code });
         if (!outcome.ok) {
           refusedCount += 1;
@@ -389,14 +392,16 @@ export class SettlementApplication implements Application {
     const statements = verdicts.size + toVerify.length;
     if (statements === 0) return verdicts;
     const span = this.tracer?.startSpan('settlement.verify_proofs', { attributes: { 'settlement.stage': stage, 'settlement.proofs': statements, 'settlement.cached': verdicts.size } }) ?? null;
+    // The verifier's zkp.verify spans are children of this one.
+    const within = <T>(work: () => Promise<T>): Promise<T> => (span === null ? work() : context.with(trace.setSpan(context.active(), span), work));
     try {
       if (toVerify.length === 1) {
         const item = toVerify[0]!;
-        const verdict = verdictOf(await this.verifier.verify(statementProof(item.body)));
+        const verdict = verdictOf(await within(() => this.verifier.verify(statementProof(item.body))));
         this.verdicts.set(item.key, verdict);
         verdicts.set(item.index, verdict);
       } else if (toVerify.length > 1) {
-        const { results } = await this.verifier.verifyBatch(toVerify.map((item) => statementProof(item.body)));
+        const { results } = await within(() => this.verifier.verifyBatch(toVerify.map((item) => statementProof(item.body))));
         toVerify.forEach((item, i) => {
           const verdict = verdictOf(results[i]!);
           this.verdicts.set(item.key, verdict);
@@ -409,6 +414,17 @@ export class SettlementApplication implements Application {
     } finally {
       span?.end();
     }
+  }
+
+  /**
+   * One traced transaction's execution in a block (settlement.finalize_block.tx): a child of
+   * the tx's own trace (consensus passes the context of its consensus.tx.commit span), linked to
+   * the block's settlement.finalize_block span, which covers every tx of the block.
+   */
+  private txSpan(parent: Context | undefined, block: Span | null, type: SettlementTxType): Span | null {
+    if (parent === undefined || this.tracer === null) return null;
+    const links = block === null ? [] : [{ context: block.spanContext() }];
+    return this.tracer.startSpan('settlement.finalize_block.tx', { attributes: { 'settlement.tx_type': type }, links }, parent);
   }
 
   private telemetryFinalize(durationMs: number): void {
