@@ -90,6 +90,9 @@ export type { OtlpSettings, OtlpSignalSettings, OtlpProtocol } from './otlp-sett
 export { createLogger, traceContextFields } from './logger.js';
 export type { Logger, LoggerSettings } from './logger.js';
 export { LogRecorder } from './log-recorder.js';
+// An OTLP/HTTP receiver for tests: e2e tests of node processes receive their spans with it.
+export { OtlpReceiver } from './otlp-receiver.js';
+export type { ReceivedRequest, ReceivedSpan } from './otlp-receiver.js';
 
 export { HealthChecks, DuplicateCheckError } from './health.js';
 export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, ReadinessBody } from './health.js';
