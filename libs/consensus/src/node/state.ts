@@ -17,7 +17,7 @@ import type { ChainHead } from './chain-head.js';
 import type { Clock } from './clock.js';
 import { encodeEvidence, evidenceHash } from './evidence-codec.js';
 import { recordCommitMetrics } from './commit-metrics.js';
-import { TxCommitSpans, type ProposalSeen } from './tx-traces.js';
+import { admissionsOf, TxCommitSpans, type ProposalSeen } from './tx-traces.js';
 import type { BlockExecutor } from './execution.js';
 import { FutureBuffer } from './future-buffer.js';
 import type { Outbound } from './outbound.js';
@@ -568,12 +568,14 @@ export class ConsensusRoutine {
 
   /** `proposal`: the decided proposal as this node saw it (null for a block from block sync). */
   private async applyCommitted(committed: CommittedBlock, proposal: ProposalSeen | null): Promise<void> {
-    const txSpans = TxCommitSpans.start(committed.block, this.deps, { nowMs: this.deps.clock.nowMs(), heightSpan: this.heightSpan, proposal });
+    // Read before the commit: it removes the block's txs from the mempool.
+    const admissions = admissionsOf(committed.block, this.deps.mempool);
+    const txSpans = TxCommitSpans.start(committed.block, admissions, this.deps.tracer, { nowMs: this.deps.clock.nowMs(), heightSpan: this.heightSpan, proposal });
     const { head, result } = await this.deps.executor.commit(committed, txSpans.contexts());
     this.head = head;
     const nowMs = this.deps.clock.nowMs();
     txSpans.end(nowMs);
-    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan, traced: txSpans.tracedIndexes }, this.deps);
+    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan, admissions, traced: txSpans.tracedIndexes }, this.deps);
     this.lastCommitMs = nowMs;
     this.notifyCommit(committed, result);
   }

@@ -12,6 +12,23 @@ export interface ProposalSeen {
 }
 
 /**
+ * What this node's mempool knew of each transaction of a block: read before the commit, which
+ * removes them from the mempool (the finality metric and the tx spans need them after).
+ */
+export interface TxAdmission {
+  readonly hash: Uint8Array;
+  readonly admittedMs: number | undefined;
+  readonly trace: Context | undefined;
+}
+
+export function admissionsOf(block: Block, mempool: Pick<MempoolPort, 'admittedAtMs' | 'traceOf'>): TxAdmission[] {
+  return block.txs.map((tx) => {
+    const hash = txHash(tx);
+    return { hash, admittedMs: mempool.admittedAtMs(hash), trace: mempool.traceOf(hash) };
+  });
+}
+
+/**
  * The journey of the block's transactions that came through this node's API (their mempool
  * entry keeps the request's trace context): per transaction a consensus.tx span, child of the
  * request, from admission to commit, with the block's stages as its children:
@@ -29,19 +46,16 @@ export class TxCommitSpans {
 
   static start(
     block: Block,
-    deps: { readonly tracer: Tracer | null; readonly mempool: Pick<MempoolPort, 'admittedAtMs' | 'traceOf'> },
+    admissions: readonly TxAdmission[],
+    tracer: Tracer | null,
     at: { readonly nowMs: number; readonly heightSpan: Span | null; readonly proposal: ProposalSeen | null },
   ): TxCommitSpans {
-    const { tracer, mempool } = deps;
     if (tracer === null) return new TxCommitSpans([], block.txs.length);
     const height = block.header.height;
     const heightContext = at.heightSpan?.spanContext();
     const links: Link[] = heightContext === undefined ? [] : [{ context: heightContext }];
     const spans: { index: number; tx: Span; commit: Span; commitContext: Context }[] = [];
-    block.txs.forEach((tx, index) => {
-      const hash = txHash(tx);
-      const parent = mempool.traceOf(hash);
-      const admittedMs = mempool.admittedAtMs(hash);
+    admissions.forEach(({ hash, admittedMs, trace: parent }, index) => {
       if (parent === undefined || admittedMs === undefined || trace.getSpanContext(parent) === undefined) return;
       const txSpan = tracer.startSpan('consensus.tx', { startTime: admittedMs, attributes: { 'tx.hash': toHex(hash), 'consensus.height': height }, links }, parent);
       const txContext = trace.setSpan(parent, txSpan);

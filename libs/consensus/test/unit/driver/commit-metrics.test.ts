@@ -38,4 +38,21 @@ describe('rounds per committed height', () => {
       await t.node.stop();
     });
   }
+
+  it('observes the finality of a transaction from its admission to this mempool to its commit', async () => {
+    telemetry = setupTelemetry({ serviceName: 'consensus-test', memberId: 'm0', registerGlobal: false, collectors: false, env: {}, logLevel: 'silent' });
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium, { options: { metrics: { consensus: telemetry.metrics.consensus, security: telemetry.metrics.security } } });
+    await commitHeights(t, chain, 1);
+    const tx = kvTx('final');
+    expect((await t.node.submitTx(tx)).accepted).toBe(true);
+    t.clock.advance(250);
+    deliverRound(t, chain, chain.block([tx]));
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(2);
+    // Only the tx this mempool held counts: height 1's came in the block alone.
+    expect(await histogram(telemetry, 'consortium_consensus_finality_seconds')).toEqual({ count: 1, sum: 0.25 });
+    await t.node.stop();
+  });
 });
