@@ -38,8 +38,10 @@ export async function createApiServer(context: ApiContext, routeTable: readonly 
           },
         }),
   }) as unknown as FastifyInstance;
-  instrumentApi(server, context.telemetry.metrics.api);
-  traceApi(server, context.telemetry.tracer('@consortium/node'));
+  if (context.instrumented !== false) {
+    instrumentApi(server, context.telemetry.metrics.api);
+    traceApi(server, context.telemetry.tracer('@consortium/node'));
+  }
   installAuthentication(server, context);
   await installRateLimits(server, context);
   installAuthorization(server, context);
