@@ -38,12 +38,21 @@ export async function runMetricsScrapeBench(): Promise<void> {
     const sorted = [...latenciesMs].sort((a, b) => a - b);
     console.log(`metrics-scrape: ${MEMBERS} node processes, offered ${load} tx/s for ${DURATION_MS / 1000} s (committed ${result.committedTxsPerSecond} tx/s)`);
     console.log(`  page: ${parsePageSeries(page).length} series, ${page.length.toLocaleString('en-US')} bytes`);
+    console.log(`  server side (the node's own consortium_api_request_duration_seconds for /metrics): p99 <= ${serverP99Bound(page)}`);
     console.log(
       `  ${sorted.length} scrapes: p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted.at(-1)?.toFixed(2)} ms`,
     );
   } finally {
     await consortium.stopAll();
   }
+}
+
+/** The upper bound of the bucket holding the 99th percentile of the node's own /metrics request durations. */
+function serverP99Bound(page: string): string {
+  const buckets = parsePageSeries(page).filter((series) => series.sample === 'consortium_api_request_duration_seconds_bucket' && series.labels.route === '/metrics');
+  const total = buckets.find((bucket) => bucket.labels.le === '+Inf')?.value ?? 0;
+  const p99 = buckets.find((bucket) => bucket.value >= 0.99 * total);
+  return p99 === undefined ? 'unknown' : `${p99.labels.le} s (of ${total} requests)`;
 }
 
 async function throughput(instrumented: boolean, load: number, run: number): Promise<LoadResult> {

@@ -63,9 +63,11 @@ export interface PageSeries {
   readonly family: string;
   readonly sample: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The sample's value (NaN, +Inf and -Inf as Number parses them). */
+  readonly value: number;
 }
 
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+\S+/;
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 const unescapeLabel = (value: string) => value.replace(/\\(.)/g, (_match, char: string) => (char === 'n' ? '\n' : char));
 
@@ -79,7 +81,7 @@ export function parsePageSeries(pageText: string): PageSeries[] {
       if (match === null) continue;
       const labels: Record<string, string> = {};
       for (const [, label, value] of (match[2] ?? '').matchAll(LABEL_PAIR)) labels[label!] = unescapeLabel(value!);
-      series.push({ family, sample: match[1]!, labels });
+      series.push({ family, sample: match[1]!, labels, value: Number(match[3]!) });
     }
   }
   return series;

@@ -78,6 +78,7 @@ describe('label cardinality', () => {
       '# TYPE consortium_api_requests_total counter',
       ...Array.from({ length: 65 }, (_, i) => `consortium_api_requests_total{route="/r${i}",method="GET",status_class="2xx"} 1`),
     ].join('\n');
+    expect(parsePageSeries(page)[3]).toEqual({ family: 'consortium_security_refused_peers_total', sample: 'consortium_security_refused_peers_total', labels: { reason: 'because "I said"' }, value: 1 });
     expect(findPageLabelViolations(page, { memberIds: ['A', 'B'] })).toEqual([
       'consortium_p2p_peer_connected: member="12D3KooWstranger" is not a genesis member',
       'consortium_security_refused_peers_total: label peer is not declared',
