@@ -526,7 +526,7 @@ export class ConsensusRoutine {
       }
       this.deps.logger?.info({ height, round: decision.round, hash: shortHex(decision.value.hash) }, 'decided a height block sync had stored already');
     } else {
-      await this.applyCommitted({ block, certificate: decision.certificate }, this.proposalsSeen.get(toHex(decision.value.hash)) ?? null);
+      await this.applyCommitted({ block, certificate: decision.certificate }, { proposal: this.proposalsSeen.get(toHex(decision.value.hash)) ?? null });
       this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
       this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
       // Rounds of heights this node decided itself; a height block sync brought took none here.
@@ -566,16 +566,21 @@ export class ConsensusRoutine {
     return { kind: 'applied' };
   }
 
-  /** `proposal`: the decided proposal as this node saw it (null for a block from block sync). */
-  private async applyCommitted(committed: CommittedBlock, proposal: ProposalSeen | null): Promise<void> {
+  /**
+   * `decided`: this node's consensus decided the block (its height span is the block's), with
+   * `proposal` as this node saw it when it did; false for a block from block sync, whose height
+   * this node's spans did not cover.
+   */
+  private async applyCommitted(committed: CommittedBlock, decided: { readonly proposal: ProposalSeen | null } | null): Promise<void> {
     // Read before the commit: it removes the block's txs from the mempool.
     const admissions = admissionsOf(committed.block, this.deps.mempool);
-    const txSpans = TxCommitSpans.start(committed.block, admissions, this.deps.tracer, { nowMs: this.deps.clock.nowMs(), heightSpan: this.heightSpan, proposal });
+    const heightSpan = decided === null ? null : this.heightSpan;
+    const txSpans = TxCommitSpans.start(committed.block, admissions, this.deps.tracer, { nowMs: this.deps.clock.nowMs(), heightSpan, proposal: decided?.proposal ?? null });
     const { head, result } = await this.deps.executor.commit(committed, txSpans.contexts());
     this.head = head;
     const nowMs = this.deps.clock.nowMs();
     txSpans.end(nowMs);
-    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan, admissions, traced: txSpans.tracedIndexes }, this.deps);
+    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan, admissions, traced: txSpans.tracedIndexes }, this.deps);
     this.lastCommitMs = nowMs;
     this.notifyCommit(committed, result);
   }
