@@ -10,6 +10,7 @@ import { runSettlementApplyBench } from './settlement-apply.bench.js';
 import { runDevnetStartBench } from './devnet-start.bench.js';
 import { runApiReadBench } from './api-read.bench.js';
 import { runSettlePeriodBench } from './settle-period.bench.js';
+import { runInstrumentationOverheadBench, runMetricsScrapeBench } from './node-telemetry.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -21,6 +22,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'devnet-start': runDevnetStartBench,
   'api-read': runApiReadBench,
   'settle-period': runSettlePeriodBench,
+  'metrics-scrape': runMetricsScrapeBench,
+  'instrumentation-overhead': runInstrumentationOverheadBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -3,6 +3,7 @@
  * (benchmarks, the devnet launcher) and for tests; operators run `consortium-node --config`.
  */
 export { startNode, NodeStartError } from './node.js';
+export type { StartNodeOptions } from './node.js';
 export { ProofKeysNotPinnedError } from './proof-keys.js';
 export type { RunningNode } from './node.js';
 export { loadNodeConfig, parseNodeConfig, NodeConfigError } from './config.js';

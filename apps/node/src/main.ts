@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     .requiredOption('-c, --config <file>', 'the node configuration (node.json, e.g. from `consortium-setup devnet`)')
     .parse();
   const { config: configFile } = program.opts<{ config: string }>();
-  const node = await startNode(await loadNodeConfig(configFile));
+  // The overhead benchmark's uninstrumented runs (node.ts, StartNodeOptions.instrumented).
+  const node = await startNode(await loadNodeConfig(configFile), { instrumented: process.env.CONSORTIUM_BENCH_UNINSTRUMENTED !== '1' });
   const { logger, metrics } = node.telemetry;
   const exit = (code: number) => process.exit(code);
   installProcessHandlers(process, { logger, metrics: metrics.consensus, stop: () => node.stop(), exit });

@@ -83,7 +83,18 @@ async function readJson(file: string, what: string): Promise<unknown> {
   }
 }
 
-export async function startNode(config: NodeConfig, options: { readonly logDestination?: DestinationStream } = {}): Promise<RunningNode> {
+export interface StartNodeOptions {
+  readonly logDestination?: DestinationStream;
+  /**
+   * false: the libraries get no metrics objects and no tracer, and the API records neither
+   * (the process and host collectors still run). Only for measuring what instrumentation costs
+   * (tools/bench telemetry-overhead, CONSORTIUM_BENCH_UNINSTRUMENTED=1): a node run like this
+   * shows operators nothing of its chain.
+   */
+  readonly instrumented?: boolean;
+}
+
+export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
   const genesis = parseGenesis(await readJson(config.genesisFile, 'genesis file'));
   const self = genesis.members.find((member) => member.id === config.memberId);
   if (self === undefined) throw new NodeStartError(`member ${config.memberId} is not in genesis (${genesis.members.map((m) => m.id).join(', ')})`);
@@ -105,11 +116,14 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
   });
   const { metrics, logger } = telemetry;
+  const instrumented = options.instrumented !== false;
+  const libMetrics = instrumented ? metrics : null;
+  const tracerFor = (name: string) => (instrumented ? telemetry.tracer(name) : null);
   let zkp: RunningNode['zkp'] = null;
   if (loadedKeys !== null) {
-    const epochs = new KeyEpochs(metrics.zkp);
+    const epochs = new KeyEpochs(libMetrics?.zkp ?? null);
     epochs.add(loadedKeys);
-    const verifier = new Groth16Verifier(epochs.verificationKeys, { metrics: metrics.zkp, security: metrics.security, tracer: telemetry.tracer('@consortium/zkp') });
+    const verifier = new Groth16Verifier(epochs.verificationKeys, { metrics: libMetrics?.zkp ?? null, security: libMetrics?.security ?? null, tracer: tracerFor('@consortium/zkp') });
     zkp = { epochs, verifier };
     const circuits = [...loadedKeys.circuits.keys()].join(', ');
     if (loadedKeys.insecure) logger.warn({ epoch: loadedKeys.epoch, circuits }, 'the proving keys come from the INSECURE single-party demo setup: for a local devnet only');
@@ -126,7 +140,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     });
     started.push({ name: 'security log', stop: () => securityLog.close() });
     const events = new NodeEvents({ node: config.memberId, log: securityLog, metrics: metrics.security, logger: logger.child({ component: 'security' }) });
-    const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: metrics.storage });
+    const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: libMetrics?.storage ?? null });
     started.push({ name: 'store', stop: () => store.close() });
     telemetry.addCollectHook(async () => {
       await store.sizeOnDiskBytes();
@@ -137,8 +151,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       memberId: config.memberId,
       privateKey: nodeKey,
       listenAddresses: config.p2p.listen,
-      members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [] })),
-      metrics: { p2p: metrics.p2p, security: metrics.security },
+      members: genesis.members.map((member) => ({ id: member.id, peerId: member.peerId, addresses: config.p2p.peers[member.id] ?? [], votingPower: member.votingPower })),
+      metrics: libMetrics === null ? null : { p2p: libMetrics.p2p, security: libMetrics.security },
       logger: logger.child({ component: 'p2p' }),
       limits: { messageRates: p2pLimits.rates },
       frameLimits: p2pLimits.frameLimits,
@@ -193,7 +207,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
         // What one peer's gossip may hold: twice its fair share, so no f members can fill it.
         ...peerQuotaFor({ maxTxs: MEMPOOL_MAX_TXS, maxBytes: MEMPOOL_MAX_BYTES, txMaxBytes: genesis.consensus.txMaxBytes }, members),
       },
-      { app, isCommitted: (hash) => committedTxs.load(hash), metrics: metrics.consensus, nowMs: () => Date.now() },
+      { app, isCommitted: (hash) => committedTxs.load(hash), metrics: libMetrics?.consensus ?? null, nowMs: () => Date.now() },
     );
     // Consensus registers its handlers when it is built: nothing peers send once p2p listens is lost.
     const consensus = new ConsensusNode({
@@ -205,8 +219,8 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
       mempool,
       transport: p2p,
       logger: logger.child({ component: 'consensus' }),
-      metrics: { consensus: metrics.consensus, security: reportingEquivocations(metrics.security, events) },
-      tracer: telemetry.tracer('@consortium/consensus'),
+      metrics: libMetrics === null ? null : { consensus: libMetrics.consensus, security: reportingEquivocations(libMetrics.security, events) },
+      tracer: tracerFor('@consortium/consensus'),
       snapshotIntervalBlocks: config.snapshotIntervalBlocks,
     });
     started.push({ name: 'consensus', stop: () => consensus.stop() });
@@ -222,7 +236,7 @@ export async function startNode(config: NodeConfig, options: { readonly logDesti
     // The member's queued work from before a stop: batches to submit again, records to deliver.
     await settlement?.desk.resume();
     addReadinessChecks(telemetry.health, genesis, config.memberId, consensus, p2p);
-    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, store, events, settlement, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
+    const server = await createApiServer({ genesis, memberId: config.memberId, consensus, p2p, telemetry, instrumented, store, events, settlement, clients, limits: config.http, ...(tls === undefined ? {} : { tls }) });
     started.push({ name: 'http', stop: () => server.close() });
     await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { BlockHeader, Hash } from './types.js';
 
 /**
@@ -40,8 +41,13 @@ export interface Application {
   prepareProposal(request: { readonly height: number; readonly txs: readonly Uint8Array[]; readonly maxBytes: number }): Promise<readonly Uint8Array[]>;
   /** A validator's verdict on a proposed block's transactions; false means prevote nil. */
   processProposal(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<boolean>;
-  /** Executes a decided block; deterministic on every node. */
-  finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<FinalizeBlockResult>;
+  /**
+   * Executes a decided block; deterministic on every node. `traces`, by tx index, carries the
+   * trace context of a transaction whose journey this node traces (it came through this node's
+   * API): an application parents the spans of that transaction's execution on it. Tracing only:
+   * it never changes a result.
+   */
+  finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[]; readonly traces?: readonly (Context | undefined)[] }): Promise<FinalizeBlockResult>;
   /** Makes the last finalized block's state durable in the application's view. */
   commit(): Promise<void>;
   /** The full state after the last commit, for the store's per-height snapshots. */

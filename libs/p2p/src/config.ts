@@ -134,10 +134,12 @@ export interface RemoteMember {
   readonly peerId: PeerId;
   /** Dialable addresses without the /p2p/ part (the peer id is dialled separately). */
   readonly addresses: readonly Multiaddr[];
+  readonly votingPower: number;
 }
 
 export interface MemberDirectory {
   readonly self: MemberId;
+  readonly selfVotingPower: number;
   readonly remotes: readonly RemoteMember[];
 }
 
@@ -153,6 +155,7 @@ export function buildMemberDirectory(members: readonly MemberEntry[], selfId: Me
   const peerIds = new Set<string>();
   const remotes: RemoteMember[] = [];
   let selfListed = false;
+  let selfVotingPower = 1;
   for (const [index, entry] of (members as readonly unknown[]).entries()) {
     // Genesis is parsed JSON: an entry may be anything until checked.
     const member = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<MemberEntry>;
@@ -171,18 +174,21 @@ export function buildMemberDirectory(members: readonly MemberEntry[], selfId: Me
     if (peerIds.has(peerId.toString())) problems.push(`${where}: peer id ${peerId.toString()} is listed twice`);
     peerIds.add(peerId.toString());
     const addresses = parseMemberAddresses(member, peerId, where, problems);
+    const votingPower = member.votingPower ?? 1;
+    if (!Number.isSafeInteger(votingPower) || votingPower < 1) problems.push(`${where}: votingPower ${JSON.stringify(member.votingPower)} is not a positive integer`);
     if (member.id === selfId) {
       selfListed = true;
+      selfVotingPower = votingPower;
       if (peerId.toString() !== selfPeerId) {
         problems.push(`${where}: this node's entry lists peer id ${peerId.toString()} but its private key is peer id ${selfPeerId}`);
       }
     } else {
-      remotes.push({ id: member.id, peerId, addresses });
+      remotes.push({ id: member.id, peerId, addresses, votingPower });
     }
   }
   if (!selfListed) problems.push(`this node's member id ${JSON.stringify(selfId)} is not in the member list`);
   if (problems.length > 0) throw new InvalidMemberListError(problems);
-  return { self: selfId, remotes };
+  return { self: selfId, selfVotingPower, remotes };
 }
 
 function parsePeerId(value: unknown): PeerId | null {

@@ -31,7 +31,7 @@ export class MemberState {
   private readonly rateBuckets = new Map<ProtocolName, { readonly frames: TokenBucket; readonly bytes: TokenBucket }>();
 
   constructor(
-    member: RemoteMember,
+    member: Pick<RemoteMember, 'id' | 'peerId' | 'addresses'>,
     private readonly limits: P2PLimits,
   ) {
     this.id = member.id;

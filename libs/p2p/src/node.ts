@@ -69,6 +69,7 @@ import { LogThrottle, withJitter } from './limits.js';
 import { MemberState } from './member-state.js';
 import { OutboundChannel, type DropCause } from './outbound.js';
 import { PrivateExchange, type PrivateHandler, type SendPrivateOptions } from './private-exchange.js';
+import { QuorumReach } from './quorum.js';
 import { measureRtt } from './rtt.js';
 import { isOversizedFrame, readBufferBytes, runWithinDeadline } from './streams.js';
 import type { DisconnectReason, InvalidMessageKind, MemberEntry, MemberId, P2PSecurityEvent } from './types.js';
@@ -137,6 +138,7 @@ export class P2PNode {
   /** The frame limits this node enforces and sends within. */
   readonly frames: FrameLimits;
   private readonly members: readonly MemberState[];
+  private readonly quorum: QuorumReach;
   private readonly membersById = new Map<MemberId, MemberState>();
   private readonly membersByPeerId = new Map<string, MemberState>();
   private readonly messageHandlers = new Map<MessageProtocol, MessageHandler>();
@@ -166,6 +168,7 @@ export class P2PNode {
     this.listen = options.listenAddresses.map((address) => parseAddress(address).toString());
     const directory = buildMemberDirectory(options.members, options.memberId, peerId);
     this.members = directory.remotes.map((member) => new MemberState(member, limits));
+    this.quorum = new QuorumReach(directory.selfVotingPower, directory.remotes);
     for (const member of this.members) {
       this.membersById.set(member.id, member);
       this.membersByPeerId.set(member.peerIdText, member);
@@ -265,7 +268,7 @@ export class P2PNode {
       throw new NodeStartError(this.listen, { cause: err });
     }
     this.lifecycle = 'started';
-    this.metrics?.p2p.connectedPeers.set(0);
+    this.publishConnected();
     for (const member of this.members) {
       this.metrics?.p2p.peerConnected.set({ member: member.id }, 0);
       this.metrics?.p2p.peerScore.set({ member: member.id }, 0);
@@ -500,7 +503,7 @@ export class P2PNode {
     member.consecutivePingFailures = 0;
     member.health.recordUp(Date.now(), direction);
     this.metrics?.p2p.peerConnected.set({ member: member.id }, 1);
-    this.metrics?.p2p.connectedPeers.set(this.connectedMembers().length);
+    this.publishConnected();
     this.log?.info({ member: member.id, peerId: member.peerIdText, direction }, `connected to member ${member.id}`);
     // A first RTT right away, so the topology view does not wait a whole interval.
     this.pingMember(member);
@@ -512,12 +515,19 @@ export class P2PNode {
     member.closeChannels(new NotConnectedError(member.id));
     this.metrics?.p2p.disconnectsTotal.inc({ member: member.id, reason });
     this.metrics?.p2p.peerConnected.set({ member: member.id }, 0);
-    this.metrics?.p2p.connectedPeers.set(this.connectedMembers().length);
+    this.publishConnected();
     this.metrics?.p2p.peerRttSeconds.remove({ member: member.id });
     const fields = { member: member.id, peerId: member.peerIdText, reason };
     if (reason === 'error' || reason === 'limit_exceeded') this.log?.warn(fields, `disconnected from member ${member.id} (${reason})`);
     else this.log?.info(fields, `disconnected from member ${member.id} (${reason})`);
     this.scheduleRedial(member);
+  }
+
+  /** Connected members and whether they make the vote quorum with this node, after each change. */
+  private publishConnected(): void {
+    const connected = this.connectedMembers();
+    this.metrics?.p2p.connectedPeers.set(connected.length);
+    this.metrics?.p2p.quorumReachable.set(this.quorum.reachable(connected) ? 1 : 0);
   }
 
   private disconnectReason(member: MemberState, connection: Connection): DisconnectReason {

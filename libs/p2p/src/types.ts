@@ -35,6 +35,8 @@ export interface MemberEntry {
   readonly peerId: string;
   /** Multiaddrs to dial, e.g. /ip4/10.0.0.5/tcp/7000; members without addresses are waited for. */
   readonly addresses?: readonly string[];
+  /** The member's voting power from genesis (default 1): the quorum metric weighs connected members by it. */
+  readonly votingPower?: number;
 }
 
 /**

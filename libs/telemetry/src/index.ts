@@ -36,11 +36,18 @@ export {
   COUNT_PER_BLOCK,
   PROOFS_PER_BATCH,
 } from './catalogue/buckets.js';
-export { P2P_PROTOCOLS } from './catalogue/label-sets.js';
+export { P2P_PROTOCOLS, RUNTIME_LABEL_SETS, MEMBER_IDS } from './catalogue/label-sets.js';
 export { SETTLEMENT_PERIODS_KEPT } from './catalogue/areas/settlement.js';
 export { spanCatalogue, listCataloguedSpans } from './catalogue/spans.js';
 export type { SpanDefinition } from './catalogue/spans.js';
-export { findUncataloguedMetrics, findLabelViolations } from './catalogue/conformance.js';
+export { findUncataloguedMetrics, findLabelViolations, findPageLabelViolations, parsePageSeries } from './catalogue/conformance.js';
+export type { PageSeries } from './catalogue/conformance.js';
+// The most series the catalogue allows for a consortium of n members (docs/metrics.md states it for 7).
+export { maxSeriesCount, seriesBound } from './catalogue/cardinality.js';
+export type { SeriesBoundOptions, SeriesBudget } from './catalogue/cardinality.js';
+// What issue 9 asked the catalogue to cover, topic by topic (the coverage test, the dashboard's views).
+export { METRIC_TOPICS, findTopicGaps } from './catalogue/coverage.js';
+export type { MetricTopic, MetricTopicArea, TopicMetric } from './catalogue/coverage.js';
 
 export {
   createMetrics,
@@ -85,6 +92,9 @@ export type { OtlpSettings, OtlpSignalSettings, OtlpProtocol } from './otlp-sett
 export { createLogger, traceContextFields } from './logger.js';
 export type { Logger, LoggerSettings } from './logger.js';
 export { LogRecorder } from './log-recorder.js';
+// An OTLP/HTTP receiver for tests: e2e tests of node processes receive their spans with it.
+export { OtlpReceiver } from './otlp-receiver.js';
+export type { ReceivedRequest, ReceivedSpan } from './otlp-receiver.js';
 
 export { HealthChecks, DuplicateCheckError } from './health.js';
 export type { CheckResult, ReadinessCheck, HealthResponse, LivenessBody, ReadinessBody } from './health.js';

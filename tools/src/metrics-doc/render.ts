@@ -1,4 +1,4 @@
-import type { CataloguedMetric, LabelValueSet, MetricArea, SpanDefinition } from '@consortium/telemetry';
+import { maxSeriesCount, type CataloguedMetric, type LabelValueSet, type MetricArea, type SpanDefinition } from '@consortium/telemetry';
 
 /** What each area covers, for the reader of docs/metrics.md. */
 const AREA_INTRO: Record<MetricArea, string> = {
@@ -38,6 +38,20 @@ function metricRow({ definition }: CataloguedMetric): string {
   return `| \`${definition.name}\` | ${definition.type} | ${definition.unit} | ${escapeCell(labels) || '-'} | ${buckets || '-'} | ${escapeCell(definition.help)} |`;
 }
 
+/** The series bound the cardinality tests hold a busy node to, derived from the catalogue. */
+function cardinalityParagraph(metrics: readonly CataloguedMetric[]): string[] {
+  const bound = (members: number) => maxSeriesCount({ members }, metrics);
+  const seven = bound(7);
+  const largest = seven.byMetric.slice(0, 3).map((metric) => `\`${metric.name}\` ${metric.series.toLocaleString('en-US')}`).join(', ');
+  return [
+    `**Series bound.** A node exposes at most ${seven.total.toLocaleString('en-US')} series with 7 members (${bound(5).total.toLocaleString('en-US')} with 5, ${bound(4).total.toLocaleString('en-US')} with 4):`,
+    'per metric, the product over its labels of the closed list or the run-time bound (member ids: the members in genesis),',
+    `times buckets + 3 for a histogram (each bucket, +Inf, _sum, _count). Largest: ${largest}. No label takes its`,
+    'values from a client or a peer (routes are the registered patterns, member ids come from genesis, periods are the',
+    '12 latest); the e2e test of a busy 7-member node asserts its page stays under this bound.',
+  ];
+}
+
 /**
  * docs/metrics.md, generated from the catalogue of @consortium/telemetry. Deterministic: the
  * same catalogue always renders the same text, so CI can compare it with the committed file.
@@ -65,6 +79,8 @@ export function renderMetricsDoc(metrics: readonly CataloguedMetric[], spans: re
     'Names follow `consortium_<area>_<name>_<unit>`; counters end in `_total`. Labels are bounded: each lists its values,',
     'or what bounds it at run time. Counters and histograms whose labels are all closed lists start at zero for every',
     'combination, so rates and alert rules see 0 rather than nothing before the first event.',
+    '',
+    ...cardinalityParagraph(metrics),
     '',
     ...sections.flatMap((section) => [section, '']),
     '## Spans',

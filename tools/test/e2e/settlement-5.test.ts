@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Ed25519Signer, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
 import { encodeSettlementTx, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
+import { OtlpReceiver, type ReceivedSpan } from '@consortium/telemetry';
 import { periodToField, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -71,12 +72,26 @@ describe('five node processes settle a period with proofs', () => {
   let consortium: Consortium;
   let n: Record<string, NodeProcess>;
   let ids: string[];
+  /** Receives the nodes' spans (OTLP/HTTP, JSON) for the trace test. */
+  let receiver: OtlpReceiver;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
     const keysDir = join(root, 'keys');
     await writeTestKeysFolder(keysDir);
-    consortium = await Consortium.start(5, { keysDir });
+    receiver = await OtlpReceiver.start();
+    // The node processes inherit the environment: their spans go to the receiver, in JSON, half a second apart.
+    const otlpEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '500' };
+    const saved = Object.fromEntries(Object.keys(otlpEnv).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, otlpEnv);
+    try {
+      consortium = await Consortium.start(5, { keysDir });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
     ids = consortium.nodes.map((node) => node.memberId);
     n = Object.fromEntries(consortium.nodes.map((node) => [node.memberId, node]));
     await consortium.waitAllReady();
@@ -87,6 +102,7 @@ describe('five node processes settle a period with proofs', () => {
   });
   afterAll(async () => {
     await consortium?.stopAll();
+    await receiver?.stop();
     await rm(root, { recursive: true, force: true });
   });
 
@@ -186,6 +202,66 @@ describe('five node processes settle a period with proofs', () => {
     }
     expect(settled).toEqual(balances);
     expect(got.payments.length).toBe(fewestPayments([...balances.values()].filter((v) => v !== 0n)));
+  }, TEST_TIMEOUT_MS);
+
+  /**
+   * The creditors' statements and the debtors' acceptances of the test above, as each node
+   * traced them: one trace per API request, from the request through the transaction's
+   * admission, proposal and commit to its execution in the settlement application (and for a
+   * statement, its proving and its proof's verification before the mempool kept it).
+   */
+  it('traces a statement and an acceptance from the API request to the settlement application, every parent in the trace', async () => {
+    const byTrace = (spans: readonly ReceivedSpan[]) => Map.groupBy(spans, (span) => span.traceId);
+    const requests = (spans: readonly ReceivedSpan[], route: string) => spans.filter((span) => span.name === 'api.request' && span.parentSpanId === null && span.attributes['http.route'] === route && span.attributes['http.request.method'] === 'POST');
+    const executed = (trace: readonly ReceivedSpan[], type: string) => trace.some((span) => span.name === 'settlement.finalize_block.tx' && span.attributes['settlement.tx_type'] === type && span.attributes['settlement.code'] === 'ok');
+    const proposeRoute = '/v1/members/:member/statements';
+    const acceptRoute = '/v1/members/:member/statements/:statementId/accept';
+    const parentOf = (trace: readonly ReceivedSpan[], span: ReceivedSpan) => trace.find((candidate) => candidate.spanId === span.parentSpanId);
+    const orphans = (trace: readonly ReceivedSpan[]) => trace.filter((span) => span.parentSpanId !== null && parentOf(trace, span) === undefined);
+    // Spans leave a node in batches: wait until each journey arrived whole (executed, every parent in).
+    let traces = new Map<string, ReceivedSpan[]>();
+    await waitFor('the statements and acceptances traced to their execution', () => {
+      const spans = receiver.jsonSpans();
+      traces = byTrace(spans);
+      const ids = new Set(spans.map((span) => span.spanId));
+      const whole = (trace: readonly ReceivedSpan[]) => orphans(trace).length === 0 && trace.every((span) => span.links.every((link) => ids.has(link.spanId)));
+      const done = (route: string, type: string) => requests(spans, route).filter((request) => executed(traces.get(request.traceId)!, type) && whole(traces.get(request.traceId)!)).length;
+      const [proposed, accepted] = [done(proposeRoute, 'propose_statement'), done(acceptRoute, 'accept_statement')];
+      return { done: proposed >= 5 && accepted >= 4, seen: `${proposed} of 5 statements, ${accepted} of 4 acceptances, ${spans.length} spans` };
+    }, 120_000);
+
+    const spans = [...traces.values()].flat();
+    const chainOf = (trace: readonly ReceivedSpan[], name: string) => {
+      const span = trace.find((candidate) => candidate.name === name);
+      const names: string[] = [];
+      for (let at = span; at !== undefined; at = parentOf(trace, at)) names.push(at.name);
+      return names.reverse();
+    };
+    for (const [route, type] of [[proposeRoute, 'propose_statement'], [acceptRoute, 'accept_statement']] as const) {
+      for (const request of requests(spans, route)) {
+        const trace = traces.get(request.traceId)!;
+        // One node's trace: the member whose API was called.
+        expect(new Set(trace.map((span) => span.resource['consortium.member.id']))).toEqual(new Set([request.resource['consortium.member.id']]));
+        // Every span but the request has its parent in the trace.
+        expect(trace.filter((span) => span !== request && parentOf(trace, span) === undefined).map((span) => span.name)).toEqual([]);
+        expect(chainOf(trace, 'settlement.finalize_block.tx')).toEqual(['api.request', 'consensus.tx', 'consensus.tx.commit', 'settlement.finalize_block.tx']);
+        expect(chainOf(trace, 'consensus.check_tx')).toEqual(['api.request', 'consensus.check_tx']);
+        expect(executed(trace, type)).toBe(true);
+        // The execution links the block-wide span it belongs to, in the block's own trace.
+        const [link] = trace.find((span) => span.name === 'settlement.finalize_block.tx')!.links;
+        const block = link === undefined ? undefined : spans.find((span) => span.spanId === link.spanId);
+        expect(block?.name).toBe('settlement.finalize_block');
+        expect(block?.traceId).not.toBe(request.traceId);
+        if (type === 'propose_statement') {
+          expect(chainOf(trace, 'zkp.prove')).toEqual(['api.request', 'zkp.prove']);
+          expect(chainOf(trace, 'zkp.verify')).toEqual(['api.request', 'consensus.check_tx', 'settlement.verify_proofs', 'zkp.verify']);
+        }
+      }
+    }
+    // A transaction decided by consensus at the node (not brought by block sync) shows its proposal too.
+    const proposals = spans.filter((span) => span.name === 'consensus.tx.proposal');
+    expect(proposals.length).toBeGreaterThan(0);
+    expect(proposals.every((span) => spans.find((parent) => parent.spanId === span.parentSpanId)?.name === 'consensus.tx')).toBe(true);
   }, TEST_TIMEOUT_MS);
 
   /** What a node's chain holds of settlement, as its observer reads it. */

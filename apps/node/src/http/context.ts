@@ -12,6 +12,8 @@ export interface ApiContext {
   readonly consensus: ConsensusNode;
   readonly p2p: P2PNode;
   readonly telemetry: Telemetry;
+  /** false: no API metrics or spans (startNode's `instrumented`, for the overhead benchmark). Default true. */
+  readonly instrumented?: boolean;
   readonly store: Pick<ChainStore, 'findTx' | 'getCommittedBlock' | 'listEvidence'>;
   readonly events: NodeEvents;
   /** The settlement application, the member's desk and its private store; null on a kv-test chain. */

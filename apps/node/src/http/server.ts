@@ -2,6 +2,7 @@ import { fastifySSE } from '@fastify/sse';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { instrumentApi } from './api-metrics.js';
+import { traceApi } from './api-traces.js';
 import { installAuthentication, installAuthorization } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './error-handler.js';
@@ -37,7 +38,10 @@ export async function createApiServer(context: ApiContext, routeTable: readonly 
           },
         }),
   }) as unknown as FastifyInstance;
-  instrumentApi(server, context.telemetry.metrics.api);
+  if (context.instrumented !== false) {
+    instrumentApi(server, context.telemetry.metrics.api);
+    traceApi(server, context.telemetry.tracer('@consortium/node'));
+  }
   installAuthentication(server, context);
   await installRateLimits(server, context);
   installAuthorization(server, context);

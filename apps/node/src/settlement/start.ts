@@ -50,6 +50,7 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
     genesis,
     verifier: options.zkp.verifier,
     metrics: telemetry.metrics.settlement,
+    zkpMetrics: telemetry.metrics.zkp,
     security: telemetry.metrics.security,
     tracer: telemetry.tracer('@consortium/settlement'),
     onSecurityEvent: (event) =>

@@ -1,4 +1,6 @@
 import { DEFAULT_CONSENSUS_PARAMS, encodeKeyValueTx, toHex, txHash, type ConsensusParams } from '@consortium/consensus';
+import { randomBytes } from 'node:crypto';
+import { findPageLabelViolations, findUncataloguedMetrics, listCataloguedMetrics, parsePageSeries } from '@consortium/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/node-process.js';
 import { NODE_START_MS, ProcessConsortium } from '../support/process-consortium.js';
@@ -91,4 +93,39 @@ describe('empty blocks on a consortium of node processes', () => {
     expect(proof.txs).toEqual([]);
     expect(proof.timeMs - withTx.timeMs).toBeLessThan(INTERVAL_MS);
   }, TEST_MS);
+});
+
+/**
+ * The catalogue, whole and bounded, on every member. These processes share the devnet above
+ * (CI time is tight): a metric test of its own would start four more.
+ */
+describe('/metrics of every node process', () => {
+  const metricsPage = async (url: string) => (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+
+  it('carries every catalogued family and nothing else, its member labels from genesis only', async () => {
+    const families = listCataloguedMetrics().map(({ definition }) => definition.name);
+    for (const url of urls) {
+      const page = await metricsPage(url);
+      const typed = new Set([...page.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
+      expect(families.filter((name) => !typed.has(name)), `families missing at ${url}`).toEqual([]);
+      expect(findUncataloguedMetrics(page)).toEqual([]);
+      expect(findPageLabelViolations(page, { memberIds: consortium.files.memberIds })).toEqual([]);
+    }
+  });
+
+  it('labels requests by route pattern: a raw path, matched or not, adds no series of its own', async () => {
+    const [url] = urls as [string];
+    const token = `probe${randomBytes(8).toString('hex')}`;
+    const headers = await consortium.authorization(url);
+    const paths = [`/v1/blocks/${token}`, `/v1/txs/${token}`, `/v1/statements/${token}`, `/${token}`, `/v1/${token}?${token}=1`];
+    for (const path of paths) {
+      for (const auth of [headers, {}]) await (await fetch(`${url}${path}`, { headers: auth, signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+    }
+    const page = await metricsPage(url);
+    expect(page).not.toContain(token);
+    const routes = new Set(parsePageSeries(page).flatMap((series) => (series.labels.route === undefined ? [] : [series.labels.route])));
+    expect(routes).toContain('/v1/blocks/:height');
+    expect(routes).toContain('unmatched');
+    for (const route of routes) expect(route === 'unmatched' || /^\/[a-z0-9/:_.-]*$/i.test(route), route).toBe(true);
+  });
 });

@@ -37,9 +37,26 @@ export const FIXTURE_CLIENTS: readonly ApiClient[] = [
   { client: 'root', role: 'admin' },
 ];
 
-export async function startApiFixture(options: { readonly rateLimits?: Partial<RateLimitsConfig>; readonly bodyLimitBytes?: number; readonly tls?: ApiContext['tls']; readonly extraRoutes?: readonly ApiRoutes[] } = {}): Promise<ApiFixture> {
+export async function startApiFixture(
+  options: {
+    readonly rateLimits?: Partial<RateLimitsConfig>;
+    readonly bodyLimitBytes?: number;
+    readonly tls?: ApiContext['tls'];
+    readonly extraRoutes?: readonly ApiRoutes[];
+    /** Telemetry as a node process sets it up: the global context manager and propagator, OTLP export from these variables. */
+    readonly traced?: { readonly env: NodeJS.ProcessEnv };
+  } = {},
+): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'api-unit-'));
-  const telemetry = setupTelemetry({ serviceName: 'api-test', memberId: 'Orange-FR', dataDir: dir, registerGlobal: false, collectors: false, logDestination: SILENT_LOG });
+  const telemetry = setupTelemetry({
+    serviceName: 'api-test',
+    memberId: 'Orange-FR',
+    dataDir: dir,
+    registerGlobal: options.traced !== undefined,
+    collectors: false,
+    logDestination: SILENT_LOG,
+    ...(options.traced === undefined ? {} : { env: options.traced.env }),
+  });
   const securityLogFile = join(dir, 'security.jsonl');
   const log = await SecurityLog.open(securityLogFile);
   const events = new NodeEvents({ node: 'Orange-FR', log, metrics: telemetry.metrics.security, logger: telemetry.logger });

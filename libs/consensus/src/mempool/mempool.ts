@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { ConsensusMetrics } from '@consortium/telemetry';
 import type { Application } from '../application.js';
 import { applicationLane } from '../application-lane.js';
@@ -12,6 +13,8 @@ export type TxRejectReason = 'full' | 'duplicate' | 'committed' | 'invalid' | 'o
 /** Where a transaction comes from: a peer's gossip (`from` its member id), or this node's clients. */
 export interface TxOrigin {
   readonly from?: string;
+  /** The trace the transaction's journey belongs to (a client's API request), kept with the entry for the commit's spans. */
+  readonly trace?: Context;
 }
 
 export type AddTxResult = { accepted: true; hash: Uint8Array } | { accepted: false; reason: TxRejectReason; log?: string };
@@ -67,6 +70,7 @@ interface MempoolEntry {
   readonly admittedAtMs: number;
   /** The gossiping peer it came from; undefined for the node's own clients. */
   readonly from: string | undefined;
+  readonly trace: Context | undefined;
 }
 
 /** What one peer holds in the pool, entries and adds being checked together. */
@@ -155,7 +159,7 @@ export class Mempool {
     try {
       // The store read runs concurrently with other adds; only the application is called one tx at a time.
       if (await this.deps.isCommitted(hash)) return this.reject('committed');
-      const result = await this.appCalls.run(() => this.checkAndAdmit(key, hash, body, from));
+      const result = await this.appCalls.run(() => this.checkAndAdmit(key, hash, body, from, origin.trace));
       admitted = result.accepted;
       return result;
     } finally {
@@ -210,13 +214,18 @@ export class Mempool {
     return this.entries.get(toHex(hash))?.admittedAtMs;
   }
 
+  /** The trace context the tx was admitted with (TxOrigin.trace), or undefined. */
+  traceOf(hash: Uint8Array): Context | undefined {
+    return this.entries.get(toHex(hash))?.trace;
+  }
+
   /** The part of add() that waits: run on the serial queue, one tx at a time. */
-  private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array, from: string | undefined): Promise<AddTxResult> {
+  private async checkAndAdmit(key: string, hash: Uint8Array, tx: Uint8Array, from: string | undefined, trace: Context | undefined): Promise<AddTxResult> {
     const check = await this.checkTx(tx, 'new');
     if (!check.ok) return this.reject('invalid', check.log ?? check.code);
     // A block may have committed it while it was being checked.
     if (this.recentlyCommitted.has(key)) return this.reject('committed');
-    this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs(), from });
+    this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs(), from, trace });
     this.entriesBytes += tx.byteLength;
     this.publishGauges();
     return { accepted: true, hash };

@@ -1,11 +1,10 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics } from '@consortium/telemetry';
-import { txHash } from '../block.js';
 import { toHex } from '../crypto/hash.js';
 import type { CommittedBlock } from '../types.js';
 import type { ValidatorSet } from '../validators.js';
 import { encodedBlockBytes } from './execution.js';
-import type { MempoolPort } from './ports.js';
+import type { TxAdmission } from './tx-traces.js';
 
 /**
  * What a commit tells the operator: height, block size and transactions, the proposer, the
@@ -15,11 +14,17 @@ import type { MempoolPort } from './ports.js';
  */
 export function recordCommitMetrics(
   committed: CommittedBlock,
-  timing: { readonly nowMs: number; readonly lastCommitMs: number | null; readonly heightSpan: Span | null },
+  timing: {
+    readonly nowMs: number;
+    readonly lastCommitMs: number | null;
+    readonly heightSpan: Span | null;
+    /** Each tx's admission to this mempool, read before the commit removed them (tx-traces.ts). */
+    readonly admissions: readonly TxAdmission[];
+    readonly traced?: ReadonlySet<number>;
+  },
   deps: {
     readonly metrics: { readonly consensus: ConsensusMetrics } | null;
     readonly validators: ValidatorSet;
-    readonly mempool: Pick<MempoolPort, 'admittedAtMs'>;
     readonly tracer: Tracer | null;
   },
 ): void {
@@ -40,13 +45,14 @@ export function recordCommitMetrics(
     for (const member of missing) m.missedBlocksTotal.inc({ member: member.id });
   }
   const heightContext = heightSpan?.spanContext();
-  for (const tx of block.txs) {
-    const hash = txHash(tx);
-    const admittedMs = deps.mempool.admittedAtMs(hash);
+  for (const [index, { hash, admittedMs }] of timing.admissions.entries()) {
     if (admittedMs === undefined) continue;
     m?.finalitySeconds.observe((nowMs - admittedMs) / 1000);
-    if (deps.tracer !== null) {
+    // A client's tx traced through its stages already has its span (tx-traces.ts).
+    if (deps.tracer !== null && timing.traced?.has(index) !== true) {
+      // A root: the height's span is active here, and the tx is linked to it, not its child.
       const span = deps.tracer.startSpan('consensus.tx', {
+        root: true,
         startTime: admittedMs,
         attributes: { 'tx.hash': toHex(hash), 'consensus.height': block.header.height },
         links: heightContext === undefined ? [] : [{ context: heightContext }],

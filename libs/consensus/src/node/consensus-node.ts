@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import { context, trace, type Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Application, FinalizeBlockResult } from '../application.js';
 import { serializedApplication } from '../application-lane.js';
@@ -315,9 +315,25 @@ export class ConsensusNode {
     };
   }
 
-  /** Admits a transaction from a client: into the mempool, then gossiped to every member. */
+  /**
+   * Admits a transaction from a client: into the mempool, then gossiped to every member. The
+   * admission is a consensus.check_tx span under the caller's active span (the API request);
+   * that request's context stays with the mempool entry, so the commit traces the tx's stages
+   * under it (tx-traces.ts).
+   */
   async submitTx(tx: Uint8Array): Promise<AddTxOutcome> {
-    const outcome = await this.options.mempool.add(tx);
+    const tracer = this.options.tracer ?? null;
+    const parent = context.active();
+    const origin = tracer !== null && trace.getSpanContext(parent) !== undefined ? { trace: parent } : {};
+    const span = tracer?.startSpan('consensus.check_tx', { attributes: { 'tx.bytes': tx.byteLength } }, parent) ?? null;
+    let outcome: AddTxOutcome;
+    try {
+      const add = () => this.options.mempool.add(tx, origin);
+      outcome = await (span === null ? add() : context.with(trace.setSpan(parent, span), add));
+      span?.setAttribute('mempool.outcome', outcome.accepted ? 'accepted' : outcome.reason);
+    } finally {
+      span?.end();
+    }
     if (outcome.accepted && !this.stopped && this.haltError === null) {
       this.txGossip.add(tx);
       this.routine.txsAvailable();

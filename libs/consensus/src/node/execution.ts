@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger } from '@consortium/telemetry';
 import type { Application, FinalizeBlockResult } from '../application.js';
 import { certificateHash, genesisHash, txsHash } from '../block.js';
@@ -98,13 +99,13 @@ export class BlockExecutor {
    * taken every snapshotIntervalBlocks, the mempool drops its transactions, the WAL below it is
    * pruned. Any failure is a CommitFailedError.
    */
-  async commit(committed: CommittedBlock): Promise<{ readonly head: ChainHead; readonly result: FinalizeBlockResult }> {
+  async commit(committed: CommittedBlock, traces?: readonly (Context | undefined)[]): Promise<{ readonly head: ChainHead; readonly result: FinalizeBlockResult }> {
     const { app, store, mempool, logger } = this.deps;
     const { block, certificate } = committed;
     const height = block.header.height;
     let result: FinalizeBlockResult;
     try {
-      result = await app.finalizeBlock({ header: block.header, txs: block.txs });
+      result = await app.finalizeBlock({ header: block.header, txs: block.txs, ...(traces === undefined ? {} : { traces }) });
       await store.saveCommittedBlock(committed);
       await app.commit();
       if (height % this.deps.snapshotIntervalBlocks === 0) await this.snapshot(height);

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { CommittedBlock } from '../types.js';
 
 /**
@@ -33,9 +34,11 @@ export type AddTxOutcome =
 
 export interface MempoolPort {
   /** `origin.from`: the member that gossiped it (counted against its quota); absent for local clients. */
-  add(tx: Uint8Array, origin?: { readonly from?: string }): Promise<AddTxOutcome>;
+  add(tx: Uint8Array, origin?: { readonly from?: string; readonly trace?: Context }): Promise<AddTxOutcome>;
   reap(maxBytes: number, maxTxs: number): Uint8Array[];
   update(height: number, committedTxs: readonly Uint8Array[]): Promise<void>;
   admittedAtMs(txHash: Uint8Array): number | undefined;
+  /** The trace context a client's tx was admitted with (its API request), or undefined. */
+  traceOf(txHash: Uint8Array): Context | undefined;
   readonly size: number;
 }

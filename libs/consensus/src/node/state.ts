@@ -4,7 +4,7 @@ import type { Application } from '../application.js';
 import { blockHash } from '../block.js';
 import { verifyCommitCertificate } from '../certificate.js';
 import type { Ed25519Verifier } from '../crypto/ed25519.js';
-import { shortHex } from '../crypto/hash.js';
+import { shortHex, toHex } from '../crypto/hash.js';
 import { bytesEqual } from '../encoding/canonical.js';
 import { CommitFailedError, InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
 import type { ConsensusLimits } from '../limits.js';
@@ -17,6 +17,7 @@ import type { ChainHead } from './chain-head.js';
 import type { Clock } from './clock.js';
 import { encodeEvidence, evidenceHash } from './evidence-codec.js';
 import { recordCommitMetrics } from './commit-metrics.js';
+import { admissionsOf, TxCommitSpans, type ProposalSeen } from './tx-traces.js';
 import type { BlockExecutor } from './execution.js';
 import { FutureBuffer } from './future-buffer.js';
 import type { Outbound } from './outbound.js';
@@ -74,6 +75,9 @@ export interface RoutineDeps {
 /** What became of a block served by sync. */
 export type SyncedBlockOutcome = { readonly kind: 'applied' } | { readonly kind: 'stale' } | { readonly kind: 'invalid'; readonly fault: 'bad_signature' | 'malformed'; readonly problem: string };
 
+/** Proposals remembered per height for tracing: far more rounds than a live height takes. */
+const PROPOSALS_SEEN_MAX = 64;
+
 export class ConsensusRoutine {
   machine: ConsensusState = initialState(1);
   head: ChainHead;
@@ -98,6 +102,8 @@ export class ConsensusRoutine {
    */
   private waiting: { readonly height: number; readonly sinceMs: number } | null = null;
   private wakeQueued = false;
+  /** Proposals of the current height this node kept, by block hash (hex): when it saw them, for the decided one's tx spans. */
+  private readonly proposalsSeen = new Map<string, ProposalSeen>();
 
   constructor(private readonly deps: RoutineDeps) {
     this.stepContext = deps.context;
@@ -141,6 +147,7 @@ export class ConsensusRoutine {
     // A root: the previous height's span is active here (timers inherit the async context), and
     // each height is its own trace.
     this.heightSpan = this.deps.tracer?.startSpan('consensus.height', { root: true, attributes: { 'consensus.height': height, 'consensus.start_reason': reason } }) ?? null;
+    this.proposalsSeen.clear();
     this.machine = initialState(height);
     if (replayWal) await this.replayWal(height);
     else await this.apply({ kind: 'startHeight', height }, 'own');
@@ -374,6 +381,7 @@ export class ConsensusRoutine {
     }
     let valid = false;
     if (disposition === 'record') {
+      this.noteProposal(proposal.blockHash, proposal.round, proposal.proposer);
       const verdict = await isValidProposal(block, proposal.blockHash, this.head, this.checkContext(true), this.deps.app);
       if (!verdict.valid) this.deps.logger?.warn({ height, round: proposal.round, proposer: proposal.proposer, problem: verdict.problem }, 'invalid proposal: prevoting nil');
       valid = verdict.valid;
@@ -471,8 +479,16 @@ export class ConsensusRoutine {
       return;
     }
     const signed = outcome.message;
+    this.noteProposal(signed.blockHash, signed.round, signed.proposer);
     if (outcome.kind === 'signed' || !this.replaying) this.deps.outbound.broadcast('consensus', encodeConsensusMessage({ kind: 'proposal', proposal: signed, block: signed.block }));
     await this.apply({ kind: 'proposal', proposal: signed, block: signed.block, blockHash: signed.blockHash, valid: true }, 'own');
+  }
+
+  /** At most one proposal per round is kept by the machine; the bound only guards against a bug. */
+  private noteProposal(hash: Uint8Array, round: number, proposer: string): void {
+    if (this.deps.tracer === null || this.proposalsSeen.size >= PROPOSALS_SEEN_MAX) return;
+    const key = toHex(hash);
+    if (!this.proposalsSeen.has(key)) this.proposalsSeen.set(key, { atMs: this.deps.clock.nowMs(), round, proposer });
   }
 
   private refusedToSign(message: 'proposal' | 'prevote' | 'precommit', error: Error): void {
@@ -510,9 +526,11 @@ export class ConsensusRoutine {
       }
       this.deps.logger?.info({ height, round: decision.round, hash: shortHex(decision.value.hash) }, 'decided a height block sync had stored already');
     } else {
-      await this.applyCommitted({ block, certificate: decision.certificate });
+      await this.applyCommitted({ block, certificate: decision.certificate }, { proposal: this.proposalsSeen.get(toHex(decision.value.hash)) ?? null });
       this.deps.logger?.info({ height, round: decision.round, txs: block.txs.length, hash: shortHex(decision.value.hash) }, 'committed block');
       this.heightSpan?.setAttributes({ 'consensus.rounds': decision.round + 1, 'consensus.txs': block.txs.length, 'consensus.proposer': block.header.proposer });
+      // Rounds of heights this node decided itself; a height block sync brought took none here.
+      this.deps.metrics?.consensus.blockRounds.observe(decision.round + 1);
     }
     this.heightSpan?.end();
     this.heightSpan = null;
@@ -543,16 +561,26 @@ export class ConsensusRoutine {
     }
     const problem = await findBlockProblem(block, hash, this.head, this.checkContext(false));
     if (problem !== null) return { kind: 'invalid', fault: 'malformed', problem: `synced block ${height}: ${problem}` };
-    await this.applyCommitted(committed);
+    await this.applyCommitted(committed, null);
     this.deps.metrics?.consensus.syncedBlocksTotal.inc();
     return { kind: 'applied' };
   }
 
-  private async applyCommitted(committed: CommittedBlock): Promise<void> {
-    const { head, result } = await this.deps.executor.commit(committed);
+  /**
+   * `decided`: this node's consensus decided the block (its height span is the block's), with
+   * `proposal` as this node saw it when it did; false for a block from block sync, whose height
+   * this node's spans did not cover.
+   */
+  private async applyCommitted(committed: CommittedBlock, decided: { readonly proposal: ProposalSeen | null } | null): Promise<void> {
+    // Read before the commit: it removes the block's txs from the mempool.
+    const admissions = admissionsOf(committed.block, this.deps.mempool);
+    const heightSpan = decided === null ? null : this.heightSpan;
+    const txSpans = TxCommitSpans.start(committed.block, admissions, this.deps.tracer, { nowMs: this.deps.clock.nowMs(), heightSpan, proposal: decided?.proposal ?? null });
+    const { head, result } = await this.deps.executor.commit(committed, txSpans.contexts());
     this.head = head;
     const nowMs = this.deps.clock.nowMs();
-    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan: this.heightSpan }, this.deps);
+    txSpans.end(nowMs);
+    recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan, admissions, traced: txSpans.tracedIndexes }, this.deps);
     this.lastCommitMs = nowMs;
     this.notifyCommit(committed, result);
   }

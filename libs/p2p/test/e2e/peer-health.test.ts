@@ -31,6 +31,10 @@ afterAll(async () => network.stopAll());
 const healthOf = (node: TestNode, memberId: string): PeerHealth => node.node.peerHealth().find((peer) => peer.memberId === memberId)!;
 
 describe('peerHealth', () => {
+  it('shows the vote quorum reachable while every member is connected', async () => {
+    for (const peer of [tmobile, vodafone, orange]) expect(await metricValue(peer.telemetry, 'consortium_p2p_quorum_reachable')).toBe(1);
+  });
+
   it('lists every other member, with its peer id and an up event', () => {
     const health = vodafone.node.peerHealth();
     expect(health.map((peer) => peer.memberId)).toEqual(['T-Mobile-DE', 'Orange-FR']);
@@ -86,6 +90,9 @@ describe('peerHealth', () => {
     expect(await metricValue(vodafone.telemetry, 'consortium_p2p_peer_connected', { member: 'T-Mobile-DE' })).toBe(0);
     expect(await metricValue(vodafone.telemetry, 'consortium_p2p_connected_peers')).toBe(1);
     expect(await metricValue(vodafone.telemetry, 'consortium_p2p_disconnects_total', { member: 'T-Mobile-DE' })).toBe(1);
+    // Three members need all three for the quorum (floor(2*3/3) + 1): two of them no longer hold it.
+    expect(await metricValue(vodafone.telemetry, 'consortium_p2p_quorum_reachable')).toBe(0);
+    expect(await metricValue(tmobile.telemetry, 'consortium_p2p_quorum_reachable')).toBe(0);
     // The stopping node counts its own side as a shutdown.
     expect(await metricValue(tmobile.telemetry, 'consortium_p2p_disconnects_total', { reason: 'shutdown' })).toBe(2);
     expect(tmobile.node.connectedMembers()).toEqual([]);
@@ -96,6 +103,8 @@ describe('peerHealth', () => {
     await waitFor('both redialled T-Mobile', () => [vodafone, orange].every((peer) => peer.node.connectedMembers().includes('T-Mobile-DE')));
     await waitFor('T-Mobile sees both', () => comeback.node.connectedMembers().length === 2);
     expect(healthOf(vodafone, 'T-Mobile-DE').events.map((event) => event.kind)).toEqual(['up', 'down', 'up']);
+    expect(await metricValue(vodafone.telemetry, 'consortium_p2p_quorum_reachable')).toBe(1);
+    expect(await metricValue(comeback.telemetry, 'consortium_p2p_quorum_reachable')).toBe(1);
     expect(vodafone.logs.find('connected to member T-Mobile-DE').length).toBe(2);
   });
 });

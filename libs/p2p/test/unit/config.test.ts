@@ -91,6 +91,14 @@ describe('buildMemberDirectory', () => {
     expect(directory.remotes[1]!.addresses).toEqual([]);
   });
 
+  it("carries each member's voting power (1 when genesis gives none) and refuses one that is not a positive integer", async () => {
+    const list = await members();
+    const directory = buildMemberDirectory([{ ...list[0]!, votingPower: 3 }, { ...list[1]!, votingPower: 2 }, list[2]!], 'T-Mobile-DE', list[0]!.peerId);
+    expect(directory.selfVotingPower).toBe(3);
+    expect(directory.remotes.map((member) => member.votingPower)).toEqual([2, 1]);
+    expect(() => buildMemberDirectory([list[0]!, { ...list[1]!, votingPower: 0 }, list[2]!], 'T-Mobile-DE', list[0]!.peerId)).toThrow(/votingPower 0 is not a positive integer/);
+  });
+
   it('lists every problem of a bad member list', async () => {
     const list = await members();
     const bad: MemberEntry[] = [

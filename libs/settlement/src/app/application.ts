@@ -1,6 +1,6 @@
-import type { Tracer } from '@opentelemetry/api';
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { AppInfo, Application, BlockHeader, CheckTxResult, FinalizeBlockResult, Genesis, TxResult } from '@consortium/consensus';
-import type { SecurityMetrics, SettlementMetrics } from '@consortium/telemetry';
+import type { SecurityMetrics, SettlementMetrics, ZkpMetrics } from '@consortium/telemetry';
 import { Ed25519Verifier } from '@consortium/consensus';
 import type { SettlementMember } from '../domain/types.js';
 import { decodeSettlementCbor, encodeSettlementCbor } from '../encoding/cbor.js';
@@ -8,6 +8,7 @@ import { ProofRejectedError, SettlementConfigError, SettlementStateCorruptionErr
 import { SETTLEMENT_LIMITS_TABLE } from '../limits.js';
 import type { ProofVerdict, SettlementEvent, TxContext } from '../state/context.js';
 import { genesisWrites } from '../state/genesis.js';
+import { countersOf } from '../state/lookups.js';
 import type { StatementRecord } from '../state/records.js';
 import { MapState, OverlayState, parseStateKey, stateKey } from '../state/store.js';
 import { transitionWrites } from '../state/transition.js';
@@ -36,6 +37,8 @@ export interface SettlementApplicationOptions {
   /** Groth16 verification of statement proofs (the node's Groth16Verifier over its pinned keys). */
   readonly verifier: StatementProofVerifier;
   readonly metrics?: SettlementMetrics | null;
+  /** The zkp area's key epoch gauge: the chain's key epoch registrations move it. */
+  readonly zkpMetrics?: Pick<ZkpMetrics, 'keyEpoch'> | null;
   readonly security?: SecurityMetrics | null;
   readonly tracer?: Tracer | null;
   /**
@@ -118,7 +121,7 @@ export class SettlementApplication implements Application {
     this.chainId = options.genesis.chainId;
     this.members = settlementMembersOf(options.genesis);
     this.memberById = new Map(this.members.map((m) => [m.id, m]));
-    this.telemetry = new SettlementTelemetry(options.metrics ?? null);
+    this.telemetry = new SettlementTelemetry(options.metrics ?? null, options.zkpMetrics ?? null);
     this.security = options.security ?? null;
     this.tracer = options.tracer ?? null;
     this.nowMs = options.nowMs ?? Date.now;
@@ -128,6 +131,7 @@ export class SettlementApplication implements Application {
     this.height = loaded.height;
     this.appHash = loaded.appHash;
     this.telemetry.resetStatements(this.committedState.all('statement'));
+    this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
   }
 
   /**
@@ -236,7 +240,7 @@ export class SettlementApplication implements Application {
     return false;
   }
 
-  async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[] }): Promise<FinalizeBlockResult> {
+  async finalizeBlock(request: { readonly header: BlockHeader; readonly txs: readonly Uint8Array[]; readonly traces?: readonly (Context | undefined)[] }): Promise<FinalizeBlockResult> {
     const { header, txs } = request;
     const span = this.tracer?.startSpan('settlement.finalize_block', { attributes: { 'consensus.height': header.height, 'settlement.txs': txs.length } }) ?? null;
     const startedMs = performance.now();
@@ -265,7 +269,10 @@ export class SettlementApplication implements Application {
           executed.push({ type: null, code: a.error.code });
           return { ok: false, code: a.error.code, log: `${a.error.name}: ${a.error.message}` };
         }
+        const txSpan = this.txSpan(request.traces?.[i], span, a.authenticated.tx.body.type);
         const outcome = transitionWrites(state, a.authenticated, this.context(header.height, header.timeMs, verdicts.get(i)));
+        txSpan?.setAttribute('settlement.code', outcome.ok ? 'ok' : outcome.error.code);
+        txSpan?.end();
         executed.push({ type: a.authenticated.tx.body.type, code: outcome.ok ? 'ok' : outcome.error.code });
         if (!outcome.ok) {
           refusedCount += 1;
@@ -304,6 +311,7 @@ export class SettlementApplication implements Application {
     for (const { type, code } of pending.executed) if (type !== null) this.telemetry.txExecuted(type, code);
     this.telemetry.events(pending.events);
     this.telemetry.publishStatements();
+    this.telemetry.publishUnanswered(pending.timeMs);
     const committed: CommittedSettlementBlock = { height: pending.height, timeMs: pending.timeMs, events: pending.events };
     for (const listener of this.committedListeners) listener(committed);
   }
@@ -343,6 +351,7 @@ export class SettlementApplication implements Application {
     this.appHash = a;
     this.pending = null;
     this.telemetry.resetStatements(this.committedState.all('statement'));
+    this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
   }
 
   // --- internals -------------------------------------------------------------------------
@@ -383,14 +392,16 @@ export class SettlementApplication implements Application {
     const statements = verdicts.size + toVerify.length;
     if (statements === 0) return verdicts;
     const span = this.tracer?.startSpan('settlement.verify_proofs', { attributes: { 'settlement.stage': stage, 'settlement.proofs': statements, 'settlement.cached': verdicts.size } }) ?? null;
+    // The verifier's zkp.verify spans are children of this one.
+    const within = <T>(work: () => Promise<T>): Promise<T> => (span === null ? work() : context.with(trace.setSpan(context.active(), span), work));
     try {
       if (toVerify.length === 1) {
         const item = toVerify[0]!;
-        const verdict = verdictOf(await this.verifier.verify(statementProof(item.body)));
+        const verdict = verdictOf(await within(() => this.verifier.verify(statementProof(item.body))));
         this.verdicts.set(item.key, verdict);
         verdicts.set(item.index, verdict);
       } else if (toVerify.length > 1) {
-        const { results } = await this.verifier.verifyBatch(toVerify.map((item) => statementProof(item.body)));
+        const { results } = await within(() => this.verifier.verifyBatch(toVerify.map((item) => statementProof(item.body))));
         toVerify.forEach((item, i) => {
           const verdict = verdictOf(results[i]!);
           this.verdicts.set(item.key, verdict);
@@ -403,6 +414,17 @@ export class SettlementApplication implements Application {
     } finally {
       span?.end();
     }
+  }
+
+  /**
+   * One traced transaction's execution in a block (settlement.finalize_block.tx): a child of
+   * the tx's own trace (consensus passes the context of its consensus.tx.commit span), linked to
+   * the block's settlement.finalize_block span, which covers every tx of the block.
+   */
+  private txSpan(parent: Context | undefined, block: Span | null, type: SettlementTxType): Span | null {
+    if (parent === undefined || this.tracer === null) return null;
+    const links = block === null ? [] : [{ context: block.spanContext() }];
+    return this.tracer.startSpan('settlement.finalize_block.tx', { attributes: { 'settlement.tx_type': type }, links }, parent);
   }
 
   private telemetryFinalize(durationMs: number): void {

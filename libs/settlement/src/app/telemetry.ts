@@ -1,7 +1,8 @@
-import { SETTLEMENT_PERIODS_KEPT, type SettlementMetrics } from '@consortium/telemetry';
+import { SETTLEMENT_PERIODS_KEPT, type SettlementMetrics, type ZkpMetrics } from '@consortium/telemetry';
 import { STATEMENT_STATES, type StatementState } from '../domain/types.js';
 import type { SettlementEvent } from '../state/context.js';
 import type { StatementRecord } from '../state/records.js';
+import { UnansweredStatements } from './unanswered-statements.js';
 
 /**
  * The settlement metrics a committed block moves. Amounts are bigints on chain; a metric is a
@@ -16,25 +17,46 @@ export function amountAsMetric(amount: bigint): number {
 export class SettlementTelemetry {
   private readonly statementCounts = new Map<StatementState, number>(STATEMENT_STATES.map((s) => [s, 0]));
   private readonly periodsShown: string[] = [];
+  private readonly unanswered = new UnansweredStatements();
 
-  constructor(private readonly metrics: SettlementMetrics | null) {}
+  /** `keyEpochGauge`: the zkp area's key epoch, which the chain's registrations move. */
+  constructor(
+    private readonly metrics: SettlementMetrics | null,
+    private readonly keyEpochGauge: Pick<ZkpMetrics, 'keyEpoch'> | null = null,
+  ) {}
 
-  /** Statement counts from a loaded state (start-up, restore). */
+  /**
+   * Statement counts and the unanswered index from a loaded state (start-up, restore). The
+   * oldest unanswered age waits for the next committed block: its age is in block time.
+   */
   resetStatements(statements: Iterable<StatementRecord>): void {
+    const all = [...statements];
     for (const state of STATEMENT_STATES) this.statementCounts.set(state, 0);
-    for (const statement of statements) this.statementCounts.set(statement.state, this.statementCounts.get(statement.state)! + 1);
+    for (const statement of all) this.statementCounts.set(statement.state, this.statementCounts.get(statement.state)! + 1);
+    this.unanswered.reset(all);
     this.publishStatements();
   }
 
   /** A statement record changed from `before` (undefined: new) to `after`. */
   statementChanged(before: StatementRecord | undefined, after: StatementRecord): void {
     if (before?.state === after.state) return;
+    this.unanswered.changed(before, after);
     if (before !== undefined) this.statementCounts.set(before.state, this.statementCounts.get(before.state)! - 1);
     this.statementCounts.set(after.state, this.statementCounts.get(after.state)! + 1);
   }
 
   publishStatements(): void {
     for (const [state, count] of this.statementCounts) this.metrics?.statements.set({ state }, count);
+  }
+
+  /** After a committed block: the age, in that block's time, of the oldest statement its debtor has not answered. */
+  publishUnanswered(blockTimeMs: number): void {
+    this.metrics?.oldestUnansweredStatementAgeSeconds.set(this.unanswered.oldestAgeMs(blockTimeMs) / 1000);
+  }
+
+  /** The latest key epoch registered on chain (start-up, restore; a registration is an event). */
+  keyEpoch(epoch: number): void {
+    this.keyEpochGauge?.keyEpoch.set(epoch);
   }
 
   txExecuted(type: Parameters<SettlementMetrics['txsTotal']['inc']>[0]['type'], code: string): void {
@@ -55,8 +77,9 @@ export class SettlementTelemetry {
 
   events(events: readonly SettlementEvent[]): void {
     const metrics = this.metrics;
-    if (metrics === null) return;
     for (const event of events) {
+      if (event.type === 'key_epoch_registered') this.keyEpoch(event.epoch);
+      if (metrics === null) continue;
       switch (event.type) {
         case 'batch_committed':
           metrics.batchesCommittedTotal.inc({ creditor: event.creditor });

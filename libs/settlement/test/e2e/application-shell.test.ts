@@ -13,7 +13,7 @@ import {
   type SettlementTxBody,
   type StatementProofVerifier,
 } from '../../src/index.js';
-import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, resolveBody, signed } from '../support/bodies.js';
+import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, keyEpochBody, resolveBody, signed } from '../support/bodies.js';
 import { GENESIS_ARTIFACTS, idOf, statementOf, TestChain } from '../support/chain.js';
 import { CHAIN_ID, testMembers, type TestMember } from '../support/members.js';
 import { metricValue, testTelemetry } from '../support/telemetry.js';
@@ -48,7 +48,15 @@ function genesisOf(members: readonly TestMember[]): Pick<Genesis, 'chainId' | 'm
 }
 
 function open(members: readonly TestMember[], directory = join(root, `node-${++folders}`), nowMs?: () => number) {
-  return SettlementApplication.open({ directory, genesis: genesisOf(members), verifier: ACCEPT_EVERY_PROOF, metrics: telemetry.metrics.settlement, security: telemetry.metrics.security, nowMs });
+  return SettlementApplication.open({
+    directory,
+    genesis: genesisOf(members),
+    verifier: ACCEPT_EVERY_PROOF,
+    metrics: telemetry.metrics.settlement,
+    zkpMetrics: telemetry.metrics.zkp,
+    security: telemetry.metrics.security,
+    nowMs,
+  });
 }
 
 const tx = (body: SettlementTxBody, ...signers: TestMember[]) => encodeSettlementTx(signed(body, signers));
@@ -112,6 +120,56 @@ describe('the settlement application shell', () => {
     expect(await value('batch_to_accepted_seconds')).toBe(1);
     expect(await value('period_netted_amount', { period: '2026-11' })).toBe(35_000);
     expect(await value('period_gross_amount', { period: '2026-11' })).toBe(65_000);
+    await app.close();
+  });
+
+  it('shows the block-time age of the oldest statement its debtor has not answered, across a restart', async () => {
+    const members = testMembers(5);
+    const chain = new TestChain(members);
+    const [a, b] = [...members].sort((x, y) => (x.id < y.id ? -1 : 1)) as [TestMember, TestMember];
+    const directory = join(root, `node-${++folders}`);
+    let app = await open(members, directory);
+    const age = () => metricValue(telemetry, 'consortium_settlement_oldest_unanswered_statement_age_seconds');
+    const batch = batchBody(a.id, b.id);
+    const reverse = batchBody(b.id, a.id);
+    const first = statementOf(chain, batch, 123n, 50_000n);
+    const second = statementOf(chain, reverse, 456n, 20_000n);
+    // block() puts its blocks a minute apart: height h at genesis + h minutes.
+    await block(app, 1, [tx(agreementBody(a.id, b.id), a, b), tx(batch, a), tx(reverse, b)]);
+    expect(await age()).toBe(0);
+    await block(app, 2, [tx(first, a)]);
+    expect(await age()).toBe(0);
+    await block(app, 3, []);
+    expect(await age()).toBe(60);
+    await block(app, 4, [tx(second, b)]);
+    expect(await age()).toBe(120);
+    // The first is answered: the second, proposed a minute before block 5, is the oldest now.
+    await block(app, 5, [tx(acceptBody(idOf(first)), b)]);
+    expect(await age()).toBe(60);
+
+    // A restart rebuilds the index from the database; the next block measures from it.
+    await app.close();
+    app = await open(members, directory);
+    await block(app, 6, []);
+    expect(await age()).toBe(120);
+    await block(app, 7, [tx(disputeBody(idOf(second)), a)]);
+    expect(await age()).toBe(0);
+    await app.close();
+  });
+
+  it('shows the latest key epoch registered on chain, at start and when one is registered', async () => {
+    const members = testMembers(4);
+    const directory = join(root, `node-${++folders}`);
+    telemetry.metrics.zkp.keyEpoch.set(0);
+    let app = await open(members, directory);
+    const epoch = () => metricValue(telemetry, 'consortium_zkp_key_epoch');
+    expect(await epoch()).toBe(1);
+    await block(app, 1, [tx(keyEpochBody(2), ...members)]);
+    expect(await epoch()).toBe(2);
+    await app.close();
+    telemetry.metrics.zkp.keyEpoch.set(0);
+    app = await open(members, directory);
+    expect(await epoch()).toBe(2);
     await app.close();
   });
 

@@ -50,3 +50,24 @@ export const CIRCUIT_NAMES: RuntimeLabelValues = {
   describe: 'circuit names of the @consortium/circuits catalogue (e.g. settlement-64)',
   max: 16,
 };
+
+/**
+ * Settlement periods with a netting gauge: the application keeps the most recent ones and
+ * removes older label values, so the label stays bounded however long the chain runs.
+ */
+export const SETTLEMENT_PERIODS_KEPT = 12;
+
+/** Closed settlement periods (YYYY-MM): the most recent SETTLEMENT_PERIODS_KEPT only. */
+export const SETTLEMENT_PERIODS: RuntimeLabelValues = {
+  kind: 'runtime',
+  describe: `the ${SETTLEMENT_PERIODS_KEPT} most recently closed settlement periods (YYYY-MM)`,
+  max: SETTLEMENT_PERIODS_KEPT,
+};
+
+/**
+ * Every run-time label set the catalogue may use, and the only ones: each is bounded by what
+ * the operator or the code controls (genesis, the host, the route table, the circuit
+ * catalogue), never by what a client or a peer sends. The cardinality test fails on a
+ * catalogued label outside this list.
+ */
+export const RUNTIME_LABEL_SETS: readonly RuntimeLabelValues[] = [MEMBER_IDS, NETWORK_INTERFACES, HTTP_ROUTES, NODE_RESOURCE_TYPES, SINGLE_VALUE, CIRCUIT_NAMES, SETTLEMENT_PERIODS];

@@ -13,6 +13,23 @@ export interface SpanDefinition {
 }
 
 export const spanCatalogue = {
+  apiRequest: {
+    name: 'api.request',
+    area: 'api',
+    description: "One HTTP request to the node's API, from its arrival to the response; the handler runs with it active, so a transaction's admission (consensus.check_tx, consensus.tx) or a statement's proving (zkp.prove) is its child. A W3C traceparent header makes it part of the client's trace.",
+    attributes: {
+      'http.request.method': 'the method',
+      'http.route': 'the route pattern (/v1/blocks/:height), or unmatched; never the raw URL',
+      'http.response.status_code': 'the status sent',
+      'http.request.aborted': 'true when the client went away before the response',
+    },
+  },
+  consensusCheckTx: {
+    name: 'consensus.check_tx',
+    area: 'consensus',
+    description: "A client's transaction admitted to the mempool (consensus.submitTx): the duplicate and replay checks, then the application's checkTx (settlement.verify_proofs for a statement). Child of the request that submitted it.",
+    attributes: { 'tx.bytes': 'size of the transaction', 'mempool.outcome': 'accepted, or the refusal: full, duplicate, committed, invalid, oversized' },
+  },
   consensusHeight: {
     name: 'consensus.height',
     area: 'consensus',
@@ -27,8 +44,20 @@ export const spanCatalogue = {
   consensusTx: {
     name: 'consensus.tx',
     area: 'consensus',
-    description: "One transaction, from admission to this node's mempool to the commit of its block; linked to that block's consensus.height span.",
+    description: "One transaction, from admission to this node's mempool to the commit of its block; linked to that block's consensus.height span. A client's transaction is the child of its API request and the parent of consensus.tx.proposal and consensus.tx.commit; one gossiped by a peer is a root.",
     attributes: { 'tx.hash': 'hex SHA-256 of the transaction', 'consensus.height': 'height of the block that committed it' },
+  },
+  consensusTxProposal: {
+    name: 'consensus.tx.proposal',
+    area: 'consensus',
+    description: "A client's transaction in the proposal that decided its height: from when this node built or received that proposal to the decision. Child of consensus.tx; linked to the height's consensus.height span (which covers every transaction of the block).",
+    attributes: { 'consensus.height': 'the height', 'consensus.round': 'round of the decided proposal', 'consensus.proposer': 'member id of its proposer' },
+  },
+  consensusTxCommit: {
+    name: 'consensus.tx.commit',
+    area: 'consensus',
+    description: "A client's transaction in the commit of its block: the application's finalize_block, the block stored, the application's commit. Child of consensus.tx, parent of settlement.finalize_block.tx; linked to consensus.height.",
+    attributes: { 'consensus.height': 'the height' },
   },
   consensusSync: {
     name: 'consensus.sync',
@@ -127,10 +156,16 @@ export const spanCatalogue = {
       'settlement.anomalies': 'anomalies raised',
     },
   },
+  settlementFinalizeBlockTx: {
+    name: 'settlement.finalize_block.tx',
+    area: 'settlement',
+    description: "One client transaction's execution inside settlement.finalize_block: its transition on the block's state. Child of the transaction's consensus.tx.commit; linked to the block's settlement.finalize_block span.",
+    attributes: { 'settlement.tx_type': 'the transaction type (propose_statement, accept_statement, ...)', 'settlement.code': 'ok, or the code the rules refused it with' },
+  },
   settlementVerifyProofs: {
     name: 'settlement.verify_proofs',
     area: 'settlement',
-    description: "Verification of the statement proofs of a block (one batch verification) or of one statement before the mempool keeps it; verdicts cached from an earlier stage are not verified again.",
+    description: "Verification of the statement proofs of a block (one batch verification) or of one statement before the mempool keeps it; verdicts cached from an earlier stage are not verified again. Parent of the verifier's zkp.verify.",
     attributes: {
       'settlement.stage': 'check_tx, proposal or block',
       'settlement.proofs': 'statement proofs in the call',

@@ -1,5 +1,5 @@
 import type { AreaDefinitions } from '../types.js';
-import { MEMBER_IDS } from '../label-sets.js';
+import { MEMBER_IDS, SETTLEMENT_PERIODS } from '../label-sets.js';
 
 /** Transaction types of @consortium/settlement (fixed by its code). */
 const SETTLEMENT_TX_TYPES = [
@@ -45,11 +45,7 @@ const SETTLEMENT_TX_CODES = [
 const STATEMENT_STATES = ['proposed', 'accepted', 'disputed', 'superseded', 'resolved'] as const;
 const SERVICES = ['voice_mo', 'voice_mt', 'sms', 'data'] as const;
 
-/**
- * Settlement periods with a netting gauge: the application keeps the most recent ones and
- * removes older label values, so the label stays bounded however long the chain runs.
- */
-export const SETTLEMENT_PERIODS_KEPT = 12;
+export { SETTLEMENT_PERIODS_KEPT } from '../label-sets.js';
 
 /** The settlement application (libs/settlement): what the chain settles, and what it refuses. */
 export const settlementMetricDefinitions = {
@@ -130,14 +126,14 @@ export const settlementMetricDefinitions = {
     type: 'gauge',
     unit: 'count',
     help: 'Minor units moved by the netting payments of a closed period (exact below 2^53 minor units; the chain holds the exact bigint).',
-    labels: { period: { kind: 'runtime', describe: `the ${SETTLEMENT_PERIODS_KEPT} most recently closed settlement periods (YYYY-MM)`, max: SETTLEMENT_PERIODS_KEPT } },
+    labels: { period: SETTLEMENT_PERIODS },
   },
   periodGrossAmount: {
     name: 'consortium_settlement_period_gross_amount',
     type: 'gauge',
     unit: 'count',
     help: 'Minor units of the settled statements of a closed period before netting (exact below 2^53 minor units).',
-    labels: { period: { kind: 'runtime', describe: `the ${SETTLEMENT_PERIODS_KEPT} most recently closed settlement periods (YYYY-MM)`, max: SETTLEMENT_PERIODS_KEPT } },
+    labels: { period: SETTLEMENT_PERIODS },
   },
   finalizeBlockSeconds: {
     name: 'consortium_settlement_finalize_block_seconds',
