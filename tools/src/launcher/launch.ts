@@ -9,16 +9,18 @@ import { endpointsOf, endpointsTable, removeEndpoints, withTraffic, writeEndpoin
 import { ComponentExitedError, StopRequestedError } from './errors.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
+import { clearPrometheusTargets, prometheusTargetsOf, writePrometheusTargets } from './prometheus-targets.js';
 import { formatElapsed, type LaunchProgress } from './progress.js';
 import { Supervisor, type Component } from './supervisor.js';
 
 /**
  * `npm start`: the local consortium, step by step. Demo ZKP keys (made once, then reused), member
  * keys and genesis (consortium-setup), one node process per member on loopback, then waits until
- * every node is ready and commits blocks, writes endpoints.json, starts the traffic generator
+ * every node is ready and commits blocks, writes endpoints.json and the Prometheus targets
+ * (prometheus-targets.ts), starts the traffic generator
  * (unless options.traffic is null) and prints what runs where. It runs until `stop` (Ctrl-C,
  * SIGTERM) or until a node dies; either way the generator and every node are stopped,
- * endpoints.json removed and the folder's lock released.
+ * endpoints.json removed, the Prometheus targets emptied and the folder's lock released.
  */
 
 export interface LaunchOptions {
@@ -134,6 +136,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     );
     let endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
     const file = await writeEndpoints(options.dir, endpoints);
+    await writePrometheusTargets(options.dir, prometheusTargetsOf(endpoints));
     if (options.traffic !== undefined && options.traffic !== null) {
       // It reads endpoints.json, so it starts once the file is there; the file then names it too.
       const traffic = new TrafficProcess(options.dir, { endpointsFile: file, ...options.traffic });
@@ -177,6 +180,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     // A stop during the keys or devnet step aborted consortium-setup (SIGTERM): let it clean up and exit.
     await setupCliExited();
     await removeEndpoints(options.dir);
+    await clearPrometheusTargets(options.dir);
     await lock.release();
     process.removeListener('exit', releaseOnExit);
     force.removeEventListener('abort', killNow);
