@@ -161,6 +161,11 @@ export class PrometheusServer {
     return data.groups.flatMap((group) => group.rules);
   }
 
+  /** The targets Prometheus scrapes now (from its service discovery), with their labels. */
+  async activeTargets(): Promise<{ readonly labels: Readonly<Record<string, string>>; readonly health: string }[]> {
+    return (await this.api<{ activeTargets: { labels: Record<string, string>; health: string }[] }>('/api/v1/targets?state=active')).activeTargets;
+  }
+
   /** Alerts pending or firing now. */
   async alerts(): Promise<PrometheusAlert[]> {
     return (await this.api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;

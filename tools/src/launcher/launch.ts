@@ -19,8 +19,8 @@ import { Supervisor, type Component } from './supervisor.js';
  * every node is ready and commits blocks, writes endpoints.json and the Prometheus targets
  * (prometheus-targets.ts), starts the traffic generator
  * (unless options.traffic is null) and prints what runs where. It runs until `stop` (Ctrl-C,
- * SIGTERM) or until a node dies; either way the generator and every node are stopped,
- * endpoints.json removed, the Prometheus targets emptied and the folder's lock released.
+ * SIGTERM) or until a node dies; either way the Prometheus targets are emptied, the generator
+ * and every node stopped, endpoints.json removed and the folder's lock released.
  */
 
 export interface LaunchOptions {
@@ -169,6 +169,9 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     }
     throw error;
   } finally {
+    // First, so a Prometheus stops scraping before the nodes go down (no "node down" for a stop);
+    // a failure to write it must not keep the nodes running.
+    await clearPrometheusTargets(options.dir).catch((error: unknown) => progress.note(`✖ could not empty the Prometheus targets: ${(error as Error).message}`));
     if (trafficSupervisor !== null) {
       const stopping = trafficSupervisor;
       await progress.step('stop the traffic generator', () => stopping.stopAll());
@@ -180,7 +183,6 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     // A stop during the keys or devnet step aborted consortium-setup (SIGTERM): let it clean up and exit.
     await setupCliExited();
     await removeEndpoints(options.dir);
-    await clearPrometheusTargets(options.dir);
     await lock.release();
     process.removeListener('exit', releaseOnExit);
     force.removeEventListener('abort', killNow);

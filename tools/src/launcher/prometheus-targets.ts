@@ -5,10 +5,13 @@ import type { DevnetEndpoints } from './endpoints.js';
 /**
  * `<devnet>/prometheus/targets.json`: the devnet's nodes in Prometheus's file-based service
  * discovery format, for `deploy/prometheus/prometheus.yml` (job `consortium-node`). The launcher
- * writes it once every node is ready and rewrites it to an empty list when the consortium stops:
- * a Prometheus left running then stops expecting the nodes, instead of firing "node down" for a
- * devnet someone stopped on purpose (a node that dies while the devnet runs stays a target, so
- * that alert still fires). Building the groups is pure; the write is whole or not at all.
+ * writes it once every node is ready and rewrites it to an empty list when the consortium stops,
+ * before it stops the nodes: a Prometheus left running then drops the targets (their series go
+ * stale) instead of firing "node down" for a devnet someone stopped on purpose. A node that dies
+ * while the devnet runs stays a target until the launcher stops, so that alert still fires. The
+ * file stays, empty, rather than being removed (Prometheus drops the targets either way): it says
+ * plainly that nothing is expected and keeps `promtool check config` free of a missing-file
+ * warning. Building the groups is pure; the write is whole or not at all.
  */
 
 export const PROMETHEUS_TARGETS_FILE = join('prometheus', 'targets.json');

@@ -10,7 +10,7 @@ import { freePort, PrometheusServer, rewritePrometheusConfig, type PrometheusAle
 import { waitFor } from '../../src/devnet/wait.js';
 import { grafanaDashboard } from '../../src/deploy-gen/grafana.js';
 import { endpointsOf, type NodeAddresses } from '../../src/launcher/endpoints.js';
-import { prometheusTargetsOf, writePrometheusTargets } from '../../src/launcher/prometheus-targets.js';
+import { clearPrometheusTargets, prometheusTargetsOf, writePrometheusTargets } from '../../src/launcher/prometheus-targets.js';
 
 /**
  * A real Prometheus (Debian `prometheus`) scrapes a real devnet of four node processes with the
@@ -76,6 +76,7 @@ let prometheus: PrometheusServer | undefined;
 let receiver: { server: Server; received: PostedAlert[] } | undefined;
 let workDir = '';
 let ruleNames: string[] = [];
+let targetsFile = '';
 let failed = false;
 
 beforeAll(async () => {
@@ -91,7 +92,7 @@ beforeAll(async () => {
       pid: consortium.nodes[i]!.pid ?? -1,
     })),
   );
-  const targetsFile = await writePrometheusTargets(consortium.dir, prometheusTargetsOf(endpointsOf(consortium.dir, genesis.chainId, process.pid, new Date(), running)));
+  targetsFile = await writePrometheusTargets(consortium.dir, prometheusTargetsOf(endpointsOf(consortium.dir, genesis.chainId, process.pid, new Date(), running)));
 
   const alertmanagerPort = await freePort();
   receiver = await startAlertReceiver(alertmanagerPort);
@@ -217,5 +218,25 @@ describe('a real Prometheus with the shipped configuration and rules, over a dev
       alerts = (await prometheus!.alerts()).filter((alert) => alert.labels.alertname === NODE_DOWN);
       return { done: alerts.length === 0, seen: describeAlerts(alerts) };
     }, ALERT_DEADLINE_MS, 500);
+  });
+
+  it('stops expecting the nodes when the launcher empties the targets on stop: no target, no up series, no NodeDown as they stop', async () => {
+    keepFilesOnFailure();
+    // What the launcher does on Ctrl-C: empty the targets, then stop the nodes.
+    await clearPrometheusTargets(consortium.dir);
+    await waitFor('Prometheus without targets', async () => {
+      const targets = await prometheus!.activeTargets();
+      return { done: targets.length === 0, seen: targets.map((target) => target.labels.member).join(', ') };
+    }, ALERT_DEADLINE_MS, 500);
+    await Promise.all(consortium.nodes.map(async (node) => node.kill('SIGTERM')));
+    const stoppedAtMs = Date.now();
+    // Once every rule has been evaluated after the stop, a NodeDown would at least be pending.
+    await waitFor('every rule evaluated after the nodes stopped', async () => {
+      const rules = await prometheus!.rules();
+      return { done: rules.every((rule) => Date.parse(rule.lastEvaluation) > stoppedAtMs), seen: rules.map((rule) => `${rule.name} ${rule.lastEvaluation}`).join(', ') };
+    }, ALERT_DEADLINE_MS, 500);
+    expect(await prometheus!.query('up{job="consortium-node"}')).toEqual([]);
+    expect((await prometheus!.alerts()).filter((alert) => alert.labels.alertname === NODE_DOWN)).toEqual([]);
+    expect(JSON.parse(await readFile(targetsFile, 'utf8'))).toEqual([]);
   });
 });
