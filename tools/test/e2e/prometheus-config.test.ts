@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { rewritePrometheusConfig, systemTool } from '../../src/devnet/prometheus-server.js';
 import { endpointsOf } from '../../src/launcher/endpoints.js';
 import { PROMETHEUS_TARGETS_FILE, prometheusTargetsOf, renderPrometheusTargets } from '../../src/launcher/prometheus-targets.js';
+import { runningMembers } from '../support/running-members.js';
 
 /**
  * `promtool check config` (Debian package prometheus) on the shipped
@@ -21,14 +22,6 @@ import { PROMETHEUS_TARGETS_FILE, prometheusTargetsOf, renderPrometheusTargets }
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 const shippedConfig = join(repositoryRoot, 'deploy/prometheus/prometheus.yml');
 const shippedRules = join(repositoryRoot, 'deploy/prometheus/alerts.yml');
-
-const MEMBERS = [
-  { id: 'T-Mobile-DE', tadig: 'DEUD1', operator: 'Telekom Deutschland' },
-  { id: 'Vodafone-UK', tadig: 'GBRVF', operator: 'Vodafone UK' },
-  { id: 'Orange-FR', tadig: 'FRAF1', operator: 'Orange France' },
-  { id: 'Telenor-NO', tadig: 'NORTM', operator: 'Telenor Norway' },
-  { id: 'SFR-FR', tadig: 'FRAF2', operator: 'SFR' },
-];
 
 let promtool = '';
 let root = '';
@@ -57,12 +50,7 @@ afterAll(async () => rm(root, { recursive: true, force: true }));
 
 describe('deploy/prometheus/prometheus.yml', () => {
   it('passes promtool check config with its rule file and the targets npm start writes', async () => {
-    const running = MEMBERS.map((member, i) => ({
-      member,
-      config: { http: { host: '127.0.0.1', port: 26_700 + i }, p2p: { listen: [`/ip4/127.0.0.1/tcp/${26_600 + i}`] }, dataDir: 'data' },
-      pid: 1_000 + i,
-    }));
-    await writeFile(targetsFile, renderPrometheusTargets(prometheusTargetsOf(endpointsOf(join(root, '.devnet'), 'sp-consortium-devnet', 1, new Date(0), running))));
+    await writeFile(targetsFile, renderPrometheusTargets(prometheusTargetsOf(endpointsOf(join(root, '.devnet'), 'sp-consortium-devnet', 1, new Date(0), runningMembers(5)))));
     const { status, output } = checkConfig();
     expect(output).toContain('SUCCESS: 1 rule files found');
     expect(output).not.toContain('WARNING');

@@ -10,29 +10,10 @@ import {
   renderPrometheusTargets,
   writePrometheusTargets,
 } from '../../src/launcher/prometheus-targets.js';
-
-const MEMBERS = [
-  { id: 'T-Mobile-DE', tadig: 'DEUD1', operator: 'Telekom Deutschland' },
-  { id: 'Vodafone-UK', tadig: 'GBRVF', operator: 'Vodafone UK' },
-  { id: 'Orange-FR', tadig: 'FRAF1', operator: 'Orange France' },
-  { id: 'Telenor-NO', tadig: 'NORTM', operator: 'Telenor Norway' },
-  { id: 'SFR-FR', tadig: 'FRAF2', operator: 'SFR' },
-  { id: 'Swisscom-CH', tadig: 'CHEC1', operator: 'Swisscom' },
-  { id: 'KPN-NL', tadig: 'NLDPT', operator: 'KPN' },
-];
+import { DEVNET_MEMBERS as MEMBERS, runningMembers } from '../support/running-members.js';
 
 function endpoints(count: number, host = '127.0.0.1') {
-  return endpointsOf(
-    '/home/op/.devnet',
-    'sp-consortium-devnet',
-    99,
-    new Date(0),
-    MEMBERS.slice(0, count).map((member, i) => ({
-      member,
-      config: { http: { host, port: 26_700 + i }, p2p: { listen: [`/ip4/127.0.0.1/tcp/${26_600 + i}`] }, dataDir: 'data' },
-      pid: 4_000 + i,
-    })),
-  );
+  return endpointsOf('/home/op/.devnet', 'sp-consortium-devnet', 99, new Date(0), runningMembers(count, host));
 }
 
 describe('the Prometheus targets of a devnet (file_sd)', () => {
