@@ -9,16 +9,18 @@ import { endpointsOf, endpointsTable, removeEndpoints, withTraffic, writeEndpoin
 import { ComponentExitedError, StopRequestedError } from './errors.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
+import { clearPrometheusTargets, prometheusTargetsOf, writePrometheusTargets } from './prometheus-targets.js';
 import { formatElapsed, type LaunchProgress } from './progress.js';
 import { Supervisor, type Component } from './supervisor.js';
 
 /**
  * `npm start`: the local consortium, step by step. Demo ZKP keys (made once, then reused), member
  * keys and genesis (consortium-setup), one node process per member on loopback, then waits until
- * every node is ready and commits blocks, writes endpoints.json, starts the traffic generator
+ * every node is ready and commits blocks, writes endpoints.json and the Prometheus targets
+ * (prometheus-targets.ts), starts the traffic generator
  * (unless options.traffic is null) and prints what runs where. It runs until `stop` (Ctrl-C,
- * SIGTERM) or until a node dies; either way the generator and every node are stopped,
- * endpoints.json removed and the folder's lock released.
+ * SIGTERM) or until a node dies; either way the Prometheus targets are emptied, the generator
+ * and every node stopped, endpoints.json removed and the folder's lock released.
  */
 
 export interface LaunchOptions {
@@ -134,6 +136,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     );
     let endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
     const file = await writeEndpoints(options.dir, endpoints);
+    await writePrometheusTargets(options.dir, prometheusTargetsOf(endpoints));
     if (options.traffic !== undefined && options.traffic !== null) {
       // It reads endpoints.json, so it starts once the file is there; the file then names it too.
       const traffic = new TrafficProcess(options.dir, { endpointsFile: file, ...options.traffic });
@@ -166,6 +169,9 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     }
     throw error;
   } finally {
+    // First, so a Prometheus stops scraping before the nodes go down (no "node down" for a stop);
+    // a failure to write it must not keep the nodes running.
+    await clearPrometheusTargets(options.dir).catch((error: unknown) => progress.note(`✖ could not empty the Prometheus targets: ${(error as Error).message}`));
     if (trafficSupervisor !== null) {
       const stopping = trafficSupervisor;
       await progress.step('stop the traffic generator', () => stopping.stopAll());

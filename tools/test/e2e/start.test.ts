@@ -10,6 +10,7 @@ import { startLauncherProcess, waitForEndpoints, type LauncherProcess } from '..
 import { ENDPOINTS_FILE, type DevnetEndpoints } from '../../src/launcher/endpoints.js';
 import { ensureDemoKeys } from '../../src/launcher/keys.js';
 import { LOCK_FILE, processAlive } from '../../src/launcher/lock.js';
+import { PROMETHEUS_TARGETS_FILE, prometheusTargetsOf } from '../../src/launcher/prometheus-targets.js';
 import { lineProgress } from '../../src/launcher/progress.js';
 import { nettingBalances, SettlementApiClient, type NettingJson } from '../../src/traffic/client.js';
 import { TrafficProcess } from '../../src/traffic/process.js';
@@ -129,7 +130,7 @@ async function levelDbs(endpoints: DevnetEndpoints): Promise<string[]> {
   return found;
 }
 
-/** What a stopped consortium must leave: no node process, every LevelDB openable, no endpoints.json, no lock. */
+/** What a stopped consortium must leave: no node process, every LevelDB openable, no endpoints.json, no Prometheus target, no lock. */
 async function expectNothingLeft(dir: string, endpoints: DevnetEndpoints): Promise<void> {
   await waitFor('every node process gone', () => ({ done: endpoints.members.every((member) => !processAlive(member.pid)), seen: endpoints.members.filter((member) => processAlive(member.pid)).map((member) => `${member.id} ${member.pid}`).join(', ') }), LAUNCHER_STOP_MS);
   const dbs = await levelDbs(endpoints);
@@ -141,6 +142,7 @@ async function expectNothingLeft(dir: string, endpoints: DevnetEndpoints): Promi
     await db.close();
   }
   await expect(stat(join(dir, ENDPOINTS_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+  expect(JSON.parse(await readFile(join(dir, PROMETHEUS_TARGETS_FILE), 'utf8'))).toEqual([]);
   await expect(stat(join(dir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
 }
 
@@ -196,6 +198,9 @@ describe('npm start', () => {
       const metrics = await fetch(member.metricsUrl).then(async (response) => response.text());
       expect(metrics).toContain('consortium_consensus_');
     }
+    // deploy/prometheus/prometheus.yml's targets: one group per member, from the same endpoints.
+    const targets = async () => JSON.stringify(JSON.parse(await readFile(join(dir, PROMETHEUS_TARGETS_FILE), 'utf8').catch(() => 'null')));
+    await waitFor('the Prometheus targets of every member', async () => (await targets()) === JSON.stringify(prometheusTargetsOf(endpoints)));
     // The table names every member with its API (it reaches this process through a pipe: wait for it).
     const row = (member: DevnetEndpoints['members'][number]) => new RegExp(`^ {2}${member.id} +${member.tadig} +${member.apiUrl.replace(/[.]/g, '\\.')} `, 'm');
     await waitFor('the table of every member', () => endpoints.members.every((member) => row(member).test(launcher.output())));
