@@ -4,7 +4,7 @@ import { ChainReader, type ChainData } from './collect/chain-reader.js';
 import { readCeremony } from './collect/ceremony.js';
 import type { CollectionRound, DataSource } from './collect/data-source.js';
 import { NodeEventStream, type NodeEventsObserver, type NodeStreamEvent } from './collect/node-events.js';
-import { SeriesStore } from './collect/series-store.js';
+import type { SeriesStore } from './collect/series-store.js';
 import type { Targets } from './collect/targets.js';
 import { memberCards, overallStatus } from './derive/cards.js';
 import { chartPoints } from './derive/charts.js';
@@ -72,6 +72,8 @@ export class Dashboard {
   private zkp: ZkpView | null = null;
   private ceremony: ZkpView['ceremony'] = null;
   private chainReadDue = true;
+  /** Whether the last chain read failed (logged once per failure streak, not every poll). */
+  private chainFailing = false;
   private chainReading: Promise<void> | null = null;
   private lastChainReadMs = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -181,6 +183,8 @@ export class Dashboard {
       try {
         this.ceremony = await readCeremony(targets.keysManifestFile);
         this.chainData = await this.chain.read(candidates, round.nowMs);
+        if (this.chainFailing) this.options.logger.info({ member: this.chainData.readFrom }, 'the settlement state is read again');
+        this.chainFailing = false;
         const settlements = settlementsView(this.chainData);
         if (JSON.stringify(settlements) !== JSON.stringify(this.settlements)) {
           this.settlements = settlements;
@@ -192,7 +196,8 @@ export class Dashboard {
           this.zkp = zkp;
         }
       } catch (error) {
-        this.options.logger.warn({ err: error }, 'could not read the settlement state from any member; retrying at the next poll');
+        if (!this.chainFailing) this.options.logger.warn({ err: error }, 'could not read the settlement state from any member; retrying at every poll');
+        this.chainFailing = true;
       } finally {
         this.chainReading = null;
       }

@@ -24,7 +24,7 @@ export async function fetchText(url: string, options: { readonly token?: string;
     }
     const chunks: Uint8Array[] = [];
     let bytes = 0;
-    for await (const chunk of response.body ?? []) {
+    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
       bytes += chunk.byteLength;
       if (bytes > options.bytesMax) {
         controller.abort();

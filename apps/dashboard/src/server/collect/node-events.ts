@@ -76,7 +76,7 @@ export class NodeEventStream {
       onError: () => this.observer?.malformed(this.target.id),
     });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
     this.observer?.disconnected(this.target.id, 'the stream ended');
     return true;
   }

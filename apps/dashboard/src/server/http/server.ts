@@ -65,7 +65,8 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   const { dashboard, telemetry } = options;
   const { security, api } = telemetry.metrics;
   const sessions = new SessionStore(DASHBOARD_LIMITS.sessionTtlMs, DASHBOARD_LIMITS.sessionsMax, options.nowMs);
-  const server = Fastify({ logger: false, bodyLimit: DASHBOARD_LIMITS.alertmanagerBodyBytesMax });
+  // Unknown fields are refused, not dropped: a misspelt field is a client bug to report.
+  const server = Fastify({ logger: false, bodyLimit: DASHBOARD_LIMITS.alertmanagerBodyBytesMax, ajv: { customOptions: { removeAdditional: false } } });
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, outcome: 'missing_credentials' | 'bad_credentials') => {
     security.authAttemptsTotal.inc({ outcome });
