@@ -90,7 +90,8 @@ export class ChartHistory {
   /** `intervalMs`: how often points come; the live ring holds its span at that rate. */
   constructor(private readonly intervalMs: number) {}
 
-  private ringsFor(key: ChartKey, series: readonly string[]): ChartRings {
+  /** A chart's rings; a new chart has no series yet, so its first point is a change of series. */
+  private ringsFor(key: ChartKey): ChartRings {
     let chart = this.charts.get(key);
     if (chart === undefined) {
       const rings = {} as Record<ChartRange, Ring>;
@@ -101,7 +102,7 @@ export class ChartHistory {
         rings[range] = new Ring(Math.ceil(spanMs / (live ? Math.min(stepMs, this.intervalMs) : stepMs)) + 1);
         if (!live) downsamplers[range] = new Downsampler(stepMs / 1000);
       }
-      chart = { series, rings, downsamplers };
+      chart = { series: [], rings, downsamplers };
       this.charts.set(key, chart);
     }
     return chart;
@@ -112,7 +113,7 @@ export class ChartHistory {
    * member, validator or outcome): the stream then sends the chart whole instead of a point.
    */
   push(key: ChartKey, time: number, point: ChartPoint): { readonly seriesChanged: boolean } {
-    const chart = this.ringsFor(key, point.series);
+    const chart = this.ringsFor(key);
     const seriesChanged = !sameSeries(chart.series, point.series);
     if (seriesChanged) {
       for (const range of RANGES) {

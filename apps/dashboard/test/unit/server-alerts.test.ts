@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AlertBook, alertId, alertItemOf, alertmanagerItems, runbookUrlOf, type AlertEvaluation, type AlertEvaluator, type EvaluatedAlert } from '../../src/server/alerts.js';
-import { SeriesStore, type SeriesReader } from '../../src/server/collect/series-store.js';
+import { AlertBook, alertId, alertItemOf, alertmanagerItems, runbookUrlOf } from '../../src/server/alerts.js';
+import { SeriesStore } from '../../src/server/collect/series-store.js';
 import { DASHBOARD_LIMITS } from '../../src/server/limits.js';
-
-/**
- * A rule evaluator of the shape @consortium/telemetry provides, for these tests only: "a member
- * whose latest `up` is 0 is down". The real rules live in the telemetry library.
- */
-class UpZeroEvaluator implements AlertEvaluator {
-  private readonly since = new Map<string, number>();
-  evaluate(reader: SeriesReader, nowMs: number): AlertEvaluation {
-    const active: EvaluatedAlert[] = [];
-    for (const { labels, samples } of reader.select('up', nowMs - 60_000, nowMs)) {
-      const member = labels['member']!;
-      if (samples.at(-1)?.value !== 0) {
-        this.since.delete(member);
-        continue;
-      }
-      const since = this.since.get(member) ?? nowMs;
-      this.since.set(member, since);
-      active.push({ rule: 'NodeDown', severity: 'critical', state: 'firing', labels: { member }, summary: `${member} is down`, runbook: 'node-down', activeSinceMs: since });
-    }
-    return { active, fired: [], resolved: [] };
-  }
-}
+import { UpZeroEvaluator } from './server-fixtures.js';
 
 describe('AlertBook', () => {
   it('reports a new alert once, keeps it while active, and resolves it into the history', () => {

@@ -1,9 +1,10 @@
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import type { AlertEvaluation, AlertEvaluator, EvaluatedAlert } from '../../src/server/alerts.js';
 import type { CollectionRound } from '../../src/server/collect/data-source.js';
 import { parsePrometheusText } from '../../src/server/collect/prom-text.js';
 import { RETAINED_METRICS, UP_METRIC } from '../../src/server/collect/retained.js';
 import { instanceOf, recordPage } from '../../src/server/collect/scrape-source.js';
-import { SeriesStore } from '../../src/server/collect/series-store.js';
+import { SeriesStore, type SeriesReader } from '../../src/server/collect/series-store.js';
 import type { Target, Targets } from '../../src/server/collect/targets.js';
 import type { DeriveContext } from '../../src/server/derive/context.js';
 
@@ -60,3 +61,25 @@ export function contextOf(store: SeriesStore, targets: Targets, round: Collectio
 }
 
 export const newStore = () => new SeriesStore({ retentionMs: 15 * 60_000, seriesMax: 100_000 });
+
+/**
+ * A rule evaluator of the shape @consortium/telemetry provides, for these tests only: "a member
+ * whose latest `up` is 0 is down". The real rules live in the telemetry library.
+ */
+export class UpZeroEvaluator implements AlertEvaluator {
+  private readonly since = new Map<string, number>();
+  evaluate(reader: SeriesReader, nowMs: number): AlertEvaluation {
+    const active: EvaluatedAlert[] = [];
+    for (const { labels, samples } of reader.select('up', nowMs - 60_000, nowMs)) {
+      const member = labels['member']!;
+      if (samples.at(-1)?.value !== 0) {
+        this.since.delete(member);
+        continue;
+      }
+      const since = this.since.get(member) ?? nowMs;
+      this.since.set(member, since);
+      active.push({ rule: 'NodeDown', severity: 'critical', state: 'firing', labels: { member }, summary: `${member} is down`, runbook: 'node-down', activeSinceMs: since });
+    }
+    return { active, fired: [], resolved: [] };
+  }
+}

@@ -32,10 +32,11 @@ describe('ChartHistory', () => {
 
   it('keeps each series by name when the series change, reporting the change', () => {
     const history = new ChartHistory(1_000);
-    expect(history.push('proofsRate', 100, { series: ['proved'], values: [1] }).seriesChanged).toBe(false);
+    expect(history.push('proofsRate', 100, { series: ['proved'], values: [1] }).seriesChanged).toBe(true);
+    expect(history.push('proofsRate', 100.5, { series: ['proved'], values: [1] }).seriesChanged).toBe(false);
     expect(history.push('proofsRate', 101, { series: ['failed', 'proved'], values: [0.5, 2] }).seriesChanged).toBe(true);
     expect(history.push('proofsRate', 102, { series: ['failed', 'proved'], values: [0, 3] }).seriesChanged).toBe(false);
-    expect(history.data('proofsRate', '10m')).toEqual({ series: ['failed', 'proved'], times: [100, 101, 102], values: [[null, 0.5, 0], [1, 2, 3]] });
+    expect(history.data('proofsRate', '10m')).toEqual({ series: ['failed', 'proved'], times: [100, 100.5, 101, 102], values: [[null, null, 0.5, 0], [1, 1, 2, 3]] });
   });
 
   it('averages only the values present in a step (null when none) and holds the live range at a faster interval', () => {

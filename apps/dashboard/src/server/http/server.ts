@@ -160,7 +160,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     if (dashboard.subscriberCount >= DASHBOARD_LIMITS.streamClientsMax) return reply.code(503).send({ error: 'too_many_streams', message: `at most ${DASHBOARD_LIMITS.streamClientsMax} streams at once` });
     let queued = 0;
     let open = true;
-    const send = (message: StreamMessage) => {
+    const enqueue = (message: StreamMessage) => {
       if (!open) return;
       // A browser that cannot keep up is dropped; it reconnects and starts from a snapshot.
       if (queued >= DASHBOARD_LIMITS.streamQueueMax) {
@@ -177,6 +177,20 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
         },
       );
     };
+    // The first message is always a snapshot: before the first round there is none, so it goes
+    // out with the first message instead (a tick is then already in it).
+    let snapshotSent = false;
+    const sendSnapshot = (): boolean => {
+      const snapshot = dashboard.snapshot('10m', options.source);
+      if (snapshot === null) return false;
+      snapshotSent = true;
+      enqueue({ type: 'snapshot', snapshot });
+      return true;
+    };
+    const send = (message: StreamMessage) => {
+      if (!snapshotSent && (!sendSnapshot() || message.type === 'tick')) return;
+      enqueue(message);
+    };
     const unsubscribe = dashboard.subscribe(send);
     api.eventStreamClients.inc();
     reply.sse.onClose(() => {
@@ -185,8 +199,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
       api.eventStreamClients.dec();
     });
     reply.sse.keepAlive();
-    const snapshot = dashboard.snapshot('10m', options.source);
-    if (snapshot !== null) send({ type: 'snapshot', snapshot });
+    sendSnapshot();
   });
 
   server.post('/api/alertmanager', { config: { access: 'alertmanager' } }, (request, reply) => {
