@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { busyPorts, tailOf } from '../devnet/processes.js';
 import { WAIT_DEADLINES_MS } from '../devnet/wait.js';
+import { stopChild } from '../traffic/process.js';
 import { Supervisor, type Component } from './supervisor.js';
 
 /**
@@ -103,13 +104,7 @@ export class DashboardProcess {
 
   /** SIGTERM, SIGKILL after the stop deadline; resolves once it exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill(signal);
-    const forced = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), WAIT_DEADLINES_MS.stop);
-    await exited;
-    if (forced !== null) clearTimeout(forced);
+    await stopChild(this.child, signal);
   }
 
   async logTail(lines = 20): Promise<string> {

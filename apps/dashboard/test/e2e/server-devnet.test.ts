@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSnapshot, StreamMessage } from '../../src/protocol.js';
+import { collectEventStream } from '../unit/server-fixtures.js';
 
 /**
  * The dashboard process against a real four-member devnet: `consortium-setup devnet` writes it,
@@ -114,18 +115,7 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
     const messages: StreamMessage[] = [];
     const response = await fetch(`${url}/api/stream`, { headers: { ...auth(), accept: 'text/event-stream' }, signal: controller.signal });
     expect(response.status).toBe(200);
-    const reading = (async () => {
-      let buffer = '';
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        buffer += Buffer.from(chunk).toString('utf8');
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const data = buffer.slice(0, end).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-          buffer = buffer.slice(end + 2);
-          if (data !== '') messages.push(JSON.parse(data) as StreamMessage);
-        }
-      }
-    })().catch(() => {});
+    const reading = collectEventStream(response.body as AsyncIterable<Uint8Array>, messages).catch(() => {});
     try {
       await waitFor('two ticks and a block from every member', () => messages.filter((m) => m.type === 'tick').length >= 2 && memberIds.every((id) => messages.some((m) => m.type === 'block' && m.member === id)));
       expect(messages[0]?.type).toBe('snapshot');

@@ -1,5 +1,6 @@
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import type { AlertEvaluation, AlertEvaluator, EvaluatedAlert } from '../../src/server/alerts.js';
+import type { StreamMessage } from '../../src/protocol.js';
 import type { CollectionRound } from '../../src/server/collect/data-source.js';
 import { parsePrometheusText } from '../../src/server/collect/prom-text.js';
 import { RETAINED_METRICS, UP_METRIC } from '../../src/server/collect/retained.js';
@@ -81,5 +82,20 @@ export class UpZeroEvaluator implements AlertEvaluator {
       active.push({ rule: 'NodeDown', severity: 'critical', state: 'firing', labels: { member }, summary: `${member} is down`, runbook: 'node-down', activeSinceMs: since });
     }
     return { active, fired: [], resolved: [] };
+  }
+}
+
+/** Appends each server-sent event's JSON data of `body` to `messages` as it arrives (until the body ends or is aborted). */
+export async function collectEventStream(body: AsyncIterable<Uint8Array>, messages: StreamMessage[], onMessage: () => boolean = () => false): Promise<void> {
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += Buffer.from(chunk).toString('utf8');
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const data = buffer.slice(0, end).split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
+      buffer = buffer.slice(end + 2);
+      if (data !== '') messages.push(JSON.parse(data) as StreamMessage);
+    }
+    if (onMessage()) return;
   }
 }

@@ -9,7 +9,7 @@ import { Dashboard } from '../../src/server/dashboard.js';
 import { createDashboardServer, SESSION_COOKIE, type ClientAssets } from '../../src/server/http/server.js';
 import { DASHBOARD_LIMITS } from '../../src/server/limits.js';
 import { TokenSet } from '../../src/server/tokens.js';
-import { targetsOf } from './server-fixtures.js';
+import { collectEventStream, targetsOf } from './server-fixtures.js';
 
 /**
  * The dashboard's HTTP surface on a real server: its members' ports are closed (each round reports
@@ -46,17 +46,7 @@ async function readStream(url: string, headers: Record<string, string>, enough: 
   try {
     const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
     expect(response.status).toBe(200);
-    let buffer = '';
-    for await (const chunk of response.body!) {
-      buffer += Buffer.from(chunk).toString('utf8');
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-        buffer = buffer.slice(end + 2);
-        if (data !== '') messages.push(JSON.parse(data) as StreamMessage);
-      }
-      if (enough(messages)) break;
-    }
+    await collectEventStream(response.body as AsyncIterable<Uint8Array>, messages, () => enough(messages));
   } catch (error) {
     if (!controller.signal.aborted) throw error;
   } finally {
