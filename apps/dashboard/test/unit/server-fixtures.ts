@@ -19,7 +19,7 @@ export const memberIds = (count: number) => Array.from({ length: count }, (_, i)
 export function targetsOf(ids: readonly string[]): Targets {
   return {
     chainId: 'test-chain',
-    members: ids.map((id, i): Target => ({ id, tadig: `T${i}`, operator: `Operator ${id}`, apiUrl: `http://127.0.0.1:${27000 + i}`, metricsUrl: `http://127.0.0.1:${27000 + i}/metrics`, observerToken: 'cst_test' })),
+    members: ids.map((id, i): Target => ({ id, tadig: `T${i}`, operator: `Operator ${id}`, apiUrl: `http://127.0.0.1:${27000 + i}`, metricsUrl: `http://127.0.0.1:${27000 + i}/metrics`, observerToken: 'cst_test', totalsToken: null })),
     keysManifestFile: null,
   };
 }

@@ -11,10 +11,11 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dashboard-targets-'));
   await writeFile(join(dir, 'obs.token'), 'cst_observer_token\n');
+  await writeFile(join(dir, 'op.token'), 'cst_operator_token\n');
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-const member = (id: string, extra: object = {}) => ({ id, tadig: `T${id}`, operator: `Op ${id}`, apiUrl: `http://127.0.0.1:1${id.length}/`, tokens: { observer: 'obs.token', operator: 'x', admin: 'y' }, ...extra });
+const member = (id: string, extra: object = {}) => ({ id, tadig: `T${id}`, operator: `Op ${id}`, apiUrl: `http://127.0.0.1:1${id.length}/`, tokens: { observer: 'obs.token', operator: 'op.token', admin: 'y' }, ...extra });
 
 describe('targets files', () => {
   it('reads the endpoints.json shape, relative token paths and the default metrics URL', async () => {
@@ -22,8 +23,12 @@ describe('targets files', () => {
     await writeFile(file, JSON.stringify({ format: 'consortium-devnet-endpoints/1', chainId: 'c', members: [member('A'), member('B', { metricsUrl: 'http://127.0.0.1:9/m' })] }));
     const targets = await readTargets(file);
     expect(targets.chainId).toBe('c');
-    expect(targets.members[0]).toEqual({ id: 'A', tadig: 'TA', operator: 'Op A', apiUrl: 'http://127.0.0.1:11', metricsUrl: 'http://127.0.0.1:11/metrics', observerToken: 'cst_observer_token' });
+    expect(targets.members[0]).toEqual({ id: 'A', tadig: 'TA', operator: 'Op A', apiUrl: 'http://127.0.0.1:11', metricsUrl: 'http://127.0.0.1:11/metrics', observerToken: 'cst_observer_token', totalsToken: null });
     expect(targets.members[1]!.metricsUrl).toBe('http://127.0.0.1:9/m');
+    // A devnet's operator token shows the member's own totals; a --targets file names one as tokens.totals.
+    expect((await readTargets(file, { totalsFrom: 'operator' })).members[0]!.totalsToken).toBe('cst_operator_token');
+    await writeFile(file, JSON.stringify({ chainId: 'c', members: [member('A', { tokens: { observer: 'obs.token', totals: 'op.token' } })] }));
+    expect((await readTargets(file)).members[0]!.totalsToken).toBe('cst_operator_token');
   });
 
   it('refuses a file with a bad field, a duplicate member, a missing token or too many members', async () => {

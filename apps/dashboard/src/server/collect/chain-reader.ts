@@ -80,17 +80,43 @@ export class ChainReader {
     return fetchJson(`${target.apiUrl}${path}`, { token: target.observerToken, timeoutMs: DEADLINES_MS.api, bytesMax: DASHBOARD_LIMITS.apiResponseBytesMax });
   }
 
-  /** Reads from the first member of `candidates` that answers; throws the last failure when none does. */
+  /**
+   * Reads from the first member of `candidates` that answers; throws the last failure when none
+   * does. Then each candidate with a totals token reads its own statements of the latest period
+   * from its own node, whose view shows their totals (a member that does not answer keeps the public view).
+   */
   async read(candidates: readonly Target[], nowMs: number): Promise<ChainData> {
     let failure: unknown = new UpstreamResponseError('no member node is up to read the chain from', '', null);
     for (const target of candidates) {
+      let data: ChainData;
       try {
-        return await this.readFrom(target, nowMs);
+        data = await this.readFrom(target, nowMs);
       } catch (error) {
         failure = error;
+        continue;
       }
+      return { ...data, statements: await this.withOwnTotals(data, candidates) };
     }
     throw failure;
+  }
+
+  private async withOwnTotals(data: ChainData, candidates: readonly Target[]): Promise<StatementJson[]> {
+    const period = data.periods.at(-1)?.period;
+    if (period === undefined) return [...data.statements];
+    const own = new Map<string, StatementJson>();
+    await Promise.all(
+      candidates.map(async (member) => {
+        if (member.totalsToken === null) return;
+        const path = `/v1/statements?period=${encodeURIComponent(period)}&creditor=${encodeURIComponent(member.id)}&limit=${DASHBOARD_LIMITS.statementsPerPeriodMax}`;
+        try {
+          const json = await fetchJson(`${member.apiUrl}${path}`, { token: member.totalsToken, timeoutMs: DEADLINES_MS.api, bytesMax: DASHBOARD_LIMITS.apiResponseBytesMax });
+          for (const statement of listField<StatementJson>(json, 'statements', path)) own.set(statement.id, statement);
+        } catch {
+          // The public view stays for this member's statements.
+        }
+      }),
+    );
+    return data.statements.map((statement) => own.get(statement.id) ?? statement);
   }
 
   private async readFrom(target: Target, nowMs: number): Promise<ChainData> {

@@ -1,5 +1,5 @@
 import { TargetsFileError } from '../errors.js';
-import { modifiedMs, readTargets, type Targets } from './targets.js';
+import { modifiedMs, readTargets, type ReadTargetsOptions, type Targets } from './targets.js';
 
 /**
  * The current member list from a file: read once it exists (a devnet's endpoints.json appears
@@ -16,6 +16,7 @@ export class TargetsFollower {
     readonly file: string,
     private readonly adjust: (targets: Targets) => Targets = (targets) => targets,
     private readonly onError: (error: TargetsFileError) => void = () => {},
+    private readonly readOptions: ReadTargetsOptions = {},
   ) {}
 
   /** Resolves with the first good list; polls every `pollMs` until the file exists and parses, or `signal` aborts. */
@@ -49,7 +50,7 @@ export class TargetsFollower {
     const modified = await modifiedMs(this.file);
     if (modified === null || modified === this.lastModifiedMs) return;
     try {
-      const targets = this.adjust(await readTargets(this.file));
+      const targets = this.adjust(await readTargets(this.file, this.readOptions));
       this.lastModifiedMs = modified;
       // Same members, same addresses and tokens: keep the object, so the event streams are not restarted.
       if (this.current === null || JSON.stringify(this.current) !== JSON.stringify(targets)) this.current = targets;

@@ -13,6 +13,8 @@ import { DASHBOARD_LIMITS } from '../limits.js';
  *     "keysManifest"?: "<keys-manifest.json>" }
  *
  * Relative paths are relative to the file. Members keep the file's (genesis) order.
+ * `tokens.totals` (optional) names a token that shows the member's own statement totals
+ * (the bilateral matrix); with `totalsFrom: 'operator'` (a devnet) the operator token does.
  */
 
 export interface Target {
@@ -23,6 +25,11 @@ export interface Target {
   readonly metricsUrl: string;
   /** The node's observer token, sent as `Authorization: Bearer` to its /v1 routes. */
   readonly observerToken: string;
+  /**
+   * A token that shows this member's own statement totals on its node (an operator token), used
+   * only to GET the member's statements for the bilateral matrix; null: the public view only.
+   */
+  readonly totalsToken: string | null;
 }
 
 export interface Targets {
@@ -63,8 +70,13 @@ async function readToken(file: string, where: string): Promise<string> {
   return token;
 }
 
+export interface ReadTargetsOptions {
+  /** Which token file shows a member's own totals: `totals` (a --targets file's choice) or `operator` (a devnet's). */
+  readonly totalsFrom?: 'totals' | 'operator';
+}
+
 /** Reads and checks a targets (or endpoints.json) file; throws TargetsFileError naming the field at fault. */
-export async function readTargets(file: string): Promise<Targets> {
+export async function readTargets(file: string, options: ReadTargetsOptions = {}): Promise<Targets> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
@@ -94,6 +106,7 @@ export async function readTargets(file: string): Promise<Targets> {
       apiUrl,
       metricsUrl: typeof member['metricsUrl'] === 'string' ? httpUrl(member['metricsUrl'], where) : `${apiUrl}/metrics`,
       observerToken: await readToken(at(text(tokens, 'observer', `${where}.tokens`)), where),
+      totalsToken: typeof tokens[options.totalsFrom ?? 'totals'] === 'string' ? await readToken(at(tokens[options.totalsFrom ?? 'totals'] as string), where) : null,
     });
   }
   const manifest = json['keysManifest'];
