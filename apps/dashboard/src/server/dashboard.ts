@@ -136,7 +136,7 @@ export class Dashboard {
 
   private async afterCollect(targets: Targets, round: CollectionRound): Promise<void> {
     const nowMs = round.nowMs;
-    const context: DeriveContext = { store: this.options.store, targets, round, nowMs, rateWindowMs: Math.max(10_000, 5 * this.options.intervalMs) };
+    const context: DeriveContext = { store: this.options.store, targets, round, nowMs, rateWindowMs: Math.max(10_000, 5 * this.options.intervalMs, this.options.source.rateWindowMs ?? 0) };
     this.lastContext = context;
     this.consensus.update(context);
     for (const event of this.security.fromCounters(context)) this.emit({ type: 'security', event });

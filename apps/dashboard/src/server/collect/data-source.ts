@@ -24,6 +24,8 @@ export interface CollectionRound {
 
 export interface DataSource {
   readonly kind: DataSourceKind;
+  /** The shortest window that holds two of its samples of a series (rates need two): Prometheus scrapes on its own interval. */
+  readonly rateWindowMs?: number;
   /** Reads every member once and appends what it read to `store`. Never throws for a member that fails: it is reported down. */
   collect(targets: Targets, store: SeriesStore, nowMs: number): Promise<CollectionRound>;
   /** Alerts the source evaluates itself (Prometheus' rules); absent when the dashboard evaluates them. */

@@ -30,6 +30,8 @@ export function retainedSelector(metrics: Iterable<string>): string {
 
 export class PrometheusSource implements DataSource {
   readonly kind = 'prometheus' as const;
+  /** Four scrapes at Prometheus' default 15 s interval. */
+  readonly rateWindowMs = 60_000;
   private readonly lastSeen = new Map<string, number>();
 
   constructor(

@@ -15,9 +15,9 @@ export class ConsensusTracker {
   private roundChanges = 0;
   private readonly equivocations: EquivocationItem[] = [];
 
-  /** Adds what the round's samples add to the counters. */
+  /** Adds what the round's samples add to the counters (a sample seen again adds nothing: its value did not move). */
   update(context: DeriveContext): void {
-    const since = context.round.nowMs;
+    const since = context.nowMs - context.rateWindowMs;
     const missedThisRound = this.increasesBy(context, 'consortium_consensus_missed_blocks_total', since, (labels) => peerOf(labels));
     for (const [validator, increase] of missedThisRound) this.missed.set(validator, (this.missed.get(validator) ?? 0) + increase);
     const rounds = this.increasesBy(context, 'consortium_consensus_round_changes_total', since, () => 'all');

@@ -42,7 +42,8 @@ export class SecurityList {
   /** Items for the counted kinds whose counters rose in this round; also added to the list. */
   fromCounters(context: DeriveContext): SecurityEventItem[] {
     const added: SecurityEventItem[] = [];
-    for (const { labels, sample } of context.store.latest('consortium_security_events_total', context.round.nowMs)) {
+    // The newest sample of each series in the window; one seen before adds nothing (its value did not move).
+    for (const { labels, sample } of context.store.latest('consortium_security_events_total', context.nowMs - context.rateWindowMs)) {
       const member = memberOf(labels);
       const kind = labels['kind'];
       if (member === null || kind === undefined || !COUNTED_KINDS.has(kind)) continue;
