@@ -8,6 +8,9 @@ import { startDashboard } from './start.js';
 
 const EXIT = { stopped: 0, failed: 1, usage: 2, forced: 130 } as const;
 
+/** Aborted by SIGINT or SIGTERM before the dashboard serves (a stop, not a failure). */
+const starting = new AbortController();
+
 async function main(): Promise<void> {
   let options;
   try {
@@ -16,7 +19,6 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT.usage);
     throw error;
   }
-  const starting = new AbortController();
   let stopping: Promise<void> | null = null;
   let running: Awaited<ReturnType<typeof startDashboard>> | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (starting.signal.aborted) process.exit(EXIT.stopped);
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   console.error(`consortium-dashboard: could not start: ${message}`);
   process.exit(EXIT.failed);
