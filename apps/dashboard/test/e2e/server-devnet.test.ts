@@ -10,8 +10,9 @@ import { collectEventStream } from '../unit/server-fixtures.js';
 /**
  * The dashboard process against a real four-member devnet: `consortium-setup devnet` writes it,
  * four `consortium-node` processes run it on loopback, and `consortium-dashboard --devnet` follows
- * the endpoints.json written here in `npm start`'s format. Every wait polls a condition with a
- * generous deadline (a busy 2-core machine), never a fixed sleep.
+ * the endpoints.json written here in `npm start`'s format. A real Prometheus (Debian
+ * `prometheus`) scrapes the same nodes, and a second dashboard reads it (`--prometheus`). Every
+ * wait polls a condition with a generous deadline (a busy 2-core machine), never a fixed sleep.
  */
 
 const repositoryRoot = resolve(import.meta.dirname, '../../../..');
@@ -59,12 +60,16 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
   let memberIds: string[];
   const nodes = new Map<string, ChildProcess>();
   let dashboard: ChildProcess;
+  let prometheus: ChildProcess;
+  let promDashboard: ChildProcess;
   let url: string;
+  let promUrl: string;
   let token: string;
   let output = '';
+  let promOutput = '';
   const auth = () => ({ authorization: `Bearer ${token}` });
-  const snapshot = async () => {
-    const response = await fetch(`${url}/api/snapshot`, { headers: auth(), signal: AbortSignal.timeout(10_000) });
+  const snapshot = async (from = url) => {
+    const response = await fetch(`${from}/api/snapshot`, { headers: auth(), signal: AbortSignal.timeout(10_000) });
     return response.status === 200 ? ((await response.json()) as DashboardSnapshot) : null;
   };
 
@@ -90,11 +95,23 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
     [url, token] = link.replace(/\/#token=/, '#').split('#') as [string, string];
     expect(token).toMatch(/^cdo_/);
     expect(await readFile(join(dir, 'dashboard', 'observer.token'), 'utf8')).toBe(`${token}\n`);
+
+    // Prometheus scraping the same nodes (each target labelled with its member), and a dashboard reading it.
+    const prometheusPort = basePort + 2_500;
+    await writeFile(join(dir, 'prometheus-targets.json'), JSON.stringify(members.map((m) => ({ targets: [new URL(m.apiUrl).host], labels: { member: m.id } }))));
+    await writeFile(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: consortium\n    file_sd_configs:\n      - files: ['${join(dir, 'prometheus-targets.json')}']\n        refresh_interval: 1s\n`);
+    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.add(prometheus);
+    prometheus.stderr!.pipe(createWriteStream(join(dir, 'prometheus.log')));
+    promDashboard = run('apps/dashboard/bin/consortium-dashboard.js', ['--devnet', dir, '--listen', '127.0.0.1:0', '--interval-ms', '1000', '--prometheus', `http://127.0.0.1:${prometheusPort}`], join(dir, 'dashboard-prometheus.log'));
+    promDashboard.stdout!.on('data', (chunk: Buffer) => (promOutput += chunk.toString()));
+    promUrl = (await waitFor('the Prometheus-mode dashboard prints its URL', () => /^dashboard: (\S+)$/m.exec(promOutput)?.[1])).replace(/\/#token=.*$/, '');
   });
 
   afterAll(async () => {
-    for (const child of [dashboard, ...nodes.values()]) child?.kill('SIGTERM');
-    await Promise.all([dashboard, ...nodes.values()].filter((c) => c !== undefined).map(async (child) => exited(child)));
+    const all = [dashboard, promDashboard, prometheus, ...nodes.values()].filter((c) => c !== undefined);
+    for (const child of all) child.kill('SIGTERM');
+    await Promise.all(all.map(async (child) => exited(child)));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -134,6 +151,21 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
     expect(page).toMatch(/^consortium_security_auth_attempts_total\{outcome="bad_credentials"\} [1-9]/m);
   });
 
+  it('shows the same consortium in Prometheus mode as in its default mode', async () => {
+    const fromPrometheus = await waitFor('every card up with a height in Prometheus mode', async () => {
+      const s = await snapshot(promUrl);
+      return s !== null && s.cards.every((c) => c.status === 'up' && (c.height ?? 0) > 0 && c.peers === MEMBERS - 1) ? s : null;
+    });
+    const scraped = (await snapshot())!;
+    expect(fromPrometheus.source).toMatchObject({ kind: 'prometheus' });
+    expect(scraped.source.kind).toBe('scrape');
+    const card = (c: DashboardSnapshot['cards'][number]) => ({ member: c.member, status: c.status, peers: c.peers, version: c.version });
+    expect(fromPrometheus.cards.map(card)).toEqual(scraped.cards.map(card));
+    for (const [i, c] of fromPrometheus.cards.entries()) expect(Math.abs(c.height! - scraped.cards[i]!.height!)).toBeLessThanOrEqual(2);
+    expect(fromPrometheus.overall).toBe(scraped.overall);
+    expect(fromPrometheus.topology.links.filter((l) => l.connected)).toHaveLength(MEMBERS * (MEMBERS - 1));
+  });
+
   it('shows a killed node down with its links dropped, the others up', async () => {
     const victim = memberIds[MEMBERS - 1]!;
     nodes.get(victim)!.kill('SIGKILL');
@@ -147,5 +179,11 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
     expect(shown.cards.filter((c) => c.member !== victim).every((c) => c.status !== 'down')).toBe(true);
     // Three of four answer: more than two thirds, so the consortium is degraded, not down.
     expect(shown.overall).toBe('degraded');
+    // Prometheus' next scrape of it fails: the Prometheus-mode dashboard shows it down too.
+    const fromPrometheus = await waitFor(`${victim}'s card down in Prometheus mode`, async () => {
+      const s = await snapshot(promUrl);
+      return s?.cards.find((c) => c.member === victim)?.status === 'down' ? s : null;
+    }, 30_000);
+    expect(fromPrometheus.cards.find((c) => c.member === victim)!.reason).toBe('Prometheus reports it down (up == 0)');
   });
 });
