@@ -57,3 +57,12 @@ export const DEADLINES_MS = {
   eventStreamRetryMin: 250,
   eventStreamRetryMax: 10_000,
 } as const;
+
+/**
+ * How long one round waits for a member's page: twice the interval, at least 2 s (a busy node
+ * renders its page in tens of ms, a loaded 2-core machine in hundreds), at most 5 s. A hung node
+ * delays a round by this much, never more; it is then reported down.
+ */
+export function scrapeDeadlineMs(intervalMs: number): number {
+  return Math.min(DEADLINES_MS.scrape, Math.max(2_000, 2 * intervalMs));
+}

@@ -14,7 +14,7 @@ import { TargetsFollower } from './collect/targets-follower.js';
 import type { Targets } from './collect/targets.js';
 import { Dashboard } from './dashboard.js';
 import { createDashboardServer, type ClientAssets } from './http/server.js';
-import { DASHBOARD_LIMITS } from './limits.js';
+import { DASHBOARD_LIMITS, scrapeDeadlineMs } from './limits.js';
 import type { DashboardCliOptions } from './options.js';
 import { ensureTokenFile, readTokenFile } from './tokens.js';
 
@@ -66,7 +66,7 @@ export async function startDashboard(options: StartDashboardOptions, signal: Abo
 
   const evaluator = options.evaluator ?? null;
   const retained = new Set([...RETAINED_METRICS, ...(evaluator?.metrics ?? [])]);
-  const source: DataSource = options.prometheusUrl === null ? new ScrapeSource(retained) : new PrometheusSource(options.prometheusUrl, retained);
+  const source: DataSource = options.prometheusUrl === null ? new ScrapeSource(retained, scrapeDeadlineMs(options.intervalMs)) : new PrometheusSource(options.prometheusUrl, retained);
   const sourceInfo: SourceInfo = { kind: source.kind, intervalMs: options.intervalMs, ...(options.prometheusUrl === null ? {} : { prometheusUrl: options.prometheusUrl }) };
   const store = new SeriesStore({ retentionMs: DASHBOARD_LIMITS.rawRetentionMs, seriesMax: DASHBOARD_LIMITS.storeSeriesMax });
   const dashboard = new Dashboard({ targets: () => follower.targets, source, intervalMs: options.intervalMs, evaluator, store, logger });

@@ -19,12 +19,15 @@ import { memberIds, nodeTelemetry, UpZeroEvaluator } from './server-fixtures.js'
 const ids = memberIds(5);
 const nodes = new Map<string, Telemetry>(ids.map((id) => [id, nodeTelemetry(id)]));
 const down = new Set<string>();
+/** Members whose page never comes (the request hangs). */
+const hung = new Set<string>();
 let server: Server;
 let targets: Targets;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     const member = request.url!.split('/')[1]!;
+    if (hung.has(member)) return;
     if (down.has(member) || !nodes.has(member)) {
       response.statusCode = 503;
       response.end();
@@ -40,8 +43,26 @@ beforeAll(async () => {
   targets = { chainId: 'c', keysManifestFile: null, members: ids.map((id) => ({ id, tadig: id, operator: id, apiUrl: `http://127.0.0.1:${port}/${id}`, metricsUrl: `http://127.0.0.1:${port}/${id}/metrics`, observerToken: 'cst_x', totalsToken: null })) };
 });
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((done) => server.close(() => done()));
   await Promise.all([...nodes.values()].map(async (node) => node.shutdown()));
+});
+
+describe('ScrapeSource', () => {
+  it('reports a member whose page never comes down after its deadline, without holding the others', async () => {
+    hung.add('M2');
+    try {
+      const store = new SeriesStore({ retentionMs: 60_000, seriesMax: 50_000 });
+      const started = performance.now();
+      const round = await new ScrapeSource(new Set(RETAINED_METRICS), 300).collect(targets, store, Date.now());
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(round.members.get('M2')).toMatchObject({ up: false });
+      expect(round.members.get('M2')!.reason).toMatch(/^scrape failed: /);
+      expect([...round.members.values()].filter((m) => m.up)).toHaveLength(4);
+    } finally {
+      hung.delete('M2');
+    }
+  });
 });
 
 describe('Dashboard rounds', () => {

@@ -38,7 +38,10 @@ export class ScrapeSource implements DataSource {
   readonly kind = 'scrape' as const;
   private readonly lastSeen = new Map<string, number>();
 
-  constructor(private readonly retained: ReadonlySet<string>) {}
+  constructor(
+    private readonly retained: ReadonlySet<string>,
+    private readonly timeoutMs: number = DEADLINES_MS.scrape,
+  ) {}
 
   async collect(targets: Targets, store: SeriesStore, nowMs: number): Promise<CollectionRound> {
     const results = await Promise.all(targets.members.map(async (target) => [target.id, await this.scrapeOne(target, store, nowMs)] as const));
@@ -48,7 +51,7 @@ export class ScrapeSource implements DataSource {
   private async scrapeOne(target: Target, store: SeriesStore, nowMs: number): Promise<MemberScrape> {
     const upLabels = { member: target.id, instance: instanceOf(target.metricsUrl) };
     try {
-      const page = await fetchText(target.metricsUrl, { timeoutMs: DEADLINES_MS.scrape, bytesMax: DASHBOARD_LIMITS.metricsPageBytesMax, accept: 'text/plain' });
+      const page = await fetchText(target.metricsUrl, { timeoutMs: this.timeoutMs, bytesMax: DASHBOARD_LIMITS.metricsPageBytesMax, accept: 'text/plain' });
       const samples = parsePrometheusText(page, DASHBOARD_LIMITS.metricsPageSamplesMax);
       recordPage(store, samples, target, nowMs, this.retained);
       store.append(UP_METRIC, upLabels, nowMs, 1);
