@@ -153,7 +153,7 @@ export class Dashboard {
       else points[key] = { time, values: point.values };
     }
     this.emit({ type: 'tick', ...this.live, points, replaced, consensus: this.consensus.view(targets.members.map((m) => m.id)) });
-    this.zkp = zkpView(context, this.chainData, this.ceremony);
+    this.updateZkp(zkpView(context, this.chainData, this.ceremony));
 
     if (this.chainReadDue || nowMs - this.lastChainReadMs >= (this.options.chainPollMs ?? 5_000)) this.readChain(targets, round);
   }
@@ -173,6 +173,12 @@ export class Dashboard {
     for (const alert of changes) this.emit({ type: 'alert', alert });
   }
 
+  /** Keeps the ZKP view; pushes it when it changed (proof counts, key epochs, the ceremony). */
+  private updateZkp(zkp: ZkpView): void {
+    if (JSON.stringify(zkp) !== JSON.stringify(this.zkp)) this.emit({ type: 'zkp', zkp });
+    this.zkp = zkp;
+  }
+
   /** Re-reads the settlement state from an answering member (one read at a time); pushes the views when they changed. */
   private readChain(targets: Targets, round: CollectionRound): void {
     if (this.chainReading !== null) return;
@@ -190,11 +196,7 @@ export class Dashboard {
           this.settlements = settlements;
           this.emit({ type: 'settlements', settlements });
         }
-        if (this.lastContext !== null) {
-          const zkp = zkpView(this.lastContext, this.chainData, this.ceremony);
-          if (JSON.stringify(zkp.keyEpochs) !== JSON.stringify(this.zkp?.keyEpochs) || JSON.stringify(zkp.ceremony) !== JSON.stringify(this.zkp?.ceremony)) this.emit({ type: 'zkp', zkp });
-          this.zkp = zkp;
-        }
+        if (this.lastContext !== null) this.updateZkp(zkpView(this.lastContext, this.chainData, this.ceremony));
       } catch (error) {
         if (!this.chainFailing) this.options.logger.warn({ err: error }, 'could not read the settlement state from any member; retrying at every poll');
         this.chainFailing = true;
