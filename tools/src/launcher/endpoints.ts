@@ -43,6 +43,22 @@ export interface DevnetEndpoints {
   readonly members: readonly MemberEndpoints[];
   /** The traffic generator, once it runs (absent with --no-traffic). */
   readonly traffic?: TrafficEndpoint;
+  /** The dashboard, once it serves (absent with --no-dashboard). */
+  readonly dashboard?: DashboardEndpoint;
+}
+
+/** The dashboard `npm start` runs beside the nodes (apps/dashboard). */
+export interface DashboardEndpoint {
+  /** e.g. http://127.0.0.1:4800 (open it with `#token=<the token file's token>`). */
+  readonly url: string;
+  /** Absolute path of the observer token the dashboard accepts. */
+  readonly tokenFile: string;
+  readonly pid: number;
+}
+
+/** The same endpoints, naming the dashboard too. */
+export function withDashboard(endpoints: DevnetEndpoints, dashboard: DashboardEndpoint): DevnetEndpoints {
+  return { ...endpoints, dashboard };
 }
 
 /** The traffic generator `npm start` runs beside the nodes (tools/src/traffic). */

@@ -4,8 +4,9 @@ import { waitForHeight } from '../devnet/heights.js';
 import { NodeProcess, setupCliExited, tailOf } from '../devnet/processes.js';
 import { waitReady } from '../devnet/readiness.js';
 import { TrafficProcess } from '../traffic/process.js';
+import { startDevnetDashboard, type DevnetDashboard } from './dashboard.js';
 import { ensureDevnet } from './devnet-folder.js';
-import { endpointsOf, endpointsTable, removeEndpoints, withTraffic, writeEndpoints, type NodeAddresses } from './endpoints.js';
+import { endpointsOf, endpointsTable, removeEndpoints, withDashboard, withTraffic, writeEndpoints, type NodeAddresses } from './endpoints.js';
 import { ComponentExitedError, StopRequestedError } from './errors.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
@@ -36,6 +37,8 @@ export interface LaunchOptions {
   readonly basePort?: number;
   /** The traffic generator, started once every node is ready; null or absent: none (--no-traffic). */
   readonly traffic?: { readonly periods: number; readonly recordsPerDirection: number } | null;
+  /** The dashboard, started once every node is ready; false: none (--no-dashboard). Absent: started. */
+  readonly dashboard?: boolean;
 }
 
 export interface LaunchIo {
@@ -104,8 +107,10 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
   process.once('exit', releaseOnExit);
   let supervisor: Supervisor | null = null;
   let trafficSupervisor: Supervisor | null = null;
+  let dashboard: DevnetDashboard | null = null;
   const killNow = () => {
     void trafficSupervisor?.killAll();
+    void dashboard?.supervisor.killAll();
     void supervisor?.killAll();
   };
   force.addEventListener('abort', killNow, { once: true });
@@ -150,7 +155,17 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
       endpoints = withTraffic(endpoints, { pid: traffic.pid ?? -1, logFile: traffic.logFile, ...options.traffic });
       await writeEndpoints(options.dir, endpoints);
     }
-    io.out(`\nLocal consortium ${devnet.genesis.chainId}: ${nodes.length} members on 127.0.0.1\n\n${endpointsTable(endpoints)}\n\n`);
+    if (options.dashboard !== false) {
+      // It reads endpoints.json too; its failure is reported and the nodes run on (dashboard.ts).
+      dashboard = startDevnetDashboard(options.dir, (text) => progress.note(text));
+      const served = dashboard.dashboard;
+      if ((await untilStopped(dashboard.ready, stop)) && served.url !== null) {
+        endpoints = withDashboard(endpoints, { url: served.url, tokenFile: served.tokenFile, pid: served.pid ?? -1 });
+        await writeEndpoints(options.dir, endpoints);
+      }
+    }
+    const dashboardLine = dashboard?.dashboard.link == null ? '' : `\n\n  dashboard: ${dashboard.dashboard.link}`;
+    io.out(`\nLocal consortium ${devnet.genesis.chainId}: ${nodes.length} members on 127.0.0.1\n\n${endpointsTable(endpoints)}${dashboardLine}\n\n`);
     progress.note(`✔ ${nodes.length} members committing blocks ${formatElapsed(Date.now() - startedAt.getTime())} after the start; endpoints in ${file}`);
     progress.note(trafficSupervisor === null ? 'Ctrl-C stops every node.' : 'Ctrl-C stops the traffic generator and every node.');
 
@@ -172,6 +187,10 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     // First, so a Prometheus stops scraping before the nodes go down (no "node down" for a stop);
     // a failure to write it must not keep the nodes running.
     await clearPrometheusTargets(options.dir).catch((error: unknown) => progress.note(`✖ could not empty the Prometheus targets: ${(error as Error).message}`));
+    if (dashboard !== null) {
+      const stopping = dashboard.supervisor;
+      await progress.step('stop the dashboard', () => stopping.stopAll());
+    }
     if (trafficSupervisor !== null) {
       const stopping = trafficSupervisor;
       await progress.step('stop the traffic generator', () => stopping.stopAll());

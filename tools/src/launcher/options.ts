@@ -39,6 +39,7 @@ export function launcherProgram(repositoryRoot: string): Command {
     .option('--fresh', 'new member keys and genesis: a new chain (the keys are still reused)')
     .option('--base-port <port>', 'first p2p port (HTTP APIs on + 100); default: 26600 when free, else a free one', port)
     .option('--no-traffic', 'start the consortium without the traffic generator')
+    .option('--no-dashboard', 'start the consortium without the dashboard (apps/dashboard, http://127.0.0.1:4800 when free)')
     .option('--periods <n>', 'periods the traffic generator settles (ending with last month; its log: <dir>/traffic.log)', wholeNumber(1, TRAFFIC_LIMITS.periodsMax), TRAFFIC_DEFAULTS.periods)
     .option('--records <n>', 'usage records per direction (creditor -> debtor) and period', wholeNumber(1, TRAFFIC_LIMITS.recordsPerDirectionMax), TRAFFIC_DEFAULTS.recordsPerDirection)
     .exitOverride()
@@ -53,6 +54,7 @@ interface ParsedOptions {
   readonly fresh?: boolean;
   readonly basePort?: number;
   readonly traffic: boolean;
+  readonly dashboard: boolean;
   readonly periods: number;
   readonly records: number;
 }
@@ -71,5 +73,7 @@ export function parseLauncherArgs(argv: readonly string[], repositoryRoot: strin
     fresh: parsed.fresh === true,
     ...(parsed.basePort === undefined ? {} : { basePort: parsed.basePort }),
     traffic: parsed.traffic ? { periods: parsed.periods, recordsPerDirection: parsed.records } : null,
+    // Absent means started: the dashboard is on unless --no-dashboard.
+    ...(parsed.dashboard ? {} : { dashboard: false }),
   };
 }

@@ -27,6 +27,16 @@ export interface TrafficProcessOptions {
   readonly extraArgs?: readonly string[];
 }
 
+/** Sends `signal` to a child process, SIGKILL after the stop deadline; resolves once it exited (at once if it does not run). */
+export async function stopChild(child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill(signal);
+  const forced = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), WAIT_DEADLINES_MS.stop);
+  await exited;
+  if (forced !== null) clearTimeout(forced);
+}
+
 export class TrafficProcess {
   private child: ChildProcess | null = null;
   private readonly exitListeners: ((exit: string) => void)[] = [];
@@ -80,13 +90,7 @@ export class TrafficProcess {
 
   /** SIGTERM (it stops between requests), SIGKILL after the stop deadline; resolves once it exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill(signal);
-    const forced = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), WAIT_DEADLINES_MS.stop);
-    await exited;
-    if (forced !== null) clearTimeout(forced);
+    await stopChild(this.child, signal);
   }
 
   async logTail(lines = 20): Promise<string> {

@@ -216,6 +216,12 @@ describe('npm start', () => {
     const devnet = await readEndpoints();
     expect(devnet.traffic).toMatchObject({ logFile: logFile(), periods: 2, recordsPerDirection: RECORDS });
     await waitFor('the table names the generator', () => launcher.output().includes(`traffic generator (pid ${devnet.traffic!.pid})`));
+    // The dashboard serves, endpoints.json names it, and its link with the observer token follows the table.
+    await waitFor('endpoints.json names the dashboard', async () => (await readEndpoints()).dashboard !== undefined);
+    const { dashboard } = await readEndpoints();
+    const token = (await readFile(dashboard!.tokenFile, 'utf8')).trim();
+    await waitFor('the dashboard link', () => launcher.output().includes(`  dashboard: ${dashboard!.url}/#token=${token}`));
+    await waitFor('a snapshot from the dashboard', async () => (await fetch(`${dashboard!.url}/api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).status === 200);
 
     await waitFor(
       'the generator settles its first period',
@@ -245,6 +251,7 @@ describe('npm start', () => {
     expect(await launcher.exited).toBe(0);
     await expectNothingLeft(dir, endpoints);
     expect(processAlive(devnet.traffic!.pid)).toBe(false);
+    expect(processAlive(dashboard!.pid)).toBe(false);
     expect(['stopped', 'done']).toContain((await logLines(logFile())).at(-1)!.step);
   }, PERIOD_MS + 600_000);
 
