@@ -1,0 +1,87 @@
+/// <reference lib="dom" />
+/**
+ * One time-series chart: a uPlot instance that lives as long as the component. New data goes
+ * through `setData` (no re-creation per tick); a changed series list re-creates the plot, and
+ * the plot follows its container's width.
+ */
+import { h } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import { CHART_SPECS, type ChartData, type ChartKey } from '../../protocol.js';
+import { formatValue } from '../format.js';
+import { seriesColour } from './colors.js';
+
+const CHART_HEIGHT_PX = 200;
+
+export interface ChartProps {
+  readonly chartKey: ChartKey;
+  readonly data: ChartData;
+  readonly members: readonly string[];
+}
+
+function aligned(data: ChartData): uPlot.AlignedData {
+  return [data.times as number[], ...(data.values as (number | null)[][])];
+}
+
+function options(chartKey: ChartKey, data: ChartData, members: readonly string[], widthPx: number): uPlot.Options {
+  const { unit } = CHART_SPECS[chartKey];
+  return {
+    width: widthPx,
+    height: CHART_HEIGHT_PX,
+    scales: { x: { time: true } },
+    legend: { live: true },
+    cursor: { drag: { x: false, y: false } },
+    series: [
+      {},
+      ...data.series.map((name, index) => ({
+        label: name,
+        stroke: seriesColour(members, name, index),
+        width: 1.5,
+        dash: name.endsWith('p95') ? [6, 3] : undefined,
+        spanGaps: false,
+        value: (_plot: uPlot, value: number | null) => formatValue(unit, value),
+      })),
+    ],
+    axes: [{}, { size: 80, values: (_plot: uPlot, splits: number[]) => splits.map((value) => formatValue(unit, value)) }],
+  };
+}
+
+export function Chart({ chartKey, data, members }: ChartProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const seriesKey = data.series.join('\u0000');
+
+  // Created when the series change (and on mount), destroyed on unmount.
+  useEffect(() => {
+    const element = container.current;
+    if (element === null) return;
+    const created = new uPlot(options(chartKey, data, members, Math.max(200, element.clientWidth)), aligned(data), element);
+    plot.current = created;
+    const resize = new ResizeObserver(() => created.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      created.destroy();
+      plot.current = null;
+    };
+    // Only a new series set re-creates the plot; new points go through setData below.
+  }, [chartKey, seriesKey, members.join('\u0000')]);
+
+  useEffect(() => {
+    plot.current?.setData(aligned(data));
+  }, [data]);
+
+  const spec = CHART_SPECS[chartKey];
+  return h(
+    'figure',
+    { class: 'chart', 'data-testid': `chart-${chartKey}`, 'data-points': data.times.length, 'data-last-time': data.times.at(-1) ?? '' },
+    h('figcaption', null, spec.title),
+    h('div', { class: 'chart-plot', ref: container }),
+  );
+}
+
+/** Every chart of a view, in CHART_SPECS order. */
+export function ChartsOf({ view, charts, members }: { readonly view: string; readonly charts: Readonly<Record<ChartKey, ChartData>>; readonly members: readonly string[] }) {
+  const keys = (Object.keys(CHART_SPECS) as ChartKey[]).filter((key) => CHART_SPECS[key].view === view);
+  return h('div', { class: 'charts' }, ...keys.map((key) => h(Chart, { key, chartKey: key, data: charts[key], members })));
+}
