@@ -4,7 +4,7 @@
 #
 # command-it-provides:debian-package (later issues add chromium, softhsm2, prometheus-alertmanager)
 set -eu
-REQUIRED="promtool:prometheus"
+REQUIRED="promtool:prometheus chromium:chromium"
 
 missing=""
 for pair in $REQUIRED; do

@@ -98,6 +98,8 @@ function shellPage(): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<title>SP Consortium Chain: dashboard</title>',
+    // No favicon request (a 404 in every page's console).
+    '<link rel="icon" href="data:,">',
     `<link rel="stylesheet" href="${CLIENT_STYLE_PATH}">`,
     `<script defer src="${CLIENT_SCRIPT_PATH}"></script>`,
     '</head>',

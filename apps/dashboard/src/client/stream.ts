@@ -80,6 +80,6 @@ export function parseMessage(type: StreamMessageType, data: string): StreamMessa
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not an object';
   const record = parsed as Record<string, unknown>;
-  if (record.type !== undefined && record.type !== type) return `event ${type} carries type ${String(record.type)}`;
+  if (record.type !== undefined && record.type !== type) return `event ${type} carries type ${JSON.stringify(record.type)}`;
   return { ...record, type } as StreamMessage;
 }

@@ -40,7 +40,7 @@ function sampleValue(key: ChartKey, index: number, t: number): number {
   const wave = Math.sin(t / 30 + index);
   switch (CHART_SPECS[key].unit) {
     case 'count':
-      return key === 'height' ? Math.floor(t / 5) : 1 + index;
+      return key === 'height' ? Math.floor(t / 5) % 100_000 : 1 + index;
     case 'seconds':
       return 0.2 + 0.05 * index + 0.02 * wave;
     case 'bytes':
@@ -65,7 +65,7 @@ export function makeCards(members: readonly string[], nowMs: number, down: reado
   return members.map((member, index) =>
     down.includes(member)
       ? { member, status: 'down', reason: 'scrape failed: connect ECONNREFUSED', height: null, peers: null, lastBlockAgeSeconds: null, cpuRatio: null, residentMemoryBytes: null, version: null, lastSeenMs: nowMs - 20_000 }
-      : { member, status: 'up', reason: null, height: Math.floor(nowMs / 5_000), peers: members.length - 1 - down.length, lastBlockAgeSeconds: 1.5, cpuRatio: 0.2 + index * 0.05, residentMemoryBytes: 180_000_000 + index * 1_000_000, version: '0.1.0', lastSeenMs: nowMs },
+      : { member, status: 'up', reason: null, height: Math.floor(nowMs / 5_000) % 100_000, peers: members.length - 1 - down.length, lastBlockAgeSeconds: 1.5, cpuRatio: 0.2 + index * 0.05, residentMemoryBytes: 180_000_000 + index * 1_000_000, version: '0.1.0', lastSeenMs: nowMs },
   );
 }
 

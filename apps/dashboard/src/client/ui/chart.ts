@@ -23,6 +23,18 @@ function aligned(data: ChartData): uPlot.AlignedData {
   return [data.times as number[], ...(data.values as (number | null)[][])];
 }
 
+/** The y axis as wide as its longest label (7 px a character at the default 12 px font), so no label is cut. */
+function axisSize(_plot: uPlot, values: string[] | null): number {
+  const longest = (values ?? []).reduce((max, value) => Math.max(max, value.length), 0);
+  return Math.max(40, longest * 7 + 18);
+}
+
+/** Without a hovering cursor the legend shows the newest values rather than dashes. */
+function showNewest(plot: uPlot): void {
+  const points = plot.data[0].length;
+  if (points > 0 && plot.cursor.idx == null) plot.setLegend({ idx: points - 1 }, false);
+}
+
 function options(chartKey: ChartKey, data: ChartData, members: readonly string[], widthPx: number): uPlot.Options {
   const { unit } = CHART_SPECS[chartKey];
   return {
@@ -30,6 +42,7 @@ function options(chartKey: ChartKey, data: ChartData, members: readonly string[]
     height: CHART_HEIGHT_PX,
     scales: { x: { time: true } },
     legend: { live: true },
+    hooks: { setCursor: [showNewest] },
     cursor: { drag: { x: false, y: false } },
     series: [
       {},
@@ -42,7 +55,7 @@ function options(chartKey: ChartKey, data: ChartData, members: readonly string[]
         value: (_plot: uPlot, value: number | null) => formatValue(unit, value),
       })),
     ],
-    axes: [{}, { size: 80, values: (_plot: uPlot, splits: number[]) => splits.map((value) => formatValue(unit, value)) }],
+    axes: [{}, { size: axisSize, values: (_plot: uPlot, splits: number[]) => splits.map((value) => formatValue(unit, value)) }],
   };
 }
 
@@ -57,6 +70,7 @@ export function Chart({ chartKey, data, members }: ChartProps) {
     if (element === null) return;
     const created = new uPlot(options(chartKey, data, members, Math.max(200, element.clientWidth)), aligned(data), element);
     plot.current = created;
+    showNewest(created);
     const resize = new ResizeObserver(() => created.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
     resize.observe(element);
     return () => {
@@ -68,7 +82,10 @@ export function Chart({ chartKey, data, members }: ChartProps) {
   }, [chartKey, seriesKey, members.join('\u0000')]);
 
   useEffect(() => {
-    plot.current?.setData(aligned(data));
+    const current = plot.current;
+    if (current === null) return;
+    current.setData(aligned(data));
+    showNewest(current);
   }, [data]);
 
   const spec = CHART_SPECS[chartKey];

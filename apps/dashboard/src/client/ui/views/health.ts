@@ -26,6 +26,10 @@ function Card({ card, members, tadig }: { readonly card: MemberCard; readonly me
   );
 }
 
+function firingText(count: number): string {
+  return count === 1 ? '1 alert firing' : `${count} alerts firing`;
+}
+
 export function HealthView({ data }: { readonly data: DashboardSnapshot }) {
   const members = data.members.map((member) => member.id);
   const counts = { up: 0, degraded: 0, down: 0 };
@@ -38,7 +42,7 @@ export function HealthView({ data }: { readonly data: DashboardSnapshot }) {
       { class: `overall status-${data.overall}`, 'data-testid': 'overall', 'data-status': data.overall },
       h('strong', null, `Consortium ${data.overall}`),
       h('span', null, `${counts.up} up, ${counts.degraded} degraded, ${counts.down} down of ${data.members.length} members`),
-      h('span', null, `${data.alerts.active.filter((alert) => alert.state === 'firing').length} alerts firing`),
+      h('span', null, firingText(data.alerts.active.filter((alert) => alert.state === 'firing').length)),
     ),
     h('div', { class: 'cards' }, ...data.cards.map((card) => h(Card, { key: card.member, card, members, tadig: data.members.find((member) => member.id === card.member)?.tadig ?? '' }))),
   );
