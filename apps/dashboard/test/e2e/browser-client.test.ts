@@ -103,11 +103,11 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     expect(await dashboard.page.locator('[data-testid="toast-NodeDown"]').innerText()).toContain(member);
     await dashboard.screenshot('client-toast');
     await dashboard.showView('alerts');
-    await dashboard.waitForAttribute('alert-NodeDown', 'data-state', 'firing');
+    await dashboard.waitForAlert('NodeDown', 'firing', member);
     expect(await dashboard.page.locator('[data-testid="alert-NodeDown"] a[data-testid="runbook"]').getAttribute('href')).toBe('docs/operations.md#node-down');
 
     server.push({ type: 'alert', alert: { ...makeAlert('NodeDown', 'resolved', clockMs, { member }) } });
-    await dashboard.page.waitForSelector('[data-testid="alert-history-NodeDown"]');
+    await dashboard.waitForAlert('NodeDown', 'resolved', member);
     expect(await dashboard.page.locator('[data-testid="alert-NodeDown"]').count()).toBe(0);
   });
 
@@ -146,6 +146,7 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     const positionBefore = await dashboard.page.evaluate((id) => window.__dashboard!.topology.cy!.getElementById(id).position(), members[0]!);
 
     server.push(nextTick([downMember]));
+    await dashboard.waitForMemberLinks(downMember, 'down');
     const linksOfDown = 2 * (members.length - 1);
     await dashboard.waitFor('the down member\'s links dashed', (count) => window.__dashboard!.topology.cy!.edges('.down').length === count, linksOfDown);
     const edges = await dashboard.topologyEdges();
@@ -158,12 +159,13 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     await dashboard.screenshot('client-topology-link-down');
 
     await dashboard.showView('health');
-    await dashboard.waitForAttribute(`card-${downMember}`, 'data-status', 'down');
+    await dashboard.waitForCard(downMember, 'down');
     await dashboard.waitForAttribute('overall', 'data-status', 'degraded');
 
     server.push(nextTick());
-    await dashboard.waitForAttribute(`card-${downMember}`, 'data-status', 'up');
+    await dashboard.waitForCard(downMember, 'up');
     await dashboard.showView('topology');
+    await dashboard.waitForMemberLinks(downMember, 'up');
     await dashboard.waitFor('every link up again', () => window.__dashboard!.topology.cy!.edges('.down').length === 0);
   });
 

@@ -124,6 +124,52 @@ export class DashboardPage {
     );
   }
 
+  /** Waits for a member's health card to show a status (the health view must be shown). */
+  async waitForCard(member: string, status: 'up' | 'degraded' | 'down', timeoutMs = BROWSER_WAIT_MS): Promise<void> {
+    await this.waitForAttribute(`card-${member}`, 'data-status', status, timeoutMs);
+  }
+
+  /**
+   * Waits for an alert of `rule` in a state (the alerts view must be shown), for one member's
+   * label when given: several alerts of one rule share the test id `alert-<rule>`.
+   */
+  async waitForAlert(rule: string, state: 'pending' | 'firing' | 'resolved', member?: string, timeoutMs = BROWSER_WAIT_MS): Promise<void> {
+    const testid = state === 'resolved' ? `alert-history-${rule}` : `alert-${rule}`;
+    await this.waitFor(
+      `alert ${rule} ${state}${member === undefined ? '' : ` for ${member}`}`,
+      ({ testid: id, state: wanted, member: who }) =>
+        Array.from(document.querySelectorAll(`[data-testid="${id}"]`)).some((element) => element.getAttribute('data-state') === wanted && (who === '' || element.getAttribute('data-member') === who)),
+      { testid, state, member: member ?? '' },
+      timeoutMs,
+    );
+  }
+
+  /** Waits until every topology edge from or to `member` is down (or, with `up`, none is); the topology view must be shown. */
+  async waitForMemberLinks(member: string, state: 'down' | 'up', timeoutMs = BROWSER_WAIT_MS): Promise<void> {
+    await this.waitFor(
+      `every link of ${member} ${state}`,
+      ({ member: who, state: wanted }) => {
+        const element = document.querySelector('[data-testid="topology"]');
+        const touches = (edge: string) => edge.split('->').includes(who);
+        const connected = (element?.getAttribute('data-edges') ?? '').split(' ').filter(touches);
+        const down = (element?.getAttribute('data-down-edges') ?? '').split(' ').filter(touches);
+        return wanted === 'down' ? connected.length === 0 && down.length > 0 : down.length === 0 && connected.length > 0;
+      },
+      { member, state },
+      timeoutMs,
+    );
+  }
+
+  /** Shows every view in turn and saves `<prefix>-<view>.png` of each; returns the paths. */
+  async screenshotEveryView(prefix: string, views: readonly ViewKey[] = ['health', 'consensus', 'topology', 'settlements', 'zkp', 'security', 'alerts', 'resources']): Promise<string[]> {
+    const paths: string[] = [];
+    for (const view of views) {
+      await this.showView(view);
+      paths.push(await this.screenshot(`${prefix}-${view}`));
+    }
+    return paths;
+  }
+
   async attribute(testid: string, attribute: string): Promise<string | null> {
     return this.page.locator(`[data-testid="${testid}"]`).first().getAttribute(attribute);
   }

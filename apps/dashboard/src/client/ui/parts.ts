@@ -47,7 +47,3 @@ export function Amount({ minor }: { readonly minor: string }) {
 export function KeyValues({ items, testid }: { readonly items: readonly (readonly [string, ComponentChildren])[]; readonly testid?: string }) {
   return h('dl', { class: 'kv', 'data-testid': testid }, ...items.flatMap(([key, value]) => [h('dt', null, key), h('dd', null, value)]));
 }
-
-export function StatusDot({ status }: { readonly status: string }) {
-  return h('span', { class: `dot status-${status}`, title: status });
-}

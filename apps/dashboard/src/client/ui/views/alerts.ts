@@ -14,7 +14,7 @@ function labelsText(labels: Readonly<Record<string, string>>): string {
 function AlertRow({ alert, testid }: { readonly alert: AlertItem; readonly testid: string }) {
   return h(
     'li',
-    { class: `alert severity-${alert.severity} state-${alert.state}`, 'data-testid': testid, 'data-state': alert.state, 'data-severity': alert.severity, 'data-alert-id': alert.id },
+    { class: `alert severity-${alert.severity} state-${alert.state}`, 'data-testid': testid, 'data-state': alert.state, 'data-severity': alert.severity, 'data-alert-id': alert.id, 'data-member': alert.labels.member ?? '' },
     h('div', { class: 'alert-head' }, h('span', { class: `badge severity-${alert.severity}` }, alert.severity), h('strong', null, alert.rule), h('span', { class: 'state' }, alert.state), h('span', { class: 'origin' }, alert.origin)),
     h('p', null, alert.summary),
     Object.keys(alert.labels).length === 0 ? null : h('p', { class: 'labels' }, labelsText(alert.labels)),
