@@ -103,10 +103,11 @@ export function makeSecurityEvent(node: string, kind: string, timeMs: number, wh
   return { timeMs, node, kind, who, where: kind === 'refused_peer' ? 'p2p' : 'POST /v1/txs', what: `${kind.replace('_', ' ')} from ${who}` };
 }
 
-export function makeSnapshot(memberCount: number, nowMs: number, range: ChartRange = '10m'): DashboardSnapshot {
+/** `points` per chart: 60 keeps tests small; a full 10m range is 600. */
+export function makeSnapshot(memberCount: number, nowMs: number, range: ChartRange = '10m', points = 60): DashboardSnapshot {
   const members = memberIds(memberCount);
   const endSeconds = Math.floor(nowMs / 1_000);
-  const charts = Object.fromEntries((Object.keys(CHART_SPECS) as ChartKey[]).map((key) => [key, makeChart(key, members, endSeconds, range)])) as Record<ChartKey, ChartData>;
+  const charts = Object.fromEntries((Object.keys(CHART_SPECS) as ChartKey[]).map((key) => [key, makeChart(key, members, endSeconds, range, points)])) as Record<ChartKey, ChartData>;
   const [first, second, third] = [members[0]!, members[1 % members.length]!, members[2 % members.length]!];
   return {
     protocol: PROTOCOL_VERSION,
