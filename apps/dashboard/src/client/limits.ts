@@ -15,6 +15,8 @@ export const CLIENT_LIMITS = {
   toastLifetimeMs: 15_000,
   /** Rows a table shows before it says how many it left out (tables of periods, anomalies, disputes). */
   tableRowsMax: 200,
+  /** Characters of filter text kept (it is matched against every listed event on every render). */
+  filterTextMax: 200,
   /** Stream reconnect back-off: first wait, then doubled up to the maximum. */
   reconnectFirstMs: 1_000,
   reconnectMaxMs: 10_000,

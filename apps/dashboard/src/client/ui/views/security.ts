@@ -2,32 +2,12 @@
 /** Security events: failures and rate limiting over time, and the live list, filterable by kind, node and text. */
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import type { DashboardSnapshot, SecurityEventItem } from '../../../protocol.js';
+import type { DashboardSnapshot } from '../../../protocol.js';
 import { formatDateTime } from '../../format.js';
 import { ChartsOf } from '../chart.js';
+import { CLIENT_LIMITS } from '../../limits.js';
+import { SECURITY_KINDS, filterEvents, type SecurityFilter } from '../../filters.js';
 import { Section, Table } from '../parts.js';
-
-/** The kinds the nodes report (protocol.ts); kinds seen in the list are offered too. */
-export const SECURITY_KINDS = ['auth_failed', 'forbidden', 'rate_limited', 'invalid_request', 'refused_peer', 'invalid_message', 'invalid_proof', 'equivocation'] as const;
-
-export interface SecurityFilter {
-  readonly kind: string;
-  readonly node: string;
-  readonly text: string;
-}
-
-/** Filter text longer than this is cut (it is matched against every event on every render). */
-const FILTER_TEXT_MAX = 200;
-
-export function filterEvents(events: readonly SecurityEventItem[], filter: SecurityFilter): SecurityEventItem[] {
-  const text = filter.text.trim().toLowerCase();
-  return events.filter(
-    (event) =>
-      (filter.kind === '' || event.kind === filter.kind) &&
-      (filter.node === '' || event.node === filter.node) &&
-      (text === '' || [event.who, event.where, event.what, event.kind, event.node].some((field) => field.toLowerCase().includes(text))),
-  );
-}
 
 export function SecurityView({ data }: { readonly data: DashboardSnapshot }) {
   const members = data.members.map((member) => member.id);
@@ -56,10 +36,10 @@ export function SecurityView({ data }: { readonly data: DashboardSnapshot }) {
         h('input', {
           type: 'search',
           placeholder: 'text (who, where, what)',
-          maxLength: FILTER_TEXT_MAX,
+          maxLength: CLIENT_LIMITS.filterTextMax,
           'data-testid': 'security-filter-text',
           value: filter.text,
-          onInput: (event: Event) => setFilter({ ...filter, text: (event.currentTarget as HTMLInputElement).value.slice(0, FILTER_TEXT_MAX) }),
+          onInput: (event: Event) => setFilter({ ...filter, text: (event.currentTarget as HTMLInputElement).value.slice(0, CLIENT_LIMITS.filterTextMax) }),
         }),
         h('span', { 'data-testid': 'security-count', 'data-shown': shown.length }, `${shown.length} of ${data.security.length} events`),
       ),
