@@ -8,7 +8,7 @@ import { h } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { CHART_SPECS, type ChartData, type ChartKey } from '../../protocol.js';
-import { formatValue } from '../format.js';
+import { formatClock, formatDateTime, formatValue } from '../format.js';
 import { seriesColour } from './colors.js';
 
 const CHART_HEIGHT_PX = 200;
@@ -44,8 +44,9 @@ function options(chartKey: ChartKey, data: ChartData, members: readonly string[]
     legend: { live: true },
     hooks: { setCursor: [showNewest] },
     cursor: { drag: { x: false, y: false } },
+    // Times in UTC like every other time on the page (uPlot's default is the browser's zone and a US format).
     series: [
-      {},
+      { value: (_plot: uPlot, seconds: number | null) => (seconds === null ? '' : `${formatDateTime(seconds * 1_000)} UTC`) },
       ...data.series.map((name, index) => ({
         label: name,
         stroke: seriesColour(members, name, index),
@@ -55,7 +56,7 @@ function options(chartKey: ChartKey, data: ChartData, members: readonly string[]
         value: (_plot: uPlot, value: number | null) => formatValue(unit, value),
       })),
     ],
-    axes: [{}, { size: axisSize, values: (_plot: uPlot, splits: number[]) => splits.map((value) => formatValue(unit, value)) }],
+    axes: [{ values: (_plot: uPlot, splits: number[]) => splits.map((seconds) => formatClock(seconds * 1_000)) }, { size: axisSize, values: (_plot: uPlot, splits: number[]) => splits.map((value) => formatValue(unit, value)) }],
   };
 }
 
