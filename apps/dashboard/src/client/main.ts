@@ -9,6 +9,7 @@ import './styles.css';
 import { h, render } from 'preact';
 import type { ChartRange } from '../protocol.js';
 import { NotSignedInError, TokenRefusedError, fetchSnapshot, signIn, takeTokenFromFragment } from './api.js';
+import { CLIENT_LIMITS } from './limits.js';
 import { Store, viewFromHash } from './store.js';
 import { openStream } from './stream.js';
 import { App, type AppActions } from './ui/app.js';
@@ -28,22 +29,36 @@ function problemText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Loads the range the user chose; a 401 means signed out. */
-async function loadSnapshot(range: ChartRange): Promise<boolean> {
-  try {
-    const snapshot = await fetchSnapshot(range);
-    // A slower answer for a range the user already left is dropped.
-    if (store.ui.range === range) store.dispatch({ type: 'snapshot', snapshot });
-    store.setUi({ auth: 'signed-in', problem: null });
-    return true;
-  } catch (error) {
-    if (error instanceof NotSignedInError) {
+type LoadOutcome = 'loaded' | 'signed-out' | 'failed';
+
+let loading: { readonly range: ChartRange; readonly outcome: Promise<LoadOutcome> } | null = null;
+
+/** Loads the range the user chose; a 401 means signed out. One request per range at a time. */
+function loadSnapshot(range: ChartRange): Promise<LoadOutcome> {
+  if (loading?.range === range) return loading.outcome;
+  const outcome = fetchSnapshot(range)
+    .then((snapshot): LoadOutcome => {
+      // A slower answer for a range the user already left is dropped.
+      if (store.ui.range === range) store.dispatch({ type: 'snapshot', snapshot });
+      store.setUi({ auth: 'signed-in', problem: null });
+      return 'loaded';
+    })
+    .catch((error: unknown): LoadOutcome => {
+      if (!(error instanceof NotSignedInError)) {
+        // The server is down, or has not finished its first collection round (503).
+        store.setUi({ problem: problemText(error) });
+        return 'failed';
+      }
       closeStream?.();
       closeStream = null;
       store.setUi({ auth: 'signed-out', loginError: null });
-    } else store.setUi({ problem: problemText(error) });
-    return false;
-  }
+      return 'signed-out';
+    })
+    .finally(() => {
+      if (loading?.outcome === outcome) loading = null;
+    });
+  loading = { range, outcome };
+  return outcome;
 }
 
 function startStream(): void {
@@ -53,17 +68,29 @@ function startStream(): void {
       store.dispatch(message);
       // The stream's snapshots are of its own range; a longer range the user chose is re-read.
       if (message.type === 'snapshot' && message.snapshot.range !== store.ui.range) void loadSnapshot(store.ui.range);
+      // Ticks are applied to a snapshot: without one yet (the server had none when the stream opened), read it.
+      if (message.type === 'tick' && store.state.data === null) void loadSnapshot(store.ui.range);
     },
     onStatus: (status) => store.setUi({ stream: status }),
     onBadMessage: (type, detail) => {
       store.setUi({ badMessages: store.ui.badMessages + 1, problem: `bad ${type} message: ${detail}` });
     },
-    beforeReconnect: () => loadSnapshot(store.ui.range),
+    // Reconnect unless signed out: a server that is down now is tried again after the back-off.
+    beforeReconnect: async () => (await loadSnapshot(store.ui.range)) !== 'signed-out',
   });
 }
 
+/** The first snapshot (retried with a back-off while the server is down or not ready), then the stream. */
 async function start(): Promise<void> {
-  if (await loadSnapshot(store.ui.range)) startStream();
+  let waitMs: number = CLIENT_LIMITS.reconnectFirstMs;
+  for (;;) {
+    const outcome = await loadSnapshot(store.ui.range);
+    if (outcome === 'signed-out') return;
+    if (outcome === 'loaded') break;
+    await new Promise((resolveWait) => setTimeout(resolveWait, waitMs));
+    waitMs = Math.min(waitMs * 2, CLIENT_LIMITS.reconnectMaxMs);
+  }
+  startStream();
 }
 
 const actions: AppActions = {

@@ -142,13 +142,14 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     const members = memberIds(5);
     const downMember = members[1]!;
     const everyLink = members.length * (members.length - 1);
+    await dashboard.waitForTopologyGraph();
     await dashboard.waitFor('the graph with every link up', (count) => (document.querySelector('[data-testid="topology"]')?.getAttribute('data-edges') ?? '').split(' ').length === count, everyLink);
     const positionBefore = await dashboard.page.evaluate((id) => window.__dashboard!.topology.cy!.getElementById(id).position(), members[0]!);
 
     server.push(nextTick([downMember]));
     await dashboard.waitForMemberLinks(downMember, 'down');
     const linksOfDown = 2 * (members.length - 1);
-    await dashboard.waitFor('the down member\'s links dashed', (count) => window.__dashboard!.topology.cy!.edges('.down').length === count, linksOfDown);
+    await dashboard.waitFor('the down member\'s links dashed', (count) => window.__dashboard?.topology.cy?.edges('.down').length === count, linksOfDown);
     const edges = await dashboard.topologyEdges();
     expect(edges.down).toHaveLength(linksOfDown);
     expect(edges.down.every((edge) => edge.split('->').includes(downMember))).toBe(true);
@@ -166,7 +167,7 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     await dashboard.waitForCard(downMember, 'up');
     await dashboard.showView('topology');
     await dashboard.waitForMemberLinks(downMember, 'up');
-    await dashboard.waitFor('every link up again', () => window.__dashboard!.topology.cy!.edges('.down').length === 0);
+    await dashboard.waitFor('every link up again', () => window.__dashboard?.topology.cy?.edges('.down').length === 0);
   });
 
   it('a snapshot of seven members re-draws every view for seven', async () => {
@@ -176,7 +177,7 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     await dashboard.page.waitForSelector(`[data-testid="card-${memberIds(7)[6]}"]`);
     expect(await dashboard.page.locator('[data-testid^="card-"]').count()).toBe(7);
     await dashboard.showView('topology');
-    await dashboard.waitFor('42 links in the graph', () => window.__dashboard!.topology.cy!.edges('.link').length === 42);
+    await dashboard.waitFor('42 links in the graph', () => window.__dashboard?.topology.cy?.edges('.link').length === 42);
     await dashboard.showView('resources');
     expect(await dashboard.page.locator('[data-testid="resources-latest"] tbody tr').count()).toBe(7);
     await dashboard.screenshot('client-resources-7-members');
@@ -212,6 +213,20 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
       expect(fresh.pageErrors).toEqual([]);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it("before the server's first collection round (503) the page retries, then goes live", async () => {
+    const early = await FixtureServer.start({ token: TOKEN, snapshot: currentSnapshot, notReadyAnswers: 2 });
+    const page = await DashboardPage.open(browser, early.url, { token: TOKEN });
+    try {
+      await page.waitLive();
+      await page.page.waitForSelector('[data-testid="overall"]');
+      expect(early.snapshotRequests.length).toBeGreaterThanOrEqual(3);
+      expect(page.pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+      await early.stop();
     }
   });
 

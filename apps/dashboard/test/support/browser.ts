@@ -174,6 +174,11 @@ export class DashboardPage {
     return this.page.locator(`[data-testid="${testid}"]`).first().getAttribute(attribute);
   }
 
+  /** Waits until the topology view's cytoscape graph exists and has its edges (it is made after the view renders). */
+  async waitForTopologyGraph(): Promise<void> {
+    await this.waitFor('the topology graph', () => (window.__dashboard?.topology.cy?.edges().length ?? 0) > 0);
+  }
+
   /** Connected and down topology edges as `from->to`, as the graph shows them (topology view only). */
   async topologyEdges(): Promise<{ connected: string[]; down: string[]; cyDown: string[] }> {
     return this.page.evaluate(() => {

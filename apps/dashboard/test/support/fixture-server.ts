@@ -16,6 +16,8 @@ export interface FixtureServerOptions {
   readonly token: string;
   /** The snapshot served for a range (and sent first on each stream). */
   readonly snapshot: (range: ChartRange) => DashboardSnapshot;
+  /** Answer the first this many snapshot requests 503, as the real server does before its first collection round. */
+  readonly notReadyAnswers?: number;
 }
 
 export class FixtureServer {
@@ -23,11 +25,14 @@ export class FixtureServer {
   private readonly sessionId = `session-${process.pid}-${Date.now()}`;
   /** Snapshot requests by range, for assertions on what the client asked. */
   readonly snapshotRequests: ChartRange[] = [];
+  private notReadyLeft: number;
 
   private constructor(
     private readonly server: Server,
     private readonly options: FixtureServerOptions,
-  ) {}
+  ) {
+    this.notReadyLeft = options.notReadyAnswers ?? 0;
+  }
 
   static async start(options: FixtureServerOptions): Promise<FixtureServer> {
     const bundle = await bundleClient();
@@ -94,6 +99,10 @@ export class FixtureServer {
     if (request.method === 'GET' && url.pathname === '/api/snapshot') {
       const range = (url.searchParams.get('range') ?? '10m') as ChartRange;
       this.snapshotRequests.push(range);
+      if (this.notReadyLeft > 0) {
+        this.notReadyLeft--;
+        return send(503, 'application/json', '{"error":"not_ready","message":"the first collection round has not finished"}');
+      }
       return send(200, 'application/json', JSON.stringify(this.options.snapshot(range)));
     }
     if (request.method === 'GET' && url.pathname === '/api/stream') {

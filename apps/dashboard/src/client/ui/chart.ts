@@ -72,9 +72,21 @@ export function Chart({ chartKey, data, members }: ChartProps) {
     const created = new uPlot(options(chartKey, data, members, Math.max(200, element.clientWidth)), aligned(data), element);
     plot.current = created;
     showNewest(created);
-    const resize = new ResizeObserver(() => created.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
+    // Resized in the next frame and only when the width changed: resizing inside the observer's
+    // callback changes the layout it observes ("ResizeObserver loop" errors in the page).
+    let widthPx = Math.max(200, element.clientWidth);
+    let destroyed = false;
+    const resize = new ResizeObserver(() => {
+      const next = Math.max(200, element.clientWidth);
+      if (next === widthPx) return;
+      widthPx = next;
+      requestAnimationFrame(() => {
+        if (!destroyed) created.setSize({ width: widthPx, height: CHART_HEIGHT_PX });
+      });
+    });
     resize.observe(element);
     return () => {
+      destroyed = true;
       resize.disconnect();
       created.destroy();
       plot.current = null;
