@@ -7,7 +7,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { h, render } from 'preact';
-import type { ChartRange } from '../protocol.js';
+import { PROTOCOL_VERSION, type ChartRange } from '../protocol.js';
 import { NotSignedInError, TokenRefusedError, fetchSnapshot, signIn, takeTokenFromFragment } from './api.js';
 import { CLIENT_LIMITS } from './limits.js';
 import { Store, viewFromHash } from './store.js';
@@ -29,6 +29,11 @@ function problemText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A server of another protocol version is shown, not guessed around: the page may need a reload. */
+function protocolProblem(protocol: number): string | null {
+  return protocol === PROTOCOL_VERSION ? null : `the server speaks protocol ${protocol}, this page ${PROTOCOL_VERSION}: reload the page`;
+}
+
 type LoadOutcome = 'loaded' | 'signed-out' | 'failed';
 
 let loading: { readonly range: ChartRange; readonly outcome: Promise<LoadOutcome> } | null = null;
@@ -40,7 +45,7 @@ function loadSnapshot(range: ChartRange): Promise<LoadOutcome> {
     .then((snapshot): LoadOutcome => {
       // A slower answer for a range the user already left is dropped.
       if (store.ui.range === range) store.dispatch({ type: 'snapshot', snapshot });
-      store.setUi({ auth: 'signed-in', problem: null });
+      store.setUi({ auth: 'signed-in', problem: protocolProblem(snapshot.protocol) });
       return 'loaded';
     })
     .catch((error: unknown): LoadOutcome => {
@@ -66,6 +71,7 @@ function startStream(): void {
   closeStream = openStream({
     onMessage: (message) => {
       store.dispatch(message);
+      if (message.type === 'snapshot') store.setUi({ problem: protocolProblem(message.snapshot.protocol) });
       // The stream's snapshots are of its own range; a longer range the user chose is re-read.
       if (message.type === 'snapshot' && message.snapshot.range !== store.ui.range) void loadSnapshot(store.ui.range);
       // Ticks are applied to a snapshot: without one yet (the server had none when the stream opened), read it.

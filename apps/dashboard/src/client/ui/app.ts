@@ -97,6 +97,10 @@ export function App({ store, actions }: { readonly store: Store; readonly action
   const { state, ui } = useStore(store);
   const data = state.data;
   const firing = data?.alerts.active.filter((alert) => alert.state === 'firing').length ?? 0;
+  // The tab's title counts firing alerts, so a background tab shows them too.
+  useEffect(() => {
+    document.title = firing > 0 ? `(${firing}) SP Consortium Chain: dashboard` : 'SP Consortium Chain: dashboard';
+  }, [firing]);
   return h(
     'div',
     { class: 'shell', 'data-view': ui.view },

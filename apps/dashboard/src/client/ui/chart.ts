@@ -112,6 +112,7 @@ export function Chart({ chartKey, data, members }: ChartProps) {
 
 /** Every chart of a view, in CHART_SPECS order. */
 export function ChartsOf({ view, charts, members }: { readonly view: string; readonly charts: Readonly<Record<ChartKey, ChartData>>; readonly members: readonly string[] }) {
-  const keys = (Object.keys(CHART_SPECS) as ChartKey[]).filter((key) => CHART_SPECS[key].view === view);
+  // A server of another version may lack a chart: it is left out rather than breaking the view.
+  const keys = (Object.keys(CHART_SPECS) as ChartKey[]).filter((key) => CHART_SPECS[key].view === view && (charts[key] as ChartData | undefined) !== undefined);
   return h('div', { class: 'charts' }, ...keys.map((key) => h(Chart, { key, chartKey: key, data: charts[key], members })));
 }
