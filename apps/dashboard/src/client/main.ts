@@ -56,7 +56,7 @@ function loadSnapshot(range: ChartRange): Promise<LoadOutcome> {
       }
       closeStream?.();
       closeStream = null;
-      store.setUi({ auth: 'signed-out', loginError: null });
+      store.setUi({ auth: 'signed-out' });
       return 'signed-out';
     })
     .finally(() => {
@@ -129,6 +129,18 @@ if (root !== null) {
   render(h(App, { store, actions }), root);
 }
 
+/**
+ * A token in the address is exchanged for a session; if it is refused (an old link), a session
+ * the browser already has may still work, and the form shows why the link did not.
+ */
+async function startWithFragment(token: string): Promise<void> {
+  try {
+    await signIn(token);
+  } catch (error) {
+    store.setUi({ loginError: `the token in the link was not accepted: ${problemText(error)}` });
+  }
+  await start();
+}
+
 const token = takeTokenFromFragment(location, history);
-if (token === null) void start();
-else actions.signIn(token);
+void (token === null ? start() : startWithFragment(token));

@@ -216,6 +216,26 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     }
   });
 
+  it('a refused token in the link falls back to the session the browser has, else to the form saying why', async () => {
+    const page = await DashboardPage.open(browser, server.url, { token: 'an-old-token' });
+    try {
+      await page.page.waitForSelector('[data-testid="login-error"]');
+      expect(await page.page.locator('[data-testid="login-error"]').innerText()).toContain('the token in the link was not accepted');
+      expect(page.page.url()).not.toContain('an-old-token');
+      // Same browser context, now with a session: an old link still opens the dashboard.
+      await page.page.fill('[data-testid="login-token"]', TOKEN);
+      await page.page.click('[data-testid="login-submit"]');
+      await page.waitLive();
+      // A query makes it a new document (a fragment alone would not reload the page).
+      await page.page.goto(`${server.url}/?reload#token=an-old-token`);
+      await page.waitLive();
+      await page.page.waitForSelector('[data-testid="overall"]');
+      expect(page.page.url()).toBe(`${server.url}/?reload`);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("before the server's first collection round (503) the page retries, then goes live", async () => {
     const early = await FixtureServer.start({ token: TOKEN, snapshot: currentSnapshot, notReadyAnswers: 1 });
     const page = await DashboardPage.open(browser, early.url, { token: TOKEN });
