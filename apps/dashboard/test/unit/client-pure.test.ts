@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { takeTokenFromFragment } from '../../src/client/api.js';
 import { filterEvents } from '../../src/client/filters.js';
 import { CLIENT_LIMITS } from '../../src/client/limits.js';
-import { viewFromHash } from '../../src/client/store.js';
+import { Store, viewFromHash } from '../../src/client/store.js';
 import { parseMessage } from '../../src/client/stream.js';
 import { memberColour, rttColour, seriesColour, trafficWidth } from '../../src/client/ui/colors.js';
-import { makeSecurityEvent, memberIds } from '../support/snapshot-fixture.js';
+import { makeSecurityEvent, makeSnapshot, makeTick, memberIds } from '../support/snapshot-fixture.js';
 
 describe('parseMessage', () => {
   it('takes the type from the event name, with or without a type in the data', () => {
@@ -90,5 +90,33 @@ describe('views and colours', () => {
     expect(trafficWidth(null)).toBe(1);
     expect(trafficWidth(10_000)).toBeGreaterThan(trafficWidth(100));
     expect(trafficWidth(1e15)).toBe(8);
+  });
+});
+
+describe('Store', () => {
+  it('calls its listeners once per animation frame however many messages came, and not after unsubscribing', () => {
+    // A stand-in for the browser's frame scheduler (outside the project): frames run when the test says.
+    const frames: (() => void)[] = [];
+    const previous = globalThis.requestAnimationFrame;
+    globalThis.requestAnimationFrame = (callback: FrameRequestCallback) => frames.push(() => callback(0));
+    try {
+      const store = new Store('health');
+      let calls = 0;
+      const unsubscribe = store.subscribe(() => calls++);
+      const snapshot = makeSnapshot(5, 1_000_000);
+      store.dispatch({ type: 'snapshot', snapshot });
+      store.dispatch(makeTick(snapshot, 1_001_000));
+      store.setUi({ view: 'alerts' });
+      expect(frames).toHaveLength(1);
+      frames.shift()!();
+      expect(calls).toBe(1);
+      expect(store.state.applied).toMatchObject({ snapshot: 1, tick: 1 });
+      unsubscribe();
+      store.dispatch(makeTick(snapshot, 1_002_000));
+      frames.shift()!();
+      expect(calls).toBe(1);
+    } finally {
+      globalThis.requestAnimationFrame = previous;
+    }
   });
 });
