@@ -165,8 +165,8 @@ function applyChartTick(charts: Readonly<Record<ChartKey, ChartData>>, range: Ch
 
 /**
  * One new point, at the range's resolution: a point in the same step bucket as the last one
- * replaces its values (a downsampled range keeps the newest sample of each step), a later one
- * is appended. Then every point older than the range's span before the newest is dropped, so a
+ * replaces its values (a downsampled range shows the newest sample of the step in progress,
+ * where the server's history keeps the step's mean once it ends), a later one is appended. Then every point older than the range's span before the newest is dropped, so a
  * chart never holds more than span / step points. A point whose values do not match the
  * chart's series, or older than the last point, is ignored (the server sends a changed series
  * set in `replaced`).
@@ -179,8 +179,9 @@ export function appendPoint(chart: ChartData, point: { readonly time: number; re
   if (lastTime !== undefined && point.time < lastTime) return chart;
   const sameStep = lastTime !== undefined && Math.floor(point.time / stepSeconds) === Math.floor(lastTime / stepSeconds);
   const kept = sameStep ? chart.times.length - 1 : chart.times.length;
-  // With a downsampled range the bucket keeps its own time; at full resolution the newer time wins.
-  const time = sameStep && range !== '10m' && lastTime !== undefined ? lastTime : point.time;
+  // A downsampled range dates a point by the start of its step, as the server's history does;
+  // at full resolution the point keeps its own time.
+  const time = range === '10m' ? point.time : Math.floor(point.time / stepSeconds) * stepSeconds;
   const oldest = time - spanMs / 1_000;
   let first = 0;
   while (first < kept && chart.times[first]! < oldest) first++;
