@@ -1,0 +1,59 @@
+/// <reference lib="dom" />
+/** ZKP: prove and verify latency, prover queue, proofs by outcome, key epochs and the ceremony. */
+import { h } from 'preact';
+import type { DashboardSnapshot } from '../../../protocol.js';
+import { formatCount } from '../../format.js';
+import { ChartsOf } from '../chart.js';
+import { KeyValues, Section, Table } from '../parts.js';
+
+function outcomeRows(counts: Readonly<Record<string, number>>): string[][] {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([outcome, count]) => [outcome, formatCount(count)]);
+}
+
+export function ZkpView({ data }: { readonly data: DashboardSnapshot }) {
+  const members = data.members.map((member) => member.id);
+  const { zkp } = data;
+  const { ceremony } = zkp;
+  return h(
+    'div',
+    null,
+    h(ChartsOf, { view: 'zkp', charts: data.charts, members }),
+    h(
+      'div',
+      { class: 'columns' },
+      h(Section, { title: 'Proofs by outcome' }, h(Table, { testid: 'proofs-by-outcome', columns: ['Outcome', 'Proofs'], rows: outcomeRows(zkp.proofsByOutcome), empty: 'No proof made yet.' })),
+      h(Section, { title: 'Verifications by outcome' }, h(Table, { testid: 'verifications-by-outcome', columns: ['Outcome', 'Verifications'], rows: outcomeRows(zkp.verificationsByOutcome), empty: 'No proof verified yet.' })),
+    ),
+    h(
+      'div',
+      { class: 'columns' },
+      h(
+        Section,
+        { title: 'Key epochs' },
+        h(Table, {
+          testid: 'key-epochs',
+          columns: ['Epoch', 'From height', 'Circuits'],
+          rows: zkp.keyEpochs.map((epoch) => [formatCount(epoch.epoch), formatCount(epoch.height), epoch.circuits.join(', ')]),
+          empty: 'No key epoch known.',
+        }),
+      ),
+      h(
+        Section,
+        { title: 'Trusted-setup ceremony', testid: 'ceremony' },
+        ceremony === null
+          ? h('p', { class: 'empty' }, 'No ceremony transcript found.')
+          : h(KeyValues, {
+              items: [
+                ['Kind', ceremony.kind],
+                ['Contributors', `${ceremony.contributors.length}: ${ceremony.contributors.join(', ')}`],
+                ['Circuits', ceremony.circuits.join(', ')],
+                ['Transcript sha256', h('code', null, ceremony.transcriptSha256 ?? 'none')],
+                ['Finished', ceremony.finishedAt ?? 'unknown'],
+              ],
+            }),
+      ),
+    ),
+  );
+}
