@@ -229,13 +229,17 @@ describe('a real Prometheus with the shipped configuration and rules, over a dev
       return { done: targets.length === 0, seen: targets.map((target) => target.labels.member).join(', ') };
     }, ALERT_DEADLINE_MS, 500);
     await Promise.all(consortium.nodes.map(async (node) => node.kill('SIGTERM')));
-    const stoppedAtMs = Date.now();
-    // Once every rule has been evaluated after the stop, a NodeDown would at least be pending.
-    await waitFor('every rule evaluated after the nodes stopped', async () => {
-      const rules = await prometheus!.rules();
-      return { done: rules.every((rule) => Date.parse(rule.lastEvaluation) > stoppedAtMs), seen: rules.map((rule) => `${rule.name} ${rule.lastEvaluation}`).join(', ') };
+    // A dropped target's series are marked stale once its next scrape would have been due.
+    await waitFor('every up series stale', async () => {
+      const samples = await prometheus!.query('up{job="consortium-node"}');
+      return { done: samples.length === 0, seen: describeSamples(samples) };
     }, ALERT_DEADLINE_MS, 500);
-    expect(await prometheus!.query('up{job="consortium-node"}')).toEqual([]);
+    const staleAtMs = Date.now();
+    // Once every rule has been evaluated after that, a NodeDown would at least be pending.
+    await waitFor('every rule evaluated after the up series went stale', async () => {
+      const rules = await prometheus!.rules();
+      return { done: rules.every((rule) => Date.parse(rule.lastEvaluation) > staleAtMs), seen: rules.map((rule) => `${rule.name} ${rule.lastEvaluation}`).join(', ') };
+    }, ALERT_DEADLINE_MS, 500);
     expect((await prometheus!.alerts()).filter((alert) => alert.labels.alertname === NODE_DOWN)).toEqual([]);
     expect(JSON.parse(await readFile(targetsFile, 'utf8'))).toEqual([]);
   });
