@@ -40,9 +40,13 @@ async function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => child.once('exit', (code) => done(code)));
 }
 
+/** What the last probe of a wait saw, for its timeout message. */
+let seen = '';
+
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, deadlineMs = DEADLINE_MS): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   let last: string | null = null;
+  seen = '';
   while (Date.now() < deadline) {
     try {
       const value = await probe();
@@ -52,7 +56,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
     }
     await new Promise((done) => setTimeout(done, 250));
   }
-  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}${last === null ? '' : ` (last error: ${last})`}`);
+  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}${last === null ? '' : ` (last error: ${last})`}; last seen: ${seen}`);
 }
 
 describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
@@ -70,7 +74,9 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
   const auth = () => ({ authorization: `Bearer ${token}` });
   const snapshot = async (from = url) => {
     const response = await fetch(`${from}/api/snapshot`, { headers: auth(), signal: AbortSignal.timeout(10_000) });
-    return response.status === 200 ? ((await response.json()) as DashboardSnapshot) : null;
+    const shown = response.status === 200 ? ((await response.json()) as DashboardSnapshot) : null;
+    seen = shown === null ? `HTTP ${response.status}` : JSON.stringify(shown.cards.map((c) => [c.member, c.status, c.reason, c.height, c.peers]));
+    return shown;
   };
 
   beforeAll(async () => {

@@ -78,7 +78,7 @@ describe('Dashboard rounds', () => {
     };
     for (const node of nodes.values()) {
       node.metrics.consensus.height.set(10);
-      node.metrics.p2p.quorumReachable.set(1);
+      node.metrics.p2p.connectedPeers.set(4);
     }
     await round();
     // The first round makes the ZKP view (pushed again only when it changes).

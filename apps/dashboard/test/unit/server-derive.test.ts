@@ -29,7 +29,6 @@ async function consortium(count: number, down: readonly string[] = []) {
     m.consensus.height.set(100);
     m.consensus.lastBlockTimeSeconds.set(t0 / 1000 - 1);
     m.p2p.connectedPeers.set(count - 1);
-    m.p2p.quorumReachable.set(1);
     m.process.residentMemoryBytes.set(100_000_000 + index);
     m.process.cpuSecondsTotal.inc({ mode: 'user' }, 10);
     m.consensus.committedTxsTotal.inc(1_000);
@@ -84,8 +83,13 @@ describe.each([4, 5, 7])('derivations with %i members', (count) => {
   });
 
   it('shows a member down with no values, its links disconnected, and the overall status by quorum', async () => {
-    const { ids, context } = await consortium(count, ['M2']);
+    const { ids, context, store, targets, telemetry, t0 } = await consortium(count, ['M2']);
     const cards = memberCards(context, new Map([['M3', 1]]));
+    // A member connected to too few peers for a quorum (itself included: more than two thirds) is degraded.
+    telemetry.get('M1')!.metrics.p2p.connectedPeers.set(Math.floor((2 * count) / 3) - 1);
+    const isolated = memberCards(contextOf(store, targets, await recordRound(store, targets, new Map(ids.map((id) => [id, id === 'M2' ? null : telemetry.get(id)!])), t0 + 6_000)), new Map());
+    expect(isolated[0]).toMatchObject({ status: 'degraded', reason: `connected to ${Math.floor((2 * count) / 3) - 1} of ${count - 1} peers: no quorum` });
+    expect(isolated[2]!.status).toBe('up');
     expect(cards[1]).toMatchObject({ member: 'M2', status: 'down', height: null, reason: 'scrape failed: ECONNREFUSED' });
     expect(cards[2]).toMatchObject({ status: 'degraded', reason: '1 alert firing' });
     expect(overallStatus(cards)).toBe('degraded');

@@ -4,9 +4,13 @@ import { memberOf, type DeriveContext } from './context.js';
 
 /**
  * The consortium-health cards: one per member in genesis order. Down when its last collection
- * failed; degraded when it answers but is syncing, halted, cannot reach a quorum of peers, or has
- * alerts firing; up otherwise. Values come from its last successful scrape (null when down).
+ * failed; degraded when it answers but is syncing, halted, is connected to too few members for a
+ * quorum (itself and its peers, more than two thirds), or has alerts firing; up otherwise. Values
+ * come from its last successful scrape (null when down).
  */
+
+/** Votes for a BFT quorum among `members`: more than two thirds. */
+export const quorumOf = (members: number): number => Math.floor((2 * members) / 3) + 1;
 
 const one = (values: Map<string, number>, member: string) => values.get(member) ?? null;
 
@@ -20,7 +24,6 @@ export function memberCards(context: DeriveContext, firingAlertsByMember: Readon
   const rss = latest('consortium_process_resident_memory_bytes');
   const syncing = latest('consortium_consensus_syncing');
   const halted = latest('consortium_consensus_halted');
-  const quorum = latest('consortium_p2p_quorum_reachable');
   const cpu = sumBy(rates(store, 'consortium_process_cpu_seconds_total', since, nowMs), memberOf);
   const versions = new Map<string, string>();
   for (const { labels } of latestValues(store, 'consortium_process_info', since)) {
@@ -36,7 +39,8 @@ export function memberCards(context: DeriveContext, firingAlertsByMember: Readon
     const reasons: string[] = [];
     if (one(halted, target.id) === 1) reasons.push('consensus halted');
     if (one(syncing, target.id) === 1) reasons.push('syncing');
-    if (one(quorum, target.id) === 0) reasons.push('no quorum of peers');
+    const connected = one(peers, target.id);
+    if (connected !== null && connected + 1 < quorumOf(context.targets.members.length)) reasons.push(`connected to ${connected} of ${context.targets.members.length - 1} peers: no quorum`);
     const firing = firingAlertsByMember.get(target.id) ?? 0;
     if (firing > 0) reasons.push(`${firing} alert${firing === 1 ? '' : 's'} firing`);
     const lastBlockSeconds = one(lastBlock, target.id);
@@ -58,8 +62,7 @@ export function memberCards(context: DeriveContext, firingAlertsByMember: Readon
 
 /** BFT needs more than two thirds of the members: fewer up is `down`, any member not up is `degraded`. */
 export function overallStatus(cards: readonly MemberCard[]): OverallStatus {
-  const quorum = Math.floor((2 * cards.length) / 3) + 1;
   const answering = cards.filter((card) => card.status !== 'down').length;
-  if (answering < quorum) return 'down';
+  if (answering < quorumOf(cards.length)) return 'down';
   return cards.every((card) => card.status === 'up') ? 'healthy' : 'degraded';
 }
