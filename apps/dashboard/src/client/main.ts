@@ -1,4 +1,6 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
 /**
  * The browser entry: sign in (a `#token=` fragment, else the form), load the snapshot, open the
  * live stream, and render. `window.__dashboard` exposes the store and the topology graph to

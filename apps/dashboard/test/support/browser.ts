@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
 /**
  * Headless Chromium for the dashboard's browser tests: playwright-core drives Debian's chromium
  * (no browser download). Helpers open the dashboard with a token, switch views, wait for a
