@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /**
  * The client's HTTP calls to its dashboard server (routes in protocol.ts): signing in with an
  * observer token and reading a snapshot of a range. The session is an HttpOnly cookie the

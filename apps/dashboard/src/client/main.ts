@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /// <reference lib="dom.iterable" />
 /// <reference lib="dom.asynciterable" />
 /**

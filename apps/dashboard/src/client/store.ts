@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /**
  * The page's one store: the reducer's state (state.ts) plus what only the page knows (which
  * view, which range, whether it is signed in, the stream's status). Listeners are called at

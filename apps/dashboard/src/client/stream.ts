@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /**
  * The live stream: an EventSource on `/api/stream` whose events are named by message type.
  * EventSource retries a dropped connection by itself; when it gives up (the server answered

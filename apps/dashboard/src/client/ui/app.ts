@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** The page: header (chain, overall status, stream, range), navigation, the current view, toasts, and the sign-in form. */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';

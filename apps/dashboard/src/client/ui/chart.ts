@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /**
  * One time-series chart: a uPlot instance that lives as long as the component. New data goes
  * through `setData` (no re-creation per tick); a changed series list re-creates the plot, and

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Small building blocks the views share: a section, a bounded table, a key-value list, an amount. */
 import { h, type ComponentChildren } from 'preact';
 import { InvalidAmountError, formatAmount } from '../format.js';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /**
  * The P2P topology as a cytoscape graph: members on a circle (laid out once), one directed
  * edge per measured pair, coloured by RTT and sized by traffic; a link that is down is drawn

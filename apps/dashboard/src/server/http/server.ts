@@ -13,7 +13,7 @@ import { SessionStore } from './sessions.js';
 
 /**
  * The dashboard's HTTP server (fastify), read only. Routes are those of protocol.ts. Every route
- * declares who may call it (`config.access`): `public` (the page, its assets, /health, /metrics,
+ * declares who may call it (`config.dashboardAccess`): `public` (the page, its assets, /health, /metrics,
  * the runbook), `observer` (an observer token as `Authorization: Bearer`, or the session cookie
  * POST /api/session made from one) or `alertmanager` (the webhook's own bearer token). A refusal
  * is 401, counted in the catalogue's security metrics and logged; every client address is
@@ -30,7 +30,7 @@ export type RouteAccess = 'public' | 'observer' | 'alertmanager';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    access?: RouteAccess;
+    dashboardAccess?: RouteAccess;
   }
 }
 
@@ -94,7 +94,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     },
   });
   server.addHook('onRoute', (route) => {
-    const access = route.config?.access;
+    const access = route.config?.dashboardAccess;
     if (access === undefined) throw new Error(`route ${route.url} declares no access`);
     if (access === 'public') return;
     const check = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -119,15 +119,15 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   });
   await server.register(fastifySSE);
 
-  server.get('/', { config: { access: 'public' } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(options.assets.html));
-  server.get('/app.js', { config: { access: 'public' } }, (_request, reply) => reply.type('text/javascript; charset=utf-8').send(options.assets.js));
-  server.get('/app.css', { config: { access: 'public' } }, (_request, reply) => reply.type('text/css; charset=utf-8').send(options.assets.css));
-  server.get('/health', { config: { access: 'public' } }, () => ({ status: 'ok' }));
-  server.get('/metrics', { config: { access: 'public' } }, async (_request, reply) => {
+  server.get('/', { config: { dashboardAccess: 'public' } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(options.assets.html));
+  server.get('/app.js', { config: { dashboardAccess: 'public' } }, (_request, reply) => reply.type('text/javascript; charset=utf-8').send(options.assets.js));
+  server.get('/app.css', { config: { dashboardAccess: 'public' } }, (_request, reply) => reply.type('text/css; charset=utf-8').send(options.assets.css));
+  server.get('/health', { config: { dashboardAccess: 'public' } }, () => ({ status: 'ok' }));
+  server.get('/metrics', { config: { dashboardAccess: 'public' } }, async (_request, reply) => {
     const { contentType, body } = await telemetry.renderMetrics();
     return reply.type(contentType).send(body);
   });
-  server.get('/docs/operations.md', { config: { access: 'public' } }, async (_request, reply) => {
+  server.get('/docs/operations.md', { config: { dashboardAccess: 'public' } }, async (_request, reply) => {
     const text = options.runbookFile === null ? null : await readFile(options.runbookFile, 'utf8').catch(() => null);
     if (text === null) return reply.code(404).send({ error: 'not_found', message: 'no runbook (docs/operations.md) next to this dashboard' });
     return reply.type('text/markdown; charset=utf-8').send(text);
@@ -136,7 +136,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   server.post<{ Body: { token: string } }>(
     '/api/session',
     {
-      config: { access: 'public' },
+      config: { dashboardAccess: 'public' },
       bodyLimit: DASHBOARD_LIMITS.sessionBodyBytesMax,
       schema: { body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string', minLength: 1, maxLength: 512 } } } },
     },
@@ -148,7 +148,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     },
   );
 
-  server.get<{ Querystring: { range?: string } }>('/api/snapshot', { config: { access: 'observer' } }, (request, reply) => {
+  server.get<{ Querystring: { range?: string } }>('/api/snapshot', { config: { dashboardAccess: 'observer' } }, (request, reply) => {
     const range = rangeOf(request.query.range);
     if (range === null) return reply.code(400).send({ error: 'bad_request', message: `range must be one of ${Object.keys(CHART_RANGES).join(', ')}` });
     const snapshot = dashboard.snapshot(range, options.source);
@@ -156,7 +156,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     return snapshot;
   });
 
-  server.get('/api/stream', { config: { access: 'observer' }, sse: { kind: 'only' } }, async (_request, reply) => {
+  server.get('/api/stream', { config: { dashboardAccess: 'observer' }, sse: { kind: 'only' } }, async (_request, reply) => {
     if (dashboard.subscriberCount >= DASHBOARD_LIMITS.streamClientsMax) return reply.code(503).send({ error: 'too_many_streams', message: `at most ${DASHBOARD_LIMITS.streamClientsMax} streams at once` });
     let queued = 0;
     let open = true;
@@ -202,7 +202,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     sendSnapshot();
   });
 
-  server.post('/api/alertmanager', { config: { access: 'alertmanager' } }, (request, reply) => {
+  server.post('/api/alertmanager', { config: { dashboardAccess: 'alertmanager' } }, (request, reply) => {
     const items = alertmanagerItems(request.body, (options.nowMs ?? Date.now)());
     if (items === null) {
       api.invalidRequestsTotal.inc({ route: '/api/alertmanager', reason: 'bad_request' });

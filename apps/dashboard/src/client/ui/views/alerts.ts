@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Alerts: active (firing, pending) and the resolved history, each with its runbook link. */
 import { h } from 'preact';
 import type { AlertItem, DashboardSnapshot } from '../../../protocol.js';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Consensus: height, block interval, throughput and rounds over time; missed votes; equivocation evidence; recent blocks. */
 import { h } from 'preact';
 import type { DashboardSnapshot } from '../../../protocol.js';

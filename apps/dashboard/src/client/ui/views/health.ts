@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Consortium health: the overall status and a card per member in genesis order. */
 import { h } from 'preact';
 import type { DashboardSnapshot, MemberCard } from '../../../protocol.js';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Resources: CPU, memory, heap, event loop, disk and network per node, over time and as the latest values. */
 import { h } from 'preact';
 import { CHART_SPECS, type ChartData, type ChartKey, type DashboardSnapshot } from '../../../protocol.js';

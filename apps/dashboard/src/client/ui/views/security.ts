@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Security events: failures and rate limiting over time, and the live list, filterable by kind, node and text. */
 import { h } from 'preact';
 import { useState } from 'preact/hooks';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** Settlements: periods and their netting, statements per pair and state, the bilateral matrix, anomalies, disputes. */
 import { h } from 'preact';
 import type { DashboardSnapshot, PeriodItem, StatementState } from '../../../protocol.js';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** P2P topology: the graph, its legend, the links as a table, and the refused non-member peers. */
 import { h } from 'preact';
 import type { DashboardSnapshot } from '../../../protocol.js';

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.asynciterable" />
 /** ZKP: prove and verify latency, prover queue, proofs by outcome, key epochs and the ceremony. */
 import { h } from 'preact';
 import type { DashboardSnapshot } from '../../../protocol.js';
