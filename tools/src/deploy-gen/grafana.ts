@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { GeneratedFile } from './generated-file.js';
 import { GRAFANA_ROWS, PROMETHEUS_JOB, type PanelSpec, type RowSpec } from './grafana-panels.js';
 
 /**
@@ -9,11 +10,6 @@ import { GRAFANA_ROWS, PROMETHEUS_JOB, type PanelSpec, type RowSpec } from './gr
  * them with the committed files.
  */
 
-/** One generated file: `path` relative to the repository root. */
-export interface DeployFile {
-  readonly path: string;
-  readonly content: string;
-}
 
 export const GRAFANA_DASHBOARD_UID = 'sp-consortium';
 /** The data source the provisioning file makes; the dashboard's `datasource` variable defaults to it. */
@@ -216,7 +212,7 @@ export function grafanaDashboardProvisioning(): string {
 }
 
 /** Every file of deploy/grafana/, for the deploy-gen CLI to write or check. */
-export function grafanaFiles(): DeployFile[] {
+export function grafanaFiles(): GeneratedFile[] {
   return [
     { path: 'deploy/grafana/consortium.json', content: `${JSON.stringify(grafanaDashboard(), null, 2)}\n` },
     { path: 'deploy/grafana/provisioning/datasource.yml', content: grafanaDatasourceProvisioning() },
