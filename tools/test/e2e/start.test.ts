@@ -239,7 +239,8 @@ describe('npm start', () => {
     let shown: SettlementsShown | null = null;
     await waitFor('the dashboard shows the closed period and its matrix', async () => {
       shown = ((await (await fetch(`${dashboard!.url}/api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).json()) as { settlements: SettlementsShown }).settlements;
-      return { done: shown.matrix.period === summary.period && shown.matrix.cells.length === directions, seen: JSON.stringify(shown.matrix).slice(0, 300) };
+      const closing = shown.periods.find((period) => period.period === summary.period);
+      return { done: closing?.closed === true && shown.matrix.period === summary.period && shown.matrix.cells.length === directions, seen: JSON.stringify({ closing, matrix: shown.matrix }).slice(0, 400) };
     });
     const closed = shown!.periods.find((period) => period.period === summary.period)!;
     expect(closed.closed).toBe(true);
