@@ -238,6 +238,18 @@ describe('npm start', () => {
     expect(summary).toMatchObject({ records: directions * RECORDS, batches: (directions * RECORDS) / BATCH_RECORDS, statements: (directions * RECORDS) / BATCH_RECORDS });
     const settled = await expectNettingOnEveryNode(devnet, summary.period!);
     expect(settled.resolved).toBe(summary.disputes);
+    // The dashboard shows the closed period: its netting, and the bilateral matrix of every
+    // direction from the members' own statement totals, which add up to the netting's gross amount.
+    interface SettlementsShown { readonly periods: readonly { readonly period: string; readonly closed: boolean; readonly netting: { readonly grossAmount: string } | null }[]; readonly matrix: { readonly period: string | null; readonly cells: readonly { readonly amount: string }[] } }
+    let shown: SettlementsShown | null = null;
+    await waitFor('the dashboard shows the closed period and its matrix', async () => {
+      shown = ((await (await fetch(`${dashboard!.url}/api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).json()) as { settlements: SettlementsShown }).settlements;
+      const closing = shown.periods.find((period) => period.period === summary.period);
+      return { done: closing?.closed === true && shown.matrix.period === summary.period && shown.matrix.cells.length === directions, seen: JSON.stringify({ closing, matrix: shown.matrix }).slice(0, 400) };
+    });
+    const closed = shown!.periods.find((period) => period.period === summary.period)!;
+    expect(closed.closed).toBe(true);
+    expect(shown!.matrix.cells.reduce((sum, cell) => sum + BigInt(cell.amount), 0n)).toBe(BigInt(closed.netting!.grossAmount));
 
     // Ctrl-C while the generator works on its second period (or just finished it): it stops with
     // the nodes. Not before the period's usage is committed: a node does not yet submit again, after

@@ -66,6 +66,11 @@ export interface ChainData {
   readonly keyEpochs: readonly KeyEpochJson[];
 }
 
+/** The period the bilateral matrix shows: the latest closed one (its statements are final), else the latest. */
+export function matrixPeriodOf(periods: readonly PeriodJson[]): string | null {
+  return (periods.findLast((period) => period.closed !== null) ?? periods.at(-1))?.period ?? null;
+}
+
 function listField<T>(json: unknown, field: string, url: string): T[] {
   const list = (json as Record<string, unknown> | null)?.[field];
   if (!Array.isArray(list)) throw new UpstreamResponseError(`GET ${url}: no "${field}" list in the answer`, url, 200);
@@ -82,7 +87,7 @@ export class ChainReader {
 
   /**
    * Reads from the first member of `candidates` that answers; throws the last failure when none
-   * does. Then each candidate with a totals token reads its own statements of the latest period
+   * does. Then each candidate with a totals token reads its own statements of the matrix's period
    * from its own node, whose view shows their totals (a member that does not answer keeps the public view).
    */
   async read(candidates: readonly Target[], nowMs: number): Promise<ChainData> {
@@ -101,8 +106,8 @@ export class ChainReader {
   }
 
   private async withOwnTotals(data: ChainData, candidates: readonly Target[]): Promise<StatementJson[]> {
-    const period = data.periods.at(-1)?.period;
-    if (period === undefined) return [...data.statements];
+    const period = matrixPeriodOf(data.periods);
+    if (period === null) return [...data.statements];
     const own = new Map<string, StatementJson>();
     await Promise.all(
       candidates.map(async (member) => {
@@ -127,7 +132,10 @@ export class ChainReader {
     }
     // The netting of periods no longer listed is dropped, so the cache is bounded by the node's list.
     for (const period of this.nettings.keys()) if (!periods.some((p) => p.period === period)) this.nettings.delete(period);
+    // The latest periods, and the matrix's (the latest closed) if it is older.
+    const matrixPeriod = matrixPeriodOf(periods);
     const latest = periods.slice(-DASHBOARD_LIMITS.statementPeriodsRead);
+    if (matrixPeriod !== null && !latest.some((p) => p.period === matrixPeriod)) latest.unshift(periods.find((p) => p.period === matrixPeriod)!);
     const statements: StatementJson[] = [];
     for (const { period } of latest) {
       const path = `/v1/statements?period=${encodeURIComponent(period)}&limit=${DASHBOARD_LIMITS.statementsPerPeriodMax}`;

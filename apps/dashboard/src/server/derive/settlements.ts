@@ -1,5 +1,5 @@
 import type { SettlementsView, StatementState, ZkpView } from '../../protocol.js';
-import type { ChainData } from '../collect/chain-reader.js';
+import { matrixPeriodOf, type ChainData } from '../collect/chain-reader.js';
 import { latestValues, sumBy } from '../collect/queries.js';
 import { DASHBOARD_LIMITS } from '../limits.js';
 import type { DeriveContext } from './context.js';
@@ -41,10 +41,10 @@ export function settlementsView(data: ChainData): SettlementsView {
     pairs.set(key, pair);
   }
 
-  // The matrix of the latest period: what each creditor bills each debtor in settled statements
+  // The matrix of the latest closed period (else the latest): what each creditor bills each debtor in settled statements
   // (accepted: the proven total; resolved: the agreed one). Only the parties' own view carries
   // totals, so a public reader shows the cells it can see.
-  const shownPeriod = data.periods.at(-1)?.period ?? null;
+  const shownPeriod = matrixPeriodOf(data.periods);
   const cells = new Map<string, { creditor: string; debtor: string; amount: bigint }>();
   for (const statement of data.statements) {
     if (statement.period !== shownPeriod) continue;
