@@ -22,6 +22,8 @@ export interface DashboardCliOptions {
   readonly makeTokenFile: boolean;
   readonly prometheusUrl: string | null;
   readonly alertmanagerTokenFile: string | null;
+  /** Make the Alertmanager token file when it is missing (the devnet default only). */
+  readonly makeAlertmanagerTokenFile: boolean;
   readonly intervalMs: number;
 }
 
@@ -59,7 +61,7 @@ export function dashboardProgram(): Command {
     .option('--listen <host:port>', 'where to serve the dashboard', parseListen, DEFAULT_LISTEN)
     .option('--token-file <path>', 'observer tokens the dashboard accepts, one per line (devnet default: <dir>/dashboard/observer.token, made if missing)')
     .option('--prometheus <url>', 'read the metrics and alerts from this Prometheus server instead of scraping the nodes', httpUrl)
-    .option('--alertmanager-token-file <path>', 'bearer token(s) Alertmanager presents to POST /api/alertmanager (without it the webhook is refused)')
+    .option('--alertmanager-token-file <path>', 'bearer token(s) Alertmanager presents to POST /api/alertmanager (devnet default: <dir>/dashboard/alertmanager.token, made if missing; elsewhere without it the webhook is refused)')
     .option('--interval-ms <ms>', 'how often to collect and push an update', interval, INTERVAL_MS.default)
     .exitOverride()
     .showHelpAfterError();
@@ -91,7 +93,9 @@ export function parseDashboardArgs(argv: readonly string[], cwd: string = proces
     tokenFile: parsed.tokenFile === undefined ? join(devnetDir!, 'dashboard', 'observer.token') : at(parsed.tokenFile),
     makeTokenFile: parsed.tokenFile === undefined,
     prometheusUrl: parsed.prometheus ?? null,
-    alertmanagerTokenFile: parsed.alertmanagerTokenFile === undefined ? null : at(parsed.alertmanagerTokenFile),
+    // A devnet's default is the file deploy/alertmanager/alertmanager.yml reads (credentials_file).
+    alertmanagerTokenFile: parsed.alertmanagerTokenFile !== undefined ? at(parsed.alertmanagerTokenFile) : devnetDir === null ? null : join(devnetDir, 'dashboard', 'alertmanager.token'),
+    makeAlertmanagerTokenFile: parsed.alertmanagerTokenFile === undefined && devnetDir !== null,
     intervalMs: parsed.intervalMs,
   };
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import { AlertEvaluator as RuleEvaluator, alertRetentionMs, alertSeriesNames, setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { SourceInfo } from '../protocol.js';
 import type { AlertEvaluator } from './alerts.js';
@@ -25,7 +25,7 @@ import { ensureTokenFile, readTokenFile } from './tokens.js';
  */
 
 export interface StartDashboardOptions extends DashboardCliOptions {
-  /** The alert rules' evaluator (@consortium/telemetry); null: the dashboard evaluates none itself. */
+  /** The alert evaluator; default: the consortium's rules (alertRulesEvaluator); null: the dashboard evaluates none itself. */
   readonly evaluator?: AlertEvaluator | null;
   /** The client's files; default: bundleClient() of src/client/bundle.ts. */
   readonly assets?: ClientAssets;
@@ -52,11 +52,23 @@ function devnetAdjust(devnetDir: string | null): (targets: Targets) => Targets {
   return (targets) => (devnetDir === null || targets.keysManifestFile !== null ? targets : { ...targets, keysManifestFile: join(devnetDir, 'keys', 'keys-manifest.json') });
 }
 
+/**
+ * The consortium's alert rules (defined once, in @consortium/telemetry: the same rules
+ * deploy/prometheus/alerts.yml is generated from), evaluated each round over the SeriesStore.
+ */
+export function alertRulesEvaluator(): AlertEvaluator {
+  // The store keeps raw samples for rawRetentionMs; a rule reading further back would see a cut window.
+  if (alertRetentionMs() > DASHBOARD_LIMITS.rawRetentionMs) throw new Error(`the alert rules read ${alertRetentionMs()} ms back, the store keeps ${DASHBOARD_LIMITS.rawRetentionMs} ms`);
+  const rules = new RuleEvaluator();
+  return { evaluate: (reader, nowMs) => rules.evaluate(reader, nowMs), metrics: alertSeriesNames() };
+}
+
 export async function startDashboard(options: StartDashboardOptions, signal: AbortSignal = new AbortController().signal): Promise<RunningDashboard> {
   const telemetry = options.telemetry ?? setupTelemetry({ serviceName: 'consortium-dashboard', memberId: 'dashboard', dataDir: options.devnetDir ?? dirname(options.tokenFile) });
   const { logger } = telemetry;
   const token = options.makeTokenFile ? await ensureTokenFile(options.tokenFile) : null;
   const observerTokens = await readTokenFile(options.tokenFile);
+  if (options.makeAlertmanagerTokenFile && options.alertmanagerTokenFile !== null) await ensureTokenFile(options.alertmanagerTokenFile);
   const alertmanagerTokens = options.alertmanagerTokenFile === null ? null : await readTokenFile(options.alertmanagerTokenFile);
 
   // A devnet's operator tokens show each member's own statement totals (the bilateral matrix); only GETs of statements use them.
@@ -64,7 +76,7 @@ export async function startDashboard(options: StartDashboardOptions, signal: Abo
   await follower.first(Math.min(options.intervalMs, 1_000), signal);
   follower.follow(Math.max(options.intervalMs, 1_000));
 
-  const evaluator = options.evaluator ?? null;
+  const evaluator = options.evaluator === undefined ? alertRulesEvaluator() : options.evaluator;
   const retained = new Set([...RETAINED_METRICS, ...(evaluator?.metrics ?? [])]);
   const source: DataSource = options.prometheusUrl === null ? new ScrapeSource(retained, scrapeDeadlineMs(options.intervalMs)) : new PrometheusSource(options.prometheusUrl, retained);
   const sourceInfo: SourceInfo = { kind: source.kind, intervalMs: options.intervalMs, ...(options.prometheusUrl === null ? {} : { prometheusUrl: options.prometheusUrl }) };

@@ -21,14 +21,15 @@ describe('consortium-dashboard options', () => {
       tokenFile: '/repo/.devnet/dashboard/observer.token',
       makeTokenFile: true,
       prometheusUrl: null,
-      alertmanagerTokenFile: null,
+      alertmanagerTokenFile: '/repo/.devnet/dashboard/alertmanager.token',
+      makeAlertmanagerTokenFile: true,
       intervalMs: 1000,
     });
   });
 
   it('takes a targets file, a token file, Prometheus and the webhook token', () => {
     const options = parseDashboardArgs(argv('--targets', 't.json', '--token-file', '/etc/obs', '--prometheus', 'http://127.0.0.1:9090/', '--alertmanager-token-file', 'am', '--listen', '[::1]:0', '--interval-ms', '500'), '/w');
-    expect(options).toMatchObject({ targetsFile: '/w/t.json', devnetDir: null, tokenFile: '/etc/obs', makeTokenFile: false, prometheusUrl: 'http://127.0.0.1:9090', alertmanagerTokenFile: '/w/am', listen: { host: '::1', port: 0 }, intervalMs: 500 });
+    expect(options).toMatchObject({ targetsFile: '/w/t.json', devnetDir: null, tokenFile: '/etc/obs', makeTokenFile: false, prometheusUrl: 'http://127.0.0.1:9090', alertmanagerTokenFile: '/w/am', makeAlertmanagerTokenFile: false, listen: { host: '::1', port: 0 }, intervalMs: 500 });
   });
 
   it('refuses a missing or double member source, a targets run without tokens, and values out of range', () => {
