@@ -4,15 +4,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
 import type { DashboardSnapshot, StreamMessage } from '../../src/protocol.js';
+import { DashboardPage, launchChromium } from '../support/browser.js';
 import { collectEventStream } from '../unit/server-fixtures.js';
 
 /**
  * The dashboard process against a real four-member devnet: `consortium-setup devnet` writes it,
  * four `consortium-node` processes run it on loopback, and `consortium-dashboard --devnet` follows
  * the endpoints.json written here in `npm start`'s format. A real Prometheus (Debian
- * `prometheus`) scrapes the same nodes, and a second dashboard reads it (`--prometheus`). Every
- * wait polls a condition with a generous deadline (a busy 2-core machine), never a fixed sleep.
+ * `prometheus`) scrapes the same nodes, and a second dashboard reads it (`--prometheus`). Headless
+ * Chromium shows the dashboard the way an operator sees it: every view, a killed node's alert,
+ * card and links, its recovery, and a burst of bad credentials. Every wait polls a condition with
+ * a generous deadline (a busy 2-core machine), never a fixed sleep.
  */
 
 const repositoryRoot = resolve(import.meta.dirname, '../../../..');
@@ -71,6 +75,9 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
   let token: string;
   let output = '';
   let promOutput = '';
+  let browser: Browser;
+  let page: DashboardPage;
+  const startNode = (member: string) => nodes.set(member, run('apps/node/bin/consortium-node.js', ['--config', join(dir, member, 'node.json')], join(dir, member, 'node.log')));
   const auth = () => ({ authorization: `Bearer ${token}` });
   const snapshot = async (from = url) => {
     const response = await fetch(`${from}/api/snapshot`, { headers: auth(), signal: AbortSignal.timeout(10_000) });
@@ -91,7 +98,7 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
       const config = JSON.parse(await readFile(join(dir, member.id, 'node.json'), 'utf8')) as { http: { host: string; port: number } };
       const apiUrl = `http://${config.http.host}:${config.http.port}`;
       members.push({ id: member.id, tadig: member.tadig, operator: member.operator, apiUrl, metricsUrl: `${apiUrl}/metrics`, tokens: { observer: join(dir, member.id, 'tokens', 'observer.token') } });
-      nodes.set(member.id, run('apps/node/bin/consortium-node.js', ['--config', join(dir, member.id, 'node.json')], join(dir, member.id, 'node.log')));
+      startNode(member.id);
     }
     // The dashboard starts first and waits for endpoints.json, as under `npm start`.
     dashboard = run('apps/dashboard/bin/consortium-dashboard.js', ['--devnet', dir, '--listen', '127.0.0.1:0', '--interval-ms', '500'], join(dir, 'dashboard.log'));
@@ -115,6 +122,7 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
   });
 
   afterAll(async () => {
+    await browser?.close();
     const all = [dashboard, promDashboard, prometheus, ...nodes.values()].filter((c) => c !== undefined);
     for (const child of all) child.kill('SIGTERM');
     await Promise.all(all.map(async (child) => exited(child)));
@@ -172,6 +180,38 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
     expect(fromPrometheus.topology.links.filter((l) => l.connected)).toHaveLength(MEMBERS * (MEMBERS - 1));
   });
 
+  it('shows every view in Chromium with the running consortium', async () => {
+    browser = await launchChromium();
+    page = await DashboardPage.open(browser, url, { token });
+    await page.waitLive();
+    for (const member of memberIds) await page.waitForCard(member, 'up');
+    expect(page.page.url()).not.toContain('token');
+    await page.showView('consensus');
+    await page.waitFor('the height chart to have points of every member', () => Number(document.querySelector('[data-testid="chart-height"]')?.getAttribute('data-points') ?? 0) > 2);
+    await page.showView('topology');
+    await page.waitForTopologyGraph();
+    expect((await page.topologyEdges()).connected).toHaveLength(MEMBERS * (MEMBERS - 1));
+    await page.showView('resources');
+    await page.waitFor('the CPU chart to have points', () => Number(document.querySelector('[data-testid="chart-cpu"]')?.getAttribute('data-points') ?? 0) > 2);
+    await page.showView('zkp');
+    // This devnet pins no proving keys (no traffic here; npm start's e2e shows settlements and proofs).
+    await page.waitFor('the prover queue chart to have points', () => Number(document.querySelector('[data-testid="chart-proverQueue"]')?.getAttribute('data-points') ?? 0) > 2);
+    const shots = await page.screenshotEveryView('devnet');
+    expect(shots).toHaveLength(8);
+    expect(page.pageErrors).toEqual([]);
+  });
+
+  it('shows a burst of bad credentials as security events and fires the auth-failure alert', async () => {
+    const target = memberIds[0]!;
+    const apiUrl = (JSON.parse(await readFile(join(dir, target, 'node.json'), 'utf8')) as { http: { host: string; port: number } }).http;
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`http://${apiUrl.host}:${apiUrl.port}/v1/status`, { headers: { authorization: 'Bearer not-a-token' } }).then((r) => r.status)));
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    await page.showView('security');
+    await page.waitFor('auth failures of the burst in the security list', (member) => Array.from(document.querySelectorAll('[data-testid="security-row"]')).some((row) => row.getAttribute('data-kind') === 'auth_failed' && row.getAttribute('data-node') === member), target, 30_000);
+    await page.showView('alerts');
+    await page.waitForAlert('AuthFailureSpike', 'firing', target, 30_000);
+  });
+
   it('shows a killed node down with its links dropped, the others up', async () => {
     const victim = memberIds[MEMBERS - 1]!;
     nodes.get(victim)!.kill('SIGKILL');
@@ -191,5 +231,25 @@ describe(`consortium-dashboard over a ${MEMBERS}-member devnet`, () => {
       return s?.cards.find((c) => c.member === victim)?.status === 'down' ? s : null;
     }, 30_000);
     expect(fromPrometheus.cards.find((c) => c.member === victim)!.reason).toBe('Prometheus reports it down (up == 0)');
+    // In the browser: the node-down alert within 30 s of the kill, the card red, the links dropped.
+    await page.showView('alerts');
+    await page.waitForAlert('NodeDown', 'firing', victim, 30_000);
+    await page.showView('health');
+    await page.waitForCard(victim, 'down');
+    await page.screenshot('devnet-node-down-health');
+    await page.showView('topology');
+    await page.waitForMemberLinks(victim, 'down');
+  });
+
+  it('shows the restarted node recover: card up, links back, the alert resolved', async () => {
+    const victim = memberIds[MEMBERS - 1]!;
+    startNode(victim);
+    await page.showView('health');
+    await page.waitForCard(victim, 'up', 120_000);
+    await page.showView('topology');
+    await page.waitForMemberLinks(victim, 'up', 60_000);
+    await page.showView('alerts');
+    await page.waitForAlert('NodeDown', 'resolved', victim, 60_000);
+    expect(page.pageErrors).toEqual([]);
   });
 });
