@@ -8,7 +8,7 @@ import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/expor
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
@@ -143,7 +143,10 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
   const meterProvider = new MeterProvider({ resource, readers });
 
   const spanProcessors: SpanProcessor[] = otlp.traces.enabled ? [new BatchSpanProcessor({ exporter: traceExporter(otlp.traces) })] : [];
-  const tracerProvider = new TracerProvider({ resource, spanProcessors });
+  // Without an exporter a recorded span goes nowhere: spans are then not recorded (they keep
+  // their ids, so log lines still carry trace_id and span_id), which spares the per-transaction
+  // spans' cost (docs/benchmarks.md, "Telemetry on running nodes").
+  const tracerProvider = new TracerProvider({ resource, spanProcessors, ...(otlp.traces.enabled ? {} : { sampler: new AlwaysOffSampler() }) });
 
   const registerGlobal = options.registerGlobal !== false;
   if (registerGlobal) {

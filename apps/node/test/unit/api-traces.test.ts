@@ -19,23 +19,30 @@ const thingRoutes: ApiRoutes = (server) => {
 };
 
 let receiver: OtlpReceiver;
-let api: ApiFixture;
+let api: ApiFixture | null = null;
 let spans: ReceivedSpan[] = [];
 const CLIENT_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start();
-  api = await startApiFixture({ extraRoutes: [thingRoutes], traced: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } } });
-  const headers = { authorization: `Bearer ${api.tokens.grafana!}` };
-  expect((await api.server.inject({ url: '/v1/things/raw-id-1234', headers })).statusCode).toBe(200);
-  expect((await api.server.inject({ url: '/nowhere-5678', headers })).statusCode).toBe(404);
-  expect((await api.server.inject({ url: '/v1/things/joined', headers: { ...headers, traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } })).statusCode).toBe(200);
-  await api.close(); // flushes the spans
-  await receiver.waitFor('/v1/traces');
+  const fixture = await startApiFixture({ extraRoutes: [thingRoutes], traced: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } } });
+  api = fixture;
+  const headers = { authorization: `Bearer ${fixture.tokens.grafana!}` };
+  expect((await fixture.server.inject({ url: '/v1/things/raw-id-1234', headers })).statusCode).toBe(200);
+  expect((await fixture.server.inject({ url: '/nowhere-5678', headers })).statusCode).toBe(404);
+  expect((await fixture.server.inject({ url: '/v1/things/joined', headers: { ...headers, traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } })).statusCode).toBe(200);
+  api = null;
+  await fixture.close(); // flushes the spans and releases the globals it registered
+  await receiver.waitFor('/v1/traces', 60_000);
   spans = receiver.jsonSpans();
+  // A busy machine: starting the fixture alone has taken over 10 s.
+}, 120_000);
+afterAll(async () => {
+  // The suites share a module graph: never leave this fixture's global telemetry behind.
+  await api?.close();
+  await receiver?.stop();
 });
-afterAll(async () => receiver?.stop());
 
 const requests = () => spans.filter((span) => span.name === 'api.request');
 

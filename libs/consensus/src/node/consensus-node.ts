@@ -34,6 +34,7 @@ import { ConsensusRoutine } from './state.js';
 import { TaskQueue } from './task-queue.js';
 import { DriverTimers } from './timers.js';
 import { TxGossip } from './tx-gossip.js';
+import { sampled } from './tx-traces.js';
 
 /**
  * The consensus driver, along CometBFT's seams:
@@ -324,7 +325,8 @@ export class ConsensusNode {
   async submitTx(tx: Uint8Array): Promise<AddTxOutcome> {
     const tracer = this.options.tracer ?? null;
     const parent = context.active();
-    const origin = tracer !== null && trace.getSpanContext(parent) !== undefined ? { trace: parent } : {};
+    // Only a recorded request's context is kept: an unrecorded one would only cost the commit spans nobody receives.
+    const origin = tracer !== null && sampled(parent) ? { trace: parent } : {};
     const span = tracer?.startSpan('consensus.check_tx', { attributes: { 'tx.bytes': tx.byteLength } }, parent) ?? null;
     let outcome: AddTxOutcome;
     try {

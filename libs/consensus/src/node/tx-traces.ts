@@ -1,4 +1,4 @@
-import { trace, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { trace, TraceFlags, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import { txHash } from '../block.js';
 import { toHex } from '../crypto/hash.js';
 import type { Block } from '../types.js';
@@ -9,6 +9,15 @@ export interface ProposalSeen {
   readonly atMs: number;
   readonly round: number;
   readonly proposer: string;
+}
+
+/**
+ * Whether `context`'s span is sampled (recorded and exported; the request span may have ended
+ * since): an unsampled request's transaction gets no stage spans, nobody would receive them.
+ */
+export function sampled(context: Context): boolean {
+  const spanContext = trace.getSpanContext(context);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
 /**
@@ -56,7 +65,7 @@ export class TxCommitSpans {
     const links: Link[] = heightContext === undefined ? [] : [{ context: heightContext }];
     const spans: { index: number; tx: Span; commit: Span; commitContext: Context }[] = [];
     admissions.forEach(({ hash, admittedMs, trace: parent }, index) => {
-      if (parent === undefined || admittedMs === undefined || trace.getSpanContext(parent) === undefined) return;
+      if (parent === undefined || admittedMs === undefined || !sampled(parent)) return;
       const txSpan = tracer.startSpan('consensus.tx', { startTime: admittedMs, attributes: { 'tx.hash': toHex(hash), 'consensus.height': height }, links }, parent);
       const txContext = trace.setSpan(parent, txSpan);
       if (at.proposal !== null) {

@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { OtlpReceiver, setupTelemetry, type ReceivedSpan } from '@consortium/telemetry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { toHex } from '../../../src/crypto/hash.js';
 import { txHash } from '../../../src/block.js';
 import { bootNode, commitHeights, deliverRound, kvTx, ReferenceChain, testConsortium } from './harness.js';
@@ -24,6 +24,8 @@ describe('the trace of a client transaction', () => {
     const consortium = testConsortium(4);
     const chain = new ReferenceChain(consortium);
     const t = await bootNode(consortium, { options: { tracer: telemetry.tracer('@consortium/consensus') } });
+    // The suites share a module graph: the global telemetry this test registered must go whatever happens.
+    onTestFinished(() => telemetry.shutdown());
     await commitHeights(t, chain, 1);
 
     // Height 2: the client's tx comes through an active request span.
