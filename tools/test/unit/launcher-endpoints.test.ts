@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { endpointsOf, endpointsTable, ENDPOINTS_FORMAT } from '../../src/launcher/endpoints.js';
+import { DEVNET_MEMBERS } from '../support/running-members.js';
 
-const MEMBERS = [
-  { id: 'T-Mobile-DE', tadig: 'DEUD1', operator: 'Telekom Deutschland' },
-  { id: 'Vodafone-UK', tadig: 'GBRVF', operator: 'Vodafone UK' },
-  { id: 'Orange-FR', tadig: 'FRAF1', operator: 'Orange France' },
-  { id: 'Telenor-NO', tadig: 'NORTM', operator: 'Telenor Norway' },
-  { id: 'SFR-FR', tadig: 'FRAF2', operator: 'SFR' },
-  { id: 'Swisscom-CH', tadig: 'CHEC1', operator: 'Swisscom' },
-  { id: 'KPN-NL', tadig: 'NLDPT', operator: 'KPN' },
-];
+const MEMBERS = DEVNET_MEMBERS;
 
 function running(count: number) {
   return MEMBERS.slice(0, count).map((member, i) => ({

@@ -1,3 +1,4 @@
+import type { ActiveAlert } from '@consortium/telemetry';
 import type { AlertItem, AlertSeverity, AlertsView } from '../protocol.js';
 import type { SeriesReader } from './collect/series-store.js';
 import { DASHBOARD_LIMITS } from './limits.js';
@@ -10,17 +11,11 @@ import { DASHBOARD_LIMITS } from './limits.js';
  * is returned so the stream can push it at once.
  */
 
-/** One alert as the evaluator reports it (the shape of @consortium/telemetry's AlertEvaluator). */
-export interface EvaluatedAlert {
-  readonly rule: string;
-  readonly severity: AlertSeverity;
-  readonly state: 'pending' | 'firing';
-  readonly labels: Readonly<Record<string, string>>;
-  readonly summary: string;
-  /** The runbook anchor in docs/operations.md (`node-down`), or a path or URL. */
-  readonly runbook: string;
-  readonly activeSinceMs: number;
-}
+/**
+ * One alert as the evaluator reports it: the fields of @consortium/telemetry's ActiveAlert the
+ * dashboard shows (`runbook` may also be a path or URL, as Alertmanager and Prometheus give it).
+ */
+export type EvaluatedAlert = Pick<ActiveAlert, 'rule' | 'severity' | 'state' | 'labels' | 'summary' | 'runbook' | 'activeSinceMs'>;
 
 export interface AlertEvaluation {
   readonly active: readonly EvaluatedAlert[];
