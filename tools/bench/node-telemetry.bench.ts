@@ -39,12 +39,19 @@ export async function runMetricsScrapeBench(): Promise<void> {
     console.log(`metrics-scrape: ${MEMBERS} node processes, offered ${load} tx/s for ${DURATION_MS / 1000} s (committed ${result.committedTxsPerSecond} tx/s)`);
     console.log(`  page: ${parsePageSeries(page).length} series, ${page.length.toLocaleString('en-US')} bytes`);
     console.log(`  server side (the node's own consortium_api_request_duration_seconds for /metrics): p99 <= ${serverP99Bound(page)}`);
+    console.log(`  the node's event-loop delay at the last scrape (consortium_process_event_loop_delay_seconds): ${eventLoopDelay(page)}`);
     console.log(
       `  ${sorted.length} scrapes: p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted.at(-1)?.toFixed(2)} ms`,
     );
   } finally {
     await consortium.stopAll();
   }
+}
+
+/** The node's own event-loop delay percentiles over its last window, in ms: what a request waits before it runs. */
+function eventLoopDelay(page: string): string {
+  const gauges = parsePageSeries(page).filter((series) => series.sample === 'consortium_process_event_loop_delay_seconds');
+  return gauges.map((gauge) => `${gauge.labels.percentile} ${(gauge.value * 1000).toFixed(1)} ms`).join(', ') || 'not reported';
 }
 
 /** The upper bound of the bucket holding the 99th percentile of the node's own /metrics request durations. */

@@ -11,6 +11,7 @@ import { runDevnetStartBench } from './devnet-start.bench.js';
 import { runApiReadBench } from './api-read.bench.js';
 import { runSettlePeriodBench } from './settle-period.bench.js';
 import { runInstrumentationOverheadBench, runMetricsScrapeBench } from './node-telemetry.bench.js';
+import { runDashboardBench, runDashboardHistoryBench } from './dashboard.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -24,6 +25,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'settle-period': runSettlePeriodBench,
   'metrics-scrape': runMetricsScrapeBench,
   'instrumentation-overhead': runInstrumentationOverheadBench,
+  dashboard: runDashboardBench,
+  'dashboard-history': runDashboardHistoryBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -104,7 +104,7 @@ export const CHART_SPECS: Readonly<Record<ChartKey, ChartSpec>> = {
   proveLatency: { title: 'Prove latency', unit: 'seconds', view: 'zkp', seriesBy: 'percentile' },
   verifyLatency: { title: 'Verify latency', unit: 'seconds', view: 'zkp', seriesBy: 'percentile' },
   proverQueue: { title: 'Prover queue depth', unit: 'count', view: 'zkp', seriesBy: 'member' },
-  proofsRate: { title: 'Proofs by outcome', unit: 'per_second', view: 'zkp', seriesBy: 'outcome' },
+  proofsRate: { title: 'Proofs per second, by outcome', unit: 'per_second', view: 'zkp', seriesBy: 'outcome' },
   authFailures: { title: 'Authentication failures', unit: 'per_second', view: 'security', seriesBy: 'member' },
   rateLimited: { title: 'Rate-limited requests', unit: 'per_second', view: 'security', seriesBy: 'member' },
   cpu: { title: 'CPU', unit: 'ratio', view: 'resources', seriesBy: 'member' },

@@ -259,6 +259,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         await p2p.stop();
         await zkp?.verifier.close();
         await store.close();
+        events.close();
         await securityLog.close();
         logger.info({ height: consensus.status().committedHeight }, 'node stopped: store closed');
         await telemetry.shutdown();

@@ -1,24 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { busyPorts, tailOf } from '../devnet/processes.js';
+import { busyPorts } from '../devnet/processes.js';
+import { ServiceProcess } from '../devnet/service-process.js';
 import { WAIT_DEADLINES_MS } from '../devnet/wait.js';
-import { stopChild } from '../traffic/process.js';
 import { Supervisor, type Component } from './supervisor.js';
 
 /**
- * The dashboard (`consortium-dashboard --devnet <dir>`, apps/dashboard) as a child process of
- * `npm start`, like the traffic generator: its TypeScript sources through tsx, a process group
- * of its own (Ctrl-C reaches the launcher only, which stops it), stdout and stderr appended to
- * `<devnet>/dashboard/dashboard.log`, and the exit-with-parent preload. It is ready once it
- * prints `dashboard: <url>`; that line (with the observer token) is what the launcher shows.
+ * The dashboard (`consortium-dashboard --devnet <dir>`, apps/dashboard) as a service of
+ * `npm start`, like the traffic generator (see ServiceProcess), its output appended to
+ * `<devnet>/dashboard/dashboard.log`. It is ready once it prints `dashboard: <url>`; that line
+ * (with the observer token) is what the launcher shows.
  */
 
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 const dashboardMain = join(repositoryRoot, 'apps/dashboard/src/server/main.ts');
-const exitWithParent = join(import.meta.dirname, '../devnet/exit-with-parent.ts');
-const TS_FLAGS = ['--conditions=@consortium/source', '--import', 'tsx'];
 
 /** The dashboard's port when free (the README's URL), else any free one. */
 export const PREFERRED_DASHBOARD_PORT = 4_800;
@@ -31,15 +26,16 @@ export class DashboardStartError extends Error {
 }
 
 export class DashboardProcess {
-  private child: ChildProcess | null = null;
-  private readonly exitListeners: ((exit: string) => void)[] = [];
+  private readonly service: ServiceProcess;
   /** The printed link, `http://127.0.0.1:4800/#token=...`, once it serves. */
   link: string | null = null;
 
-  constructor(readonly devnetDir: string) {}
+  constructor(readonly devnetDir: string) {
+    this.service = new ServiceProcess(join(devnetDir, DASHBOARD_LOG_FILE));
+  }
 
   get logFile(): string {
-    return join(this.devnetDir, DASHBOARD_LOG_FILE);
+    return this.service.logFile;
   }
 
   get tokenFile(): string {
@@ -52,38 +48,26 @@ export class DashboardProcess {
   }
 
   get pid(): number | undefined {
-    return this.running ? this.child?.pid : undefined;
+    return this.service.pid;
   }
 
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.service.running;
   }
 
   onExit(listener: (exit: string) => void): void {
-    this.exitListeners.push(listener);
+    this.service.onExit(listener);
   }
 
   /** Spawns it; resolves once it prints its URL (it then serves), rejects if it exits first. */
   async start(): Promise<void> {
     await mkdir(join(this.devnetDir, 'dashboard'), { recursive: true });
     const port = (await busyPorts([PREFERRED_DASHBOARD_PORT])).length === 0 ? PREFERRED_DASHBOARD_PORT : 0;
-    const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, dashboardMain, '--devnet', this.devnetDir, '--listen', `127.0.0.1:${port}`], {
-      cwd: repositoryRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    this.child = child;
-    child.once('exit', (code, signal) => {
-      const exit = code !== null ? `code ${code}` : `signal ${signal}`;
-      for (const listener of this.exitListeners) listener(exit);
-    });
+    const child = this.service.spawn(dashboardMain, ['--devnet', this.devnetDir, '--listen', `127.0.0.1:${port}`]);
     let printed = '';
     await new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new DashboardStartError(`the dashboard printed no URL within ${WAIT_DEADLINES_MS.nodeStart} ms (log: ${this.logFile})`)), WAIT_DEADLINES_MS.nodeStart);
-      child.stdout.on('data', (chunk: Buffer) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
         printed = (printed + chunk.toString('utf8')).slice(-4_096);
         const link = READY_LINE.exec(printed)?.[1];
         if (link === undefined || this.link !== null) return;
@@ -104,11 +88,11 @@ export class DashboardProcess {
 
   /** SIGTERM, SIGKILL after the stop deadline; resolves once it exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    await stopChild(this.child, signal);
+    await this.service.stop(signal);
   }
 
   async logTail(lines = 20): Promise<string> {
-    return tailOf(this.logFile, lines);
+    return this.service.logTail(lines);
   }
 }
 

@@ -41,6 +41,8 @@ export interface DevnetEndpoints {
   readonly launcherPid: number;
   readonly startedAt: string;
   readonly members: readonly MemberEndpoints[];
+  /** Absolute path of the demo keys' manifest (`<keys>/keys-manifest.json`): the dashboard's ceremony summary. */
+  readonly keysManifest?: string;
   /** The traffic generator, once it runs (absent with --no-traffic). */
   readonly traffic?: TrafficEndpoint;
   /** The dashboard, once it serves (absent with --no-dashboard). */

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { KEYS_MANIFEST_FILE } from '@consortium/zkp';
 import { waitForHeight } from '../devnet/heights.js';
 import { NodeProcess, setupCliExited, tailOf } from '../devnet/processes.js';
 import { waitReady } from '../devnet/readiness.js';
 import { TrafficProcess } from '../traffic/process.js';
 import { startDevnetDashboard, type DevnetDashboard } from './dashboard.js';
 import { ensureDevnet } from './devnet-folder.js';
-import { endpointsOf, endpointsTable, removeEndpoints, withDashboard, withTraffic, writeEndpoints, type NodeAddresses } from './endpoints.js';
+import { endpointsOf, endpointsTable, removeEndpoints, withDashboard, withTraffic, writeEndpoints, type DevnetEndpoints, type NodeAddresses } from './endpoints.js';
 import { ComponentExitedError, StopRequestedError } from './errors.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
@@ -139,7 +140,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     const members = await Promise.all(
       devnet.genesis.members.map(async (member, i) => ({ member, config: await readNodeAddresses(options.dir, member.id), pid: nodes[i]!.pid ?? -1 })),
     );
-    let endpoints = endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members);
+    let endpoints: DevnetEndpoints = { ...endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members), keysManifest: join(resolve(options.keysDir), KEYS_MANIFEST_FILE) };
     const file = await writeEndpoints(options.dir, endpoints);
     await writePrometheusTargets(options.dir, prometheusTargetsOf(endpoints));
     if (options.traffic !== undefined && options.traffic !== null) {

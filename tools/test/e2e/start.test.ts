@@ -14,6 +14,7 @@ import { PROMETHEUS_TARGETS_FILE, prometheusTargetsOf } from '../../src/launcher
 import { lineProgress } from '../../src/launcher/progress.js';
 import { nettingBalances, SettlementApiClient, type NettingJson } from '../../src/traffic/client.js';
 import { TrafficProcess } from '../../src/traffic/process.js';
+import { DashboardTab } from '../support/dashboard-browser.js';
 
 /**
  * `npm start` as a user runs it: the real launcher process (tools/src/start.ts, which `npm start`
@@ -116,6 +117,40 @@ async function expectNettingOnEveryNode(endpoints: DevnetEndpoints, period: stri
   }
   expect(moved).toEqual(expected);
   return { statements, resolved };
+}
+
+/**
+ * The settled period as an operator sees it in Chromium: the settlements view with the closed
+ * period, a filled matrix cell for every direction and the netting's payments; the ZKP view with
+ * the proofs made and verified, the prove latency over time, the key epoch and the demo ceremony.
+ * A screenshot of each view.
+ */
+async function expectSettlementsInBrowser(url: string, token: string, period: string, directions: number): Promise<void> {
+  const tab = await DashboardTab.open(url, token);
+  try {
+    await tab.showView('settlements');
+    await tab.waitFor(`period ${period} closed, with a matrix of ${directions} amounts`, ({ period: wanted, directions: cells }) => {
+      const closed = [...document.querySelectorAll<HTMLTableRowElement>('[data-testid="periods"] tbody tr')].some((row) => row.cells[0]?.textContent === wanted && row.cells[1]?.textContent === 'closed');
+      const filled = [...document.querySelectorAll('[data-testid="matrix"] td[data-cell]')].filter((cell) => (cell.textContent ?? '').trim() !== '').length;
+      return closed && filled === cells;
+    }, { period, directions });
+    expect(await tab.rows('netting')).toBeGreaterThan(0);
+    expect(await tab.rows('pairs')).toBe(directions);
+    await tab.screenshot('npm-start-settlements');
+
+    await tab.showView('zkp');
+    await tab.waitFor('proofs made and verified, and the prove latency charted', () => {
+      const rows = (testid: string) => Number(document.querySelector(`[data-testid="${testid}"]`)?.getAttribute('data-rows') ?? 0);
+      const points = Number(document.querySelector('[data-testid="chart-proveLatency"]')?.getAttribute('data-points') ?? 0);
+      return rows('proofs-by-outcome') > 0 && rows('verifications-by-outcome') > 0 && rows('key-epochs') > 0 && points > 0;
+    });
+    const ceremony = await tab.page.locator('[data-testid="ceremony"]').innerText();
+    expect(ceremony).toContain('demo');
+    expect(ceremony).toContain('settlement-4');
+    await tab.screenshot('npm-start-zkp');
+  } finally {
+    await tab.close();
+  }
 }
 
 /** Every LevelDB under the members' data folders (a folder holding a LOCK file). */
@@ -250,6 +285,7 @@ describe('npm start', () => {
     const closed = shown!.periods.find((period) => period.period === summary.period)!;
     expect(closed.closed).toBe(true);
     expect(shown!.matrix.cells.reduce((sum, cell) => sum + BigInt(cell.amount), 0n)).toBe(BigInt(closed.netting!.grossAmount));
+    await expectSettlementsInBrowser(dashboard!.url, token, summary.period!, directions);
 
     // Ctrl-C while the generator works on its second period (or just finished it): it stops with
     // the nodes. Not before the period's usage is committed: a node does not yet submit again, after

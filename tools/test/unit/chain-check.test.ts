@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChainMismatchError, compareChains, formatChainFaults, type BlockSummary, type ChainView, type Validator } from '../../src/devnet/chain-check.js';
+import { DEVNET_MEMBERS } from '../support/running-members.js';
 
-const MEMBERS = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR', 'Swisscom-CH', 'KPN-NL'];
+const MEMBERS = DEVNET_MEMBERS.map((member) => member.id);
 const validatorsOf = (count: number): Validator[] => MEMBERS.slice(0, count).map((id) => ({ id, votingPower: 1 }));
 const hashOf = (label: string) => label.padEnd(64, '0');
 

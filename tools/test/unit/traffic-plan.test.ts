@@ -18,17 +18,9 @@ import {
 import { addMonths, monthNumber, periodIsOver, periodOf } from '../../src/traffic/periods.js';
 import { periodSummaryLine } from '../../src/traffic/summary.js';
 import { usageRequests } from '../../src/traffic/usage.js';
+import { DEVNET_MEMBERS } from '../support/running-members.js';
 
-/** The founding five, then the two setup-cli's devnet adds for seven. */
-const ALL_MEMBERS: readonly TrafficMember[] = [
-  { id: 'T-Mobile-DE', tadig: 'DEUD1' },
-  { id: 'Vodafone-UK', tadig: 'GBRVF' },
-  { id: 'Orange-FR', tadig: 'FRAF1' },
-  { id: 'Telenor-NO', tadig: 'NORTM' },
-  { id: 'SFR-FR', tadig: 'FRAF2' },
-  { id: 'Swisscom-CH', tadig: 'CHEC1' },
-  { id: 'KPN-NL', tadig: 'NLDPT' },
-];
+const ALL_MEMBERS: readonly TrafficMember[] = DEVNET_MEMBERS.map(({ id, tadig }) => ({ id, tadig }));
 const membersOf = (n: number) => ALL_MEMBERS.slice(0, n);
 const OPTIONS: TrafficOptions = { ...TRAFFIC_DEFAULTS };
 const NOW = new Date('2026-11-29T10:00:00Z');

@@ -10,7 +10,7 @@ import { memberCards, overallStatus } from './derive/cards.js';
 import { chartPoints } from './derive/charts.js';
 import { ConsensusTracker } from './derive/consensus.js';
 import type { DeriveContext } from './derive/context.js';
-import { securityItemOf, SecurityList } from './derive/security.js';
+import { securityItemOf, securityNoticeItemOf, SecurityList } from './derive/security.js';
 import { EMPTY_SETTLEMENTS, settlementsView, zkpView } from './derive/settlements.js';
 import { topology } from './derive/topology.js';
 import { ChartHistory, LIVE_RANGE } from './history.js';
@@ -139,7 +139,6 @@ export class Dashboard {
     const context: DeriveContext = { store: this.options.store, targets, round, nowMs, rateWindowMs: Math.max(10_000, 5 * this.options.intervalMs, this.options.source.rateWindowMs ?? 0) };
     this.lastContext = context;
     this.consensus.update(context);
-    for (const event of this.security.fromCounters(context)) this.emit({ type: 'security', event });
     await this.evaluateAlerts(nowMs);
 
     const cards = memberCards(context, this.alerts.firingByMember());
@@ -240,6 +239,11 @@ export class Dashboard {
         if (item === null) return;
         if (item.kind === 'equivocation') this.consensus.addEquivocation(item);
         this.emit({ type: 'security', event: this.security.add(item) });
+        return;
+      }
+      case 'security_notice': {
+        const item = securityNoticeItemOf(event.member, data);
+        if (item !== null) this.emit({ type: 'security', event: this.security.add(item) });
         return;
       }
       case 'settlement':

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memberCards, overallStatus } from '../../src/server/derive/cards.js';
 import { chartPoints } from '../../src/server/derive/charts.js';
 import { ConsensusTracker } from '../../src/server/derive/consensus.js';
-import { SecurityList, securityItemOf } from '../../src/server/derive/security.js';
+import { SecurityList, securityItemOf, securityNoticeItemOf } from '../../src/server/derive/security.js';
 import { topology } from '../../src/server/derive/topology.js';
 import { contextOf, memberIds, newStore, nodeTelemetry, recordRound, targetsOf } from './server-fixtures.js';
 
@@ -142,19 +142,14 @@ describe('consensus and security lists', () => {
     expect(equivocation).toMatchObject({ reportedBy: 'M2', offender: 'M3', message: 'prevote' });
   });
 
-  it('turns rises of the API refusal counters into list items (an observer sees no such stream events)', async () => {
-    const { context, store, targets, telemetry, t0 } = await consortium(4);
+  it("lists a node's security notices (kind and count of the refusals an observer may not see) without who or where", () => {
     const list = new SecurityList();
-    // The first round read sets the base: M1's ten failures were counted before it.
-    expect(list.fromCounters(context)).toEqual([]);
-    telemetry.get('M1')!.metrics.security.eventsTotal.inc({ kind: 'auth_failed' }, 3);
-    telemetry.get('M2')!.metrics.security.eventsTotal.inc({ kind: 'refused_peer' }, 1);
-    const round = await recordRound(store, targets, telemetry, t0 + 10_000);
-    const added = list.fromCounters(contextOf(store, targets, round));
-    expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ node: 'M1', kind: 'auth_failed', timeMs: t0 + 10_000 });
-    expect(added[0]!.what).toMatch(/^3 auth failed events/);
-    expect(list.list()).toEqual(added);
+    const item = securityNoticeItemOf('M1', { kind: 'auth_failed', count: 3, firstTimeMs: 10, lastTimeMs: 20, node: 'M1' });
+    expect(item).toEqual({ timeMs: 20, node: 'M1', kind: 'auth_failed', who: '', where: '', what: "3 auth failed events (who and where: the node's security log)" });
+    list.add(item!);
+    list.add(securityNoticeItemOf('M2', { kind: 'rate_limited', count: 1, firstTimeMs: 30, lastTimeMs: 30, node: 'M2' })!);
+    expect(list.list().map((entry) => `${entry.node} ${entry.what}`)).toEqual(["M2 1 rate limited event (who and where: the node's security log)", "M1 3 auth failed events (who and where: the node's security log)"]);
+    expect(securityNoticeItemOf('M1', { kind: 'auth_failed' })).toBeNull();
     expect(securityItemOf('M1', { nothing: true })).toBeNull();
   });
 });

@@ -78,7 +78,7 @@ describe('the live event stream', () => {
     api.events.emitSecurityEvent({ kind: 'auth_failed', who: { ip: '192.0.2.1' }, where, what: 'admins only', audience: { scope: 'admin' } });
     api.events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: 12, hash: 'ab'.repeat(32), timeMs: 1, txs: 3 } });
 
-    const seen = (stream: Awaited<ReturnType<typeof openStream>>) => stream.received.filter((e) => e.event !== 'ready').map((e) => (e.event === 'block' ? 'block' : (e.data.what as string)));
+    const seen = (stream: Awaited<ReturnType<typeof openStream>>) => stream.received.filter((e) => e.event !== 'ready' && e.event !== 'security_notice').map((e) => (e.event === 'block' ? 'block' : (e.data.what as string)));
     await admin.until((events) => events.some((e) => e.event === 'block'));
     await observer.until((events) => events.some((e) => e.event === 'block'));
     await sfr.until((events) => events.some((e) => e.event === 'block'));
@@ -86,6 +86,16 @@ describe('the live event stream', () => {
     expect(seen(sfr)).toEqual(['two prevotes at height 9', 'sfr only', 'block']);
     expect(seen(observer)).toEqual(['two prevotes at height 9', 'block']);
     expect(admin.received.find((e) => e.data.what === 'two prevotes at height 9')?.data).toMatchObject({ kind: 'equivocation', node: 'Orange-FR', who: { member: 'T-Mobile-DE' }, where });
+    // Of what it may not see, the observer learns kind and count (the second forbidden event at the end of the first's window), never who, where or what.
+    const notices = (stream: Awaited<ReturnType<typeof openStream>>) => stream.received.filter((e) => e.event === 'security_notice').map((e) => e.data);
+    await observer.until((events) => events.filter((e) => e.event === 'security_notice').reduce((n, e) => n + (e.data.count as number), 0) === 3);
+    const told = notices(observer);
+    expect(told.map((notice) => `${notice.kind as string} ${notice.count as number}`).sort()).toEqual(['auth_failed 1', 'forbidden 1', 'forbidden 1']);
+    for (const notice of told) {
+      expect(Object.keys(notice).sort()).toEqual(['count', 'firstTimeMs', 'kind', 'lastTimeMs', 'node']);
+      expect(notice.node).toBe('Orange-FR');
+    }
+    await admin.until((events) => events.filter((e) => e.event === 'security_notice').length === 3);
 
     for (const stream of [observer, sfr, admin]) await stream.close();
     await expect.poll(() => api.events.subscriberCount, { timeout: 30_000 }).toBe(0);

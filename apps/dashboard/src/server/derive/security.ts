@@ -1,17 +1,12 @@
 import type { SecurityEventItem } from '../../protocol.js';
-import { memberOf, type DeriveContext } from './context.js';
 import { DASHBOARD_LIMITS } from '../limits.js';
 
 /**
- * The security-events list, newest first and bounded. Two sources: the events a node publishes
- * to observers on its event stream (refused peers, invalid messages and proofs, equivocation:
- * chain-level facts), and, for the API's own refusals, which a node shows only to admins or the
- * member concerned, the increase of its `consortium_security_events_total{kind}` counter between
- * two scrapes, so an observer still sees a burst of bad credentials, as counts without who.
+ * The security-events list, newest first and bounded, from what the nodes' event streams carry:
+ * the events an observer may see (refused peers, invalid messages and proofs, equivocation:
+ * chain-level facts) in full, and of the others (the API's refusals, the business of the node's
+ * admins and the member concerned) the node's `security_notice`s: kind and count, at once.
  */
-
-/** Kinds a node never streams to an observer: the dashboard learns them from the counter. */
-export const COUNTED_KINDS: ReadonlySet<string> = new Set(['auth_failed', 'forbidden', 'rate_limited', 'invalid_request']);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const parts = (value: unknown) => (isRecord(value) ? Object.entries(value).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => `${k}=${String(v)}`).join(' ') : '');
@@ -29,32 +24,27 @@ export function securityItemOf(member: string, data: unknown): SecurityEventItem
   };
 }
 
+/** A node's `security_notice` stream event (kind and count of events an observer may not see) as a list item; null when it is not one. */
+export function securityNoticeItemOf(member: string, data: unknown): SecurityEventItem | null {
+  if (!isRecord(data) || typeof data['kind'] !== 'string' || typeof data['count'] !== 'number') return null;
+  const count = data['count'];
+  return {
+    timeMs: typeof data['lastTimeMs'] === 'number' ? data['lastTimeMs'] : Date.now(),
+    node: typeof data['node'] === 'string' ? data['node'] : member,
+    kind: data['kind'],
+    who: '',
+    where: '',
+    what: `${count} ${data['kind'].replace('_', ' ')} event${count === 1 ? '' : 's'} (who and where: the node's security log)`,
+  };
+}
+
 export class SecurityList {
   private readonly items: SecurityEventItem[] = [];
-  private readonly lastCounts = new Map<string, number>();
 
   add(item: SecurityEventItem): SecurityEventItem {
     this.items.unshift(item);
     this.items.length = Math.min(this.items.length, DASHBOARD_LIMITS.securityEventsMax);
     return item;
-  }
-
-  /** Items for the counted kinds whose counters rose in this round; also added to the list. */
-  fromCounters(context: DeriveContext): SecurityEventItem[] {
-    const added: SecurityEventItem[] = [];
-    // The newest sample of each series in the window; one seen before adds nothing (its value did not move).
-    for (const { labels, sample } of context.store.latest('consortium_security_events_total', context.nowMs - context.rateWindowMs)) {
-      const member = memberOf(labels);
-      const kind = labels['kind'];
-      if (member === null || kind === undefined || !COUNTED_KINDS.has(kind)) continue;
-      const key = `${member}\u0000${kind}`;
-      const previous = this.lastCounts.get(key);
-      this.lastCounts.set(key, sample.value);
-      const increase = previous === undefined ? 0 : sample.value >= previous ? sample.value - previous : sample.value;
-      if (increase <= 0) continue;
-      added.push(this.add({ timeMs: sample.timeMs, node: member, kind, who: '', where: 'http api', what: `${increase} ${kind.replace('_', ' ')} event${increase === 1 ? '' : 's'} since the last scrape (details in the node's security log)` }));
-    }
-    return added;
   }
 
   list(): SecurityEventItem[] {

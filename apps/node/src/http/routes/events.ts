@@ -20,7 +20,7 @@ export const eventRoutes: ApiRoutes = (server, { events, telemetry }) => {
     {
       sse: { kind: 'only' },
       config: { access: 'observer' },
-      schema: { tags: ['events'], summary: 'Live events (text/event-stream): security events and committed blocks, filtered by role', produces: ['text/event-stream'], response: { 503: ErrorBody, ...AUTH_REFUSALS } },
+      schema: { tags: ['events'], summary: 'Live events (text/event-stream): security events, committed blocks and settlement events, filtered by role; notices (kind, count) of security events the client may not see', produces: ['text/event-stream'], response: { 503: ErrorBody, ...AUTH_REFUSALS } },
     },
     async (request, reply) => {
       const viewer = clientOf(request)!; // access 'observer': authenticated

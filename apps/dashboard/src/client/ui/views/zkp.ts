@@ -24,8 +24,8 @@ export function ZkpView({ data }: { readonly data: DashboardSnapshot }) {
     h(
       'div',
       { class: 'columns' },
-      h(Section, { title: 'Proofs by outcome' }, h(Table, { testid: 'proofs-by-outcome', columns: ['Outcome', 'Proofs'], rows: outcomeRows(zkp.proofsByOutcome), empty: 'No proof made yet.' })),
-      h(Section, { title: 'Verifications by outcome' }, h(Table, { testid: 'verifications-by-outcome', columns: ['Outcome', 'Verifications'], rows: outcomeRows(zkp.verificationsByOutcome), empty: 'No proof verified yet.' })),
+      h(Section, { title: 'Proofs made, by outcome (since each node started)' }, h(Table, { testid: 'proofs-by-outcome', columns: ['Outcome', 'Proofs'], rows: outcomeRows(zkp.proofsByOutcome), empty: 'No proof made yet.' })),
+      h(Section, { title: 'Verifications, by outcome (since each node started)' }, h(Table, { testid: 'verifications-by-outcome', columns: ['Outcome', 'Verifications'], rows: outcomeRows(zkp.verificationsByOutcome), empty: 'No proof verified yet.' })),
     ),
     h(
       'div',
