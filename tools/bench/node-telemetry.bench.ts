@@ -2,6 +2,7 @@
 // costs, and what the instrumentation costs the node's transaction throughput.
 // Goals: /metrics scrape p99 <= 10 ms with the full catalogue; instrumentation overhead on node
 // tx/s <= 3 %.
+import { execFileSync } from 'node:child_process';
 import { parsePageSeries } from '@consortium/telemetry';
 import { Consortium } from '../src/devnet/consortium.js';
 import { offerLoad, type LoadResult } from './load.js';
@@ -20,14 +21,18 @@ export async function runMetricsScrapeBench(): Promise<void> {
   try {
     await consortium.waitAllReady();
     const node = consortium.nodes[0]!;
+    if (PIN_SCRAPED_NODE) pinScrapedNode(node.pid!, consortium.nodes.slice(1).map((other) => other.pid!));
     const latenciesMs: number[] = [];
     let page = '';
+    const statuses = new Map<number, number>();
     let scraping = true;
     const scraper = (async () => {
       while (scraping) {
         const started = performance.now();
         const response = await fetch(`${node.httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
-        page = await response.text();
+        const text = await response.text();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 200) page = text;
         latenciesMs.push(performance.now() - started);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -36,7 +41,8 @@ export async function runMetricsScrapeBench(): Promise<void> {
     scraping = false;
     await scraper;
     const sorted = [...latenciesMs].sort((a, b) => a - b);
-    console.log(`metrics-scrape: ${MEMBERS} node processes, offered ${load} tx/s for ${DURATION_MS / 1000} s (committed ${result.committedTxsPerSecond} tx/s)`);
+    console.log(`metrics-scrape: ${MEMBERS} node processes${PIN_SCRAPED_NODE ? ' (the scraped one alone on CPU 1)' : ''}, offered ${load} tx/s for ${DURATION_MS / 1000} s (committed ${result.committedTxsPerSecond} tx/s)`);
+    if (statuses.size > 1 || !statuses.has(200)) console.log(`  answers by HTTP status: ${JSON.stringify(Object.fromEntries(statuses))}`);
     console.log(`  page: ${parsePageSeries(page).length} series, ${page.length.toLocaleString('en-US')} bytes`);
     console.log(`  server side (the node's own consortium_api_request_duration_seconds for /metrics): p99 <= ${serverP99Bound(page)}`);
     console.log(`  the node's event-loop delay at the last scrape (consortium_process_event_loop_delay_seconds): ${eventLoopDelay(page)}`);
@@ -46,6 +52,19 @@ export async function runMetricsScrapeBench(): Promise<void> {
   } finally {
     await consortium.stopAll();
   }
+}
+
+/**
+ * BENCH_PIN=1: the scraped node gets CPU 1 to itself; the other nodes, this process (the load
+ * and the scraper) and their threads share CPU 0. It stands for the deployment the product is
+ * for, one node per operator's host, on a machine that must also run the rest of the consortium.
+ */
+const PIN_SCRAPED_NODE = process.env.BENCH_PIN === '1';
+
+function pinScrapedNode(scraped: number, others: readonly number[]): void {
+  const pin = (cpu: number, pid: number) => execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)], { stdio: 'ignore' });
+  pin(1, scraped);
+  for (const pid of [...others, process.pid]) pin(0, pid);
 }
 
 /** The node's own event-loop delay percentiles over its last window, in ms: what a request waits before it runs. */
@@ -59,7 +78,8 @@ function serverP99Bound(page: string): string {
   const buckets = parsePageSeries(page).filter((series) => series.sample === 'consortium_api_request_duration_seconds_bucket' && series.labels.route === '/metrics');
   const total = buckets.find((bucket) => bucket.labels.le === '+Inf')?.value ?? 0;
   const p99 = buckets.find((bucket) => bucket.value >= 0.99 * total);
-  return p99 === undefined ? 'unknown' : `${p99.labels.le} s (of ${total} requests)`;
+  const shares = buckets.filter((bucket) => Number(bucket.labels.le) <= 1).map((bucket) => `<= ${Number(bucket.labels.le) * 1000} ms ${((bucket.value / total) * 100).toFixed(1)} %`);
+  return p99 === undefined ? 'unknown' : `${p99.labels.le} s (of ${total} requests; ${shares.join(', ')})`;
 }
 
 async function throughput(instrumented: boolean, load: number, run: number): Promise<LoadResult> {

@@ -64,6 +64,8 @@ export interface RunningNode {
 /** Mempool bounds: a few seconds of the goal throughput, and well under the process's memory. */
 const MEMPOOL_MAX_TXS = 50_000;
 const MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
+/** How often the LevelDB folder's size is measured for consortium_storage_db_size_bytes. */
+const STORE_SIZE_INTERVAL_MS = 10_000;
 
 /** Starts a listener; an address another process holds becomes a PortInUseError naming it. */
 async function listenOrExplain(listener: 'p2p' | 'http', address: string, listen: () => Promise<unknown>): Promise<void> {
@@ -142,9 +144,15 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     const events = new NodeEvents({ node: config.memberId, log: securityLog, metrics: metrics.security, logger: logger.child({ component: 'security' }) });
     const store = await LevelChainStore.open(join(config.dataDir, 'chain'), { limits: genesis.consensus, metrics: libMetrics?.storage ?? null });
     started.push({ name: 'store', stop: () => store.close() });
-    telemetry.addCollectHook(async () => {
-      await store.sizeOnDiskBytes();
-    });
+    // The LevelDB folder's size (a readdir and a stat per table file, each a trip through the
+    // thread pool) is measured now and every 10 s in the background, not in a scrape's path: it
+    // moves slowly, and a /metrics request should be one turn of the event loop.
+    await store.sizeOnDiskBytes();
+    const storeSizeTimer = setInterval(() => {
+      store.sizeOnDiskBytes().catch((error: unknown) => logger.warn({ err: error }, 'measuring the store size failed; the gauge keeps its last value'));
+    }, STORE_SIZE_INTERVAL_MS);
+    storeSizeTimer.unref();
+    started.push({ name: 'store size', stop: () => Promise.resolve(clearInterval(storeSizeTimer)) });
     // Frame limits and rates for every protocol consensus uses, from genesis (one table).
     const p2pLimits = p2pLimitsFromConsensus(deriveConsensusLimits(genesis.consensus));
     const p2p = await P2PNode.create({
@@ -258,6 +266,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         await settlement?.close();
         await p2p.stop();
         await zkp?.verifier.close();
+        clearInterval(storeSizeTimer);
         await store.close();
         events.close();
         await securityLog.close();

@@ -1,4 +1,4 @@
-import { readFile, statfs } from 'node:fs/promises';
+import { readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { HostMetrics } from '../metrics/areas.js';
 import { CumulativeReadings } from './cumulative.js';
@@ -8,9 +8,15 @@ import type { Collector } from './types.js';
 /** Interfaces beyond this many are not reported: the catalogue promises a bounded label. */
 const MAX_INTERFACES = 16;
 
-async function readOptional(path: string): Promise<string | null> {
+/**
+ * Synchronous on purpose: /proc files are made in memory by the kernel and statfs answers from
+ * the superblock, a few microseconds each, while every asynchronous read is a trip through
+ * libuv's thread pool and back to an event loop that a busy node shares with consensus. A scrape
+ * that waited for three such trips measured 5 to 10 ms on an idle devnet node (benchmarks.md).
+ */
+function readOptional(path: string): string | null {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return null; // not Linux, or /proc not mounted: the metric is simply absent
   }
@@ -28,9 +34,11 @@ export class HostCollector implements Collector {
     private readonly dataDir: string,
   ) {}
 
-  async collect(): Promise<void> {
+  collect(): void {
     this.collectCpu();
-    await Promise.all([this.collectMemory(), this.collectDisk(), this.collectNetwork()]);
+    this.collectMemory();
+    this.collectDisk();
+    this.collectNetwork();
   }
 
   private collectCpu(): void {
@@ -49,17 +57,17 @@ export class HostCollector implements Collector {
     }
   }
 
-  private async collectMemory(): Promise<void> {
+  private collectMemory(): void {
     this.metrics.memoryBytes.set({ state: 'total' }, os.totalmem());
     // libuv's os.freemem() already answers MemAvailable on Linux; /proc/meminfo tells the two apart.
-    const meminfo = await readOptional('/proc/meminfo');
+    const meminfo = readOptional('/proc/meminfo');
     const field = (name: string) => (meminfo === null ? null : parseMeminfoBytes(meminfo, name));
     this.metrics.memoryBytes.set({ state: 'available' }, field('MemAvailable') ?? os.freemem());
     this.metrics.memoryBytes.set({ state: 'free' }, field('MemFree') ?? os.freemem());
   }
 
-  private async collectDisk(): Promise<void> {
-    const stats = await statfs(this.dataDir);
+  private collectDisk(): void {
+    const stats = statfsSync(this.dataDir);
     const sizeBytes = stats.blocks * stats.bsize;
     const freeBytes = stats.bavail * stats.bsize;
     this.metrics.dataDiskBytes.set({ state: 'size' }, sizeBytes);
@@ -67,8 +75,8 @@ export class HostCollector implements Collector {
     this.metrics.dataDiskBytes.set({ state: 'used' }, (stats.blocks - stats.bfree) * stats.bsize);
   }
 
-  private async collectNetwork(): Promise<void> {
-    const text = await readOptional('/proc/net/dev');
+  private collectNetwork(): void {
+    const text = readOptional('/proc/net/dev');
     if (text === null) return;
     for (const traffic of parseProcNetDev(text).slice(0, MAX_INTERFACES)) {
       const { interface: name } = traffic;
