@@ -13,6 +13,12 @@ import { percentile } from './report.js';
 export interface LoadResult {
   readonly offeredTxsPerSecond: number;
   readonly committedTxsPerSecond: number;
+  /**
+   * Committed transactions over the whole run, from the first submission to the last commit
+   * seen: under saturation (finality longer than the window) the steady-window rate depends on
+   * when the queue happens to drain, this one does not.
+   */
+  readonly committedOverRunTxsPerSecond: number;
   readonly committed: number;
   readonly submitted: number;
   readonly rejected: Record<string, number>;
@@ -93,6 +99,7 @@ export async function offerLoad(consortium: Consortium, txsPerSecond: number, du
   return {
     offeredTxsPerSecond: txsPerSecond,
     committedTxsPerSecond: Math.round(inWindow / ((sendEnd - windowStart) / 1000)),
+    committedOverRunTxsPerSecond: committedAt.size === 0 ? 0 : Math.round(committedAt.size / (([...committedAt.values()].reduce((last, t) => Math.max(last, t), 0) - started) / 1000)),
     committed: committedAt.size,
     submitted: sent,
     rejected,

@@ -111,9 +111,10 @@ export async function runInstrumentationOverheadBench(): Promise<void> {
   for (let run = 0; run < pairs; run++) {
     for (const instrumented of run % 2 === 0 ? [true, false] : [false, true]) {
       const result = await throughput(instrumented, load, run);
-      rates[instrumented ? 'on' : 'off'].push(result.committedTxsPerSecond);
+      // Saturated on purpose: the queue is longer than the window, so the whole run's rate is the measure.
+      rates[instrumented ? 'on' : 'off'].push(result.committedOverRunTxsPerSecond);
       console.log(
-        `  run ${run} ${instrumented ? 'instrumented  ' : 'uninstrumented'}: ${result.committedTxsPerSecond} tx/s sustained (${result.committed}/${result.submitted}), ` +
+        `  run ${run} ${instrumented ? 'instrumented  ' : 'uninstrumented'}: ${result.committedOverRunTxsPerSecond} tx/s over the run (${result.committed}/${result.submitted}; steady window ${result.committedTxsPerSecond} tx/s), ` +
           `finality p50 ${result.finalityMs.p50.toFixed(0)} ms p99 ${result.finalityMs.p99.toFixed(0)} ms` +
           (Object.keys(result.rejected).length > 0 ? `, rejected ${JSON.stringify(result.rejected)}` : ''),
       );
