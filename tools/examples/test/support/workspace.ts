@@ -16,8 +16,7 @@ export const LIBRARIES = [
   { name: '@consortium/p2p', dir: 'libs/p2p', exports: ['P2PNode', 'generateNodeKey', 'createMembersOnlyGater', 'PROTOCOL_IDS'] },
   { name: '@consortium/consensus', dir: 'libs/consensus', exports: ['parseGenesis', 'ConsensusNode', 'sha256', 'toHex', 'verifyCommitCertificate'] },
   { name: '@consortium/zkp', dir: 'libs/zkp', exports: ['Groth16Verifier', 'VerificationKeys', 'batchCommitment', 'publicSignalsOf', 'loadEpoch', 'ProverPool'] },
-  // The ceremony's entry is empty until its issue brings the code: it must still load.
-  { name: '@consortium/ceremony', dir: 'libs/ceremony', exports: [] },
+  { name: '@consortium/ceremony', dir: 'libs/ceremony', exports: ['replayTranscript', 'verifyPlanSignatures', 'planHash', 'TranscriptEntryError'] },
   { name: '@consortium/settlement', dir: 'libs/settlement', exports: ['SettlementApplication', 'recordsDigest', 'statementProof', 'settlementToJson', 'toSettlementBatch'] },
   { name: '@consortium/circuits', dir: 'circuits', exports: ['circuitDefinition', 'sha256File', 'SETTLEMENT_SERVICES'] },
 ] as const;

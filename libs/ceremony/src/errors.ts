@@ -1,0 +1,54 @@
+/**
+ * What the ceremony refuses, each a class of its own so a caller (and `ceremony verify`) can name
+ * the first problem precisely. Every message says what was expected and what was found.
+ */
+
+export class CeremonyError extends Error {
+  override readonly name: string = 'CeremonyError';
+}
+
+/** The plan itself is unusable (no members, a member twice, an impossible power, ...). */
+export class InvalidPlanError extends CeremonyError {
+  override readonly name = 'InvalidPlanError';
+}
+
+/** A member's signature over the plan is missing or does not verify. */
+export class PlanSignatureError extends CeremonyError {
+  override readonly name = 'PlanSignatureError';
+}
+
+/**
+ * A transcript entry is refused. `index` is the entry's position in the transcript (0-based);
+ * `problem` a stable code for tools and tests.
+ */
+export class TranscriptEntryError extends CeremonyError {
+  override readonly name = 'TranscriptEntryError';
+
+  constructor(
+    readonly index: number,
+    readonly problem: TranscriptProblem,
+    detail: string,
+  ) {
+    super(`transcript entry ${index}: ${detail}`);
+  }
+}
+
+export type TranscriptProblem =
+  /** Bound to another ceremony's plan (a replay from elsewhere). */
+  | 'wrong_ceremony'
+  /** Its sequence number is not the next one (a replayed, dropped or reordered entry). */
+  | 'wrong_sequence'
+  /** Signed by someone not in the plan, or by a member for another. */
+  | 'unknown_member'
+  /** The signature does not verify with the member's key. */
+  | 'bad_signature'
+  /** Not the member whose turn it is in the plan's order. */
+  | 'out_of_order'
+  /** It did not build on the file the previous entry produced (a fork, or a skipped contributor). */
+  | 'broken_chain'
+  /** A skip where the plan's policy aborts, or a skip not decided by the coordinator. */
+  | 'skip_not_allowed'
+  /** An entry for a phase or circuit the plan does not have, or after that lane was closed. */
+  | 'wrong_lane'
+  /** Malformed: a field missing, of the wrong type or size. */
+  | 'malformed';
