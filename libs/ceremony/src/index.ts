@@ -12,5 +12,8 @@ export { entrySignBytes, signEntry, laneName, sameLane } from './transcript/entr
 export type { Lane, OpenEntry, ContributionEntry, SkipEntry, BeaconEntry, UnsignedEntry, TranscriptEntry } from './transcript/entries.js';
 export { replayTranscript, lanesOf } from './transcript/replay.js';
 export type { LaneState, NextStep, TranscriptState } from './transcript/replay.js';
+export { contributionMismatch } from './transcript/compare.js';
+export { readZkeyContributions } from './files/zkey-contributions.js';
+export type { FileContribution, ZkeyContributions } from './files/zkey-contributions.js';
 export { CeremonyError, InvalidPlanError, PlanSignatureError, TranscriptEntryError } from './errors.js';
 export type { TranscriptProblem } from './errors.js';

@@ -1,0 +1,82 @@
+import { readBinFile, readSection } from '@iden3/binfileutils';
+import { blake2b } from '@noble/hashes/blake2.js';
+import type { Curve } from 'snarkjs';
+
+/**
+ * The phase-2 contributions a zkey file holds, as snarkjs itself records them (the MPC
+ * parameters, section 10), each with the hash snarkjs reports when it is made: blake2b-512 over
+ * the contribution's public key (delta after, the proof of knowledge of delta, the transcript).
+ * What the transcript's signed entries claim is compared with this list (compareContributions):
+ * snarkjs's own verification accepts a file with a contributor dropped, since each contribution
+ * is only checked against the one before it in the file.
+ */
+
+export interface FileContribution {
+  /** blake2b-512 as hex: what snarkjs's `zKey.contribute` and `zKey.beacon` return. */
+  readonly contributionHash: string;
+  readonly kind: 'contribution' | 'beacon';
+  /** The name the contributor gave (self-declared: proves nothing). */
+  readonly name: string | null;
+}
+
+export interface ZkeyContributions {
+  /** snarkjs's hash of the circuit and phase 1 the key was made from. */
+  readonly circuitHash: string;
+  readonly contributions: readonly FileContribution[];
+}
+
+/** The parts of ffjavascript's curve used here (snarkjs's curves are ffjavascript's). */
+interface PointGroup {
+  fromRprLEM(buffer: Uint8Array, offset: number): unknown;
+  toRprUncompressed(buffer: Uint8Array, offset: number, point: unknown): void;
+  readonly F: { readonly n8: number };
+}
+
+const MPC_PARAMS_SECTION = 10;
+
+export async function readZkeyContributions(zkeyFile: string, curve: Curve): Promise<ZkeyContributions> {
+  const { G1, G2 } = curve as unknown as { G1: PointGroup; G2: PointGroup };
+  const { fd, sections } = await readBinFile(zkeyFile, 'zkey', 2);
+  let section: Uint8Array;
+  try {
+    section = await readSection(fd, sections, MPC_PARAMS_SECTION);
+  } finally {
+    await fd.close();
+  }
+  const view = new DataView(section.buffer, section.byteOffset, section.byteLength);
+  let at = 0;
+  const take = (bytes: number) => {
+    if (at + bytes > section.byteLength) throw new Error(`${zkeyFile}: the MPC parameters end early (section ${MPC_PARAMS_SECTION}, ${section.byteLength} bytes)`);
+    const part = section.subarray(at, at + bytes);
+    at += bytes;
+    return part;
+  };
+  const u32 = () => {
+    const value = view.getUint32(take(4).byteOffset - section.byteOffset, true);
+    return value;
+  };
+  const circuitHash = Buffer.from(take(64)).toString('hex');
+  const count = u32();
+  const contributions: FileContribution[] = [];
+  for (let i = 0; i < count; i++) {
+    const hasher = blake2b.create({ dkLen: 64 });
+    // Points are stored in ffjavascript's little-endian Montgomery form and hashed uncompressed, as snarkjs's hashPubKey does.
+    for (const group of [G1, G1, G1, G2]) {
+      const stored = take(group.F.n8 * 2);
+      const uncompressed = new Uint8Array(group.F.n8 * 2);
+      group.toRprUncompressed(uncompressed, 0, group.fromRprLEM(stored, 0));
+      hasher.update(uncompressed);
+    }
+    hasher.update(take(64)); // the transcript
+    const type = u32();
+    const params = take(u32());
+    contributions.push({ contributionHash: Buffer.from(hasher.digest()).toString('hex'), kind: type === 1 ? 'beacon' : 'contribution', name: nameOf(params) });
+  }
+  return { circuitHash, contributions };
+}
+
+/** The name parameter (id 1: a length byte, then UTF-8) of a contribution's parameters, if any. */
+function nameOf(params: Uint8Array): string | null {
+  if (params[0] !== 1 || params.byteLength < 2) return null;
+  return new TextDecoder().decode(params.subarray(2, 2 + params[1]!));
+}
