@@ -44,7 +44,8 @@ describe('each library imported from dist/ by plain Node (no --conditions)', () 
     expect(loaded, `${name} was not imported`).toBeDefined();
     expect(relative(loaded!.url)).toBe(`${library.dir}/dist/index.js`);
     for (const exported of library.exports) expect(loaded!.exports, `${name} exports ${exported}`).toContain(exported);
-    if (library.exports.length === 0) expect(loaded!.exports).toEqual([]);
+    // A library whose entry exports nothing yet must still load, exporting nothing.
+    if ((library.exports as readonly string[]).length === 0) expect(loaded!.exports).toEqual([]);
   });
 
   it('every import of a workspace package, from any file, resolves to a dist/ entry by package name', () => {
