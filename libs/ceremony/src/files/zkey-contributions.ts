@@ -1,6 +1,5 @@
 import { readBinFile, readSection } from '@iden3/binfileutils';
 import { blake2b } from '@noble/hashes/blake2.js';
-import type { Curve } from 'snarkjs';
 
 /**
  * The phase-2 contributions a zkey file holds, as snarkjs itself records them (the MPC
@@ -34,7 +33,12 @@ interface PointGroup {
 
 const MPC_PARAMS_SECTION = 10;
 
-export async function readZkeyContributions(zkeyFile: string, curve: Curve): Promise<ZkeyContributions> {
+/**
+ * `curve`: snarkjs's BN254 curve (`await snarkjs.curves.getCurveFromName('bn128')`, terminated by
+ * the caller), whose point conversions decode the stored points. Typed loosely on purpose: the
+ * public declarations must not need snarkjs's (absent) types.
+ */
+export async function readZkeyContributions(zkeyFile: string, curve: object): Promise<ZkeyContributions> {
   const { G1, G2 } = curve as unknown as { G1: PointGroup; G2: PointGroup };
   const { fd, sections } = await readBinFile(zkeyFile, 'zkey', 2);
   let section: Uint8Array;
