@@ -12,11 +12,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHART_RANGES, CHART_SPECS, ChartHistory, type ChartKey, type ChartRange } from '@consortium/dashboard';
+import { createParser } from 'eventsource-parser';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { DevnetEndpoints, MemberEndpoints } from '../src/launcher/endpoints.js';
-import { ENDPOINTS_FILE } from '../src/launcher/endpoints.js';
-import { startLauncherProcess, type LauncherProcess } from '../src/devnet/launcher-process.js';
-import { waitFor } from '../src/devnet/wait.js';
+import type { MemberEndpoints } from '../src/launcher/endpoints.js';
+import { startLauncherProcess, waitForEndpoints } from '../src/devnet/launcher-process.js';
 import { percentile } from './report.js';
 
 const MEMBER_COUNTS = (process.env.BENCH_DASHBOARD_MEMBERS ?? '5,7').split(',').map(Number);
@@ -54,9 +53,9 @@ function sampleProcess(pid: number): { stop(): Promise<{ cpuRatio: number; rssMi
     async stop() {
       running = false;
       await loop;
-      const cpuRatio = (await cpuMs(pid)) - (await startCpu);
+      const usedCpuMs = (await cpuMs(pid)) - (await startCpu);
       const mib = (bytes: number) => bytes / 2 ** 20;
-      return { cpuRatio: cpuRatio / (performance.now() - startedMs), rssMiB: { min: mib(Math.min(...rss)), max: mib(Math.max(...rss)), last: mib(rss.at(-1)!) } };
+      return { cpuRatio: usedCpuMs / (performance.now() - startedMs), rssMiB: { min: mib(Math.min(...rss)), max: mib(Math.max(...rss)), last: mib(rss.at(-1)!) } };
     },
   };
 }
@@ -69,23 +68,12 @@ function followNodeEvents(member: MemberEndpoints, token: string, onEvent: (type
   const abort = new AbortController();
   void (async () => {
     const response = await fetch(`${member.apiUrl}/v1/events`, { signal: abort.signal, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    let arrivedMs = 0;
+    const parser = createParser({ onEvent: (message) => onEvent(message.event ?? 'message', JSON.parse(message.data) as Record<string, unknown>, arrivedMs) });
     const decoder = new TextDecoder();
-    let buffer = '';
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      const arrivedMs = Date.now();
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const type = /^event: ?(.*)$/m.exec(message)?.[1] ?? 'message';
-        const data = message
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trimStart())
-          .join('\n');
-        if (data !== '') onEvent(type, JSON.parse(data) as Record<string, unknown>, arrivedMs);
-      }
+      arrivedMs = Date.now();
+      parser.feed(decoder.decode(chunk, { stream: true }));
     }
   })().catch((error: unknown) => {
     if (!abort.signal.aborted) console.error(`  events of ${member.id}: ${String(error)}`);
@@ -135,23 +123,13 @@ function summary(latenciesMs: readonly number[]): string {
   return `${sorted.length} samples: p50 ${percentile(sorted, 50).toFixed(0)} ms  p95 ${percentile(sorted, 95).toFixed(0)} ms  max ${sorted.at(-1)?.toFixed(0)} ms`;
 }
 
-async function readEndpoints(dir: string, launcher: LauncherProcess): Promise<DevnetEndpoints> {
-  let endpoints: DevnetEndpoints | null = null;
-  await waitFor('npm start serves its dashboard (endpoints.json names it)', async () => {
-    if (launcher.child.exitCode !== null) throw new Error(`the launcher exited (${launcher.child.exitCode}):\n${launcher.output()}`);
-    const text = await readFile(join(dir, ENDPOINTS_FILE), 'utf8').catch(() => null);
-    endpoints = text === null ? null : (JSON.parse(text) as DevnetEndpoints);
-    return { done: endpoints?.dashboard !== undefined, seen: launcher.output().split('\n').slice(-2).join(' | ') };
-  }, 1_800_000, 500);
-  return endpoints!;
-}
-
 async function benchMembers(browser: Browser, members: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `bench-dashboard-${members}-`));
   const launcher = startLauncherProcess(['--members', String(members), '--dir', dir]);
   const followers: AbortController[] = [];
   try {
-    const endpoints = await readEndpoints(dir, launcher);
+    // The launcher names the dashboard in endpoints.json once it serves.
+    const endpoints = await waitForEndpoints(dir, launcher, 1_800_000, (written) => written.dashboard !== undefined);
     const dashboard = endpoints.dashboard!;
     const token = (await readFile(dashboard.tokenFile, 'utf8')).trim();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

@@ -33,14 +33,23 @@ export function startLauncherProcess(args: readonly string[]): LauncherProcess {
   return { child, output: () => output, exited };
 }
 
-/** Waits until the launcher wrote `dir`/endpoints.json (every node ready and committing); throws at once if it exits first. */
-export async function waitForEndpoints(dir: string, launcher: LauncherProcess, timeoutMs: number = WAIT_DEADLINES_MS.nodeStart + WAIT_DEADLINES_MS.progress): Promise<DevnetEndpoints> {
+/**
+ * Waits until the launcher wrote `dir`/endpoints.json (every node ready and committing) and, with
+ * `until`, until the file says more (e.g. that the dashboard serves); throws at once if the
+ * launcher exits first.
+ */
+export async function waitForEndpoints(
+  dir: string,
+  launcher: LauncherProcess,
+  timeoutMs: number = WAIT_DEADLINES_MS.nodeStart + WAIT_DEADLINES_MS.progress,
+  until: (endpoints: DevnetEndpoints) => boolean = () => true,
+): Promise<DevnetEndpoints> {
   let endpoints: DevnetEndpoints | null = null;
   await waitFor('the launcher writes endpoints.json', async () => {
     if (launcher.child.exitCode !== null) throw new Error(`the launcher exited (${launcher.child.exitCode}):\n${launcher.output()}`);
     const text = await readFile(join(dir, ENDPOINTS_FILE), 'utf8').catch(() => null);
     endpoints = text === null ? null : (JSON.parse(text) as DevnetEndpoints);
-    return { done: endpoints !== null, seen: launcher.output().split('\n').slice(-3).join(' | ') };
+    return { done: endpoints !== null && until(endpoints), seen: launcher.output().split('\n').slice(-3).join(' | ') };
   }, timeoutMs, 250);
   return endpoints!;
 }

@@ -56,8 +56,9 @@ export async function readZkeyContributions(zkeyFile: string, curve: object): Pr
     return part;
   };
   const u32 = () => {
-    const value = view.getUint32(take(4).byteOffset - section.byteOffset, true);
-    return value;
+    const offset = at;
+    take(4);
+    return view.getUint32(offset, true);
   };
   const circuitHash = Buffer.from(take(64)).toString('hex');
   const count = u32();

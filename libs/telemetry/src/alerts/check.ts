@@ -55,7 +55,7 @@ export function checkAlertRules(rules: readonly AlertRule[], metrics: readonly M
       if (!groupable.has(label)) say(`cannot aggregate by ${label}: not a label of ${metric.name} (a metric's own member label is exported_member)`);
     }
     for (const text of [rule.summary, rule.description]) {
-      if (hasOtherTemplateCode(text)) say('texts use only {{ $labels.<name> }} placeholders');
+      if (hasOtherTemplateCode(text)) say('texts use no template code but {{ $labels.<name> }} label references');
       for (const label of templateLabels(text)) {
         if (!condition.by.includes(label)) say(`a text uses $labels.${label}, which the alert does not carry (not in by)`);
       }

@@ -78,7 +78,7 @@ export interface AlertRule {
   /** The catalogue area the rule watches; the rules file has one group per area. */
   readonly area: AlertArea;
   readonly severity: AlertSeverity;
-  /** Text with `{{ $labels.<name> }}` placeholders for the labels in `condition.by`. */
+  /** Text that may reference the labels in `condition.by` as `{{ $labels.<name> }}`. */
   readonly summary: string;
   readonly description: string;
   /** Anchor of the rule's section in docs/operations.md. */

@@ -95,7 +95,7 @@ describe('checkAlertRules refuses', () => {
       'NodeDown: cannot aggregate by route: not a label of up (a metric\'s own member label is exported_member)',
     );
     expect(variant((r) => ({ ...r, summary: '{{ $labels.instance }} is down' }))).toContain('NodeDown: a text uses $labels.instance, which the alert does not carry (not in by)');
-    expect(variant((r) => ({ ...r, summary: '{{ $value }} is down' }))).toContain('NodeDown: texts use only {{ $labels.<name> }} placeholders');
+    expect(variant((r) => ({ ...r, summary: '{{ $value }} is down' }))).toContain('NodeDown: texts use no template code but {{ $labels.<name> }} label references');
   });
 
   it('examples with label values outside the catalogue, or alerts labelled otherwise than the aggregation', () => {
