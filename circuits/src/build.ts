@@ -122,6 +122,14 @@ export function groth16DomainPower(constraints: number, publicInputs: number): n
   return power;
 }
 
+/**
+ * log2 of the powers of tau a setup makes for a circuit: its Groth16 domain, and at least 2^8
+ * (smaller files save nothing worth a special case).
+ */
+export function ptauPowerFor(constraints: number, publicInputs: number): number {
+  return Math.max(8, groth16DomainPower(constraints, publicInputs));
+}
+
 /** The circuit's domain power, refusing a circuit that outgrew the domain the catalogue sized it for. */
 export function checkDomain(definition: CircuitDefinition, constraints: number): number {
   const domainPower = groth16DomainPower(constraints, SETTLEMENT_PUBLIC_INPUTS.length);

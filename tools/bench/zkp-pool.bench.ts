@@ -13,8 +13,8 @@
 // the queue has filled) to the end of the offered load.
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { circuitDefinition, ensureTestKeys, sha256File } from '@consortium/circuits';
-import { buildSettlementWitness, ProofDeadlineError, ProverPool, ProverQueueFullError, randomSalt, SETTLEMENT_SERVICES, type ProveJob, type SettlementBatch } from '@consortium/zkp';
+import { circuitDefinition, sha256File } from '@consortium/circuits';
+import { buildSettlementWitness, ensureTestKeys, ProofDeadlineError, type ProveJob, ProverPool, ProverQueueFullError, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch } from '@consortium/zkp';
 import type { VerificationKey } from 'snarkjs';
 
 const CIRCUIT = process.env.BENCH_POOL_CIRCUIT ?? 'settlement-4';

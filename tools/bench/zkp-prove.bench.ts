@@ -11,9 +11,9 @@
 // Prints constraints per record, the domain's fill, records/s and per-proof times (p50, witness
 // included); asserts nothing. BENCH_ZKP_PROOFS (default 8) proofs per set-up;
 // BENCH_ZKP_CIRCUITS=settlement-344 runs one circuit; BENCH_ZKP_CPU_ONLY=1 only (d).
-import { circuitDefinition, ensureTestKeys, groth16DomainPower, sha256File, type TestKeys } from '@consortium/circuits';
+import { circuitDefinition, groth16DomainPower, sha256File } from '@consortium/circuits';
 import { createLogger } from '@consortium/telemetry';
-import { buildSettlementWitness, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness } from '@consortium/zkp';
+import { buildSettlementWitness, ensureTestKeys, ProverPool, randomSalt, SETTLEMENT_SERVICES, type SettlementBatch, type SettlementWitness, type TestKeys } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import type { VerificationKey } from 'snarkjs';
 import { formatDuration } from './report.js';

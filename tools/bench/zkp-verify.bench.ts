@@ -2,8 +2,8 @@
 // verifier and with snarkjs.groth16.verify, then batches of 10, 100 and 1,000 by random linear
 // combination. Big batches repeat a few distinct proofs; each entry still gets its own scalar.
 // Goals (issue #4): single verify p50 <= 8 ms; batches of 100 and 1,000 >= 500 proofs/s.
-import { CIRCUITS, ensureTestKeys } from '@consortium/circuits';
-import { buildSettlementWitness, Groth16Verifier, randomSalt, VerificationKeys, type UsageRecord } from '@consortium/zkp';
+import { CIRCUITS } from '@consortium/circuits';
+import { buildSettlementWitness, ensureTestKeys, Groth16Verifier, randomSalt, type UsageRecord, VerificationKeys } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import { Bench } from 'tinybench';
 import { printBench } from './report.js';

@@ -14,6 +14,7 @@ export { replayTranscript, lanesOf } from './transcript/replay.js';
 export type { LaneState, NextStep, TranscriptState } from './transcript/replay.js';
 export { contributionMismatch } from './transcript/compare.js';
 export { readZkeyContributions } from './files/zkey-contributions.js';
+export { readPtauContributions } from './files/ptau-contributions.js';
 export type { FileContribution, ZkeyContributions } from './files/zkey-contributions.js';
 export { CeremonyError, InvalidPlanError, PlanSignatureError, TranscriptEntryError } from './errors.js';
 export type { TranscriptProblem } from './errors.js';

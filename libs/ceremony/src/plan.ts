@@ -89,7 +89,7 @@ export function validatePlan(plan: CeremonyPlan): void {
   if (!Number.isInteger(plan.contributionTimeLimitMs) || plan.contributionTimeLimitMs <= 0) throw problem('contributionTimeLimitMs must be a positive whole number');
   if (plan.onMissingContribution !== 'skip' && plan.onMissingContribution !== 'abort') throw problem('onMissingContribution must be "skip" or "abort"');
   if (plan.beacon.source.trim() === '') throw problem('the beacon source must be named in advance');
-  if (!Number.isInteger(plan.beacon.iterationsExp) || plan.beacon.iterationsExp < 0 || plan.beacon.iterationsExp > 63) throw problem('beacon iterationsExp: from 0 to 63');
+  if (!Number.isInteger(plan.beacon.iterationsExp) || plan.beacon.iterationsExp < 10 || plan.beacon.iterationsExp > 63) throw problem('beacon iterationsExp: from 10 to 63 (snarkjs refuses fewer than 2^10 iterations)');
 }
 
 /** The bytes each member signs: the plan in the canonical encoding, under a domain tag of its own. */

@@ -48,3 +48,30 @@ export * from './prover/index.js';
 // key epochs and the settlement prover facade
 export { KeyEpochs, proveSettlement, provingKeyOf } from './epochs.js';
 export type { SettlementProver } from './epochs.js';
+
+// The Groth16 setup's steps (snarkjs calls), the single-party sequence (test keys, the devnet's
+// demo ceremony) and phase 2 prepared for given domains; libs/ceremony builds the multi-party
+// ceremony from the same steps.
+export {
+  openSetupCurve,
+  runSnarkjsStep,
+  withEntropy,
+  randomBeaconHex,
+  newAccumulator,
+  contributePhase1,
+  beaconPhase1,
+  verifyPhase1,
+  newZKey,
+  contributePhase2,
+  beaconPhase2,
+  verifyPhase2,
+  exportVerificationKey,
+} from './setup/steps.js';
+export type { SetupCurve, SetupLogger } from './setup/steps.js';
+export { SetupStepError } from './setup/errors.js';
+export { PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains } from './setup/prepare-phase2.js';
+export type { PreparedSection } from './setup/prepare-phase2.js';
+export { runSinglePartySetup, singlePartyFiles } from './setup/single-party.js';
+export type { SinglePartyCircuit, SinglePartyOptions, SinglePartyResult, SinglePartyStep } from './setup/single-party.js';
+export { ensureTestKeys } from './setup/test-keys.js';
+export type { TestKeys } from './setup/test-keys.js';

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureTestKeys } from '@consortium/circuits';
-import { assembleKeysFolder, genesisArtifactPins, genesisTrustedSetupOf, type KeysManifest } from '@consortium/zkp';
+import { assembleKeysFolder, ensureTestKeys, genesisArtifactPins, genesisTrustedSetupOf, type KeysManifest } from '@consortium/zkp';
 
 /**
  * A keys folder as `consortium-setup ceremony demo` writes it (keys, manifest and the pins

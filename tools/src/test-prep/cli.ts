@@ -4,7 +4,8 @@
 // (same functions, same cache folders under build/); this only makes it earlier, on the core
 // typecheck and lint leave free. On a clone that has them already, it checks and returns.
 import { join } from 'node:path';
-import { buildCircuit, ensureTestKeys, REPOSITORY_ROOT } from '@consortium/circuits';
+import { buildCircuit, REPOSITORY_ROOT } from '@consortium/circuits';
+import { ensureTestKeys } from '@consortium/zkp';
 import { writeTestKeysFolder } from '../devnet/test-keys.js';
 import { ensureDemoKeys } from '../launcher/keys.js';
 import { lineProgress } from '../launcher/progress.js';

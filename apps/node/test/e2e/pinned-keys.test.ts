@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys } from '@consortium/circuits';
-import { assembleKeysFolder, DemoKeysRefusedError, genesisArtifactPins, SetupKindNotPinnedError, type KeysManifest } from '@consortium/zkp';
+import { assembleKeysFolder, DemoKeysRefusedError, ensureTestKeys, genesisArtifactPins, type KeysManifest, SetupKindNotPinnedError } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeStartError, ProofKeysNotPinnedError, startNode } from '../../src/index.js';
 import { SILENT_LOG, writeSingleMemberNode, type GenesisProofFields } from '../support/single-member.js';

@@ -1,27 +1,15 @@
 import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildCircuit, fileEntry, groth16DomainPower, type BuiltCircuit } from '@consortium/circuits';
-import { ArtifactError, loadEpoch, type KeysManifest } from '@consortium/zkp';
+import { ArtifactError, loadEpoch, randomBeaconHex, runSinglePartySetup, type KeysManifest, type SinglePartyResult } from '@consortium/zkp';
 import type { Command } from 'commander';
-import type * as snarkjs from 'snarkjs';
 import { ceremonyPower, familiesHelp, KNOWN_CIRCUITS, selectCircuits } from '../circuit-selection.js';
-import {
-  beaconPtau,
-  ceremonyFiles,
-  contributePtau,
-  contributeZKey,
-  finishZKey,
-  newAccumulator,
-  newZKey,
-  openCurve,
-  preparePhase2,
-  randomBeacon,
-  type CeremonyFiles,
-} from '../demo-ceremony.js';
+import { demoStepRunner } from '../demo-ceremony.js';
 import { CeremonyStepError, OutputNotEmptyError } from '../errors.js';
 import { ensureDir, isMissingOrEmptyDir } from '../files.js';
 import { makeWorkDir, moveIntoPlace, removeOnInterrupt } from '../keys-files.js';
 import {
+  BEACON_ITERATIONS_EXP,
   buildKeysManifest,
   genesisArtifactsOf,
   INSECURE_WARNING,
@@ -110,20 +98,36 @@ async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promi
   const power = ceremonyPower(circuits.map((circuit) => circuit.manifest));
   const layout = keysFolderLayout(names, power);
 
-  const { manifest, record, strangers } = await inWorkingFolder(dir, progress, async (files, curve) => {
-    // newZKey reads the prepared file (working folder only: it serves these circuits' domains and
-    // no other); the keys folder keeps phase 1's final file, from which snarkjs prepares any domain.
-    const ptau = files.ptau('prepared');
-    const domains = circuits.map((circuit) => groth16DomainPower(circuit.manifest.constraints, circuit.manifest.publicInputs.length));
-    const phase1 = await powersOfTauSteps(progress, curve, files, power, domains, ptau);
-    await rename(files.ptau('beacon'), join(files.work, layout.ptau));
-    const phase2: Record<string, DemoRecord['circuits'][string]> = {};
-    for (const circuit of circuits) phase2[circuit.manifest.name] = await phase2Steps(progress, files, circuit, power, ptau, layout.circuits[circuit.manifest.name]!);
-    const record: DemoRecord = { ptau: phase1, circuits: phase2 };
+  const { manifest, record, strangers } = await inWorkingFolder(dir, progress, async (work) => {
+    // The sequence the tests' keys use too (runSinglePartySetup of @consortium/zkp). Phase 2 is
+    // prepared for these circuits' domains only, in the working folder; the keys folder keeps
+    // phase 1's final file (complete, from which snarkjs prepares any domain).
+    const setup = await runSinglePartySetup({
+      workDir: work,
+      power,
+      circuits: circuits.map(({ dir: circuitDir, manifest: m }) => ({
+        name: m.name,
+        r1csPath: join(circuitDir, m.files.r1cs.path),
+        domainPower: groth16DomainPower(m.constraints, m.publicInputs.length),
+      })),
+      contributionName: 'consortium-setup demo (INSECURE)',
+      ptauBeaconHex: randomBeaconHex(),
+      zkeyBeaconHex: () => randomBeaconHex(),
+      beaconIterationsExp: BEACON_ITERATIONS_EXP,
+      runStep: demoStepRunner(progress),
+    });
+    await rename(setup.ptau.finalPath, join(work, layout.ptau));
+    for (const circuit of circuits) {
+      const names = layout.circuits[circuit.manifest.name]!;
+      const keys = setup.circuits[circuit.manifest.name]!;
+      await rename(keys.zkeyPath, join(work, names.zkey));
+      await writeFile(join(work, names.vkey), `${JSON.stringify(keys.vkey, null, 2)}\n`);
+    }
+    const record = demoRecordOf(setup);
 
     const written = await progress.track(`write the keys to ${dir}`, async () => {
-      const folder = await writeKeysFolder(files, circuits, layout, options.epoch, power, record);
-      return { manifest: folder.manifest, strangers: await moveIntoPlace(files.work, dir, folder.files, force) };
+      const folder = await writeKeysFolder(work, circuits, layout, options.epoch, power, record);
+      return { manifest: folder.manifest, strangers: await moveIntoPlace(work, dir, folder.files, force) };
     });
     await progress.track(`check ${dir} as a node loads it`, async (step) => {
       await checkAsNode(dir, written.manifest);
@@ -141,38 +145,32 @@ async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promi
 }
 
 /**
- * Runs the ceremony in a fresh working folder inside `dir` with the snarkjs curve, and cleans up
- * whatever happens: the working folder is removed (also on Ctrl-C) and the curve terminated, since
- * its worker threads would keep the process alive.
+ * Runs the ceremony in a fresh working folder inside `dir`, and cleans up whatever happens: the
+ * working folder is removed, also on Ctrl-C.
  */
-async function inWorkingFolder<T>(dir: string, progress: Progress, run: (files: CeremonyFiles, curve: snarkjs.Curve) => Promise<T>): Promise<T> {
+async function inWorkingFolder<T>(dir: string, progress: Progress, run: (work: string) => Promise<T>): Promise<T> {
   await ensureDir(dir);
-  const files = ceremonyFiles(await makeWorkDir(dir));
+  const work = await makeWorkDir(dir);
   const s = progress.styled;
-  const stopWatching = removeOnInterrupt(files.work, (signal) => {
+  const stopWatching = removeOnInterrupt(work, (signal) => {
     if (s.decorated) process.stderr.write('\u001b[?25h\n'); // the progress bar hid the cursor
     progress.note(`${s.red('✖')} ${signal === 'SIGINT' ? 'interrupted' : 'stopped'}: removed the intermediate files`);
   });
-  let curve: snarkjs.Curve | undefined;
   try {
-    curve = await openCurve();
-    return await run(files, curve);
+    return await run(work);
   } finally {
-    await curve?.terminate();
-    await rm(files.work, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
     stopWatching();
   }
 }
 
-/** Phase 1: a new accumulator, one contribution, a beacon, then the Lagrange bases phase 2 needs for circuits of `domains` (written to `ptauOut`). */
-async function powersOfTauSteps(progress: Progress, curve: snarkjs.Curve, files: CeremonyFiles, power: number, domains: readonly number[], ptauOut: string): Promise<DemoRecord['ptau']> {
-  const beacon = randomBeacon();
-  await progress.track(`powers of tau: new accumulator (2^${power})`, (step) => newAccumulator(curve, files, power, step));
-  const contributionHash = await progress.track(`powers of tau: contribution (2^${power})`, (step) => contributePtau(files, power, step));
-  const beaconResponseHash = await progress.track(`powers of tau: beacon (2^${power})`, (step) => beaconPtau(files, power, beacon, step));
-  const sizes = [...new Set(domains)].sort((a, b) => a - b).map((d) => `2^${d}`);
-  await progress.track(`prepare phase 2 for the circuits' domains (${sizes.join(', ')})`, (step) => preparePhase2(curve, files, power, domains, ptauOut, step));
-  return { contributionHash, beacon, beaconResponseHash };
+/** What README-INSECURE.txt records of the run: every hash and beacon. */
+function demoRecordOf(setup: SinglePartyResult): DemoRecord {
+  const circuits: Record<string, DemoRecord['circuits'][string]> = {};
+  for (const [name, keys] of Object.entries(setup.circuits)) {
+    circuits[name] = { circuitHash: keys.circuitHash, contributionHash: keys.contributionHash, beacon: keys.beaconHex, beaconHash: keys.beaconHash };
+  }
+  return { ptau: { contributionHash: setup.ptau.contributionHash, beacon: setup.ptau.beaconHex, beaconResponseHash: setup.ptau.beaconHash }, circuits };
 }
 
 async function buildStep(progress: Progress, name: string): Promise<BuiltCircuit> {
@@ -184,43 +182,21 @@ async function buildStep(progress: Progress, name: string): Promise<BuiltCircuit
   });
 }
 
-/** Phase 2 for one circuit: a new proving key, one contribution, a beacon; the verification key exported and checked. */
-async function phase2Steps(
-  progress: Progress,
-  files: CeremonyFiles,
-  circuit: BuiltCircuit,
-  power: number,
-  ptau: string,
-  names: { readonly zkey: string; readonly vkey: string },
-): Promise<DemoRecord['circuits'][string]> {
-  const name = circuit.manifest.name;
-  const circuitHash = await progress.track(`${name}: new proving key`, (step) => newZKey(files, circuit, ptau, power, step));
-  const contributionHash = await progress.track(`${name}: contribution`, (step) => contributeZKey(files, name, power, step));
-  const beacon = randomBeacon();
-  const { beaconHash } = await progress.track(`${name}: beacon and verification key`, async (step) => {
-    const finished = await finishZKey(files, name, power, beacon, join(files.work, names.zkey), step);
-    await writeFile(join(files.work, names.vkey), `${JSON.stringify(finished.vkey, null, 2)}\n`);
-    step.outcome('vk_gamma_2 differs from vk_delta_2, so phase 2 had its contribution');
-    return finished;
-  });
-  return { circuitHash, contributionHash, beacon, beaconHash };
-}
-
 /** Copies the circuits' r1cs and wasm beside the keys and writes the manifest, genesis pins and README, all in the working folder. */
 async function writeKeysFolder(
-  files: CeremonyFiles,
+  work: string,
   circuits: readonly BuiltCircuit[],
   layout: ReturnType<typeof keysFolderLayout>,
   epoch: number,
   power: number,
   record: DemoRecord,
 ): Promise<{ readonly manifest: KeysManifest; readonly files: string[] }> {
-  const entry = (name: string) => fileEntry(join(files.work, name), name);
+  const entry = (name: string) => fileEntry(join(work, name), name);
   const keys: CircuitKeysInput[] = [];
   for (const circuit of circuits) {
     const names = layout.circuits[circuit.manifest.name]!;
-    await copyFile(join(circuit.dir, circuit.manifest.files.r1cs.path), join(files.work, names.r1cs));
-    await copyFile(join(circuit.dir, circuit.manifest.files.wasm.path), join(files.work, names.wasm));
+    await copyFile(join(circuit.dir, circuit.manifest.files.r1cs.path), join(work, names.r1cs));
+    await copyFile(join(circuit.dir, circuit.manifest.files.wasm.path), join(work, names.wasm));
     keys.push({
       name: circuit.manifest.name,
       constraints: circuit.manifest.constraints,
@@ -231,9 +207,9 @@ async function writeKeysFolder(
     });
   }
   const manifest = buildKeysManifest({ epoch, createdAt: new Date(), power, ptau: await entry(layout.ptau), circuits: keys });
-  await writeFile(join(files.work, KEYS_FOLDER_FILES.readme), insecureReadme(manifest, record));
-  await writeFile(join(files.work, KEYS_FOLDER_FILES.genesisArtifacts), `${JSON.stringify(genesisArtifactsOf(manifest), null, 2)}\n`);
-  await writeFile(join(files.work, KEYS_FOLDER_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(work, KEYS_FOLDER_FILES.readme), insecureReadme(manifest, record));
+  await writeFile(join(work, KEYS_FOLDER_FILES.genesisArtifacts), `${JSON.stringify(genesisArtifactsOf(manifest), null, 2)}\n`);
+  await writeFile(join(work, KEYS_FOLDER_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   const written = [layout.ptau, ...Object.values(layout.circuits).flatMap((names) => [names.r1cs, names.wasm, names.zkey, names.vkey])];
   return { manifest, files: [...written, KEYS_FOLDER_FILES.readme, KEYS_FOLDER_FILES.genesisArtifacts, KEYS_FOLDER_FILES.manifest] };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys, type TestKeys } from '@consortium/circuits';
+import { ensureTestKeys, type TestKeys } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contributionMismatch, readZkeyContributions, type LaneState } from '../../src/index.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ceremony-zkey-'));
   curve = await snarkjs.curves.getCurveFromName('bn128');
   const r1cs = join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path);
-  await snarkjs.zKey.newZKey(r1cs, keys.ptauPath, file('0'));
+  await snarkjs.zKey.newZKey(r1cs, keys.preparedPtauPath, file('0'));
   returned.set('A', hex(await snarkjs.zKey.contribute(file('0'), file('A'), 'T-Mobile-DE', entropy())));
   returned.set('B', hex(await snarkjs.zKey.contribute(file('A'), file('B'), 'Vodafone-UK', entropy())));
   returned.set('C', hex(await snarkjs.zKey.contribute(file('B'), file('C'), 'Orange-FR', entropy())));
@@ -65,7 +65,7 @@ describe('the contributions a zkey file holds', () => {
 
   it('show a dropped contributor that snarkjs accepts', async () => {
     // snarkjs verifies the forked file against the initial one: each contribution only follows the one before it in the file.
-    expect(await snarkjs.zKey.verifyFromInit(file('0'), keys.ptauPath, file('forked'))).toBe(true);
+    expect(await snarkjs.zKey.verifyFromInit(file('0'), keys.preparedPtauPath, file('forked'))).toBe(true);
     const found = (await readZkeyContributions(file('forked'), curve)).contributions.map((c) => c.contributionHash);
     const transcript = laneOf(['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR'], [returned.get('A')!, returned.get('B')!, returned.get('forked')!]);
     expect(contributionMismatch(transcript, null, found)).toMatch(/^phase 2 of settlement-4: contribution #2 of the file .* is not Vodafone-UK's contribution .*: dropped, replaced or reordered$/);

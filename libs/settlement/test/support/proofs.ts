@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import * as snarkjs from 'snarkjs';
-import { circuitDefinition, ensureTestKeys, type TestKeys } from '@consortium/circuits';
-import { buildSettlementWitness, FIELD_MODULUS, type Groth16Proof, type SettlementBatch, type SettlementPublicInputs } from '@consortium/zkp';
+import { circuitDefinition } from '@consortium/circuits';
+import { buildSettlementWitness, ensureTestKeys, FIELD_MODULUS, type Groth16Proof, type SettlementBatch, type SettlementPublicInputs, type TestKeys } from '@consortium/zkp';
 
 /**
  * Real Groth16 proofs on the small test circuit settlement-4 (its test keys are made once and

@@ -3,32 +3,11 @@ import { constants, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, readlink, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTestKeys, fileEntry, sha256File } from '@consortium/circuits';
+import { fileEntry, sha256File } from '@consortium/circuits';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupTelemetry } from '@consortium/telemetry';
 import { sampleBatch } from '../support/batches.js';
-import {
-  ArtifactHashMismatchError,
-  ArtifactPathError,
-  assembleKeysFolder,
-  DemoKeysRefusedError,
-  genesisArtifactPins,
-  Groth16Verifier,
-  InvalidArtifactError,
-  KeyEpochs,
-  KeysManifestError,
-  KEYS_MANIFEST_FILE,
-  proveSettlement,
-  ProverPool,
-  loadEpoch,
-  MissingArtifactError,
-  SetupKindMismatchError,
-  SetupKindNotPinnedError,
-  UncontributedKeyError,
-  UnpinnedCircuitError,
-  type GenesisKeyPins,
-  type KeysManifest,
-} from '../../src/index.js';
+import { ArtifactHashMismatchError, ArtifactPathError, assembleKeysFolder, DemoKeysRefusedError, ensureTestKeys, genesisArtifactPins, type GenesisKeyPins, Groth16Verifier, InvalidArtifactError, KeyEpochs, KEYS_MANIFEST_FILE, type KeysManifest, KeysManifestError, loadEpoch, MissingArtifactError, ProverPool, proveSettlement, SetupKindMismatchError, SetupKindNotPinnedError, UncontributedKeyError, UnpinnedCircuitError } from '../../src/index.js';
 
 /** A keys folder laid out as a ceremony writes it, from the test keys of settlement-4. */
 let root: string;

@@ -4,7 +4,8 @@
 // with about one proof's time left and be ended mid-proof, its worker terminated. Behaviour
 // only (no timing): outcomes, error classes, worker restarts. Throughput figures:
 // tools/bench/zkp-pool.bench.ts; the deterministic model: test/unit/prover-overload-model.test.ts.
-import { circuitDefinition, ensureTestKeys, sha256File } from '@consortium/circuits';
+import { circuitDefinition, sha256File } from '@consortium/circuits';
+import { ensureTestKeys } from '../../src/index.js';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
 // milliseconds single-threaded, so the suite keeps their number small. Jobs go through the
 // public witness API (buildSettlementWitness), so the tests follow the circuit as it changes.
 import { fileURLToPath } from 'node:url';
-import { circuitDefinition, ensureTestKeys, sha256File, type TestKeys } from '@consortium/circuits';
+import { circuitDefinition, sha256File } from '@consortium/circuits';
+import { ensureTestKeys, type TestKeys } from '../../src/index.js';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

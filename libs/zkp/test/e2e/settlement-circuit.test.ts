@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCircuit, CIRCUITS, ensureTestKeys, REPOSITORY_ROOT, type BuiltCircuit, type TestKeys } from '@consortium/circuits';
+import { buildCircuit, CIRCUITS, REPOSITORY_ROOT, type BuiltCircuit } from '@consortium/circuits';
+import { ensureTestKeys, type TestKeys } from '../../src/index.js';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packRecords } from '../../src/witness/commitment.js';

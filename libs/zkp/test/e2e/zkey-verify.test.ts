@@ -3,11 +3,12 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestKeys, REPOSITORY_ROOT, type TestKeys } from '../../src/index.js';
+import { REPOSITORY_ROOT } from '@consortium/circuits';
+import { ensureTestKeys, type TestKeys } from '../../src/index.js';
 
 /**
  * snarkjs's own CLI (`npx snarkjs zkey verify <r1cs> <ptau> <zkey>`) re-derives the proving key
- * from the r1cs and the powers of tau and checks every contribution: run on the test keys of
+ * from the r1cs and the powers of tau (prepared for its domain) and checks every contribution: run on the test keys of
  * settlement-4 (2^11), it accepts them, and refuses a key whose L section was altered.
  */
 
@@ -49,7 +50,7 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('snarkjs zkey verify (CLI) on the test keys', () => {
   it('accepts the keys made for the circuit', async () => {
-    const { code, output } = await zkeyVerify(r1cs, keys.ptauPath, keys.zkeyPath);
+    const { code, output } = await zkeyVerify(r1cs, keys.preparedPtauPath, keys.zkeyPath);
     expect(output).toContain('ZKey Ok!');
     expect(code).toBe(0);
   }, 600_000);
@@ -61,7 +62,7 @@ describe('snarkjs zkey verify (CLI) on the test keys', () => {
     const l = section(bytes, 8); // Groth16 zkey section 8, "L" in snarkjs: one G1 point per private wire
     bytes[l.start + Math.floor(l.size / 2)]! ^= 0x01;
     await writeFile(tampered, bytes);
-    const { code, output } = await zkeyVerify(r1cs, keys.ptauPath, tampered);
+    const { code, output } = await zkeyVerify(r1cs, keys.preparedPtauPath, tampered);
     expect(code).not.toBe(0);
     expect(output).toContain('L section does not match');
     expect(output).not.toContain('ZKey Ok!');

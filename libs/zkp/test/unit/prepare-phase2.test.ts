@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preparedDomains } from '../../src/prepare-phase2.js';
+import { preparedDomains } from '../../src/setup/prepare-phase2.js';
 
 describe('the domains prepared', () => {
   it('are each circuit domain, and one more for tau G1 (the H points of newZKey)', () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBinFile, readSection } from '@iden3/binfileutils';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCurve } from '../../src/demo-ceremony.js';
-import { PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains } from '../../src/prepare-phase2.js';
-import { temporaryDir } from './support/cli.js';
+import { openSetupCurve, PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains, type SetupCurve } from '../../src/index.js';
 
 /**
  * preparePhase2ForDomains against snarkjs's own preparePhase2 on the same phase-1 file (2^9, a
@@ -18,9 +18,9 @@ const POWER = 9;
 /** Affine point sizes on BN254: G1 2 x 32 bytes, G2 2 x 64. */
 const POINT_BYTES = { G1: 64, G2: 128 } as const;
 
-let tmp: Awaited<ReturnType<typeof temporaryDir>>;
-let curve: snarkjs.Curve;
-const file = (name: string) => join(tmp.path, name);
+let dir: string;
+let curve: SetupCurve;
+const file = (name: string) => join(dir, name);
 
 async function sectionsOf(path: string) {
   const { fd, sections } = await readBinFile(path, 'ptau', 1);
@@ -32,16 +32,16 @@ async function sectionsOf(path: string) {
 }
 
 beforeAll(async () => {
-  tmp = await temporaryDir('prepare-phase2');
-  curve = await openCurve();
-  await snarkjs.powersOfTau.newAccumulator(curve, POWER, file('pot_0.ptau'));
+  dir = await mkdtemp(join(tmpdir(), 'prepare-phase2-'));
+  curve = await openSetupCurve();
+  await snarkjs.powersOfTau.newAccumulator(curve as snarkjs.Curve, POWER, file('pot_0.ptau'));
   await snarkjs.powersOfTau.contribute(file('pot_0.ptau'), file('pot_1.ptau'), 'test', randomBytes(32).toString('hex'));
   await snarkjs.powersOfTau.preparePhase2(file('pot_1.ptau'), file('snarkjs.ptau'));
 });
 
 afterAll(async () => {
   await curve.terminate();
-  await tmp.remove();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('phase 2 prepared for some domains', () => {

@@ -1,5 +1,5 @@
 import { copySection, createBinFile, endWriteSection, readBinFile, readSection, startWriteSection, type BinFile, type Sections } from '@iden3/binfileutils';
-import type * as snarkjs from 'snarkjs';
+import type { SetupCurve, SetupLogger } from './steps.js';
 
 /**
  * Phase 2's preparation of a powers-of-tau file for the Groth16 domains of given circuits only.
@@ -59,7 +59,7 @@ export function preparedDomains(power: number, domainPowers: readonly number[]):
 interface CurveGroup {
   readonly F: { readonly n8: number };
   readonly zeroAffine: Uint8Array;
-  lagrangeEvaluations(points: Uint8Array, inType: 'affine', outType: 'affine', logger?: snarkjs.Logger, loggerText?: string): Promise<Uint8Array>;
+  lagrangeEvaluations(points: Uint8Array, inType: 'affine', outType: 'affine', logger?: SetupLogger, loggerText?: string): Promise<Uint8Array>;
 }
 
 /** The power a phase-1 file was made for: header section 1 is n8 (u32), q (n8 bytes), power (u32), ceremony power (u32). */
@@ -76,11 +76,11 @@ async function ptauPower(fd: BinFile, sections: Sections): Promise<number> {
  * transform, for progress; snarkjs's own FFT lines go to `logger` as preparePhase2's do.
  */
 export async function preparePhase2ForDomains(
-  curve: snarkjs.Curve,
+  curve: SetupCurve,
   ptauIn: string,
   ptauOut: string,
   domainPowers: readonly number[],
-  logger?: snarkjs.Logger,
+  logger?: SetupLogger,
   onTransformed?: (section: PreparedSection['name'], domainPower: number) => void,
 ): Promise<void> {
   const { fd: input, sections } = await readBinFile(ptauIn, 'ptau', 1);
@@ -91,7 +91,7 @@ export async function preparePhase2ForDomains(
     output = await createBinFile(ptauOut, 'ptau', 1, PTAU_SECTION_COUNT);
     for (const id of PHASE1_SECTIONS) await copySection(input, sections, output, id);
     for (const section of PREPARED_SECTIONS) {
-      const group = curve[section.group] as CurveGroup;
+      const group = (curve as unknown as Record<'G1' | 'G2', CurveGroup>)[section.group];
       const pointBytes = group.F.n8 * 2; // affine
       await startWriteSection(output, section.to);
       for (let p = 0; p <= power + section.beyond; p++) {
