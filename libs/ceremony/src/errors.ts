@@ -52,3 +52,43 @@ export type TranscriptProblem =
   | 'wrong_lane'
   /** Malformed: a field missing, of the wrong type or size. */
   | 'malformed';
+
+/** A member's attestation of the final hashes is missing, does not verify, or covers other hashes. */
+export class AttestationError extends CeremonyError {
+  override readonly name = 'AttestationError';
+}
+
+/**
+ * A file of the ceremony is refused: its hash is not the one the transcript names, snarkjs's
+ * verification fails, or the contributions it holds are not the transcript's. `file` names it.
+ */
+export class CeremonyFileError extends CeremonyError {
+  override readonly name = 'CeremonyFileError';
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** Someone acted out of turn: the transcript expects another step (another member's contribution, the beacon, ...). */
+export class NotYourTurnError extends CeremonyError {
+  override readonly name = 'NotYourTurnError';
+}
+
+/** The plan's policy aborts the ceremony when a member does not contribute in time. */
+export class CeremonyAbortedError extends CeremonyError {
+  override readonly name = 'CeremonyAbortedError';
+}
+
+/** A contribution handed to the coordinator is refused: its file is missing, corrupt or not what its entry says. Nothing changes. */
+export class ContributionRejectedError extends CeremonyError {
+  override readonly name = 'ContributionRejectedError';
+  constructor(
+    readonly member: string,
+    detail: string,
+  ) {
+    super(`${member}'s contribution is refused: ${detail}; the ceremony goes on from the last verified file`);
+  }
+}

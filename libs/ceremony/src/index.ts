@@ -1,10 +1,12 @@
 /**
  * @consortium/ceremony: the multi-party Groth16 trusted setup.
  *
- * Public so far: the ceremony plan every member signs before anything starts, and the signed
- * transcript with its replay (who contributed, in which order, on which file; where a ceremony
- * in progress stands). The snarkjs steps, the file-based and distributed modes, the attestation
- * and key rotation follow (issue 10).
+ * The ceremony plan every member signs before anything starts; the signed transcript with its
+ * replay (who contributed, in which order, on which file; where a ceremony in progress stands);
+ * the steps (open, contribute, skip, close), each checking the files it builds on; a ceremony
+ * folder driven step by step (CeremonyWorkspace: file-based mode, resume after a crash); the
+ * keys, the attestation and the genesis fragment; and `verifyCeremony`, which re-checks a whole
+ * ceremony from its folder.
  */
 export { PLAN_FORMAT, validatePlan, planSignBytes, planHash, signPlan, verifyPlanSignatures } from './plan.js';
 export type { CeremonyPlan, PlanMember, PlanCircuit, PlanSignature, Phase1Source } from './plan.js';
@@ -16,5 +18,39 @@ export { contributionMismatch } from './transcript/compare.js';
 export { readZkeyContributions } from './files/zkey-contributions.js';
 export { readPtauContributions } from './files/ptau-contributions.js';
 export type { FileContribution, ZkeyContributions } from './files/zkey-contributions.js';
-export { CeremonyError, InvalidPlanError, PlanSignatureError, TranscriptEntryError } from './errors.js';
+export { readR1csHeader, domainPowerOf } from './files/r1cs-header.js';
+export type { R1csHeader } from './files/r1cs-header.js';
+export { sha256OfFile } from './files/hashing.js';
+export type { ContributionParams } from './files/contribution-params.js';
+
+// the transcript file, the ceremony folder and its steps
+export { TRANSCRIPT_FORMAT, TRANSCRIPT_FILE, TranscriptFileError, newTranscript, checkTranscript, appendEntry, readTranscriptFile, writeTranscriptFile } from './transcript/document.js';
+export type { TranscriptDocument } from './transcript/document.js';
+export { ceremonyFolder, verificationKeyFileText } from './folder.js';
+export type { CeremonyFolder } from './folder.js';
+export { openPhase1, preparePhase2, openPhase2, contribute, skipMember, closeLane, expectTurn } from './run/actions.js';
+export type { StepResult, StepSigning } from './run/actions.js';
+export { checkLaneFile } from './run/lane-check.js';
+export type { Phase2Inputs, LaneFileCheck } from './run/lane-check.js';
+export { CeremonyWorkspace } from './run/workspace.js';
+export { writeCeremonyKeys, attest, writeGenesisFragment } from './run/finish.js';
+export type { CeremonyCircuitFiles, CeremonyKeys } from './run/finish.js';
+
+// the attestation and the check of a whole ceremony
+export { attestationSignBytes, signAttestation, verifyAttestations } from './attestation.js';
+export type { FinalHashes, MemberSignature, CeremonySigner } from './attestation.js';
+export { verifyCeremony, CeremonyVerificationError } from './verify/verify-ceremony.js';
+export type { CeremonyReport, VerifyOptions } from './verify/verify-ceremony.js';
+
+export {
+  CeremonyError,
+  InvalidPlanError,
+  PlanSignatureError,
+  TranscriptEntryError,
+  AttestationError,
+  CeremonyFileError,
+  NotYourTurnError,
+  CeremonyAbortedError,
+  ContributionRejectedError,
+} from './errors.js';
 export type { TranscriptProblem } from './errors.js';

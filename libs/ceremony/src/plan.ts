@@ -1,4 +1,5 @@
-import { encodeCanonical, fromHex, sha256, toHex, type Ed25519Signer, Ed25519Verifier } from '@consortium/consensus';
+import { encodeCanonical, fromHex, sha256, toHex, Ed25519Verifier } from '@consortium/consensus';
+import type { CeremonySigner } from './attestation.js';
 import { InvalidPlanError, PlanSignatureError } from './errors.js';
 
 /**
@@ -102,7 +103,7 @@ export function planHash(plan: CeremonyPlan): string {
   return toHex(sha256(planSignBytes(plan)));
 }
 
-export function signPlan(plan: CeremonyPlan, member: string, signer: Ed25519Signer): PlanSignature {
+export function signPlan(plan: CeremonyPlan, member: string, signer: CeremonySigner): PlanSignature {
   return { member, signature: toHex(signer.sign(planSignBytes(plan))) };
 }
 

@@ -1,5 +1,6 @@
 import { readBinFile, readSection } from '@iden3/binfileutils';
 import { blake2b } from '@noble/hashes/blake2.js';
+import { parseContributionParams } from './contribution-params.js';
 import type { FileContribution } from './zkey-contributions.js';
 
 /**
@@ -63,7 +64,7 @@ export async function readPtauContributions(ptauFile: string, curve: object): Pr
     take(64); // the next challenge
     const type = u32();
     const params = take(u32());
-    contributions.push({ contributionHash: Buffer.from(hasher.digest()).toString('hex'), kind: type === 1 ? 'beacon' : 'contribution', name: nameOf(params) });
+    contributions.push({ contributionHash: Buffer.from(hasher.digest()).toString('hex'), kind: type === 1 ? 'beacon' : 'contribution', ...parseContributionParams(params) });
   }
   return contributions;
 }
@@ -82,10 +83,4 @@ function resumeBlake2b(partial: Uint8Array): ReturnType<typeof blake2b.create> {
   state['length'] = length + pos;
   state['pos'] = pos;
   return hasher;
-}
-
-/** The name parameter (id 1: a length byte, then UTF-8) of a contribution's parameters, if any. */
-function nameOf(params: Uint8Array): string | null {
-  if (params[0] !== 1 || params.byteLength < 2) return null;
-  return new TextDecoder().decode(params.subarray(2, 2 + params[1]!));
 }

@@ -1,5 +1,6 @@
 import { readBinFile, readSection } from '@iden3/binfileutils';
 import { blake2b } from '@noble/hashes/blake2.js';
+import { parseContributionParams } from './contribution-params.js';
 
 /**
  * The phase-2 contributions a zkey file holds, as snarkjs itself records them (the MPC
@@ -16,6 +17,8 @@ export interface FileContribution {
   readonly kind: 'contribution' | 'beacon';
   /** The name the contributor gave (self-declared: proves nothing). */
   readonly name: string | null;
+  /** A beacon's value (hex) and iterations exponent, as the file records them. */
+  readonly beacon: { readonly valueHex: string; readonly iterationsExp: number } | null;
 }
 
 export interface ZkeyContributions {
@@ -75,13 +78,7 @@ export async function readZkeyContributions(zkeyFile: string, curve: object): Pr
     hasher.update(take(64)); // the transcript
     const type = u32();
     const params = take(u32());
-    contributions.push({ contributionHash: Buffer.from(hasher.digest()).toString('hex'), kind: type === 1 ? 'beacon' : 'contribution', name: nameOf(params) });
+    contributions.push({ contributionHash: Buffer.from(hasher.digest()).toString('hex'), kind: type === 1 ? 'beacon' : 'contribution', ...parseContributionParams(params) });
   }
   return { circuitHash, contributions };
-}
-
-/** The name parameter (id 1: a length byte, then UTF-8) of a contribution's parameters, if any. */
-function nameOf(params: Uint8Array): string | null {
-  if (params[0] !== 1 || params.byteLength < 2) return null;
-  return new TextDecoder().decode(params.subarray(2, 2 + params[1]!));
 }

@@ -1,4 +1,5 @@
-import { encodeCanonical, toHex, type Ed25519Signer } from '@consortium/consensus';
+import { encodeCanonical, toHex } from '@consortium/consensus';
+import type { CeremonySigner } from '../attestation.js';
 
 /**
  * The transcript: one signed entry per step, in order. A lane is one chain of files: phase 1
@@ -66,7 +67,7 @@ export function entrySignBytes(entry: UnsignedEntry): Uint8Array {
   return encodeCanonical([ENTRY_DOMAIN, unsigned]);
 }
 
-export function signEntry(entry: UnsignedEntry, signer: Ed25519Signer): TranscriptEntry {
+export function signEntry(entry: UnsignedEntry, signer: CeremonySigner): TranscriptEntry {
   return { ...entry, signature: toHex(signer.sign(entrySignBytes(entry))) };
 }
 

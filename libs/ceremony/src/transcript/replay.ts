@@ -111,6 +111,11 @@ export function replayTranscript(plan: CeremonyPlan, entries: readonly Transcrip
         if (plan.onMissingContribution !== 'skip') throw refuse('skip_not_allowed', `${entry.member} was skipped, but the plan aborts the ceremony when a member does not contribute`);
         if (entry.signer !== plan.coordinator) throw refuse('skip_not_allowed', `${entry.member}'s skip was signed by ${entry.signer}; only the coordinator ${plan.coordinator} decides one`);
         if (entry.member !== expected.member) throw refuse('out_of_order', `a skip of ${entry.member} where it was ${expected.member}'s turn`);
+        {
+          // A member's turn starts with the entry before; it may be skipped only once the plan's time limit is over.
+          const waitedMs = entry.timeMs - (entries[index - 1]?.timeMs ?? entry.timeMs);
+          if (waitedMs < plan.contributionTimeLimitMs) throw refuse('skip_not_allowed', `${entry.member} was skipped ${waitedMs} ms into its turn, before the plan's limit of ${plan.contributionTimeLimitMs} ms`);
+        }
         state.skipped.push(entry.member);
         state.slot += 1;
         return;

@@ -56,11 +56,14 @@ function ceremony(members: number, overrides: Partial<CeremonyPlan> = {}): Cerem
 class TranscriptWriter {
   readonly entries: TranscriptEntry[] = [];
   private last = new Map<string, string>();
+  /** A second between steps; a skip comes once the skipped member's time limit is over. */
+  private clockMs = 1_700_000_000_000;
 
   constructor(private readonly c: Ceremony) {}
 
   private add(entry: Omit<UnsignedEntry, 'seq' | 'planHash' | 'timeMs'>, signer = entry.signer): TranscriptEntry {
-    const unsigned = { ...entry, seq: this.entries.length, planHash: planHash(this.c.plan), timeMs: 1_700_000_000_000 + this.entries.length } as UnsignedEntry;
+    this.clockMs += entry.kind === 'skip' ? this.c.plan.contributionTimeLimitMs : 1_000;
+    const unsigned = { ...entry, seq: this.entries.length, planHash: planHash(this.c.plan), timeMs: this.clockMs } as UnsignedEntry;
     const signed = signEntry(unsigned, this.c.signers.get(signer)!);
     this.entries.push(signed);
     return signed;
@@ -271,6 +274,17 @@ describe('a member that does not contribute', () => {
     byOther.open(PHASE1);
     byOther.skip(PHASE1, 'T-Mobile-DE', 'Orange-FR');
     expect(refusal(c, byOther.entries)).toMatchObject({ index: 1, problem: 'skip_not_allowed' });
+  });
+
+  it('cannot be skipped before its time limit is over', () => {
+    const c = ceremony(5);
+    const writer = new TranscriptWriter(c);
+    writer.open(PHASE1);
+    const early = signEntry(
+      { kind: 'skip', seq: 1, planHash: planHash(c.plan), lane: PHASE1, timeMs: writer.entries[0]!.timeMs + c.plan.contributionTimeLimitMs - 1, signer: c.plan.coordinator, member: 'T-Mobile-DE', reason: 'impatient' },
+      c.signers.get(c.plan.coordinator)!,
+    );
+    expect(refusal(c, [...writer.entries, early])).toMatchObject({ index: 1, problem: 'skip_not_allowed' });
   });
 
   it('leaves no lane closed without a single contribution', () => {

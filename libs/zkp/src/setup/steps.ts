@@ -34,8 +34,30 @@ export interface SetupCurve {
   terminate(): Promise<void>;
 }
 
+/**
+ * ffjavascript builds the multi-threaded BN254 curve once per process and hands every caller the
+ * same object, so one caller's terminate() would stop the worker threads under all the others
+ * (their next call waits forever). Each caller gets a handle on the shared curve instead: it reads
+ * through to the curve, and its terminate() stops the threads only when the last handle is done.
+ */
+let shared: { curve: snarkjs.Curve; handles: number } | null = null;
+
 export async function openSetupCurve(): Promise<SetupCurve> {
-  return snarkjs.curves.getCurveFromName('bn128');
+  const curve = await snarkjs.curves.getCurveFromName('bn128');
+  if (shared?.curve !== curve) shared = { curve, handles: 0 };
+  const entry = shared;
+  entry.handles += 1;
+  let open = true;
+  const terminate = async () => {
+    if (!open) return;
+    open = false;
+    entry.handles -= 1;
+    if (entry.handles === 0) {
+      if (shared === entry) shared = null;
+      await entry.curve.terminate();
+    }
+  };
+  return Object.create(curve, { terminate: { value: terminate } }) as SetupCurve;
 }
 
 const toSnarkjsCurve = (curve: SetupCurve) => curve as snarkjs.Curve;

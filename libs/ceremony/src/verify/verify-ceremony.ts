@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ArtifactError,
+  assertContributedKey,
+  exportVerificationKey,
+  KEYS_MANIFEST_FILE,
+  newAccumulator,
+  newZKey,
+  openSetupCurve,
+  preparePhase2ForDomains,
+  SetupStepError,
+  verifyPhase1,
+  type KeysManifest,
+  type SetupCurve,
+  type SetupLogger,
+} from '@consortium/zkp';
+import { verifyAttestations, type FinalHashes } from '../attestation.js';
+import { CeremonyError } from '../errors.js';
+import { verificationKeyFileText } from '../folder.js';
+import { filesBySha256, sha256OfFile } from '../files/hashing.js';
+import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
+import type { FileContribution } from '../files/zkey-contributions.js';
+import { checkLaneFile } from '../run/lane-check.js';
+import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, type TranscriptDocument } from '../transcript/document.js';
+import { laneName, sameLane, type BeaconEntry, type Lane } from '../transcript/entries.js';
+import type { LaneState } from '../transcript/replay.js';
+
+/**
+ * `ceremony verify`: everything re-checked from scratch, by anyone, from the ceremony folder
+ * alone. The plan and every member's signature over it; the transcript (order, signatures, hash
+ * chain) and that it is complete; every file it names, found by its sha256; that each lane's
+ * first file is what anyone re-makes (a new accumulator; newZKey of the pinned r1cs on phase 2's
+ * powers of tau, re-prepared here); that snarkjs verifies each final file and that it holds
+ * exactly the transcript's contributions, in order, and the beacon with the recorded value;
+ * that no key has vk_gamma_2 == vk_delta_2; and the attestation of the final hashes by every
+ * member. The first problem found stops it, named (CeremonyVerificationError).
+ */
+
+export class CeremonyVerificationError extends CeremonyError {
+  override readonly name = 'CeremonyVerificationError';
+  constructor(
+    /** The check that failed, as the report lists them ("transcript", "phase 2 of settlement-4: contributions", ...). */
+    readonly check: string,
+    readonly detail: string,
+  ) {
+    super(`${check}: ${detail}`);
+  }
+}
+
+export interface CeremonyReport {
+  readonly ceremonyId: string;
+  readonly members: readonly string[];
+  /** Per lane: who contributed, who was skipped, the beacon. */
+  readonly lanes: readonly { readonly lane: Lane; readonly contributors: readonly string[]; readonly skipped: readonly string[]; readonly beacon: string | null }[];
+  readonly finalHashes: FinalHashes;
+  /** Every check passed, in order. */
+  readonly checks: readonly string[];
+}
+
+export interface VerifyOptions {
+  readonly logger?: SetupLogger | undefined;
+  /** Called as each check starts (progress). */
+  readonly onCheck?: ((check: string) => void) | undefined;
+}
+
+export async function verifyCeremony(dir: string, options: VerifyOptions = {}): Promise<CeremonyReport> {
+  const checks: string[] = [];
+  const run = async <T>(check: string, body: () => Promise<T> | T): Promise<T> => {
+    options.onCheck?.(check);
+    try {
+      const result = await body();
+      checks.push(check);
+      return result;
+    } catch (error) {
+      if (error instanceof CeremonyVerificationError) throw error;
+      if (error instanceof CeremonyError || error instanceof SetupStepError || error instanceof ArtifactError) throw new CeremonyVerificationError(check, error.message);
+      throw error;
+    }
+  };
+
+  const transcript = await run('transcript file', () => readTranscriptOrExplain(dir));
+  const state = await run('plan signed by every member, entries in order and signed', () => checkTranscript(transcript));
+  const { plan } = transcript;
+  await run('the ceremony is complete', () => {
+    if (state.next !== null) {
+      const next = state.next;
+      throw new CeremonyError(`it stops at ${next.kind === 'contribution' ? `${next.member}'s contribution to` : `the coordinator's ${next.kind} of`} ${laneName(next.lane)}`);
+    }
+  });
+  await run('multi-party: at least two members contributed to every lane', () => {
+    for (const lane of state.lanes) {
+      if (lane.contributors.length < 2) throw new CeremonyError(`${laneName(lane.lane)} has ${lane.contributors.length === 0 ? 'no' : 'one'} contributor (${lane.contributors.join(', ') || 'none'}): whoever made it could forge proofs`);
+    }
+  });
+  const files = await run('every file the transcript names is in the folder', async () => {
+    const bySha = await filesBySha256(dir, ['.ptau', '.zkey', '.r1cs']);
+    for (const [index, entry] of transcript.entries.entries()) {
+      if (entry.kind === 'skip') continue;
+      if (!bySha.has(entry.outputSha256)) {
+        const who = entry.kind === 'contribution' ? `${entry.signer}'s contribution` : `the coordinator's ${entry.kind}`;
+        throw new CeremonyError(`no file with sha256 ${entry.outputSha256.slice(0, 16)}… (entry ${index}: ${who} to ${laneName(entry.lane)})`);
+      }
+    }
+    return bySha;
+  });
+  const fileOf = (sha256: string) => files.get(sha256)!;
+  const beaconOf = (lane: Lane) => transcript.entries.find((entry): entry is BeaconEntry & { signature: string } => entry.kind === 'beacon' && sameLane(entry.lane, lane))!;
+  const openOf = (lane: Lane) => transcript.entries.find((entry) => entry.kind === 'open' && sameLane(entry.lane, lane))!;
+
+  const curve = await openSetupCurve();
+  const work = await mkdtemp(join(tmpdir(), 'ceremony-verify-'));
+  try {
+    // Phase 1.
+    let phase1Final: string;
+    if (plan.phase1.source === 'ceremony') {
+      const lane = state.lanes.find((candidate) => candidate.lane.phase === 1)!;
+      await run('phase 1: its first file is a new accumulator at the plan\'s power', async () => {
+        const fresh = join(work, 'new.ptau');
+        await newAccumulator(curve, plan.phase1.power, fresh, options.logger);
+        const opened = openOf(lane.lane);
+        if ((await sha256OfFile(fresh)) !== (opened as { outputSha256: string }).outputSha256) throw new CeremonyError('the lane was opened with another file than a new accumulator of 2^' + plan.phase1.power);
+      });
+      phase1Final = fileOf(lane.lastSha256!);
+      await checkFinal(run, curve, lane, beaconOf(lane.lane), phase1Final, plan.beacon.iterationsExp, undefined, options.logger);
+    } else {
+      const imported = plan.phase1.sha256;
+      phase1Final = await run('phase 1: the imported powers of tau, verified in full', async () => {
+        const file = files.get(imported);
+        if (file === undefined) throw new CeremonyError(`the imported file (sha256 ${imported.slice(0, 16)}…) is not in the folder`);
+        await verifyPhase1(file, options.logger);
+        return file;
+      });
+    }
+
+    // Phase 2's powers of tau, re-made, then each circuit.
+    const r1csOf = (circuit: string) => files.get(plan.circuits.find((candidate) => candidate.name === circuit)!.r1csSha256);
+    const prepared = join(work, 'prepared.ptau');
+    await run("phase 2's powers of tau, prepared again from phase 1's final file", async () => {
+      const domains: number[] = [];
+      for (const circuit of plan.circuits) {
+        const r1cs = r1csOf(circuit.name);
+        if (r1cs === undefined) throw new CeremonyError(`the r1cs of ${circuit.name} (sha256 ${circuit.r1csSha256.slice(0, 16)}…) is not in the folder`);
+        domains.push(domainPowerOf(await readR1csHeader(r1cs)));
+      }
+      await preparePhase2ForDomains(curve, phase1Final, prepared, domains, options.logger);
+    });
+    const circuits: Record<string, { zkeySha256: string; vkeySha256: string }> = {};
+    for (const circuit of plan.circuits) {
+      const lane = state.lanes.find((candidate) => candidate.lane.phase === 2 && candidate.lane.circuit === circuit.name)!;
+      const init = join(work, `${circuit.name}.init.zkey`);
+      await run(`${laneName(lane.lane)}: its first file is newZKey of the pinned r1cs`, async () => {
+        await newZKey(r1csOf(circuit.name)!, prepared, init, options.logger);
+        if ((await sha256OfFile(init)) !== (openOf(lane.lane) as { outputSha256: string }).outputSha256) throw new CeremonyError('the lane was opened with another proving key than the one the circuit and phase 1 give');
+      });
+      const final = fileOf(lane.lastSha256!);
+      await checkFinal(run, curve, lane, beaconOf(lane.lane), final, plan.beacon.iterationsExp, { initZkey: init, preparedPtau: prepared }, options.logger);
+      const vkeySha256 = await run(`${laneName(lane.lane)}: its verification key had a contribution (vk_gamma_2 differs from vk_delta_2)`, async () => {
+        const vkey = assertContributedKey(await exportVerificationKey(final, options.logger), `the verification key of ${circuit.name}`);
+        return sha256Hex(verificationKeyFileText(vkey));
+      });
+      circuits[circuit.name] = { zkeySha256: lane.lastSha256!, vkeySha256 };
+    }
+
+    const finalHashes: FinalHashes = { planHash: state.planHash, phase1Sha256: await sha256OfFile(phase1Final), circuits };
+    await run('attested by every member', () => verifyAttestations(plan, finalHashes, transcript.attestations));
+    await run('the keys folder holds the attested keys', () => checkKeysFolder(dir, finalHashes));
+
+    return {
+      ceremonyId: plan.ceremonyId,
+      members: plan.members.map((member) => member.id),
+      lanes: state.lanes.map((lane) => ({ lane: lane.lane, contributors: lane.contributors, skipped: lane.skipped, beacon: lane.closed ? beaconOf(lane.lane).beacon : null })),
+      finalHashes,
+      checks,
+    };
+  } finally {
+    await curve.terminate();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type Run = <T>(check: string, body: () => Promise<T> | T) => Promise<T>;
+
+/** A lane's final file: snarkjs verifies it, it holds the transcript's contributions, and its last is the beacon with the recorded value. */
+async function checkFinal(
+  run: Run,
+  curve: SetupCurve,
+  lane: LaneState,
+  beacon: BeaconEntry,
+  file: string,
+  iterationsExp: number,
+  phase2: { initZkey: string; preparedPtau: string } | undefined,
+  logger: SetupLogger | undefined,
+): Promise<void> {
+  const found = await run(`${laneName(lane.lane)}: snarkjs verifies the final file, which holds the transcript's contributions in order`, () =>
+    checkLaneFile({ lane, beaconHash: beacon.contributionHash, file, curve, phase2, logger }),
+  );
+  await run(`${laneName(lane.lane)}: the beacon is the recorded value`, () => {
+    const last: FileContribution | undefined = found[found.length - 1];
+    if (last?.kind !== 'beacon' || last.beacon === null) throw new CeremonyError('the final file does not end with a beacon');
+    if (last.beacon.valueHex !== beacon.beacon) throw new CeremonyError(`the file's beacon is ${last.beacon.valueHex.slice(0, 16)}…, the transcript's ${beacon.beacon.slice(0, 16)}…`);
+    if (last.beacon.iterationsExp !== iterationsExp) throw new CeremonyError(`the beacon took 2^${last.beacon.iterationsExp} iterations, the plan says 2^${iterationsExp}`);
+  });
+}
+
+/** The transcript, or why this folder has none: a demo's keys folder says it is not a multi-party ceremony. */
+async function readTranscriptOrExplain(dir: string): Promise<TranscriptDocument> {
+  const manifest = await readFile(join(dir, KEYS_MANIFEST_FILE), 'utf8').then((text) => JSON.parse(text) as Partial<KeysManifest>, () => null);
+  if (manifest !== null && (manifest.insecure === true || manifest.ceremony === 'demo')) {
+    throw new CeremonyError(`${dir} holds the keys of a single-party demo setup (keys-manifest.json: insecure), not of a multi-party ceremony: one process knew every secret, so whoever ran it could forge proofs`);
+  }
+  return readTranscriptFile(join(dir, TRANSCRIPT_FILE));
+}
+
+/** When the folder has keys/ (what nodes load), its manifest's zkey and vkey are the attested ones. */
+async function checkKeysFolder(dir: string, hashes: FinalHashes): Promise<void> {
+  const text = await readFile(join(dir, 'keys', KEYS_MANIFEST_FILE), 'utf8').catch(() => null);
+  if (text === null) return;
+  const manifest = JSON.parse(text) as KeysManifest;
+  if (manifest.insecure || manifest.ceremony !== 'multi-party') throw new CeremonyError('keys/keys-manifest.json does not say multi-party');
+  for (const [circuit, attested] of Object.entries(hashes.circuits)) {
+    const keys = manifest.circuits[circuit];
+    if (keys === undefined) throw new CeremonyError(`keys/ has no keys for ${circuit}`);
+    if (keys.zkey.sha256 !== attested.zkeySha256 || (await sha256OfFile(join(dir, 'keys', keys.zkey.path))) !== attested.zkeySha256) throw new CeremonyError(`keys/${keys.zkey.path} is not the attested proving key of ${circuit}`);
+    if (keys.vkey.sha256 !== attested.vkeySha256 || (await sha256OfFile(join(dir, 'keys', keys.vkey.path))) !== attested.vkeySha256) throw new CeremonyError(`keys/${keys.vkey.path} is not the attested verification key of ${circuit}`);
+  }
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
