@@ -1,0 +1,18 @@
+import * as snarkjs from 'snarkjs';
+import { randomBytes } from 'node:crypto';
+const d = '/tmp/st/fd'; (await import('node:fs')).mkdirSync(d, { recursive: true });
+const curve = await snarkjs.curves.getCurveFromName('bn128');
+const step = async (name, f) => { await f(); global.gc(); await new Promise(r => setTimeout(r, 50)); console.log('after', name); };
+await step('new', () => snarkjs.powersOfTau.newAccumulator(curve, 8, `${d}/0.ptau`));
+await step('contribute', () => snarkjs.powersOfTau.contribute(`${d}/0.ptau`, `${d}/1.ptau`, 'a', randomBytes(32).toString('hex')));
+await step('contribute2', () => snarkjs.powersOfTau.contribute(`${d}/1.ptau`, `${d}/2.ptau`, 'b', randomBytes(32).toString('hex')));
+await step('verify', () => snarkjs.powersOfTau.verify(`${d}/2.ptau`));
+await step('beacon', () => snarkjs.powersOfTau.beacon(`${d}/2.ptau`, `${d}/b.ptau`, 'c', 'ab'.repeat(32), 10));
+await step('prepare', () => snarkjs.powersOfTau.preparePhase2(`${d}/b.ptau`, `${d}/p.ptau`));
+await step('newzkey', () => snarkjs.zKey.newZKey('/work/main/libs/ceremony/test/fixtures/tiny.r1cs', `${d}/p.ptau`, `${d}/0.zkey`));
+await step('zcontribute', () => snarkjs.zKey.contribute(`${d}/0.zkey`, `${d}/1.zkey`, 'a', 'x'));
+await step('zcontribute2', () => snarkjs.zKey.contribute(`${d}/1.zkey`, `${d}/2.zkey`, 'a', 'x'));
+await step('zverify', () => snarkjs.zKey.verifyFromInit(`${d}/0.zkey`, `${d}/p.ptau`, `${d}/2.zkey`));
+await step('zbeacon', () => snarkjs.zKey.beacon(`${d}/2.zkey`, `${d}/b.zkey`, 'c', 'ab'.repeat(32), 10));
+await step('export', () => snarkjs.zKey.exportVerificationKey(`${d}/b.zkey`));
+await curve.terminate();
