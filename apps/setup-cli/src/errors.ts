@@ -197,3 +197,13 @@ export class CeremonyStepError extends SetupError {
 export function bulletList(lines: readonly string[]): string {
   return lines.map((line) => `  - ${line}`).join('\n');
 }
+
+/** A ceremony command's input is not usable: a key file of another member, a plan not signed by all, a missing file. */
+export class CeremonyInputError extends SetupError {
+  override readonly name = 'CeremonyInputError';
+}
+
+/** `ceremony verify` found a problem: the first, named. */
+export class CeremonyRefusedError extends SetupError {
+  override readonly name = 'CeremonyRefusedError';
+}

@@ -1,4 +1,15 @@
 import { CommanderError } from 'commander';
+import {
+  AttestationError,
+  CeremonyAbortedError,
+  CeremonyError,
+  CeremonyFileError,
+  ContributionRejectedError,
+  NotYourTurnError,
+  PlanSignatureError,
+  TranscriptEntryError,
+  TranscriptFileError,
+} from '@consortium/ceremony';
 import { SetupError } from './errors.js';
 import type { Environment, Style } from './output.js';
 
@@ -29,6 +40,7 @@ export function describeFailure(error: unknown, style: Style, env: Environment):
   if (error instanceof CommanderError) return { text: '', exitCode: error.exitCode };
 
   if (error instanceof SetupError) return { text: explain(style, error.message, error.nextStep), exitCode: 1 };
+  if (error instanceof CeremonyError) return { text: explain(style, error.message, ceremonyAdvice(error)), exitCode: 1 };
 
   const errno = error as NodeJS.ErrnoException;
   const advice = typeof errno?.code === 'string' ? FILE_SYSTEM_ADVICE[errno.code] : undefined;
@@ -45,4 +57,16 @@ export function describeFailure(error: unknown, style: Style, env: Environment):
 
 function explain(style: Style, what: string, nextStep: string): string {
   return `${style.red('✖')} ${what}\n${style.yellow('→')} ${nextStep}\n`;
+}
+
+/** What to do about a refusal of the ceremony (libs/ceremony): nothing was changed by the step that was refused. */
+export function ceremonyAdvice(error: CeremonyError): string {
+  if (error instanceof NotYourTurnError) return 'Nothing was changed. See whose turn it is: consortium-setup ceremony report <dir>.';
+  if (error instanceof ContributionRejectedError) return `Nothing was changed. Ask ${error.member} to contribute again on the last verified file (report shows it), or, once its time limit is over, skip it.`;
+  if (error instanceof CeremonyFileError) return 'Nothing was changed. Take the file the transcript names from the member who made it (report lists each by its hash), or check that the transcript is the latest.';
+  if (error instanceof TranscriptEntryError || error instanceof TranscriptFileError) return 'The transcript was altered, truncated or belongs to another ceremony: take it again from the coordinator.';
+  if (error instanceof PlanSignatureError) return 'Every member signs the plan first: consortium-setup ceremony sign-plan --dir <dir> --member <id> --key <file>.';
+  if (error instanceof CeremonyAbortedError) return 'The plan aborts the ceremony when a member does not contribute: agree on a new plan (consortium-setup ceremony plan) and start again.';
+  if (error instanceof AttestationError) return 'Collect the attestation of every member (consortium-setup ceremony attest) before using the keys.';
+  return 'Nothing was changed; fix what it names and run the command again.';
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // consortium-setup: a consortium's setup, step by step: each member makes its keys, one member
-// assembles the genesis, the trusted-setup ceremony makes the circuits' keys (for now the
-// insecure single-party `ceremony demo`; the multi-party ceremony and transcript verification
-// come later). `devnet` does the keys and genesis at once for a local test network.
+// assembles the genesis, the trusted-setup ceremony makes the circuits' keys (the multi-party
+// ceremony, file-based, and its verification; or the insecure single-party `ceremony demo` for a
+// devnet). `devnet` does the keys and genesis at once for a local test network.
 import { describeFailure } from './failure.js';
 import { Style, isDecorated, terminalOf } from './output.js';
 import { buildProgram } from './program.js';

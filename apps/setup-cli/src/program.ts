@@ -19,7 +19,8 @@ export function buildProgram(terminal: Terminal): Command {
       '\nA consortium is set up in steps:\n' +
         '  1. each member, on its own machine:  consortium-setup keys --member T-Mobile-DE --out ./keys > T-Mobile-DE.member.json\n' +
         '  2. one member, with every entry:     consortium-setup genesis --chain-id sp-consortium --members-dir ./members --out genesis.json\n' +
-        '  (the multi-party trusted-setup ceremony and transcript verification come with a later issue)\n' +
+        '  3. the trusted setup, every member contributing: consortium-setup ceremony plan | sign-plan | start | step | finish | attest\n' +
+        '     (consortium-setup ceremony --help: the order, and the air-gapped contribute/accept); anyone: consortium-setup ceremony verify <dir>\n' +
         '\nA local test network in one step:\n' +
         '  consortium-setup devnet --out ./devnet --members 5\n' +
         "\nThe circuits' keys for a devnet or tests, INSECURE (one process knows the toxic waste):\n" +

@@ -33,8 +33,13 @@ export type { StepResult, StepSigning } from './run/actions.js';
 export { checkLaneFile } from './run/lane-check.js';
 export type { Phase2Inputs, LaneFileCheck } from './run/lane-check.js';
 export { CeremonyWorkspace } from './run/workspace.js';
+export type { StepOptions } from './run/workspace.js';
 export { writeCeremonyKeys, attest, writeGenesisFragment } from './run/finish.js';
 export type { CeremonyCircuitFiles, CeremonyKeys } from './run/finish.js';
+
+// the transcript for people
+export { transcriptSummary, renderTranscriptReport, describeNextStep } from './report.js';
+export type { TranscriptSummary, SummaryStep } from './report.js';
 
 // the attestation and the check of a whole ceremony
 export { attestationSignBytes, signAttestation, verifyAttestations } from './attestation.js';

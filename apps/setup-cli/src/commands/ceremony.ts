@@ -21,12 +21,13 @@ import {
   type DemoRecord,
 } from '../keys-folder.js';
 import { formatElapsed, type Printer, type Progress, type Terminal } from '../output.js';
+import { addCeremonyPartyCommands } from './ceremony-party.js';
 import { epochOption, examples } from './options.js';
 
 /**
  * `consortium-setup ceremony`: the trusted setup that makes the circuits' proving and
  * verification keys. `demo` is the quick, INSECURE path a devnet uses (one process plays every
- * party); the multi-party ceremony (distributed over libp2p, file-based) joins this group later.
+ * party); the multi-party ceremony's commands are in ceremony-party.ts.
  */
 
 interface DemoOptions {
@@ -49,9 +50,11 @@ export function addCeremonyCommand(program: Command, terminal: Terminal): void {
     .summary("the trusted setup: make the circuits' proving and verification keys")
     .description(
       "The trusted setup of the circuits' Groth16 keys: powers of tau (phase 1), then per circuit a proving key " +
-        'and its verification key (phase 2), each phase closed by a beacon. `demo` runs it in one process, which ' +
-        'makes the keys INSECURE; the multi-party ceremony, in which each member contributes on its own machine, ' +
-        'comes with a later issue.',
+        'and its verification key (phase 2), each phase closed by a beacon. The multi-party ceremony: the coordinator ' +
+        '`plan`s it from genesis, every member `sign-plan`s, the coordinator `start`s; then each takes its `step` in turn ' +
+        '(or, on an air-gapped machine, `contribute`s to a file handed over, which the coordinator `accept`s); the coordinator ' +
+        '`finish`es, every member `attest`s; anyone can `verify` and `report`. `demo` runs it in one process, which makes ' +
+        'the keys INSECURE: for a devnet and tests.',
     );
 
   ceremony
@@ -82,6 +85,8 @@ export function addCeremonyCommand(program: Command, terminal: Terminal): void {
         ),
     )
     .action((options: DemoOptions) => runDemo(options, terminal));
+
+  addCeremonyPartyCommands(ceremony, terminal);
 }
 
 async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promise<void> {

@@ -6,7 +6,8 @@ import { parseGenesis } from '@consortium/consensus';
 import { buildSettlementWitness, DemoKeysRefusedError, loadEpoch, randomSalt, type KeysManifest, type SettlementBatch } from '@consortium/zkp';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, runCli, runCliOk, temporaryDir, type CliResult } from './support/cli.js';
+import { readJson, temporaryDir, type CliResult } from './support/cli.js';
+import { runInProcess, runInProcessOk } from './support/in-process.js';
 
 /**
  * `consortium-setup ceremony demo` with the test circuit settlement-4 (powers of tau 2^11): one
@@ -42,8 +43,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'keys-manifest.json'), '{}');
   await writeFile(join(dir, 'notes.txt'), 'not the ceremony\'s');
 
-  refused = await runCli(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', dir]);
-  result = await runCliOk(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', dir, '--force'], { timeoutMs: CEREMONY_TIMEOUT_MS });
+  refused = await runInProcess(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', dir]);
+  result = await runInProcessOk(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', dir, '--force']);
   manifest = await readJson<KeysManifest>(join(dir, 'keys-manifest.json'));
 }, CEREMONY_TIMEOUT_MS);
 
@@ -165,7 +166,7 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
       trustedSetup: { kind: 'demo', transcriptSha256: null },
     });
     const devnet = join(tmp.path, 'devnet');
-    await runCliOk(['devnet', '--out', devnet, '--members', '4', '--keys', dir]);
+    await runInProcessOk(['devnet', '--out', devnet, '--members', '4', '--keys', dir]);
     const genesis = parseGenesis(await readJson<Record<string, unknown>>(join(devnet, 'genesis.json')));
     expect(genesis).toMatchObject({ artifacts: fragment.artifacts, trustedSetup: fragment.trustedSetup, network: 'devnet' });
     expect(genesis.application).toBeUndefined();
@@ -176,16 +177,25 @@ describe('consortium-setup ceremony demo --circuits settlement-4', () => {
     // The same keys in a genesis that is not a devnet's are refused.
     await expect(loadEpoch(dir, { ...pins, network: 'production' })).rejects.toBeInstanceOf(DemoKeysRefusedError);
     // ... and `genesis --keys` refuses to pin them for a consortium.
-    const refused = await runCli(['genesis', '--chain-id', 'sp-consortium', '--members-dir', join(devnet, 'members-none'), '--keys', dir, '--out', join(tmp.path, 'genesis.json')]);
+    const refused = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--members-dir', join(devnet, 'members-none'), '--keys', dir, '--out', join(tmp.path, 'genesis.json')]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('INSECURE single-party demo setup');
+  });
+});
+
+describe('consortium-setup ceremony verify on the demo', () => {
+  it('refuses it as not multi-party, and exits 1', async () => {
+    const refusedDemo = await runInProcess(['ceremony', 'verify', dir]);
+    expect(refusedDemo.code).toBe(1);
+    expect(refusedDemo.stderr).toContain('transcript file: ');
+    expect(refusedDemo.stderr).toContain('holds the keys of a single-party demo setup (keys-manifest.json: insecure), not of a multi-party ceremony');
   });
 });
 
 describe('consortium-setup ceremony demo, refused before any work', () => {
   it('names the known circuits when --circuits names an unknown one', async () => {
     const out = join(tmp.path, 'unknown');
-    const unknown = await runCli(['ceremony', 'demo', '--circuits', 'settlement-8', '--out', out]);
+    const unknown = await runInProcess(['ceremony', 'demo', '--circuits', 'settlement-8', '--out', out]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('✖ --circuits: unknown circuit "settlement-8"');
     expect(unknown.stderr).toContain('settlement-4, settlement-16, settlement-61, settlement-344, settlement-1433');
@@ -193,7 +203,7 @@ describe('consortium-setup ceremony demo, refused before any work', () => {
   });
 
   it('refuses an epoch that is not a whole number from 1', async () => {
-    const bad = await runCli(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', join(tmp.path, 'epoch'), '--epoch', '0']);
+    const bad = await runInProcess(['ceremony', 'demo', '--circuits', 'settlement-4', '--out', join(tmp.path, 'epoch'), '--epoch', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("option '--epoch <n>' argument '0' is invalid");
   });

@@ -4,7 +4,8 @@ import { DEFAULT_CONSENSUS_PARAMS, parseGenesis, toHex, validatorKeyFromJson, ty
 import { findApiClient, loadApiTokens } from '@consortium/node-config';
 import { nodeKeyFromJson, peerIdOf } from '@consortium/p2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, runCli, runCliOk, temporaryDir } from './support/cli.js';
+import { readJson, temporaryDir } from './support/cli.js';
+import { runInProcess, runInProcessOk } from './support/in-process.js';
 
 const FIRST_EIGHT = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR', 'Swisscom-CH', 'KPN-NL', 'Proximus-BE'];
 
@@ -40,7 +41,7 @@ describe.each([
     dir = join(tmp.path, `devnet-${count}`);
     const args = ['devnet', '--out', dir, '--members', String(count)];
     if (basePort !== 26_600) args.push('--base-port', String(basePort));
-    stdout = (await runCliOk(args)).stdout;
+    stdout = (await runInProcessOk(args)).stdout;
     genesis = parseGenesis(await readJson(join(dir, 'genesis.json')));
   });
 
@@ -115,17 +116,17 @@ describe('consortium-setup devnet, refusals and choices', () => {
     const dir = join(tmp.path, 'busy');
     await mkdir(dir);
     await writeFile(join(dir, 'notes.txt'), 'mine');
-    const refused = await runCli(['devnet', '--out', dir]);
+    const refused = await runInProcess(['devnet', '--out', dir]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${dir} is not empty`);
     expect(refused.stderr).toContain('--force');
     expect(await readdir(dir)).toEqual(['notes.txt']);
 
-    await runCliOk(['devnet', '--out', dir, '--members', '4', '--force']);
+    await runInProcessOk(['devnet', '--out', dir, '--members', '4', '--force']);
     const first = await readJson<{ members: { peerId: string }[] }>(join(dir, 'genesis.json'));
     await mkdir(join(dir, 'T-Mobile-DE', 'data'));
     await writeFile(join(dir, 'T-Mobile-DE', 'data', 'CURRENT'), 'old chain');
-    const { stderr } = await runCliOk(['devnet', '--out', dir, '--members', '4', '--force']);
+    const { stderr } = await runInProcessOk(['devnet', '--out', dir, '--members', '4', '--force']);
     const second = await readJson<{ members: { peerId: string }[] }>(join(dir, 'genesis.json'));
     expect(second.members[0]!.peerId).not.toBe(first.members[0]!.peerId);
     expect(stderr).toContain('removed the old chain data of T-Mobile-DE');
@@ -135,7 +136,7 @@ describe('consortium-setup devnet, refusals and choices', () => {
 
   it('takes a list of member ids and more members than the table', async () => {
     const listed = join(tmp.path, 'listed');
-    await runCliOk(['devnet', '--out', listed, '--members', 'Orange-FR,T-Mobile-DE,Member-9', '--chain-id', 'my-devnet']);
+    await runInProcessOk(['devnet', '--out', listed, '--members', 'Orange-FR,T-Mobile-DE,Member-9', '--chain-id', 'my-devnet']);
     const genesis = parseGenesis(await readJson(join(listed, 'genesis.json')));
     expect(genesis.chainId).toBe('my-devnet');
     expect(genesis.members.map((member) => [member.id, member.tadig])).toEqual([
@@ -145,7 +146,7 @@ describe('consortium-setup devnet, refusals and choices', () => {
     ]);
 
     const ten = join(tmp.path, 'ten');
-    await runCliOk(['devnet', '--out', ten, '--members', '10', '--base-port', '40000']);
+    await runInProcessOk(['devnet', '--out', ten, '--members', '10', '--base-port', '40000']);
     const tenGenesis = parseGenesis(await readJson(join(ten, 'genesis.json')));
     expect(tenGenesis.members.map((member) => member.id)).toEqual([...FIRST_EIGHT, 'Member-9', 'Member-10']);
     expect((await readJson<NodeJson>(join(ten, 'Member-10', 'node.json'))).http.port).toBe(40_109);
@@ -154,7 +155,7 @@ describe('consortium-setup devnet, refusals and choices', () => {
   it('explains bad --members and --base-port values and writes nothing', async () => {
     const dir = join(tmp.path, 'never');
     for (const args of [['--members', '33'], ['--members', 'T-Mobile-DE,Elisa-FI'], ['--base-port', '80'], ['--base-port', 'x']]) {
-      const result = await runCli(['devnet', '--out', dir, ...args]);
+      const result = await runInProcess(['devnet', '--out', dir, ...args]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/--members|--base-port/);
     }
@@ -170,7 +171,7 @@ describe('consortium-setup devnet --keys', () => {
     const trustedSetup = { kind: 'demo', transcriptSha256: null };
     await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup }));
     const dir = join(tmp.path, 'devnet-keys');
-    await runCliOk(['devnet', '--out', dir, '--members', '4', '--keys', keys]);
+    await runInProcessOk(['devnet', '--out', dir, '--members', '4', '--keys', keys]);
     const genesis = parseGenesis(await readJson(join(dir, 'genesis.json')));
     expect(genesis).toMatchObject({ artifacts: pins, trustedSetup, network: 'devnet' });
     expect(genesis.application).toBeUndefined();
@@ -182,13 +183,13 @@ describe('consortium-setup devnet --keys', () => {
     const keys = join(tmp.path, 'old-keys');
     await mkdir(keys, { recursive: true });
     await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: { 'epoch-1/settlement-64.vkey': 'a'.repeat(64) } }));
-    const result = await runCli(['devnet', '--out', join(tmp.path, 'devnet-old-keys'), '--keys', keys]);
+    const result = await runInProcess(['devnet', '--out', join(tmp.path, 'devnet-old-keys'), '--keys', keys]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('does not say which kind of trusted setup made the keys');
   });
 
   it('refuses a folder without genesis-artifacts.json, saying what to give', async () => {
-    const result = await runCli(['devnet', '--out', join(tmp.path, 'devnet-nokeys'), '--keys', join(tmp.path, 'nowhere')]);
+    const result = await runInProcess(['devnet', '--out', join(tmp.path, 'devnet-nokeys'), '--keys', join(tmp.path, 'nowhere')]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('genesis-artifacts.json: cannot be read');
     expect(result.stderr).toContain('ceremony demo --out');

@@ -2,7 +2,8 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, parseGenesis } from '@consortium/consensus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliOk, temporaryDir } from './support/cli.js';
+import { temporaryDir } from './support/cli.js';
+import { runInProcess, runInProcessOk } from './support/in-process.js';
 
 const MEMBERS = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR'];
 
@@ -16,11 +17,11 @@ beforeAll(async () => {
   // Three members make their keys; each sends its public entry.
   entries = [];
   for (const id of MEMBERS) {
-    const { stdout } = await runCliOk(['keys', '--member', id, '--out', join(tmp.path, 'keys', id)]);
+    const { stdout } = await runInProcessOk(['keys', '--member', id, '--out', join(tmp.path, 'keys', id)]);
     entries.push(JSON.parse(stdout) as Record<string, unknown>);
     await writeFile(join(tmp.path, `${id}.member.json`), stdout);
   }
-  await runCliOk(['keys', '--member', 'SFR-FR', '--out', join(tmp.path, 'keys', 'SFR-FR')]); // keys only, for a later test
+  await runInProcessOk(['keys', '--member', 'SFR-FR', '--out', join(tmp.path, 'keys', 'SFR-FR')]); // keys only, for a later test
   await mkdir(membersDir);
   for (const id of MEMBERS) await copyFile(join(tmp.path, `${id}.member.json`), join(membersDir, `${id}.member.json`));
 });
@@ -36,7 +37,7 @@ describe('consortium-setup genesis --keys', () => {
     const trustedSetup = { kind: 'ceremony', transcriptSha256: null };
     await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup }));
     const out = join(tmp.path, 'genesis-keys.json');
-    const { stdout } = await runCliOk(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', out]);
+    const { stdout } = await runInProcessOk(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', out]);
     expect(parseGenesis(JSON.parse(await readFile(out, 'utf8')))).toMatchObject({ artifacts: pins, trustedSetup });
     expect(stdout).toContain('proof keys    3 files of a ceremony setup');
   });
@@ -45,7 +46,7 @@ describe('consortium-setup genesis --keys', () => {
     const keys = join(tmp.path, 'demo-keys');
     await mkdir(keys, { recursive: true });
     await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: { 'epoch-1/settlement-64.vkey': 'a'.repeat(64) }, trustedSetup: { kind: 'demo', transcriptSha256: null } }));
-    const result = await runCli(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', join(tmp.path, 'genesis-demo.json')]);
+    const result = await runInProcess(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', join(tmp.path, 'genesis-demo.json')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('INSECURE single-party demo setup');
     expect(result.stderr).toContain('demo keys are for local devnets');
@@ -56,7 +57,7 @@ describe('consortium-setup genesis', () => {
   it('assembles three keys outputs into a genesis that parseGenesis accepts', async () => {
     const out = join(tmp.path, 'genesis.json');
     const files = MEMBERS.map((id) => join(tmp.path, `${id}.member.json`));
-    const { stdout } = await runCliOk(['genesis', '--chain-id', 'sp-consortium-test', '--member-file', ...files, '--out', out, '--genesis-time', '2025-01-31T12:00:00Z']);
+    const { stdout } = await runInProcessOk(['genesis', '--chain-id', 'sp-consortium-test', '--member-file', ...files, '--out', out, '--genesis-time', '2025-01-31T12:00:00Z']);
 
     const genesis = parseGenesis(JSON.parse(await readFile(out, 'utf8')));
     expect(genesis.chainId).toBe('sp-consortium-test');
@@ -75,16 +76,16 @@ describe('consortium-setup genesis', () => {
     const out = join(tmp.path, 'from-dir', 'genesis.json');
     const params = join(tmp.path, 'params.json');
     await writeFile(params, JSON.stringify({ timeoutCommitMs: 500, blockMaxTxs: 2_000 }));
-    await runCliOk(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--params', params, '--out', out]);
+    await runInProcessOk(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--params', params, '--out', out]);
     const genesis = parseGenesis(JSON.parse(await readFile(out, 'utf8')));
     expect(genesis.members.map((member) => member.id)).toEqual([...MEMBERS].sort());
     expect(genesis.consensus).toEqual({ ...DEFAULT_CONSENSUS_PARAMS, timeoutCommitMs: 500, blockMaxTxs: 2_000 });
     expect(Math.abs(genesis.genesisTimeMs - Date.now())).toBeLessThan(60_000);
 
-    const again = await runCli(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--out', out]);
+    const again = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--out', out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
-    await runCliOk(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--out', out, '--force']);
+    await runInProcessOk(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--out', out, '--force']);
   });
 
   it('lists every problem of bad member files, each with what to fix, and writes nothing', async () => {
@@ -95,7 +96,7 @@ describe('consortium-setup genesis', () => {
     await writeFile(join(dir, 'Orange-FR.member.json'), JSON.stringify({ ...entries[2], votingPower: 0 }));
     const out = join(dir, 'genesis.json');
 
-    const result = await runCli(['genesis', '--chain-id', 'sp-consortium', '--members-dir', dir, '--out', out]);
+    const result = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--members-dir', dir, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.split('\n');
@@ -109,20 +110,20 @@ describe('consortium-setup genesis', () => {
   it('refuses a key file passed as a member file, without printing the key', async () => {
     const keyFile = join(tmp.path, 'keys', 'SFR-FR', 'validator-key.json');
     const secret = (JSON.parse(await readFile(keyFile, 'utf8')) as { privateKey: string }).privateKey;
-    const result = await runCli(['genesis', '--chain-id', 'sp-consortium', '--member-file', join(tmp.path, 'T-Mobile-DE.member.json'), keyFile, '--out', join(tmp.path, 'leak.json')]);
+    const result = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--member-file', join(tmp.path, 'T-Mobile-DE.member.json'), keyFile, '--out', join(tmp.path, 'leak.json')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('holds a private key');
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
   it('explains missing members and bad params files', async () => {
-    const none = await runCli(['genesis', '--chain-id', 'sp-consortium', '--out', join(tmp.path, 'none.json')]);
+    const none = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--out', join(tmp.path, 'none.json')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no member entries found');
 
     const params = join(tmp.path, 'bad-params.json');
     await writeFile(params, '[1, 2]');
-    const bad = await runCli(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--params', params, '--out', join(tmp.path, 'p.json')]);
+    const bad = await runInProcess(['genesis', '--chain-id', 'sp-consortium', '--members-dir', membersDir, '--params', params, '--out', join(tmp.path, 'p.json')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('must hold a JSON object of consensus parameters');
   });

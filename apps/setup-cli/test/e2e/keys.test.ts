@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { toHex, validatorKeyFromJson } from '@consortium/consensus';
 import { nodeKeyFromJson, peerIdOf } from '@consortium/p2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, runCli, runCliOk, temporaryDir } from './support/cli.js';
+import { readJson, temporaryDir } from './support/cli.js';
+import { runInProcess, runInProcessOk } from './support/in-process.js';
 
 let tmp: Awaited<ReturnType<typeof temporaryDir>>;
 beforeAll(async () => {
@@ -16,7 +17,7 @@ afterAll(async () => {
 describe('consortium-setup keys', () => {
   it('writes both key files with mode 0600 and prints the public entry that matches them', async () => {
     const out = join(tmp.path, 'T-Mobile-DE');
-    const { stdout, stderr } = await runCliOk(['keys', '--member', 'T-Mobile-DE', '--out', out]);
+    const { stdout, stderr } = await runInProcessOk(['keys', '--member', 'T-Mobile-DE', '--out', out]);
 
     for (const file of ['validator-key.json', 'node-key.json']) {
       expect((await stat(join(out, file))).mode & 0o777).toBe(0o600);
@@ -48,17 +49,17 @@ describe('consortium-setup keys', () => {
 
   it('takes --operator, --tadig and --voting-power, and needs them for an unknown member', async () => {
     const out = join(tmp.path, 'Elisa-FI');
-    const missing = await runCli(['keys', '--member', 'Elisa-FI', '--out', out]);
+    const missing = await runInProcess(['keys', '--member', 'Elisa-FI', '--out', out]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/Elisa-FI is not a known member.*\n→ Give --operator and --tadig/);
 
-    const { stdout } = await runCliOk(['keys', '--member', 'Elisa-FI', '--operator', 'Elisa', '--tadig', 'FINRL', '--voting-power', '2', '--out', out]);
+    const { stdout } = await runInProcessOk(['keys', '--member', 'Elisa-FI', '--operator', 'Elisa', '--tadig', 'FINRL', '--voting-power', '2', '--out', out]);
     expect(JSON.parse(stdout)).toMatchObject({ id: 'Elisa-FI', operator: 'Elisa', tadig: 'FINRL', votingPower: 2 });
   });
 
   it('refuses a bad TADIG before writing anything', async () => {
     const out = join(tmp.path, 'bad-tadig');
-    const result = await runCli(['keys', '--member', 'Orange-FR', '--tadig', 'FR1', '--out', out]);
+    const result = await runInProcess(['keys', '--member', 'Orange-FR', '--tadig', 'FR1', '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--tadig: "FR1" is not a TADIG code');
     expect(result.stdout).toBe('');
@@ -67,10 +68,10 @@ describe('consortium-setup keys', () => {
 
   it('refuses to overwrite key files without --force, and replaces them with it', async () => {
     const out = join(tmp.path, 'Vodafone-UK');
-    const first = JSON.parse((await runCliOk(['keys', '--member', 'Vodafone-UK', '--out', out])).stdout) as { peerId: string };
+    const first = JSON.parse((await runInProcessOk(['keys', '--member', 'Vodafone-UK', '--out', out])).stdout) as { peerId: string };
     const before = await readFile(join(out, 'validator-key.json'), 'utf8');
 
-    const refused = await runCli(['keys', '--member', 'Vodafone-UK', '--out', out]);
+    const refused = await runInProcess(['keys', '--member', 'Vodafone-UK', '--out', out]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain('key files already exist');
@@ -79,12 +80,12 @@ describe('consortium-setup keys', () => {
 
     // One key file present is enough to refuse: none is written.
     const partial = join(tmp.path, 'partial');
-    await runCliOk(['keys', '--member', 'SFR-FR', '--out', partial]);
+    await runInProcessOk(['keys', '--member', 'SFR-FR', '--out', partial]);
     await writeFile(join(partial, 'validator-key.json'), 'keep me');
-    expect((await runCli(['keys', '--member', 'SFR-FR', '--out', partial])).code).toBe(1);
+    expect((await runInProcess(['keys', '--member', 'SFR-FR', '--out', partial])).code).toBe(1);
     expect(await readFile(join(partial, 'validator-key.json'), 'utf8')).toBe('keep me');
 
-    const forced = JSON.parse((await runCliOk(['keys', '--member', 'Vodafone-UK', '--out', out, '--force'])).stdout) as { peerId: string };
+    const forced = JSON.parse((await runInProcessOk(['keys', '--member', 'Vodafone-UK', '--out', out, '--force'])).stdout) as { peerId: string };
     expect(forced.peerId).not.toBe(first.peerId);
     expect(peerIdOf(nodeKeyFromJson(await readJson(join(out, 'node-key.json'))))).toBe(forced.peerId);
     expect((await stat(join(out, 'node-key.json'))).mode & 0o777).toBe(0o600);

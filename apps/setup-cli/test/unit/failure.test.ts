@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { CeremonyAbortedError, ContributionRejectedError, NotYourTurnError, PlanSignatureError } from '@consortium/ceremony';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../src/errors.js';
 import { describeFailure } from '../../src/failure.js';
@@ -63,6 +64,19 @@ describe('ceremony failures', () => {
   });
 });
 
+describe("the ceremony's refusals", () => {
+  it('each says what to do next, naming the member or command', () => {
+    const style = new Style(false);
+    const rejected = describeFailure(new ContributionRejectedError('Orange-FR', 'snarkjs refuses it'), style, {});
+    expect(rejected.exitCode).toBe(1);
+    expect(rejected.text).toContain("Orange-FR's contribution is refused: snarkjs refuses it; the ceremony goes on from the last verified file");
+    expect(rejected.text).toContain('Ask Orange-FR to contribute again on the last verified file');
+    expect(describeFailure(new NotYourTurnError('x cannot contribute now'), style, {}).text).toContain('consortium-setup ceremony report <dir>');
+    expect(describeFailure(new PlanSignatureError('SFR-FR has not signed the plan'), style, {}).text).toContain('consortium-setup ceremony sign-plan');
+    expect(describeFailure(new CeremonyAbortedError('aborted'), style, {}).text).toContain('agree on a new plan');
+  });
+});
+
 describe('error classes', () => {
   it('each sets name to its class name and carries a next step', () => {
     const instances: errors.SetupError[] = [
@@ -83,6 +97,8 @@ describe('error classes', () => {
       new errors.PortRangeError('bad'),
       new errors.InvalidCircuitSelectionError('unknown circuit "x"', ['settlement-4'], ['settlement']),
       new errors.CeremonyStepError('prepare phase 2', 'bad'),
+      new errors.CeremonyInputError('no plan.json in x', 'Run consortium-setup ceremony plan first.'),
+      new errors.CeremonyRefusedError('transcript: bad', 'Do not use these keys.'),
     ];
     for (const error of instances) {
       expect(error.name).toBe(error.constructor.name);

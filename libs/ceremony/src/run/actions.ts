@@ -1,5 +1,9 @@
+import { copyFile, rm } from 'node:fs/promises';
 import {
   beaconPhase1,
+  copyPhase1Sections,
+  hasPreparedSections,
+  verifyPreparedPhase2,
   beaconPhase2,
   contributePhase1,
   contributePhase2,
@@ -39,6 +43,8 @@ export interface StepSigning {
 interface StepBase extends StepSigning {
   readonly curve: SetupCurve;
   readonly logger?: SetupLogger | undefined;
+  /** Called as the step moves on: checking the files it builds on, then the snarkjs work (progress). */
+  readonly onStage?: ((stage: 'check' | 'compute') => void) | undefined;
 }
 
 export interface StepResult {
@@ -94,9 +100,23 @@ export async function preparePhase2(options: {
   const { transcript, phase1Final } = options;
   const { plan } = transcript;
   const sha256 = await sha256OfFile(phase1Final);
+  const domains = await Promise.all(options.r1csFiles.map(async (file) => domainPowerOf(await readR1csHeader(file))));
   if (plan.phase1.source === 'import') {
     if (sha256 !== plan.phase1.sha256) throw new CeremonyFileError(phase1Final, `its sha256 is ${sha256.slice(0, 16)}…, the plan imports ${plan.phase1.sha256.slice(0, 16)}…`);
-    // A public file is verified in full before use: every contribution in it and its points.
+    // A public file is verified in full before use: every contribution in it and its points. One
+    // published prepared is used as it is once its Lagrange points for these circuits check out.
+    if (await hasPreparedSections(phase1Final)) {
+      const phase1Only = `${options.output}.phase1`;
+      try {
+        await copyPhase1Sections(phase1Final, phase1Only);
+        await verifyPhase1(phase1Only, options.logger);
+        await verifyPreparedPhase2(options.curve, phase1Only, phase1Final, domains);
+      } finally {
+        await rm(phase1Only, { force: true });
+      }
+      await copyFile(phase1Final, options.output);
+      return;
+    }
     await verifyPhase1(phase1Final, options.logger);
   } else {
     const state = checkTranscript(transcript);
@@ -104,7 +124,6 @@ export async function preparePhase2(options: {
     if (phase1 === undefined || !phase1.closed) throw new NotYourTurnError('phase 2 is prepared once phase 1 is closed by its beacon');
     if (sha256 !== phase1.lastSha256) throw new CeremonyFileError(phase1Final, `it is not phase 1's final file (sha256 ${sha256.slice(0, 16)}…, the transcript's is ${phase1.lastSha256!.slice(0, 16)}…)`);
   }
-  const domains = await Promise.all(options.r1csFiles.map(async (file) => domainPowerOf(await readR1csHeader(file))));
   await preparePhase2ForDomains(options.curve, phase1Final, options.output, domains, options.logger);
 }
 
@@ -127,7 +146,9 @@ export async function openPhase2(step: StepBase & { readonly r1cs: string; reado
  */
 export async function contribute(step: StepBase & { readonly input: string; readonly output: string; readonly phase2?: Phase2Inputs | undefined }): Promise<StepResult> {
   const { next, lane } = expectTurn(step.transcript, 'contribution', step.member);
+  step.onStage?.('check');
   await checkLaneFile({ lane, beaconHash: null, file: step.input, curve: step.curve, phase2: step.phase2, logger: step.logger });
+  step.onStage?.('compute');
   const contributionHash =
     next.lane.phase === 1 ? await contributePhase1(step.input, step.output, step.member, step.logger) : await contributePhase2(step.input, step.output, step.member, step.logger);
   return signed(step, { kind: 'contribution', lane: next.lane, inputSha256: lane.lastSha256!, outputSha256: await sha256OfFile(step.output), contributionHash });
@@ -162,7 +183,9 @@ export async function closeLane(
   step: StepBase & { readonly input: string; readonly output: string; readonly beaconHex: string; readonly phase2?: Phase2Inputs | undefined },
 ): Promise<StepResult> {
   const { next, lane } = expectTurn(step.transcript, 'beacon', step.member);
+  step.onStage?.('check');
   await checkLaneFile({ lane, beaconHash: null, file: step.input, curve: step.curve, phase2: step.phase2, logger: step.logger });
+  step.onStage?.('compute');
   const { iterationsExp } = step.transcript.plan.beacon;
   const name = `beacon: ${step.transcript.plan.beacon.source}`.slice(0, 200);
   const contributionHash =

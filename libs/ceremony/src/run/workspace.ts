@@ -1,16 +1,24 @@
 import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { SetupCurve, SetupLogger } from '@consortium/zkp';
+import { dirname, resolve } from 'node:path';
+import { openSetupCurve, verifyPreparedPhase2, type SetupCurve, type SetupLogger } from '@consortium/zkp';
 import type { CeremonySigner } from '../attestation.js';
 import { CeremonyFileError, ContributionRejectedError, NotYourTurnError } from '../errors.js';
 import { ceremonyFolder, type CeremonyFolder } from '../folder.js';
 import { filesBySha256, sha256OfFile } from '../files/hashing.js';
+import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
 import type { CeremonyPlan, PlanSignature } from '../plan.js';
 import { appendEntry, checkTranscript, newTranscript, readTranscriptFile, writeTranscriptFile, type TranscriptDocument } from '../transcript/document.js';
 import { sameLane, type Lane, type TranscriptEntry } from '../transcript/entries.js';
 import type { LaneState, NextStep, TranscriptState } from '../transcript/replay.js';
 import { closeLane, contribute, expectTurn, openPhase1, openPhase2, preparePhase2, skipMember, type StepResult } from './actions.js';
 import { checkLaneFile, type Phase2Inputs } from './lane-check.js';
+
+/** What a step of the workspace may take besides who takes it: snarkjs's lines, the clock, the stages (progress). */
+export interface StepOptions {
+  readonly logger?: SetupLogger | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly onStage?: ((stage: 'check' | 'compute') => void) | undefined;
+}
 
 /**
  * A ceremony folder driven step by step: each step reads where the transcript stands, finds the
@@ -21,6 +29,9 @@ import { checkLaneFile, type Phase2Inputs } from './lane-check.js';
  * of the folder) and the distributed mode all use this.
  */
 export class CeremonyWorkspace {
+  /** Whether this folder's prepared powers of tau were checked against phase 1 (once per workspace). */
+  private preparedChecked = false;
+
   private constructor(
     readonly folder: CeremonyFolder,
     private document: TranscriptDocument,
@@ -36,7 +47,7 @@ export class CeremonyWorkspace {
       const sha256 = await sha256OfFile(source);
       if (sha256 !== circuit.r1csSha256) throw new CeremonyFileError(source, `it is not the r1cs of ${circuit.name} the plan names`);
       await mkdir(dirname(folder.r1cs(circuit.name)), { recursive: true });
-      await copyFile(source, folder.r1cs(circuit.name));
+      if (resolve(source) !== resolve(folder.r1cs(circuit.name))) await copyFile(source, folder.r1cs(circuit.name));
     }
     await mkdir(dir, { recursive: true });
     await writeTranscriptFile(folder.transcript, document);
@@ -83,17 +94,16 @@ export class CeremonyWorkspace {
   }
 
   /**
-   * `member` checks the lane so far and contributes; its own output is checked like the next
-   * member will check it before the transcript takes the entry.
+   * `member` checks the lane so far and contributes. Its own output is not checked again here:
+   * whoever builds on it next (a member, or the coordinator's beacon) checks it first, and the
+   * coordinator checks what it accepts from another machine.
    */
-  async contribute(member: string, signer: CeremonySigner, curve: SetupCurve, options: { logger?: SetupLogger; now?: () => number } = {}): Promise<StepResult> {
+  async contribute(member: string, signer: CeremonySigner, curve: SetupCurve, options: StepOptions = {}): Promise<StepResult> {
     const { next } = expectTurn(this.document, 'contribution', member);
     const input = await this.currentFile(next.lane);
     const output = await this.outputFor(next.lane, this.document.entries.length, member);
     const phase2 = await this.phase2Inputs(next.lane);
-    const result = await contribute({ transcript: this.document, member, signer, curve, input, output, phase2, logger: options.logger, now: options.now });
-    await this.checkNewFile(result.transcript, result.entry, output, curve, options.logger);
-    return this.commit(result);
+    return this.commit(await contribute({ transcript: this.document, member, signer, curve, input, output, phase2, logger: options.logger, now: options.now, onStage: options.onStage }));
   }
 
   /**
@@ -142,11 +152,13 @@ export class CeremonyWorkspace {
   }
 
   /** The coordinator closes the lane with the beacon value. */
-  async close(member: string, signer: CeremonySigner, curve: SetupCurve, beaconHex: string, options: { logger?: SetupLogger; now?: () => number } = {}): Promise<StepResult> {
+  async close(member: string, signer: CeremonySigner, curve: SetupCurve, beaconHex: string, options: StepOptions = {}): Promise<StepResult> {
     const { next } = expectTurn(this.document, 'beacon', member);
     const input = await this.currentFile(next.lane);
     const output = await this.outputFor(next.lane, this.document.entries.length, 'beacon');
-    return this.commit(await closeLane({ transcript: this.document, member, signer, curve, input, output, beaconHex, phase2: await this.phase2Inputs(next.lane), logger: options.logger, now: options.now }));
+    return this.commit(
+      await closeLane({ transcript: this.document, member, signer, curve, input, output, beaconHex, phase2: await this.phase2Inputs(next.lane), logger: options.logger, now: options.now, onStage: options.onStage }),
+    );
   }
 
   /** Where a lane's files live: the file with the lane's last verified sha256. */
@@ -180,8 +192,15 @@ export class CeremonyWorkspace {
     }
     // Made once, before the first phase-2 lane; written under another name and renamed, so a
     // file by this name is always whole (a crash mid-way leaves only the partial one).
-    if (await access(this.folder.preparedPtau).then(() => true, () => false)) return;
+    if (await access(this.folder.preparedPtau).then(() => true, () => false)) {
+      // A copy from the coordinator (or this folder's own): checked against phase 1's final file, cheaply.
+      const domains = await Promise.all(this.document.plan.circuits.map(async (circuit) => domainPowerOf(await readR1csHeader(this.folder.r1cs(circuit.name)))));
+      await verifyPreparedPhase2(curve, phase1Final, this.folder.preparedPtau, domains);
+      this.preparedChecked = true;
+      return;
+    }
     const partial = `${this.folder.preparedPtau}.partial`;
+    await mkdir(dirname(partial), { recursive: true });
     await rm(partial, { force: true });
     await preparePhase2({
       transcript: this.document,
@@ -192,6 +211,7 @@ export class CeremonyWorkspace {
       logger,
     });
     await rename(partial, this.folder.preparedPtau);
+    this.preparedChecked = true;
   }
 
   /** The file an entry produced, checked as the next member will check it: its hash, snarkjs's verification, the contributions it holds. */
@@ -206,6 +226,12 @@ export class CeremonyWorkspace {
     if (lane.phase === 1) return undefined;
     const opened = this.document.entries.find((entry) => entry.kind === 'open' && entry.lane.phase === 2 && entry.lane.circuit === lane.circuit);
     if (opened === undefined || opened.kind !== 'open') throw new CeremonyFileError(this.folder.dir, `phase 2 of ${lane.circuit} is not open`);
+    if (!this.preparedChecked) {
+      // Phase 2's powers of tau came with the folder: checked once, cheaply, against phase 1's final file.
+      const domains = await Promise.all(this.document.plan.circuits.map(async (circuit) => domainPowerOf(await readR1csHeader(this.folder.r1cs(circuit.name)))));
+      await withCurveOf(async (curve) => verifyPreparedPhase2(curve, await this.phase1Final(), this.folder.preparedPtau, domains));
+      this.preparedChecked = true;
+    }
     return { initZkey: await this.fileWithSha256(opened.outputSha256), preparedPtau: this.folder.preparedPtau };
   }
 
@@ -225,4 +251,13 @@ export class CeremonyWorkspace {
 
 function laneStateOf(state: TranscriptState, lane: Lane): LaneState {
   return state.lanes.find((candidate) => sameLane(candidate.lane, lane))!;
+}
+
+async function withCurveOf<T>(use: (curve: SetupCurve) => Promise<T>): Promise<T> {
+  const curve = await openSetupCurve();
+  try {
+    return await use(curve);
+  } finally {
+    await curve.terminate();
+  }
 }

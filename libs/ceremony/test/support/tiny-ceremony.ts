@@ -15,7 +15,7 @@ export const MEMBER_IDS = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-N
 export const TINY_R1CS = fileURLToPath(new URL('../fixtures/tiny.r1cs', import.meta.url));
 export const TINY_WASM = fileURLToPath(new URL('../fixtures/tiny.wasm', import.meta.url));
 export const TINY_CONSTRAINTS = 16;
-export const TINY_POWER = 8;
+export const TINY_POWER = 6;
 export const BEACON = 'a1'.repeat(32);
 
 export interface TestMembers {

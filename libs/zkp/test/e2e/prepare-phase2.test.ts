@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBinFile, readSection } from '@iden3/binfileutils';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSetupCurve, PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains, type SetupCurve } from '../../src/index.js';
+import { openSetupCurve, PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains, PreparedPowersError, verifyPreparedPhase2, type SetupCurve } from '../../src/index.js';
 
 /**
  * preparePhase2ForDomains against snarkjs's own preparePhase2 on the same phase-1 file (2^9, a
@@ -66,5 +66,33 @@ describe('phase 2 prepared for some domains', () => {
         else expect(got.every((byte) => byte === 0), `${section.name} 2^${p} zeros`).toBe(true);
       }
     }
+  });
+});
+
+describe('the cheap check of a prepared file (two multi-exponentiations per domain)', () => {
+  it("passes ours and snarkjs's, for the domains asked for", async () => {
+    await preparePhase2ForDomains(curve, file('pot_1.ptau'), file('check.ptau'), [POWER - 1]);
+    await verifyPreparedPhase2(curve, file('pot_1.ptau'), file('check.ptau'), [POWER - 1]);
+    await verifyPreparedPhase2(curve, file('pot_1.ptau'), file('snarkjs.ptau'), [POWER, POWER - 2]);
+  });
+
+  it('refuses a point changed in any prepared section, naming it, and a file prepared from other powers of tau', async () => {
+    const bytes = await readFile(file('check.ptau'));
+    const { fd, sections } = await readBinFile(file('check.ptau'), 'ptau', 1);
+    await fd.close();
+    for (const section of PREPARED_SECTIONS) {
+      const pointBytes = POINT_BYTES[section.group];
+      const domain = POWER - 1;
+      // A point inside the domain's bases: swap it with its neighbour (both valid points, wrong place).
+      const at = sections[section.to]![0]!.p + (2 ** domain - 1 + 3) * pointBytes;
+      const changed = Buffer.from(bytes);
+      changed.copy(changed, at, at + pointBytes, at + 2 * pointBytes);
+      await writeFile(file('changed.ptau'), changed);
+      const refused = await verifyPreparedPhase2(curve, file('pot_1.ptau'), file('changed.ptau'), [domain]).catch((error: unknown) => error);
+      expect(refused, section.name).toBeInstanceOf(PreparedPowersError);
+      expect((refused as Error).message).toContain(`the ${section.name} points of the 2^${domain} domain`);
+    }
+    await snarkjs.powersOfTau.contribute(file('pot_1.ptau'), file('pot_2.ptau'), 'other', randomBytes(32).toString('hex'));
+    await expect(verifyPreparedPhase2(curve, file('pot_2.ptau'), file('check.ptau'), [POWER - 1])).rejects.toThrow(/section 2 is not phase 1's|section 7 is not phase 1's/);
   });
 });

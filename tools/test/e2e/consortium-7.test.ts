@@ -3,8 +3,13 @@ import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import { crashAndCatchUp } from './scenario.js';
 
-/** Nothing assumes five: the same crash-and-catch-up scenario with 4 and with 7 members. */
-describe.each([4, 7])('a consortium of %i node processes', (members) => {
+/**
+ * Nothing assumes five: the crash-and-catch-up scenario of consortium-5 with seven members. Four
+ * node processes run in apps/node's e2e (graceful shutdown, the largest block) and the Prometheus
+ * e2e; the simulator runs 4, 5 and 7 members over many seeds. (A four-member run here was dropped
+ * for CI's time: it repeated those.)
+ */
+describe.each([7])('a consortium of %i node processes', (members) => {
   let consortium: Consortium | undefined;
   afterEach(async () => {
     await consortium?.stopAll();

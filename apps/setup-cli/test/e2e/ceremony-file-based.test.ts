@@ -1,0 +1,143 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { attest, readTranscriptFile, writeTranscriptFile, type FinalHashes } from '@consortium/ceremony';
+import { Ed25519Signer, validatorKeyFromJson } from '@consortium/consensus';
+import { ensureTestKeys, loadEpoch } from '@consortium/zkp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson, runNpx, temporaryDir } from './support/cli.js';
+import { runInProcess, runInProcessOk } from './support/in-process.js';
+
+/**
+ * The five-member ceremony in its file-based mode on the settlement circuit (settlement-4: powers
+ * of tau 2^11, imported: a file published prepared, checked before use; phase 1 among members is
+ * libs/ceremony's tests), through consortium-setup's commands: the coordinator plans from genesis,
+ * every member signs, members take their steps in the shared folder, one contributes on an
+ * "air-gapped machine" (its own folder, with the files and the transcript handed over) and the
+ * coordinator accepts it; the beacon, keys, every member's attestation. `npx consortium-setup
+ * ceremony verify` (a real process) passes on the result and a node loads the keys.
+ */
+
+const BEACON = 'be'.repeat(32);
+let tmp: Awaited<ReturnType<typeof temporaryDir>>;
+let devnet: string;
+let dir: string;
+let members: string[];
+/** The imported phase 1: the test keys' powers of tau, published prepared for settlement-4's domain (stands in for a public file). */
+let publicPtau: string;
+const keyOf = (member: string) => join(devnet, member, 'validator-key.json');
+
+beforeAll(async () => {
+  tmp = await temporaryDir('ceremony-file-based');
+  devnet = join(tmp.path, 'devnet');
+  dir = join(tmp.path, 'ceremony');
+  await runInProcessOk(['devnet', '--out', devnet, '--members', '5']);
+  members = (await readJson<{ members: { id: string }[] }>(join(devnet, 'genesis.json'))).members.map((member) => member.id);
+  publicPtau = (await ensureTestKeys('settlement-4')).preparedPtauPath;
+}, 120_000);
+
+afterAll(async () => tmp.remove());
+
+/** The step due for whoever's turn it is, in the shared folder (the coordinator passes the beacon). */
+async function takeStep(member: string): Promise<string> {
+  const args = ['ceremony', 'step', '--dir', dir, '--member', member, '--key', keyOf(member)];
+  return (await runInProcessOk([...args, '--beacon', BEACON])).stderr;
+}
+
+async function report(): Promise<string> {
+  return (await runInProcessOk(['ceremony', 'report', dir])).stdout;
+}
+
+describe('the file-based ceremony of five members on settlement-4', () => {
+  it('is planned from genesis and signed by every member before it starts', async () => {
+    const planned = await runInProcessOk([
+      'ceremony', 'plan', '--genesis', join(devnet, 'genesis.json'), '--circuits', 'settlement-4', '--dir', dir,
+      '--beacon-source', 'a test value fixed in advance', '--time-limit', '10', '--import-ptau', publicPtau,
+    ]);
+    expect(planned.stdout).toContain(`5 members in this order: ${members.join(', ')}; coordinator ${members[0]}`);
+    expect(planned.stdout).toContain('phase 1: imported from pot_prepared.ptau');
+    const early = await runInProcess(['ceremony', 'start', '--dir', dir]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(`${members[0]} has not signed the plan`);
+    const wrongKey = await runInProcess(['ceremony', 'sign-plan', '--dir', dir, '--member', members[1]!, '--key', keyOf(members[2]!)]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain(`is ${members[2]}'s key, not ${members[1]}'s`);
+    for (const member of members) await runInProcessOk(['ceremony', 'sign-plan', '--dir', dir, '--member', member, '--key', keyOf(member)]);
+    expect((await runInProcessOk(['ceremony', 'start', '--dir', dir])).stderr).toContain(`Next: the coordinator ${members[0]} to open phase 2 of settlement-4`);
+  }, 120_000);
+
+  it('takes phase 2 in the plan order, one member on an air-gapped machine, and refuses a step out of turn', async () => {
+    await takeStep(members[0]!); // the coordinator checks the imported phase 1 and opens phase 2 of settlement-4
+    const outOfTurn = await runInProcess(['ceremony', 'step', '--dir', dir, '--member', members[2]!, '--key', keyOf(members[2]!)]);
+    expect(outOfTurn.code).toBe(1);
+    expect(outOfTurn.stderr).toContain(`the transcript expects ${members[0]}'s contribution to phase 2 of settlement-4`);
+    await takeStep(members[0]!);
+    await takeStep(members[1]!);
+
+    // Orange-FR's machine: the transcript, the lane's current key, its first key and phase 2's powers of tau, handed over; its contribution and transcript handed back.
+    const offline = join(tmp.path, 'offline');
+    await mkdir(offline, { recursive: true });
+    await copyFile(join(dir, 'transcript.json'), join(offline, 'transcript.json'));
+    await copyFile(join(dir, 'phase2', 'settlement-4', `002-${members[1]}.zkey`), join(offline, 'in.zkey'));
+    await copyFile(join(dir, 'phase2', 'settlement-4', '000-open.zkey'), join(offline, 'init.zkey'));
+    await copyFile(join(dir, 'phase1', 'prepared.ptau'), join(offline, 'prepared.ptau'));
+    const contributed = await runInProcessOk([
+      'ceremony', 'contribute', '--in', join(offline, 'in.zkey'), '--transcript', join(offline, 'transcript.json'), '--member', members[2]!, '--key', keyOf(members[2]!),
+      '--out', join(offline, 'out.zkey'), '--init', join(offline, 'init.zkey'), '--prepared', join(offline, 'prepared.ptau'),
+    ]);
+    expect(contributed.stderr).toContain('Next: hand');
+    await runInProcessOk(['ceremony', 'accept', '--dir', dir, '--transcript', join(offline, 'transcript.json'), '--file', join(offline, 'out.zkey')]);
+
+    await takeStep(members[3]!);
+    await takeStep(members[4]!);
+    await takeStep(members[0]!); // the beacon
+    expect(await report()).toMatch(new RegExp(`closed by ${members[0]} with the beacon ${BEACON.slice(0, 12)}`));
+  }, 300_000);
+
+  it('writes the keys, and every member attests after checking it all', async () => {
+    await runInProcessOk(['ceremony', 'finish', '--dir', dir]);
+    // Each attest re-checks the whole ceremony (13 s here): four members attest through the
+    // library's attest() on the hashes `finish` wrote, the last through the command, which checks
+    // everything, signs, and writes the genesis fragment once all have.
+    const hashes = await readJson<FinalHashes>(join(dir, 'final-hashes.json'));
+    let transcript = await readTranscriptFile(join(dir, 'transcript.json'));
+    for (const member of members.slice(0, -1)) {
+      const key = validatorKeyFromJson(await readFile(keyOf(member), 'utf8'));
+      transcript = attest(transcript, hashes, member, new Ed25519Signer(key.keyPair));
+    }
+    await writeTranscriptFile(join(dir, 'transcript.json'), transcript);
+    const last = members[members.length - 1]!;
+    const attested = await runInProcessOk(['ceremony', 'attest', '--dir', dir, '--member', last, '--key', keyOf(last)]);
+    expect(attested.stdout).toContain('every member attested');
+    const text = await report();
+    expect(text).toContain('Every lane is closed.');
+    expect(text).toContain('Attested by every member (5).');
+  }, 600_000);
+
+  it('passes npx consortium-setup ceremony verify, and a node loads the keys', async () => {
+    const verified = await runNpx(['consortium-setup', 'ceremony', 'verify', dir], { timeoutMs: 600_000 });
+    expect(verified.stderr + verified.stdout).toContain('every check passed');
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`phase 2 of settlement-4: ${members.join(', ')}`);
+    const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: { kind: 'ceremony'; transcriptSha256: string } }>(join(dir, 'keys', 'genesis-artifacts.json'));
+    expect(fragment.trustedSetup.kind).toBe('ceremony');
+    const epoch = await loadEpoch(join(dir, 'keys'), { ...fragment, network: 'production' });
+    expect([...epoch.circuits.keys()]).toEqual(['settlement-4']);
+    expect(epoch.insecure).toBe(false);
+  }, 600_000);
+
+  it('names the first problem of a transcript altered afterwards, and exits 1', async () => {
+    const transcriptPath = join(dir, 'transcript.json');
+    const original = await readFile(transcriptPath, 'utf8');
+    const document = JSON.parse(original) as { entries: { timeMs: number }[] };
+    document.entries[3]!.timeMs += 1; // after signing
+    await writeFile(transcriptPath, JSON.stringify(document));
+    try {
+      const refused = await runInProcess(['ceremony', 'verify', dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`plan signed by every member, entries in order and signed: transcript entry 3: its signature does not verify with ${members[2]}'s key: forged or altered after signing`);
+      expect(refused.stderr).toContain('Do not use these keys');
+    } finally {
+      await writeFile(transcriptPath, original);
+    }
+  }, 300_000);
+});
