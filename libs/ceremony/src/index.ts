@@ -34,6 +34,7 @@ export { checkLaneFile } from './run/lane-check.js';
 export type { Phase2Inputs, LaneFileCheck } from './run/lane-check.js';
 export { CeremonyWorkspace } from './run/workspace.js';
 export type { StepOptions } from './run/workspace.js';
+export type { CeremonyTelemetry, CeremonyStepName } from './run/instrument.js';
 export { writeCeremonyKeys, attest, writeGenesisFragment } from './run/finish.js';
 export type { CeremonyCircuitFiles, CeremonyKeys } from './run/finish.js';
 

@@ -59,6 +59,7 @@ export {
   createP2pMetrics,
   createStorageMetrics,
   createZkpMetrics,
+  createCeremonyMetrics,
   createSettlementMetrics,
 } from './metrics/areas.js';
 export type {
@@ -71,6 +72,7 @@ export type {
   P2pMetrics,
   StorageMetrics,
   ZkpMetrics,
+  CeremonyMetrics,
   SettlementMetrics,
 } from './metrics/areas.js';
 export { createAreaMetrics, createMetric } from './metrics/create.js';

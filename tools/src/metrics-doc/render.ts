@@ -10,6 +10,7 @@ const AREA_INTRO: Record<MetricArea, string> = {
   p2p: 'The libp2p host: connections, traffic per member and protocol, round-trip times, peer scores.',
   storage: "The node's LevelDB store: size on disk, write latency and volume.",
   zkp: 'Groth16 proving (the worker pool and its queue) and verification (single and batched), per circuit.',
+  ceremony: 'The multi-party trusted-setup ceremony: the steps this process took in it (a member\'s contribution, the coordinator\'s open, beacon and accept, a verification), their time and outcome.',
   settlement: 'The settlement application: transactions by type and result, usage committed, statements by state, proof verdicts, disputes, anomalies, netted amounts.',
 };
 

@@ -11,6 +11,7 @@ import { appendEntry, checkTranscript, newTranscript, readTranscriptFile, writeT
 import { sameLane, type Lane, type TranscriptEntry } from '../transcript/entries.js';
 import type { LaneState, NextStep, TranscriptState } from '../transcript/replay.js';
 import { closeLane, contribute, expectTurn, openPhase1, openPhase2, preparePhase2, skipMember, type StepResult } from './actions.js';
+import { instrumentStep, type CeremonyStepName, type CeremonyTelemetry } from './instrument.js';
 import { checkLaneFile, type Phase2Inputs } from './lane-check.js';
 
 /** What a step of the workspace may take besides who takes it: snarkjs's lines, the clock, the stages (progress). */
@@ -35,10 +36,17 @@ export class CeremonyWorkspace {
   private constructor(
     readonly folder: CeremonyFolder,
     private document: TranscriptDocument,
+    private readonly telemetry: CeremonyTelemetry | undefined,
   ) {}
 
   /** A new ceremony folder: the plan with every member's signature, and the circuits' r1cs (checked against the plan). */
-  static async create(dir: string, plan: CeremonyPlan, signatures: readonly PlanSignature[], r1csFiles: Readonly<Record<string, string>>): Promise<CeremonyWorkspace> {
+  static async create(
+    dir: string,
+    plan: CeremonyPlan,
+    signatures: readonly PlanSignature[],
+    r1csFiles: Readonly<Record<string, string>>,
+    options: { readonly telemetry?: CeremonyTelemetry } = {},
+  ): Promise<CeremonyWorkspace> {
     const document = newTranscript(plan, signatures);
     const folder = ceremonyFolder(dir);
     for (const circuit of plan.circuits) {
@@ -51,15 +59,21 @@ export class CeremonyWorkspace {
     }
     await mkdir(dir, { recursive: true });
     await writeTranscriptFile(folder.transcript, document);
-    return new CeremonyWorkspace(folder, document);
+    return new CeremonyWorkspace(folder, document, options.telemetry);
   }
 
   /** An existing folder, its transcript checked. */
-  static async open(dir: string): Promise<CeremonyWorkspace> {
+  static async open(dir: string, options: { readonly telemetry?: CeremonyTelemetry } = {}): Promise<CeremonyWorkspace> {
     const folder = ceremonyFolder(dir);
     const document = await readTranscriptFile(folder.transcript);
     checkTranscript(document);
-    return new CeremonyWorkspace(folder, document);
+    options.telemetry?.metrics?.transcriptEntries.set(document.entries.length);
+    return new CeremonyWorkspace(folder, document, options.telemetry);
+  }
+
+  /** One step, with its span and metrics (instrumentStep). */
+  private step<T>(name: CeremonyStepName, lane: Lane | null, member: string, body: () => Promise<T>): Promise<T> {
+    return instrumentStep(this.telemetry, { name, ceremonyId: this.document.plan.ceremonyId, lane, member }, body);
   }
 
   get transcript(): TranscriptDocument {
@@ -80,13 +94,17 @@ export class CeremonyWorkspace {
    * prepared here from phase 1's final file (or the imported one, `importedPhase1`) first.
    */
   async open(member: string, signer: CeremonySigner, curve: SetupCurve, options: { logger?: SetupLogger; importedPhase1?: string; now?: () => number } = {}): Promise<StepResult> {
+    return this.step('open', this.next()?.lane ?? null, member, () => this.openStep(member, signer, curve, options));
+  }
+
+  private async openStep(member: string, signer: CeremonySigner, curve: SetupCurve, options: { logger?: SetupLogger; importedPhase1?: string; now?: () => number }): Promise<StepResult> {
     const { next } = expectTurn(this.document, 'open', member);
     const seq = this.document.entries.length;
     if (next.lane.phase === 1) {
       const output = await this.outputFor(next.lane, seq, 'open');
       return this.commit(await openPhase1({ transcript: this.document, member, signer, curve, output, logger: options.logger, now: options.now }));
     }
-    await this.ensurePrepared(curve, options.importedPhase1, options.logger);
+    await this.step('prepare', null, member, () => this.ensurePrepared(curve, options.importedPhase1, options.logger));
     const output = await this.outputFor(next.lane, seq, 'open');
     return this.commit(
       await openPhase2({ transcript: this.document, member, signer, curve, output, r1cs: this.folder.r1cs(next.lane.circuit), preparedPtau: this.folder.preparedPtau, logger: options.logger, now: options.now }),
@@ -99,11 +117,13 @@ export class CeremonyWorkspace {
    * coordinator checks what it accepts from another machine.
    */
   async contribute(member: string, signer: CeremonySigner, curve: SetupCurve, options: StepOptions = {}): Promise<StepResult> {
-    const { next } = expectTurn(this.document, 'contribution', member);
-    const input = await this.currentFile(next.lane);
-    const output = await this.outputFor(next.lane, this.document.entries.length, member);
-    const phase2 = await this.phase2Inputs(next.lane);
-    return this.commit(await contribute({ transcript: this.document, member, signer, curve, input, output, phase2, logger: options.logger, now: options.now, onStage: options.onStage }));
+    return this.step('contribute', this.next()?.lane ?? null, member, async () => {
+      const { next } = expectTurn(this.document, 'contribution', member);
+      const input = await this.currentFile(next.lane);
+      const output = await this.outputFor(next.lane, this.document.entries.length, member);
+      const phase2 = await this.phase2Inputs(next.lane);
+      return this.commit(await contribute({ transcript: this.document, member, signer, curve, input, output, phase2, logger: options.logger, now: options.now, onStage: options.onStage }));
+    });
   }
 
   /**
@@ -114,6 +134,11 @@ export class CeremonyWorkspace {
    * the new files are (they are copied into the folder).
    */
   async accept(document: TranscriptDocument, files: readonly string[], curve: SetupCurve, options: { logger?: SetupLogger } = {}): Promise<number> {
+    const newcomer = document.entries[this.document.entries.length];
+    return this.step('accept', newcomer?.lane ?? null, newcomer?.signer ?? this.document.plan.coordinator, () => this.acceptEntries(document, files, curve, options));
+  }
+
+  private async acceptEntries(document: TranscriptDocument, files: readonly string[], curve: SetupCurve, options: { logger?: SetupLogger }): Promise<number> {
     const mine = this.document.entries;
     if (document.entries.length < mine.length || mine.some((entry, i) => entry.signature !== document.entries[i]?.signature)) {
       throw new CeremonyFileError(this.folder.transcript, 'the other transcript does not extend this one: it forked from it or is older');
@@ -139,6 +164,7 @@ export class CeremonyWorkspace {
       }
       await writeTranscriptFile(this.folder.transcript, candidate);
       this.document = candidate;
+      this.telemetry?.metrics?.transcriptEntries.set(candidate.entries.length);
       accepted += 1;
     }
     return accepted;
@@ -146,19 +172,23 @@ export class CeremonyWorkspace {
 
   /** The coordinator skips the member whose turn it is (plan policy `skip`), or the ceremony aborts (`abort`). */
   async skip(member: string, signer: CeremonySigner, reason: string, options: { now?: () => number } = {}): Promise<StepResult> {
-    const next = this.next();
-    if (next?.kind !== 'contribution') throw new NotYourTurnError('no member is due to contribute: nothing to skip');
-    return this.commit(skipMember({ transcript: this.document, member, signer, skipped: next.member, reason, now: options.now }));
+    return this.step('skip', this.next()?.lane ?? null, member, async () => {
+      const next = this.next();
+      if (next?.kind !== 'contribution') throw new NotYourTurnError('no member is due to contribute: nothing to skip');
+      return this.commit(skipMember({ transcript: this.document, member, signer, skipped: next.member, reason, now: options.now }));
+    });
   }
 
   /** The coordinator closes the lane with the beacon value. */
   async close(member: string, signer: CeremonySigner, curve: SetupCurve, beaconHex: string, options: StepOptions = {}): Promise<StepResult> {
-    const { next } = expectTurn(this.document, 'beacon', member);
-    const input = await this.currentFile(next.lane);
-    const output = await this.outputFor(next.lane, this.document.entries.length, 'beacon');
-    return this.commit(
-      await closeLane({ transcript: this.document, member, signer, curve, input, output, beaconHex, phase2: await this.phase2Inputs(next.lane), logger: options.logger, now: options.now, onStage: options.onStage }),
-    );
+    return this.step('beacon', this.next()?.lane ?? null, member, async () => {
+      const { next } = expectTurn(this.document, 'beacon', member);
+      const input = await this.currentFile(next.lane);
+      const output = await this.outputFor(next.lane, this.document.entries.length, 'beacon');
+      return this.commit(
+        await closeLane({ transcript: this.document, member, signer, curve, input, output, beaconHex, phase2: await this.phase2Inputs(next.lane), logger: options.logger, now: options.now, onStage: options.onStage }),
+      );
+    });
   }
 
   /** Where a lane's files live: the file with the lane's last verified sha256. */
@@ -245,6 +275,7 @@ export class CeremonyWorkspace {
   private async commit(result: StepResult): Promise<StepResult> {
     await writeTranscriptFile(this.folder.transcript, result.transcript);
     this.document = result.transcript;
+    this.telemetry?.metrics?.transcriptEntries.set(result.transcript.entries.length);
     return result;
   }
 }

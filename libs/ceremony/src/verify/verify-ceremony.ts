@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   ArtifactError,
   assertContributedKey,
@@ -26,6 +26,7 @@ import { verificationKeyFileText } from '../folder.js';
 import { filesBySha256, sha256OfFile } from '../files/hashing.js';
 import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
 import type { FileContribution } from '../files/zkey-contributions.js';
+import { instrumentStep, type CeremonyTelemetry } from '../run/instrument.js';
 import { checkLaneFile } from '../run/lane-check.js';
 import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, type TranscriptDocument } from '../transcript/document.js';
 import { laneName, sameLane, type BeaconEntry, type Lane } from '../transcript/entries.js';
@@ -67,11 +68,18 @@ export interface VerifyOptions {
   readonly logger?: SetupLogger | undefined;
   /** `skip`: everything but the attestations and the keys folder (what a member checks before it attests). */
   readonly attestations?: 'check' | 'skip' | undefined;
+  /** Where the verification reports (a `verify` step); and who runs it, for the span. */
+  readonly telemetry?: CeremonyTelemetry | undefined;
+  readonly member?: string | undefined;
   /** Runs each check (a progress line around it); default: runs it. */
   readonly track?: (<T>(check: string, body: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 export async function verifyCeremony(dir: string, options: VerifyOptions = {}): Promise<CeremonyReport> {
+  return instrumentStep(options.telemetry, { name: 'verify', ceremonyId: basename(dir), lane: null, member: options.member ?? 'anyone' }, () => verifyFolder(dir, options));
+}
+
+async function verifyFolder(dir: string, options: VerifyOptions): Promise<CeremonyReport> {
   const checks: string[] = [];
   const run = async <T>(check: string, body: () => Promise<T> | T): Promise<T> => {
     const track = options.track ?? (<R>(_check: string, inner: () => Promise<R>) => inner());

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import { openSetupCurve, type SetupCurve, type SetupLogger } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -30,13 +31,16 @@ import { signedByAll, testMembers, TINY_R1CS, tinyPlan, type TestMembers } from 
  */
 
 let curve: SetupCurve;
+let telemetry: Telemetry;
 const dirs: string[] = [];
 
 beforeAll(async () => {
   curve = await openSetupCurve();
+  telemetry = setupTelemetry({ serviceName: 'ceremony-e2e', memberId: 'T-Mobile-DE', registerGlobal: false, collectors: false, env: {}, logLevel: 'silent' });
 });
 
 afterAll(async () => {
+  await telemetry.shutdown();
   await curve.terminate();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -46,7 +50,8 @@ async function newCeremony(count: number, policy: 'skip' | 'abort' = 'skip'): Pr
   dirs.push(dir);
   const members = testMembers(count);
   const plan = tinyPlan(members, { onMissingContribution: policy, ceremonyId: `test/faults-${count}-${policy}` });
-  return { workspace: await CeremonyWorkspace.create(dir, plan, signedByAll(plan, members), { tiny: TINY_R1CS }), members, dir };
+  const options = { telemetry: { metrics: telemetry.metrics.ceremony, tracer: telemetry.tracer('ceremony-e2e') } };
+  return { workspace: await CeremonyWorkspace.create(dir, plan, signedByAll(plan, members), { tiny: TINY_R1CS }, options), members, dir };
 }
 
 const turnOf = (workspace: CeremonyWorkspace, phase: 1 | 2, member: string) => () => {
@@ -135,6 +140,15 @@ describe.each([4, 5, 7])('faults in a ceremony of %i members', (count) => {
     const report = await verifyCeremony(dir);
     expect(report.lanes[0]).toMatchObject({ contributors: members.ids.filter((id) => id !== third), skipped: [third] });
     expect(report.lanes[1]).toMatchObject({ contributors: members.ids, skipped: [] });
+
+    // Every step counted by outcome (the refusals included), with its time.
+    const page = (await telemetry.renderMetrics()).body;
+    const stepsWith = (step: string, outcome: string) => Number(new RegExp(`^consortium_ceremony_steps_total\\{step="${step}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(page)?.[1] ?? 0);
+    expect(stepsWith('accept', 'refused')).toBeGreaterThanOrEqual(4); // two altered files, a replayed and a forged entry
+    expect(stepsWith('skip', 'done')).toBeGreaterThanOrEqual(1);
+    expect(stepsWith('skip', 'refused')).toBeGreaterThanOrEqual(1);
+    expect(stepsWith('contribute', 'refused') + stepsWith('contribute', 'failed')).toBeGreaterThanOrEqual(1); // the crash, inside snarkjs's call
+    expect(page).toMatch(/^consortium_ceremony_step_duration_seconds_count\{step="contribute"\} \d+$/m);
   }, 300_000);
 
   it('aborts when a member does not contribute and the plan says abort; the unfinished folder does not verify', async () => {

@@ -3,6 +3,7 @@ import { consensusMetricDefinitions } from './areas/consensus.js';
 import { p2pMetricDefinitions } from './areas/p2p.js';
 import { storageMetricDefinitions } from './areas/storage.js';
 import { zkpMetricDefinitions } from './areas/zkp.js';
+import { ceremonyMetricDefinitions } from './areas/ceremony.js';
 import { hostMetricDefinitions } from './areas/host.js';
 import { processMetricDefinitions } from './areas/process.js';
 import { securityMetricDefinitions } from './areas/security.js';
@@ -22,6 +23,7 @@ export const metricCatalogue = {
   p2p: p2pMetricDefinitions,
   storage: storageMetricDefinitions,
   zkp: zkpMetricDefinitions,
+  ceremony: ceremonyMetricDefinitions,
   settlement: settlementMetricDefinitions,
 } as const satisfies Record<MetricArea, AreaDefinitions>;
 

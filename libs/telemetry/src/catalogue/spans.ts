@@ -173,6 +173,18 @@ export const spanCatalogue = {
       'settlement.invalid': 'proofs that were not valid',
     },
   },
+  ceremonyStep: {
+    name: 'ceremony.step',
+    area: 'ceremony',
+    description: "One step of the trusted-setup ceremony taken by this process (libs/ceremony's CeremonyWorkspace, verifyCeremony): the checks of what it builds on, then the snarkjs work.",
+    attributes: {
+      'ceremony.id': "the plan's ceremonyId",
+      'ceremony.step': 'open, prepare, contribute, skip, beacon, accept or verify',
+      'ceremony.lane': 'phase1, or phase2/<circuit>',
+      'ceremony.member': 'the member taking the step',
+      'ceremony.outcome': 'done, refused or failed',
+    },
+  },
 } as const satisfies Record<string, SpanDefinition>;
 
 export function listCataloguedSpans(): SpanDefinition[] {

@@ -5,7 +5,7 @@
  */
 
 /** Areas of the name `consortium_<area>_<name>_<unit>`. Later issues add theirs. */
-export type MetricArea = 'process' | 'host' | 'api' | 'security' | 'consensus' | 'p2p' | 'storage' | 'zkp' | 'settlement';
+export type MetricArea = 'process' | 'host' | 'api' | 'security' | 'consensus' | 'p2p' | 'storage' | 'zkp' | 'ceremony' | 'settlement';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 

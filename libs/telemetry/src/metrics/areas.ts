@@ -14,6 +14,7 @@ export const createConsensusMetrics = (registry: Registry) => createAreaMetrics(
 export const createP2pMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.p2p);
 export const createStorageMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.storage);
 export const createZkpMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.zkp);
+export const createCeremonyMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.ceremony);
 export const createSettlementMetrics = (registry: Registry) => createAreaMetrics(registry, metricCatalogue.settlement);
 
 export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
@@ -24,6 +25,7 @@ export type ConsensusMetrics = ReturnType<typeof createConsensusMetrics>;
 export type P2pMetrics = ReturnType<typeof createP2pMetrics>;
 export type StorageMetrics = ReturnType<typeof createStorageMetrics>;
 export type ZkpMetrics = ReturnType<typeof createZkpMetrics>;
+export type CeremonyMetrics = ReturnType<typeof createCeremonyMetrics>;
 export type SettlementMetrics = ReturnType<typeof createSettlementMetrics>;
 
 /** Every area's metrics, registered on one registry. */
@@ -37,6 +39,7 @@ export function createMetrics(registry: Registry) {
     p2p: createP2pMetrics(registry),
     storage: createStorageMetrics(registry),
     zkp: createZkpMetrics(registry),
+    ceremony: createCeremonyMetrics(registry),
     settlement: createSettlementMetrics(registry),
   };
 }

@@ -16,7 +16,7 @@ describe('metric catalogue', () => {
 
   it('covers the areas of the issues so far', () => {
     const areas = new Set(listCataloguedMetrics().map((metric) => metric.area));
-    expect([...areas].sort()).toEqual(['api', 'consensus', 'host', 'p2p', 'process', 'security', 'settlement', 'storage', 'zkp']);
+    expect([...areas].sort()).toEqual(['api', 'ceremony', 'consensus', 'host', 'p2p', 'process', 'security', 'settlement', 'storage', 'zkp']);
   });
 
   it('rejects a name outside its area', () => {
