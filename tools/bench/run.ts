@@ -12,6 +12,7 @@ import { runApiReadBench } from './api-read.bench.js';
 import { runSettlePeriodBench } from './settle-period.bench.js';
 import { runInstrumentationOverheadBench, runMetricsScrapeBench } from './node-telemetry.bench.js';
 import { runDashboardBench, runDashboardHistoryBench } from './dashboard.bench.js';
+import { runCeremonyBench } from './ceremony.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -27,6 +28,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'instrumentation-overhead': runInstrumentationOverheadBench,
   dashboard: runDashboardBench,
   'dashboard-history': runDashboardHistoryBench,
+  ceremony: runCeremonyBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
