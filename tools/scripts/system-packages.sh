@@ -2,9 +2,9 @@
 # Makes sure the Debian packages the tests need are installed. As root on Debian it installs
 # what is missing; otherwise it prints the exact command and fails.
 #
-# command-it-provides:debian-package (later issues add softhsm2)
+# command-it-provides:debian-package (strace: the ceremony test that watches what a contribution writes; later issues add softhsm2)
 set -eu
-REQUIRED="promtool:prometheus amtool:prometheus-alertmanager chromium:chromium"
+REQUIRED="promtool:prometheus amtool:prometheus-alertmanager chromium:chromium strace:strace"
 
 missing=""
 for pair in $REQUIRED; do
