@@ -69,10 +69,10 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  * or a permission problem keeps its errno (callers advise on it), and a TypeError or the like
  * is a bug, here or in snarkjs, and is not disguised.
  */
-export async function runSnarkjsStep<T>(step: string, logger: SetupLogger | undefined, call: (logger: snarkjs.Logger) => Promise<T>): Promise<T> {
+export async function runSnarkjsStep<T>(step: string, logger: SetupLogger | undefined, call: (logger: SetupLogger & { log(message: string): void }) => Promise<T>): Promise<T> {
   const problems: string[] = [];
   const follow = (message: string) => logger?.debug(message);
-  const combined: snarkjs.Logger & { log(message: string): void } = {
+  const combined: SetupLogger & { log(message: string): void } = {
     debug: follow,
     info: (message) => logger?.info(message),
     log: (message) => (logger?.log ?? logger?.info)?.call(logger, message),
