@@ -54,6 +54,7 @@ export type { SettlementProver } from './epochs.js';
 // ceremony from the same steps.
 export {
   openSetupCurve,
+  withSetupCurve,
   runSnarkjsStep,
   withEntropy,
   randomBeaconHex,

@@ -26,7 +26,7 @@ import {
 } from '@consortium/ceremony';
 import { buildCircuit } from '@consortium/circuits';
 import { GenesisValidationError, parseGenesis, toHex } from '@consortium/consensus';
-import { openSetupCurve, type SetupCurve } from '@consortium/zkp';
+import { withSetupCurve } from '@consortium/zkp';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadIdentity } from '../ceremony/identity.js';
 import { checkThenCompute } from '../ceremony/step-progress.js';
@@ -196,7 +196,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
       const next = workspace.next();
       if (next === null) throw new CeremonyInputError('the ceremony is complete: every lane is closed', `Next: consortium-setup ceremony finish --dir ${options.dir}`);
       const power = workspace.transcript.plan.phase1.power;
-      await withCurve(async (curve) => {
+      await withSetupCurve(async (curve) => {
         if (next.kind === 'open') {
           await progress.track(`open ${describeLane(next.lane)}`, () => workspace.open(options.member, identity.signer, curve));
         } else if (next.kind === 'beacon') {
@@ -261,7 +261,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
         };
       }
       const task = next.lane.phase === 1 ? 'ptau-contribute' : 'zkey-contribute';
-      const result = await withCurve((curve) =>
+      const result = await withSetupCurve((curve) =>
         progress.track(`check ${describeLane(next.lane)} so far, then contribute as ${options.member}`, (bar) =>
           contribute({ transcript, member: options.member, signer: identity.signer, curve, input: options.in, output: options.out, phase2, ...checkThenCompute(bar, task, transcript.plan.phase1.power) }),
         ),
@@ -280,7 +280,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .action(async (options: { dir: string; transcript: string; file: string[] }) => {
       const workspace = await CeremonyWorkspace.open(resolve(options.dir));
       const theirs = await readTranscriptFile(options.transcript);
-      const accepted = await withCurve((curve) => progress.track('check the handed-over contribution', () => workspace.accept(theirs, options.file, curve)));
+      const accepted = await withSetupCurve((curve) => progress.track('check the handed-over contribution', () => workspace.accept(theirs, options.file, curve)));
       out.line(`accepted ${accepted} entr${accepted === 1 ? 'y' : 'ies'}`);
       const next = workspace.next();
       progress.note(next === null ? `\nEvery lane is closed. Next: consortium-setup ceremony finish --dir ${options.dir}` : `\nNext: ${describeNextStep(next)}`);
@@ -374,15 +374,6 @@ async function readSignatures(dir: string): Promise<PlanSignature[]> {
   const folder = join(dir, SIGNATURES_DIR);
   const files = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json')).sort();
   return Promise.all(files.map(async (name) => JSON.parse(await readTextFile(join(folder, name))) as PlanSignature));
-}
-
-async function withCurve<T>(use: (curve: SetupCurve) => Promise<T>): Promise<T> {
-  const curve = await openSetupCurve();
-  try {
-    return await use(curve);
-  } finally {
-    await curve.terminate();
-  }
 }
 
 async function runVerification(dir: string, { progress }: Terminal, attestations: 'check' | 'skip') {

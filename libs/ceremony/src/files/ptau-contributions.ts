@@ -1,6 +1,6 @@
-import { readBinFile, readSection } from '@iden3/binfileutils';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { parseContributionParams } from './contribution-params.js';
+import { readSectionCursor } from './section-reader.js';
 import type { FileContribution } from './zkey-contributions.js';
 
 /**
@@ -25,26 +25,7 @@ const PARTIAL_HASH_BYTES = 216;
 /** `curve`: snarkjs's BN254 curve, as for readZkeyContributions (typed loosely on purpose). */
 export async function readPtauContributions(ptauFile: string, curve: object): Promise<FileContribution[]> {
   const { G1, G2 } = curve as unknown as { G1: PointGroup; G2: PointGroup };
-  const { fd, sections } = await readBinFile(ptauFile, 'ptau', 1);
-  let section: Uint8Array;
-  try {
-    section = await readSection(fd, sections, CONTRIBUTIONS_SECTION);
-  } finally {
-    await fd.close();
-  }
-  const view = new DataView(section.buffer, section.byteOffset, section.byteLength);
-  let at = 0;
-  const take = (bytes: number) => {
-    if (at + bytes > section.byteLength) throw new Error(`${ptauFile}: the contributions end early (section ${CONTRIBUTIONS_SECTION}, ${section.byteLength} bytes)`);
-    const part = section.subarray(at, at + bytes);
-    at += bytes;
-    return part;
-  };
-  const u32 = () => {
-    const offset = at;
-    take(4);
-    return view.getUint32(offset, true);
-  };
+  const { take, u32 } = await readSectionCursor(ptauFile, 'ptau', 1, CONTRIBUTIONS_SECTION, 'the contributions');
   const g1 = G1.F.n8 * 2;
   const g2 = G2.F.n8 * 2;
   const count = u32();

@@ -1,6 +1,6 @@
-import { readBinFile, readSection } from '@iden3/binfileutils';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { parseContributionParams } from './contribution-params.js';
+import { readSectionCursor } from './section-reader.js';
 
 /**
  * The phase-2 contributions a zkey file holds, as snarkjs itself records them (the MPC
@@ -43,26 +43,7 @@ const MPC_PARAMS_SECTION = 10;
  */
 export async function readZkeyContributions(zkeyFile: string, curve: object): Promise<ZkeyContributions> {
   const { G1, G2 } = curve as unknown as { G1: PointGroup; G2: PointGroup };
-  const { fd, sections } = await readBinFile(zkeyFile, 'zkey', 2);
-  let section: Uint8Array;
-  try {
-    section = await readSection(fd, sections, MPC_PARAMS_SECTION);
-  } finally {
-    await fd.close();
-  }
-  const view = new DataView(section.buffer, section.byteOffset, section.byteLength);
-  let at = 0;
-  const take = (bytes: number) => {
-    if (at + bytes > section.byteLength) throw new Error(`${zkeyFile}: the MPC parameters end early (section ${MPC_PARAMS_SECTION}, ${section.byteLength} bytes)`);
-    const part = section.subarray(at, at + bytes);
-    at += bytes;
-    return part;
-  };
-  const u32 = () => {
-    const offset = at;
-    take(4);
-    return view.getUint32(offset, true);
-  };
+  const { take, u32 } = await readSectionCursor(zkeyFile, 'zkey', 2, MPC_PARAMS_SECTION, 'the MPC parameters');
   const circuitHash = Buffer.from(take(64)).toString('hex');
   const count = u32();
   const contributions: FileContribution[] = [];

@@ -1,6 +1,6 @@
 import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { openSetupCurve, verifyPreparedPhase2, type SetupCurve, type SetupLogger } from '@consortium/zkp';
+import { verifyPreparedPhase2, withSetupCurve, type SetupCurve, type SetupLogger } from '@consortium/zkp';
 import type { CeremonySigner } from '../attestation.js';
 import { CeremonyFileError, ContributionRejectedError, NotYourTurnError } from '../errors.js';
 import { ceremonyFolder, type CeremonyFolder } from '../folder.js';
@@ -259,7 +259,7 @@ export class CeremonyWorkspace {
     if (!this.preparedChecked) {
       // Phase 2's powers of tau came with the folder: checked once, cheaply, against phase 1's final file.
       const domains = await Promise.all(this.document.plan.circuits.map(async (circuit) => domainPowerOf(await readR1csHeader(this.folder.r1cs(circuit.name)))));
-      await withCurveOf(async (curve) => verifyPreparedPhase2(curve, await this.phase1Final(), this.folder.preparedPtau, domains));
+      await withSetupCurve(async (curve) => verifyPreparedPhase2(curve, await this.phase1Final(), this.folder.preparedPtau, domains));
       this.preparedChecked = true;
     }
     return { initZkey: await this.fileWithSha256(opened.outputSha256), preparedPtau: this.folder.preparedPtau };
@@ -284,11 +284,3 @@ function laneStateOf(state: TranscriptState, lane: Lane): LaneState {
   return state.lanes.find((candidate) => sameLane(candidate.lane, lane))!;
 }
 
-async function withCurveOf<T>(use: (curve: SetupCurve) => Promise<T>): Promise<T> {
-  const curve = await openSetupCurve();
-  try {
-    return await use(curve);
-  } finally {
-    await curve.terminate();
-  }
-}

@@ -60,6 +60,16 @@ export async function openSetupCurve(): Promise<SetupCurve> {
   return Object.create(curve, { terminate: { value: terminate } }) as SetupCurve;
 }
 
+/** Runs `use` with a curve handle, terminated afterwards whatever happens. */
+export async function withSetupCurve<T>(use: (curve: SetupCurve) => Promise<T>): Promise<T> {
+  const curve = await openSetupCurve();
+  try {
+    return await use(curve);
+  } finally {
+    await curve.terminate();
+  }
+}
+
 const toSnarkjsCurve = (curve: SetupCurve) => curve as snarkjs.Curve;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
