@@ -8,6 +8,7 @@ import {
   checkTranscript,
   contribute,
   describeNextStep,
+  laneName,
   PLAN_FORMAT,
   planHash,
   readTranscriptFile,
@@ -198,14 +199,14 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
       const power = workspace.transcript.plan.phase1.power;
       await withSetupCurve(async (curve) => {
         if (next.kind === 'open') {
-          await progress.track(`open ${describeLane(next.lane)}`, () => workspace.open(options.member, identity.signer, curve));
+          await progress.track(`open ${laneName(next.lane)}`, () => workspace.open(options.member, identity.signer, curve));
         } else if (next.kind === 'beacon') {
           if (options.beacon === undefined) throw new CeremonyInputError(`${describeNextStep(next)} needs the beacon value`, `Take the value from the plan's source (${workspace.transcript.plan.beacon.source}) and pass it as --beacon <hex>.`);
           const task = next.lane.phase === 1 ? 'ptau-beacon' : 'zkey-beacon';
-          await progress.track(`check ${describeLane(next.lane)}, then close it with the beacon`, (bar) => workspace.close(options.member, identity.signer, curve, options.beacon!, checkThenCompute(bar, task, power)));
+          await progress.track(`check ${laneName(next.lane)}, then close it with the beacon`, (bar) => workspace.close(options.member, identity.signer, curve, options.beacon!, checkThenCompute(bar, task, power)));
         } else {
           const task = next.lane.phase === 1 ? 'ptau-contribute' : 'zkey-contribute';
-          await progress.track(`check ${describeLane(next.lane)} so far, then contribute as ${options.member}`, (bar) => workspace.contribute(options.member, identity.signer, curve, checkThenCompute(bar, task, power)));
+          await progress.track(`check ${laneName(next.lane)} so far, then contribute as ${options.member}`, (bar) => workspace.contribute(options.member, identity.signer, curve, checkThenCompute(bar, task, power)));
         }
       });
       const after = workspace.next();
@@ -262,12 +263,12 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
       }
       const task = next.lane.phase === 1 ? 'ptau-contribute' : 'zkey-contribute';
       const result = await withSetupCurve((curve) =>
-        progress.track(`check ${describeLane(next.lane)} so far, then contribute as ${options.member}`, (bar) =>
+        progress.track(`check ${laneName(next.lane)} so far, then contribute as ${options.member}`, (bar) =>
           contribute({ transcript, member: options.member, signer: identity.signer, curve, input: options.in, output: options.out, phase2, ...checkThenCompute(bar, task, transcript.plan.phase1.power) }),
         ),
       );
       await writeTranscriptFile(options.transcript, result.transcript);
-      out.line(`${options.member} contributed to ${describeLane(next.lane)}: ${options.out} (sha256 ${(result.entry as { outputSha256: string }).outputSha256.slice(0, 16)}…)`);
+      out.line(`${options.member} contributed to ${laneName(next.lane)}: ${options.out} (sha256 ${(result.entry as { outputSha256: string }).outputSha256.slice(0, 16)}…)`);
       progress.note(`\nNext: hand ${options.out} and ${options.transcript} to the coordinator: consortium-setup ceremony accept --dir <ceremony folder> --transcript ${basename(options.transcript)} --file ${basename(options.out)}`);
     });
 
@@ -348,7 +349,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .action(async (dir: string) => {
       const report = await runVerification(resolve(dir), terminal, 'check');
       out.line(`ceremony ${report.ceremonyId}: every check passed (${report.checks.length})`);
-      for (const lane of report.lanes) out.line(`  ${describeLane(lane.lane)}: ${lane.contributors.join(', ')}${lane.skipped.length > 0 ? `; skipped ${lane.skipped.join(', ')}` : ''}`);
+      for (const lane of report.lanes) out.line(`  ${laneName(lane.lane)}: ${lane.contributors.join(', ')}${lane.skipped.length > 0 ? `; skipped ${lane.skipped.join(', ')}` : ''}`);
     });
 
   ceremony
@@ -358,10 +359,6 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .action(async (dir: string) => {
       out.line(renderTranscriptReport(await readTranscriptFile(join(resolve(dir), 'transcript.json'))).trimEnd());
     });
-}
-
-function describeLane(lane: { phase: 1 } | { phase: 2; circuit: string }): string {
-  return lane.phase === 1 ? 'phase 1 (powers of tau)' : `phase 2 of ${lane.circuit}`;
 }
 
 async function readPlan(dir: string): Promise<CeremonyPlan> {

@@ -39,3 +39,8 @@ export function domainPowerOf(header: R1csHeader): number {
   while (2 ** power <= header.constraints + header.publicOutputs + header.publicInputs) power += 1;
   return power;
 }
+
+/** The Groth16 domains (log2) of circuits given by their r1cs files, in order. */
+export async function domainPowersOf(r1csFiles: readonly string[]): Promise<number[]> {
+  return Promise.all(r1csFiles.map(async (file) => domainPowerOf(await readR1csHeader(file))));
+}

@@ -17,7 +17,7 @@ import {
 import type { CeremonySigner } from '../attestation.js';
 import { CeremonyAbortedError, CeremonyFileError, NotYourTurnError } from '../errors.js';
 import { sha256OfFile } from '../files/hashing.js';
-import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
+import { domainPowersOf } from '../files/r1cs-header.js';
 import { appendEntry, checkTranscript, type TranscriptDocument } from '../transcript/document.js';
 import { laneName, signEntry, type Lane, type TranscriptEntry, type UnsignedEntry } from '../transcript/entries.js';
 import type { LaneState, NextStep } from '../transcript/replay.js';
@@ -100,7 +100,7 @@ export async function preparePhase2(options: {
   const { transcript, phase1Final } = options;
   const { plan } = transcript;
   const sha256 = await sha256OfFile(phase1Final);
-  const domains = await Promise.all(options.r1csFiles.map(async (file) => domainPowerOf(await readR1csHeader(file))));
+  const domains = await domainPowersOf(options.r1csFiles);
   if (plan.phase1.source === 'import') {
     if (sha256 !== plan.phase1.sha256) throw new CeremonyFileError(phase1Final, `its sha256 is ${sha256.slice(0, 16)}…, the plan imports ${plan.phase1.sha256.slice(0, 16)}…`);
     // A public file is verified in full before use: every contribution in it and its points. One

@@ -5,7 +5,7 @@ import type { CeremonySigner } from '../attestation.js';
 import { CeremonyFileError, ContributionRejectedError, NotYourTurnError } from '../errors.js';
 import { ceremonyFolder, type CeremonyFolder } from '../folder.js';
 import { filesBySha256, sha256OfFile } from '../files/hashing.js';
-import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
+import { domainPowersOf } from '../files/r1cs-header.js';
 import type { CeremonyPlan, PlanSignature } from '../plan.js';
 import { appendEntry, checkTranscript, newTranscript, readTranscriptFile, writeTranscriptFile, type TranscriptDocument } from '../transcript/document.js';
 import { sameLane, type Lane, type TranscriptEntry } from '../transcript/entries.js';
@@ -224,7 +224,7 @@ export class CeremonyWorkspace {
     // file by this name is always whole (a crash mid-way leaves only the partial one).
     if (await access(this.folder.preparedPtau).then(() => true, () => false)) {
       // A copy from the coordinator (or this folder's own): checked against phase 1's final file, cheaply.
-      const domains = await Promise.all(this.document.plan.circuits.map(async (circuit) => domainPowerOf(await readR1csHeader(this.folder.r1cs(circuit.name)))));
+      const domains = await this.circuitDomains();
       await verifyPreparedPhase2(curve, phase1Final, this.folder.preparedPtau, domains);
       this.preparedChecked = true;
       return;
@@ -252,13 +252,18 @@ export class CeremonyWorkspace {
     await checkLaneFile({ lane, beaconHash, file, curve, phase2: await this.phase2Inputs(entry.lane), logger });
   }
 
+  /** The Groth16 domains of the plan's circuits, from the folder's r1cs files. */
+  private circuitDomains(): Promise<number[]> {
+    return domainPowersOf(this.document.plan.circuits.map((circuit) => this.folder.r1cs(circuit.name)));
+  }
+
   private async phase2Inputs(lane: Lane): Promise<Phase2Inputs | undefined> {
     if (lane.phase === 1) return undefined;
     const opened = this.document.entries.find((entry) => entry.kind === 'open' && entry.lane.phase === 2 && entry.lane.circuit === lane.circuit);
     if (opened === undefined || opened.kind !== 'open') throw new CeremonyFileError(this.folder.dir, `phase 2 of ${lane.circuit} is not open`);
     if (!this.preparedChecked) {
       // Phase 2's powers of tau came with the folder: checked once, cheaply, against phase 1's final file.
-      const domains = await Promise.all(this.document.plan.circuits.map(async (circuit) => domainPowerOf(await readR1csHeader(this.folder.r1cs(circuit.name)))));
+      const domains = await this.circuitDomains();
       await withSetupCurve(async (curve) => verifyPreparedPhase2(curve, await this.phase1Final(), this.folder.preparedPtau, domains));
       this.preparedChecked = true;
     }
