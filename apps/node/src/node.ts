@@ -191,6 +191,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
             p2p,
             telemetry,
             proverWorkers: config.proverWorkers,
+            epochKeysDirs: config.epochKeysDirs ?? {},
             submitTx: (tx) => consensusRef!.submitTx(tx),
             emitSecurityEvent: (event) => events.emitSecurityEvent(event),
           });

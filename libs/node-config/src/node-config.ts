@@ -46,6 +46,7 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
     nodeKeyFile: path(json.nodeKeyFile),
     dataDir,
     ...(json.keysDir === undefined ? {} : { keysDir: path(json.keysDir) }),
+    ...(json.epochKeysDirs === undefined ? {} : { epochKeysDirs: Object.fromEntries(Object.entries(json.epochKeysDirs).map(([epoch, dir]) => [epoch, path(dir)])) }),
     p2p: { listen: json.p2p.listen, peers: json.p2p.peers ?? {} },
     http: {
       host: json.http.host,

@@ -115,6 +115,15 @@ export const NodeJsonSchema = explained(
     http: HttpSchema,
     /** The trusted setup's keys folder; required when genesis pins artifacts. */
     keysDir: Type.Optional(path('')),
+    /**
+     * The keys folders of key epochs registered on chain after genesis (register_key_epoch), by
+     * epoch number: this node proves under such an epoch once it is in force. Each folder's
+     * files are checked against the pins the chain holds. Verifying needs none of them: the
+     * chain carries each epoch's verification keys.
+     */
+    epochKeysDirs: Type.Optional(
+      explained(Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,5}$' }), path(''), { additionalProperties: false }), 'must map key epoch numbers ("2") to keys folders'),
+    ),
     snapshotIntervalBlocks: Type.Optional(explained(Type.Integer({ minimum: 1, maximum: 1_000_000 }), 'must be a whole number of blocks from 1 to 1000000')),
     /** The append-only security log (JSONL); default `<dataDir>/security.jsonl`. */
     securityLogFile: Type.Optional(path('')),

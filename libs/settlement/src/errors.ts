@@ -193,11 +193,25 @@ export class CircuitNotInEpochError extends SettlementTxError {
   }
 }
 
-/** Key epochs are registered in increasing order. */
+/** Key epochs are registered in increasing order, each activating ahead of the block that registers it and after the one before. */
 export class KeyEpochOrderError extends SettlementTxError {
   override readonly name = 'KeyEpochOrderError';
   readonly code = 'key_epoch_order';
   readonly kind = 'invalid_tx' as const;
+}
+
+/** A statement proved under a key epoch not in force at its block: not yet activated, or superseded longer than the grace period ago. */
+export class KeyEpochNotInForceError extends SettlementTxError {
+  override readonly name = 'KeyEpochNotInForceError';
+  readonly code = 'key_epoch_not_in_force';
+  readonly kind = 'invalid_tx' as const;
+  constructor(
+    readonly epoch: number,
+    readonly inForce: number,
+    reason: string,
+  ) {
+    super(`key epoch ${epoch} is not in force at this height (epoch ${inForce} is): ${reason}; prove the statement again under epoch ${inForce}`);
+  }
 }
 
 /** The statement's proof did not verify (or could not be checked) in the application's verification before the block ran. */

@@ -29,6 +29,7 @@ export { statementIdOf, agreementIdOf, batchIdOf, batchChainIdOf, baselineIdOf, 
 export type { TxContext, TxOutcome, ProofVerdict, SettlementEvent } from './state/context.js';
 export { agreementInForce, rateCommitmentOf, periodFromField, countersOf } from './state/lookups.js';
 export { keyEpochsFromGenesis, genesisWrites } from './state/genesis.js';
+export { keyEpochInForce } from './state/rules/key-epoch.js';
 
 // transaction bodies from a creditor's batch and proof
 export { usageBatchBody, publicInputsOf, statementBody } from './builders.js';
@@ -42,7 +43,7 @@ export type { VolumeObservation } from './anomaly.js';
 // the consensus application and its reads
 export { SettlementApplication, settlementMembersOf } from './app/application.js';
 export type { SettlementApplicationOptions, CommittedSettlementBlock, SettlementSecurityEvent } from './app/application.js';
-export type { StatementProofVerifier } from './app/verifier.js';
+export type { StatementProofVerifier, VerificationKeyRegistry } from './app/verifier.js';
 export { statementProof, VERDICT_CACHE_ENTRIES } from './app/verifier.js';
 export { chainAppHash } from './app/app-hash.js';
 export { amountAsMetric } from './app/telemetry.js';

@@ -6,15 +6,21 @@ import { SETTLEMENT_LIMITS } from '@consortium/circuits';
  */
 export const SETTLEMENT_LIMITS_TABLE = {
   /**
-   * Largest encoded transaction. A statement (the largest kind: public inputs, a Groth16 proof of
-   * some 700 bytes as decimal strings, one signature) is about 1.5 KiB; a key epoch with
-   * CIRCUITS_PER_EPOCH_MAX circuits and 32 signatures about 6 KiB. Far below consensus's txMaxBytes.
+   * Largest encoded transaction. A statement (public inputs, a Groth16 proof of some 700 bytes
+   * as decimal strings, one signature) is about 1.5 KiB. A key epoch is the largest kind: it
+   * carries its verification keys (about 4.5 KiB each as snarkjs writes them), so
+   * circuitsPerEpochMax keys of verificationKeyMaxBytes and 32 signatures stay under this.
+   * Below consensus's default txMaxBytes (64 KiB).
    */
-  txMaxBytes: 16 * 1024,
+  txMaxBytes: 60 * 1024,
   /** Signatures on one envelope: every member signs a key epoch, and genesis allows 32 members. */
   signaturesMax: 32,
-  /** Circuits pinned by one key epoch. */
-  circuitsPerEpochMax: 16,
+  /** Circuits pinned by one key epoch (the catalogue has four). */
+  circuitsPerEpochMax: 8,
+  /** One verification key file carried by a key epoch: 4.5 KiB for the settlement circuits (8 public signals). */
+  verificationKeyMaxBytes: 6 * 1024,
+  /** Blocks after a new key epoch activates during which proofs under the one before it are still taken (proofs in flight at the switch). */
+  keyEpochGraceBlocks: 64,
   /** Characters of a dispute's free-text reason. */
   disputeReasonMaxLength: 512,
   /** Characters of a circuit name (as @consortium/zkp's verifier bounds it). */

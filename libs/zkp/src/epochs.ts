@@ -33,6 +33,10 @@ export class KeyEpochs {
     return Math.max(...this.epochs.keys());
   }
 
+  has(epoch: number): boolean {
+    return this.epochs.has(epoch);
+  }
+
   /** The circuits an epoch holds keys for (empty for an epoch not loaded). */
   circuitNames(epoch: number): string[] {
     return [...(this.epochs.get(epoch)?.circuits.keys() ?? [])];
@@ -51,22 +55,24 @@ export interface SettlementProver {
 }
 
 /**
- * Proves a settlement batch with the current epoch's keys of `circuit`: builds the witness
- * input from the typed batch (refusing what the circuit would refuse, with the field named)
- * and hands it to the prover pool with the keys' genesis pins (the worker checks the files
- * against them) and the pinned verification key (the pool checks the proof against it).
+ * Proves a settlement batch with the keys of `circuit` in `options.epoch` (default: the newest
+ * epoch loaded; a node passes the epoch in force on its chain, which a rotation moves at a
+ * stated height): builds the witness input from the typed batch (refusing what the circuit
+ * would refuse, with the field named) and hands it to the prover pool with the keys' pins (the
+ * worker checks the files against them) and the pinned verification key (the pool checks the
+ * proof against it).
  */
 export async function proveSettlement(
   prover: SettlementProver,
   epochs: KeyEpochs,
   circuitName: string,
   batch: SettlementBatch,
-  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+  options: { readonly epoch?: number; readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<SettlementProof> {
-  const epoch = epochs.current;
+  const { epoch = epochs.current, ...jobOptions } = options;
   const circuit = epochs.circuit(epoch, circuitName);
   const { input } = buildSettlementWitness(batch, circuitDefinition(circuitName).params);
-  return prover.prove({ ...provingKeyOf(circuit), circuit: circuitName, epoch, input, ...options });
+  return prover.prove({ ...provingKeyOf(circuit), circuit: circuitName, epoch, input, ...jobOptions });
 }
 
 /** The files, pins and verification key a prove job needs, from a circuit loaded with its genesis pins (loadEpoch). */

@@ -2,6 +2,7 @@ import { sha256, toHex, fromHex, type Ed25519Signer } from '@consortium/consensu
 import {
   agreementIdOf,
   agreementInForce,
+  keyEpochInForce,
   assembleTx,
   assertRecordBatch,
   batchChainIdOf,
@@ -233,7 +234,7 @@ export class SettlementDesk {
     if (onChain === undefined) throw conflict('batch_not_committed', `batch ${batchId} is not committed yet (${own.status}): propose its statement once it is`);
     const terms = await this.termsOf(onChain.creditor, onChain.debtor, onChain.period);
     const batch = toSettlementBatch(own.records, terms);
-    const epoch = proving.epochs.current;
+    const epoch = this.provingEpoch(proving);
     const { publicInputs } = buildSettlementWitness(batch, circuitDefinition(proving.circuit).params);
     const statementId = toHex(statementIdOf(publicInputs, epoch, proving.circuit));
     const existing = this.options.app.state.get('statement', statementId);
@@ -242,7 +243,7 @@ export class SettlementDesk {
     this.proving.set(statementId, null);
     void (async () => {
       try {
-        const proof = await proveSettlement(proving.prover, proving.epochs, proving.circuit, batch);
+        const proof = await proveSettlement(proving.prover, proving.epochs, proving.circuit, batch, { epoch });
         await this.submit(assembleTx(statementBody(proof), [this.sign(statementBody(proof))]));
         this.proving.delete(statementId);
         this.options.logger.info({ statementId, batchId }, 'statement proved and submitted');
@@ -488,6 +489,23 @@ export class SettlementDesk {
   private requireProving(): NonNullable<DeskOptions['proving']> {
     if (this.options.proving === null) throw unavailable('no_proving_keys', 'this chain runs without proving keys: it settles nothing');
     return this.options.proving;
+  }
+
+  /**
+   * The key epoch a statement proposed now is proved under: the one in force at the next block
+   * (a key rotation moves it at the height register_key_epoch states). This node needs that
+   * epoch's proving keys for its circuit (node.json's epochKeysDirs for a later epoch).
+   */
+  private provingEpoch(proving: NonNullable<DeskOptions['proving']>): number {
+    const app = this.options.app;
+    const epoch = keyEpochInForce(app.state, app.committedHeight + 1);
+    if (!proving.epochs.circuitNames(epoch).includes(proving.circuit)) {
+      throw unavailable(
+        'no_proving_keys_for_epoch',
+        `key epoch ${epoch} is in force, and this node holds no proving keys of ${proving.circuit} for it: add the keys folder of that ceremony to node.json's epochKeysDirs ("${epoch}": "<folder>") and restart`,
+      );
+    }
+    return epoch;
   }
 
   /** The chain a batch of this node belongs to (batchChainIdOf: member ids, as on chain). */

@@ -8,6 +8,7 @@ import type { Telemetry } from '@consortium/telemetry';
 import type { SecurityEventInput } from '../security/security-event.js';
 import { Cosigning } from './cosign.js';
 import { SettlementDesk, type DeskOptions } from './desk.js';
+import { LaterEpochKeys } from './epoch-keys.js';
 import { PrivateChannels } from './private-channels.js';
 import { PrivateStore } from './private-store.js';
 
@@ -37,6 +38,8 @@ export interface SettlementStartOptions {
   readonly p2p: P2PNode;
   readonly telemetry: Telemetry;
   readonly proverWorkers: number;
+  /** node.json's epochKeysDirs: keys folders of epochs registered after genesis, by epoch number. */
+  readonly epochKeysDirs: Readonly<Record<string, string>>;
   readonly submitTx: DeskOptions['submitTx'];
   readonly emitSecurityEvent: (event: SecurityEventInput) => void;
 }
@@ -49,6 +52,8 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
     directory: join(options.dataDir, 'settlement'),
     genesis,
     verifier: options.zkp.verifier,
+    // registered epochs' verification keys, from the chain, at open and as each registration commits
+    keyRegistry: options.zkp.epochs.verificationKeys,
     metrics: telemetry.metrics.settlement,
     zkpMetrics: telemetry.metrics.zkp,
     security: telemetry.metrics.security,
@@ -67,6 +72,19 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
   try {
     store = await PrivateStore.open(join(options.dataDir, 'private'));
     await prover.start();
+    const laterEpochs = new LaterEpochKeys({
+      dirs: options.epochKeysDirs,
+      epochs: options.zkp.epochs,
+      trustedSetup: genesis.trustedSetup,
+      network: genesis.network ?? 'production',
+      logger: logger.child({ component: 'key-epochs' }),
+    });
+    await laterEpochs.loadRegistered(app.state);
+    app.onCommitted((block) => {
+      if (block.events.some((event) => event.type === 'key_epoch_registered')) {
+        laterEpochs.loadRegistered(app.state).catch((error: unknown) => logger.error({ err: error }, 'loading a key epoch\'s proving keys failed'));
+      }
+    });
     const members = settlementMembersOf(genesis);
     const channels = new PrivateChannels(p2p);
     const refused = (protocol: string) => (from: string, what: string) =>

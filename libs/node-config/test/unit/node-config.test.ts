@@ -36,6 +36,13 @@ describe('node configuration', () => {
     expect(config.http.tls).toEqual({ certFile: '/devnet/Orange-FR/tls/cert.pem', keyFile: '/secrets/key.pem', caFile: '/devnet/ca.pem', requireClientCert: false });
   });
 
+  it('takes the keys folders of later key epochs by epoch number, and refuses anything else', () => {
+    const config = parseNodeConfig({ ...valid, keysDir: 'keys', epochKeysDirs: { '2': 'keys-2', '3': '/srv/keys-3' } }, '/devnet/Orange-FR/node.json');
+    expect(config.epochKeysDirs).toEqual({ '2': '/devnet/Orange-FR/keys-2', '3': '/srv/keys-3' });
+    expect(problemsOf({ ...valid, epochKeysDirs: { two: 'keys-2' } }).join('\n')).toMatch(/^epochKeysDirs/m);
+    expect(problemsOf({ ...valid, epochKeysDirs: { '2': '' } }).join('\n')).toMatch(/^epochKeysDirs/m);
+  });
+
   it('fills in the defaults: snapshots, body limit, rate limits, the security log beside the data', () => {
     const config = parseNodeConfig(valid, '/devnet/Orange-FR/node.json');
     expect(config.snapshotIntervalBlocks).toBe(100);

@@ -9,7 +9,7 @@ import { SETTLEMENT_LIMITS_TABLE } from '../limits.js';
 import type { ProofVerdict, SettlementEvent, TxContext } from '../state/context.js';
 import { genesisWrites } from '../state/genesis.js';
 import { countersOf } from '../state/lookups.js';
-import type { StatementRecord } from '../state/records.js';
+import type { KeyEpochRecord, StatementRecord } from '../state/records.js';
 import { MapState, OverlayState, parseStateKey, stateKey } from '../state/store.js';
 import { transitionWrites } from '../state/transition.js';
 import { decodeSettlementTx } from '../tx/codec.js';
@@ -18,7 +18,8 @@ import type { SettlementTxType } from '../tx/types.js';
 import { chainAppHash, GENESIS_PARENT_HASH, sortedWrites } from './app-hash.js';
 import { SettlementDb } from './persistence.js';
 import { SettlementTelemetry } from './telemetry.js';
-import { statementProof, verdictOf, VerdictCache, type StatementProofVerifier } from './verifier.js';
+import type { VerificationKey } from '@consortium/zkp';
+import { statementProof, verdictOf, VerdictCache, type StatementProofVerifier, type VerificationKeyRegistry } from './verifier.js';
 
 /**
  * The settlement application under consensus. The rules are the pure transition
@@ -36,6 +37,13 @@ export interface SettlementApplicationOptions {
   readonly genesis: Pick<Genesis, 'chainId' | 'members' | 'artifacts'>;
   /** Groth16 verification of statement proofs (the node's Groth16Verifier over its pinned keys). */
   readonly verifier: StatementProofVerifier;
+  /**
+   * Where the verification keys of registered key epochs go (the node's VerificationKeys, which
+   * its verifier reads): each one carried on chain, at open and as its registration commits.
+   * Genesis epochs' keys come from the pinned files instead. Without it, statements under a
+   * registered epoch verify only if the caller adds its keys.
+   */
+  readonly keyRegistry?: VerificationKeyRegistry | null;
   readonly metrics?: SettlementMetrics | null;
   /** The zkp area's key epoch gauge: the chain's key epoch registrations move it. */
   readonly zkpMetrics?: Pick<ZkpMetrics, 'keyEpoch'> | null;
@@ -102,6 +110,7 @@ export class SettlementApplication implements Application {
   private readonly telemetry: SettlementTelemetry;
   private readonly security: SecurityMetrics | null;
   private readonly tracer: Tracer | null;
+  private readonly keyRegistry: VerificationKeyRegistry | null;
   private readonly nowMs: () => number;
   private readonly onSecurityEvent: ((event: SettlementSecurityEvent) => void) | null;
   private committed: Map<string, unknown>;
@@ -130,8 +139,10 @@ export class SettlementApplication implements Application {
     this.committedState = new MapState(this.committed);
     this.height = loaded.height;
     this.appHash = loaded.appHash;
+    this.keyRegistry = options.keyRegistry ?? null;
     this.telemetry.resetStatements(this.committedState.all('statement'));
     this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
+    this.registerVerificationKeys(this.committedState.all('keyEpoch'));
   }
 
   /**
@@ -169,6 +180,11 @@ export class SettlementApplication implements Application {
 
   get settlementMembers(): readonly SettlementMember[] {
     return this.members;
+  }
+
+  /** The height of the last committed block (0 before the first). */
+  get committedHeight(): number {
+    return this.height;
   }
 
   close(): Promise<void> {
@@ -313,6 +329,8 @@ export class SettlementApplication implements Application {
     this.telemetry.publishStatements();
     this.telemetry.publishUnanswered(pending.timeMs);
     const committed: CommittedSettlementBlock = { height: pending.height, timeMs: pending.timeMs, events: pending.events };
+    const registered = pending.events.flatMap((event) => (event.type === 'key_epoch_registered' ? [this.committedState.get('keyEpoch', String(event.epoch))!] : []));
+    this.registerVerificationKeys(registered);
     for (const listener of this.committedListeners) listener(committed);
   }
 
@@ -352,9 +370,27 @@ export class SettlementApplication implements Application {
     this.pending = null;
     this.telemetry.resetStatements(this.committedState.all('statement'));
     this.telemetry.keyEpoch(countersOf(this.committedState).latestKeyEpoch);
+    this.registerVerificationKeys(this.committedState.all('keyEpoch'));
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /**
+   * Hands the verification keys a key epoch carries on chain to the registry. The codec checked
+   * each one (pinned, parseable, contributed) before it reached the state, so a failure here is
+   * a corrupt state, not a bad transaction.
+   */
+  private registerVerificationKeys(records: Iterable<KeyEpochRecord>): void {
+    if (this.keyRegistry === null) return;
+    for (const record of records) {
+      if (record.verificationKeys === null) continue;
+      record.pins.forEach((pin, i) => {
+        const bytes = record.verificationKeys![i];
+        if (bytes === undefined) throw new SettlementStateCorruptionError(`key epoch ${record.epoch} carries no verification key for ${pin.circuit}`);
+        this.keyRegistry!.add(record.epoch, pin.circuit, JSON.parse(new TextDecoder().decode(bytes)) as VerificationKey);
+      });
+    }
+  }
 
   private expectedBlockTimeMs(): number {
     return Math.max(this.lastTimeMs, this.nowMs());

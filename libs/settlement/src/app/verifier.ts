@@ -1,5 +1,5 @@
 import { sha256, toHex } from '@consortium/consensus';
-import { publicSignalsOf, type SettlementProof } from '@consortium/zkp';
+import { publicSignalsOf, type SettlementProof, type VerificationKey } from '@consortium/zkp';
 import type { ProofVerdict } from '../state/context.js';
 import type { ProposeStatementBody } from '../tx/types.js';
 
@@ -11,6 +11,11 @@ import type { ProposeStatementBody } from '../tx/types.js';
 export interface StatementProofVerifier {
   verify(proof: SettlementProof): Promise<{ readonly outcome: 'valid' | 'invalid' | 'error'; readonly error: Error | null }>;
   verifyBatch(proofs: readonly SettlementProof[]): Promise<{ readonly results: readonly { readonly outcome: 'valid' | 'invalid' | 'error'; readonly error: Error | null }[] }>;
+}
+
+/** Where registered epochs' verification keys go: @consortium/zkp's VerificationKeys (adding the same key twice is a no-op). */
+export interface VerificationKeyRegistry {
+  add(epoch: number, circuit: string, vkey: VerificationKey): void;
 }
 
 /** The proof envelope of a statement (a body, or a record read from the chain): its public inputs as the circuit orders them. */

@@ -34,7 +34,7 @@ export type SettlementEvent =
   | { readonly type: 'statement_state'; readonly statementId: string; readonly state: StatementState; readonly batchId: string }
   | { readonly type: 'statement_accepted'; readonly statementId: string; readonly batchToAcceptedMs: number }
   | { readonly type: 'period_closed'; readonly period: string; readonly nettedAmount: bigint; readonly grossAmount: bigint; readonly payments: number }
-  | { readonly type: 'key_epoch_registered'; readonly epoch: number };
+  | { readonly type: 'key_epoch_registered'; readonly epoch: number; readonly activationHeight: number };
 
 export type TxOutcome =
   | { readonly ok: true; readonly writes: readonly StateWrite[]; readonly events: readonly SettlementEvent[] }

@@ -36,7 +36,7 @@ export function keyEpochsFromGenesis(artifacts: Readonly<Record<string, string>>
         if (files.zkey === undefined || files.wasm === undefined || files.vkey === undefined) throw new SettlementConfigError(`genesis pins only some files of ${circuit} in epoch ${epoch}: zkey, wasm and vkey are needed`);
         return { circuit, zkey: files.zkey, wasm: files.wasm, vkey: files.vkey };
       });
-    return { epoch, pins, height: 0 };
+    return { epoch, pins, height: 0, activationHeight: 0, verificationKeys: null };
   });
 }
 

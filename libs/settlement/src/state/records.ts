@@ -115,8 +115,12 @@ export interface NettingRecord {
 export interface KeyEpochRecord {
   readonly epoch: number;
   readonly pins: readonly CircuitPins[];
-  /** 0 for the epochs genesis carries. */
+  /** Where it was registered: 0 for the epochs genesis carries. */
   readonly height: number;
+  /** The first height that takes proofs under it: 0 for the epochs genesis carries. */
+  readonly activationHeight: number;
+  /** The verification keys' file bytes, in the order of pins (a registered epoch); genesis epochs' keys come from the pinned files. */
+  readonly verificationKeys: readonly Uint8Array[] | null;
 }
 
 /** The moving baseline of one (creditor, debtor, service): an EWMA in fixed point (see anomaly.ts). */

@@ -1,5 +1,6 @@
 import { SETTLEMENT_PUBLIC_INPUTS } from '@consortium/circuits';
-import { SETTLEMENT_SERVICES, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
+import { bytesEqual, sha256 } from '@consortium/consensus';
+import { assertContributedKey, SETTLEMENT_SERVICES, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
 import { CborDecodeError, decodeSettlementCbor, encodeSettlementCbor } from '../encoding/cbor.js';
 import { DISPUTE_REASON_CODES, type CircuitPins, type DirectedRateCommitment, type ServiceVolumes } from '../domain/types.js';
 import { MalformedTxError, OversizedTxError, UnknownTxTypeError } from '../errors.js';
@@ -182,7 +183,7 @@ function proposeStatement(value: unknown): SettlementTxBody {
 }
 
 function registerKeyEpoch(value: unknown): SettlementTxBody {
-  const o = exactMap(value, 'body', ['type', 'epoch', 'pins']);
+  const o = exactMap(value, 'body', ['type', 'epoch', 'activationHeight', 'pins', 'verificationKeys']);
   const pins = array(o.pins, 'body.pins', 1, LIMITS.circuitsPerEpochMax).map((entry, i): CircuitPins => {
     const field = `body.pins[${i}]`;
     const p = exactMap(entry, field, ['circuit', 'zkey', 'wasm', 'vkey']);
@@ -194,7 +195,40 @@ function registerKeyEpoch(value: unknown): SettlementTxBody {
     };
   });
   strictlyAscending(pins, (p) => p.circuit, 'body.pins');
-  return { type: 'register_key_epoch', epoch: integer(o.epoch, 'body.epoch', 1, LIMITS.keyEpochMax), pins };
+  const keys = array(o.verificationKeys, 'body.verificationKeys', pins.length, pins.length);
+  const verificationKeys = keys.map((key, i) => pinnedVerificationKey(key, `body.verificationKeys[${i}]`, pins[i]!));
+  return {
+    type: 'register_key_epoch',
+    epoch: integer(o.epoch, 'body.epoch', 1, LIMITS.keyEpochMax),
+    activationHeight: integer(o.activationHeight, 'body.activationHeight', 1, Number.MAX_SAFE_INTEGER),
+    pins,
+    verificationKeys,
+  };
+}
+
+/**
+ * A verification key carried on chain: the bytes its pin hashes, a usable Groth16 key (on the
+ * curve, phase 2 contributed) for the settlement statement's public signals. Checked here, from
+ * the bytes alone, so a key no node could use never reaches the state.
+ */
+function pinnedVerificationKey(value: unknown, field: string, pin: CircuitPins): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail(field, 'must be a byte string (the .vkey.json file)');
+  if (value.byteLength > LIMITS.verificationKeyMaxBytes) fail(field, `must be at most ${LIMITS.verificationKeyMaxBytes} bytes, got ${value.byteLength}`);
+  if (!bytesEqual(sha256(value), pin.vkey)) fail(field, `its sha256 is not the vkey pin of ${pin.circuit}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
+  } catch (error) {
+    fail(field, `is not UTF-8 JSON: ${(error as Error).message}`);
+  }
+  try {
+    assertContributedKey(parsed, 'the key');
+  } catch (error) {
+    fail(field, (error as Error).message.replace(/^the key: /, ''));
+  }
+  const nPublic = (parsed as { nPublic: number }).nPublic;
+  if (nPublic !== SETTLEMENT_PUBLIC_INPUTS.length) fail(field, `has ${nPublic} public signals; a settlement statement has ${SETTLEMENT_PUBLIC_INPUTS.length}`);
+  return value;
 }
 
 export { SETTLEMENT_TX_TYPES };

@@ -13,6 +13,8 @@ import type { SettlementTxBody } from './types.js';
 const BIGINT_FIELDS = new Set(['firstId', 'batchCommitment', 'commitment', 'agreedTotal']);
 const BIGINT_MAPS = new Set(['volumes', 'publicInputs']);
 const BYTES_FIELDS = new Set(['recordsDigest', 'statementId', 'zkey', 'wasm', 'vkey']);
+/** Fields holding an array of byte strings (a key epoch's verification key files). */
+const BYTES_ARRAYS = new Set(['verificationKeys']);
 const DECIMAL = /^-?(0|[1-9][0-9]{0,99})$/;
 /** A JSON body is small; deeper nesting than a body's is refused before any recursion. */
 const MAX_DEPTH = 6;
@@ -38,6 +40,7 @@ function convert(value: unknown, field: string, depth: number): unknown {
     const path = `${field}.${key}`;
     if (BIGINT_FIELDS.has(key)) converted[key] = bigintFromJson(item, path);
     else if (BYTES_FIELDS.has(key)) converted[key] = bytesFromJson(item, path);
+    else if (BYTES_ARRAYS.has(key) && Array.isArray(item)) converted[key] = item.map((entry, i) => bytesFromJson(entry, `${path}[${i}]`));
     else if (BIGINT_MAPS.has(key) && typeof item === 'object' && item !== null && !Array.isArray(item)) {
       converted[key] = Object.fromEntries(Object.entries(item as Record<string, unknown>).map(([name, v]) => [name, bigintFromJson(v, `${path}.${name}`)]));
     } else converted[key] = convert(item, path, depth + 1);

@@ -71,8 +71,20 @@ export interface ClosePeriodBody {
 export interface RegisterKeyEpochBody {
   readonly type: 'register_key_epoch';
   readonly epoch: number;
+  /**
+   * The first height whose blocks take proofs under this epoch. It lies ahead of the block that
+   * registers the epoch, so every node holds the keys before the switch; proofs under the epoch
+   * before it are taken for KEY_EPOCH_GRACE_BLOCKS more (those in flight at the switch).
+   */
+  readonly activationHeight: number;
   /** Ordered by circuit name. */
   readonly pins: readonly CircuitPins[];
+  /**
+   * Each pinned circuit's verification key, in the order of `pins`: the exact bytes of its
+   * `.vkey.json` file (sha256 = the pin's vkey). Every node, also one that joins years later,
+   * verifies this epoch's proofs from the chain alone; a missing file could not fork a node.
+   */
+  readonly verificationKeys: readonly Uint8Array[];
 }
 
 export type SettlementTxBody =

@@ -2,12 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256, type BlockHeader, type Genesis } from '@consortium/consensus';
-import { Groth16Verifier, publicSignalsOf, rateCommitment, randomSalt, tadigToField, VerificationKeys, type RateTable, type SettlementBatch, type SettlementProof, type UsageRecord } from '@consortium/zkp';
+import type { BlockHeader, Genesis } from '@consortium/consensus';
+import { Groth16Verifier, publicSignalsOf, randomSalt, VerificationKeys, type RateTable, type SettlementBatch, type SettlementProof } from '@consortium/zkp';
 import type { VerificationKey } from 'snarkjs';
 import {
-  encodeSettlementCbor,
-  encodeSettlementTx,
   getNetting,
   getStatement,
   listAnomalies,
@@ -15,16 +13,14 @@ import {
   SettlementApplication,
   statementBody,
   statementIdOf,
-  usageBatchBody,
-  type CommitUsageBatchBody,
   type ProposeStatementBody,
-  type SettlementTxBody,
   type StatementProofVerifier,
 } from '../../src/index.js';
-import { acceptBody, agreementBody, closeBody, disputeBody, resolveBody, signed } from '../support/bodies.js';
+import { acceptBody, agreementBody, closeBody, disputeBody, resolveBody } from '../support/bodies.js';
 import { hexId } from '../support/chain.js';
 import { CHAIN_ID, testMembers, type TestMember } from '../support/members.js';
-import { BATCH_SIZE, CIRCUIT, genesisArtifactsOf, prove, releaseSnarkjs, rerandomise, testKeys } from '../support/proofs.js';
+import { CIRCUIT, genesisArtifactsOf, prove, releaseSnarkjs, rerandomise, testKeys } from '../support/proofs.js';
+import { batchTx, commitmentOf, Consortium, EU_RATES, rateTable, tx, usage } from '../support/consortium.js';
 
 /**
  * The settlement application on real LevelDB (temp folders) with real Groth16 proofs of the
@@ -32,9 +28,6 @@ import { BATCH_SIZE, CIRCUIT, genesisArtifactsOf, prove, releaseSnarkjs, rerando
  * for the nodes of a consortium: they execute the same blocks and must agree on every result
  * and app hash, across a restart and a snapshot restore.
  */
-
-/** Rates in micro-euro per charging unit, below the EU caps (DOMAIN.md). */
-const EU_RATES = { voice_mo: 317n, voice_mt: 250n, sms: 3_000n, data: 1_100n } as const;
 
 let root: string;
 let genesisArtifacts: Record<string, string>;
@@ -80,59 +73,12 @@ async function openApp(members: readonly TestMember[], directory = join(root, `n
   return SettlementApplication.open({ directory, genesis: genesisOf(members), verifier: countingVerifier });
 }
 
-/** The consortium's nodes: every block goes to each, and they must agree. */
-class Consortium {
-  height = 0;
-  timeMs = 1_797_000_000_000;
-  constructor(readonly apps: SettlementApplication[]) {}
-
-  /** `decided`: a block that reached the node decided (block sync), without a proposal vote. */
-  async block(txs: readonly Uint8Array[], options: { readonly decided?: boolean } = {}) {
-    this.height += 1;
-    this.timeMs += 5_000;
-    const header = { chainId: CHAIN_ID, height: this.height, timeMs: this.timeMs } as BlockHeader;
-    const outcomes = [];
-    for (const app of this.apps) {
-      if (options.decided !== true) expect(await app.processProposal({ header, txs })).toBe(true);
-      const result = await app.finalizeBlock({ header, txs });
-      await app.commit();
-      outcomes.push(result);
-    }
-    for (const other of outcomes.slice(1)) expect(other).toEqual(outcomes[0]);
-    return outcomes[0]!;
-  }
-}
-
-const record = (recordId: bigint, service: UsageRecord['service'], volume: bigint): UsageRecord => ({ recordId, service, volume });
-
-function usage(creditor: TestMember, debtor: TestMember, rateTable: RateTable, firstId: bigint, volumes: readonly [bigint, bigint, bigint, bigint]): SettlementBatch {
-  const services = ['data', 'voice_mo', 'sms', 'voice_mt'] as const;
-  return {
-    creditor: creditor.tadig,
-    debtor: debtor.tadig,
-    period: '2026-11',
-    firstId,
-    records: volumes.map((volume, i) => record(firstId + BigInt(i), services[i]!, volume)),
-    salt: randomSalt(),
-    rateTable,
-  };
-}
-
-function batchTx(creditor: TestMember, debtor: TestMember, batch: SettlementBatch): CommitUsageBatchBody {
-  // the record-exchange engineer's canonical record encoding goes here; any digest of the records will do for the chain
-  return usageBatchBody(batch, { creditor: creditor.id, debtor: debtor.id }, BATCH_SIZE, sha256(encodeSettlementCbor(batch.records)));
-}
-
 async function statementTx(batch: SettlementBatch): Promise<ProposeStatementBody> {
   const { publicInputs, proof } = await prove(batch);
   const body = statementBody({ epoch: 1, circuit: CIRCUIT, proof, publicSignals: publicSignalsOf(publicInputs) });
   expect(body.publicInputs).toEqual(publicInputs);
   return body;
 }
-
-const tx = (body: SettlementTxBody, ...signers: TestMember[]) => encodeSettlementTx(signed(body, signers));
-const rateTable = (): RateTable => ({ rates: { ...EU_RATES }, salt: randomSalt() });
-const commitmentOf = (creditor: TestMember, debtor: TestMember, table: RateTable) => rateCommitment(tadigToField(creditor.tadig), tadigToField(debtor.tadig), table);
 
 describe.each([4, 5, 7] as const)('the settlement application with %i members', (count) => {
   it('settles a period with real proofs on every node alike, survives a restart and restores a snapshot', async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { sha256 } from '@consortium/consensus';
 import type {
   AcceptStatementBody,
   ClosePeriodBody,
@@ -81,11 +83,20 @@ export const disputeBody = (statementId: Uint8Array, reason = 'records 3 and 4 a
 export const resolveBody = (statementId: Uint8Array, agreedTotal: bigint): ResolveDisputeBody => ({ type: 'resolve_dispute', statementId, agreedTotal });
 export const closeBody = (period = '2026-11'): ClosePeriodBody => ({ type: 'close_period', period });
 
-export function keyEpochBody(epoch: number, circuits: readonly string[] = ['settlement-4']): RegisterKeyEpochBody {
+/**
+ * A real verification key (settlement-4's test keys, phase 2 contributed): a key epoch carries
+ * its verification keys on chain, and the codec checks each one is usable.
+ */
+export const FIXTURE_VKEY_BYTES = new Uint8Array(readFileSync(new URL('../fixtures/contributed.vkey.json', import.meta.url)));
+
+export function keyEpochBody(epoch: number, circuits: readonly string[] = ['settlement-4'], activationHeight = 10_000, vkeyBytes: Uint8Array = FIXTURE_VKEY_BYTES): RegisterKeyEpochBody {
+  const sorted = [...circuits].sort();
   return {
     type: 'register_key_epoch',
     epoch,
-    pins: [...circuits].sort().map((circuit) => ({ circuit, zkey: new Uint8Array(randomBytes(32)), wasm: new Uint8Array(randomBytes(32)), vkey: new Uint8Array(randomBytes(32)) })),
+    activationHeight,
+    pins: sorted.map((circuit) => ({ circuit, zkey: new Uint8Array(randomBytes(32)), wasm: new Uint8Array(randomBytes(32)), vkey: sha256(vkeyBytes) })),
+    verificationKeys: sorted.map(() => vkeyBytes),
   };
 }
 

@@ -29,6 +29,7 @@ const refusals: settlement.SettlementTxError[] = [
   new S.UnknownKeyEpochError(2),
   new S.CircuitNotInEpochError(1, 'x'),
   new S.KeyEpochOrderError('x'),
+  new S.KeyEpochNotInForceError(1, 2, 'x'),
   new S.ProofRejectedError('invalid', 'x'),
   new S.UnknownStatementError('x'),
   new S.StatementStateError('x', 'accepted', 'x'),

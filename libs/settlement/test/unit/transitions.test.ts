@@ -4,7 +4,10 @@ import {
   BatchRangeError,
   CircuitNotInEpochError,
   DuplicateError,
+  KeyEpochNotInForceError,
   KeyEpochOrderError,
+  keyEpochInForce,
+  SETTLEMENT_LIMITS_TABLE,
   MissingSignatureError,
   NoAgreementInForceError,
   PeriodClosedError,
@@ -261,8 +264,46 @@ describe.each([4, 5, 7] as const)('register_key_epoch with %i members', (count) 
     expect(chain.state.get('keyEpoch', '2')?.pins[0]?.circuit).toBe('settlement-4');
     chain.refused(keyEpochBody(2), members, DuplicateError);
   });
-});
 
+  it('activates ahead of its block, and after the epoch before it', () => {
+    const members = testMembers(count);
+    const chain = new TestChain(members);
+    chain.height = 99;
+    // the block refused is height 100, the one registering it 101
+    expect(chain.refused(keyEpochBody(2, ['settlement-4'], 100), members, KeyEpochOrderError).message).toMatch(/state a height ahead/);
+    const outcome = chain.ok(keyEpochBody(2, ['settlement-4'], 200), members);
+    expect(outcome.events).toContainEqual({ type: 'key_epoch_registered', epoch: 2, activationHeight: 200 });
+    expect(chain.state.get('keyEpoch', '2')).toMatchObject({ height: 101, activationHeight: 200 });
+    expect(chain.refused(keyEpochBody(3, ['settlement-4'], 150), members, KeyEpochOrderError).message).toMatch(/not after epoch 2 \(200\)/);
+    chain.ok(keyEpochBody(3, ['settlement-4'], 201), members);
+    expect([keyEpochInForce(chain.state, 199), keyEpochInForce(chain.state, 200), keyEpochInForce(chain.state, 201)]).toEqual([1, 2, 3]);
+  });
+
+  it('switches proofs to the new epoch at its height; the old one is taken for the grace blocks, then refused', () => {
+    const { chain, members, a, b, batch } = setup(count);
+    const activation = chain.height + 10;
+    chain.ok(keyEpochBody(2, ['settlement-4'], activation), members);
+    const statement = (epoch: number, total = 10_000n) => statementOf(chain, batch, RATES_AB, total, { epoch });
+
+    // before the switch: epoch 2 is registered (its keys are on chain) but not in force
+    const early = chain.refused(statement(2), [a], KeyEpochNotInForceError, VALID);
+    expect([early.epoch, early.inForce]).toEqual([2, 1]);
+    expect(early.message).toMatch(new RegExp(`activates at height ${activation}`));
+
+    // in the grace blocks after it, a statement proved under epoch 1 still lands
+    chain.height = activation + SETTLEMENT_LIMITS_TABLE.keyEpochGraceBlocks - 2;
+    const late = chain.ok(statement(1), [a], VALID);
+    expect(late.events[0]).toMatchObject({ type: 'statement_state', state: 'proposed' });
+    chain.ok(disputeBody(idOf(statement(1))), [b]);
+
+    // after them only epoch 2 proves; the statement under epoch 1 stays on chain as it was
+    const refused = chain.refused(statement(1, 10_001n), [a], KeyEpochNotInForceError, VALID);
+    expect(refused.message).toMatch(/prove the statement again under epoch 2/);
+    chain.ok(statement(2), [a], VALID);
+    expect(chain.state.get('statement', toHexId(idOf(statement(1))))).toMatchObject({ epoch: 1, state: 'superseded' });
+    expect(chain.state.get('statement', toHexId(idOf(statement(2))))).toMatchObject({ epoch: 2, state: 'proposed' });
+  });
+});
 
 describe.each([4, 5, 7] as const)('a period among %i members', (count) => {
   it('nets a ring of statements into the fewest payments, every balance settled', () => {

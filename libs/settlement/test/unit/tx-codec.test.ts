@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sha256 } from '@consortium/consensus';
 import { FIELD_MODULUS } from '@consortium/zkp';
 import {
   decodeSettlementTx,
@@ -10,11 +11,12 @@ import {
   SETTLEMENT_LIMITS_TABLE,
   SettlementTxError,
   UnknownTxTypeError,
+  type RegisterKeyEpochBody,
   type SettlementTx,
   type SettlementTxBody,
 } from '../../src/index.js';
 import { encodeSettlementCbor } from '../../src/encoding/cbor.js';
-import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, everyKindOfBody, keyEpochBody, resolveBody, signed, statementBody } from '../support/bodies.js';
+import { acceptBody, agreementBody, batchBody, closeBody, disputeBody, everyKindOfBody, FIXTURE_VKEY_BYTES, keyEpochBody, resolveBody, signed, statementBody } from '../support/bodies.js';
 import { testMembers } from '../support/members.js';
 
 const members = testMembers(5);
@@ -118,8 +120,11 @@ describe('settlement transaction codec', () => {
   it('decodes the largest legal transactions, and they fit the byte limit', () => {
     const signatures = Array.from({ length: SETTLEMENT_LIMITS_TABLE.signaturesMax }, (_, i) => ({ member: `member-${String(i).padStart(2, '0')}`, signature: new Uint8Array(64).fill(i) }));
     const circuits = Array.from({ length: SETTLEMENT_LIMITS_TABLE.circuitsPerEpochMax }, (_, i) => `settlement-${String(i).padStart(53, '0')}`);
+    // a verification key file padded with spaces to the largest size (still the same key)
+    const largestVkey = new Uint8Array(SETTLEMENT_LIMITS_TABLE.verificationKeyMaxBytes).fill(0x20);
+    largestVkey.set(FIXTURE_VKEY_BYTES);
     const bodies: SettlementTxBody[] = [
-      keyEpochBody(SETTLEMENT_LIMITS_TABLE.keyEpochMax, circuits),
+      keyEpochBody(SETTLEMENT_LIMITS_TABLE.keyEpochMax, circuits, Number.MAX_SAFE_INTEGER, largestVkey),
       disputeBody(id, 'é'.repeat(SETTLEMENT_LIMITS_TABLE.disputeReasonMaxLength)),
       statementBody({
         publicInputs: Object.fromEntries(Object.keys(statementBody().publicInputs).map((k) => [k, k === 'count' ? BigInt(SETTLEMENT_LIMITS_TABLE.batchRecordsMax) : k === 'firstId' ? 0n : FIELD_MODULUS - 1n])) as never,
@@ -133,6 +138,53 @@ describe('settlement transaction codec', () => {
       expect(bytes.byteLength).toBeLessThanOrEqual(SETTLEMENT_LIMITS_TABLE.txMaxBytes);
       expect(decodeSettlementTx(bytes)).toEqual(tx);
     }
+  });
+});
+
+describe('a key epoch\'s verification keys', () => {
+  const fixture = JSON.parse(new TextDecoder().decode(FIXTURE_VKEY_BYTES)) as Record<string, unknown>;
+  /** A key epoch body carrying `file` as settlement-4's verification key, pinned by its sha256 (unless `pin` says otherwise). */
+  const carrying = (file: Uint8Array, pin: Uint8Array = sha256(file)): RegisterKeyEpochBody => {
+    const body = keyEpochBody(2);
+    return { ...body, pins: [{ ...body.pins[0]!, vkey: pin }], verificationKeys: [file] };
+  };
+  const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 1));
+  const problemOf = (body: unknown) => {
+    const error = fieldError(body);
+    expect(error.field).toBe('body.verificationKeys[0]');
+    return error.problem;
+  };
+
+  it('round-trips the bytes its pins hash', () => {
+    const tx = signed(carrying(FIXTURE_VKEY_BYTES), members);
+    expect(decodeSettlementTx(encodeSettlementTx(tx))).toEqual(tx);
+  });
+
+  it('refuses a key whose hash is not its pin, naming the circuit', () => {
+    expect(problemOf(carrying(FIXTURE_VKEY_BYTES, new Uint8Array(32)))).toMatch(/not the vkey pin of settlement-4/);
+  });
+
+  it('refuses one key per pin, no fewer and no more', () => {
+    const body = keyEpochBody(2);
+    expect(fieldError({ ...body, verificationKeys: [] }).field).toBe('body.verificationKeys');
+    expect(fieldError({ ...body, verificationKeys: [FIXTURE_VKEY_BYTES, FIXTURE_VKEY_BYTES] }).field).toBe('body.verificationKeys');
+  });
+
+  it('refuses a key without a phase 2 contribution (gamma = delta), one of another statement, not JSON, or too large', () => {
+    expect(problemOf(carrying(json({ ...fixture, vk_delta_2: fixture.vk_gamma_2 })))).toMatch(/contribut/i);
+    expect(problemOf(carrying(json({ ...fixture, nPublic: 7, IC: (fixture.IC as unknown[]).slice(1) })))).toMatch(/has 7 public signals; a settlement statement has 8/);
+    expect(problemOf(carrying(json({ ...fixture, curve: 'bls12381' })))).toMatch(/not a Groth16 bn128/);
+    expect(problemOf(carrying(new TextEncoder().encode('{"protocol":')))).toMatch(/not UTF-8 JSON/);
+    const padded = new Uint8Array(SETTLEMENT_LIMITS_TABLE.verificationKeyMaxBytes + 1).fill(0x20);
+    padded.set(FIXTURE_VKEY_BYTES);
+    expect(problemOf(carrying(padded))).toMatch(/at most 6144 bytes/);
+    // the largest legal file decodes
+    const largest = padded.subarray(0, SETTLEMENT_LIMITS_TABLE.verificationKeyMaxBytes);
+    expect(decodeSettlementTx(encodeSettlementTx(signed(carrying(largest), members))).body).toMatchObject({ verificationKeys: [largest] });
+  });
+
+  it('refuses an activation height below 1', () => {
+    expect(fieldError({ ...keyEpochBody(2), activationHeight: 0 }).field).toBe('body.activationHeight');
   });
 });
 

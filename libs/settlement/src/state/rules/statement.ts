@@ -17,6 +17,7 @@ import { batchIdOf, statementIdOf, succeed, toHex, type TxContext, type TxOutcom
 import { agreementInForce, countersOf, memberByTadigField, periodFromField, periodOf, rateCommitmentOf, requireSigners } from '../lookups.js';
 import type { StatementRecord } from '../records.js';
 import { write, type StateReader } from '../store.js';
+import { requireKeyEpochInForce } from './key-epoch.js';
 
 /**
  * The statement workflow: proposed (creditor, with a proof) -> accepted (debtor) | disputed
@@ -45,6 +46,7 @@ export function proposeStatement(state: StateReader, body: ProposeStatementBody,
   const verdict = context.proofVerdict;
   if (verdict === undefined) throw new ProofRejectedError('unverified', 'the application did not verify it before the block ran');
   if (verdict.outcome !== 'valid') throw new ProofRejectedError(verdict.outcome, verdict.detail);
+  requireKeyEpochInForce(state, epoch, context.height);
 
   const batchId = batchIdOf(creditor.id, debtor.id, period, inputs.firstId);
   const batch = state.get('batch', batchId);

@@ -33,6 +33,7 @@ const SETTLEMENT_TX_CODES = [
   'unknown_key_epoch',
   'unknown_circuit',
   'key_epoch_order',
+  'key_epoch_not_in_force',
   'invalid_proof',
   'unknown_statement',
   'wrong_state',
