@@ -207,3 +207,8 @@ export class CeremonyInputError extends SetupError {
 export class CeremonyRefusedError extends SetupError {
   override readonly name = 'CeremonyRefusedError';
 }
+
+/** `key-epoch sign` or `assemble` cannot go on: a keys folder, genesis or signature file that does not fit. */
+export class KeyEpochInputError extends SetupError {
+  override readonly name = 'KeyEpochInputError';
+}

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { addCeremonyCommand } from './commands/ceremony.js';
 import { addDevnetCommand } from './commands/devnet.js';
 import { addGenesisCommand } from './commands/genesis.js';
+import { addKeyEpochCommand } from './commands/key-epoch.js';
 import { addKeysCommand } from './commands/keys.js';
 import type { Terminal } from './output.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(terminal: Terminal): Command {
         '  2. one member, with every entry:     consortium-setup genesis --chain-id sp-consortium --members-dir ./members --out genesis.json\n' +
         '  3. the trusted setup, every member contributing: consortium-setup ceremony plan | sign-plan | start | step | finish | attest\n' +
         '     (consortium-setup ceremony --help: the order, and the air-gapped contribute/accept); anyone: consortium-setup ceremony verify <dir>\n' +
+        "  4. later, a new ceremony's keys as the next key epoch: consortium-setup key-epoch sign (every member) | assemble\n" +
         '\nA local test network in one step:\n' +
         '  consortium-setup devnet --out ./devnet --members 5\n' +
         "\nThe circuits' keys for a devnet or tests, INSECURE (one process knows the toxic waste):\n" +
@@ -32,6 +34,7 @@ export function buildProgram(terminal: Terminal): Command {
   addCeremonyCommand(program, terminal);
   addGenesisCommand(program, terminal);
   addDevnetCommand(program, terminal);
+  addKeyEpochCommand(program, terminal);
   // Subcommands made by .command() inherit exitOverride and the help-after-error text.
   return program;
 }

@@ -1,8 +1,9 @@
 import { SETTLEMENT_PUBLIC_INPUTS } from '@consortium/circuits';
+import { fromHex } from '@consortium/consensus';
 import { batchCommitment, type SettlementBatch, type SettlementProof, type SettlementPublicInputs } from '@consortium/zkp';
 import type { MemberId, ServiceVolumes } from './domain/types.js';
 import { InvalidTxFieldError } from './errors.js';
-import type { CommitUsageBatchBody, ProposeStatementBody } from './tx/types.js';
+import type { CommitUsageBatchBody, ProposeStatementBody, RegisterKeyEpochBody } from './tx/types.js';
 
 /**
  * Transaction bodies from what a creditor's node holds: its batch of records (@consortium/zkp's
@@ -42,4 +43,39 @@ export function publicInputsOf(publicSignals: readonly string[]): SettlementPubl
 /** The propose_statement body of a proof made by the prover pool (proveSettlement). */
 export function statementBody(proof: SettlementProof): ProposeStatementBody {
   return { type: 'propose_statement', publicInputs: publicInputsOf(proof.publicSignals), epoch: proof.epoch, circuit: proof.circuit, proof: proof.proof };
+}
+
+/** One circuit of a ceremony's keys folder, as a key epoch registers it: the sha256 (hex) of its files and its verification key file's bytes. */
+export interface KeyEpochCircuit {
+  readonly name: string;
+  readonly zkeySha256: string;
+  readonly wasmSha256: string;
+  readonly vkeySha256: string;
+  readonly vkeyBytes: Uint8Array;
+}
+
+/**
+ * The register_key_epoch body of a new ceremony's keys (circuits in name order, as the codec
+ * requires), activating at `activationHeight`. Every member signs this same body: each builds it
+ * from the same keys folder and height (consortium-setup key-epoch sign).
+ */
+export function keyEpochBody(epoch: number, activationHeight: number, circuits: readonly KeyEpochCircuit[]): RegisterKeyEpochBody {
+  const sorted = [...circuits].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const digest = (hex: string, what: string) => {
+    const bytes = fromHex(hex, 32);
+    if (bytes === null) throw new InvalidTxFieldError(what, `must be a sha256 in hex, got ${JSON.stringify(hex)}`);
+    return bytes;
+  };
+  return {
+    type: 'register_key_epoch',
+    epoch,
+    activationHeight,
+    pins: sorted.map((circuit) => ({
+      circuit: circuit.name,
+      zkey: digest(circuit.zkeySha256, `${circuit.name}.zkey`),
+      wasm: digest(circuit.wasmSha256, `${circuit.name}.wasm`),
+      vkey: digest(circuit.vkeySha256, `${circuit.name}.vkey`),
+    })),
+    verificationKeys: sorted.map((circuit) => circuit.vkeyBytes),
+  };
 }

@@ -32,7 +32,8 @@ export { keyEpochsFromGenesis, genesisWrites } from './state/genesis.js';
 export { keyEpochInForce } from './state/rules/key-epoch.js';
 
 // transaction bodies from a creditor's batch and proof
-export { usageBatchBody, publicInputsOf, statementBody } from './builders.js';
+export { usageBatchBody, publicInputsOf, statementBody, keyEpochBody } from './builders.js';
+export type { KeyEpochCircuit } from './builders.js';
 
 // netting and anomaly detection
 export { netMultilateral, netBalances } from './netting.js';

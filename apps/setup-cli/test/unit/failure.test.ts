@@ -99,6 +99,7 @@ describe('error classes', () => {
       new errors.CeremonyStepError('prepare phase 2', 'bad'),
       new errors.CeremonyInputError('no plan.json in x', 'Run consortium-setup ceremony plan first.'),
       new errors.CeremonyRefusedError('transcript: bad', 'Do not use these keys.'),
+      new errors.KeyEpochInputError('x is not a key epoch signature', 'Pass the files consortium-setup key-epoch sign wrote.'),
     ];
     for (const error of instances) {
       expect(error.name).toBe(error.constructor.name);

@@ -34,6 +34,8 @@ export interface LoadedCircuit {
   /** Real paths inside the keys folder. */
   readonly wasmPath: string;
   readonly zkeyPath: string;
+  /** The verification key file, read and checked once at load (vkey below); a key epoch registered on chain carries its bytes. */
+  readonly vkeyPath: string;
   /** The genesis pins of the two files a prover worker reads; it checks them on every load. */
   readonly wasmSha256: string;
   readonly zkeySha256: string;
@@ -177,6 +179,7 @@ export async function loadEpoch(dir: string, pins: GenesisKeyPins): Promise<Load
       constraints: keys.constraints,
       wasmPath: files.wasm.path,
       zkeyPath: files.zkey.path,
+      vkeyPath: files.vkey.path,
       wasmSha256: files.wasm.pin,
       zkeySha256: files.zkey.pin,
       vkeySha256: files.vkey.pin,
