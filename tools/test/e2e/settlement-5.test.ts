@@ -1,15 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Ed25519Signer, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
-import { encodeSettlementTx, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
+import { encodeSettlementTx, keyEpochBody, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
 import { OtlpReceiver, type ReceivedSpan } from '@consortium/telemetry';
-import { periodToField, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
+import { periodToField, type Groth16Proof, type KeysManifest, type SettlementPublicInputs } from '@consortium/zkp';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
-import { writeTestKeysFolder } from '../../src/devnet/test-keys.js';
+import { writeNextEpochTestKeysFolder, writeTestKeysFolder } from '../../src/devnet/test-keys.js';
 import { waitFor } from '../../src/devnet/wait.js';
 
 /**
@@ -74,18 +74,30 @@ describe('five node processes settle a period with proofs', () => {
   let ids: string[];
   /** Receives the nodes' spans (OTLP/HTTP, JSON) for the trace test. */
   let receiver: OtlpReceiver;
+  let epoch2: KeysManifest;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
     const keysDir = join(root, 'keys');
     await writeTestKeysFolder(keysDir);
+    // A later ceremony's keys, for the key rotation: every node.json names them as epoch 2's.
+    epoch2 = await writeNextEpochTestKeysFolder(join(root, 'keys-2'), 2);
     receiver = await OtlpReceiver.start();
     // The node processes inherit the environment: their spans go to the receiver, in JSON, half a second apart.
     const otlpEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '500' };
     const saved = Object.fromEntries(Object.keys(otlpEnv).map((key) => [key, process.env[key]]));
     Object.assign(process.env, otlpEnv);
     try {
-      consortium = await Consortium.start(5, { keysDir });
+      consortium = await Consortium.start(5, {
+        keysDir,
+        beforeStart: async (dir, memberIds) => {
+          for (const id of memberIds) {
+            const file = join(dir, id, 'node.json');
+            const config = JSON.parse(await readFile(file, 'utf8')) as Json;
+            await writeFile(file, JSON.stringify({ ...config, epochKeysDirs: { '2': join(root, 'keys-2') } }, null, 2));
+          }
+        },
+      });
     } finally {
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];
@@ -362,6 +374,46 @@ describe('five node processes settle a period with proofs', () => {
       const replies = await Promise.all(batches.map(async ({ batchId }) => call(n[b]!, 'operator', 'GET', `/v1/members/${b}/batches/${encodeURIComponent(batchId)}/records`)));
       return { done: replies.every((r) => r.status === 200), seen: replies.map((r) => r.status).join(' ') };
     }, 300_000);
+  }, TEST_TIMEOUT_MS);
+
+  it('rotates to key epoch 2 from the height every member signed: statements from then on are proved under it, earlier ones keep epoch 1', async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    const heights = await Promise.all(consortium.nodes.map(async (node) => ((await ok(node, 'observer', 'GET', '/v1/status')) as { consensus: { committedHeight: number } }).consensus.committedHeight));
+    const activationHeight = Math.max(...heights) + 5;
+    const circuits = await Promise.all(
+      Object.entries(epoch2.circuits).map(async ([name, files]) => ({
+        name,
+        zkeySha256: files.zkey.sha256,
+        wasmSha256: files.wasm.sha256,
+        vkeySha256: files.vkey.sha256,
+        vkeyBytes: new Uint8Array(await readFile(join(root, 'keys-2', files.vkey.path))),
+      })),
+    );
+    const body = keyEpochBody(2, activationHeight, circuits);
+    const signers = await Promise.all(
+      consortium.nodes.map(async (node) => {
+        const config = JSON.parse(await readFile(node.configFile, 'utf8')) as { validatorKeyFile: string };
+        const { keyPair } = validatorKeyFromJson(JSON.parse(await readFile(resolve(dirname(node.configFile), config.validatorKeyFile), 'utf8')));
+        return { member: node.memberId, signer: new Ed25519Signer(keyPair) };
+      }),
+    );
+    const { chainId } = JSON.parse(await readFile(join(consortium.dir, 'genesis.json'), 'utf8')) as { chainId: string };
+    const tx = encodeSettlementTx(signSettlementTx(chainId, body, signers));
+    expect((await call(n[a]!, 'operator', 'POST', '/v1/txs', { tx: Buffer.from(tx).toString('base64') })).status).toBe(202);
+    await onEveryNode('key epoch 2 registered on every node', '/v1/key-epochs', (reply) => (reply.epochs as { epoch: number; activationHeight: number }[]).some((e) => e.epoch === 2 && e.activationHeight === activationHeight));
+
+    // From the activation height on, a's node proves under epoch 2 with the keys folder node.json names.
+    await waitFor(`${a} at height ${activationHeight}`, async () => {
+      const height = ((await ok(n[a]!, 'observer', 'GET', '/v1/status')) as { consensus: { committedHeight: number } }).consensus.committedHeight;
+      return { done: height >= activationHeight, seen: `height ${height}` };
+    }, 300_000);
+    const { batches } = (await ok(n[a]!, 'operator', 'GET', `/v1/batches?period=2026-10&creditor=${a}&debtor=${b}`)) as { batches: { id: string }[] };
+    const { statementId } = (await ok(n[a]!, 'operator', 'POST', `/v1/members/${a}/statements`, { batchId: batches[0]!.id })) as { statementId: string };
+    const proposed = await onEveryNode('the epoch 2 statement on every node, its proof verified with the key the chain carries', `/v1/statements/${statementId}`, (statement) => statement.state === 'proposed');
+    for (const statement of proposed) expect(statement).toMatchObject({ epoch: 2, circuit: 'settlement-4' });
+    const { statements } = (await ok(n[a]!, 'observer', 'GET', `/v1/statements?period=${PERIOD}`)) as { statements: { epoch: number; state: string }[] };
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.every((statement) => statement.epoch === 1)).toBe(true);
   }, TEST_TIMEOUT_MS);
 
   it("never gives a third member another pair's records or rates, through its API or in anything its node stored", async () => {
