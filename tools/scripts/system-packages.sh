@@ -2,9 +2,10 @@
 # Makes sure the Debian packages the tests need are installed. As root on Debian it installs
 # what is missing; otherwise it prints the exact command and fails.
 #
-# command-it-provides:debian-package (strace: the ceremony test that watches what a contribution writes; later issues add softhsm2)
+# command-it-provides:debian-package (strace: the ceremony test that watches what a contribution writes;
+# softhsm2-util: SoftHSM 2, the PKCS#11 token the HSM-held keys are tested with)
 set -eu
-REQUIRED="promtool:prometheus amtool:prometheus-alertmanager chromium:chromium strace:strace"
+REQUIRED="promtool:prometheus amtool:prometheus-alertmanager chromium:chromium strace:strace softhsm2-util:softhsm2"
 
 missing=""
 for pair in $REQUIRED; do

@@ -5,13 +5,11 @@ import {
   ConsensusNode,
   deriveConsensusLimits,
   toHex,
-  Ed25519Signer,
   KeyValueApplication,
   LevelChainStore,
   Mempool,
   parseGenesis,
   peerQuotaFor,
-  validatorKeyFromJson,
   type Genesis,
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
@@ -24,6 +22,7 @@ import type { NodeConfig } from './config.js';
 import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
+import { openValidatorKey } from './validator-key.js';
 import { loadProofKeys } from './proof-keys.js';
 import { isAddressInUse, NodeStartError, PortInUseError } from './start-error.js';
 import { reportingEquivocations } from './security/consensus-events.js';
@@ -100,8 +99,6 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   const genesis = parseGenesis(await readJson(config.genesisFile, 'genesis file'));
   const self = genesis.members.find((member) => member.id === config.memberId);
   if (self === undefined) throw new NodeStartError(`member ${config.memberId} is not in genesis (${genesis.members.map((m) => m.id).join(', ')})`);
-  const validatorKey = validatorKeyFromJson(await readJson(config.validatorKeyFile, 'validator key file'));
-  if (validatorKey.memberId !== config.memberId) throw new NodeStartError(`${config.validatorKeyFile} is the key of ${validatorKey.memberId}, not of ${config.memberId}`);
   const nodeKey = nodeKeyFromJson(await readJson(config.nodeKeyFile, 'node key file'));
   if (peerIdOf(nodeKey) !== self.peerId) throw new NodeStartError(`${config.nodeKeyFile} has peer id ${peerIdOf(nodeKey)}, genesis lists ${self.peerId} for ${config.memberId}`);
 
@@ -134,6 +131,10 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   // From here on every resource is released again if the start fails (a LevelDB lock, a port).
   const started: { readonly name: string; readonly stop: () => Promise<unknown> }[] = [];
   try {
+    // Genesis's key for this member, from a file or an HSM (whose session stays open while the node runs).
+    const validatorKey = await openValidatorKey(config, self);
+    started.push({ name: 'validator key', stop: () => Promise.resolve(validatorKey.close()) });
+    logger.info({ validatorKey: validatorKey.where }, 'validator key opened');
     const securityLog = await SecurityLog.open(config.securityLogFile, {
       onDrop: (reason, error) => {
         metrics.security.logDroppedEventsTotal.inc({ reason });
@@ -175,7 +176,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         }),
     });
     started.push({ name: 'p2p', stop: () => p2p.stop() });
-    const signer = new Ed25519Signer(validatorKey.keyPair);
+    const signer = validatorKey.signer;
     // The desk submits through consensus, which needs the application first: it reaches it once built.
     let consensusRef: ConsensusNode | null = null;
     // A chain with proving keys runs the settlement application; a kv-test chain the key-value one.

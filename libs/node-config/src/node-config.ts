@@ -42,7 +42,8 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
   return {
     memberId: json.memberId,
     genesisFile: path(json.genesisFile),
-    validatorKeyFile: path(json.validatorKeyFile),
+    ...(json.validatorKeyFile === undefined ? {} : { validatorKeyFile: path(json.validatorKeyFile) }),
+    ...(json.validatorKeyPkcs11Uri === undefined ? {} : { validatorKeyPkcs11Uri: json.validatorKeyPkcs11Uri }),
     nodeKeyFile: path(json.nodeKeyFile),
     dataDir,
     ...(json.keysDir === undefined ? {} : { keysDir: path(json.keysDir) }),
@@ -79,6 +80,9 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
 /** Rules between fields that a schema does not say. */
 function crossFieldProblems(json: NodeJson): string[] {
   const problems: string[] = [];
+  if ((json.validatorKeyFile === undefined) === (json.validatorKeyPkcs11Uri === undefined)) {
+    problems.push('validatorKeyFile: give the validator key once: validatorKeyFile (a key file) or validatorKeyPkcs11Uri (a key held in an HSM)');
+  }
   if (json.http.tls?.requireClientCert === true && json.http.tls.caFile === undefined) {
     problems.push('http.tls.caFile: is required with requireClientCert (the CA client certificates must chain to)');
   }

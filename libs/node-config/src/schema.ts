@@ -102,7 +102,13 @@ export const NodeJsonSchema = explained(
   Type.Object({
     memberId: explained(Type.String({ minLength: 1 }), "must name this node's member (as in genesis)"),
     genesisFile: path(''),
-    validatorKeyFile: path(''),
+    /** The validator key as a file (validator-key.json); or, instead, validatorKeyPkcs11Uri. */
+    validatorKeyFile: Type.Optional(path('')),
+    /**
+     * The validator key held in an HSM, as a PKCS#11 URI (RFC 7512: pkcs11:token=...;object=...?module-path=...&pin-source=file:...).
+     * The key signs votes and this member's transactions inside the token and never leaves it.
+     */
+    validatorKeyPkcs11Uri: Type.Optional(explained(Type.String({ pattern: '^pkcs11:' }), 'must be a PKCS#11 URI (pkcs11:token=...;object=...?module-path=...&pin-source=file:...)')),
     nodeKeyFile: path(''),
     dataDir: path(''),
     p2p: explained(

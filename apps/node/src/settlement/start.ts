@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Ed25519Signer, Genesis } from '@consortium/consensus';
+import type { Ed25519SigningKey, Genesis } from '@consortium/consensus';
 import type { P2PNode } from '@consortium/p2p';
 import { RecordExchange, SettlementApplication, settlementMembersOf } from '@consortium/settlement';
 import { circuitDefinition } from '@consortium/circuits';
@@ -33,7 +33,7 @@ export interface SettlementStartOptions {
   readonly genesis: Genesis;
   readonly memberId: string;
   readonly dataDir: string;
-  readonly signer: Ed25519Signer;
+  readonly signer: Ed25519SigningKey;
   readonly zkp: { readonly epochs: KeyEpochs; readonly verifier: Groth16Verifier };
   readonly p2p: P2PNode;
   readonly telemetry: Telemetry;

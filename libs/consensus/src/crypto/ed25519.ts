@@ -37,7 +37,17 @@ export function ed25519KeyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
 }
 
 /** A signer holding the parsed private key, so each signature skips key parsing. */
-export class Ed25519Signer {
+/**
+ * What signs with a member's Ed25519 key: Ed25519Signer for a key file, Pkcs11Ed25519Signer for
+ * a key held in an HSM (it never leaves it). Consensus votes, settlement transactions and the
+ * ceremony's entries are all signed through this.
+ */
+export interface Ed25519SigningKey {
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export class Ed25519Signer implements Ed25519SigningKey {
   private readonly key: KeyObject;
   readonly publicKey: Uint8Array;
 

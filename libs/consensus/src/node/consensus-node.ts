@@ -2,7 +2,7 @@ import { context, trace, type Tracer } from '@opentelemetry/api';
 import type { ConsensusMetrics, Logger, SecurityMetrics } from '@consortium/telemetry';
 import type { Application, FinalizeBlockResult } from '../application.js';
 import { serializedApplication } from '../application-lane.js';
-import { Ed25519Verifier, type Ed25519Signer } from '../crypto/ed25519.js';
+import { Ed25519Verifier, type Ed25519SigningKey } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hash.js';
 import { bytesEqual } from '../encoding/canonical.js';
 import {
@@ -57,7 +57,7 @@ import { sampled } from './tx-traces.js';
 export interface ConsensusNodeOptions {
   readonly genesis: Genesis;
   readonly self: MemberId;
-  readonly signer: Ed25519Signer;
+  readonly signer: Ed25519SigningKey;
   readonly app: Application;
   readonly store: ChainStorePort;
   readonly mempool: MempoolPort;

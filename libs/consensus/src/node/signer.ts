@@ -1,4 +1,4 @@
-import type { Ed25519Signer } from '../crypto/ed25519.js';
+import type { Ed25519SigningKey } from '../crypto/ed25519.js';
 import { sha256, shortHex } from '../crypto/hash.js';
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
 import { DoubleSignRefusedError, LastSignedRecordError, PersistenceFailedError } from '../errors.js';
@@ -48,13 +48,13 @@ export class ConsensusSigner {
 
   private constructor(
     private readonly chainId: string,
-    private readonly key: Ed25519Signer,
+    private readonly key: Ed25519SigningKey,
     private readonly store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>,
     private last: LastSigned | null,
   ) {}
 
   /** Reads the last-signed record; a record that does not decode stops the start (LastSignedRecordError). */
-  static async load(chainId: string, key: Ed25519Signer, store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>): Promise<ConsensusSigner> {
+  static async load(chainId: string, key: Ed25519SigningKey, store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>): Promise<ConsensusSigner> {
     let bytes: Uint8Array | null;
     try {
       bytes = await store.readLastSigned();
