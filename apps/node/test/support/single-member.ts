@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, genesisToJson, validatorKeyToJson, type Genesis } from '@consortium/consensus';
+import { DEFAULT_CONSENSUS_PARAMS, generateEd25519KeyPair, generatePkcs11Ed25519Key, genesisToJson, validatorKeyToJson, type Genesis } from '@consortium/consensus';
 import { MEMBER_TOKEN_DIR, writeMemberApiTokens, type ApiRole } from '@consortium/node-config';
 import { generateNodeKey, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
 import { parseNodeConfig, type NodeConfig } from '../../src/index.js';
@@ -13,8 +13,15 @@ export type GenesisProofFields = Pick<Genesis, 'artifacts' | 'trustedSetup' | 'n
  * observer, admin: `apiTokenFor`) and a node configuration (node.json) on loopback with ports
  * chosen by the system.
  */
-export async function writeSingleMemberNode(dir: string, options: Partial<GenesisProofFields> & { readonly keysDir?: string } = {}): Promise<NodeConfig> {
-  const validator = generateEd25519KeyPair();
+export async function writeSingleMemberNode(
+  dir: string,
+  options: Partial<GenesisProofFields> & {
+    readonly keysDir?: string;
+    /** The validator key is generated in this HSM key (a PKCS#11 URI) instead of a key file. */
+    readonly validatorPkcs11Uri?: string;
+  } = {},
+): Promise<NodeConfig> {
+  const validator = options.validatorPkcs11Uri === undefined ? generateEd25519KeyPair() : { publicKey: generatePkcs11Ed25519Key(options.validatorPkcs11Uri), privateKey: null };
   const nodeKey = await generateNodeKey();
   const genesis = {
     chainId: 'api-test',
@@ -29,13 +36,13 @@ export async function writeSingleMemberNode(dir: string, options: Partial<Genesi
     ...(options.application === undefined ? {} : { application: options.application }),
   };
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
-  await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
+  if (validator.privateKey !== null) await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
   await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
   await writeMemberApiTokens(dir, 'Orange-FR');
   const nodeJson = {
     memberId: 'Orange-FR',
     genesisFile: 'genesis.json',
-    validatorKeyFile: 'validator-key.json',
+    ...(options.validatorPkcs11Uri === undefined ? { validatorKeyFile: 'validator-key.json' } : { validatorKeyPkcs11Uri: options.validatorPkcs11Uri }),
     nodeKeyFile: 'node-key.json',
     dataDir: 'data',
     p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], peers: {} },

@@ -36,6 +36,17 @@ describe('node configuration', () => {
     expect(config.http.tls).toEqual({ certFile: '/devnet/Orange-FR/tls/cert.pem', keyFile: '/secrets/key.pem', caFile: '/devnet/ca.pem', requireClientCert: false });
   });
 
+  it('takes the validator key from a file or from an HSM by PKCS#11 URI, exactly one of them', () => {
+    const uri = 'pkcs11:token=consortium;object=validator-Orange-FR?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/pin';
+    const { validatorKeyFile: _file, ...withoutFile } = valid;
+    const config = parseNodeConfig({ ...withoutFile, validatorKeyPkcs11Uri: uri }, '/devnet/Orange-FR/node.json');
+    expect(config.validatorKeyPkcs11Uri).toBe(uri);
+    expect(config.validatorKeyFile).toBeUndefined();
+    expect(problemsOf({ ...valid, validatorKeyPkcs11Uri: uri })).toEqual(['validatorKeyFile: give the validator key once: validatorKeyFile (a key file) or validatorKeyPkcs11Uri (a key held in an HSM)']);
+    expect(problemsOf(withoutFile)).toHaveLength(1);
+    expect(problemsOf({ ...withoutFile, validatorKeyPkcs11Uri: '/keys/validator.json' }).join('\n')).toMatch(/^validatorKeyPkcs11Uri: must be a PKCS#11 URI/m);
+  });
+
   it('takes the keys folders of later key epochs by epoch number, and refuses anything else', () => {
     const config = parseNodeConfig({ ...valid, keysDir: 'keys', epochKeysDirs: { '2': 'keys-2', '3': '/srv/keys-3' } }, '/devnet/Orange-FR/node.json');
     expect(config.epochKeysDirs).toEqual({ '2': '/devnet/Orange-FR/keys-2', '3': '/srv/keys-3' });
