@@ -212,3 +212,11 @@ export class CeremonyRefusedError extends SetupError {
 export class KeyEpochInputError extends SetupError {
   override readonly name = 'KeyEpochInputError';
 }
+
+/** A key in an HSM cannot be made or used: the PKCS#11 URI, the library, the token, the PIN or the label. */
+export class HsmKeyError extends SetupError {
+  override readonly name = 'HsmKeyError';
+  constructor(message: string) {
+    super(message, 'Check the PKCS#11 URI: the token label, the key label, module-path (the HSM vendor\'s PKCS#11 library) and the PIN (pin-source=file:<path>).');
+  }
+}

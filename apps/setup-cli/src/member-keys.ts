@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { generateEd25519KeyPair, validatorKeyToJson } from '@consortium/consensus';
+import { generateEd25519KeyPair, generatePkcs11Ed25519Key, toHex, validatorKeyToJson } from '@consortium/consensus';
 import { generateNodeKey, nodeKeyToJson } from '@consortium/p2p';
 import type { PublicKeys } from './member-entry.js';
 
@@ -51,4 +51,14 @@ export async function generateMemberKeys(memberId: string): Promise<MemberKeys> 
     nodeKeyFile: keyFileText(nodeKey),
     publicKeys: { publicKey: validatorKey.publicKey, peerId: nodeKey.peerId },
   };
+}
+
+/**
+ * A member's keys with the validator key generated inside an HSM (the PKCS#11 URI's token and
+ * label; not extractable, so there is no validator key file): only the node key is a file.
+ */
+export async function generateMemberKeysInHsm(validatorKeyUri: string): Promise<Omit<MemberKeys, 'validatorKeyFile'>> {
+  const publicKey = generatePkcs11Ed25519Key(validatorKeyUri);
+  const nodeKey = nodeKeyToJson(await generateNodeKey());
+  return { nodeKeyFile: keyFileText(nodeKey), publicKeys: { publicKey: toHex(publicKey), peerId: nodeKey.peerId } };
 }

@@ -144,7 +144,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .summary("member: sign the ceremony plan with the member's identity key")
     .requiredOption('--dir <dir>', 'the ceremony folder (with plan.json)')
     .requiredOption('--member <id>', 'the member signing')
-    .requiredOption('--key <file>', "the member's validator-key.json (its identity key in genesis)")
+    .requiredOption('--key <file|uri>', "the member's validator-key.json (its identity key in genesis), or the PKCS#11 URI of that key in an HSM")
     .addHelpText('after', examples('consortium-setup ceremony sign-plan --dir ./ceremony --member Vodafone-UK --key ./keys/validator-key.json'))
     .action(async (options: { dir: string; member: string; key: string }) => {
       const plan = await readPlan(options.dir);
@@ -188,7 +188,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     )
     .requiredOption('--dir <dir>', 'the ceremony folder')
     .requiredOption('--member <id>', 'who takes the step')
-    .requiredOption('--key <file>', "the member's validator-key.json")
+    .requiredOption('--key <file|uri>', "the member's validator-key.json, or the PKCS#11 URI of that key in an HSM")
     .option('--beacon <hex>', "the coordinator's beacon value, from the plan's source, to close a lane", hexOption)
     .addHelpText('after', examples('consortium-setup ceremony step --dir ./ceremony --member Orange-FR --key ./keys/validator-key.json'))
     .action(async (options: { dir: string; member: string; key: string; beacon?: string }) => {
@@ -219,7 +219,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .summary('coordinator: pass over the member whose time limit is over (or abort, by the plan)')
     .requiredOption('--dir <dir>', 'the ceremony folder')
     .requiredOption('--member <id>', 'the coordinator')
-    .requiredOption('--key <file>', "the coordinator's validator-key.json")
+    .requiredOption('--key <file|uri>', "the coordinator's validator-key.json, or the PKCS#11 URI of that key in an HSM")
     .requiredOption('--reason <text>', 'why, for the transcript')
     .action(async (options: { dir: string; member: string; key: string; reason: string }) => {
       const workspace = await CeremonyWorkspace.open(resolve(options.dir));
@@ -240,7 +240,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .requiredOption('--in <file>', "the lane's current file")
     .requiredOption('--transcript <file>', 'transcript.json (updated in place)')
     .requiredOption('--member <id>', 'the member contributing')
-    .requiredOption('--key <file>', "the member's validator-key.json")
+    .requiredOption('--key <file|uri>', "the member's validator-key.json, or the PKCS#11 URI of that key in an HSM")
     .requiredOption('--out <file>', 'where to write the contribution')
     .option('--init <zkey>', "phase 2: the lane's first proving key")
     .option('--prepared <ptau>', "phase 2: phase 1's final file prepared for the circuits")
@@ -319,7 +319,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .summary('member: check the whole ceremony, then sign its final hashes')
     .requiredOption('--dir <dir>', 'the ceremony folder (after finish)')
     .requiredOption('--member <id>', 'the member attesting')
-    .requiredOption('--key <file>', "the member's validator-key.json")
+    .requiredOption('--key <file|uri>', "the member's validator-key.json, or the PKCS#11 URI of that key in an HSM")
     .action(async (options: { dir: string; member: string; key: string }) => {
       const dir = resolve(options.dir);
       const identity = await loadIdentity(options.key, options.member);

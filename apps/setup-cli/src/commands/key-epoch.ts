@@ -70,7 +70,7 @@ export function addKeyEpochCommand(program: Command, terminal: Terminal): void {
   bodyOptions(keyEpoch.command('sign'))
     .summary('a member: check the keys folder and sign its registration with the validator key')
     .requiredOption('--member <id>', 'the member signing')
-    .requiredOption('--key <file>', "the member's validator-key.json")
+    .requiredOption('--key <file|uri>', "the member's validator-key.json, or the PKCS#11 URI of that key in an HSM")
     .requiredOption('--out <file>', 'where to write the signature (JSON), for whoever assembles')
     .addHelpText('after', examples('consortium-setup key-epoch sign --genesis genesis.json --keys ./keys-2 --activation-height 12000 --member Orange-FR --key ./keys/validator-key.json --out Orange-FR.sig.json'))
     .action(async (options: BodyOptions & { member: string; key: string; out: string }) => {

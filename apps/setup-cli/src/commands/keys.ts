@@ -1,9 +1,10 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { Pkcs11KeyError, Pkcs11UriError } from '@consortium/consensus';
 import type { Command } from 'commander';
-import { MissingMemberDetailsError } from '../errors.js';
+import { HsmKeyError, MissingMemberDetailsError } from '../errors.js';
 import { ensureDir, refuseExistingKeyFiles, SECRET_DIR_MODE, writeSecretFiles } from '../files.js';
 import { checkMemberEntry, memberEntryOf } from '../member-entry.js';
-import { generateMemberKeys } from '../member-keys.js';
+import { generateMemberKeys, generateMemberKeysInHsm, type MemberKeys, type SecretText } from '../member-keys.js';
 import { KNOWN_MEMBER_IDS, memberDetailsOf, type MemberDetails } from '../members.js';
 import type { Terminal } from '../output.js';
 import { examples, integerOption } from './options.js';
@@ -23,6 +24,7 @@ interface KeysOptions {
   readonly tadig?: string;
   readonly votingPower: number;
   readonly force?: boolean;
+  readonly validatorPkcs11?: string;
 }
 
 export function addKeysCommand(program: Command, terminal: Terminal): void {
@@ -41,11 +43,18 @@ export function addKeysCommand(program: Command, terminal: Terminal): void {
     .option('--tadig <code>', 'GSMA TADIG code, e.g. DEUD1 (default: from the member table)')
     .option('--voting-power <n>', 'votes this member carries in consensus', integerOption, 1)
     .option('--force', 'replace existing key files (the member gets a new identity; genesis must list the new entry)')
+    .option(
+      '--validator-pkcs11 <uri>',
+      'generate the validator key inside an HSM instead of a file: a PKCS#11 URI naming the token and the new key\'s label ' +
+        '(pkcs11:token=<label>;object=<key label>?module-path=<library>&pin-source=file:<pin file>); the key is not extractable. ' +
+        "Give the same URI as node.json's validatorKeyPkcs11Uri and as --key of the ceremony's commands",
+    )
     .addHelpText(
       'after',
       examples(
         'consortium-setup keys --member T-Mobile-DE --out ./keys > T-Mobile-DE.member.json',
         'consortium-setup keys --member Elisa-FI --operator "Elisa" --tadig FINRL --out ./keys > Elisa-FI.member.json',
+        "consortium-setup keys --member Orange-FR --out ./keys --validator-pkcs11 'pkcs11:token=consortium;object=validator-Orange-FR?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/consortium/hsm-pin' > Orange-FR.member.json",
       ),
     )
     .action((options: KeysOptions) => runKeys(options, terminal));
@@ -65,31 +74,40 @@ function detailsOf(options: KeysOptions): MemberDetails {
 async function runKeys(options: KeysOptions, { out, progress }: Terminal): Promise<void> {
   const details = detailsOf(options);
   const dir = resolve(options.out);
+  const inHsm = options.validatorPkcs11 !== undefined;
   const validatorKeyPath = join(dir, VALIDATOR_KEY_FILE);
   const nodeKeyPath = join(dir, NODE_KEY_FILE);
   // Refuse before generating anything, so the operator learns at once.
-  if (options.force !== true) await refuseExistingKeyFiles([validatorKeyPath, nodeKeyPath]);
+  if (options.force !== true) await refuseExistingKeyFiles(inHsm ? [nodeKeyPath] : [validatorKeyPath, nodeKeyPath]);
 
-  const keys = await progress.step(`generate the validator key and node key of ${details.id}`, () => generateMemberKeys(details.id));
+  const keys = inHsm
+    ? await progress.step(`generate the validator key of ${details.id} inside the HSM, and the node key`, () => generateInHsm(options.validatorPkcs11!))
+    : await progress.step(`generate the validator key and node key of ${details.id}`, () => generateMemberKeys(details.id));
   const entry = memberEntryOf(details, keys.publicKeys, options.votingPower);
   checkMemberEntry(entry); // before anything is written
 
-  await progress.step(`write ${VALIDATOR_KEY_FILE} and ${NODE_KEY_FILE} to ${dir} (mode 0600)`, async () => {
+  const files: { readonly path: string; readonly content: SecretText }[] = [{ path: nodeKeyPath, content: keys.nodeKeyFile }];
+  if (!inHsm) files.unshift({ path: validatorKeyPath, content: (keys as MemberKeys).validatorKeyFile });
+  await progress.step(`write ${files.map((file) => basename(file.path)).join(' and ')} to ${dir} (mode 0600)`, async () => {
     await ensureDir(dir, SECRET_DIR_MODE);
-    await writeSecretFiles(
-      [
-        { path: validatorKeyPath, content: keys.validatorKeyFile },
-        { path: nodeKeyPath, content: keys.nodeKeyFile },
-      ],
-      options.force === true,
-    );
+    await writeSecretFiles(files, options.force === true);
   });
 
   out.line(JSON.stringify(entry, null, 2));
   const s = progress.styled;
+  const kept = inHsm ? `${NODE_KEY_FILE} on this machine (the validator key stays in the HSM: back the token up as its vendor says)` : `${VALIDATOR_KEY_FILE} and ${NODE_KEY_FILE} on this machine and back them up offline`;
   progress.note(
     `\nThe public entry of ${details.id} is on stdout${s.dim(` (peer id ${entry.peerId})`)}.\n` +
       `Next: save it as ${s.bold(`${details.id}.member.json`)} and send it to whoever assembles genesis (consortium-setup genesis).\n` +
-      `Keep ${VALIDATOR_KEY_FILE} and ${NODE_KEY_FILE} on this machine and back them up offline: they are ${details.id}'s identity.`,
+      `Keep ${kept}: they are ${details.id}'s identity.`,
   );
+}
+
+async function generateInHsm(uri: string): Promise<Awaited<ReturnType<typeof generateMemberKeysInHsm>>> {
+  try {
+    return await generateMemberKeysInHsm(uri);
+  } catch (error) {
+    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new HsmKeyError(error.message);
+    throw error;
+  }
 }

@@ -100,6 +100,7 @@ describe('error classes', () => {
       new errors.CeremonyInputError('no plan.json in x', 'Run consortium-setup ceremony plan first.'),
       new errors.CeremonyRefusedError('transcript: bad', 'Do not use these keys.'),
       new errors.KeyEpochInputError('x is not a key epoch signature', 'Pass the files consortium-setup key-epoch sign wrote.'),
+      new errors.HsmKeyError('no token labelled "consortium"'),
     ];
     for (const error of instances) {
       expect(error.name).toBe(error.constructor.name);

@@ -46,6 +46,18 @@ describe('an Ed25519 key in a PKCS#11 token', () => {
     expect(() => signer.sign(new Uint8Array(1))).toThrow(/closed/);
   });
 
+  it('keeps two keys of one token open at once: closing one leaves the other logged in', () => {
+    const [first, second] = [token.uriOf('validator-a'), token.uriOf('validator-b')];
+    generatePkcs11Ed25519Key(first);
+    generatePkcs11Ed25519Key(second);
+    const a = Pkcs11Ed25519Signer.open(first);
+    const b = Pkcs11Ed25519Signer.open(second);
+    a.close();
+    const message = new Uint8Array([1, 2, 3]);
+    expect(new Ed25519Verifier().verify(b.publicKey, message, b.sign(message))).toBe(true);
+    b.close();
+  });
+
   it('never gives out its private key', () => {
     const uri = token.uriOf('validator-Telenor-NO');
     generatePkcs11Ed25519Key(uri);

@@ -63,6 +63,9 @@ function closeModule(modulePath: string): void {
   open.pkcs11.close();
 }
 
+/** Open sessions per (library, token): the login is shared, made by the first and ended by the last. */
+const logins = new Map<string, number>();
+
 /** A logged-in session on the token a URI names; `run` gets it, and it is always closed. */
 class TokenSession {
   private constructor(
@@ -78,12 +81,18 @@ class TokenSession {
       const slot = pkcs11.C_GetSlotList(true).find((candidate) => pkcs11.C_GetTokenInfo(candidate).label.trim() === uri.token);
       if (slot === undefined) throw new Pkcs11KeyError(`no token labelled ${JSON.stringify(uri.token)} in ${uri.modulePath}`);
       const session = pkcs11.C_OpenSession(slot, CKF_RW_SESSION | CKF_SERIAL_SESSION);
-      try {
-        pkcs11.C_Login(session, CKU_USER, pinOf(uri));
-      } catch (error) {
-        pkcs11.C_CloseSession(session);
-        throw new Pkcs11KeyError(`cannot log in to token ${JSON.stringify(uri.token)}: ${(error as Error).message} (check the PIN)`, { cause: error });
+      // PKCS#11 logs in the application, not the session: the first session logs in, the others share it.
+      const loginKey = `${uri.modulePath}\0${uri.token}`;
+      const loggedIn = logins.get(loginKey) ?? 0;
+      if (loggedIn === 0) {
+        try {
+          pkcs11.C_Login(session, CKU_USER, pinOf(uri));
+        } catch (error) {
+          pkcs11.C_CloseSession(session);
+          throw new Pkcs11KeyError(`cannot log in to token ${JSON.stringify(uri.token)}: ${(error as Error).message} (check the PIN)`, { cause: error });
+        }
       }
+      logins.set(loginKey, loggedIn + 1);
       return new TokenSession(uri, pkcs11, session);
     } catch (error) {
       closeModule(uri.modulePath);
@@ -108,11 +117,16 @@ class TokenSession {
   }
 
   close(): void {
-    try {
-      this.pkcs11.C_Logout(this.session);
-    } catch {
-      // a session that lost its login closes all the same
-    }
+    const loginKey = `${this.uri.modulePath}\0${this.uri.token}`;
+    const loggedIn = (logins.get(loginKey) ?? 1) - 1;
+    if (loggedIn === 0) {
+      logins.delete(loginKey);
+      try {
+        this.pkcs11.C_Logout(this.session);
+      } catch {
+        // a session that lost its login closes all the same
+      }
+    } else logins.set(loginKey, loggedIn);
     this.pkcs11.C_CloseSession(this.session);
     closeModule(this.uri.modulePath);
   }
