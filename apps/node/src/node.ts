@@ -23,7 +23,7 @@ import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
 import { openValidatorKey } from './validator-key.js';
-import { loadProofKeys } from './proof-keys.js';
+import { openProvingKeySealer, loadProofKeys } from './proof-keys.js';
 import { isAddressInUse, NodeStartError, PortInUseError } from './start-error.js';
 import { reportingEquivocations } from './security/consensus-events.js';
 import { NodeEvents } from './security/node-events.js';
@@ -105,9 +105,18 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   await mkdir(config.dataDir, { recursive: true });
   // Keys are checked before anything starts: a node with keys other than genesis pins must not run,
   // nor one without keys unless genesis says the chain has no proofs.
-  const loadedKeys = await loadProofKeys(config, genesis);
-  const clients = await loadApiClients(config, genesis);
-  const tls = await loadTls(config);
+  const sealer = openProvingKeySealer(config);
+  let loadedKeys: Awaited<ReturnType<typeof loadProofKeys>>;
+  let clients: Awaited<ReturnType<typeof loadApiClients>>;
+  let tls: Awaited<ReturnType<typeof loadTls>>;
+  try {
+    loadedKeys = await loadProofKeys(config, genesis, sealer);
+    clients = await loadApiClients(config, genesis);
+    tls = await loadTls(config);
+  } catch (error) {
+    sealer?.close();
+    throw error;
+  }
   const telemetry = setupTelemetry({
     serviceName: 'consortium-node',
     memberId: config.memberId,
@@ -131,6 +140,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   // From here on every resource is released again if the start fails (a LevelDB lock, a port).
   const started: { readonly name: string; readonly stop: () => Promise<unknown> }[] = [];
   try {
+    if (sealer !== null) started.push({ name: 'proving key sealer', stop: () => Promise.resolve(sealer.close()) });
     // Genesis's key for this member, from a file or an HSM (whose session stays open while the node runs).
     const validatorKey = await openValidatorKey(config, self);
     started.push({ name: 'validator key', stop: () => Promise.resolve(validatorKey.close()) });
@@ -193,6 +203,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
             telemetry,
             proverWorkers: config.proverWorkers,
             epochKeysDirs: config.epochKeysDirs ?? {},
+            sealer,
             submitTx: (tx) => consensusRef!.submitTx(tx),
             emitSecurityEvent: (event) => events.emitSecurityEvent(event),
           });

@@ -1,5 +1,5 @@
-import type { Genesis } from '@consortium/consensus';
-import { ArtifactError, loadEpoch, type LoadedEpoch } from '@consortium/zkp';
+import { Pkcs11AesKey, Pkcs11KeyError, Pkcs11UriError, type Genesis } from '@consortium/consensus';
+import { ArtifactError, loadEpoch, type LoadedEpoch, type ProvingKeySealer } from '@consortium/zkp';
 import type { NodeConfig } from './config.js';
 import { NodeStartError } from './start-error.js';
 
@@ -23,7 +23,7 @@ export class ProofKeysNotPinnedError extends NodeStartError {
 }
 
 /** The keys to verify (and later prove) with, or null for a chain without proofs. Throws NodeStartError naming the problem. */
-export async function loadProofKeys(config: NodeConfig, genesis: Genesis): Promise<LoadedEpoch | null> {
+export async function loadProofKeys(config: NodeConfig, genesis: Genesis, sealer: ProvingKeySealer | null = null): Promise<LoadedEpoch | null> {
   const pinned = Object.keys(genesis.artifacts).length;
   if (pinned === 0) {
     if (genesis.application === 'kv-test') return null;
@@ -33,9 +33,24 @@ export async function loadProofKeys(config: NodeConfig, genesis: Genesis): Promi
     throw new NodeStartError(`genesis pins ${pinned} key files but node.json has no keysDir: point it at the folder of the ceremony's keys`);
   }
   try {
-    return await loadEpoch(config.keysDir, { artifacts: genesis.artifacts, trustedSetup: genesis.trustedSetup, network: genesis.network ?? 'production' });
+    return await loadEpoch(config.keysDir, { artifacts: genesis.artifacts, trustedSetup: genesis.trustedSetup, network: genesis.network ?? 'production' }, sealer === null ? {} : { sealer });
   } catch (error) {
     if (error instanceof ArtifactError) throw new NodeStartError(`refusing to start: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The HSM key that seals this node's proving keys (node.json provingKeySealPkcs11Uri), or null
+ * when they are plain files. Its session stays open while the node runs: a later key epoch's
+ * sealed keys are opened with it too.
+ */
+export function openProvingKeySealer(config: Pick<NodeConfig, 'provingKeySealPkcs11Uri'>): (ProvingKeySealer & { close(): void }) | null {
+  if (config.provingKeySealPkcs11Uri === undefined) return null;
+  try {
+    return Pkcs11AesKey.open(config.provingKeySealPkcs11Uri);
+  } catch (error) {
+    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new NodeStartError(`provingKeySealPkcs11Uri: ${error.message}`, { cause: error });
     throw error;
   }
 }

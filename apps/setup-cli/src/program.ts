@@ -6,6 +6,7 @@ import { addDevnetCommand } from './commands/devnet.js';
 import { addGenesisCommand } from './commands/genesis.js';
 import { addKeyEpochCommand } from './commands/key-epoch.js';
 import { addKeysCommand } from './commands/keys.js';
+import { addSealKeysCommand } from './commands/seal-keys.js';
 import type { Terminal } from './output.js';
 
 /** The whole command line; commands write through `terminal`. */
@@ -35,6 +36,7 @@ export function buildProgram(terminal: Terminal): Command {
   addGenesisCommand(program, terminal);
   addDevnetCommand(program, terminal);
   addKeyEpochCommand(program, terminal);
+  addSealKeysCommand(program, terminal);
   // Subcommands made by .command() inherit exitOverride and the help-after-error text.
   return program;
 }

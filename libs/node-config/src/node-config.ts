@@ -44,6 +44,7 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
     genesisFile: path(json.genesisFile),
     ...(json.validatorKeyFile === undefined ? {} : { validatorKeyFile: path(json.validatorKeyFile) }),
     ...(json.validatorKeyPkcs11Uri === undefined ? {} : { validatorKeyPkcs11Uri: json.validatorKeyPkcs11Uri }),
+    ...(json.provingKeySealPkcs11Uri === undefined ? {} : { provingKeySealPkcs11Uri: json.provingKeySealPkcs11Uri }),
     nodeKeyFile: path(json.nodeKeyFile),
     dataDir,
     ...(json.keysDir === undefined ? {} : { keysDir: path(json.keysDir) }),

@@ -122,6 +122,12 @@ export const NodeJsonSchema = explained(
     /** The trusted setup's keys folder; required when genesis pins artifacts. */
     keysDir: Type.Optional(path('')),
     /**
+     * The AES key in an HSM that seals this node's proving keys (`<zkey>.sealed`, made by
+     * `consortium-setup keys seal`), as a PKCS#11 URI: they are opened in the prover's memory
+     * at start and never lie on disk in clear.
+     */
+    provingKeySealPkcs11Uri: Type.Optional(explained(Type.String({ pattern: '^pkcs11:' }), 'must be a PKCS#11 URI (pkcs11:token=...;object=...?module-path=...&pin-source=file:...)')),
+    /**
      * The keys folders of key epochs registered on chain after genesis (register_key_epoch), by
      * epoch number: this node proves under such an epoch once it is in force. Each folder's
      * files are checked against the pins the chain holds. Verifying needs none of them: the

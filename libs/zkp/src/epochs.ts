@@ -76,6 +76,13 @@ export async function proveSettlement(
 }
 
 /** The files, pins and verification key a prove job needs, from a circuit loaded with its genesis pins (loadEpoch). */
-export function provingKeyOf(circuit: LoadedCircuit): Pick<ProveJob, 'wasmPath' | 'zkeyPath' | 'wasmSha256' | 'zkeySha256' | 'vkey'> {
-  return { wasmPath: circuit.wasmPath, zkeyPath: circuit.zkeyPath, wasmSha256: circuit.wasmSha256, zkeySha256: circuit.zkeySha256, vkey: circuit.vkey };
+export function provingKeyOf(circuit: LoadedCircuit): Pick<ProveJob, 'wasmPath' | 'zkeyPath' | 'zkeyBytes' | 'wasmSha256' | 'zkeySha256' | 'vkey'> {
+  return {
+    wasmPath: circuit.wasmPath,
+    zkeyPath: circuit.zkeyPath,
+    ...(circuit.zkeyBytes === undefined ? {} : { zkeyBytes: circuit.zkeyBytes }),
+    wasmSha256: circuit.wasmSha256,
+    zkeySha256: circuit.zkeySha256,
+    vkey: circuit.vkey,
+  };
 }

@@ -18,6 +18,10 @@ export type { VerificationKey } from './groth16-json.js';
 export { KEYS_MANIFEST_FORMAT, KEYS_MANIFEST_FILE, PINNED_KINDS, artifactName, genesisArtifactPins, genesisTrustedSetupOf, manifestSetupKind } from './artifacts/manifest.js';
 export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest.js';
 export { loadEpoch, assertContributedKey } from './artifacts/loader.js';
+export type { LoadEpochOptions } from './artifacts/loader.js';
+// proving keys sealed by a key held in an HSM (`<zkey>.sealed`), opened in the prover's memory
+export { sealProvingKey, openSealedProvingKey, SEALED_SUFFIX } from './artifacts/sealed.js';
+export type { ProvingKeySealer } from './artifacts/sealed.js';
 export { assembleKeysFolder } from './artifacts/assemble.js';
 export type { KeyFilesToAssemble } from './artifacts/assemble.js';
 export type { LoadedEpoch, LoadedCircuit } from './artifacts/loader.js';
@@ -36,6 +40,7 @@ export {
   SetupKindNotPinnedError,
   DemoKeysRefusedError,
   SetupKindMismatchError,
+  SealedKeyError,
 } from './artifacts/errors.js';
 
 // Groth16 verification: single and batch (random linear combination), the key registry, and

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Ed25519Signer, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
+import { createSoftHsmToken, Ed25519Signer, generatePkcs11AesKey, Pkcs11AesKey, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
 import { encodeSettlementTx, keyEpochBody, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
 import { OtlpReceiver, type ReceivedSpan } from '@consortium/telemetry';
 import { periodToField, type Groth16Proof, type KeysManifest, type SettlementPublicInputs } from '@consortium/zkp';
@@ -9,12 +9,12 @@ import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
-import { writeNextEpochTestKeysFolder, writeTestKeysFolder } from '../../src/devnet/test-keys.js';
+import { sealKeysFolder, writeNextEpochTestKeysFolder, writeTestKeysFolder } from '../../src/devnet/test-keys.js';
 import { waitFor } from '../../src/devnet/wait.js';
 
 /**
  * Five node processes settle a whole period with real proofs (settlement-4: batches of four
- * records): agreements co-signed over the private channel, usage committed batch after batch,
+ * records; the proving key sealed by an HSM key, opened only in each prover's memory): agreements co-signed over the private channel, usage committed batch after batch,
  * records to the debtor only, statements proved on each creditor's prover pool and verified by
  * every node, an acceptance, a dispute resolved by both parties, and the period closed and
  * netted identically on every node. Then the API's refusals change nothing, and a third member
@@ -75,11 +75,25 @@ describe('five node processes settle a period with proofs', () => {
   /** Receives the nodes' spans (OTLP/HTTP, JSON) for the trace test. */
   let receiver: OtlpReceiver;
   let epoch2: KeysManifest;
+  let sealUri: string;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'settlement-5-'));
     const keysDir = join(root, 'keys');
-    await writeTestKeysFolder(keysDir);
+    const manifest = await writeTestKeysFolder(keysDir);
+    // The proving key lies on disk only sealed by an AES key in an HSM (a SoftHSM token): each
+    // node opens it in its prover's memory at start (node.json provingKeySealPkcs11Uri).
+    const token = await createSoftHsmToken(join(root, 'hsm'), 'consortium');
+    process.env.SOFTHSM2_CONF = token.env.SOFTHSM2_CONF;
+    sealUri = token.uriOf('seal-keys');
+    generatePkcs11AesKey(sealUri);
+    const sealer = Pkcs11AesKey.open(sealUri);
+    try {
+      await sealKeysFolder(keysDir, manifest, sealer);
+    } finally {
+      sealer.close();
+    }
+    expect((await readdir(keysDir)).filter((name) => name.includes('.zkey'))).toEqual(['settlement-4.zkey.sealed']);
     // A later ceremony's keys, for the key rotation: every node.json names them as epoch 2's.
     epoch2 = await writeNextEpochTestKeysFolder(join(root, 'keys-2'), 2);
     receiver = await OtlpReceiver.start();
@@ -94,7 +108,7 @@ describe('five node processes settle a period with proofs', () => {
           for (const id of memberIds) {
             const file = join(dir, id, 'node.json');
             const config = JSON.parse(await readFile(file, 'utf8')) as Json;
-            await writeFile(file, JSON.stringify({ ...config, epochKeysDirs: { '2': join(root, 'keys-2') } }, null, 2));
+            await writeFile(file, JSON.stringify({ ...config, epochKeysDirs: { '2': join(root, 'keys-2') }, provingKeySealPkcs11Uri: sealUri }, null, 2));
           }
         },
       });

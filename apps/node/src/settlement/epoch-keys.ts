@@ -1,6 +1,6 @@
 import { toHex } from '@consortium/consensus';
 import { listKeyEpochs, type KeyEpochRecord, type MapState } from '@consortium/settlement';
-import { ArtifactError, artifactName, loadEpoch, type KeyEpochs, type NetworkKind, type TrustedSetupPin } from '@consortium/zkp';
+import { ArtifactError, artifactName, loadEpoch, type KeyEpochs, type NetworkKind, type ProvingKeySealer, type TrustedSetupPin } from '@consortium/zkp';
 import type { Logger } from 'pino';
 
 /**
@@ -23,6 +23,8 @@ export class LaterEpochKeys {
       /** The kind of setup every epoch of this chain comes from (genesis's), and the network: demo keys only on a devnet. */
       readonly trustedSetup: TrustedSetupPin | undefined;
       readonly network: NetworkKind;
+      /** Opens sealed proving keys (`<zkey>.sealed`); null when this node's keys are plain files. */
+      readonly sealer: ProvingKeySealer | null;
       readonly logger: Logger;
     },
   ) {}
@@ -45,7 +47,7 @@ export class LaterEpochKeys {
       return;
     }
     try {
-      const loaded = await loadEpoch(dir, { artifacts: pinsOf(record), trustedSetup: this.options.trustedSetup, network: this.options.network });
+      const loaded = await loadEpoch(dir, { artifacts: pinsOf(record), trustedSetup: this.options.trustedSetup, network: this.options.network }, this.options.sealer === null ? {} : { sealer: this.options.sealer });
       epochs.add(loaded);
       logger.info({ epoch: record.epoch, activationHeight: record.activationHeight, circuits: [...loaded.circuits.keys()] }, `proving keys of key epoch ${record.epoch} loaded and checked against the chain's pins`);
     } catch (error) {

@@ -3,7 +3,7 @@ import type { Ed25519SigningKey, Genesis } from '@consortium/consensus';
 import type { P2PNode } from '@consortium/p2p';
 import { RecordExchange, SettlementApplication, settlementMembersOf } from '@consortium/settlement';
 import { circuitDefinition } from '@consortium/circuits';
-import { ProverPool, type Groth16Verifier, type KeyEpochs } from '@consortium/zkp';
+import { ProverPool, type Groth16Verifier, type KeyEpochs, type ProvingKeySealer } from '@consortium/zkp';
 import type { Telemetry } from '@consortium/telemetry';
 import type { SecurityEventInput } from '../security/security-event.js';
 import { Cosigning } from './cosign.js';
@@ -40,6 +40,8 @@ export interface SettlementStartOptions {
   readonly proverWorkers: number;
   /** node.json's epochKeysDirs: keys folders of epochs registered after genesis, by epoch number. */
   readonly epochKeysDirs: Readonly<Record<string, string>>;
+  /** Opens later epochs' sealed proving keys (node.json provingKeySealPkcs11Uri), or null. */
+  readonly sealer: ProvingKeySealer | null;
   readonly submitTx: DeskOptions['submitTx'];
   readonly emitSecurityEvent: (event: SecurityEventInput) => void;
 }
@@ -77,6 +79,7 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
       epochs: options.zkp.epochs,
       trustedSetup: genesis.trustedSetup,
       network: genesis.network ?? 'production',
+      sealer: options.sealer,
       logger: logger.child({ component: 'key-epochs' }),
     });
     await laterEpochs.loadRegistered(app.state);

@@ -106,8 +106,12 @@ describe('the largest legal block', () => {
     await submit(first, txs);
     await submit(second, txs);
 
-    // A third validator: a quorum. Whoever proposes with a full mempool fills a block.
+    // A third validator: a quorum. Whoever proposes with a full mempool fills a block. It gets the
+    // transactions too: a node does not yet send its mempool to a peer that connects later, and
+    // the first proposer after height 1 is this one (then the fourth, down): without them two
+    // rounds of 30 s timed out before the first validator proposed the full block.
     const third = await start(m2);
+    await submit(third, txs);
     let fullHeight = 0;
     await waitUntil(
       'a block holding blockMaxBytes of transactions (within one transaction)',

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSoftHsmToken, Ed25519Verifier, fromHex, type SoftHsmToken } from '@consortium/consensus';
+import { createSoftHsmToken, Ed25519Verifier, fromHex, Pkcs11AesKey, type SoftHsmToken } from '@consortium/consensus';
+import { assembleKeysFolder, ensureTestKeys, genesisArtifactPins, loadEpoch } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../src/ceremony/identity.js';
 import { temporaryDir } from './support/cli.js';
@@ -21,6 +22,35 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tmp.remove();
+});
+
+describe('proving keys sealed by an AES key in the HSM (seal-keys)', () => {
+  it('replaces each proving key by its sealed file, which the loader opens in memory with the same key, and says so when run again', async () => {
+    const keys = await ensureTestKeys('settlement-4');
+    const dir = join(tmp.path, 'keys');
+    const manifest = await assembleKeysFolder(dir, {
+      epoch: 1,
+      insecure: true,
+      ceremony: 'demo',
+      ptau: { power: keys.ptauPower, path: keys.ptauPath },
+      circuits: [{ name: 'settlement-4', constraints: keys.circuit.manifest.constraints, r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path), wasm: keys.wasmPath, zkey: keys.zkeyPath, vkey: keys.vkeyPath }],
+    });
+    const uri = token.uriOf('seal-keys');
+    const sealed = await runInProcessOk(['seal-keys', '--keys', dir, '--new-key', '--pkcs11', uri]);
+    expect(sealed.stdout).toContain('1 proving key(s) of');
+    expect((await readdir(dir)).filter((name) => name.includes('.zkey'))).toEqual(['settlement-4.zkey.sealed']);
+
+    const sealer = Pkcs11AesKey.open(uri);
+    try {
+      const loaded = await loadEpoch(dir, { artifacts: genesisArtifactPins(manifest), trustedSetup: { kind: 'demo', transcriptSha256: null }, network: 'devnet' }, { sealer });
+      expect(loaded.circuits.get('settlement-4')?.zkeyBytes?.byteLength).toBe(manifest.circuits['settlement-4']!.zkey.bytes);
+    } finally {
+      sealer.close();
+    }
+    expect((await runInProcessOk(['seal-keys', '--keys', dir, '--pkcs11', uri])).stdout).toContain('settlement-4.zkey.sealed is sealed already');
+    const missing = await runInProcess(['seal-keys', '--keys', dir, '--pkcs11', token.uriOf('no-such-key')]);
+    expect(missing.stderr).toContain('holds no sealing key labelled "no-such-key"');
+  });
 });
 
 describe('a validator key made and used in an HSM', () => {

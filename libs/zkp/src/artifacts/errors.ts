@@ -89,3 +89,8 @@ export class SetupKindMismatchError extends ArtifactError {
     super(`genesis pins keys of a ${pinnedKind} setup, but ${manifestFile} says they come from a ${manifestKind} setup; refusing the folder`);
   }
 }
+
+/** A sealed proving key (`<zkey>.sealed`) that cannot be opened: no sealing key given, another key, or an altered file. */
+export class SealedKeyError extends ArtifactError {
+  override readonly name = 'SealedKeyError';
+}

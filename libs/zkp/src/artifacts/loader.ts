@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, sep } from 'node:path';
+import { access, readFile, realpath } from 'node:fs/promises';
+import { basename, isAbsolute, join, sep } from 'node:path';
 import { sha256File } from '@consortium/circuits';
 import type { VerificationKey } from '../groth16-json.js';
 import { UncontributedVerificationKeyError, VerificationKeyError } from '../verifier/errors.js';
@@ -11,11 +11,13 @@ import {
   InvalidArtifactError,
   KeysManifestError,
   MissingArtifactError,
+  SealedKeyError,
   SetupKindMismatchError,
   UncontributedKeyError,
   UnpinnedCircuitError,
 } from './errors.js';
 import { artifactName, KEYS_MANIFEST_FILE, KEYS_MANIFEST_FORMAT, manifestSetupKind, PINNED_KINDS, type KeysManifest, type PinnedKind } from './manifest.js';
+import { openSealedProvingKey, SEALED_SUFFIX, type ProvingKeySealer } from './sealed.js';
 import { assertSetupAllowed, type GenesisKeyPins, type TrustedSetupPin } from './setup-policy.js';
 
 /**
@@ -34,6 +36,11 @@ export interface LoadedCircuit {
   /** Real paths inside the keys folder. */
   readonly wasmPath: string;
   readonly zkeyPath: string;
+  /**
+   * The proving key opened in memory, when the folder holds it sealed (zkeyPath is then the
+   * sealed file): provers take it from here, never from disk. Checked against its pin.
+   */
+  readonly zkeyBytes?: Uint8Array;
   /** The verification key file, read and checked once at load (vkey below); a key epoch registered on chain carries its bytes. */
   readonly vkeyPath: string;
   /** The genesis pins of the two files a prover worker reads; it checks them on every load. */
@@ -153,7 +160,12 @@ async function hashPinnedFile(file: string, artifact: string, pinned: string): P
   assertPinned(file, artifact, pinned, actual);
 }
 
-export async function loadEpoch(dir: string, pins: GenesisKeyPins): Promise<LoadedEpoch> {
+export interface LoadEpochOptions {
+  /** Opens proving keys stored sealed (`<zkey>.sealed`): the node's HSM sealing key. */
+  readonly sealer?: ProvingKeySealer;
+}
+
+export async function loadEpoch(dir: string, pins: GenesisKeyPins, options: LoadEpochOptions = {}): Promise<LoadedEpoch> {
   const setup = assertSetupAllowed(pins.trustedSetup, pins.network);
   const manifest = await readManifest(dir);
   const manifestFile = join(dir, KEYS_MANIFEST_FILE);
@@ -165,20 +177,30 @@ export async function loadEpoch(dir: string, pins: GenesisKeyPins): Promise<Load
   const circuits = new Map<string, LoadedCircuit>();
   for (const [name, keys] of Object.entries(manifest.circuits)) {
     const files = {} as Record<PinnedKind, { path: string; pin: string }>;
+    let zkeyBytes: Uint8Array | null = null;
     for (const kind of PINNED_KINDS) {
       const artifact = artifactName(manifest.epoch, name, kind);
       const pin = pins.artifacts[artifact];
       if (pin === undefined) throw new UnpinnedCircuitError(`${artifact} is in ${manifestFile} but not pinned in genesis: keys outside genesis are never loaded`);
+      if (kind === 'zkey' && (await isSealed(dir, keys.zkey.path))) {
+        // Only `<zkey>.sealed` is on disk: opened here, in memory, with the sealing key (sealed.ts).
+        const sealedPath = await pathInside(dir, realDir, `${keys.zkey.path}${SEALED_SUFFIX}`, artifact);
+        if (options.sealer === undefined) throw new SealedKeyError(`${sealedPath} is sealed by a key in an HSM: give the node its PKCS#11 URI (node.json provingKeySealPkcs11Uri)`);
+        zkeyBytes = openSealedProvingKey(options.sealer, new Uint8Array(await readFile(sealedPath)), basename(keys.zkey.path), pin, sealedPath);
+        files[kind] = { path: sealedPath, pin };
+        continue;
+      }
       files[kind] = { path: await pathInside(dir, realDir, keys[kind].path, artifact), pin };
     }
     await hashPinnedFile(files.wasm.path, artifactName(manifest.epoch, name, 'wasm'), files.wasm.pin);
-    await hashPinnedFile(files.zkey.path, artifactName(manifest.epoch, name, 'zkey'), files.zkey.pin);
+    if (zkeyBytes === null) await hashPinnedFile(files.zkey.path, artifactName(manifest.epoch, name, 'zkey'), files.zkey.pin);
     const vkey = await loadVerificationKey(files.vkey.path, artifactName(manifest.epoch, name, 'vkey'), files.vkey.pin);
     circuits.set(name, {
       name,
       constraints: keys.constraints,
       wasmPath: files.wasm.path,
       zkeyPath: files.zkey.path,
+      ...(zkeyBytes === null ? {} : { zkeyBytes }),
       vkeyPath: files.vkey.path,
       wasmSha256: files.wasm.pin,
       zkeySha256: files.zkey.pin,
@@ -190,4 +212,10 @@ export async function loadEpoch(dir: string, pins: GenesisKeyPins): Promise<Load
   const missing = Object.keys(pins.artifacts).filter((artifact) => artifact.startsWith(`epoch-${manifest.epoch}/`) && !listed.has(artifact));
   if (missing.length > 0) throw new MissingArtifactError(`genesis pins ${missing.join(', ')}, which ${manifestFile} does not list`);
   return { epoch: manifest.epoch, insecure: setup.kind === 'demo', setup, circuits };
+}
+
+/** Whether the folder holds `path` only sealed: `<path>.sealed` and no plain file. */
+async function isSealed(dir: string, path: string): Promise<boolean> {
+  const exists = (file: string) => access(join(dir, file)).then(() => true, () => false);
+  return !(await exists(path)) && (await exists(`${path}${SEALED_SUFFIX}`));
 }

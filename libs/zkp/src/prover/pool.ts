@@ -73,6 +73,12 @@ export interface ProveJob {
   readonly epoch: number;
   readonly wasmPath: string;
   readonly zkeyPath: string;
+  /**
+   * The proving key in memory (a sealed key opened with the HSM, loadEpoch): workers prove from
+   * these bytes, never from zkeyPath. Each worker receives them once and checks them against
+   * zkeySha256.
+   */
+  readonly zkeyBytes?: Uint8Array;
   /** The genesis pins (sha256, hex) of the two files: the worker refuses a file that differs. */
   readonly wasmSha256: string;
   readonly zkeySha256: string;
@@ -144,6 +150,8 @@ interface WorkerSlot {
   startTimer: NodeJS.Timeout | null;
   readonly ready: PromiseWithResolvers<void>;
   readonly exited: Promise<void>;
+  /** Pins of the in-memory proving keys this worker was given (a job's zkeyBytes go to a worker once). */
+  readonly givenKeys: Set<string>;
 }
 
 interface Job {
@@ -524,9 +532,12 @@ export class ProverPool {
     slot.job = job;
     this.metrics?.proverQueueWaitSeconds.observe((now - job.submittedMs) / 1000);
     job.timer = setTimeout(() => this.endJob(job, new ProofTimeoutError(this.runTimeoutMs, 'running')), this.runTimeoutMs);
-    const { wasmPath, zkeyPath, wasmSha256, zkeySha256, input } = job.request;
+    const { wasmPath, zkeyPath, zkeyBytes, wasmSha256, zkeySha256, input } = job.request;
+    // An in-memory key crosses to a worker once: later jobs name it by its pin.
+    const giveKey = zkeyBytes !== undefined && !slot.givenKeys.has(zkeySha256);
     try {
-      this.post(slot, { type: 'prove', id: job.id, wasmPath, zkeyPath, wasmSha256, zkeySha256, input });
+      this.post(slot, { type: 'prove', id: job.id, wasmPath, zkeyPath, wasmSha256, zkeySha256, input, ...(giveKey ? { zkeyBytes } : {}), inMemoryKey: zkeyBytes !== undefined });
+      if (giveKey) slot.givenKeys.add(zkeySha256);
     } catch (error) {
       // Only an input the structured clone refuses (a function, a class instance) gets here.
       this.releaseSlot(slot);
@@ -690,6 +701,7 @@ export class ProverPool {
       startTimer: null,
       ready: Promise.withResolvers<void>(),
       exited: exited.promise,
+      givenKeys: new Set<string>(),
     };
     // Only start() awaits readiness; a replacement's failure is handled in onWorkerFailure.
     slot.ready.promise.catch(noop);

@@ -23,6 +23,10 @@ export interface ProveRequest {
   readonly wasmSha256: string;
   readonly zkeySha256: string;
   readonly input: Record<string, unknown>;
+  /** The proving key is in memory (sealed on disk): never read zkeyPath. */
+  readonly inMemoryKey: boolean;
+  /** Its bytes, the first time this worker gets a job with that key; kept by pin afterwards. */
+  readonly zkeyBytes?: Uint8Array;
 }
 
 /** Asks the worker to release snarkjs's curve and end its thread. */

@@ -58,6 +58,13 @@ if (singleThread) {
 
 /** @type {Map<string, Uint8Array>} pinned sha256 -> bytes that hash to it, least recently used first */
 const cache = new Map();
+/**
+ * Proving keys handed over in memory (sealed on disk, opened by the node with its HSM key):
+ * pinned sha256 -> bytes, checked once on arrival, never evicted (there is no file to read them
+ * back from).
+ * @type {Map<string, Uint8Array>}
+ */
+const given = new Map();
 
 /** A file whose bytes differ from their pin. */
 class PinMismatch extends Error {
@@ -90,7 +97,23 @@ async function load(artifact, path, pinnedSha256) {
   return data;
 }
 
-/** @param {{ id: number; wasmPath: string; zkeyPath: string; wasmSha256: string; zkeySha256: string; input: Record<string, unknown> }} request */
+/**
+ * The in-memory proving key of a job: the bytes it carries (checked against the pin, then kept),
+ * or those an earlier job carried.
+ * @param {{ zkeyPath: string; zkeySha256: string; zkeyBytes?: Uint8Array }} request
+ */
+function inMemoryKey(request) {
+  if (request.zkeyBytes !== undefined && !given.has(request.zkeySha256)) {
+    const actualSha256 = createHash('sha256').update(request.zkeyBytes).digest('hex');
+    if (actualSha256 !== request.zkeySha256) throw new PinMismatch({ artifact: 'zkey', path: request.zkeyPath, pinnedSha256: request.zkeySha256, actualSha256 });
+    given.set(request.zkeySha256, request.zkeyBytes);
+  }
+  const bytes = given.get(request.zkeySha256);
+  if (bytes === undefined) throw new Error(`the in-memory proving key ${request.zkeySha256} was never handed to this worker`);
+  return bytes;
+}
+
+/** @param {{ id: number; wasmPath: string; zkeyPath: string; wasmSha256: string; zkeySha256: string; input: Record<string, unknown>; inMemoryKey: boolean; zkeyBytes?: Uint8Array }} request */
 async function prove(request) {
   detail = '';
   /** @type {'load' | 'witness' | 'prove'} */
@@ -98,7 +121,7 @@ async function prove(request) {
   try {
     const start = performance.now();
     const wasm = await load('wasm', request.wasmPath, request.wasmSha256);
-    const zkey = await load('zkey', request.zkeyPath, request.zkeySha256);
+    const zkey = request.inMemoryKey ? inMemoryKey(request) : await load('zkey', request.zkeyPath, request.zkeySha256);
     const loaded = performance.now();
     stage = 'witness';
     /** @type {{ type: 'mem'; data?: Uint8Array }} */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Pkcs11Js from 'pkcs11js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../ed25519.js';
@@ -226,6 +227,110 @@ export function generatePkcs11Ed25519Key(uri: string): Uint8Array {
   } catch (error) {
     if (error instanceof Pkcs11KeyError) throw error;
     throw new Pkcs11KeyError(`generating an Ed25519 key in token ${JSON.stringify(parsed.token)} failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    token.close();
+  }
+}
+
+const AES_KEY_BYTES = 32;
+const GCM_IV_BYTES = 12;
+const GCM_TAG_BYTES = 16;
+
+/**
+ * An AES-256 key held in a PKCS#11 token, that seals (AES-GCM, inside the token) what must not
+ * lie on disk in clear: a proving key. The key never leaves the token, so a sealed file opens
+ * only in a process that can log in to it. `aad` binds a sealed file to what it must be (its name
+ * and pin): a sealed file swapped for another does not open.
+ */
+export class Pkcs11AesKey {
+  private closed = false;
+
+  private constructor(
+    private readonly token: TokenSession,
+    private readonly key: Handle,
+  ) {}
+
+  static open(uri: string): Pkcs11AesKey {
+    const parsed = parsePkcs11Uri(uri);
+    const token = TokenSession.open(parsed);
+    try {
+      const key = token.find(library().CKO_SECRET_KEY);
+      if (key === null) throw new Pkcs11KeyError(`token ${JSON.stringify(parsed.token)} holds no sealing key labelled ${JSON.stringify(parsed.object)} (${redacted(uri)})`);
+      return new Pkcs11AesKey(token, key);
+    } catch (error) {
+      token.close();
+      throw error;
+    }
+  }
+
+  /** `"<object>" in token "<token>"`, for messages and logs. */
+  get label(): string {
+    return `${JSON.stringify(this.token.uri.object)} in token ${JSON.stringify(this.token.uri.token)}`;
+  }
+
+  /** AES-256-GCM with a fresh 96-bit IV: the IV, then the ciphertext and its 128-bit tag. */
+  encrypt(plain: Uint8Array, aad: Uint8Array): Uint8Array {
+    const iv = randomBytes(GCM_IV_BYTES);
+    const { pkcs11, session } = this.token;
+    pkcs11.C_EncryptInit(session, this.mechanism(iv, aad), this.key);
+    const sealed = pkcs11.C_Encrypt(session, Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), Buffer.alloc(plain.byteLength + GCM_TAG_BYTES));
+    const out = new Uint8Array(GCM_IV_BYTES + sealed.byteLength);
+    out.set(iv);
+    out.set(sealed, GCM_IV_BYTES);
+    return out;
+  }
+
+  /** The plain bytes of what encrypt made with this key and `aad`; Pkcs11KeyError when it was altered, or sealed with another key or for another `aad`. */
+  decrypt(sealed: Uint8Array, aad: Uint8Array): Uint8Array {
+    if (sealed.byteLength < GCM_IV_BYTES + GCM_TAG_BYTES) throw new Pkcs11KeyError(`a sealed blob of ${sealed.byteLength} bytes is too short to be one`);
+    const iv = Buffer.from(sealed.subarray(0, GCM_IV_BYTES));
+    const body = Buffer.from(sealed.buffer, sealed.byteOffset + GCM_IV_BYTES, sealed.byteLength - GCM_IV_BYTES);
+    const { pkcs11, session } = this.token;
+    try {
+      pkcs11.C_DecryptInit(session, this.mechanism(iv, aad), this.key);
+      const plain = pkcs11.C_Decrypt(session, body, Buffer.alloc(body.byteLength));
+      return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+    } catch (error) {
+      throw new Pkcs11KeyError(`the sealed blob does not open with ${this.label}: altered, or sealed with another key or for another file (${(error as Error).message})`, { cause: error });
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.token.close();
+  }
+
+  private mechanism(iv: Buffer, aad: Uint8Array): Pkcs11Js.Mechanism {
+    if (this.closed) throw new Pkcs11KeyError('the PKCS#11 key was closed');
+    const { CKM_AES_GCM, CK_PARAMS_AES_GCM } = library();
+    const parameter: Pkcs11Js.AesGCM = { type: CK_PARAMS_AES_GCM, iv, aad: Buffer.from(aad), ivBits: GCM_IV_BYTES * 8, tagBits: GCM_TAG_BYTES * 8 };
+    return { mechanism: CKM_AES_GCM, parameter };
+  }
+}
+
+/** Generates an AES-256 sealing key inside the token, labelled with the URI's object: sensitive, not extractable. Refuses a label taken. */
+export function generatePkcs11AesKey(uri: string): void {
+  const parsed = parsePkcs11Uri(uri);
+  const token = TokenSession.open(parsed);
+  try {
+    const { CKO_SECRET_KEY, CKA_CLASS, CKA_KEY_TYPE, CKK_AES, CKA_VALUE_LEN, CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_ENCRYPT, CKA_DECRYPT, CKA_LABEL, CKM_AES_KEY_GEN } = library();
+    if (token.find(CKO_SECRET_KEY) !== null) throw new Pkcs11KeyError(`token ${JSON.stringify(parsed.token)} already holds a key labelled ${JSON.stringify(parsed.object)}: keep it, or label the new one differently`);
+    token.pkcs11.C_GenerateKey(token.session, { mechanism: CKM_AES_KEY_GEN }, [
+      { type: CKA_CLASS, value: CKO_SECRET_KEY },
+      { type: CKA_KEY_TYPE, value: CKK_AES },
+      { type: CKA_VALUE_LEN, value: AES_KEY_BYTES },
+      { type: CKA_TOKEN, value: true },
+      { type: CKA_PRIVATE, value: true },
+      { type: CKA_SENSITIVE, value: true },
+      { type: CKA_EXTRACTABLE, value: false },
+      { type: CKA_ENCRYPT, value: true },
+      { type: CKA_DECRYPT, value: true },
+      { type: CKA_LABEL, value: parsed.object },
+    ]);
+  } catch (error) {
+    if (error instanceof Pkcs11KeyError) throw error;
+    throw new Pkcs11KeyError(`generating an AES key in token ${JSON.stringify(parsed.token)} failed: ${(error as Error).message}`, { cause: error });
   } finally {
     token.close();
   }
