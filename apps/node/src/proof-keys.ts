@@ -1,4 +1,4 @@
-import { Pkcs11AesKey, Pkcs11KeyError, Pkcs11UriError, type Genesis } from '@consortium/consensus';
+import { Pkcs11AesKey, Pkcs11Error, type Genesis } from '@consortium/consensus';
 import { ArtifactError, loadEpoch, type LoadedEpoch, type ProvingKeySealer } from '@consortium/zkp';
 import type { NodeConfig } from './config.js';
 import { NodeStartError } from './start-error.js';
@@ -50,7 +50,7 @@ export function openProvingKeySealer(config: Pick<NodeConfig, 'provingKeySealPkc
   try {
     return Pkcs11AesKey.open(config.provingKeySealPkcs11Uri);
   } catch (error) {
-    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new NodeStartError(`provingKeySealPkcs11Uri: ${error.message}`, { cause: error });
+    if (error instanceof Pkcs11Error) throw new NodeStartError(`provingKeySealPkcs11Uri: ${error.message}`, { cause: error });
     throw error;
   }
 }

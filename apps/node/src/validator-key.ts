@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { bytesEqual, Ed25519Signer, Pkcs11Ed25519Signer, Pkcs11KeyError, Pkcs11UriError, toHex, validatorKeyFromJson, ValidatorKeyError, type Ed25519SigningKey, type GenesisMember } from '@consortium/consensus';
+import { bytesEqual, Ed25519Signer, Pkcs11Ed25519Signer, Pkcs11Error, toHex, validatorKeyFromJson, ValidatorKeyError, type Ed25519SigningKey, type GenesisMember } from '@consortium/consensus';
 import type { NodeConfig } from '@consortium/node-config';
 import { NodeStartError } from './start-error.js';
 
@@ -49,7 +49,7 @@ function fromHsm(uri: string): ValidatorKey {
     const signer = Pkcs11Ed25519Signer.open(uri);
     return { signer, where: `the HSM key ${signer.label}`, close: () => signer.close() };
   } catch (error) {
-    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new NodeStartError(`validatorKeyPkcs11Uri: ${error.message}`, { cause: error });
+    if (error instanceof Pkcs11Error) throw new NodeStartError(`validatorKeyPkcs11Uri: ${error.message}`, { cause: error });
     throw error;
   }
 }

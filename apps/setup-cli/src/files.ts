@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { GenesisValidationError, parseGenesis, type Genesis } from '@consortium/consensus';
 import { KeyFilesExistError, OutputFileExistsError, OutputPathError } from './errors.js';
 import type { SecretText } from './member-keys.js';
 
@@ -105,4 +106,17 @@ export async function removeDir(dir: string): Promise<boolean> {
   if (!(await pathExists(dir))) return false;
   await rm(dir, { recursive: true, force: true });
   return true;
+}
+
+/**
+ * A genesis.json read and checked. A file that is not JSON or not a valid genesis becomes the
+ * caller's own error (`refuse`), which says what to do in that command.
+ */
+export async function readGenesisFile(file: string, refuse: (problem: string) => Error): Promise<Genesis> {
+  try {
+    return parseGenesis(JSON.parse(await readTextFile(file)));
+  } catch (error) {
+    if (error instanceof GenesisValidationError || error instanceof SyntaxError) throw refuse(`${file} is not a valid genesis: ${error.message}`);
+    throw error;
+  }
 }

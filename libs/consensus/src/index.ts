@@ -36,7 +36,7 @@ export { Ed25519Signer, Ed25519Verifier, generateEd25519KeyPair, ed25519KeyPairF
 export type { Ed25519KeyPair, Ed25519SigningKey } from './crypto/ed25519.js';
 // Ed25519 keys held in a PKCS#11 token (an HSM; SoftHSM 2 for devnets and tests)
 export { Pkcs11Ed25519Signer, generatePkcs11Ed25519Key, Pkcs11AesKey, generatePkcs11AesKey, Pkcs11KeyError } from './crypto/pkcs11/token.js';
-export { parsePkcs11Uri, isPkcs11Uri, Pkcs11UriError } from './crypto/pkcs11/uri.js';
+export { parsePkcs11Uri, isPkcs11Uri, Pkcs11Error, Pkcs11UriError } from './crypto/pkcs11/uri.js';
 export type { Pkcs11Uri } from './crypto/pkcs11/uri.js';
 export { createSoftHsmToken, SOFTHSM_MODULE_PATH } from './crypto/pkcs11/softhsm.js';
 export type { SoftHsmToken } from './crypto/pkcs11/softhsm.js';

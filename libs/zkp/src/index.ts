@@ -20,7 +20,7 @@ export type { KeysManifest, CircuitKeys, PinnedKind } from './artifacts/manifest
 export { loadEpoch, assertContributedKey } from './artifacts/loader.js';
 export type { LoadEpochOptions } from './artifacts/loader.js';
 // proving keys sealed by a key held in an HSM (`<zkey>.sealed`), opened in the prover's memory
-export { sealProvingKey, openSealedProvingKey, SEALED_SUFFIX } from './artifacts/sealed.js';
+export { sealProvingKey, openSealedProvingKey, sealProvingKeyFile, SEALED_SUFFIX } from './artifacts/sealed.js';
 export type { ProvingKeySealer } from './artifacts/sealed.js';
 export { assembleKeysFolder } from './artifacts/assemble.js';
 export type { KeyFilesToAssemble } from './artifacts/assemble.js';

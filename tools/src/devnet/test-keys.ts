@@ -1,6 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { assembleKeysFolder, contributePhase2, ensureTestKeys, exportVerificationKey, openSealedProvingKey, sealProvingKey, SEALED_SUFFIX, type ProvingKeySealer, genesisArtifactPins, genesisTrustedSetupOf, type KeysManifest } from '@consortium/zkp';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assembleKeysFolder, contributePhase2, ensureTestKeys, exportVerificationKey, genesisArtifactPins, genesisTrustedSetupOf, type KeysManifest } from '@consortium/zkp';
 
 /**
  * A keys folder as `consortium-setup ceremony demo` writes it (keys, manifest and the pins
@@ -45,16 +45,3 @@ export async function writeNextEpochTestKeysFolder(dir: string, epoch: number, c
   return manifest;
 }
 
-/**
- * Seals a keys folder's proving keys as `consortium-setup seal-keys` does (each `<zkey>.sealed`
- * checked to open to its pin, then the plain file removed), with `sealer`: an HSM's AES key.
- */
-export async function sealKeysFolder(dir: string, manifest: KeysManifest, sealer: ProvingKeySealer): Promise<void> {
-  for (const files of Object.values(manifest.circuits)) {
-    const plainPath = join(dir, files.zkey.path);
-    const sealed = sealProvingKey(sealer, new Uint8Array(await readFile(plainPath)), basename(files.zkey.path), files.zkey.sha256);
-    openSealedProvingKey(sealer, sealed, basename(files.zkey.path), files.zkey.sha256, plainPath);
-    await writeFile(`${plainPath}${SEALED_SUFFIX}`, sealed, { mode: 0o600 });
-    await rm(plainPath);
-  }
-}

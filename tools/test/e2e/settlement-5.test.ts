@@ -4,12 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { createSoftHsmToken, Ed25519Signer, generatePkcs11AesKey, Pkcs11AesKey, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
 import { encodeSettlementTx, keyEpochBody, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
 import { OtlpReceiver, type ReceivedSpan } from '@consortium/telemetry';
-import { periodToField, type Groth16Proof, type KeysManifest, type SettlementPublicInputs } from '@consortium/zkp';
+import { periodToField, sealProvingKeyFile, type Groth16Proof, type KeysManifest, type SettlementPublicInputs } from '@consortium/zkp';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Consortium } from '../../src/devnet/consortium.js';
 import type { NodeProcess } from '../../src/devnet/processes.js';
-import { sealKeysFolder, writeNextEpochTestKeysFolder, writeTestKeysFolder } from '../../src/devnet/test-keys.js';
+import { writeNextEpochTestKeysFolder, writeTestKeysFolder } from '../../src/devnet/test-keys.js';
 import { waitFor } from '../../src/devnet/wait.js';
 
 /**
@@ -89,7 +89,7 @@ describe('five node processes settle a period with proofs', () => {
     generatePkcs11AesKey(sealUri);
     const sealer = Pkcs11AesKey.open(sealUri);
     try {
-      await sealKeysFolder(keysDir, manifest, sealer);
+      for (const files of Object.values(manifest.circuits)) await sealProvingKeyFile(keysDir, files.zkey, sealer);
     } finally {
       sealer.close();
     }

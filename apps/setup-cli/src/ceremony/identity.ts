@@ -1,4 +1,4 @@
-import { Ed25519Signer, isPkcs11Uri, Pkcs11Ed25519Signer, Pkcs11KeyError, Pkcs11UriError, toHex, validatorKeyFromJson, ValidatorKeyError } from '@consortium/consensus';
+import { Ed25519Signer, isPkcs11Uri, Pkcs11Ed25519Signer, Pkcs11Error, toHex, validatorKeyFromJson, ValidatorKeyError } from '@consortium/consensus';
 import type { CeremonySigner } from '@consortium/ceremony';
 import { CeremonyInputError, HsmKeyError } from '../errors.js';
 import { readTextFile } from '../files.js';
@@ -38,7 +38,7 @@ function hsmIdentity(uri: string, member: string): CeremonyIdentity {
     const signer = Pkcs11Ed25519Signer.open(uri);
     return { member, publicKeyHex: toHex(signer.publicKey), signer, close: () => signer.close() };
   } catch (error) {
-    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new HsmKeyError(error.message);
+    if (error instanceof Pkcs11Error) throw new HsmKeyError(error.message);
     throw error;
   }
 }

@@ -26,14 +26,14 @@ import {
   type PlanSignature,
 } from '@consortium/ceremony';
 import { buildCircuit } from '@consortium/circuits';
-import { GenesisValidationError, parseGenesis, toHex } from '@consortium/consensus';
+import { toHex } from '@consortium/consensus';
 import { withSetupCurve } from '@consortium/zkp';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadIdentity } from '../ceremony/identity.js';
 import { checkThenCompute } from '../ceremony/step-progress.js';
 import { ceremonyPower, selectCircuits } from '../circuit-selection.js';
 import { CeremonyInputError, CeremonyRefusedError } from '../errors.js';
-import { pathExists, readTextFile } from '../files.js';
+import { pathExists, readGenesisFile, readTextFile } from '../files.js';
 import type { Terminal } from '../output.js';
 import { epochOption, examples } from './options.js';
 
@@ -92,13 +92,7 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
     .action(async (options: { genesis: string; circuits: string; dir: string; beaconSource: string; coordinator?: string; ceremonyId?: string; epoch: number; importPtau?: string; timeLimit: number; onMissing: 'skip' | 'abort'; beaconIterations: number }) => {
       const dir = resolve(options.dir);
       if (await pathExists(join(dir, PLAN_FILE))) throw new CeremonyInputError(`${join(dir, PLAN_FILE)} exists already`, 'Plan a new ceremony in a new folder.');
-      let genesis: ReturnType<typeof parseGenesis>;
-      try {
-        genesis = parseGenesis(JSON.parse(await readTextFile(options.genesis)));
-      } catch (error) {
-        if (error instanceof GenesisValidationError || error instanceof SyntaxError) throw new CeremonyInputError(`${options.genesis} is not a valid genesis: ${error.message}`, 'Give the genesis.json every node starts from.');
-        throw error;
-      }
+      const genesis = await readGenesisFile(options.genesis, (problem) => new CeremonyInputError(problem, 'Give the genesis.json every node starts from.'));
       const names = selectCircuits(options.circuits);
       const built = [];
       for (const name of names) built.push(await progress.track(`circuit ${name}`, () => buildCircuit(name)));

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { fromHex, GenesisValidationError, parseGenesis, sha256, toHex, type Genesis } from '@consortium/consensus';
+import { fromHex, sha256, toHex, type Genesis } from '@consortium/consensus';
 import {
   assembleTx,
   authenticateTx,
@@ -16,7 +16,7 @@ import { ArtifactError, loadEpoch } from '@consortium/zkp';
 import type { Command } from 'commander';
 import { loadIdentity } from '../ceremony/identity.js';
 import { KeyEpochInputError } from '../errors.js';
-import { readTextFile } from '../files.js';
+import { readGenesisFile, readTextFile } from '../files.js';
 import { readGenesisKeysFragment } from '../keys-fragment.js';
 import type { Terminal } from '../output.js';
 import { examples, integerOption } from './options.js';
@@ -126,13 +126,8 @@ export function addKeyEpochCommand(program: Command, terminal: Terminal): void {
     });
 }
 
-async function readGenesis(file: string): Promise<Genesis> {
-  try {
-    return parseGenesis(JSON.parse(await readTextFile(file)));
-  } catch (error) {
-    if (error instanceof GenesisValidationError || error instanceof SyntaxError) throw new KeyEpochInputError(`${file}: ${error.message}`, "Give --genesis the chain's genesis.json.");
-    throw error;
-  }
+function readGenesis(file: string): Promise<Genesis> {
+  return readGenesisFile(file, (problem) => new KeyEpochInputError(problem, "Give --genesis the chain's genesis.json."));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { basename, join, resolve } from 'node:path';
-import { Pkcs11KeyError, Pkcs11UriError } from '@consortium/consensus';
+import { Pkcs11Error } from '@consortium/consensus';
 import type { Command } from 'commander';
 import { HsmKeyError, MissingMemberDetailsError } from '../errors.js';
 import { ensureDir, refuseExistingKeyFiles, SECRET_DIR_MODE, writeSecretFiles } from '../files.js';
@@ -107,7 +107,7 @@ async function generateInHsm(uri: string): Promise<Awaited<ReturnType<typeof gen
   try {
     return await generateMemberKeysInHsm(uri);
   } catch (error) {
-    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new HsmKeyError(error.message);
+    if (error instanceof Pkcs11Error) throw new HsmKeyError(error.message);
     throw error;
   }
 }

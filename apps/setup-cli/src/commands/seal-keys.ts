@@ -1,7 +1,6 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { generatePkcs11AesKey, Pkcs11AesKey, Pkcs11KeyError, Pkcs11UriError } from '@consortium/consensus';
-import { KEYS_MANIFEST_FILE, openSealedProvingKey, sealProvingKey, SEALED_SUFFIX, type KeysManifest } from '@consortium/zkp';
+import { generatePkcs11AesKey, Pkcs11AesKey, Pkcs11Error } from '@consortium/consensus';
+import { KEYS_MANIFEST_FILE, sealProvingKeyFile, SEALED_SUFFIX, type KeysManifest } from '@consortium/zkp';
 import type { Command } from 'commander';
 import { HsmKeyError, KeysFolderError } from '../errors.js';
 import { pathExists, readTextFile } from '../files.js';
@@ -47,16 +46,8 @@ export function addSealKeysCommand(program: Command, { out, progress }: Terminal
             out.line(`${circuit}: ${basename(sealedPath)} is sealed already`);
             continue;
           }
-          await progress.step(`seal ${files.zkey.path} with ${sealer.label}`, async () => {
-            const plain = new Uint8Array(await readFile(plainPath));
-            const name = basename(files.zkey.path);
-            const bytes = sealProvingKey(sealer, plain, name, files.zkey.sha256);
-            // The sealed file must open to the pinned key before the plain one goes.
-            openSealedProvingKey(sealer, bytes, name, files.zkey.sha256, sealedPath);
-            await writeFile(`${sealedPath}.partial`, bytes, { mode: 0o600 });
-            await rename(`${sealedPath}.partial`, sealedPath);
-            await rm(plainPath);
-          });
+          // The sealed file must open to the pinned key before the plain one goes.
+          await progress.step(`seal ${files.zkey.path} with ${sealer.label}`, () => sealProvingKeyFile(options.keys, files.zkey, sealer));
           sealed += 1;
         }
         out.line(`${sealed} proving key(s) of ${options.keys} sealed with ${sealer.label}; the plain files are gone.`);
@@ -81,7 +72,7 @@ function openSealer(options: SealOptions): Pkcs11AesKey {
     if (options.newKey === true) generatePkcs11AesKey(options.pkcs11);
     return Pkcs11AesKey.open(options.pkcs11);
   } catch (error) {
-    if (error instanceof Pkcs11UriError || error instanceof Pkcs11KeyError) throw new HsmKeyError(error.message);
+    if (error instanceof Pkcs11Error) throw new HsmKeyError(error.message);
     throw error;
   }
 }

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { FileEntry } from '@consortium/circuits';
 import { SealedKeyError } from './errors.js';
 
 /**
@@ -51,4 +54,20 @@ export function openSealedProvingKey(sealer: ProvingKeySealer, sealedFile: Uint8
   const actual = createHash('sha256').update(plain).digest('hex');
   if (actual !== pinnedSha256) throw new SealedKeyError(`${where} opens to a key with sha256 ${actual}, not the pinned ${pinnedSha256}`);
   return plain;
+}
+
+/**
+ * Seals one proving key of a keys folder in place (`consortium-setup seal-keys`): writes
+ * `<zkey>.sealed` (mode 0600, atomically) once the sealed bytes open back to the pinned key,
+ * then removes the plain file. `zkey` is the manifest's entry of the key.
+ */
+export async function sealProvingKeyFile(dir: string, zkey: Pick<FileEntry, 'path' | 'sha256'>, sealer: ProvingKeySealer): Promise<void> {
+  const plainPath = join(dir, zkey.path);
+  const sealedPath = `${plainPath}${SEALED_SUFFIX}`;
+  const name = basename(zkey.path);
+  const sealed = sealProvingKey(sealer, new Uint8Array(await readFile(plainPath)), name, zkey.sha256);
+  openSealedProvingKey(sealer, sealed, name, zkey.sha256, sealedPath);
+  await writeFile(`${sealedPath}.partial`, sealed, { mode: 0o600 });
+  await rename(`${sealedPath}.partial`, sealedPath);
+  await rm(plainPath);
 }

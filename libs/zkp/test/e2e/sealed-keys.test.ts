@@ -17,6 +17,7 @@ import {
   provingKeyOf,
   SealedKeyError,
   sealProvingKey,
+  sealProvingKeyFile,
   SEALED_SUFFIX,
   type KeysManifest,
   type ProvingKeySealer,
@@ -60,11 +61,8 @@ beforeAll(async () => {
     ptau: { power: keys.ptauPower, path: keys.ptauPath },
     circuits: [{ name: CIRCUIT, constraints: keys.circuit.manifest.constraints, r1cs: join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path), wasm: keys.wasmPath, zkey: keys.zkeyPath, vkey: keys.vkeyPath }],
   });
-  // seal the proving key and remove the plain one, as `consortium-setup keys seal` does
-  const zkey = manifest.circuits[CIRCUIT]!.zkey;
-  const plainPath = join(dir, zkey.path);
-  await writeFile(`${plainPath}${SEALED_SUFFIX}`, sealProvingKey(sealer, new Uint8Array(await readFile(plainPath)), zkey.path, zkey.sha256));
-  await rm(plainPath);
+  // seal the proving key in place, as `consortium-setup seal-keys` does
+  await sealProvingKeyFile(dir, manifest.circuits[CIRCUIT]!.zkey, sealer);
 }, 180_000);
 
 afterAll(async () => {

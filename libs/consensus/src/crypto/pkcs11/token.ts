@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Pkcs11Js from 'pkcs11js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../ed25519.js';
-import { parsePkcs11Uri, pinOf, redacted, type Pkcs11Uri } from './uri.js';
+import { parsePkcs11Uri, Pkcs11Error, pinOf, redacted, type Pkcs11Uri } from './uri.js';
 
 /**
  * Ed25519 keys that live in a PKCS#11 token (an HSM; SoftHSM 2 in tests): generated there as
@@ -19,7 +19,7 @@ const CKK_EC_EDWARDS = 0x40;
 const ED25519_EC_PARAMS = Buffer.from('06032b6570', 'hex');
 
 /** A key or token that cannot be used: names the token, the key and what the library said. */
-export class Pkcs11KeyError extends Error {
+export class Pkcs11KeyError extends Pkcs11Error {
   override readonly name = 'Pkcs11KeyError';
 }
 
@@ -66,8 +66,9 @@ function closeModule(modulePath: string): void {
 
 /** Open sessions per (library, token): the login is shared, made by the first and ended by the last. */
 const logins = new Map<string, number>();
+const loginKeyOf = (uri: Pkcs11Uri) => `${uri.modulePath}\0${uri.token}`;
 
-/** A logged-in session on the token a URI names; `run` gets it, and it is always closed. */
+/** A logged-in session on the token a URI names; its opener closes it. */
 class TokenSession {
   private constructor(
     readonly uri: Pkcs11Uri,
@@ -83,7 +84,7 @@ class TokenSession {
       if (slot === undefined) throw new Pkcs11KeyError(`no token labelled ${JSON.stringify(uri.token)} in ${uri.modulePath}`);
       const session = pkcs11.C_OpenSession(slot, CKF_RW_SESSION | CKF_SERIAL_SESSION);
       // PKCS#11 logs in the application, not the session: the first session logs in, the others share it.
-      const loginKey = `${uri.modulePath}\0${uri.token}`;
+      const loginKey = loginKeyOf(uri);
       const loggedIn = logins.get(loginKey) ?? 0;
       if (loggedIn === 0) {
         try {
@@ -118,7 +119,7 @@ class TokenSession {
   }
 
   close(): void {
-    const loginKey = `${this.uri.modulePath}\0${this.uri.token}`;
+    const loginKey = loginKeyOf(this.uri);
     const loggedIn = (logins.get(loginKey) ?? 1) - 1;
     if (loggedIn === 0) {
       logins.delete(loginKey);
@@ -198,11 +199,8 @@ export class Pkcs11Ed25519Signer {
  * Returns the public key.
  */
 export function generatePkcs11Ed25519Key(uri: string): Uint8Array {
-  const parsed = parsePkcs11Uri(uri);
-  const token = TokenSession.open(parsed);
-  try {
-    const { CKO_PRIVATE_KEY, CKA_TOKEN, CKA_EC_PARAMS, CKA_LABEL, CKA_VERIFY, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_SIGN, CKA_KEY_TYPE } = library();
-    if (token.find(CKO_PRIVATE_KEY) !== null) throw new Pkcs11KeyError(`token ${JSON.stringify(parsed.token)} already holds a key labelled ${JSON.stringify(parsed.object)}: keep it, or label the new one differently`);
+  const { CKO_PRIVATE_KEY, CKA_TOKEN, CKA_EC_PARAMS, CKA_LABEL, CKA_VERIFY, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_SIGN, CKA_KEY_TYPE } = library();
+  return generateInToken(uri, CKO_PRIVATE_KEY, 'an Ed25519 key', (token, label) => {
     const keys = token.pkcs11.C_GenerateKeyPair(
       token.session,
       { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN },
@@ -210,7 +208,7 @@ export function generatePkcs11Ed25519Key(uri: string): Uint8Array {
         { type: CKA_TOKEN, value: true },
         { type: CKA_KEY_TYPE, value: CKK_EC_EDWARDS },
         { type: CKA_EC_PARAMS, value: ED25519_EC_PARAMS },
-        { type: CKA_LABEL, value: parsed.object },
+        { type: CKA_LABEL, value: label },
         { type: CKA_VERIFY, value: true },
       ],
       [
@@ -219,14 +217,27 @@ export function generatePkcs11Ed25519Key(uri: string): Uint8Array {
         { type: CKA_PRIVATE, value: true },
         { type: CKA_SENSITIVE, value: true },
         { type: CKA_EXTRACTABLE, value: false },
-        { type: CKA_LABEL, value: parsed.object },
+        { type: CKA_LABEL, value: label },
         { type: CKA_SIGN, value: true },
       ],
     );
     return publicKeyOf(token, keys.publicKey);
+  });
+}
+
+/**
+ * Runs `generate` on the token a URI names, refusing first a label the token already holds for
+ * `objectClass`; a library failure becomes a Pkcs11KeyError naming `what` and the token.
+ */
+function generateInToken<T>(uri: string, objectClass: number, what: string, generate: (token: TokenSession, label: string) => T): T {
+  const parsed = parsePkcs11Uri(uri);
+  const token = TokenSession.open(parsed);
+  try {
+    if (token.find(objectClass) !== null) throw new Pkcs11KeyError(`token ${JSON.stringify(parsed.token)} already holds a key labelled ${JSON.stringify(parsed.object)}: keep it, or label the new one differently`);
+    return generate(token, parsed.object);
   } catch (error) {
     if (error instanceof Pkcs11KeyError) throw error;
-    throw new Pkcs11KeyError(`generating an Ed25519 key in token ${JSON.stringify(parsed.token)} failed: ${(error as Error).message}`, { cause: error });
+    throw new Pkcs11KeyError(`generating ${what} in token ${JSON.stringify(parsed.token)} failed: ${(error as Error).message}`, { cause: error });
   } finally {
     token.close();
   }
@@ -311,11 +322,8 @@ export class Pkcs11AesKey {
 
 /** Generates an AES-256 sealing key inside the token, labelled with the URI's object: sensitive, not extractable. Refuses a label taken. */
 export function generatePkcs11AesKey(uri: string): void {
-  const parsed = parsePkcs11Uri(uri);
-  const token = TokenSession.open(parsed);
-  try {
-    const { CKO_SECRET_KEY, CKA_CLASS, CKA_KEY_TYPE, CKK_AES, CKA_VALUE_LEN, CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_ENCRYPT, CKA_DECRYPT, CKA_LABEL, CKM_AES_KEY_GEN } = library();
-    if (token.find(CKO_SECRET_KEY) !== null) throw new Pkcs11KeyError(`token ${JSON.stringify(parsed.token)} already holds a key labelled ${JSON.stringify(parsed.object)}: keep it, or label the new one differently`);
+  const { CKO_SECRET_KEY, CKA_CLASS, CKA_KEY_TYPE, CKK_AES, CKA_VALUE_LEN, CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_ENCRYPT, CKA_DECRYPT, CKA_LABEL, CKM_AES_KEY_GEN } = library();
+  generateInToken(uri, CKO_SECRET_KEY, 'an AES key', (token, label) => {
     token.pkcs11.C_GenerateKey(token.session, { mechanism: CKM_AES_KEY_GEN }, [
       { type: CKA_CLASS, value: CKO_SECRET_KEY },
       { type: CKA_KEY_TYPE, value: CKK_AES },
@@ -326,12 +334,7 @@ export function generatePkcs11AesKey(uri: string): void {
       { type: CKA_EXTRACTABLE, value: false },
       { type: CKA_ENCRYPT, value: true },
       { type: CKA_DECRYPT, value: true },
-      { type: CKA_LABEL, value: parsed.object },
+      { type: CKA_LABEL, value: label },
     ]);
-  } catch (error) {
-    if (error instanceof Pkcs11KeyError) throw error;
-    throw new Pkcs11KeyError(`generating an AES key in token ${JSON.stringify(parsed.token)} failed: ${(error as Error).message}`, { cause: error });
-  } finally {
-    token.close();
-  }
+  });
 }

@@ -18,8 +18,11 @@ export interface Pkcs11Uri {
   readonly pin: { readonly kind: 'value'; readonly value: string } | { readonly kind: 'file'; readonly path: string };
 }
 
+/** Any refusal of a key in a PKCS#11 token: a URI that names none (Pkcs11UriError), or a token, PIN or key that does not serve (Pkcs11KeyError). */
+export abstract class Pkcs11Error extends Error {}
+
 /** A PKCS#11 URI that cannot name a key: says which part is missing or wrong. */
-export class Pkcs11UriError extends Error {
+export class Pkcs11UriError extends Pkcs11Error {
   override readonly name = 'Pkcs11UriError';
 }
 
