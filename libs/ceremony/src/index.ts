@@ -5,8 +5,8 @@
  * replay (who contributed, in which order, on which file; where a ceremony in progress stands);
  * the steps (open, contribute, skip, close), each checking the files it builds on; a ceremony
  * folder driven step by step (CeremonyWorkspace: file-based mode, resume after a crash); the
- * keys, the attestation and the genesis fragment; and `verifyCeremony`, which re-checks a whole
- * ceremony from its folder.
+ * keys, the attestation and the genesis fragment; the distributed mode (a coordinator and the
+ * members over libp2p); and `verifyCeremony`, which re-checks a whole ceremony from its folder.
  */
 export { PLAN_FORMAT, validatePlan, planSignBytes, planHash, signPlan, verifyPlanSignatures } from './plan.js';
 export type { CeremonyPlan, PlanMember, PlanCircuit, PlanSignature, Phase1Source } from './plan.js';
@@ -35,8 +35,18 @@ export type { Phase2Inputs, LaneFileCheck } from './run/lane-check.js';
 export { CeremonyWorkspace } from './run/workspace.js';
 export type { StepOptions } from './run/workspace.js';
 export type { CeremonyTelemetry, CeremonyStepName } from './run/instrument.js';
-export { writeCeremonyKeys, attest, writeGenesisFragment } from './run/finish.js';
+export { writeCeremonyKeys, attest, addAttestation, writeGenesisFragment } from './run/finish.js';
 export type { CeremonyCircuitFiles, CeremonyKeys } from './run/finish.js';
+
+// the distributed mode: a coordinator and the participants over a request/response transport (P2PNode's `ceremony` protocol)
+export { CeremonyCoordinator } from './distributed/coordinator.js';
+export type { CoordinatorOptions } from './distributed/coordinator.js';
+export { CeremonyParticipant } from './distributed/participant.js';
+export type { ParticipantOptions } from './distributed/participant.js';
+export { describeStatusChange } from './distributed/progress.js';
+export { CeremonyProtocolError, CHUNK_BYTES } from './distributed/messages.js';
+export type { CeremonyStatus, CeremonyStage, ServedFile, Refusal } from './distributed/messages.js';
+export type { CeremonyTransport } from './distributed/transport.js';
 
 // the transcript for people
 export { transcriptSummary, renderTranscriptReport, describeNextStep } from './report.js';

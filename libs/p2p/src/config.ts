@@ -16,7 +16,6 @@ import {
   PRIVATE_PROTOCOLS,
   PROTOCOL_NAMES,
   REQUEST_PROTOCOLS,
-  RESERVED_PROTOCOLS,
   type FrameLimits,
   type MessageProtocol,
   type P2PLimits,
@@ -24,7 +23,6 @@ import {
   type ProtocolName,
   type RateLimit,
   type RequestProtocol,
-  type ReservedProtocol,
 } from './constants.js';
 import { InvalidAddressError, InvalidLimitsError, InvalidMemberListError } from './errors.js';
 import { INVALID_MESSAGE_KINDS, type InvalidMessageKind, type MemberEntry, type MemberId } from './types.js';
@@ -37,7 +35,7 @@ export type P2PLimitsOverrides = Partial<Omit<P2PLimits, 'messageRates' | 'score
 
 /** Overrides of DEFAULT_FRAME_LIMITS, per protocol. */
 export interface FrameLimitsOverrides {
-  readonly messageMaxBytes?: Partial<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>>;
+  readonly messageMaxBytes?: Partial<Record<MessageProtocol | PrivateProtocol, number>>;
   readonly requestMaxBytes?: Partial<Record<RequestProtocol, number>>;
   readonly responseMaxBytes?: Partial<Record<RequestProtocol, number>>;
 }
@@ -104,7 +102,7 @@ export function resolveFrameLimits(overrides: FrameLimitsOverrides = {}, rates: 
     }
     return resolved;
   };
-  const messageProtocols = [...MESSAGE_PROTOCOLS, ...PRIVATE_PROTOCOLS, ...RESERVED_PROTOCOLS];
+  const messageProtocols = [...MESSAGE_PROTOCOLS, ...PRIVATE_PROTOCOLS];
   const frames: FrameLimits = {
     messageMaxBytes: pick('messageMaxBytes', messageProtocols, overrides.messageMaxBytes, DEFAULT_FRAME_LIMITS.messageMaxBytes),
     requestMaxBytes: pick('requestMaxBytes', REQUEST_PROTOCOLS, overrides.requestMaxBytes, DEFAULT_FRAME_LIMITS.requestMaxBytes),

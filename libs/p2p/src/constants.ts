@@ -21,24 +21,21 @@ void _sameProtocolNames;
 
 /** Fire-and-forget frames over one long-lived stream per (peer, protocol). */
 export type MessageProtocol = 'consensus' | 'tx';
-/** One request frame, one response frame, on a new stream per request. */
-export type RequestProtocol = 'sync';
+/**
+ * One request frame, one response frame, on a new stream per request. sync: blocks for a
+ * node catching up. ceremony: the distributed trusted setup (libs/ceremony's coordinator and
+ * participants): status, file chunks, contributions and attestations.
+ */
+export type RequestProtocol = 'sync' | 'ceremony';
 /**
  * A private message from one member to one other (the record exchange): an offer (header and
  * declared size) the receiver's application authorizes before the body is sent, then the body,
  * acknowledged once delivered. On a new stream per message; see private-exchange.ts.
  */
 export type PrivateProtocol = 'records';
-/**
- * Ids and limits fixed now; no handler is registered until the ceremony (file hand-off) work
- * gives it its semantics.
- */
-export type ReservedProtocol = 'ceremony';
-
 export const MESSAGE_PROTOCOLS: readonly MessageProtocol[] = ['consensus', 'tx'];
-export const REQUEST_PROTOCOLS: readonly RequestProtocol[] = ['sync'];
+export const REQUEST_PROTOCOLS: readonly RequestProtocol[] = ['sync', 'ceremony'];
 export const PRIVATE_PROTOCOLS: readonly PrivateProtocol[] = ['records'];
-export const RESERVED_PROTOCOLS: readonly ReservedProtocol[] = ['ceremony'];
 
 export const PROTOCOL_IDS: Readonly<Record<ProtocolName, string>> = {
   consensus: '/consortium/consensus/1.0.0',
@@ -49,7 +46,7 @@ export const PROTOCOL_IDS: Readonly<Record<ProtocolName, string>> = {
 };
 
 /**
- * The largest frame any protocol may be configured to carry (the ceremony's zkey frame). Both
+ * The largest frame any protocol may be configured to carry. Both
  * ends of a protocol must agree on its limit, so a node's frame limits come from what every
  * member shares: apps/node derives consensus, tx and sync limits from genesis (the consensus
  * limits table) and passes them as `frameLimits`; the constants below are the defaults.
@@ -60,25 +57,30 @@ export const P2P_FRAME_CEILING_BYTES = 64 * MiB;
  * Default largest frame (payload bytes, without the length prefix) of a message protocol.
  * consensus: proposals carry whole blocks (4 MiB by default) plus their header and signature,
  * so twice that. tx: a gossip batch of transactions. records: a usage batch's raw records.
- * ceremony: one phase-2 zkey (a few MiB at 2^14, tens of MiB for larger circuits).
  */
-export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>> = {
+export const MESSAGE_MAX_BYTES: Readonly<Record<MessageProtocol | PrivateProtocol, number>> = {
   consensus: 8 * MiB,
   tx: 1 * MiB,
   records: 16 * MiB,
-  ceremony: 64 * MiB,
 };
 
-/** Default: a sync request names a height range, small by nature. */
-export const REQUEST_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 4 * KiB };
+/**
+ * Default: a sync request names a height range, small by nature. A ceremony request is a
+ * signed transcript entry or attestation, or names a file chunk.
+ */
+export const REQUEST_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 4 * KiB, ceremony: 64 * KiB };
 
-/** Default: a sync response carries a batch of blocks with their commit certificates. */
-export const RESPONSE_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 32 * MiB };
+/**
+ * Default: a sync response carries a batch of blocks with their commit certificates. A
+ * ceremony response is the transcript with the coordinator's status, or one chunk of a file
+ * (a ceremony's files are tens of MiB at 2^16, so they travel in chunks of 1 MiB).
+ */
+export const RESPONSE_MAX_BYTES: Readonly<Record<RequestProtocol, number>> = { sync: 32 * MiB, ceremony: 4 * MiB };
 
 /** The frame limits a node enforces, per protocol (defaults above; apps/node sets them from genesis). */
 export interface FrameLimits {
   /** For records: the largest body of a private message. */
-  readonly messageMaxBytes: Readonly<Record<MessageProtocol | PrivateProtocol | ReservedProtocol, number>>;
+  readonly messageMaxBytes: Readonly<Record<MessageProtocol | PrivateProtocol, number>>;
   readonly requestMaxBytes: Readonly<Record<RequestProtocol, number>>;
   readonly responseMaxBytes: Readonly<Record<RequestProtocol, number>>;
 }
@@ -189,15 +191,16 @@ export interface P2PLimits {
 export const DEFAULT_LIMITS: P2PLimits = {
   // consensus: a handful of messages per round per member, rounds are ~1 s; 200/s leaves
   // room for catch-up bursts; bytes: four maximal proposals a second, eight at once. tx:
-  // gossip of client load. sync: a syncing peer asks for a batch at a time. records and
-  // ceremony: large, rare frames. apps/node replaces consensus, tx and sync with the rates of
+  // gossip of client load. sync: a syncing peer asks for a batch at a time. records: large,
+  // rare frames. ceremony: small requests, a member downloading a file asks for it chunk by
+  // chunk and everyone polls the status twice a second. apps/node replaces consensus, tx and sync with the rates of
   // the consensus limits table (the same table bounds what honest senders relay and gossip).
   messageRates: {
     consensus: { perSecond: 200, burst: 400, bytesPerSecond: 32 * MiB, burstBytes: 64 * MiB },
     tx: { perSecond: 1000, burst: 2000, bytesPerSecond: 16 * MiB, burstBytes: 32 * MiB },
     sync: { perSecond: 20, burst: 40, bytesPerSecond: 80 * KiB, burstBytes: 160 * KiB },
     records: { perSecond: 50, burst: 100, bytesPerSecond: 32 * MiB, burstBytes: 64 * MiB },
-    ceremony: { perSecond: 2, burst: 4, bytesPerSecond: 128 * MiB, burstBytes: 256 * MiB },
+    ceremony: { perSecond: 50, burst: 100, bytesPerSecond: 256 * KiB, burstBytes: 512 * KiB },
   },
   // An oversized frame is a protocol violation (honest senders check the limit first): one
   // disconnects. Weights sit a little above limit/n so that n faults close together reach
@@ -246,6 +249,8 @@ export const MAX_STREAMS_PER_CONNECTION: Readonly<Record<MessageProtocol | Reque
   consensus: 4,
   tx: 4,
   sync: 32,
+  // A participant polls the status while it downloads a file chunk by chunk.
+  ceremony: 8,
   // A creditor sends a pair's batches one after another; a few in flight cover a period's end.
   records: 8,
 };

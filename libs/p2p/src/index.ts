@@ -34,7 +34,6 @@ export {
   MESSAGE_PROTOCOLS,
   REQUEST_PROTOCOLS,
   PRIVATE_PROTOCOLS,
-  RESERVED_PROTOCOLS,
   MESSAGE_MAX_BYTES,
   PRIVATE_HEADER_MAX_BYTES,
   PRIVATE_OFFER_PREFIX_BYTES,
@@ -45,7 +44,7 @@ export {
   P2P_FRAME_CEILING_BYTES,
   DEFAULT_LIMITS,
 } from './constants.js';
-export type { ProtocolName, MessageProtocol, RequestProtocol, PrivateProtocol, ReservedProtocol, P2PLimits, RateLimit, FrameLimits } from './constants.js';
+export type { ProtocolName, MessageProtocol, RequestProtocol, PrivateProtocol, P2PLimits, RateLimit, FrameLimits } from './constants.js';
 export type { P2PLimitsOverrides, FrameLimitsOverrides } from './config.js';
 
 // Shared vocabulary: member ids, fault kinds (reportInvalid), disconnect and refusal reasons.

@@ -3,7 +3,7 @@
  * time; these catch JavaScript callers, casts and values built at run time, each with its own
  * error class, before anything is queued or sent.
  */
-import { MESSAGE_PROTOCOLS, PRIVATE_PROTOCOLS, REQUEST_PROTOCOLS, RESERVED_PROTOCOLS, type MessageProtocol, type RequestProtocol } from './constants.js';
+import { MESSAGE_PROTOCOLS, PRIVATE_PROTOCOLS, REQUEST_PROTOCOLS, type MessageProtocol, type RequestProtocol } from './constants.js';
 import {
   InvalidHandlerError,
   InvalidMessageKindError,
@@ -26,7 +26,7 @@ export function assertRequestProtocol(protocol: unknown): asserts protocol is Re
 }
 
 function describeExpected(protocols: readonly string[], what: string): string {
-  return `${what} (${protocols.join(', ')}); ${PRIVATE_PROTOCOLS.join(', ')} goes through sendPrivate/handlePrivate; ${RESERVED_PROTOCOLS.join(', ')}: reserved, not usable yet`;
+  return `${what} (${protocols.join(', ')}); ${PRIVATE_PROTOCOLS.join(', ')} goes through sendPrivate/handlePrivate`;
 }
 
 export function assertPayload(payload: unknown, protocol: string, maxBytes: number): asserts payload is Uint8Array {

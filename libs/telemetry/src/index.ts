@@ -37,6 +37,7 @@ export {
   PROOFS_PER_BATCH,
 } from './catalogue/buckets.js';
 export { P2P_PROTOCOLS, RUNTIME_LABEL_SETS, MEMBER_IDS } from './catalogue/label-sets.js';
+export { CEREMONY_REFUSALS } from './catalogue/areas/ceremony.js';
 export { SETTLEMENT_PERIODS_KEPT } from './catalogue/areas/settlement.js';
 export { spanCatalogue, listCataloguedSpans } from './catalogue/spans.js';
 export type { SpanDefinition } from './catalogue/spans.js';

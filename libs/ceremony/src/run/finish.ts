@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleKeysFolder, assertContributedKey, exportVerificationKey, genesisArtifactPins, type KeysManifest, type TrustedSetupPin } from '@consortium/zkp';
 import { fromHex, Ed25519Verifier } from '@consortium/consensus';
-import { attestationSignBytes, signAttestation, type CeremonySigner, type FinalHashes } from '../attestation.js';
+import { attestationSignBytes, signAttestation, type CeremonySigner, type FinalHashes, type MemberSignature } from '../attestation.js';
 import { AttestationError, CeremonyFileError, NotYourTurnError } from '../errors.js';
 import { verificationKeyFileText } from '../folder.js';
 import { sha256OfFile } from '../files/hashing.js';
@@ -77,18 +77,27 @@ export async function writeCeremonyKeys(options: {
 
 /** `member`'s attestation added to the transcript (signed over `hashes`); a member attests once. */
 export function attest(transcript: TranscriptDocument, hashes: FinalHashes, member: string, signer: CeremonySigner): TranscriptDocument {
+  return addAttestation(transcript, hashes, signAttestation(hashes, member, signer));
+}
+
+/**
+ * An attestation signed elsewhere (a member's machine, over the network) added to the
+ * transcript, once checked: every lane closed, the hashes of this plan, a member who has not
+ * attested yet, and a signature by that member's identity key of the plan.
+ */
+export function addAttestation(transcript: TranscriptDocument, hashes: FinalHashes, attestation: MemberSignature): TranscriptDocument {
   const state = checkTranscript(transcript);
+  const { member } = attestation;
   if (state.next !== null) throw new NotYourTurnError('a member attests once every lane is closed');
   if (hashes.planHash !== state.planHash) throw new AttestationError('these final hashes belong to another plan');
-  if (!transcript.plan.members.some((candidate) => candidate.id === member)) throw new AttestationError(`${member} is not a member of the plan`);
+  const planMember = transcript.plan.members.find((candidate) => candidate.id === member);
+  if (planMember === undefined) throw new AttestationError(`${member} is not a member of the plan`);
   if (transcript.attestations.some((signature) => signature.member === member)) throw new AttestationError(`${member} has attested already`);
-  const attestation = signAttestation(hashes, member, signer);
-  // A signer that is not the member's identity key is refused here, not at verification.
-  const publicKey = fromHex(transcript.plan.members.find((candidate) => candidate.id === member)!.publicKey, 32)!;
-  if (!new Ed25519Verifier().verify(publicKey, attestationSignBytes(hashes), fromHex(attestation.signature, 64)!)) {
-    throw new AttestationError(`the key that signed is not ${member}'s identity key of the plan`);
+  const signature = /^[0-9a-f]{128}$/.test(attestation.signature) ? fromHex(attestation.signature, 64) : null;
+  if (signature === null || signature === undefined || !new Ed25519Verifier().verify(fromHex(planMember.publicKey, 32)!, attestationSignBytes(hashes), signature)) {
+    throw new AttestationError(`the key that signed is not ${member}'s identity key of the plan, or it signed other hashes`);
   }
-  return { ...transcript, attestations: [...transcript.attestations, attestation] };
+  return { ...transcript, attestations: [...transcript.attestations, { member, signature: attestation.signature }] };
 }
 
 /** genesis-artifacts.json for the ceremony's keys: the artifact pins and the multi-party setup with its transcript's sha256. */

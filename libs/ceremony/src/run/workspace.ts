@@ -1,7 +1,7 @@
 import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { verifyPreparedPhase2, withSetupCurve, type SetupCurve, type SetupLogger } from '@consortium/zkp';
-import type { CeremonySigner } from '../attestation.js';
+import type { CeremonySigner, FinalHashes, MemberSignature } from '../attestation.js';
 import { CeremonyFileError, ContributionRejectedError, NotYourTurnError } from '../errors.js';
 import { ceremonyFolder, type CeremonyFolder } from '../folder.js';
 import { filesBySha256, sha256OfFile } from '../files/hashing.js';
@@ -11,6 +11,7 @@ import { appendEntry, checkTranscript, newTranscript, readTranscriptFile, writeT
 import { sameLane, type Lane, type TranscriptEntry } from '../transcript/entries.js';
 import type { LaneState, NextStep, TranscriptState } from '../transcript/replay.js';
 import { closeLane, contribute, expectTurn, openPhase1, openPhase2, preparePhase2, skipMember, type StepResult } from './actions.js';
+import { addAttestation } from './finish.js';
 import { instrumentStep, type CeremonyStepName, type CeremonyTelemetry } from './instrument.js';
 import { checkLaneFile, type Phase2Inputs } from './lane-check.js';
 
@@ -189,6 +190,13 @@ export class CeremonyWorkspace {
         await closeLane({ transcript: this.document, member, signer, curve, input, output, beaconHex, phase2: await this.phase2Inputs(next.lane), logger: options.logger, now: options.now, onStage: options.onStage }),
       );
     });
+  }
+
+  /** A member's attestation of the final hashes (signed here or elsewhere), checked and written to the transcript. */
+  async attest(hashes: FinalHashes, attestation: MemberSignature): Promise<void> {
+    const document = addAttestation(this.document, hashes, attestation);
+    await writeTranscriptFile(this.folder.transcript, document);
+    this.document = document;
   }
 
   /** Where a lane's files live: the file with the lane's last verified sha256. */

@@ -8,7 +8,6 @@ import {
   REQUEST_MAX_BYTES,
   REQUEST_PROTOCOLS,
   PRIVATE_PROTOCOLS,
-  RESERVED_PROTOCOLS,
   RESPONSE_MAX_BYTES,
 } from '../../src/index.js';
 
@@ -30,12 +29,12 @@ describe('protocols', () => {
   });
 
   it('sorts every protocol into exactly one kind', () => {
-    expect([...MESSAGE_PROTOCOLS, ...REQUEST_PROTOCOLS, ...PRIVATE_PROTOCOLS, ...RESERVED_PROTOCOLS].sort()).toEqual([...PROTOCOL_NAMES].sort());
+    expect([...MESSAGE_PROTOCOLS, ...REQUEST_PROTOCOLS, ...PRIVATE_PROTOCOLS].sort()).toEqual([...PROTOCOL_NAMES].sort());
   });
 
   it('limits each protocol frame', () => {
-    expect(MESSAGE_MAX_BYTES).toEqual({ consensus: 8 * MiB, tx: 1 * MiB, records: 16 * MiB, ceremony: 64 * MiB });
-    expect(REQUEST_MAX_BYTES).toEqual({ sync: 4 * 1024 });
-    expect(RESPONSE_MAX_BYTES).toEqual({ sync: 32 * MiB });
+    expect(MESSAGE_MAX_BYTES).toEqual({ consensus: 8 * MiB, tx: 1 * MiB, records: 16 * MiB });
+    expect(REQUEST_MAX_BYTES).toEqual({ sync: 4 * 1024, ceremony: 64 * 1024 });
+    expect(RESPONSE_MAX_BYTES).toEqual({ sync: 32 * MiB, ceremony: 4 * MiB });
   });
 });

@@ -4,6 +4,9 @@ import { SECONDS_SLOW } from '../buckets.js';
 /** The steps of the trusted-setup ceremony (libs/ceremony) a process takes. */
 export const CEREMONY_STEPS = ['open', 'prepare', 'contribute', 'skip', 'beacon', 'accept', 'verify'] as const;
 
+/** Why a party of the distributed ceremony refused a request (libs/ceremony's protocol `ceremony`). */
+export const CEREMONY_REFUSALS = ['malformed', 'not_coordinator', 'not_running', 'not_your_turn', 'not_your_entry', 'busy', 'unknown_file', 'bad_attestation'] as const;
+
 /** The multi-party trusted-setup ceremony (libs/ceremony): what this process did in it, and how long it took. */
 export const ceremonyMetricDefinitions = {
   stepDurationSeconds: {
@@ -21,6 +24,13 @@ export const ceremonyMetricDefinitions = {
     unit: 'count',
     help: 'Ceremony steps by step and outcome: done; refused (not its turn, a file or entry not what the transcript says, a contribution rejected, a check failed: nothing changed); failed (an error, e.g. a full disk).',
     labels: { step: CEREMONY_STEPS, outcome: ['done', 'refused', 'failed'] },
+  },
+  refusedRequestsTotal: {
+    name: 'consortium_ceremony_refused_requests_total',
+    type: 'counter',
+    unit: 'count',
+    help: "Requests of the distributed ceremony this process refused, by reason: malformed (not a message of the protocol), not_coordinator (a coordinator's request sent to a participant), not_running (the ceremony is not taking contributions), not_your_turn (a contribution from a member whose turn it is not), not_your_entry (an entry signed by another member or not a contribution), busy (a contribution of that member is being checked), unknown_file (a file this process does not serve), bad_attestation (an attestation that does not verify). A security event: nothing changes.",
+    labels: { reason: CEREMONY_REFUSALS },
   },
   transcriptEntries: {
     name: 'consortium_ceremony_transcript_entries',
