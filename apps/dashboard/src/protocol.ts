@@ -183,8 +183,79 @@ export interface ZkpView {
   readonly proofsByOutcome: Readonly<Record<string, number>>;
   readonly verificationsByOutcome: Readonly<Record<string, number>>;
   readonly keyEpochs: readonly { readonly epoch: number; readonly height: number; readonly circuits: readonly string[] }[];
-  /** The trusted-setup ceremony that made the current keys; null when no transcript is found. */
-  readonly ceremony: { readonly kind: 'demo' | 'distributed'; readonly contributors: readonly string[]; readonly circuits: readonly string[]; readonly transcriptSha256: string | null; readonly finishedAt: string | null } | null;
+  /** The trusted-setup ceremony that made the current keys (from their keys folder); null when no keys manifest is found. */
+  readonly ceremony: {
+    readonly kind: 'demo' | 'distributed';
+    /** A demo: its one insecure party; a ceremony: the members who contributed (from its verified transcript; empty without one). */
+    readonly contributors: readonly string[];
+    readonly circuits: readonly string[];
+    /** The transcript's sha256 that the keys' genesis fragment pins; null for a demo. */
+    readonly transcriptSha256: string | null;
+    readonly finishedAt: string | null;
+    /** The ceremony's transcript as a report; null for a demo (it has none) and when no transcript.json is found beside the keys. */
+    readonly transcript: CeremonyTranscriptReport | null;
+  } | null;
+}
+
+/**
+ * The transcript of the ceremony behind the keys, for people. `verified`: its sha256 is the one
+ * the keys' genesis fragment (genesis-artifacts.json) pins, and it checks (every member's
+ * signature over the plan, every entry in the plan's order). `mismatch`: a transcript was found,
+ * but it is not the one the keys pin, so it is not shown as theirs. `invalid`: it is the pinned
+ * file, but it does not check (or cannot be read).
+ */
+export type CeremonyTranscriptReport =
+  | {
+      readonly status: 'verified';
+      readonly sha256: string;
+      readonly plan: CeremonyPlanItem;
+      /** Phase 1 (when the members made it), then phase 2 of each circuit, in the plan's order. */
+      readonly lanes: readonly CeremonyLaneItem[];
+      /** Members whose attestation the transcript holds, in its order. */
+      readonly attestedBy: readonly string[];
+      /** Null when every member attested exactly the hashes of these keys; else the first reason why not, in words. */
+      readonly attestationProblem: string | null;
+      /** What the ceremony waits for, in words; null once every lane is closed. */
+      readonly waitingFor: string | null;
+    }
+  | { readonly status: 'mismatch'; readonly sha256: string; /** Null when the keys' genesis fragment pins no transcript. */ readonly pinnedSha256: string | null }
+  | { readonly status: 'invalid'; readonly sha256: string | null; readonly problem: string };
+
+/** The ceremony's plan, as every member signed it before anything started. */
+export interface CeremonyPlanItem {
+  readonly ceremonyId: string;
+  readonly chainId: string;
+  /** In contribution order. */
+  readonly members: readonly string[];
+  readonly coordinator: string;
+  /** Where phase 1 comes from, in words (made by the members, or an imported file). */
+  readonly phase1: string;
+  /** The beacon's source and iterations, in words. */
+  readonly beacon: string;
+  readonly contributionTimeLimitMs: number;
+  /** What becomes of a member who does not contribute in time. */
+  readonly onMissingContribution: 'skip' | 'abort';
+}
+
+/** One lane of the ceremony: phase 1, or phase 2 of one circuit. */
+export interface CeremonyLaneItem {
+  /** `phase 1 (powers of tau)`, `phase 2 of settlement-64`. */
+  readonly name: string;
+  readonly closed: boolean;
+  readonly steps: readonly CeremonyStepItem[];
+}
+
+/** One entry of a lane, in transcript order. Hashes are sha256 hex in full; the view shortens them. */
+export interface CeremonyStepItem {
+  readonly seq: number;
+  readonly kind: 'open' | 'contribution' | 'skip' | 'beacon';
+  /** Who contributed, who was skipped, or the coordinator who opened or closed the lane. */
+  readonly member: string;
+  readonly timeMs: number;
+  readonly inputSha256: string | null;
+  readonly outputSha256: string | null;
+  /** A skip's reason, or the beacon's value. */
+  readonly note: string | null;
 }
 
 export interface SecurityEventItem {

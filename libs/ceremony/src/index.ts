@@ -47,6 +47,7 @@ export { describeStatusChange } from './distributed/progress.js';
 export { CeremonyProtocolError, CHUNK_BYTES } from './distributed/messages.js';
 export type { CeremonyStatus, CeremonyStage, ServedFile, Refusal } from './distributed/messages.js';
 export type { CeremonyTransport } from './distributed/transport.js';
+export type { PartyStep, PartyStepHooks, PartyStepTracker } from './distributed/steps.js';
 
 // the transcript for people
 export { transcriptSummary, renderTranscriptReport, describeNextStep } from './report.js';

@@ -134,6 +134,11 @@ export function formatDateTime(timeMs: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
+/** A sha256 (or any long hex) cut to its first 12 digits, `0781f2f96ce2…`: enough to tell files apart at a glance. */
+export function shortHash(hex: string): string {
+  return hex.length <= 12 ? hex : `${hex.slice(0, 12)}…`;
+}
+
 /** Three significant digits, no trailing zeros: 1.5, 12.3, 123, 1234. */
 function trim(value: number): string {
   if (value >= 100) return Math.round(value).toString();

@@ -186,7 +186,7 @@ export class Dashboard {
     const candidates = targets.members.filter((m) => round.members.get(m.id)?.up === true);
     this.chainReading = (async () => {
       try {
-        this.ceremony = await readCeremony(targets.keysManifestFile);
+        this.ceremony = await readCeremony(targets);
         this.chainData = await this.chain.read(candidates, round.nowMs);
         if (this.chainFailing) this.options.logger.info({ member: this.chainData.readFrom }, 'the settlement state is read again');
         this.chainFailing = false;

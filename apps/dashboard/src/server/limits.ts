@@ -46,6 +46,8 @@ export const DASHBOARD_LIMITS = {
   requestsPerMinute: 600,
   /** Tokens a token file may list. */
   tokensMax: 16,
+  /** Bytes of the ceremony transcript read for the ZKP view (four members and one circuit: 11 KiB). */
+  ceremonyTranscriptBytesMax: 4 * 1024 * 1024,
 } as const;
 
 /** Per-request deadlines towards the nodes and Prometheus. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChartRange, DashboardSnapshot, ViewKey } from '../../src/protocol.js';
 import { DashboardPage, launchChromium } from '../support/browser.js';
 import { FixtureServer } from '../support/fixture-server.js';
-import { makeAlert, makeSecurityEvent, makeSnapshot, makeTick, memberIds } from '../support/snapshot-fixture.js';
+import { FIXTURE_SKIP_REASON, FIXTURE_TRANSCRIPT_SHA256, makeAlert, makeSecurityEvent, makeSnapshot, makeTick, memberIds } from '../support/snapshot-fixture.js';
 
 const TOKEN = 'observer-token-for-the-fixture';
 const START_MS = Date.now();
@@ -54,7 +54,7 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     consensus: ['chart-height', 'chart-blockInterval', 'chart-txThroughput', 'chart-roundsPerHeight', 'chart-missedVotes', 'missed-votes', 'equivocations'],
     topology: ['topology', 'links', 'refused-table'],
     settlements: ['periods', 'matrix', 'netting', 'pairs', 'anomalies', 'disputes'],
-    zkp: ['chart-proveLatency', 'chart-verifyLatency', 'chart-proverQueue', 'chart-proofsRate', 'proofs-by-outcome', 'key-epochs', 'ceremony'],
+    zkp: ['chart-proveLatency', 'chart-verifyLatency', 'chart-proverQueue', 'chart-proofsRate', 'proofs-by-outcome', 'key-epochs', 'ceremony', 'ceremony-transcript', 'ceremony-lane-0'],
     security: ['chart-authFailures', 'chart-rateLimited', 'security-list'],
     alerts: ['alerts-active', 'alert-AuthFailureSpike', 'alert-history-SlowBlocks'],
     resources: ['resources-latest', 'chart-cpu', 'chart-memory', 'chart-heap', 'chart-eventLoop', 'chart-disk', 'chart-network'],
@@ -81,7 +81,54 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     await dashboard.showView('consensus');
     expect(await dashboard.page.locator('[data-testid="equivocations"] tbody tr').innerText()).toContain('two prevotes at height 41');
     await dashboard.showView('zkp');
-    expect(await dashboard.page.locator('[data-testid="ceremony"]').innerText()).toContain('ab'.repeat(32));
+    expect(await dashboard.page.locator('[data-testid="ceremony"]').innerText()).toContain(FIXTURE_TRANSCRIPT_SHA256);
+  });
+
+  it("the ZKP view reports the ceremony's transcript lane by lane, and says in words when the transcript is not the keys'", async () => {
+    const members = memberIds(5);
+    const { zkp } = currentSnapshot('10m');
+    const ceremony = zkp.ceremony!;
+    const transcript = ceremony.transcript as Extract<typeof ceremony.transcript, { status: 'verified' }>;
+    await dashboard.showView('zkp');
+    expect(await dashboard.attribute('ceremony-report', 'data-status')).toBe('verified');
+    expect(await dashboard.page.locator('[data-testid="ceremony-plan"]').innerText()).toContain(`${members[0]} (coordinator), ${members[1]}`);
+    expect(await dashboard.page.locator('[data-testid="ceremony-attestations"]').innerText()).toBe(`Attested by 5 of 5 members: ${members.join(', ')}.`);
+    // Phase 1, then phase 2 of each circuit: the coordinator opens, each member in order, the beacon closes.
+    const lanes = dashboard.page.locator('[data-testid^="ceremony-lane-"]');
+    expect(await lanes.count()).toBe(3);
+    const phase1Rows = dashboard.page.locator('[data-testid="ceremony-lane-0"] tbody tr');
+    expect(await phase1Rows.evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-kind')} ${row.getAttribute('data-member')}`))).toEqual([
+      `open ${members[0]}`,
+      ...members.map((member) => `contribution ${member}`),
+      `beacon ${members[0]}`,
+    ]);
+    // Hashes short on screen, in full on hover.
+    const firstContribution = transcript.lanes[0]!.steps[1]!;
+    const input = phase1Rows.nth(1).locator('code').first();
+    expect(await input.innerText()).toBe(`${firstContribution.inputSha256!.slice(0, 12)}…`);
+    expect(await input.getAttribute('title')).toBe(firstContribution.inputSha256);
+    const skip = dashboard.page.locator('[data-testid="ceremony-lane-2"] tbody tr[data-kind="skip"]');
+    expect(await skip.getAttribute('data-member')).toBe(members[4]);
+    expect(await skip.innerText()).toContain(FIXTURE_SKIP_REASON);
+    expect(await dashboard.page.locator('[data-testid="ceremony-warning"]').count()).toBe(0);
+
+    // A transcript.json that is not the one the keys pin: a warning, no lanes.
+    const otherSha256 = 'cd'.repeat(32);
+    server.push({ type: 'zkp', zkp: { ...zkp, ceremony: { ...ceremony, contributors: [], transcript: { status: 'mismatch', sha256: otherSha256, pinnedSha256: FIXTURE_TRANSCRIPT_SHA256 } } } });
+    await dashboard.waitForAttribute('ceremony-report', 'data-status', 'mismatch');
+    expect(await dashboard.page.locator('[data-testid="ceremony-warning"]').innerText()).toBe(
+      `The transcript found (sha256 ${otherSha256.slice(0, 12)}…) is not the one the keys' genesis fragment pins (${FIXTURE_TRANSCRIPT_SHA256.slice(0, 12)}…): it is not shown as this ceremony's.`,
+    );
+    expect(await lanes.count()).toBe(0);
+    await dashboard.screenshot('client-zkp-transcript-mismatch');
+
+    // A demo's keys: the single INSECURE party, and no transcript section at all.
+    server.push({ type: 'zkp', zkp: { ...zkp, ceremony: { kind: 'demo', contributors: ['single-party demo (INSECURE)'], circuits: ceremony.circuits, transcriptSha256: null, finishedAt: ceremony.finishedAt, transcript: null } } });
+    await dashboard.page.waitForSelector('[data-testid="ceremony-transcript"]', { state: 'detached' });
+    expect(await dashboard.page.locator('[data-testid="ceremony"]').innerText()).toContain('single-party demo (INSECURE)');
+
+    server.push({ type: 'zkp', zkp });
+    await dashboard.waitForAttribute('ceremony-report', 'data-status', 'verified');
   });
 
   it('a tick moves the charts', async () => {

@@ -4,7 +4,23 @@
  * messages itself). Values are plausible for a devnet of `memberCount` members; nothing here
  * pretends to be collected from a node.
  */
-import { CHART_RANGES, CHART_SPECS, PROTOCOL_VERSION, type AlertItem, type ChartData, type ChartKey, type ChartRange, type DashboardSnapshot, type MemberCard, type SecurityEventItem, type StreamMessage, type Topology } from '../../src/protocol.js';
+import { createHash } from 'node:crypto';
+import {
+  CHART_RANGES,
+  CHART_SPECS,
+  PROTOCOL_VERSION,
+  type AlertItem,
+  type CeremonyStepItem,
+  type CeremonyTranscriptReport,
+  type ChartData,
+  type ChartKey,
+  type ChartRange,
+  type DashboardSnapshot,
+  type MemberCard,
+  type SecurityEventItem,
+  type StreamMessage,
+  type Topology,
+} from '../../src/protocol.js';
 
 const OPERATORS = [
   ['T-Mobile-DE', 'DEUD1'],
@@ -103,6 +119,56 @@ export function makeSecurityEvent(node: string, kind: string, timeMs: number, wh
   return { timeMs, node, kind, who, where: kind === 'refused_peer' ? 'p2p' : 'POST /v1/txs', what: `${kind.replace('_', ' ')} from ${who}` };
 }
 
+export const FIXTURE_CIRCUITS = ['settlement-16', 'settlement-64'] as const;
+export const FIXTURE_TRANSCRIPT_SHA256 = 'ab'.repeat(32);
+export const FIXTURE_SKIP_REASON = 'no contribution within the time limit';
+const fileHash = (name: string) => createHash('sha256').update(name).digest('hex');
+
+/**
+ * The report of a verified transcript, in the shape readCeremony gives it: phase 1 and phase 2 of
+ * each fixture circuit, every member contributing in order (the last one skipped in the last lane),
+ * the coordinator opening and closing each lane, a minute a step; every member attested.
+ */
+export function makeTranscriptReport(members: readonly string[], finishedMs: number): Extract<CeremonyTranscriptReport, { status: 'verified' }> {
+  const coordinator = members[0]!;
+  const laneNames = ['phase 1 (powers of tau)', ...FIXTURE_CIRCUITS.map((circuit) => `phase 2 of ${circuit}`)];
+  const stepsPerLane = members.length + 2;
+  const startMs = finishedMs - laneNames.length * stepsPerLane * 60_000;
+  let seq = 0;
+  const lanes = laneNames.map((name, laneIndex) => {
+    const steps: CeremonyStepItem[] = [];
+    let input: string | null = null;
+    const add = (kind: CeremonyStepItem['kind'], member: string, note: string | null) => {
+      const output = kind === 'skip' ? null : fileHash(`${name} ${seq}`);
+      steps.push({ seq, kind, member, timeMs: startMs + seq * 60_000, inputSha256: kind === 'open' || kind === 'skip' ? null : input, outputSha256: output, note });
+      if (output !== null) input = output;
+      seq += 1;
+    };
+    add('open', coordinator, null);
+    members.forEach((member, index) => (laneIndex === laneNames.length - 1 && index === members.length - 1 ? add('skip', member, FIXTURE_SKIP_REASON) : add('contribution', member, null)));
+    add('beacon', coordinator, 'be'.repeat(32));
+    return { name, closed: true, steps };
+  });
+  return {
+    status: 'verified',
+    sha256: FIXTURE_TRANSCRIPT_SHA256,
+    plan: {
+      ceremonyId: 'sp-consortium/keys-2',
+      chainId: 'sp-consortium-devnet',
+      members,
+      coordinator,
+      phase1: 'made by the members at 2^12',
+      beacon: 'the first Bitcoin block hash after 2026-11-28, 2^10 iterations',
+      contributionTimeLimitMs: 3_600_000,
+      onMissingContribution: 'skip',
+    },
+    lanes,
+    attestedBy: members,
+    attestationProblem: null,
+    waitingFor: null,
+  };
+}
+
 /** `points` per chart: 60 keeps tests small; a full 10m range is 600. */
 export function makeSnapshot(memberCount: number, nowMs: number, range: ChartRange = '10m', points = 60): DashboardSnapshot {
   const members = memberIds(memberCount);
@@ -142,7 +208,7 @@ export function makeSnapshot(memberCount: number, nowMs: number, range: ChartRan
       proofsByOutcome: { ok: 42, failed: 1 },
       verificationsByOutcome: { valid: 120, invalid: 2 },
       keyEpochs: [{ epoch: 0, height: 0, circuits: ['settlement-16', 'settlement-64'] }],
-      ceremony: { kind: 'demo', contributors: members, circuits: ['settlement-16', 'settlement-64'], transcriptSha256: 'ab'.repeat(32), finishedAt: '2026-11-28T10:00:00Z' },
+      ceremony: { kind: 'distributed', contributors: members, circuits: [...FIXTURE_CIRCUITS], transcriptSha256: FIXTURE_TRANSCRIPT_SHA256, finishedAt: '2026-11-28T10:00:00Z', transcript: makeTranscriptReport(members, Date.parse('2026-11-28T10:00:00Z')) },
     },
     security: [makeSecurityEvent(first, 'auth_failed', nowMs - 5_000), makeSecurityEvent(second, 'refused_peer', nowMs - 10_000, '12D3KooWStranger')],
     alerts: { active: [makeAlert('AuthFailureSpike', 'firing', nowMs, { member: first })], history: [makeAlert('SlowBlocks', 'resolved', nowMs - 600_000, { member: second })] },

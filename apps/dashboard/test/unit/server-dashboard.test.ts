@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const port = (server.address() as { port: number }).port;
-  targets = { chainId: 'c', keysManifestFile: null, members: ids.map((id) => ({ id, tadig: id, operator: id, apiUrl: `http://127.0.0.1:${port}/${id}`, metricsUrl: `http://127.0.0.1:${port}/${id}/metrics`, observerToken: 'cst_x', totalsToken: null })) };
+  targets = { chainId: 'c', keysManifestFile: null, ceremonyTranscriptFile: null, members: ids.map((id) => ({ id, tadig: id, operator: id, apiUrl: `http://127.0.0.1:${port}/${id}`, metricsUrl: `http://127.0.0.1:${port}/${id}/metrics`, observerToken: 'cst_x', totalsToken: null })) };
 });
 afterAll(async () => {
   server.closeAllConnections();

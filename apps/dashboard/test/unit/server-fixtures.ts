@@ -21,6 +21,7 @@ export function targetsOf(ids: readonly string[]): Targets {
     chainId: 'test-chain',
     members: ids.map((id, i): Target => ({ id, tadig: `T${i}`, operator: `Operator ${id}`, apiUrl: `http://127.0.0.1:${27000 + i}`, metricsUrl: `http://127.0.0.1:${27000 + i}/metrics`, observerToken: 'cst_test', totalsToken: null })),
     keysManifestFile: null,
+    ceremonyTranscriptFile: null,
   };
 }
 

@@ -31,6 +31,14 @@ describe('targets files', () => {
     expect((await readTargets(file)).members[0]!.totalsToken).toBe('cst_operator_token');
   });
 
+  it('resolves the keys manifest and the ceremony transcript relative to the file; both are optional', async () => {
+    const file = join(dir, 'targets.json');
+    await writeFile(file, JSON.stringify({ chainId: 'c', members: [member('A')], keysManifest: 'ceremony/keys/keys-manifest.json', ceremonyTranscript: '/srv/ceremony/transcript.json' }));
+    expect(await readTargets(file)).toMatchObject({ keysManifestFile: join(dir, 'ceremony', 'keys', 'keys-manifest.json'), ceremonyTranscriptFile: '/srv/ceremony/transcript.json' });
+    await writeFile(file, JSON.stringify({ chainId: 'c', members: [member('A')] }));
+    expect(await readTargets(file)).toMatchObject({ keysManifestFile: null, ceremonyTranscriptFile: null });
+  });
+
   it('refuses a file with a bad field, a duplicate member, a missing token or too many members', async () => {
     const cases = [
       { chainId: 'c', members: [] },

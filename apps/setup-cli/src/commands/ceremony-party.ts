@@ -35,7 +35,7 @@ import { ceremonyPower, selectCircuits } from '../circuit-selection.js';
 import { CeremonyInputError, CeremonyRefusedError } from '../errors.js';
 import { pathExists, readGenesisFile, readTextFile } from '../files.js';
 import type { Terminal } from '../output.js';
-import { epochOption, examples } from './options.js';
+import { epochOption, examples, hexOption } from './options.js';
 
 /**
  * The multi-party ceremony's commands (file-based: the folder, or a lane's file with the
@@ -61,10 +61,6 @@ const policyOption = (value: string): 'skip' | 'abort' => {
   return value;
 };
 
-const hexOption = (value: string): string => {
-  if (!/^([0-9a-f]{2}){1,64}$/.test(value)) throw new InvalidArgumentError('must be 1 to 64 bytes as lowercase hex');
-  return value;
-};
 
 export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal): void {
   const { out, progress } = terminal;

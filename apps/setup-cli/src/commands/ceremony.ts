@@ -21,6 +21,7 @@ import {
   type DemoRecord,
 } from '../keys-folder.js';
 import { formatElapsed, type Printer, type Progress, type Terminal } from '../output.js';
+import { addCeremonyNetworkCommands } from './ceremony-network.js';
 import { addCeremonyPartyCommands } from './ceremony-party.js';
 import { epochOption, examples } from './options.js';
 
@@ -87,6 +88,7 @@ export function addCeremonyCommand(program: Command, terminal: Terminal): void {
     .action((options: DemoOptions) => runDemo(options, terminal));
 
   addCeremonyPartyCommands(ceremony, terminal);
+  addCeremonyNetworkCommands(ceremony, terminal);
 }
 
 async function runDemo(options: DemoOptions, { out, progress }: Terminal): Promise<void> {

@@ -15,6 +15,12 @@ export function epochOption(value: string): number {
   return parsed;
 }
 
+/** A beacon value: 1 to 64 bytes as lowercase hex. */
+export function hexOption(value: string): string {
+  if (!/^([0-9a-f]{2}){1,64}$/.test(value)) throw new InvalidArgumentError('must be 1 to 64 bytes as lowercase hex');
+  return value;
+}
+
 /** The "Examples:" block after a command's options in --help. */
 export function examples(...lines: readonly string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;

@@ -22,6 +22,7 @@ import {
   type CeremonyStatus,
   type Refusal,
 } from './messages.js';
+import { untracked, type PartyStep, type PartyStepHooks, type PartyStepTracker } from './steps.js';
 import type { CeremonyTransport } from './transport.js';
 
 /**
@@ -63,6 +64,8 @@ export interface CoordinatorOptions {
   readonly telemetry?: CeremonyTelemetry | undefined;
   /** Called whenever the status changes (a step, a rejection, an attestation): the coordinator's own progress display. */
   readonly onStatus?: ((status: CeremonyStatus) => void) | undefined;
+  /** Runs each long step of the coordinator's own (open, contribute, beacon, accept, keys, verify) under a display. */
+  readonly track?: PartyStepTracker | undefined;
   /** A request refused (a security event: nothing changed). */
   readonly onRefused?: ((from: string, refusal: Refusal, reason: string) => void) | undefined;
 }
@@ -141,12 +144,18 @@ export class CeremonyCoordinator {
   }
 
   private async runLanes(curve: SetupCurve): Promise<void> {
-    const { workspace, signer, logger } = this.options;
+    const { workspace, signer } = this.options;
     for (let next = workspace.next(); next !== null; next = workspace.next()) {
-      if (next.kind === 'open') await workspace.open(this.me, signer, curve, { logger, importedPhase1: this.options.importedPhase1 });
-      else if (next.kind === 'beacon') await workspace.close(this.me, signer, curve, this.options.beaconHex, { logger });
-      else if (next.member === this.me) await workspace.contribute(this.me, signer, curve, { logger });
-      else await this.awaitContribution(next, curve);
+      const { lane } = next;
+      if (next.kind === 'open') {
+        await this.track({ kind: 'open', lane }, (hooks) => workspace.open(this.me, signer, curve, { logger: this.loggerOf(hooks), importedPhase1: this.options.importedPhase1 }));
+      } else if (next.kind === 'beacon') {
+        await this.track({ kind: 'beacon', lane }, (hooks) => workspace.close(this.me, signer, curve, this.options.beaconHex, { logger: this.loggerOf(hooks), onStage: hooks.onStage }));
+      } else if (next.member === this.me) {
+        await this.track({ kind: 'contribute', lane }, (hooks) => workspace.contribute(this.me, signer, curve, { logger: this.loggerOf(hooks), onStage: hooks.onStage }));
+      } else {
+        await this.awaitContribution(next, curve);
+      }
       await this.refreshFiles();
       this.changed();
     }
@@ -205,7 +214,8 @@ export class CeremonyCoordinator {
         incomingDir: incomingDirOf(workspace.folder.dir),
         requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       });
-      await workspace.accept({ ...workspace.transcript, entries: [...workspace.transcript.entries, entry] }, [into], curve, { logger: this.options.logger });
+      const candidate = { ...workspace.transcript, entries: [...workspace.transcript.entries, entry] };
+      await this.track({ kind: 'accept', lane: entry.lane, member: from }, (hooks) => workspace.accept(candidate, [into], curve, { logger: this.loggerOf(hooks) }));
     } finally {
       await rm(into, { force: true });
     }
@@ -228,14 +238,16 @@ export class CeremonyCoordinator {
 
   /** The keys, then the coordinator's own check of the whole ceremony and its attestation. */
   private async finishAndAttest(): Promise<void> {
-    const { workspace, signer, logger } = this.options;
-    this.keys = await this.writeKeys();
+    const { workspace, signer } = this.options;
+    this.keys = await this.track({ kind: 'keys' }, () => this.writeKeys());
     const manifestHashes = this.keys.finalHashes;
     this.finalHashes = manifestHashes;
     this.stage = 'attesting';
     this.changed();
     if (workspace.transcript.attestations.some((attestation) => attestation.member === this.me)) return; // resumed
-    const report = await verifyCeremony(workspace.folder.dir, { attestations: 'skip', member: this.me, logger });
+    const report = await this.track({ kind: 'verify' }, (hooks) =>
+      verifyCeremony(workspace.folder.dir, { attestations: 'skip', member: this.me, logger: this.loggerOf(hooks), telemetry: this.options.telemetry }),
+    );
     if (JSON.stringify(report.finalHashes) !== JSON.stringify(manifestHashes)) throw new CeremonyError("the keys written do not have the hashes the ceremony's check found");
     await this.attestInTurn(() => workspace.attest(manifestHashes, signAttestation(manifestHashes, this.me, signer)));
     this.changed();
@@ -281,6 +293,14 @@ export class CeremonyCoordinator {
   private async linger(): Promise<void> {
     const deadlineMs = Date.now() + (this.options.lingerMs ?? DEFAULT_LINGER_MS);
     while ([...this.polled].some((member) => !this.collected.has(member)) && Date.now() < deadlineMs) await this.nextSubmission(deadlineMs);
+  }
+
+  private track<T>(step: PartyStep, body: (hooks: PartyStepHooks) => Promise<T>): Promise<T> {
+    return (this.options.track ?? untracked)(step, body);
+  }
+
+  private loggerOf(hooks: PartyStepHooks): SetupLogger | undefined {
+    return hooks.logger ?? this.options.logger;
   }
 
   private async refreshFiles(): Promise<void> {

@@ -25,6 +25,8 @@ export function isSafeRelativePath(path: string): boolean {
 export class FileIndex {
   private readonly known = new Map<string, { readonly size: number; readonly mtimeMs: number; readonly sha256: string }>();
   private bySha = new Map<string, ServedFile>();
+  /** Every file, two with the same bytes included (an imported phase 1 that came prepared is also phase 2's powers of tau). */
+  private files: readonly ServedFile[] = [];
 
   constructor(
     private readonly dir: string,
@@ -51,11 +53,12 @@ export class FileIndex {
     }
     files.sort((a, b) => a.path.localeCompare(b.path));
     this.bySha = new Map(files.map((file) => [file.sha256, file]));
+    this.files = files;
     return files;
   }
 
   list(): readonly ServedFile[] {
-    return [...this.bySha.values()];
+    return this.files;
   }
 
   find(sha256: string): ServedFile | undefined {

@@ -7,10 +7,10 @@ import { sha256OfFile } from '../files/hashing.js';
 import type { CeremonyTelemetry } from '../run/instrument.js';
 import { CeremonyWorkspace } from '../run/workspace.js';
 import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, writeTranscriptFile, type TranscriptDocument } from '../transcript/document.js';
-import { laneName } from '../transcript/entries.js';
 import { verifyCeremony } from '../verify/verify-ceremony.js';
 import { FileIndex, fetchFile, incomingDirOf, isSafeRelativePath } from './files.js';
 import { CeremonyProtocolError, decodeRequest, decodeResponse, encodeChunk, encodeRequest, encodeResponse, type CeremonyRequest, type CeremonyStatus, type Refusal, type ServedFile } from './messages.js';
+import { untracked, type PartyStep, type PartyStepHooks, type PartyStepTracker } from './steps.js';
 import type { CeremonyTransport } from './transport.js';
 
 /**
@@ -42,12 +42,10 @@ export interface ParticipantOptions {
   readonly telemetry?: CeremonyTelemetry | undefined;
   /** Each new status (progress for a display). */
   readonly onStatus?: ((status: CeremonyStatus) => void) | undefined;
-  /** What this member is doing now, in words ("fetching ...", "checking ... then contributing"). */
+  /** What this member is doing now or what happened to its step, in words ("attested the final hashes; waiting ..."). */
   readonly onActivity?: ((activity: string) => void) | undefined;
-  /** Bytes of a file being fetched. */
-  readonly onBytes?: ((path: string, received: number, total: number) => void) | undefined;
-  /** The stages of this member's own contribution (progress for a display). */
-  readonly onStage?: ((stage: 'check' | 'compute') => void) | undefined;
+  /** Runs each long step (a fetch, the contribution, the whole check) under a display. */
+  readonly track?: PartyStepTracker | undefined;
   readonly onRefused?: ((from: string, refusal: Refusal, reason: string) => void) | undefined;
 }
 
@@ -60,6 +58,8 @@ export class CeremonyParticipant {
   private handedOver: { readonly entries: number; readonly rejections: number } | null = null;
   private attestationSent = false;
   private stopped = false;
+  /** The last reason the coordinator could not be reached, told once. */
+  private lastPollProblem: string | null = null;
 
   constructor(private readonly options: ParticipantOptions) {
     this.files = new FileIndex(options.dir, ['incoming', 'keys']);
@@ -99,10 +99,14 @@ export class CeremonyParticipant {
   private async poll(): Promise<CeremonyStatus | null> {
     try {
       const response = decodeResponse(await this.request({ type: 'status' }));
+      this.lastPollProblem = null;
       if (response.type !== 'status') throw new CeremonyProtocolError('malformed', 'the coordinator answered a status request with something else');
       return response.status;
     } catch (error) {
       if (error instanceof CeremonyError) throw error;
+      const problem = `cannot reach the coordinator ${this.options.coordinator} yet (${(error as Error).message}); trying again`;
+      if (problem !== this.lastPollProblem) this.options.onActivity?.(problem);
+      this.lastPollProblem = problem;
       return null;
     }
   }
@@ -135,9 +139,10 @@ export class CeremonyParticipant {
     await writeTranscriptFile(join(this.options.dir, TRANSCRIPT_FILE), transcript);
 
     const rejectionsBefore = status.rejections.filter((rejection) => rejection.member === memberId).length;
-    this.options.onActivity?.(`checking ${laneName(next.lane)} so far, then contributing`);
     const workspace = await CeremonyWorkspace.open(this.options.dir, { telemetry: this.options.telemetry });
-    const result = await withSetupCurve((curve) => workspace.contribute(memberId, signer, curve, { logger: this.options.logger, onStage: this.options.onStage }));
+    const result = await this.track({ kind: 'contribute', lane: next.lane }, (hooks) =>
+      withSetupCurve((curve) => workspace.contribute(memberId, signer, curve, { logger: hooks.logger ?? this.options.logger, onStage: hooks.onStage })),
+    );
     await this.files.refresh();
     const entry = result.entry;
     if (entry.kind !== 'contribution') throw new CeremonyError('the workspace made no contribution');
@@ -160,8 +165,9 @@ export class CeremonyParticipant {
     if (checkTranscript(transcript).next !== null) throw new CeremonyError('the coordinator asks for attestations before every lane is closed');
     await this.fetchAll(status.files.filter((file) => file.path !== TRANSCRIPT_FILE));
     await writeTranscriptFile(join(this.options.dir, TRANSCRIPT_FILE), transcript);
-    this.options.onActivity?.('checking the whole ceremony before attesting');
-    const report = await verifyCeremony(this.options.dir, { attestations: 'skip', member: memberId, logger: this.options.logger, telemetry: this.options.telemetry });
+    const report = await this.track({ kind: 'verify' }, (hooks) =>
+      verifyCeremony(this.options.dir, { attestations: 'skip', member: memberId, logger: hooks.logger ?? this.options.logger, telemetry: this.options.telemetry }),
+    );
     if (JSON.stringify(report.finalHashes) !== JSON.stringify(status.finalHashes)) {
       throw new AttestationError(`the final hashes the coordinator asks ${memberId} to attest are not those its own check of the ceremony found: not attesting; do not use these keys`);
     }
@@ -216,8 +222,8 @@ export class CeremonyParticipant {
 
   private async fetchOne(file: ServedFile, into: string, localCopy?: string): Promise<void> {
     if ((await sha256OfFile(into).catch(() => null)) === file.sha256) return;
-    this.options.onActivity?.(`fetching ${file.path} (${(file.size / 1024 / 1024).toFixed(1)} MiB)`);
-    await fetchFile({
+    await this.track({ kind: 'fetch', path: file.path, size: file.size }, (hooks) =>
+      fetchFile({
       transport: this.options.transport,
       from: this.options.coordinator,
       sha256: file.sha256,
@@ -226,8 +232,13 @@ export class CeremonyParticipant {
       incomingDir: incomingDirOf(this.options.dir),
       requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       localCopy,
-      onBytes: (received, total) => this.options.onBytes?.(file.path, received, total),
-    });
+      onBytes: hooks.onBytes,
+    }),
+    );
+  }
+
+  private track<T>(step: PartyStep, body: (hooks: PartyStepHooks) => Promise<T>): Promise<T> {
+    return (this.options.track ?? untracked)(step, body);
   }
 
   private request(request: CeremonyRequest): Promise<Uint8Array> {

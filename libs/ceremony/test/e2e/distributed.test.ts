@@ -86,7 +86,7 @@ function participantOf(setup: Awaited<ReturnType<typeof setUp>>, party: Party, t
       previous = status;
     },
   });
-  cleanup.push(async () => participant.stop());
+  cleanup.push(() => Promise.resolve(participant.stop()));
   return { participant, lines };
 }
 

@@ -10,9 +10,11 @@ import { DASHBOARD_LIMITS } from '../limits.js';
  *
  *   { "chainId": "...", "members": [ { "id", "tadig", "operator", "apiUrl", "metricsUrl"?,
  *     "tokens": { "observer": "<file with the member node's observer token>" } } ],
- *     "keysManifest"?: "<keys-manifest.json>" }
+ *     "keysManifest"?: "<keys-manifest.json>", "ceremonyTranscript"?: "<transcript.json>" }
  *
- * Relative paths are relative to the file. Members keep the file's (genesis) order.
+ * `ceremonyTranscript` names the transcript of the ceremony that made the keys when it is not
+ * `transcript.json` in the keys folder's parent (where a ceremony leaves it). Relative paths are
+ * relative to the file. Members keep the file's (genesis) order.
  * `tokens.totals` (optional) names a token that shows the member's own statement totals
  * (the bilateral matrix); with `totalsFrom: 'operator'` (a devnet) the operator token does.
  */
@@ -37,6 +39,8 @@ export interface Targets {
   readonly members: readonly Target[];
   /** keys-manifest.json of the keys the chain uses (the ceremony summary), when known. */
   readonly keysManifestFile: string | null;
+  /** The ceremony's transcript.json when the file names it; null: the keys folder's parent's, if any. */
+  readonly ceremonyTranscriptFile: string | null;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -110,7 +114,8 @@ export async function readTargets(file: string, options: ReadTargetsOptions = {}
     });
   }
   const manifest = json['keysManifest'];
-  return { chainId, members: targets, keysManifestFile: typeof manifest === 'string' ? at(manifest) : null };
+  const transcript = json['ceremonyTranscript'];
+  return { chainId, members: targets, keysManifestFile: typeof manifest === 'string' ? at(manifest) : null, ceremonyTranscriptFile: typeof transcript === 'string' ? at(transcript) : null };
 }
 
 /** Modification time of a file, null when it is absent. */

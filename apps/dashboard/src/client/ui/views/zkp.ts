@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.asynciterable" />
-/** ZKP: prove and verify latency, prover queue, proofs by outcome, key epochs and the ceremony. */
+/** ZKP: prove and verify latency, prover queue, proofs by outcome, key epochs, the ceremony and its transcript. */
 import { h } from 'preact';
 import type { DashboardSnapshot } from '../../../protocol.js';
 import { formatCount } from '../../format.js';
 import { ChartsOf } from '../chart.js';
 import { KeyValues, Section, Table } from '../parts.js';
+import { CeremonyTranscript } from './ceremony-transcript.js';
 
 function outcomeRows(counts: Readonly<Record<string, number>>): string[][] {
   return Object.entries(counts)
@@ -44,17 +45,19 @@ export function ZkpView({ data }: { readonly data: DashboardSnapshot }) {
         Section,
         { title: 'Trusted-setup ceremony', testid: 'ceremony' },
         ceremony === null
-          ? h('p', { class: 'empty' }, 'No ceremony transcript found.')
+          ? h('p', { class: 'empty' }, 'No keys manifest found: the trusted setup behind the keys is unknown.')
           : h(KeyValues, {
               items: [
                 ['Kind', ceremony.kind],
-                ['Contributors', `${ceremony.contributors.length}: ${ceremony.contributors.join(', ')}`],
+                ['Contributors', ceremony.contributors.length === 0 ? 'unknown: no verified transcript' : `${ceremony.contributors.length}: ${ceremony.contributors.join(', ')}`],
                 ['Circuits', ceremony.circuits.join(', ')],
-                ['Transcript sha256', h('code', null, ceremony.transcriptSha256 ?? 'none')],
+                ['Transcript sha256 (pinned)', h('code', null, ceremony.transcriptSha256 ?? 'none')],
                 ['Finished', ceremony.finishedAt ?? 'unknown'],
               ],
             }),
       ),
     ),
+    // A demo has no transcript (one process played every party): its summary above says so.
+    ceremony?.kind === 'distributed' ? h(CeremonyTranscript, { report: ceremony.transcript }) : null,
   );
 }
