@@ -12,8 +12,8 @@ import { runInProcessOk } from './support/in-process.js';
  * consortium-setup processes, each with its member's node.json (node key, validator key, p2p
  * addresses from `consortium-setup devnet`), the coordinator's `ceremony coordinate` and four
  * `ceremony join`s, talking over libp2p on loopback. Every process prints the same progress;
- * each member ends with the whole ceremony and its keys in its own folder, which `ceremony
- * verify` passes and from which a node loads the keys.
+ * each member ends with the whole ceremony (checked by itself before it attested) and its keys
+ * in its own folder, from which a node loads them.
  */
 
 const BEACON = 'c0'.repeat(32);
@@ -80,10 +80,9 @@ describe('the distributed ceremony of five member processes on settlement-4', ()
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       expect(result.stderr).toContain('complete: every member attested');
     }
+    // Each member checked the whole ceremony before it attested (`ceremony verify` on a member's
+    // folder: libs/ceremony's distributed test); here, the keys each collected are the coordinator's.
     const sfrDir = join(tmp.path, members[4]!);
-    const verified = await runInProcessOk(['ceremony', 'verify', sfrDir]);
-    expect(verified.stdout).toContain('every check passed');
-    expect(verified.stdout).toContain(`phase 2 of settlement-4: ${members.join(', ')}`);
     const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: { kind: 'ceremony'; transcriptSha256: string } }>(join(sfrDir, 'keys', 'genesis-artifacts.json'));
     const coordinatorFragment = await readJson(join(tmp.path, 'coordinator', 'keys', 'genesis-artifacts.json'));
     expect(fragment).toEqual(coordinatorFragment);

@@ -33,7 +33,6 @@ defectSuite(
   ['frame-over-cap', 'process-crash', 'honest-penalised'],
   [
     { members: 4, seed: 1 },
-    { members: 4, seed: 4 },
     { members: 5, seed: 2 },
     { members: 7, seed: 1 },
   ],
@@ -48,11 +47,9 @@ defectSuite(
   'blocks of tiny transactions (issue 7: limits from one source; the WAL decode cap below what the store accepts)',
   { faults: ['tiny-txs'], surroundings: [] },
   ['wal-unreadable'],
-  // 44,000 transactions through every mempool cost seconds per run; 7 members: npm run sim -- --seed 1 --members 7 --faults tiny-txs
-  [
-    { members: 4, seed: 3 },
-    { members: 5, seed: 1 },
-  ],
+  // 44,000 transactions through every mempool cost seconds per run (20 s in CI): one case here;
+  // 5 and 7 members: npm run sim -- --seed 1 --members 5 --faults tiny-txs
+  [{ members: 4, seed: 3 }],
   'every size limit derived from the genesis in one place',
 );
 
