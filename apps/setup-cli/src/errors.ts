@@ -220,3 +220,8 @@ export class HsmKeyError extends SetupError {
     super(message, 'Check the PKCS#11 URI: the token label, the key label, module-path (the HSM vendor\'s PKCS#11 library) and the PIN (pin-source=file:<path>).');
   }
 }
+
+/** `devnet --keep-keys` cannot keep the members' keys: not with --force, or a member's key file is missing or not its own. */
+export class KeepKeysError extends SetupError {
+  override readonly name = 'KeepKeysError';
+}

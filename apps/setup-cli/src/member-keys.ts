@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
-import { generateEd25519KeyPair, generatePkcs11Ed25519Key, toHex, validatorKeyToJson } from '@consortium/consensus';
-import { generateNodeKey, nodeKeyToJson } from '@consortium/p2p';
+import { readFile } from 'node:fs/promises';
+import { generateEd25519KeyPair, generatePkcs11Ed25519Key, toHex, validatorKeyFromJson, validatorKeyToJson } from '@consortium/consensus';
+import { generateNodeKey, nodeKeyFromJson, nodeKeyToJson, peerIdOf } from '@consortium/p2p';
 import type { PublicKeys } from './member-entry.js';
 
 /**
@@ -61,4 +62,21 @@ export async function generateMemberKeysInHsm(validatorKeyUri: string): Promise<
   const publicKey = generatePkcs11Ed25519Key(validatorKeyUri);
   const nodeKey = nodeKeyToJson(await generateNodeKey());
   return { nodeKeyFile: keyFileText(nodeKey), publicKeys: { publicKey: toHex(publicKey), peerId: nodeKey.peerId } };
+}
+
+/**
+ * A member's key files as an earlier run wrote them (devnet --keep-keys): read, parsed (a bad
+ * file throws its parser's error naming what is wrong) and checked to be `memberId`'s.
+ */
+export async function readMemberKeys(validatorKeyPath: string, nodeKeyPath: string, memberId: string): Promise<MemberKeys> {
+  const validatorText = await readFile(validatorKeyPath, 'utf8');
+  const nodeText = await readFile(nodeKeyPath, 'utf8');
+  const validator = validatorKeyFromJson(validatorText);
+  if (validator.memberId !== memberId) throw new Error(`${validatorKeyPath} is ${validator.memberId}'s validator key, not ${memberId}'s`);
+  const nodeKey = nodeKeyFromJson(nodeText);
+  return {
+    validatorKeyFile: new SecretText(validatorText),
+    nodeKeyFile: new SecretText(nodeText),
+    publicKeys: { publicKey: toHex(validator.keyPair.publicKey), peerId: peerIdOf(nodeKey) },
+  };
 }

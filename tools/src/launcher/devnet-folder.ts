@@ -27,9 +27,21 @@ async function readGenesis(dir: string): Promise<Genesis | null> {
   }
 }
 
-async function reuseProblem(dir: string, members: number, keys: KeysManifest): Promise<string | null> {
+/** The transcript a multi-party ceremony's keys folder pins (its genesis-artifacts.json); null for demo keys. */
+async function pinnedTranscriptOf(keysDir: string): Promise<string | null> {
+  const text = await readFile(join(keysDir, 'genesis-artifacts.json'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const fragment = JSON.parse(text) as { trustedSetup?: { transcriptSha256?: unknown } };
+    return typeof fragment.trustedSetup?.transcriptSha256 === 'string' ? fragment.trustedSetup.transcriptSha256 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function reuseProblem(dir: string, members: number, keysDir: string, keys: KeysManifest): Promise<string | null> {
   const genesis = await readGenesis(dir);
-  const stale = devnetStale(genesis, members, keys);
+  const stale = devnetStale(genesis, members, keys, await pinnedTranscriptOf(keysDir));
   if (stale !== null || genesis === null) return stale;
   const busy = await busyPorts(await devnetPorts(dir, genesis.members.map((member) => member.id)).catch(() => []));
   return busy.length > 0 ? `its ports ${busy.join(', ')} are in use` : null;
@@ -46,11 +58,17 @@ export async function ensureDevnet(
   members: number,
   keysDir: string,
   keys: KeysManifest,
-  options: { readonly fresh: boolean; readonly basePort?: number },
+  options: { readonly fresh: boolean; readonly basePort?: number; readonly writtenNow?: boolean },
   progress: LaunchProgress,
   signal: AbortSignal,
 ): Promise<DevnetFolder> {
-  const problem = options.fresh ? 'a fresh chain was asked for (--fresh)' : await reuseProblem(dir, members, keys);
+  if (options.writtenNow === true) {
+    // The ceremony step wrote the genesis that pins its keys (a new chain): nothing to check or reuse.
+    const genesis = await readGenesis(dir);
+    if (genesis === null) throw new Error(`the ceremony step wrote no valid genesis.json in ${dir}`);
+    return { genesis, reused: false };
+  }
+  const problem = options.fresh ? 'a fresh chain was asked for (--fresh)' : await reuseProblem(dir, members, keysDir, keys);
   if (problem === null) {
     progress.note(`✔ member keys and genesis: reused from ${dir}; the chain goes on from each node's data`);
     return { genesis: (await readGenesis(dir))!, reused: true };

@@ -9,6 +9,7 @@ import { startDevnetDashboard, type DevnetDashboard } from './dashboard.js';
 import { ensureDevnet } from './devnet-folder.js';
 import { endpointsOf, endpointsTable, removeEndpoints, withDashboard, withTraffic, writeEndpoints, type DevnetEndpoints, type NodeAddresses } from './endpoints.js';
 import { ComponentExitedError, StopRequestedError } from './errors.js';
+import { ensureCeremonyKeys } from './ceremony.js';
 import { ensureDemoKeys } from './keys.js';
 import { acquireDevnetLock } from './lock.js';
 import { clearPrometheusTargets, prometheusTargetsOf, writePrometheusTargets } from './prometheus-targets.js';
@@ -29,8 +30,10 @@ export interface LaunchOptions {
   readonly members: number;
   /** The devnet folder (absolute). */
   readonly dir: string;
-  /** The demo keys folder (absolute). */
+  /** The demo keys folder (absolute); with `ceremony`, the ceremony's keys go to <dir>/ceremony/keys instead. */
   readonly keysDir: string;
+  /** Keys from a real ceremony among the member processes (over libp2p) instead of the demo's. */
+  readonly ceremony?: boolean;
   readonly circuits: readonly string[];
   /** Make new member keys and genesis, and start a new chain. */
   readonly fresh: boolean;
@@ -116,8 +119,11 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
   };
   force.addEventListener('abort', killNow, { once: true });
   try {
-    const keys = await untilStopped(ensureDemoKeys(options.keysDir, options.circuits, progress, stop), stop);
-    const devnet = await untilStopped(ensureDevnet(options.dir, options.members, options.keysDir, keys, options, progress, stop), stop);
+    const { keysDir, manifest: keys, madeNow } =
+      options.ceremony === true
+        ? await untilStopped(ensureCeremonyKeys(options.dir, options, progress, stop), stop)
+        : { keysDir: options.keysDir, manifest: await untilStopped(ensureDemoKeys(options.keysDir, options.circuits, progress, stop), stop), madeNow: false };
+    const devnet = await untilStopped(ensureDevnet(options.dir, options.members, keysDir, keys, { ...options, writtenNow: madeNow }, progress, stop), stop);
     const nodes = devnet.genesis.members.map((member) => new NodeProcess(options.dir, member.id, { ownProcessGroup: true }));
     const running = new Supervisor(nodes.map(nodeComponent));
     supervisor = running;
@@ -140,7 +146,7 @@ export async function launch(options: LaunchOptions, io: LaunchIo, stop: AbortSi
     const members = await Promise.all(
       devnet.genesis.members.map(async (member, i) => ({ member, config: await readNodeAddresses(options.dir, member.id), pid: nodes[i]!.pid ?? -1 })),
     );
-    let endpoints: DevnetEndpoints = { ...endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members), keysManifest: join(resolve(options.keysDir), KEYS_MANIFEST_FILE) };
+    let endpoints: DevnetEndpoints = { ...endpointsOf(options.dir, devnet.genesis.chainId, process.pid, startedAt, members), keysManifest: join(resolve(keysDir), KEYS_MANIFEST_FILE) };
     const file = await writeEndpoints(options.dir, endpoints);
     await writePrometheusTargets(options.dir, prometheusTargetsOf(endpoints));
     if (options.traffic !== undefined && options.traffic !== null) {

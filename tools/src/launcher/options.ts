@@ -36,7 +36,8 @@ export function launcherProgram(repositoryRoot: string): Command {
     .option('--dir <dir>', 'the devnet folder (keys, genesis, node data and logs)', resolve(repositoryRoot, '.devnet'))
     .option('--keys <dir>', 'the demo keys folder (default: <dir>/keys); made when missing or stale, reused otherwise')
     .option('--circuits <names>', 'circuits to make keys for, comma-separated (consortium-setup ceremony demo --circuits)', DEFAULT_DEVNET_CIRCUITS)
-    .option('--fresh', 'new member keys and genesis: a new chain (the keys are still reused)')
+    .option('--fresh', 'new member keys and genesis: a new chain (demo keys are still reused; --ceremony runs a new ceremony)')
+    .option('--ceremony', "ZKP keys from a real multi-party ceremony among the member processes over libp2p (each contributes and attests; <dir>/ceremony), instead of the INSECURE demo's; reused while genesis pins them")
     .option('--base-port <port>', 'first p2p port (HTTP APIs on + 100); default: 26600 when free, else a free one', port)
     .option('--no-traffic', 'start the consortium without the traffic generator')
     .option('--no-dashboard', 'start the consortium without the dashboard (apps/dashboard, http://127.0.0.1:4800 when free)')
@@ -52,6 +53,7 @@ interface ParsedOptions {
   readonly keys?: string;
   readonly circuits: string;
   readonly fresh?: boolean;
+  readonly ceremony?: boolean;
   readonly basePort?: number;
   readonly traffic: boolean;
   readonly dashboard: boolean;
@@ -71,6 +73,7 @@ export function parseLauncherArgs(argv: readonly string[], repositoryRoot: strin
     keysDir: parsed.keys === undefined ? resolve(dir, 'keys') : resolve(cwd, parsed.keys),
     circuits: parsed.circuits.split(',').map((name) => name.trim()).filter((name) => name !== ''),
     fresh: parsed.fresh === true,
+    ...(parsed.ceremony === true ? { ceremony: true } : {}),
     ...(parsed.basePort === undefined ? {} : { basePort: parsed.basePort }),
     traffic: parsed.traffic ? { periods: parsed.periods, recordsPerDirection: parsed.records } : null,
     // Absent means started: the dashboard is on unless --no-dashboard.

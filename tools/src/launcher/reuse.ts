@@ -24,14 +24,20 @@ export function demoKeysStale(manifest: KeysManifest | null, circuits: readonly 
 }
 
 /** Why the devnet's genesis and member files cannot serve this run, or null when the chain can go on. */
-export function devnetStale(genesis: Pick<Genesis, 'network' | 'artifacts' | 'trustedSetup'> & { readonly members: readonly unknown[] } | null, members: number, keys: KeysManifest): string | null {
+export function devnetStale(
+  genesis: Pick<Genesis, 'network' | 'artifacts' | 'trustedSetup'> & { readonly members: readonly unknown[] } | null,
+  members: number,
+  keys: KeysManifest,
+  /** A multi-party ceremony's keys: the transcript their genesis fragment pins (demo keys have none). */
+  transcriptSha256: string | null = null,
+): string | null {
   if (genesis === null) return 'no devnet yet';
   if (genesis.members.length !== members) return `the devnet has ${genesis.members.length} members, this run wants ${members}`;
   if (genesis.network !== 'devnet') return 'its genesis is not a devnet genesis';
   const pins = genesisArtifactPins(keys);
   const pinned = genesis.artifacts;
   const same = Object.keys(pins).length === Object.keys(pinned).length && Object.entries(pins).every(([name, sha256]) => pinned[name] === sha256);
-  const setup = genesisTrustedSetupOf(keys);
+  const setup = { ...genesisTrustedSetupOf(keys), transcriptSha256 };
   if (!same || genesis.trustedSetup?.kind !== setup.kind || (genesis.trustedSetup.transcriptSha256 ?? null) !== (setup.transcriptSha256 ?? null)) {
     return "its genesis pins other keys than the demo keys'";
   }

@@ -21,6 +21,11 @@ describe('npm start options', () => {
     });
   });
 
+  it("takes --ceremony: the members' own ceremony instead of the demo keys", () => {
+    expect(parseLauncherArgs(argv('--ceremony', '--no-traffic'), '/repo', '/repo')).toMatchObject({ ceremony: true, traffic: null });
+    expect(parseLauncherArgs(argv(), '/repo', '/repo')).not.toHaveProperty('ceremony');
+  });
+
   it.each([['--members', '0'], ['--members', '33'], ['--members', 'five'], ['--base-port', '80'], ['--unknown']])('refuses %s %s', (...args) => {
     const parse = () => parseLauncherArgs(argv(...args), '/repo', '/repo');
     // commander prints the problem and the help on stderr before it throws.

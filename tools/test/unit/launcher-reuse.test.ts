@@ -60,4 +60,13 @@ describe('devnet reuse', () => {
     const { network: _network, ...production } = genesis(5);
     expect(devnetStale(production, 5, keys)).toBe('its genesis is not a devnet genesis');
   });
+
+  it("goes on with a chain that pins a ceremony's keys and its transcript, and not with another transcript", () => {
+    const ceremonyKeys: KeysManifest = { ...keys, insecure: false, ceremony: 'multi-party' };
+    const transcript = 'e'.repeat(64);
+    const pinned = { ...genesis(5, genesisArtifactPins(ceremonyKeys)), trustedSetup: { kind: 'ceremony' as const, transcriptSha256: transcript } };
+    expect(devnetStale(pinned, 5, ceremonyKeys, transcript)).toBeNull();
+    expect(devnetStale(pinned, 5, ceremonyKeys, 'f'.repeat(64))).toBe("its genesis pins other keys than the demo keys'");
+    expect(devnetStale(pinned, 5, ceremonyKeys)).toBe("its genesis pins other keys than the demo keys'");
+  });
 });

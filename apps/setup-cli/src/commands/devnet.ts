@@ -3,13 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import { genesisHash, genesisToJson, MAX_MEMBERS, toHex, type Genesis } from '@consortium/consensus';
 import { writeMemberApiTokens } from '@consortium/node-config';
 import type { Command } from 'commander';
-import { OutputNotEmptyError } from '../errors.js';
+import { KeepKeysError, OutputNotEmptyError } from '../errors.js';
 import { readGenesisKeysFragment } from '../keys-fragment.js';
 import { ensureDir, isMissingOrEmptyDir, pathExists, removeDir, SECRET_DIR_MODE, writePublicFile, writeSecretFiles } from '../files.js';
 import { DEVNET_CHAIN_ID, DEFAULT_BASE_PORT, DEVNET_FILES, devnetLayout, HTTP_PORT_OFFSET, nodeJsonOf, type DevnetNode } from '../devnet-layout.js';
 import { buildGenesis, DEVNET_CONSENSUS_PARAMS } from '../genesis-draft.js';
 import { memberEntryOf } from '../member-entry.js';
-import { generateMemberKeys, type MemberKeys } from '../member-keys.js';
+import { generateMemberKeys, readMemberKeys, type MemberKeys } from '../member-keys.js';
 import { FOUNDING_MEMBER_COUNT, KNOWN_MEMBER_IDS, selectMembers } from '../members.js';
 import type { Printer, Terminal } from '../output.js';
 import { examples, integerOption } from './options.js';
@@ -27,6 +27,7 @@ interface DevnetOptions {
   readonly chainId: string;
   readonly force?: boolean;
   readonly keys?: string;
+  readonly keepKeys?: boolean;
 }
 
 export function addDevnetCommand(program: Command, terminal: Terminal): void {
@@ -53,6 +54,10 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
       "a trusted setup's keys folder (from `ceremony demo`): its genesis-artifacts.json (file pins and setup kind) is pinned in the genesis and every node.json points at the folder; without it the devnet runs the key-value test application, which has no proofs",
     )
     .option('--force', "write into a non-empty --out: replaces the devnet files and removes those members' old chain data (data/)")
+    .option(
+      '--keep-keys',
+      "with --force: keep each member's validator and node keys from the devnet in --out (a new genesis for the same members, e.g. pinning the keys of a ceremony they ran)",
+    )
     .addHelpText(
       'after',
       examples(
@@ -60,6 +65,7 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
         'consortium-setup devnet --out ./devnet7 --members 7 --base-port 27600',
         'consortium-setup devnet --out ./devnet --members T-Mobile-DE,Vodafone-UK,Orange-FR,Telenor-NO --force',
         'consortium-setup devnet --out ./devnet --keys ./keys   # after: consortium-setup ceremony demo --out ./keys',
+        'consortium-setup devnet --out ./devnet --keys ./ceremony/keys --force --keep-keys   # after the members ran a ceremony',
       ),
     )
     .action((options: DevnetOptions) => runDevnet(options, terminal));
@@ -69,13 +75,21 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
   const nodes = devnetLayout(selectMembers(options.members), options.basePort);
   const dir = resolve(options.out);
   const force = options.force === true;
+  if (options.keepKeys === true && !force) throw new KeepKeysError('--keep-keys rewrites an existing devnet', 'Pass --force with it (the members keep their keys; the chain data of the old genesis goes).');
   if (!force && !(await isMissingOrEmptyDir(dir))) throw new OutputNotEmptyError(dir);
 
-  const keys = await progress.step(`generate keys for ${nodes.length} members`, async (update) => {
+  const keys = await progress.step(`${options.keepKeys === true ? 'read the keys' : 'generate keys'} for ${nodes.length} members`, async (update) => {
     const made: MemberKeys[] = [];
     for (const node of nodes) {
       update(`${made.length + 1}/${nodes.length}`);
-      made.push(await generateMemberKeys(node.member.id));
+      const memberDir = join(dir, node.dir);
+      made.push(
+        options.keepKeys === true
+          ? await readMemberKeys(join(memberDir, DEVNET_FILES.validatorKey), join(memberDir, DEVNET_FILES.nodeKey), node.member.id).catch((error: unknown) => {
+              throw new KeepKeysError(`the keys of ${node.member.id} in ${memberDir} cannot be kept: ${(error as Error).message}`, 'Give --out the devnet whose members ran the ceremony (same --members), or drop --keep-keys for new keys.');
+            })
+          : await generateMemberKeys(node.member.id),
+      );
     }
     return made;
   });

@@ -179,6 +179,29 @@ describe('consortium-setup devnet --keys', () => {
     expect(node.keysDir).toBe('../../keys');
   });
 
+  it("with --force --keep-keys writes a new genesis for the same members and keys (a ceremony's keys pinned), and refuses --keep-keys alone", async () => {
+    const dir = join(tmp.path, 'devnet-kept');
+    await runInProcessOk(['devnet', '--out', dir, '--members', '4']);
+    const before = await readJson<{ members: { peerId: string; publicKey: string }[]; application?: string }>(join(dir, 'genesis.json'));
+    const validatorKey = await readFile(join(dir, 'Telenor-NO', 'validator-key.json'), 'utf8');
+    const alone = await runInProcess(['devnet', '--out', dir, '--members', '4', '--keep-keys']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain('--keep-keys rewrites an existing devnet');
+    const keys = join(tmp.path, 'ceremony-keys');
+    await mkdir(keys, { recursive: true });
+    const trustedSetup = { kind: 'ceremony', transcriptSha256: 'c'.repeat(64) };
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: { 'epoch-1/settlement-4.zkey': 'd'.repeat(64) }, trustedSetup }));
+    await runInProcessOk(['devnet', '--out', dir, '--members', '4', '--keys', keys, '--force', '--keep-keys']);
+    const after = parseGenesis(await readJson(join(dir, 'genesis.json')));
+    expect(after.members.map((member) => member.peerId)).toEqual(before.members.map((member) => member.peerId));
+    expect(after.trustedSetup).toEqual(trustedSetup);
+    expect(await readFile(join(dir, 'Telenor-NO', 'validator-key.json'), 'utf8')).toBe(validatorKey);
+    // Another member set than the devnet's: its keys are not there to keep.
+    const other = await runInProcess(['devnet', '--out', dir, '--members', '5', '--force', '--keep-keys']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('the keys of SFR-FR');
+  });
+
   it('refuses a genesis-artifacts.json that does not say which kind of setup made the keys (an older consortium-setup)', async () => {
     const keys = join(tmp.path, 'old-keys');
     await mkdir(keys, { recursive: true });

@@ -58,7 +58,8 @@ defectSuite(
   'transaction floods (issue 7: no per-peer mempool quota, invalid gossiped transactions not reported)',
   { faults: ['flood-txs'] },
   ['mempool-quota', 'bad-input-unreported'],
-  [{ members: 4, seed: 1 }, { members: 5, seed: 1 }, { members: 7, seed: 1 }],
+  // Seven members flood for 27 s of CI with the defect in: npm run sim -- --seed 1 --members 7 --faults flood-txs
+  [{ members: 4, seed: 1 }, { members: 5, seed: 1 }],
   (actions) => {
     expect(actions.floodTxs).toBeGreaterThan(0);
     expect(actions.invalidTxs).toBeGreaterThan(0);
