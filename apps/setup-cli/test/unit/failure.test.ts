@@ -101,6 +101,7 @@ describe('error classes', () => {
       new errors.CeremonyRefusedError('transcript: bad', 'Do not use these keys.'),
       new errors.KeyEpochInputError('x is not a key epoch signature', 'Pass the files consortium-setup key-epoch sign wrote.'),
       new errors.HsmKeyError('no token labelled "consortium"'),
+      new errors.KeepKeysError('--keep-keys rewrites an existing devnet', 'Pass --force with it.'),
     ];
     for (const error of instances) {
       expect(error.name).toBe(error.constructor.name);

@@ -17,6 +17,7 @@ import {
   decodeRequest,
   encodeChunk,
   encodeResponse,
+  refusalResponse,
   type CeremonyRequest,
   type CeremonyStage,
   type CeremonyStatus,
@@ -340,11 +341,7 @@ export class CeremonyCoordinator {
           return encodeResponse({ type: 'ok' });
       }
     } catch (error) {
-      const refusal: Refusal = error instanceof CeremonyProtocolError ? error.refusal : 'malformed';
-      const reason = error instanceof Error ? error.message : String(error);
-      this.options.telemetry?.metrics?.refusedRequestsTotal.inc({ reason: refusal });
-      this.options.onRefused?.(from, refusal, reason);
-      return encodeResponse({ type: 'refused', refusal, reason });
+      return refusalResponse(error, from, { count: (reason) => this.options.telemetry?.metrics?.refusedRequestsTotal.inc({ reason }), tell: this.options.onRefused });
     }
   }
 

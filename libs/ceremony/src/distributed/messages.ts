@@ -138,6 +138,19 @@ export function decodeChunk(bytes: Uint8Array): Uint8Array {
   throw malformed('expected a file chunk');
 }
 
+/**
+ * The answer to a request a party refuses, with its reason; the refusal counted (a security
+ * event) and told to the party's display. `error` is what the handling threw: a
+ * CeremonyProtocolError names its refusal, anything else counts as malformed.
+ */
+export function refusalResponse(error: unknown, from: string, report: { readonly count?: ((refusal: Refusal) => void) | undefined; readonly tell?: ((from: string, refusal: Refusal, reason: string) => void) | undefined }): Uint8Array {
+  const refusal: Refusal = error instanceof CeremonyProtocolError ? error.refusal : 'malformed';
+  const reason = error instanceof Error ? error.message : String(error);
+  report.count?.(refusal);
+  report.tell?.(from, refusal, reason);
+  return encodeResponse({ type: 'refused', refusal, reason });
+}
+
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
   out[0] = tag;

@@ -9,7 +9,7 @@ import { CeremonyWorkspace } from '../run/workspace.js';
 import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, writeTranscriptFile, type TranscriptDocument } from '../transcript/document.js';
 import { verifyCeremony } from '../verify/verify-ceremony.js';
 import { FileIndex, fetchFile, incomingDirOf, isSafeRelativePath } from './files.js';
-import { CeremonyProtocolError, decodeRequest, decodeResponse, encodeChunk, encodeRequest, encodeResponse, type CeremonyRequest, type CeremonyStatus, type Refusal, type ServedFile } from './messages.js';
+import { CeremonyProtocolError, decodeRequest, decodeResponse, encodeChunk, encodeRequest, refusalResponse, type CeremonyRequest, type CeremonyStatus, type Refusal, type ServedFile } from './messages.js';
 import { untracked, type PartyStep, type PartyStepHooks, type PartyStepTracker } from './steps.js';
 import type { CeremonyTransport } from './transport.js';
 
@@ -254,11 +254,7 @@ export class CeremonyParticipant {
       if (chunk === undefined) throw new CeremonyProtocolError('unknown_file', `${this.options.memberId} serves no file with sha256 ${request.sha256.slice(0, 16)}…`);
       return encodeChunk(chunk);
     } catch (error) {
-      const refusal: Refusal = error instanceof CeremonyProtocolError ? error.refusal : 'malformed';
-      const reason = error instanceof Error ? error.message : String(error);
-      this.options.telemetry?.metrics?.refusedRequestsTotal.inc({ reason: refusal });
-      this.options.onRefused?.(from, refusal, reason);
-      return encodeResponse({ type: 'refused', refusal, reason });
+      return refusalResponse(error, from, { count: (reason) => this.options.telemetry?.metrics?.refusedRequestsTotal.inc({ reason }), tell: this.options.onRefused });
     }
   }
 }
