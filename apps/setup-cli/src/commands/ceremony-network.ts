@@ -48,7 +48,7 @@ export function addCeremonyNetworkCommands(ceremony: Command, terminal: Terminal
       'Runs the ceremony of --dir (planned, signed by every member, started) over libp2p: opens each lane, waits for each member\'s ' +
         'contribution in the plan\'s order up to the plan\'s time limit (then skips the member or aborts, by the plan), fetches and checks ' +
         'each contribution before taking it (a refused one is named; the member may try again in its time), closes each lane with --beacon, ' +
-        'writes the keys, checks the whole ceremony and attests, and collects every member\'s attestation. Stopped or crashed, run it again: ' +
+        'writes the keys and attests (it checked every file as it took it), and collects every member\'s attestation. Stopped or crashed, run it again: ' +
         'it resumes from the last verified contribution. Its node must not be running (the same p2p address).',
     )
     .requiredOption('--dir <dir>', 'the started ceremony folder (consortium-setup ceremony start)')

@@ -68,9 +68,8 @@ describe('the distributed ceremony of five member processes on settlement-4', ()
       ...members.slice(1).map((member) => runMember(['ceremony', 'join', '--dir', join(tmp.path, member), '--config', config(member)])),
     ];
     const results = await Promise.all(runs);
-    results.forEach((result, i) => {
-      if (result.code !== 0) throw new Error(`${members[i]} exited ${result.code}:\n${result.stderr}${result.stdout}`);
-    });
+    const failed = results.map((result, i) => ({ result, member: members[i]! })).filter(({ result }) => result.code !== 0);
+    if (failed.length > 0) throw new Error(failed.map(({ member, result }) => `${member} exited ${result.code}:\n${result.stderr}${result.stdout}`).join('\n\n'));
     const [coordinator, ...joined] = results;
     expect(coordinator!.stdout).toContain('complete: 5 attestations');
     // Everyone saw the ceremony go by in the plan's order.

@@ -13,8 +13,9 @@ import { runInProcess, runInProcessOk } from './support/in-process.js';
  * libs/ceremony's tests), through consortium-setup's commands: the coordinator plans from genesis,
  * every member signs, members take their steps in the shared folder, one contributes on an
  * "air-gapped machine" (its own folder, with the files and the transcript handed over) and the
- * coordinator accepts it; the beacon, keys, every member's attestation. `npx consortium-setup
- * ceremony verify` (a real process) passes on the result and a node loads the keys.
+ * coordinator accepts it; the beacon, keys, every member's attestation (the last through `attest`,
+ * which runs `ceremony verify`'s checks first); `npx consortium-setup ceremony report` (a real
+ * process) reads it and a node loads the keys; `ceremony verify` names an entry altered afterwards.
  */
 
 const BEACON = 'be'.repeat(32);
@@ -113,10 +114,10 @@ describe('the file-based ceremony of five members on settlement-4', () => {
     expect(text).toContain('Attested by every member (5).');
   }, 600_000);
 
-  it('passes ceremony verify, reads as a report through npx, and a node loads the keys', async () => {
-    const verified = await runInProcessOk(['ceremony', 'verify', dir]);
-    expect(verified.stdout).toContain('every check passed');
-    expect(verified.stdout).toContain(`phase 2 of settlement-4: ${members.join(', ')}`);
+  it('reads as a report through npx, and a node loads the keys', async () => {
+    // `ceremony verify` passing on it is the check `attest` ran above (the same runVerification;
+    // verify adds the attestations and the keys folder, which libs/ceremony's tests check on a
+    // distributed ceremony's folder): a second 16 s run of the same checks would only cost CI time.
     // The bin users are told about, as a process (report: no cryptography, a quick start).
     const report = await runNpx(['consortium-setup', 'ceremony', 'report', dir]);
     expect(report.code).toBe(0);

@@ -240,18 +240,6 @@ export class CeremonyWorkspace {
     const partial = `${this.folder.preparedPtau}.partial`;
     await mkdir(dirname(partial), { recursive: true });
     await rm(partial, { force: true });
-    if (this.document.plan.phase1.source === 'import') {
-      // A public file published prepared (as the well-known ones are) holds phase 2's powers
-      // already: checked against its own phase-1 sections (cheap) and used as it is, instead of
-      // preparing it again (the inverse FFTs: most of a ceremony's time).
-      const domains = await this.circuitDomains();
-      if (await verifyPreparedPhase2(curve, phase1Final, phase1Final, domains).then(() => true, () => false)) {
-        await copyFile(phase1Final, partial);
-        await rename(partial, this.folder.preparedPtau);
-        this.preparedChecked = true;
-        return;
-      }
-    }
     await preparePhase2({
       transcript: this.document,
       phase1Final,

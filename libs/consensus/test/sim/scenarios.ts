@@ -50,12 +50,6 @@ export function replayLine(scenario: Scenario, { members, seed }: Case): string 
   return `npm run sim -- --seed ${seed} --members ${members} --faults ${faultsOf(scenario).join(',')} --fault-phase-ms ${CI_FAULT_PHASE_MS}${ignore.length > 0 ? ` --ignore ${ignore.join(',')}` : ''}`;
 }
 
-/** The run broke no invariant but (maybe) one of `defects`: the simulator reached the defect, nothing else broke. */
-export function expectAtMost(report: SimulationReport, defects: readonly InvariantKind[], replay: string): void {
-  if (report.ok) return;
-  expect(defects, `${report.invariant}: ${report.failure}\n  replay: ${replay}`).toContain(report.invariant);
-}
-
 /** The run broke no invariant at all. */
 export function expectEveryInvariant(report: SimulationReport, replay: string): void {
   expect(report.failure, `${report.invariant}: ${report.failure}\n  replay: ${replay}`).toBeNull();
