@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { runSimulation, simulationOptionsFor, type FaultClass, type InvariantKind, type SimulationOptions, type SimulationReport } from '../../src/index.js';
+import { runSimulation, simulationOptionsFor, type FaultClass, type SimulationOptions, type SimulationReport } from '../../src/index.js';
 
 /**
  * Shared by the fault-class suites: each runs a few seeds of one fault class (with the base
