@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCircuit } from '@consortium/circuits';
-import { parseGenesis } from '@consortium/consensus';
 import { KEYS_MANIFEST_FILE, type KeysManifest } from '@consortium/zkp';
 import { createDevnet, runSetupCli } from '../devnet/processes.js';
-import { PREFERRED_BASE_PORT } from './devnet-folder.js';
+import { pinnedTranscriptOf, PREFERRED_BASE_PORT, readGenesis } from './devnet-folder.js';
+import { readKeysManifest } from './keys.js';
 import type { LaunchProgress } from './progress.js';
 import { devnetStale } from './reuse.js';
 
@@ -48,18 +48,17 @@ async function readJson<T>(path: string): Promise<T | null> {
 /** Why the ceremony's keys of an earlier run cannot be reused, or null when they can. */
 async function staleReason(dir: string, members: number, circuits: readonly string[]): Promise<string | null> {
   const keysDir = join(dir, CEREMONY_FOLDER, 'keys');
-  const manifest = await readJson<KeysManifest>(join(keysDir, KEYS_MANIFEST_FILE));
-  const fragment = await readJson<{ trustedSetup?: { kind?: string; transcriptSha256?: string } }>(join(keysDir, 'genesis-artifacts.json'));
-  if (manifest === null || fragment?.trustedSetup?.kind !== 'ceremony') return 'no ceremony yet';
+  const manifest = await readKeysManifest(keysDir);
+  // Only a finished ceremony's keys folder pins its transcript (once every member attested).
+  const transcriptSha256 = await pinnedTranscriptOf(keysDir);
+  if (manifest === null || transcriptSha256 === null) return 'no ceremony yet';
   const names = Object.keys(manifest.circuits).sort();
   if (names.join() !== [...circuits].sort().join()) return `its keys are for ${names.join(', ')}, this run wants ${circuits.join(', ')}`;
   for (const name of circuits) {
     const built = await buildCircuit(name);
     if (manifest.circuits[name]?.r1cs.sha256 !== built.manifest.files.r1cs.sha256) return `${name} changed since its ceremony`;
   }
-  const genesisJson = await readJson<unknown>(join(dir, 'genesis.json'));
-  const genesis = genesisJson === null ? null : parseGenesis(genesisJson);
-  return devnetStale(genesis, members, manifest, fragment.trustedSetup.transcriptSha256 ?? null);
+  return devnetStale(await readGenesis(dir), members, manifest, transcriptSha256);
 }
 
 /** Makes sure the devnet in `dir` runs on keys of its members' ceremony; returns them. */
@@ -76,7 +75,7 @@ export async function ensureCeremonyKeys(
     return stale;
   });
   if (reason !== null) await runCeremony(dir, options, progress, signal);
-  const manifest = await readJson<KeysManifest>(join(keysDir, KEYS_MANIFEST_FILE));
+  const manifest = await readKeysManifest(keysDir);
   if (manifest === null) throw new Error(`the ceremony wrote no ${KEYS_MANIFEST_FILE} in ${keysDir}`);
   return { keysDir, manifest, madeNow: reason !== null };
 }

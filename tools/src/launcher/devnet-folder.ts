@@ -17,7 +17,8 @@ import { devnetStale } from './reuse.js';
 /** Port of the first member's p2p address (its HTTP API on + 100) when free: the README's `curl localhost:26700`. */
 export const PREFERRED_BASE_PORT = 26_600;
 
-async function readGenesis(dir: string): Promise<Genesis | null> {
+/** The devnet's genesis, or null when it has none that parses. */
+export async function readGenesis(dir: string): Promise<Genesis | null> {
   const text = await readFile(join(dir, 'genesis.json'), 'utf8').catch(() => null);
   if (text === null) return null;
   try {
@@ -28,7 +29,7 @@ async function readGenesis(dir: string): Promise<Genesis | null> {
 }
 
 /** The transcript a multi-party ceremony's keys folder pins (its genesis-artifacts.json); null for demo keys. */
-async function pinnedTranscriptOf(keysDir: string): Promise<string | null> {
+export async function pinnedTranscriptOf(keysDir: string): Promise<string | null> {
   const text = await readFile(join(keysDir, 'genesis-artifacts.json'), 'utf8').catch(() => null);
   if (text === null) return null;
   try {

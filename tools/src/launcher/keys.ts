@@ -12,7 +12,8 @@ import { demoKeysStale } from './reuse.js';
  * by `consortium-setup ceremony demo` (its steps shown as it goes).
  */
 
-async function readKeysManifest(keysDir: string): Promise<KeysManifest | null> {
+/** The keys folder's manifest, or null when it has none (or not JSON). */
+export async function readKeysManifest(keysDir: string): Promise<KeysManifest | null> {
   const text = await readFile(join(keysDir, KEYS_MANIFEST_FILE), 'utf8').catch(() => null);
   if (text === null) return null;
   try {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withSetupCurve, type SetupCurve, type SetupLogger } from '@consortium/zkp';
-import { signAttestation, type CeremonySigner, type FinalHashes } from '../attestation.js';
+import { signAttestation, type CeremonySigner } from '../attestation.js';
 import { CeremonyAbortedError, CeremonyError } from '../errors.js';
 import { describeNextStep } from '../report.js';
 import { writeCeremonyKeys, writeGenesisFragment, type CeremonyCircuitFiles, type CeremonyKeys } from '../run/finish.js';
@@ -81,7 +81,6 @@ const DEFAULT_LINGER_MS = 60_000;
 export class CeremonyCoordinator {
   private stage: CeremonyStage = 'running';
   private due: CeremonyStatus['due'] = null;
-  private finalHashes: FinalHashes | null = null;
   private abortReason: string | null = null;
   private readonly rejections: { member: string; reason: string; timeMs: number }[] = [];
   private readonly folderFiles: FileIndex;
@@ -112,7 +111,7 @@ export class CeremonyCoordinator {
       transcript: this.options.workspace.transcript,
       due: this.due,
       files: this.folderFiles.list(),
-      finalHashes: this.finalHashes,
+      finalHashes: this.keys?.finalHashes ?? null,
       keysFiles: this.stage === 'complete' ? this.keysFiles.list() : [],
       rejections: [...this.rejections],
       abortReason: this.abortReason,
@@ -122,7 +121,7 @@ export class CeremonyCoordinator {
   /** Runs the ceremony to its end: resolves with the final status once complete, throws CeremonyAbortedError when it aborts. */
   async run(): Promise<CeremonyStatus> {
     try {
-      await this.refreshFiles();
+      await this.folderFiles.refresh();
       // One curve handle through the keys too: snarkjs's export of the verification keys takes
       // the shared curve, whose worker threads end (and let the process exit) with the last handle.
       await withSetupCurve(async (curve) => {
@@ -160,7 +159,7 @@ export class CeremonyCoordinator {
       } else {
         await this.awaitContribution(next, curve);
       }
-      await this.refreshFiles();
+      await this.folderFiles.refresh();
       this.changed();
     }
   }
@@ -251,7 +250,6 @@ export class CeremonyCoordinator {
     const { workspace, signer } = this.options;
     this.keys = await this.track({ kind: 'keys' }, () => this.writeKeys());
     const hashes = this.keys.finalHashes;
-    this.finalHashes = hashes;
     this.stage = 'attesting';
     this.changed();
     if (workspace.transcript.attestations.some((attestation) => attestation.member === this.me)) return; // resumed
@@ -309,10 +307,6 @@ export class CeremonyCoordinator {
     return hooks.logger ?? this.options.logger;
   }
 
-  private async refreshFiles(): Promise<void> {
-    await this.folderFiles.refresh();
-  }
-
   private changed(): void {
     this.options.onStatus?.(this.status());
   }
@@ -363,10 +357,10 @@ export class CeremonyCoordinator {
   }
 
   private async takeAttestation(from: string, signature: { readonly member: string; readonly signature: string }): Promise<void> {
-    if (this.stage !== 'attesting' || this.finalHashes === null) throw new CeremonyProtocolError('not_running', `the ceremony takes no attestation now (${this.stage})`);
+    if (this.stage !== 'attesting' || this.keys === null) throw new CeremonyProtocolError('not_running', `the ceremony takes no attestation now (${this.stage})`);
     if (signature.member !== from) throw new CeremonyProtocolError('not_your_entry', `${from} may hand over only its own attestation`);
     try {
-      const hashes = this.finalHashes;
+      const hashes = this.keys.finalHashes;
       await this.attestInTurn(() => this.options.workspace.attest(hashes, signature));
     } catch (error) {
       if (error instanceof CeremonyError) throw new CeremonyProtocolError('bad_attestation', error.message);
