@@ -99,7 +99,9 @@ function tampering(inner: CeremonyTransport, tamper: 'entry-signature' | 'file-b
       const request = JSON.parse(new TextDecoder().decode(payload)) as { type: string; entry?: { signature: string } };
       if (!done && tamper === 'entry-signature' && request.type === 'contribution') {
         done = true;
-        const forged = { ...request, entry: { ...request.entry, signature: `${request.entry!.signature.slice(0, -2)}00` } };
+        // A bit of R flipped (not the last byte: S's top byte is small, and may already be 00).
+        const signature = request.entry!.signature;
+        const forged = { ...request, entry: { ...request.entry, signature: `${(Number.parseInt(signature.slice(0, 2), 16) ^ 0x01).toString(16).padStart(2, '0')}${signature.slice(2)}` } };
         return inner.request(to, protocol, new TextEncoder().encode(JSON.stringify(forged)), timeoutMs);
       }
       return inner.request(to, protocol, payload, timeoutMs);

@@ -39,25 +39,37 @@ export interface SetupCurve {
  * same object, so one caller's terminate() would stop the worker threads under all the others
  * (their next call waits forever). Each caller gets a handle on the shared curve instead: it reads
  * through to the curve, and its terminate() stops the threads only when the last handle is done.
+ *
+ * The build is shared too, from its first moment: ffjavascript keeps the curve in a global only
+ * once built, so two callers opening at once (parties of a ceremony in one process) would each
+ * build one; snarkjs's own lookups inside every step then find whichever was built last, and
+ * when its holders were done it stopped under the other's steps, which waited forever.
  */
-let shared: { curve: snarkjs.Curve; handles: number } | null = null;
+let shared: { curve: Promise<snarkjs.Curve>; handles: number } | null = null;
 
 export async function openSetupCurve(): Promise<SetupCurve> {
-  const curve = await snarkjs.curves.getCurveFromName('bn128');
-  if (shared?.curve !== curve) shared = { curve, handles: 0 };
+  shared ??= { curve: snarkjs.curves.getCurveFromName('bn128'), handles: 0 };
   const entry = shared;
   entry.handles += 1;
   let open = true;
-  const terminate = async () => {
+  const release = async () => {
     if (!open) return;
     open = false;
     entry.handles -= 1;
     if (entry.handles === 0) {
       if (shared === entry) shared = null;
-      await entry.curve.terminate();
+      await (await entry.curve).terminate();
     }
   };
-  return Object.create(curve, { terminate: { value: terminate } }) as SetupCurve;
+  let curve: snarkjs.Curve;
+  try {
+    curve = await entry.curve;
+  } catch (error) {
+    if (shared === entry) shared = null;
+    open = false;
+    throw error;
+  }
+  return Object.create(curve, { terminate: { value: release } }) as SetupCurve;
 }
 
 /** Runs `use` with a curve handle, terminated afterwards whatever happens. */
