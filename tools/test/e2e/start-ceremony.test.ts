@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { fetchJson } from '../../src/devnet/processes.js';
+import { startLauncherProcess, waitForEndpoints, type LauncherProcess } from '../../src/devnet/launcher-process.js';
+import { waitFor, WAIT_DEADLINES_MS } from '../../src/devnet/wait.js';
+import type { DevnetEndpoints } from '../../src/launcher/endpoints.js';
+
+/**
+ * `npm start -- --ceremony` as a user runs it: the real launcher process makes the devnet's five
+ * members, then their ceremony, each member's consortium-setup a process of its own with its
+ * node's identity (the first coordinates, the others join, over libp2p on loopback), phase 1 and
+ * phase 2 of settlement-4 made by the members; every member checks the whole ceremony before it
+ * attests. Then the genesis pins the ceremony's keys and transcript, and five node processes load
+ * them and commit blocks. A second run reuses the keys and the chain goes on.
+ *
+ * This is the five-member distributed ceremony on the settlement circuit as operators run it
+ * (consortium-setup's `ceremony coordinate` and `ceremony join` with their node.json); the
+ * faults (forged entries, corrupted transfers, late members, aborts) are libs/ceremony's
+ * distributed e2e, over the same protocol in one process on the small circuit.
+ */
+
+const MEMBERS = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR'];
+/** The ceremony of five processes on a loaded 2-core machine (about 2.5 min quiet), with room. */
+const CEREMONY_MS = 900_000;
+const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
+
+interface Transcript {
+  readonly entries: readonly { readonly kind: string; readonly signer: string; readonly lane: { readonly phase: number; readonly circuit?: string } }[];
+  readonly attestations: readonly { readonly member: string }[];
+}
+
+const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const readJson = async <T>(path: string) => JSON.parse(await readFile(path, 'utf8')) as T;
+
+async function committedHeight(member: DevnetEndpoints['members'][number]): Promise<number> {
+  const token = (await readFile(member.tokens.observer, 'utf8')).trim();
+  const status = (await fetchJson(`${member.apiUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` } })) as { consensus?: { committedHeight?: number } } | null;
+  return status?.consensus?.committedHeight ?? -1;
+}
+
+describe('npm start -- --ceremony', () => {
+  let dir: string;
+  const launchers: LauncherProcess[] = [];
+  let failed = false;
+  const launch = () => {
+    const launcher = startLauncherProcess(['--ceremony', '--members', String(MEMBERS.length), '--dir', dir, '--circuits', 'settlement-4', '--no-traffic', '--no-dashboard']);
+    launchers.push(launcher);
+    return launcher;
+  };
+  const stop = async (launcher: LauncherProcess) => {
+    launcher.child.kill('SIGINT');
+    expect(await launcher.exited).toBe(0);
+  };
+
+  afterAll(async () => {
+    for (const launcher of launchers) {
+      if (launcher.child.exitCode === null && launcher.child.signalCode === null) {
+        launcher.child.kill('SIGTERM');
+        await launcher.exited;
+      }
+    }
+    if (failed) console.error(`devnet kept for a look at its logs (<member>/node.log, ceremony/): ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }, LAUNCHER_STOP_MS);
+
+  it('holds the five members\' ceremony over libp2p, pins its keys in genesis, runs the nodes on them, and reuses them the next time', async () => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    dir = await mkdtemp(join(tmpdir(), 'npm-start-ceremony-'));
+    const first = launch();
+    const endpoints = await waitForEndpoints(dir, first, CEREMONY_MS);
+    expect(endpoints.members.map((member) => member.id)).toEqual(MEMBERS);
+    for (const member of endpoints.members) await waitFor(`${member.id} committed a block`, async () => (await committedHeight(member)) >= 1);
+    expect(first.output()).toContain('complete: every member attested');
+
+    // The transcript: both lanes in the plan's order, every member contributing, every member attesting.
+    const ceremonyDir = join(dir, 'ceremony');
+    const transcript = await readJson<Transcript>(join(ceremonyDir, 'transcript.json'));
+    const contributors = (phase: number) => transcript.entries.filter((entry) => entry.kind === 'contribution' && entry.lane.phase === phase).map((entry) => entry.signer);
+    expect(contributors(1)).toEqual(MEMBERS);
+    expect(contributors(2)).toEqual(MEMBERS);
+    expect(transcript.attestations.map((attestation) => attestation.member).sort()).toEqual([...MEMBERS].sort());
+
+    // Genesis pins the ceremony's keys and transcript, and every member collected the same keys
+    // into its own copy of the ceremony (each checked the whole ceremony before attesting).
+    const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: { kind: string; transcriptSha256: string } }>(join(ceremonyDir, 'keys', 'genesis-artifacts.json'));
+    expect(fragment.trustedSetup).toEqual({ kind: 'ceremony', transcriptSha256: await sha256(join(ceremonyDir, 'transcript.json')) });
+    const genesis = await readJson<{ artifacts: Record<string, string>; trustedSetup: unknown }>(join(dir, 'genesis.json'));
+    expect(genesis.artifacts).toEqual(fragment.artifacts);
+    expect(genesis.trustedSetup).toEqual(fragment.trustedSetup);
+    for (const member of MEMBERS.slice(1)) {
+      expect(await readJson(join(dir, member, 'ceremony', 'keys', 'genesis-artifacts.json'))).toEqual(fragment);
+    }
+    // Each node loaded them and checked them against genesis: no demo warning.
+    for (const member of endpoints.members) {
+      const log = await readFile(join(dir, member.id, 'node.log'), 'utf8');
+      expect(log).toContain('proving keys loaded and checked against genesis');
+      expect(log).not.toContain('INSECURE');
+    }
+    const height = Math.min(...(await Promise.all(endpoints.members.map(committedHeight))));
+    const genesisSha256 = await sha256(join(dir, 'genesis.json'));
+    await stop(first);
+
+    // Again: the keys are reused while genesis pins them, and the chain goes on.
+    const second = launch();
+    const again = await waitForEndpoints(dir, second);
+    expect(second.output()).toContain('reused from their ceremony');
+    expect(second.output()).not.toContain('the ceremony among');
+    for (const member of again.members) await waitFor(`${member.id} goes on past height ${height}`, async () => (await committedHeight(member)) > height);
+    expect(await sha256(join(dir, 'genesis.json'))).toBe(genesisSha256);
+    await stop(second);
+  }, CEREMONY_MS + 2 * LAUNCHER_STOP_MS + WAIT_DEADLINES_MS.nodeStart + WAIT_DEADLINES_MS.progress);
+});
