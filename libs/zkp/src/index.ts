@@ -78,6 +78,7 @@ export { SetupStepError } from './setup/errors.js';
 export { PREPARED_SECTIONS, preparedDomains, preparePhase2ForDomains } from './setup/prepare-phase2.js';
 export type { PreparedSection } from './setup/prepare-phase2.js';
 export { verifyPreparedPhase2, PreparedPowersError, hasPreparedSections, copyPhase1Sections } from './setup/verify-prepared.js';
+export { verifyNewZKey, NewZKeyError } from './setup/verify-new-zkey.js';
 export { runSinglePartySetup, singlePartyFiles } from './setup/single-party.js';
 export type { SinglePartyCircuit, SinglePartyOptions, SinglePartyResult, SinglePartyStep } from './setup/single-party.js';
 export { ensureTestKeys } from './setup/test-keys.js';

@@ -1,6 +1,7 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readBinFile } from '@iden3/binfileutils';
 import { assembleKeysFolder, beaconPhase2, contributePhase2, openSetupCurve, runSinglePartySetup, type SetupCurve } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -79,6 +80,42 @@ describe('ceremony verify', () => {
     const problem = await failure(dir);
     expect(problem.check).toBe('every file the transcript names is in the folder');
     expect(problem.detail).toMatch(/^no file with sha256 [0-9a-f]{16}… \(entry 2: Vodafone-UK's contribution to phase 1 \(powers of tau\)\)$/);
+  }, 60_000);
+
+  it("names a phase-2 lane opened with another proving key than newZKey's (two A points swapped), though every entry is signed and chained", async () => {
+    const dir = await variant('wrong-open', async (folder, transcript) => {
+      const at = transcript.entries.findIndex((entry) => entry.kind === 'open' && entry.lane.phase === 2);
+      const opened = transcript.entries[at] as TranscriptEntry & { outputSha256: string };
+      const laneDir = join(folder, 'phase2', 'tiny');
+      const names = await readdir(laneDir);
+      const shas = await Promise.all(names.map(async (name) => sha256OfFile(join(laneDir, name))));
+      const file = join(laneDir, names[shas.indexOf(opened.outputSha256)]!);
+      // The coordinator's own key, not newZKey's: A's first two distinct points swapped.
+      const { fd, sections } = await readBinFile(file, 'zkey', 1);
+      await fd.close();
+      const bytes = await readFile(file);
+      const start = sections[5]![0]!.p;
+      const point = (i: number) => bytes.subarray(start + i * 64, start + (i + 1) * 64);
+      const other = [...Array(8).keys()].find((i) => i > 0 && !point(i).equals(point(0)))!;
+      const first = Buffer.from(point(0));
+      point(other).copy(bytes, start);
+      first.copy(bytes, start + other * 64);
+      await writeFile(file, bytes);
+      const outputSha256 = await sha256OfFile(file);
+      // Signed again by the coordinator, and the next member's entry built on it: the chain holds.
+      const resign = (entry: TranscriptEntry, change: Record<string, string>) => {
+        const { signature: _old, ...unsigned } = { ...entry, ...change };
+        return signEntry(unsigned, signer(entry.signer));
+      };
+      const entries = [...transcript.entries];
+      entries[at] = resign(opened, { outputSha256 });
+      entries[at + 1] = resign(entries[at + 1]!, { inputSha256: outputSha256 });
+      return { ...transcript, entries };
+    });
+    const problem = await failure(dir);
+    expect(problem.check).toBe('phase 2 of tiny: its first file is newZKey of the pinned r1cs');
+    expect(problem.detail).toContain('the lane was opened with another proving key than the one the circuit and phase 1 give');
+    expect(problem.detail).toContain('its A points differ');
   }, 60_000);
 
   it('names the dropped contributor of a forked chain, which snarkjs itself accepts', async () => {
