@@ -6,8 +6,10 @@
 import { describeFailure } from './failure.js';
 import { Style, isDecorated, terminalOf } from './output.js';
 import { buildProgram } from './program.js';
+import { dropFileHandleGcWarnings } from './warnings.js';
 
 async function main(): Promise<void> {
+  dropFileHandleGcWarnings();
   // `consortium-setup devnet | head` closes stdout early: that is the reader's choice, not a failure.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
