@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CeremonyWorkspace, domainPowerOf, PLAN_FORMAT, readR1csHeader, sha256OfFile, signPlan, verifyCeremony, writeCeremonyKeys, attest, writeTranscriptFile, type CeremonyPlan } from '@consortium/ceremony';
 import { buildCircuit, ptauPowerFor } from '@consortium/circuits';
 import { Ed25519Signer, generateEd25519KeyPair, toHex } from '@consortium/consensus';
-import { openSetupCurve, preparePhase2ForDomains, runSinglePartySetup, verifyPreparedPhase2 } from '@consortium/zkp';
+import { newZKey, openSetupCurve, preparePhase2ForDomains, runSinglePartySetup, verifyNewZKey, verifyPreparedPhase2 } from '@consortium/zkp';
 
 const MEMBERS = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO', 'SFR-FR'];
 const BEACON = 'c0'.repeat(32);
@@ -91,6 +91,9 @@ async function benchCircuit(name: string): Promise<void> {
     await timed(rows, 'ceremony verify (everything, the prepared file checked)', () => verifyCeremony(dir));
     await timed(rows, 'the prepared file checked alone (verifyPreparedPhase2)', async () => verifyPreparedPhase2(curve, await workspace.phase1Final(), workspace.folder.preparedPtau, [domain]));
     await timed(rows, 'the same file prepared again (preparePhase2ForDomains)', async () => preparePhase2ForDomains(curve, await workspace.phase1Final(), join(root, 'again.ptau'), [domain]));
+    const again = join(root, 'again.zkey');
+    await timed(rows, "phase 2's first file made again (snarkjs's newZKey)", () => newZKey(r1cs, workspace.folder.preparedPtau, again));
+    await timed(rows, 'the same file checked (verifyNewZKey)', () => verifyNewZKey(curve, r1cs, workspace.folder.preparedPtau, again));
     console.log(`  ${'whole five-member ceremony (phase 1, phase 2, beacons)'.padEnd(58)} ${seconds(ceremonyMs).padStart(9)}`);
     console.log(`  ${'phase 2 alone (prepare, newZKey, 5 contributions, beacon)'.padEnd(58)} ${seconds(phase2Ms).padStart(9)}`);
 

@@ -108,10 +108,24 @@ async function runCeremony(
   await progress.step(`the ceremony among ${memberIds.length} member processes over libp2p (${memberIds[0]} coordinates)`, async (outcome) => {
     const beacon = randomBytes(32).toString('hex');
     const config = (id: string) => join(dir, id, 'node.json');
-    await Promise.all([
-      runSetupCli(['ceremony', 'coordinate', '--dir', ceremonyDir, '--config', config(memberIds[0]!), '--beacon', beacon], setup),
-      ...memberIds.slice(1).map((id) => runSetupCli(['ceremony', 'join', '--dir', join(dir, id, CEREMONY_FOLDER), '--config', config(id)], quiet)),
-    ]);
+    // One member process failing ends the others: the coordinator would otherwise wait out the
+    // plan's time limits for a member that is gone, and the launcher with it.
+    const ceremony = new AbortController();
+    const stop = () => ceremony.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    const member = (args: readonly string[], options: { readonly onProgressLine?: (line: string) => void; readonly signal?: AbortSignal }) =>
+      runSetupCli(args, { ...options, signal: ceremony.signal }).catch((error: unknown) => {
+        ceremony.abort(error);
+        throw error;
+      });
+    try {
+      await Promise.all([
+        member(['ceremony', 'coordinate', '--dir', ceremonyDir, '--config', config(memberIds[0]!), '--beacon', beacon], setup),
+        ...memberIds.slice(1).map((id) => member(['ceremony', 'join', '--dir', join(dir, id, CEREMONY_FOLDER), '--config', config(id)], quiet)),
+      ]);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
     outcome(`every member contributed and attested; transcript ${join(ceremonyDir, 'transcript.json')}`);
   });
   // The same members, a genesis that pins the ceremony's keys and transcript.

@@ -12,6 +12,7 @@ describe('the warning filter', () => {
     expect(isFileHandleClosedByGc(new Error('Closing file descriptor 41 on garbage collection'))).toBe(true);
     expect(isFileHandleClosedByGc(new Error('Closing file descriptor 41 on garbage collection, and more'))).toBe(false);
     expect(isFileHandleClosedByGc(new Error('Possible EventEmitter memory leak detected'))).toBe(false);
+    expect(isFileHandleClosedByGc(Object.assign(new Error('Closing a FileHandle object on garbage collection is deprecated.'), { code: 'DEP0137' }))).toBe(true);
   });
 
   it("drops it in a real process, and Node still prints every other warning", async () => {
@@ -19,10 +20,12 @@ describe('the warning filter', () => {
       `const { dropFileHandleGcWarnings } = await import(${JSON.stringify(warningsModule)});`,
       'dropFileHandleGcWarnings();',
       "process.emitWarning('Closing file descriptor 41 on garbage collection');",
+      "process.emitWarning('Closing a FileHandle object on garbage collection is deprecated.', { type: 'DeprecationWarning', code: 'DEP0137' });",
       "process.emitWarning('something else the operator should see', 'ExperimentalWarning');",
     ].join('\n');
     const { stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
     expect(stderr).not.toContain('Closing file descriptor');
+    expect(stderr).not.toContain('DEP0137');
     expect(stderr).toContain('ExperimentalWarning: something else the operator should see');
   });
 });

@@ -16,9 +16,10 @@ import type { SetupCurve } from './steps.js';
  * computed in the field. Likewise B1 (tau G1), B2 (tau G2) and IC with C (beta tau, alpha tau,
  * tau). A file that differs passes only if rho is orthogonal to the difference: probability
  * 2^-128 with 128-bit rho drawn here, after the file was made. Every point must be a canonical
- * encoding of a point on the curve, and every B2 point in the subgroup of order r: G2 has small
- * torsion (its cofactor has the factor 10,069), which a random combination of two points may
- * cancel one time in 10,069; G1's cofactor is 1.
+ * encoding of a point on the curve, and every B2 point in the subgroup of order r (one scalar
+ * multiplication each, on every worker thread of the curve): G2 has small torsion (its cofactor
+ * has the factor 10,069), which a random combination of two points may cancel one time in
+ * 10,069; G1's cofactor is 1.
  */
 
 /** What a proving key is refused for: the section, in words. */
@@ -46,11 +47,18 @@ interface Group {
   batchToAffine(buffer: Uint8Array): Promise<Uint8Array>;
 }
 
+/** ffjavascript's worker threads: a task is a list of commands on the wasm memory of one thread. */
+interface ThreadManager {
+  readonly concurrency: number;
+  queueAction(task: readonly object[]): Promise<Uint8Array[]>;
+}
+
 interface Curve {
   readonly q: bigint;
   readonly r: bigint;
   readonly G1: Group;
   readonly G2: Group;
+  readonly tm: ThreadManager;
 }
 
 /** snarkjs's zkey sections (Groth16). */
@@ -220,8 +228,10 @@ export async function verifyNewZKey(setupCurve: SetupCurve, r1csFile: string, pr
     for (const name of Object.keys(sections) as (keyof typeof sections)[]) {
       if (sections[name].byteLength !== expectedSizes[name]) throw refuse(`its ${name.toUpperCase()} section holds ${sections[name].byteLength} bytes, not ${expectedSizes[name]}`);
       const group = name === 'b2' ? G2 : G1;
-      checkPoints(group, q, sections[name], name === 'b2' ? bigIntToLe(r, FR_BYTES) : null, (what) => refuse(`${name.toUpperCase()} point ${what}`));
+      checkPoints(group, q, sections[name], (what) => refuse(`${name.toUpperCase()} point ${what}`));
     }
+    const outside = await firstOutsideSubgroup(curve, sections.b2);
+    if (outside !== null) throw refuse(`B2 point ${outside} is not in the subgroup of order r`);
 
     // The random combinations.
     const rho = Array.from({ length: r1cs.vars }, () => leToBigInt(randomBytes(RANDOM_SCALAR_BYTES), 0, RANDOM_SCALAR_BYTES));
@@ -279,18 +289,53 @@ function scalarBytes(scalars: readonly bigint[]): Uint8Array {
   return out;
 }
 
-/** Every point of a section: a canonical encoding (coordinates below q, Montgomery form), on the curve, and (with `order`) in the subgroup. */
-function checkPoints(group: Group, q: bigint, points: Uint8Array, order: Uint8Array | null, refuse: (what: string) => Error): void {
+/** Every point of a section: a canonical encoding (coordinates below q, Montgomery form) on the curve (or the point at infinity). */
+function checkPoints(group: Group, q: bigint, points: Uint8Array, refuse: (what: string) => Error): void {
   const size = group.F.n8 * 2;
   for (let at = 0; at < points.byteLength; at += size) {
     const point = points.subarray(at, at + size);
     for (let coordinate = 0; coordinate < size; coordinate += 32) {
       if (leToBigInt(point, coordinate, 32) >= q) throw refuse(`${at / size} is not a canonical encoding`);
     }
-    if (group.isZero(point)) continue;
-    if (!group.isValid(point)) throw refuse(`${at / size} is not on the curve`);
-    if (order !== null && !group.isZero(group.timesScalar(point, order))) throw refuse(`${at / size} is not in the subgroup of order r`);
+    if (!group.isZero(point) && !group.isValid(point)) throw refuse(`${at / size} is not on the curve`);
   }
+}
+
+/**
+ * The index of the first G2 point (affine, on the curve) that r times does not take to infinity,
+ * or null: one scalar multiplication per point other than infinity (whose affine encoding, 0 and
+ * 0, the multiplication does not know), on every worker thread of the curve.
+ */
+async function firstOutsideSubgroup(curve: Curve, points: Uint8Array): Promise<number | null> {
+  const { G2, tm, r } = curve;
+  const size = G2.F.n8 * 2;
+  const projective = G2.F.n8 * 3;
+  const indices = [...Array(points.byteLength / size).keys()].filter((i) => !G2.isZero(points.subarray(i * size, (i + 1) * size)));
+  const count = indices.length;
+  const packed = new Uint8Array(count * size);
+  indices.forEach((index, i) => packed.set(points.subarray(index * size, (index + 1) * size), i * size));
+  const order = bigIntToLe(r, FR_BYTES);
+  const perTask = Math.ceil(count / tm.concurrency);
+  const tasks: Promise<{ first: number; results: Uint8Array }>[] = [];
+  for (let first = 0; first < count; first += perTask) {
+    const n = Math.min(perTask, count - first);
+    const task: object[] = [
+      { cmd: 'ALLOCSET', var: 0, buff: packed.slice(first * size, (first + n) * size) },
+      { cmd: 'ALLOCSET', var: 1, buff: order },
+      { cmd: 'ALLOC', var: 2, len: n * projective },
+    ];
+    for (let i = 0; i < n; i++) {
+      task.push({ cmd: 'CALL', fnName: 'g2m_timesScalarAffine', params: [{ var: 0, offset: i * size }, { var: 1 }, { val: FR_BYTES }, { var: 2, offset: i * projective }] });
+    }
+    task.push({ cmd: 'GET', out: 0, var: 2, len: n * projective });
+    tasks.push(tm.queueAction(task).then(([results]) => ({ first, results: results! })));
+  }
+  for (const { first, results } of await Promise.all(tasks)) {
+    for (let i = 0; i < results.byteLength / projective; i++) {
+      if (!G2.isZero(results.subarray(i * projective, (i + 1) * projective))) return indices[first + i]!;
+    }
+  }
+  return null;
 }
 
 /** The points newZKey hashes for H: tau^(i+n) - tau^i in G1, i < n - 1, affine. */
