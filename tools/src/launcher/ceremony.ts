@@ -102,7 +102,8 @@ async function runCeremony(
       ['ceremony', 'plan', '--genesis', join(dir, 'genesis.json'), '--circuits', options.circuits.join(','), '--dir', ceremonyDir, '--beacon-source', BEACON_SOURCE, '--time-limit', String(TIME_LIMIT_MINUTES)],
       quiet,
     );
-    for (const id of memberIds) await runSetupCli(['ceremony', 'sign-plan', '--dir', ceremonyDir, '--member', id, '--key', join(dir, id, 'validator-key.json')], quiet);
+    // At once, as the members would on their own machines (each writes its own signature file).
+    await Promise.all(memberIds.map((id) => runSetupCli(['ceremony', 'sign-plan', '--dir', ceremonyDir, '--member', id, '--key', join(dir, id, 'validator-key.json')], quiet)));
     await runSetupCli(['ceremony', 'start', '--dir', ceremonyDir], quiet);
   });
   await progress.step(`the ceremony among ${memberIds.length} member processes over libp2p (${memberIds[0]} coordinates)`, async (outcome) => {

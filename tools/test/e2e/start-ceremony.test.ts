@@ -14,7 +14,9 @@ import type { DevnetEndpoints } from '../../src/launcher/endpoints.js';
  * node's identity (the first coordinates, the others join, over libp2p on loopback), phase 1 and
  * phase 2 of settlement-4 made by the members; every member checks the whole ceremony before it
  * attests. Then the genesis pins the ceremony's keys and transcript, and five node processes load
- * them and commit blocks. A second run reuses the keys and the chain goes on.
+ * them and commit blocks. (A later run reuses the keys while genesis pins them: the launcher's
+ * reuse rule, with the transcript, is its unit test; a second run here would cost CI half a
+ * minute more.)
  *
  * This is the five-member distributed ceremony on the settlement circuit as operators run it
  * (consortium-setup's `ceremony coordinate` and `ceremony join` with their node.json); the
@@ -66,7 +68,7 @@ describe('npm start -- --ceremony', () => {
     else await rm(dir, { recursive: true, force: true });
   }, LAUNCHER_STOP_MS);
 
-  it('holds the five members\' ceremony over libp2p, pins its keys in genesis, runs the nodes on them, and reuses them the next time', async () => {
+  it('holds the five members\' ceremony over libp2p, pins its keys in genesis, and runs the nodes on them', async () => {
     onTestFailed(() => {
       failed = true;
     });
@@ -76,6 +78,8 @@ describe('npm start -- --ceremony', () => {
     expect(endpoints.members.map((member) => member.id)).toEqual(MEMBERS);
     for (const member of endpoints.members) await waitFor(`${member.id} committed a block`, async () => (await committedHeight(member)) >= 1);
     expect(first.output()).toContain('complete: every member attested');
+    // snarkjs's file handles left to the collector are not the operator's concern (consortium-setup drops Node's warning).
+    expect(first.output()).not.toContain('garbage collection');
 
     // The transcript: both lanes in the plan's order, every member contributing, every member attesting.
     const ceremonyDir = join(dir, 'ceremony');
@@ -101,17 +105,6 @@ describe('npm start -- --ceremony', () => {
       expect(log).toContain('proving keys loaded and checked against genesis');
       expect(log).not.toContain('INSECURE');
     }
-    const height = Math.min(...(await Promise.all(endpoints.members.map(committedHeight))));
-    const genesisSha256 = await sha256(join(dir, 'genesis.json'));
     await stop(first);
-
-    // Again: the keys are reused while genesis pins them, and the chain goes on.
-    const second = launch();
-    const again = await waitForEndpoints(dir, second);
-    expect(second.output()).toContain('reused from their ceremony');
-    expect(second.output()).not.toContain('the ceremony among');
-    for (const member of again.members) await waitFor(`${member.id} goes on past height ${height}`, async () => (await committedHeight(member)) > height);
-    expect(await sha256(join(dir, 'genesis.json'))).toBe(genesisSha256);
-    await stop(second);
-  }, CEREMONY_MS + 2 * LAUNCHER_STOP_MS + WAIT_DEADLINES_MS.nodeStart + WAIT_DEADLINES_MS.progress);
+  }, CEREMONY_MS + LAUNCHER_STOP_MS + WAIT_DEADLINES_MS.progress);
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestKeys, type TestKeys } from '@consortium/zkp';
@@ -26,8 +26,8 @@ beforeAll(async () => {
   keys = await ensureTestKeys('settlement-4');
   dir = await mkdtemp(join(tmpdir(), 'ceremony-zkey-'));
   curve = await snarkjs.curves.getCurveFromName('bn128');
-  const r1cs = join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path);
-  await snarkjs.zKey.newZKey(r1cs, keys.preparedPtauPath, file('0'));
+  // Phase 2's first file: snarkjs's newZKey of the circuit, made with the test keys.
+  await copyFile(keys.initZkeyPath, file('0'));
   returned.set('A', hex(await snarkjs.zKey.contribute(file('0'), file('A'), 'T-Mobile-DE', entropy())));
   returned.set('B', hex(await snarkjs.zKey.contribute(file('A'), file('B'), 'Vodafone-UK', entropy())));
   returned.set('C', hex(await snarkjs.zKey.contribute(file('B'), file('C'), 'Orange-FR', entropy())));

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCircuit, groth16DomainPower, ptauPowerFor, REPOSITORY_ROOT, type BuiltCircuit } from '@consortium/circuits';
 import lockfile from 'proper-lockfile';
-import { runSinglePartySetup } from './single-party.js';
+import { runSinglePartySetup, singlePartyFiles } from './single-party.js';
 
 /**
  * Proving and verification keys for TESTS ONLY: the single-party setup (runSinglePartySetup, the
@@ -23,12 +23,14 @@ export interface TestKeys {
   readonly ptauPower: number;
   /** The same, prepared for this circuit's domain only: what newZKey and `snarkjs zkey verify` read. */
   readonly preparedPtauPath: string;
+  /** Phase 2's first file: snarkjs's newZKey of the circuit and the prepared powers (before any contribution). */
+  readonly initZkeyPath: string;
 }
 
 const TEST_KEYS_ROOT = join(REPOSITORY_ROOT, 'build/test-keys');
 const BEACON = '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20';
 /** Bumped when the files kept here change, so a cache from before is remade. */
-const TEST_KEYS_LAYOUT = 2;
+const TEST_KEYS_LAYOUT = 3;
 
 interface TestKeysRecord {
   readonly r1csSha256: string;
@@ -47,6 +49,7 @@ export async function ensureTestKeys(name = 'settlement-4'): Promise<TestKeys> {
       vkeyPath: join(dir, 'verification_key.json'),
       ptauPath: join(dir, 'pot_final.ptau'),
       preparedPtauPath: join(dir, 'pot_prepared.ptau'),
+      initZkeyPath: join(dir, 'circuit_init.zkey'),
     };
     const record = await readFile(join(dir, 'test-keys.json'), 'utf8').then((text) => JSON.parse(text) as TestKeysRecord, () => null);
     if (record?.r1csSha256 !== circuit.manifest.files.r1cs.sha256 || record.layout !== TEST_KEYS_LAYOUT) await makeTestKeys(circuit, dir, paths);
@@ -58,7 +61,7 @@ export async function ensureTestKeys(name = 'settlement-4'): Promise<TestKeys> {
   }
 }
 
-async function makeTestKeys(circuit: BuiltCircuit, dir: string, paths: { zkeyPath: string; vkeyPath: string; ptauPath: string; preparedPtauPath: string }): Promise<void> {
+async function makeTestKeys(circuit: BuiltCircuit, dir: string, paths: { zkeyPath: string; vkeyPath: string; ptauPath: string; preparedPtauPath: string; initZkeyPath: string }): Promise<void> {
   const { manifest } = circuit;
   const workDir = join(dir, 'work');
   await rm(workDir, { recursive: true, force: true });
@@ -74,6 +77,7 @@ async function makeTestKeys(circuit: BuiltCircuit, dir: string, paths: { zkeyPat
     });
     const keys = result.circuits[manifest.name]!;
     await rename(keys.zkeyPath, paths.zkeyPath);
+    await rename(singlePartyFiles(workDir).zkey(manifest.name, 'new'), paths.initZkeyPath);
     await rename(result.ptau.finalPath, paths.ptauPath);
     await rename(result.ptau.preparedPath, paths.preparedPtauPath);
     await writeFile(paths.vkeyPath, `${JSON.stringify(keys.vkey, null, 2)}\n`);

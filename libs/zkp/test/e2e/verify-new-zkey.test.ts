@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBinFile } from '@iden3/binfileutils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestKeys, newZKey, NewZKeyError, openSetupCurve, verifyNewZKey, type SetupCurve } from '../../src/index.js';
+import { ensureTestKeys, NewZKeyError, openSetupCurve, verifyNewZKey, type SetupCurve } from '../../src/index.js';
 
 /**
  * verifyNewZKey against snarkjs's own newZKey on the settlement circuit (settlement-4, 2^11):
@@ -37,8 +37,8 @@ beforeAll(async () => {
   const keys = await ensureTestKeys('settlement-4');
   r1cs = join(keys.circuit.dir, keys.circuit.manifest.files.r1cs.path);
   prepared = keys.preparedPtauPath;
-  original = join(dir, 'init.zkey');
-  await newZKey(r1cs, prepared, original);
+  // Made by snarkjs's newZKey in the single-party sequence of the test keys.
+  original = keys.initZkeyPath;
   bytes = new Uint8Array(await readFile(original));
   const { fd, sections: found } = await readBinFile(original, 'zkey', 1);
   await fd.close();
