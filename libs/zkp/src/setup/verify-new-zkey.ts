@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readBinFile, readSection, type BinFile, type Sections } from '@iden3/binfileutils';
+import { bigIntToLe, concat, leToBigInt, sameBytes, uint32Be, uint32Le } from './le-bytes.js';
+import { readR1csMatrices, type Term } from './r1cs-matrices.js';
 import type { SetupCurve } from './steps.js';
 
 /**
@@ -68,102 +70,6 @@ const PTAU = { tauG1: 2, alpha1: 4, beta1: 5, beta2: 6, lagrangeTauG1: 12, lagra
 const RANDOM_SCALAR_BYTES = 16;
 const FR_BYTES = 32;
 
-/** One non-zero of the r1cs's A, B or C matrix: constraint c, signal s, coefficient (standard form, below r). */
-interface Term {
-  readonly constraint: number;
-  readonly signal: number;
-  readonly coefficient: bigint;
-}
-
-interface R1cs {
-  readonly vars: number;
-  readonly publics: number;
-  readonly constraints: number;
-  readonly a: Term[];
-  readonly b: Term[];
-  readonly c: Term[];
-  /** The coefficient bytes as stored (snarkjs copies them into section 4 converted). */
-  readonly order: { readonly matrix: 0 | 1; readonly term: Term }[];
-}
-
-function readUint32(bytes: Uint8Array, at: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
-}
-
-function leToBigInt(bytes: Uint8Array, at: number, length: number): bigint {
-  let value = 0n;
-  for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[at + i]!);
-  return value;
-}
-
-function bigIntToLe(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let rest = value;
-  for (let i = 0; i < length; i++) {
-    out[i] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
-  return out;
-}
-
-function uint32Le(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value, true);
-  return out;
-}
-
-function uint32Be(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, value, false);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-
-async function readR1cs(path: string, r: bigint): Promise<R1cs> {
-  const { fd, sections } = await readBinFile(path, 'r1cs', 1);
-  try {
-    const header = await readSection(fd, sections, 1);
-    const n8 = readUint32(header, 0);
-    if (leToBigInt(header, 4, n8) !== r) throw new NewZKeyError(`${path}: the r1cs is over another field than the powers of tau's curve`);
-    const at = 4 + n8;
-    const vars = readUint32(header, at);
-    const publics = readUint32(header, at + 4) + readUint32(header, at + 8);
-    const constraints = readUint32(header, at + 24);
-    const body = await readSection(fd, sections, 2);
-    const a: Term[] = [];
-    const b: Term[] = [];
-    const c: Term[] = [];
-    const order: R1cs['order'][number][] = [];
-    let pos = 0;
-    for (let constraint = 0; constraint < constraints; constraint++) {
-      for (const [matrix, terms] of [[0, a], [1, b], [2, c]] as const) {
-        const count = readUint32(body, pos);
-        pos += 4;
-        for (let i = 0; i < count; i++) {
-          const term = { constraint, signal: readUint32(body, pos), coefficient: leToBigInt(body, pos + 4, n8) };
-          pos += 4 + n8;
-          terms.push(term);
-          if (matrix !== 2) order.push({ matrix, term });
-        }
-      }
-    }
-    return { vars, publics, constraints, a, b, c, order };
-  } finally {
-    await fd.close();
-  }
-}
-
 /** Throws NewZKeyError naming the first section of `zkeyFile` that is not newZKey(r1csFile, preparedPtau). */
 export async function verifyNewZKey(setupCurve: SetupCurve, r1csFile: string, preparedPtau: string, zkeyFile: string): Promise<void> {
   const curve = setupCurve as unknown as Curve;
@@ -172,7 +78,8 @@ export async function verifyNewZKey(setupCurve: SetupCurve, r1csFile: string, pr
   const sG2 = G2.F.n8 * 2;
   const refuse = (what: string) => new NewZKeyError(`${zkeyFile}: ${what}, not what newZKey makes of ${r1csFile} and ${preparedPtau}`);
 
-  const r1cs = await readR1cs(r1csFile, r);
+  const r1cs = await readR1csMatrices(r1csFile);
+  if (r1cs.prime !== r) throw new NewZKeyError(`${r1csFile}: the r1cs is over another field than the powers of tau's curve`);
   const domainPower = (r1cs.constraints + r1cs.publics).toString(2).length;
   const domainSize = 2 ** domainPower;
   let ptau: { fd: BinFile; sections: Sections } | undefined;
