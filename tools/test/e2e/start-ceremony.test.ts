@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256OfFile } from '@consortium/ceremony';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { fetchJson } from '../../src/devnet/processes.js';
 import { startLauncherProcess, waitForEndpoints, type LauncherProcess } from '../../src/devnet/launcher-process.js';
 import { waitFor, WAIT_DEADLINES_MS } from '../../src/devnet/wait.js';
-import type { DevnetEndpoints } from '../../src/launcher/endpoints.js';
+import { committedHeight } from '../support/committed-height.js';
 
 /**
  * `npm start -- --ceremony` as a user runs it: the real launcher process makes the devnet's five
@@ -34,14 +33,7 @@ interface Transcript {
   readonly attestations: readonly { readonly member: string }[];
 }
 
-const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 const readJson = async <T>(path: string) => JSON.parse(await readFile(path, 'utf8')) as T;
-
-async function committedHeight(member: DevnetEndpoints['members'][number]): Promise<number> {
-  const token = (await readFile(member.tokens.observer, 'utf8')).trim();
-  const status = (await fetchJson(`${member.apiUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` } })) as { consensus?: { committedHeight?: number } } | null;
-  return status?.consensus?.committedHeight ?? -1;
-}
 
 describe('npm start -- --ceremony', () => {
   let dir: string;
@@ -92,7 +84,7 @@ describe('npm start -- --ceremony', () => {
     // Genesis pins the ceremony's keys and transcript, and every member collected the same keys
     // into its own copy of the ceremony (each checked the whole ceremony before attesting).
     const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: { kind: string; transcriptSha256: string } }>(join(ceremonyDir, 'keys', 'genesis-artifacts.json'));
-    expect(fragment.trustedSetup).toEqual({ kind: 'ceremony', transcriptSha256: await sha256(join(ceremonyDir, 'transcript.json')) });
+    expect(fragment.trustedSetup).toEqual({ kind: 'ceremony', transcriptSha256: await sha256OfFile(join(ceremonyDir, 'transcript.json')) });
     const genesis = await readJson<{ artifacts: Record<string, string>; trustedSetup: unknown }>(join(dir, 'genesis.json'));
     expect(genesis.artifacts).toEqual(fragment.artifacts);
     expect(genesis.trustedSetup).toEqual(fragment.trustedSetup);

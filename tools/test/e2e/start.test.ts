@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { fetchJson } from '../../src/devnet/processes.js';
 import { waitFor, WAIT_DEADLINES_MS } from '../../src/devnet/wait.js';
 import { startLauncherProcess, waitForEndpoints, type LauncherProcess } from '../../src/devnet/launcher-process.js';
 import { ENDPOINTS_FILE, type DevnetEndpoints } from '../../src/launcher/endpoints.js';
@@ -14,6 +13,7 @@ import { PROMETHEUS_TARGETS_FILE, prometheusTargetsOf } from '../../src/launcher
 import { lineProgress } from '../../src/launcher/progress.js';
 import { nettingBalances, SettlementApiClient, type NettingJson } from '../../src/traffic/client.js';
 import { TrafficProcess } from '../../src/traffic/process.js';
+import { committedHeight } from '../support/committed-height.js';
 import { DashboardTab } from '../support/dashboard-browser.js';
 
 /**
@@ -43,13 +43,6 @@ const DISPUTE_PERIOD = '2025-01';
 const LAUNCHER_STOP_MS = WAIT_DEADLINES_MS.stop + 60_000;
 /** One period of 12 small proofs on a loaded 2-core machine, with room. */
 const PERIOD_MS = 900_000;
-
-async function committedHeight(member: DevnetEndpoints['members'][number]): Promise<number> {
-  // endpoints.json says where each member's tokens are: a script reaches the API with them.
-  const token = (await readFile(member.tokens.observer, 'utf8')).trim();
-  const status = (await fetchJson(`${member.apiUrl}/v1/status`, { headers: { authorization: `Bearer ${token}` } })) as { consensus?: { committedHeight?: number } } | null;
-  return status?.consensus?.committedHeight ?? -1;
-}
 
 interface LogLine {
   readonly step?: string;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { groth16DomainPower } from '@consortium/circuits';
 import { readBinFile, readSection, type BinFile, type Sections } from '@iden3/binfileutils';
 import { bigIntToLe, concat, leToBigInt, sameBytes, uint32Be, uint32Le } from './le-bytes.js';
 import { readR1csMatrices, type Term } from './r1cs-matrices.js';
@@ -36,14 +37,12 @@ interface Field {
 interface Group {
   readonly F: Field;
   readonly g: Uint8Array;
-  readonly zeroAffine: Uint8Array;
   multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
   eq(a: Uint8Array, b: Uint8Array): boolean;
   add(a: Uint8Array, b: Uint8Array): Uint8Array;
   sub(a: Uint8Array, b: Uint8Array): Uint8Array;
   isValid(a: Uint8Array): boolean;
   isZero(a: Uint8Array): boolean;
-  timesScalar(a: Uint8Array, scalar: Uint8Array): Uint8Array;
   toRprLEM(buffer: Uint8Array, offset: number, point: Uint8Array): void;
   batchLEMtoU(buffer: Uint8Array): Promise<Uint8Array>;
   batchToAffine(buffer: Uint8Array): Promise<Uint8Array>;
@@ -80,8 +79,7 @@ export async function verifyNewZKey(setupCurve: SetupCurve, r1csFile: string, pr
 
   const r1cs = await readR1csMatrices(r1csFile);
   if (r1cs.prime !== r) throw new NewZKeyError(`${r1csFile}: the r1cs is over another field than the powers of tau's curve`);
-  const domainPower = (r1cs.constraints + r1cs.publics).toString(2).length;
-  const domainSize = 2 ** domainPower;
+  const domainSize = 2 ** groth16DomainPower(r1cs.constraints, r1cs.publics);
   let ptau: { fd: BinFile; sections: Sections } | undefined;
   let zkey: { fd: BinFile; sections: Sections } | undefined;
   try {
@@ -112,7 +110,7 @@ export async function verifyNewZKey(setupCurve: SetupCurve, r1csFile: string, pr
 
     // Coefficients: A's and B's in r1cs order, then one for each public signal, each times R^2 (R = 2^256 mod r), as snarkjs writes them.
     const montgomery2 = (((1n << 256n) % r) ** 2n) % r;
-    const entries = [...r1cs.order.map(({ matrix, term }) => ({ matrix, constraint: term.constraint, signal: term.signal, coefficient: term.coefficient }))];
+    const entries = r1cs.order.map(({ matrix, term }) => ({ matrix, constraint: term.constraint, signal: term.signal, coefficient: term.coefficient }));
     for (let s = 0; s <= r1cs.publics; s++) entries.push({ matrix: 0, constraint: r1cs.constraints + s, signal: s, coefficient: 1n });
     const coefficients = concat([uint32Le(entries.length), ...entries.flatMap((entry) => [uint32Le(entry.matrix), uint32Le(entry.constraint), uint32Le(entry.signal), bigIntToLe((entry.coefficient * montgomery2) % r, FR_BYTES)])]);
     if (!sameBytes(await fromZkey(ZKEY.coefficients), coefficients)) throw refuse('its coefficients section differs');
