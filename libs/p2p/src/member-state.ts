@@ -44,6 +44,18 @@ export class MemberState {
     this.redialBackoff = new ExponentialBackoff(limits.redialBaseMs, limits.redialMaxMs);
   }
 
+  /**
+   * What to dial: the configured addresses, each naming the member's peer id, so the dial goes
+   * to exactly them. Identify replaces the peer store's addresses with the ones the member
+   * announces (its own listen addresses: 0.0.0.0, a private network, a port behind a proxy),
+   * which the operator did not choose and which may not be reachable from here. Only a member
+   * configured without addresses is dialled by peer id, through what identify taught the store.
+   */
+  dialTarget(): PeerId | Multiaddr[] {
+    if (this.addresses.length === 0) return this.peerId;
+    return this.addresses.map((address) => address.encapsulate(`/p2p/${this.peerIdText}`));
+  }
+
   get connected(): boolean {
     return this.connections.size > 0;
   }

@@ -567,7 +567,7 @@ export class P2PNode {
   private dialMember(member: MemberState): void {
     if (this.lifecycle !== 'started' || member.connected) return;
     this.libp2p
-      .dial(member.peerId, { signal: AbortSignal.timeout(this.limits.dialTimeoutMs) })
+      .dial(member.dialTarget(), { signal: AbortSignal.timeout(this.limits.dialTimeoutMs) })
       .then(() => undefined)
       .catch((err: unknown) => {
         this.log?.debug({ member: member.id, ...errorFields(err) }, `dial to member ${member.id} failed; retrying with back-off`);
