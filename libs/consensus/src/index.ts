@@ -31,6 +31,7 @@ export { blockHash, headerHash, txHash, txsHash, certificateHash, genesisHash, Z
 export { verifyCommitCertificate } from './certificate.js';
 export { voteSignBytes, proposalSignBytes } from './signing.js';
 export { encodeCanonical, decodeCanonical, bytesEqual } from './encoding/canonical.js';
+export { describeValue } from './encoding/describe.js';
 export { sha256, toHex, fromHex, shortHex } from './crypto/hash.js';
 export { Ed25519Signer, Ed25519Verifier, generateEd25519KeyPair, ed25519KeyPairFromSeed } from './crypto/ed25519.js';
 export type { Ed25519KeyPair, Ed25519SigningKey } from './crypto/ed25519.js';
@@ -77,6 +78,20 @@ export type { ConsensusNodeOptions, ConsensusStatus, CommitListener, HaltListene
 export type { ChainStorePort, MempoolPort, AddTxOutcome } from './node/ports.js';
 export { systemClock } from './node/clock.js';
 export { encodeEvidence, decodeEvidence } from './node/evidence-codec.js';
+// the wire codec of the consensus, tx and sync channels: what the reactor decodes from peers
+// (tools fuzz it and build valid frames to mutate)
+export {
+  encodeConsensusMessage,
+  decodeConsensusMessage,
+  encodeTxBatch,
+  decodeTxBatch,
+  encodeBlocksRequest,
+  decodeBlocksRequest,
+  encodeBlocksResponse,
+  decodeBlocksResponse,
+  MAX_BLOCKS_PER_RESPONSE,
+} from './node/wire.js';
+export type { ConsensusMessage, WireLimits, BlocksRequest } from './node/wire.js';
 export type { Evidence } from './state/types.js';
 export type { Clock, TimerHandle } from './node/clock.js';
 

@@ -30,10 +30,24 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'mes
   } catch (error) {
     throw new MalformedMessageError(`${what} is not valid CBOR: ${(error as Error).message}`);
   }
-  if (!bytesEqual(encodeCanonical(value), bytes)) {
+  if (!bytesEqual(reencoded(value, what), bytes)) {
     throw new MalformedMessageError(`${what} is not in canonical CBOR form`);
   }
   return value;
+}
+
+/**
+ * The canonical encoding of a value just decoded. cborg decodes deeper nesting than its
+ * (recursive) encoder can write back: a frame of a few thousand nested arrays overflows the
+ * stack here. No structure of the project nests more than a few levels, so that is a malformed
+ * frame, not a crash.
+ */
+function reencoded(value: unknown, what: string): Uint8Array {
+  try {
+    return encodeCanonical(value);
+  } catch (error) {
+    throw new MalformedMessageError(`${what} cannot be encoded again (${(error as Error).name}): nested too deeply`);
+  }
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

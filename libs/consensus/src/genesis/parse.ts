@@ -1,4 +1,5 @@
 import { GenesisValidationError } from '../errors.js';
+import { describeValue } from '../encoding/describe.js';
 import { fromHex } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_BYTES } from '../crypto/ed25519.js';
 import { findLimitProblems, MAX_LEGAL_TX_MAX_BYTES, TRANSPORT_FRAME_MAX_BYTES } from '../limits.js';
@@ -56,12 +57,12 @@ function parseMember(raw: unknown, path: string, problems: string[]): GenesisMem
   }
   const { id, operator, tadig, publicKey, peerId, votingPower } = raw;
   const before = problems.length;
-  if (typeof id !== 'string' || !MEMBER_ID.test(id)) problems.push(`${path}.id: ${JSON.stringify(id)} is not a member id (letters, digits and '-', at most 32)`);
+  if (typeof id !== 'string' || !MEMBER_ID.test(id)) problems.push(`${path}.id: ${describeValue(id)} is not a member id (letters, digits and '-', at most 32)`);
   if (typeof operator !== 'string' || operator.trim() === '') problems.push(`${path}.operator: must name the operator`);
-  if (typeof tadig !== 'string' || !TADIG.test(tadig)) problems.push(`${path}.tadig: ${JSON.stringify(tadig)} is not a TADIG code (ISO 3166 alpha-3 country + 2 characters, e.g. DEUD1)`);
+  if (typeof tadig !== 'string' || !TADIG.test(tadig)) problems.push(`${path}.tadig: ${describeValue(tadig)} is not a TADIG code (ISO 3166 alpha-3 country + 2 characters, e.g. DEUD1)`);
   const key = typeof publicKey === 'string' ? fromHex(publicKey, ED25519_PUBLIC_KEY_BYTES) : null;
   if (key === null) problems.push(`${path}.publicKey: must be the validator's ed25519 public key as ${ED25519_PUBLIC_KEY_BYTES * 2} hex characters`);
-  if (typeof peerId !== 'string' || !PEER_ID.test(peerId)) problems.push(`${path}.peerId: ${JSON.stringify(peerId)} is not a libp2p peer id (12D3KooW...)`);
+  if (typeof peerId !== 'string' || !PEER_ID.test(peerId)) problems.push(`${path}.peerId: ${describeValue(peerId)} is not a libp2p peer id (12D3KooW...)`);
   if (typeof votingPower !== 'number' || !Number.isInteger(votingPower) || votingPower < 1 || votingPower > MAX_VOTING_POWER) {
     problems.push(`${path}.votingPower: must be an integer from 1 to ${MAX_VOTING_POWER}`);
   }
@@ -79,7 +80,7 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
   for (const [name, [min, max]] of Object.entries(PARAM_RANGES)) {
     const value = name in raw ? raw[name] : OPTIONAL_PARAM_DEFAULTS[name as keyof ConsensusParams];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`consensus.${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+      problems.push(`consensus.${name}: must be an integer from ${min} to ${max} (got ${describeValue(value)})`);
     } else {
       params[name] = value;
     }
@@ -98,7 +99,7 @@ function parseParams(raw: unknown, problems: string[]): ConsensusParams | null {
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string, what: string, problems: string[]): T | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  problems.push(`${path}: ${JSON.stringify(value)} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (${what})`);
+  problems.push(`${path}: ${describeValue(value)} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (${what})`);
   return undefined;
 }
 
@@ -130,7 +131,7 @@ export function parseGenesis(raw: unknown): Genesis {
   if (!isObject(raw)) throw new GenesisValidationError(['the document must be a JSON object']);
   const { chainId, genesisTime, members, consensus, artifacts, trustedSetup, network, application } = raw;
 
-  if (typeof chainId !== 'string' || !CHAIN_ID.test(chainId)) problems.push(`chainId: ${JSON.stringify(chainId)} must be lowercase letters, digits and '-', at most 50`);
+  if (typeof chainId !== 'string' || !CHAIN_ID.test(chainId)) problems.push(`chainId: ${describeValue(chainId)} must be lowercase letters, digits and '-', at most 50`);
   const genesisTimeMs = typeof genesisTime === 'string' ? Date.parse(genesisTime) : NaN;
   if (!Number.isFinite(genesisTimeMs)) problems.push('genesisTime: must be an ISO 8601 timestamp');
 

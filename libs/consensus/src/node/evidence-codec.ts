@@ -1,5 +1,6 @@
 import { sha256 } from '../crypto/hash.js';
 import { decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
+import { describeValue } from '../encoding/describe.js';
 import { proposalFromCbor, proposalToCbor, voteFromCbor, voteToCbor } from '../encoding/codec.js';
 import { MalformedMessageError } from '../errors.js';
 import type { Evidence } from '../state/types.js';
@@ -16,10 +17,13 @@ export function encodeEvidence(evidence: Evidence): Uint8Array {
 }
 
 export function decodeEvidence(bytes: Uint8Array): Evidence {
-  const o = decodeCanonical(bytes, 16 * 1024, 'evidence') as Record<string, unknown>;
+  const value = decodeCanonical(bytes, 16 * 1024, 'evidence');
+  // canonical CBOR of anything (null, a number) passes decodeCanonical: the shape is checked here
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) throw new MalformedMessageError('evidence: must be a map');
+  const o = value as Record<string, unknown>;
   if (o.k === 'duplicateVote') return { kind: 'duplicateVote', first: voteFromCbor(o.a), second: voteFromCbor(o.b) };
   if (o.k === 'duplicateProposal') return { kind: 'duplicateProposal', first: proposalFromCbor(o.a), second: proposalFromCbor(o.b) };
-  throw new MalformedMessageError(`evidence: unknown kind ${JSON.stringify(o.k)}`);
+  throw new MalformedMessageError(`evidence: unknown kind ${describeValue(o.k)}`);
 }
 
 /** The evidence's identity in the store: the same record always has the same hash. */

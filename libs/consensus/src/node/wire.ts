@@ -1,4 +1,5 @@
 import { decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
+import { describeValue } from '../encoding/describe.js';
 import {
   blockFromCbor,
   blockToCbor,
@@ -88,7 +89,7 @@ export function decodeConsensusMessage(bytes: Uint8Array, limits: WireLimits): C
       return { ...status, certificate };
     }
     default:
-      throw new MalformedMessageError(`consensus message: unknown kind ${JSON.stringify(o.k)}`);
+      throw new MalformedMessageError(`consensus message: unknown kind ${describeValue(o.k)}`);
   }
 }
 
