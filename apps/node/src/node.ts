@@ -11,6 +11,7 @@ import {
   parseGenesis,
   peerQuotaFor,
   type Genesis,
+  type Transport,
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
 import { Groth16Verifier, KeyEpochs } from '@consortium/zkp';
@@ -93,6 +94,13 @@ export interface StartNodeOptions {
    * shows operators nothing of its chain.
    */
   readonly instrumented?: boolean;
+  /**
+   * Stands between consensus and libs/p2p: what consensus sends goes through the returned
+   * transport. Only for a consortium tool that shows how the other members handle a
+   * misbehaving one (tools/src/chaos runs a member that equivocates and floods through it);
+   * an operator's node never sets it.
+   */
+  readonly wrapTransport?: (transport: Transport) => Transport;
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
@@ -238,7 +246,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       app,
       store,
       mempool,
-      transport: p2p,
+      transport: options.wrapTransport?.(p2p) ?? p2p,
       logger: logger.child({ component: 'consensus' }),
       metrics: libMetrics === null ? null : { consensus: libMetrics.consensus, security: reportingEquivocations(libMetrics.security, events) },
       tracer: tracerFor('@consortium/consensus'),

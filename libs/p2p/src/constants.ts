@@ -174,7 +174,12 @@ export interface P2PLimits {
   /** A responder's handler gets this long; past it the stream is aborted. */
   readonly responseTimeoutMs: number;
   readonly dialTimeoutMs: number;
-  /** Redial after a drop or a failed dial: first delay, doubling up to redialMaxMs (with jitter). */
+  /**
+   * Redial after a drop or a failed dial: first delay, doubling up to redialMaxMs (with jitter).
+   * The cap is what a healed network waits at most before a member is dialled again, so it
+   * bounds how soon consensus resumes after a partition: at most a handful of members, each
+   * dialled once a second while down, costs nothing worth a longer stall.
+   */
   readonly redialBaseMs: number;
   readonly redialMaxMs: number;
   /** RTT is measured this often on every connected member. */
@@ -232,7 +237,7 @@ export const DEFAULT_LIMITS: P2PLimits = {
   responseTimeoutMs: 30_000,
   dialTimeoutMs: 5_000,
   redialBaseMs: 500,
-  redialMaxMs: 30_000,
+  redialMaxMs: 1_000,
   pingIntervalMs: 2_000,
   pingTimeoutMs: 5_000,
   pingFailuresMax: 3,

@@ -36,7 +36,7 @@ export interface Verification {
   readonly height: number;
   readonly chainFaults: readonly ChainFault[];
   readonly acknowledged: AcknowledgedCheck;
-  /** Equivocation evidence each node holds (an honest run has none). */
+  /** Equivocation evidence each node holds against members that were not made Byzantine (none in a sound run). */
   readonly evidence: Readonly<Record<string, number>>;
 }
 
@@ -121,15 +121,20 @@ export class ChaosDevnet {
     return node;
   }
 
-  /** Waits until Prometheus shows `alertname` for `member` firing (or, `present: false`, neither pending nor firing); returns the ms waited. */
-  async waitAlert(alertname: string, member: string, present: boolean, timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
+  /**
+   * Waits until Prometheus shows `alertname` with `labels` (`member` of the node reporting it,
+   * or `exported_member` of the member it is about) firing, or with `present: false`, neither
+   * pending nor firing; returns the ms waited.
+   */
+  async waitAlert(alertname: string, labels: Readonly<Record<string, string>>, present: boolean, timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<number> {
     const prometheus = this.prometheus;
     if (prometheus === null) throw new Error('this chaos devnet runs no Prometheus (alerts: true)');
     const startedMs = Date.now();
-    const describe = (alerts: readonly PrometheusAlert[]) => alerts.map((alert) => `${alert.labels.alertname} ${alert.labels.member ?? ''} ${alert.state}`).join(', ') || 'none';
-    await waitFor(`${alertname} ${present ? 'firing' : 'gone'} for ${member}`, async () => {
+    const describe = (alerts: readonly PrometheusAlert[]) => alerts.map((alert) => `${alert.labels.alertname} ${JSON.stringify(alert.labels)} ${alert.state}`).join(', ') || 'none';
+    const matches = (alert: PrometheusAlert) => alert.labels.alertname === alertname && Object.entries(labels).every(([key, value]) => alert.labels[key] === value);
+    await waitFor(`${alertname} ${JSON.stringify(labels)} ${present ? 'firing' : 'gone'}`, async () => {
       const alerts = await prometheus.alerts().catch(() => [] as PrometheusAlert[]);
-      const mine = alerts.filter((alert) => alert.labels.alertname === alertname && alert.labels.member === member);
+      const mine = alerts.filter(matches);
       const done = present ? mine.some((alert) => alert.state === 'firing') : mine.length === 0;
       return { done, seen: describe(alerts) };
     }, timeoutMs, 250);
@@ -141,9 +146,10 @@ export class ChaosDevnet {
    * the nodes reach a common height and every acknowledged transaction is in the chain (it may
    * still wait in a mempool for a proposer), then compares every node's whole chain and counts
    * each transaction's blocks and each node's evidence. Throws ChaosInvariantError on a fork,
-   * a lost or doubled transaction, or evidence.
+   * a lost or doubled transaction, or evidence against anyone but `equivocators` (the members a
+   * scenario made Byzantine).
    */
-  async verify(acknowledged: ReadonlyMap<string, string>, timeoutMs: number = WAIT_DEADLINES_MS.progress): Promise<Verification> {
+  async verify(acknowledged: ReadonlyMap<string, string>, timeoutMs: number = WAIT_DEADLINES_MS.progress, equivocators: readonly string[] = []): Promise<Verification> {
     const nodes = this.consortium.running;
     let verification: Verification | null = null;
     await waitFor(`every node at a common height holding the ${acknowledged.size} acknowledged transactions`, async () => {
@@ -159,13 +165,13 @@ export class ChaosDevnet {
       // Out of time with transactions still missing: reported below with what was found.
       if (!(error instanceof WaitTimeoutError) || verification === null) throw error;
     });
-    const evidence = Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.memberId, await evidenceCount(node)] as const)));
+    const evidence = Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.memberId, await evidenceCount(node, equivocators)] as const)));
     const result: Verification = { ...verification!, evidence };
     const problems: string[] = [];
     if (result.chainFaults.length > 0) problems.push(formatChainFaults(result.chainFaults));
     if (result.acknowledged.missing.length > 0 || result.acknowledged.duplicated.length > 0) problems.push(describeAcknowledged(result.acknowledged));
     const accused = Object.entries(evidence).filter(([, count]) => count > 0);
-    if (accused.length > 0) problems.push(`equivocation evidence on ${accused.map(([member, count]) => `${member} (${count})`).join(', ')}`);
+    if (accused.length > 0) problems.push(`equivocation evidence against honest members on ${accused.map(([member, count]) => `${member} (${count})`).join(', ')}`);
     if (problems.length > 0) {
       this.consortium.markFailed();
       throw new ChaosInvariantError(result, `after the faults, up to height ${result.height}:\n${problems.join('\n')}`);
@@ -180,10 +186,11 @@ export class ChaosDevnet {
   }
 }
 
-async function evidenceCount(node: NodeProcess): Promise<number> {
+/** Evidence a node holds against members other than `equivocators`. */
+async function evidenceCount(node: NodeProcess, equivocators: readonly string[]): Promise<number> {
   const response = await fetch(`${node.httpUrl}/v1/evidence`, { headers: await node.authorization('observer'), signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`${node.memberId} did not serve its evidence: HTTP ${response.status}`);
-  return ((await response.json()) as unknown[]).length;
+  return ((await response.json()) as { validator: string }[]).filter((entry) => !equivocators.includes(entry.validator)).length;
 }
 
 /** Prometheus with the shipped configuration and rules over the devnet, scraping once a second. */

@@ -46,7 +46,7 @@ export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptio
       const killedMs = Date.now();
       await victim.kill('SIGKILL');
       const survivors = consortium.running;
-      const alertFiredMs = devnet.prometheus === null ? null : await devnet.waitAlert('NodeDown', victim.memberId, true);
+      const alertFiredMs = devnet.prometheus === null ? null : await devnet.waitAlert('NodeDown', { member: victim.memberId }, true);
       await consortium.waitHeight(heightAtKill + (options.blocksWhileDown ?? 2), WAIT_DEADLINES_MS.progress, survivors);
       const downMs = Date.now() - killedMs;
       const restartedMs = Date.now();
@@ -54,7 +54,7 @@ export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptio
       const target = maxHeight(await consortium.heights(survivors));
       await consortium.waitHeight(target, WAIT_DEADLINES_MS.progress, [victim]);
       const catchUpMs = Date.now() - restartedMs;
-      const alertResolvedMs = devnet.prometheus === null ? null : (await devnet.waitAlert('NodeDown', victim.memberId, false)) + catchUpMs;
+      const alertResolvedMs = devnet.prometheus === null ? null : (await devnet.waitAlert('NodeDown', { member: victim.memberId }, false)) + catchUpMs;
       cycles.push({ victim: victim.memberId, heightAtKill, alertFiredMs, downMs, catchUpMs, alertResolvedMs });
       log(`cycle ${cycle}/${options.cycles}: killed ${victim.memberId} at height ${heightAtKill}, down ${(downMs / 1000).toFixed(1)} s, caught up ${(catchUpMs / 1000).toFixed(1)} s after its restart${alertFiredMs === null ? '' : `, NodeDown fired after ${(alertFiredMs / 1000).toFixed(1)} s and resolved ${(alertResolvedMs! / 1000).toFixed(1)} s after the restart`}`);
     }

@@ -194,7 +194,11 @@ export class NodeProcess {
      * reaches only the launcher, which then stops the nodes one signal each (SIGTERM, then
      * SIGKILL after the deadline) instead of every node getting the terminal's SIGINT as well.
      */
-    private readonly options: { readonly ownProcessGroup?: boolean } = {},
+    private readonly options: {
+      readonly ownProcessGroup?: boolean;
+      /** Another program than consortium-node, given `--config <node.json>` too: a member that misbehaves on purpose (tools/src/chaos/byzantine-node.ts). */
+      readonly entry?: { readonly script: string; readonly args?: readonly string[] };
+    } = {},
   ) {}
 
   get configFile(): string {
@@ -237,7 +241,8 @@ export class NodeProcess {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, nodeMain, '--config', this.configFile], {
+    const script = this.options.entry?.script ?? nodeMain;
+    const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, script, '--config', this.configFile, ...(this.options.entry?.args ?? [])], {
       cwd: repositoryRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: this.options.ownProcessGroup === true,

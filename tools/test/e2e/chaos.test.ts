@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { byzantine } from '../../src/chaos/byzantine.js';
 import { ChaosDevnet } from '../../src/chaos/chaos-devnet.js';
 import { killRestart } from '../../src/chaos/kill-restart.js';
+import { partitions } from '../../src/chaos/partitions.js';
 
 /**
  * The chaos scenarios of tools/src/chaos on a real devnet of four node processes, every p2p path
@@ -31,6 +33,22 @@ describe('chaos on a devnet of four node processes', () => {
     expect(report.verification.acknowledged.missing).toEqual([]);
     expect(report.verification.acknowledged.duplicated).toEqual([]);
     expect(Object.values(report.verification.evidence).every((count) => count === 0)).toBe(true);
+    expect(report.verification.chainFaults).toEqual([]);
+  });
+
+  it('partitions under load (a minority cut off, no quorum anywhere, flapping links, latency and loss): the chain commits again within two round timeouts of each heal, no fork, nothing lost', async () => {
+    keepOnFailure();
+    const report = await partitions(devnet, { seed: 'ci-1', txPerSecond: 20, holdMs: 6_000 }, (line) => console.log(line));
+    expect(report.verification.acknowledged.missing).toEqual([]);
+    expect(report.verification.acknowledged.duplicated).toEqual([]);
+    expect(report.verification.chainFaults).toEqual([]);
+  });
+
+  it('a Byzantine member (equivocating, malformed frames, spam): evidence recorded, EquivocationDetected fires, it is backed off, the honest members keep committing', async () => {
+    keepOnFailure();
+    const report = await byzantine(devnet, { seed: 'ci-1', txPerSecond: 20, holdMs: 5_000 }, (line) => console.log(line));
+    expect(report.figures['blocks committed while Byzantine']).toBeGreaterThanOrEqual(3);
+    expect(report.verification.acknowledged.missing).toEqual([]);
     expect(report.verification.chainFaults).toEqual([]);
   });
 });

@@ -1,0 +1,97 @@
+// `npm run chaos -- --scenario kill-restart --members 5 --cycles 20`: fault injection on a real
+// devnet of node processes (tools/src/chaos). Prints each fault as it is injected, then the
+// run's report (what was injected, what was checked, figures); `--report FILE` appends it to a
+// Markdown file (docs/reliability.md). A broken invariant exits 1 and keeps the devnet folder.
+import { appendFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ChaosDevnet } from './chaos-devnet.js';
+import { killRestart } from './kill-restart.js';
+import { partitions, PHASES, type PhaseName } from './partitions.js';
+import { renderReport, type ScenarioReport } from './report.js';
+
+const SCENARIOS = ['kill-restart', 'partitions'] as const;
+
+const positiveInteger = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+};
+
+const phaseList = (value: string): PhaseName[] => {
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown phase(s) ${unknown.join(', ')}; known: ${PHASES.join(', ')}`);
+  return names as PhaseName[];
+};
+
+interface ChaosOptions {
+  readonly scenario: 'all' | (typeof SCENARIOS)[number];
+  readonly members: number;
+  readonly cycles: number;
+  readonly repeat: number;
+  readonly holdSeconds: number;
+  readonly txPerSecond: number;
+  readonly seed: string;
+  readonly phases?: PhaseName[];
+  readonly alerts: boolean;
+  readonly report?: string;
+}
+
+function machine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}`;
+}
+
+async function main(): Promise<void> {
+  const program = new Command('npm run chaos --')
+    .description('Fault injection on a real devnet of node processes, every p2p path through a fault-injecting proxy, under steady load.')
+    .addOption(new Option('--scenario <name>', 'what to inject').choices(['all', ...SCENARIOS]).default('all'))
+    .option('--members <n>', 'members (node processes)', positiveInteger, 5)
+    .option('--cycles <n>', 'kill-restart: kill -9 and restart this many times', positiveInteger, 20)
+    .option('--repeat <n>', 'partitions: run every phase this many times', positiveInteger, 3)
+    .option('--phases <list>', `partitions: the phases to run (${PHASES.join(', ')})`, phaseList)
+    .option('--hold-seconds <s>', 'partitions: how long each fault lasts', positiveInteger, 15)
+    .option('--tx-per-second <n>', 'steady load on the API', positiveInteger, 50)
+    .option('--seed <seed>', 'decides victims, partitions and losses; a run replays from it', `chaos-${Date.now()}`)
+    .option('--no-alerts', 'run without Prometheus (no NodeDown checks)')
+    .option('--report <file>', 'append the Markdown report to this file (docs/reliability.md)')
+    .parse(['node', 'chaos', ...process.argv.slice(2)]);
+  const options = program.opts<ChaosOptions>();
+  const scenarios = options.scenario === 'all' ? SCENARIOS : [options.scenario];
+  const log = (line: string) => console.log(`chaos: ${line}`);
+  log(`${options.members} members, seed ${options.seed}, scenarios ${scenarios.join(', ')}; starting the devnet`);
+  const devnet = await ChaosDevnet.start({ members: options.members, seed: options.seed, alerts: options.alerts });
+  log(`devnet running in ${devnet.consortium.dir}`);
+  const reports: ScenarioReport[] = [];
+  let failed = false;
+  try {
+    for (const scenario of scenarios) {
+      log(`scenario ${scenario}`);
+      reports.push(
+        scenario === 'kill-restart'
+          ? await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log)
+          : await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs: options.holdSeconds * 1_000, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log),
+      );
+    }
+  } catch (error) {
+    failed = true;
+    devnet.consortium.markFailed();
+    console.error(`chaos: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`chaos: replay: npm run chaos -- --scenario ${options.scenario} --members ${options.members} --seed ${options.seed}`);
+  } finally {
+    await devnet.stop();
+  }
+  const now = new Date();
+  const rendered = reports.map((report) => renderReport(report, now, machine())).join('\n');
+  if (rendered !== '') console.log(`\n${rendered}`);
+  if (options.report !== undefined && rendered !== '' && !failed) {
+    await appendFile(options.report, `\n${rendered}`);
+    log(`report appended to ${options.report}`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  console.error(`chaos: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
+});
