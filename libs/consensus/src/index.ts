@@ -32,6 +32,7 @@ export { verifyCommitCertificate } from './certificate.js';
 export { voteSignBytes, proposalSignBytes } from './signing.js';
 export { encodeCanonical, decodeCanonical, bytesEqual } from './encoding/canonical.js';
 export { describeValue } from './encoding/describe.js';
+export { exceedsCborNesting, CBOR_NESTING_MAX } from './encoding/nesting.js';
 export { sha256, toHex, fromHex, shortHex } from './crypto/hash.js';
 export { Ed25519Signer, Ed25519Verifier, generateEd25519KeyPair, ed25519KeyPairFromSeed } from './crypto/ed25519.js';
 export type { Ed25519KeyPair, Ed25519SigningKey } from './crypto/ed25519.js';

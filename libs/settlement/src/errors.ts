@@ -5,6 +5,8 @@
  * refusal counts under (every refusal is a security event).
  */
 
+import { describeValue } from '@consortium/consensus';
+
 export type SecurityKind = 'malformed' | 'oversized' | 'bad_signature' | 'invalid_proof' | 'replay' | 'unknown_sender' | 'invalid_tx';
 
 export abstract class SettlementTxError extends Error {
@@ -39,7 +41,7 @@ export class UnknownTxTypeError extends SettlementTxError {
   readonly code = 'unknown_type';
   readonly kind = 'malformed' as const;
   constructor(readonly type: unknown) {
-    super(`body.type ${JSON.stringify(type)} is not a settlement transaction type`);
+    super(`body.type ${describeValue(type)} is not a settlement transaction type`);
   }
 }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CBOR_NESTING_MAX,
   decodeCanonical,
   decodeConsensusMessage,
   decodeEvidence,
   describeValue,
   encodeCanonical,
+  exceedsCborNesting,
   GenesisValidationError,
   MalformedMessageError,
   parseGenesis,
@@ -37,10 +39,25 @@ describe('decoders refuse hostile input with their own errors (fuzz regressions)
     expect(() => decodeEvidence(encodeCanonical({ k: 2n ** 60n }))).toThrow(MalformedMessageError);
   });
 
-  it('canonical CBOR nested deeper than the encoder can write back is malformed (the re-encoding overflowed the stack: RangeError)', () => {
+  it('CBOR nested deeper than CBOR_NESTING_MAX is malformed before decoding (re-encoding a few thousand levels overflowed the stack: RangeError, in time quadratic in the depth)', () => {
     const deep = nestedArrays(20_000);
     expect(() => decodeCanonical(deep, deep.byteLength)).toThrow(MalformedMessageError);
+    expect(() => decodeCanonical(deep, deep.byteLength)).toThrow(`message nests deeper than ${CBOR_NESTING_MAX} levels`);
     expect(() => decodeConsensusMessage(deep, LIMITS)).toThrow(MalformedMessageError);
+    expect(decodeCanonical(nestedArrays(CBOR_NESTING_MAX), CBOR_NESTING_MAX + 1)).toBeDefined();
+    expect(() => decodeCanonical(nestedArrays(CBOR_NESTING_MAX + 1), CBOR_NESTING_MAX + 2)).toThrow(MalformedMessageError);
+  });
+
+  it('exceedsCborNesting reads the heads of maps, tags, strings and wide lengths', () => {
+    const value = { a: [new Uint8Array(300), 'x'.repeat(70_000), 2n ** 60n, [[[1]]]], b: { c: { d: null } } };
+    // the map, `a`, and three arrays around 1: five levels
+    expect(exceedsCborNesting(encodeCanonical(value), 5)).toBe(false);
+    expect(exceedsCborNesting(encodeCanonical(value), 4)).toBe(true);
+    // a tag (55799, "self-described CBOR") around an array of one array: three levels
+    expect(exceedsCborNesting(Uint8Array.of(0xd9, 0xd9, 0xf7, 0x81, 0x81, 0x00), 2)).toBe(true);
+    expect(exceedsCborNesting(Uint8Array.of(0xd9, 0xd9, 0xf7, 0x81, 0x81, 0x00), 3)).toBe(false);
+    // cut short: left to the decoder
+    expect(exceedsCborNesting(Uint8Array.of(0x9b, 0x00), 0)).toBe(false);
   });
 
   it('parseGenesis lists a deeply nested parameter as a problem (quoting it overflowed the stack: RangeError)', () => {

@@ -1,3 +1,4 @@
+import { CBOR_NESTING_MAX, exceedsCborNesting } from '@consortium/consensus';
 import { decode, encode, rfc8949EncodeOptions, Token, Type } from 'cborg';
 
 /**
@@ -6,7 +7,7 @@ import { decode, encode, rfc8949EncodeOptions, Token, Type } from 'cborg';
  * which every bigint, of any size, is a bignum (tag 2, or tag 3 when negative) with minimal
  * big-endian bytes. cborg alone encodes a small bigint as a plain integer that decodes as a
  * number; always tagging keeps money and field elements bigints across a round trip, and one
- * form per value keeps hashes and signatures stable. Decoding checks the size first, parses
+ * form per value keeps hashes and signatures stable. Decoding checks the size and the nesting first, parses
  * strictly and re-encodes to refuse any second encoding of a value.
  */
 
@@ -71,6 +72,8 @@ export class CborDecodeError extends Error {
 
 export function decodeSettlementCbor(bytes: Uint8Array, maxBytes: number, what: string): unknown {
   if (bytes.byteLength > maxBytes) throw new CborDecodeError('oversized', `${what} of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes} bytes`);
+  // cborg's recursive decoder and encoder on thousands of nested arrays: a stack overflow, or time quadratic in the depth
+  if (exceedsCborNesting(bytes)) throw new CborDecodeError('malformed', `${what} nests deeper than ${CBOR_NESTING_MAX} levels`);
   let value: unknown;
   try {
     value = decode(bytes, DECODE_OPTIONS);

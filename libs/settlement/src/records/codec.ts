@@ -10,7 +10,7 @@
  * Records are arrays, not maps: about 50 bytes each instead of about 120.
  */
 import { createHash } from 'node:crypto';
-import { decodeCanonical, encodeCanonical, MalformedMessageError, OversizedMessageError } from '@consortium/consensus';
+import { decodeCanonical, describeValue, encodeCanonical, MalformedMessageError, OversizedMessageError } from '@consortium/consensus';
 import { InvalidRecordBatchError, MalformedRecordBatchError, RecordBatchTooLargeError } from './errors.js';
 import { RECORD_BATCH_FORMAT_VERSION, RECORD_BATCH_MAX_BYTES, RECORD_BATCH_MAX_RECORDS, SETTLEMENT_SERVICES } from './limits.js';
 import type { RecordBatch, UsageRecord } from './types.js';
@@ -82,7 +82,7 @@ function batchFromWire(value: unknown): RecordBatch {
   if (keys.length !== BATCH_KEYS.length || keys.some((key, i) => key !== BATCH_KEYS[i])) {
     throw new MalformedRecordBatchError(`expected exactly the keys ${BATCH_KEYS.join(', ')}, got ${keys.join(', ')}`);
   }
-  if (wire.v !== RECORD_BATCH_FORMAT_VERSION) throw new MalformedRecordBatchError(`format version ${String(wire.v)} is not ${RECORD_BATCH_FORMAT_VERSION}`);
+  if (wire.v !== RECORD_BATCH_FORMAT_VERSION) throw new MalformedRecordBatchError(`format version ${describeValue(wire.v)} is not ${RECORD_BATCH_FORMAT_VERSION}`);
   if (!Array.isArray(wire.records)) throw new MalformedRecordBatchError('records: expected an array');
   if (wire.records.length > RECORD_BATCH_MAX_RECORDS) throw new InvalidRecordBatchError('records', `holds ${wire.records.length} records; at most ${RECORD_BATCH_MAX_RECORDS}`);
   return {
@@ -101,7 +101,7 @@ function recordFromWire(value: unknown, position: number): UsageRecord {
   const [recordId, subscriberRef, service, startTime, volume, visitedTadig, homeTadig] = value as unknown[];
   const serviceIndex = typeof service === 'number' ? service : -1;
   if (!Number.isInteger(serviceIndex) || serviceIndex < 0 || serviceIndex >= SETTLEMENT_SERVICES.length) {
-    throw new InvalidRecordBatchError(`${at}.service`, `${String(service)} is not a service index 0 .. ${SETTLEMENT_SERVICES.length - 1}`);
+    throw new InvalidRecordBatchError(`${at}.service`, `${describeValue(service)} is not a service index 0 .. ${SETTLEMENT_SERVICES.length - 1}`);
   }
   return {
     recordId: integer(recordId, `${at}.recordId`),

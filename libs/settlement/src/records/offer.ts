@@ -3,7 +3,7 @@
  * before any record is sent (the pair, the period and the id range). Canonical CBOR, bounded by
  * the p2p private header limit.
  */
-import { encodeCanonical } from '@consortium/consensus';
+import { describeValue, encodeCanonical } from '@consortium/consensus';
 import { PRIVATE_HEADER_MAX_BYTES } from '@consortium/p2p';
 import { decodeStrict } from './codec.js';
 import { InvalidRecordBatchError, MalformedRecordBatchError } from './errors.js';
@@ -38,7 +38,7 @@ export function decodeRecordOffer(bytes: Uint8Array): RecordOffer {
   const wire = value as Record<string, unknown>;
   const keys = Object.keys(wire).sort();
   if (keys.length !== OFFER_KEYS.length || keys.some((key, i) => key !== OFFER_KEYS[i])) throw new MalformedRecordBatchError(`offer: expected exactly the keys ${OFFER_KEYS.join(', ')}`);
-  if (wire.v !== RECORD_BATCH_FORMAT_VERSION) throw new MalformedRecordBatchError(`offer: format version ${String(wire.v)} is not ${RECORD_BATCH_FORMAT_VERSION}`);
+  if (wire.v !== RECORD_BATCH_FORMAT_VERSION) throw new MalformedRecordBatchError(`offer: format version ${describeValue(wire.v)} is not ${RECORD_BATCH_FORMAT_VERSION}`);
   const toBigint = (field: unknown) => (typeof field === 'number' && Number.isSafeInteger(field) ? BigInt(field) : field);
   const offer = { creditor: wire.creditor, debtor: wire.debtor, period: wire.period, firstId: toBigint(wire.firstId), count: toBigint(wire.count) } as RecordOffer;
   assertOffer(offer);

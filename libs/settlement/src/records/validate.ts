@@ -3,6 +3,7 @@
  * hashed or committed, and what a decoded one must satisfy before anyone uses it. The checks
  * against the chain (pair, range, digest, commitment) are in check.ts.
  */
+import { describeValue } from '@consortium/consensus';
 import { FIELD_MODULUS } from '@consortium/zkp';
 import { InvalidRecordBatchError } from './errors.js';
 import {
@@ -24,12 +25,12 @@ export function assertUnsigned(value: unknown, bits: number, field: string): ass
 
 export function assertTadig(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || !TADIG_PATTERN.test(value)) {
-    throw new InvalidRecordBatchError(field, `${JSON.stringify(value)} is not a TADIG code (ISO 3166 alpha-3 country + 2 characters, e.g. FRAF1)`);
+    throw new InvalidRecordBatchError(field, `${describeValue(value)} is not a TADIG code (ISO 3166 alpha-3 country + 2 characters, e.g. FRAF1)`);
   }
 }
 
 export function assertPeriod(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || !PERIOD_PATTERN.test(value)) throw new InvalidRecordBatchError(field, `${JSON.stringify(value)} is not a period "YYYY-MM"`);
+  if (typeof value !== 'string' || !PERIOD_PATTERN.test(value)) throw new InvalidRecordBatchError(field, `${describeValue(value)} is not a period "YYYY-MM"`);
 }
 
 export function assertRecord(record: UsageRecord, position: number): void {
@@ -40,7 +41,7 @@ export function assertRecord(record: UsageRecord, position: number): void {
     throw new InvalidRecordBatchError(`${at}.subscriberRef`, 'expected 32 lowercase hex characters (a salted hash, never an IMSI)');
   }
   if (!(SETTLEMENT_SERVICES as readonly unknown[]).includes(record.service)) {
-    throw new InvalidRecordBatchError(`${at}.service`, `${JSON.stringify(record.service)} is not one of ${SETTLEMENT_SERVICES.join(', ')}`);
+    throw new InvalidRecordBatchError(`${at}.service`, `${describeValue(record.service)} is not one of ${SETTLEMENT_SERVICES.join(', ')}`);
   }
   assertUnsigned(record.startTime, START_TIME_BITS, `${at}.startTime`);
   assertUnsigned(record.volume, VOLUME_BITS, `${at}.volume`);

@@ -100,7 +100,15 @@ export function randomBytes(maxLength = 256): fc.Arbitrary<Uint8Array> {
   return fc.oneof({ weight: 3, arbitrary: fc.uint8Array({ maxLength: 32 }) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength }) });
 }
 
-/** Inputs just above a size limit: the limit must be checked before anything is parsed. */
+/**
+ * Inputs just above a size limit: the limit must be checked before anything is parsed. Views of
+ * one buffer (limits run to 16 MiB: a fresh one per input would be most of a run's time);
+ * decoders only read their input.
+ */
 export function oversizedBytes(maxBytes: number): fc.Arbitrary<Uint8Array> {
-  return fc.integer({ min: 1, max: 64 }).map((extra) => new Uint8Array(maxBytes + extra).fill(0xa0));
+  let shared: Uint8Array | null = null;
+  return fc.integer({ min: 1, max: 64 }).map((extra) => {
+    shared ??= new Uint8Array(maxBytes + 64).fill(0xa0);
+    return shared.subarray(0, maxBytes + extra);
+  });
 }

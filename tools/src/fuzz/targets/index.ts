@@ -2,6 +2,9 @@ import type { FuzzTarget } from '../target.js';
 import { consensusNodeTarget } from './consensus-node.js';
 import { consensusWireTarget } from './consensus-wire.js';
 import { genesisTarget } from './genesis.js';
+import { recordsTarget } from './records.js';
+import { settlementJsonTarget } from './settlement-json.js';
+import { settlementTxTarget } from './settlement-tx.js';
 
 /** Every fuzz target, in the order `npm run fuzz` runs them: the wire first, the node's API last. */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [consensusWireTarget, consensusNodeTarget, genesisTarget];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [consensusWireTarget, consensusNodeTarget, genesisTarget, settlementTxTarget, settlementJsonTarget, recordsTarget];
