@@ -5,12 +5,13 @@
 import { appendFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { byzantine } from './byzantine.js';
 import { ChaosDevnet } from './chaos-devnet.js';
 import { killRestart } from './kill-restart.js';
 import { partitions, PHASES, type PhaseName } from './partitions.js';
 import { renderReport, type ScenarioReport } from './report.js';
 
-const SCENARIOS = ['kill-restart', 'partitions'] as const;
+const SCENARIOS = ['kill-restart', 'partitions', 'byzantine'] as const;
 
 const positiveInteger = (value: string) => {
   const parsed = Number(value);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     .option('--cycles <n>', 'kill-restart: kill -9 and restart this many times', positiveInteger, 20)
     .option('--repeat <n>', 'partitions: run every phase this many times', positiveInteger, 3)
     .option('--phases <list>', `partitions: the phases to run (${PHASES.join(', ')})`, phaseList)
-    .option('--hold-seconds <s>', 'partitions: how long each fault lasts', positiveInteger, 15)
+    .option('--hold-seconds <s>', 'partitions and byzantine: how long each fault lasts', positiveInteger, 15)
     .option('--tx-per-second <n>', 'steady load on the API', positiveInteger, 50)
     .option('--seed <seed>', 'decides victims, partitions and losses; a run replays from it', `chaos-${Date.now()}`)
     .option('--no-alerts', 'run without Prometheus (no NodeDown checks)')
@@ -67,11 +68,10 @@ async function main(): Promise<void> {
   try {
     for (const scenario of scenarios) {
       log(`scenario ${scenario}`);
-      reports.push(
-        scenario === 'kill-restart'
-          ? await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log)
-          : await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs: options.holdSeconds * 1_000, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log),
-      );
+      const holdMs = options.holdSeconds * 1_000;
+      if (scenario === 'kill-restart') reports.push(await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
+      else if (scenario === 'partitions') reports.push(await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log));
+      else reports.push(await byzantine(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs }, log));
     }
   } catch (error) {
     failed = true;
