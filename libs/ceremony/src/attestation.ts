@@ -2,6 +2,7 @@ import { encodeCanonical, fromHex, toHex, Ed25519Verifier } from '@consortium/co
 import type { CeremonyPlan } from './plan.js';
 import { planHash } from './plan.js';
 import { AttestationError } from './errors.js';
+import { signaturesShapeProblem } from './plan-shape.js';
 
 /**
  * The attestation: once every lane is closed, each member checks the outcome and signs the final
@@ -41,6 +42,8 @@ export function signAttestation(hashes: FinalHashes, member: string, signer: Cer
 /** Every member of the plan attested exactly these hashes; throws naming the first who did not. */
 export function verifyAttestations(plan: CeremonyPlan, hashes: FinalHashes, signatures: readonly MemberSignature[]): void {
   if (hashes.planHash !== planHash(plan)) throw new AttestationError(`the attested hashes belong to the plan ${hashes.planHash.slice(0, 16)}…, not to this one`);
+  const shape = signaturesShapeProblem(signatures, 'attestations');
+  if (shape !== null) throw new AttestationError(shape);
   const bytes = attestationSignBytes(hashes);
   const verifier = new Ed25519Verifier();
   const members = new Set(plan.members.map((member) => member.id));

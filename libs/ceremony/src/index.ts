@@ -45,7 +45,9 @@ export { CeremonyParticipant } from './distributed/participant.js';
 export type { ParticipantOptions } from './distributed/participant.js';
 export { describeStatusChange } from './distributed/progress.js';
 export { CeremonyProtocolError, CHUNK_BYTES } from './distributed/messages.js';
-export type { CeremonyStatus, CeremonyStage, ServedFile, Refusal } from './distributed/messages.js';
+// the protocol's messages as bytes: what coordinator and participants decode from each other (tools fuzz them)
+export { encodeRequest, decodeRequest, encodeResponse, decodeResponse, encodeChunk, decodeChunk } from './distributed/messages.js';
+export type { CeremonyStatus, CeremonyStage, ServedFile, Refusal, CeremonyRequest, CeremonyResponse } from './distributed/messages.js';
 export type { CeremonyTransport } from './distributed/transport.js';
 export type { PartyStep, PartyStepHooks, PartyStepTracker } from './distributed/steps.js';
 

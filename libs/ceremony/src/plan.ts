@@ -1,6 +1,7 @@
 import { encodeCanonical, fromHex, sha256, toHex, Ed25519Verifier } from '@consortium/consensus';
 import type { CeremonySigner } from './attestation.js';
 import { InvalidPlanError, PlanSignatureError } from './errors.js';
+import { planShapeProblem, signaturesShapeProblem } from './plan-shape.js';
 
 /**
  * The ceremony plan: everything fixed before the first contribution, signed by every member
@@ -62,6 +63,8 @@ const MAX_MEMBERS = 64;
 
 /** Refuses a plan no ceremony can follow; names the first problem. */
 export function validatePlan(plan: CeremonyPlan): void {
+  const shape = planShapeProblem(plan);
+  if (shape !== null) throw new InvalidPlanError(`ceremony plan: ${shape}`);
   const problem = (text: string) => new InvalidPlanError(`ceremony plan ${JSON.stringify(plan.ceremonyId)}: ${text}`);
   const format: unknown = plan.format; // from a file: checked, not assumed
   if (format !== PLAN_FORMAT) throw problem(`format is ${JSON.stringify(format)}, expected ${PLAN_FORMAT}`);
@@ -110,6 +113,8 @@ export function signPlan(plan: CeremonyPlan, member: string, signer: CeremonySig
 /** Every member signed this plan, with the key the plan names; throws naming the first member who did not. */
 export function verifyPlanSignatures(plan: CeremonyPlan, signatures: readonly PlanSignature[]): void {
   validatePlan(plan);
+  const shape = signaturesShapeProblem(signatures, 'planSignatures');
+  if (shape !== null) throw new PlanSignatureError(shape);
   const bytes = planSignBytes(plan);
   const verifier = new Ed25519Verifier();
   const known = new Set(plan.members.map((member) => member.id));

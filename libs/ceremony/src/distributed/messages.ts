@@ -1,8 +1,10 @@
-import type { CEREMONY_REFUSALS } from '@consortium/telemetry';
+import { describeValue } from '@consortium/consensus';
+import { CEREMONY_REFUSALS } from '@consortium/telemetry';
 import type { FinalHashes, MemberSignature } from '../attestation.js';
 import { CeremonyError } from '../errors.js';
 import type { TranscriptDocument } from '../transcript/document.js';
 import type { Lane, TranscriptEntry } from '../transcript/entries.js';
+import { statusShapeProblem } from './status-shape.js';
 
 /**
  * The messages of the distributed ceremony (protocol `ceremony`, one request and one response):
@@ -110,7 +112,7 @@ export function decodeRequest(bytes: Uint8Array): CeremonyRequest {
       return { type: 'attestation', signature: { member: signature.member, signature: signature.signature } };
     }
     default:
-      throw malformed(`unknown request type ${JSON.stringify(field('type'))}`);
+      throw malformed(`unknown request type ${describeValue(field('type'))}`);
   }
 }
 
@@ -126,10 +128,16 @@ export function encodeChunk(bytes: Uint8Array): Uint8Array {
 export function decodeResponse(bytes: Uint8Array): Exclude<CeremonyResponse, { type: 'refused' }> {
   if (bytes[0] !== RESPONSE_TAG.json) throw malformed('expected a JSON response, got a file chunk');
   const value = parseJson(bytes.subarray(1)) as CeremonyResponse;
-  if (value.type === 'refused') throw new CeremonyProtocolError(value.refusal, value.reason);
+  if (value.type === 'refused') {
+    // a peer's refusal: its code becomes a metric label, its reason a message
+    if (!(CEREMONY_REFUSALS as readonly unknown[]).includes(value.refusal) || typeof value.reason !== 'string') throw malformed('a refusal names one of the protocol\'s refusals and a reason');
+    throw new CeremonyProtocolError(value.refusal, value.reason);
+  }
   if (value.type === 'ok') return value;
-  if (value.type === 'status' && typeof value.status === 'object' && value.status !== null && typeof value.status.transcript === 'object') return value;
-  throw malformed(`unknown response type ${JSON.stringify((value as { type?: unknown }).type)}`);
+  if (value.type !== 'status') throw malformed(`unknown response type ${describeValue((value as { type?: unknown }).type)}`);
+  const problem = statusShapeProblem(value.status);
+  if (problem !== null) throw malformed(problem);
+  return value;
 }
 
 export function decodeChunk(bytes: Uint8Array): Uint8Array {

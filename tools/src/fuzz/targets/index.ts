@@ -1,4 +1,6 @@
 import type { FuzzTarget } from '../target.js';
+import { ceremonyProtocolTarget } from './ceremony-protocol.js';
+import { ceremonyTranscriptTarget } from './ceremony-transcript.js';
 import { consensusNodeTarget } from './consensus-node.js';
 import { consensusWireTarget } from './consensus-wire.js';
 import { genesisTarget } from './genesis.js';
@@ -7,4 +9,4 @@ import { settlementJsonTarget } from './settlement-json.js';
 import { settlementTxTarget } from './settlement-tx.js';
 
 /** Every fuzz target, in the order `npm run fuzz` runs them: the wire first, the node's API last. */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [consensusWireTarget, consensusNodeTarget, genesisTarget, settlementTxTarget, settlementJsonTarget, recordsTarget];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [consensusWireTarget, consensusNodeTarget, genesisTarget, settlementTxTarget, settlementJsonTarget, recordsTarget, ceremonyTranscriptTarget, ceremonyProtocolTarget];
