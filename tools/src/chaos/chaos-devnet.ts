@@ -26,6 +26,8 @@ export interface ChaosDevnetOptions {
   readonly seed: string;
   /** Runs a Prometheus with deploy/prometheus's configuration and rules over the nodes. */
   readonly alerts?: boolean;
+  /** `host:port` of the Alertmanager that Prometheus notifies (a test's stand-in); default: a free port nothing listens on. */
+  readonly alertmanager?: string;
   /** The trusted setup's keys (settlement application); the key-value application without. */
   readonly keysDir?: string;
 }
@@ -100,7 +102,7 @@ export class ChaosDevnet {
       });
       await consortium.waitAllReady();
       await consortium.waitAllConnected();
-      if (options.alerts === true) prometheus = await startPrometheus(consortium);
+      if (options.alerts === true) prometheus = await startPrometheus(consortium, options.alertmanager);
       return new ChaosDevnet(consortium, mesh!, prometheus, await consortium.validators());
     } catch (error) {
       consortium?.markFailed();
@@ -193,8 +195,13 @@ async function evidenceCount(node: NodeProcess, equivocators: readonly string[])
   return ((await response.json()) as { validator: string }[]).filter((entry) => !equivocators.includes(entry.validator)).length;
 }
 
+/** The folder of the devnet's Prometheus: its configuration, rules, log and TSDB. */
+export function prometheusDirOf(devnetDir: string): string {
+  return join(devnetDir, 'prometheus');
+}
+
 /** Prometheus with the shipped configuration and rules over the devnet, scraping once a second. */
-async function startPrometheus(consortium: Consortium): Promise<PrometheusServer> {
+async function startPrometheus(consortium: Consortium, alertmanager: string | undefined): Promise<PrometheusServer> {
   const genesis = JSON.parse(await readFile(join(consortium.dir, 'genesis.json'), 'utf8')) as { chainId: string; members: { id: string; tadig: string; operator: string }[] };
   const running = await Promise.all(
     genesis.members.map(async (member, i) => ({
@@ -204,12 +211,12 @@ async function startPrometheus(consortium: Consortium): Promise<PrometheusServer
     })),
   );
   const targetsFile = await writePrometheusTargets(consortium.dir, prometheusTargetsOf(endpointsOf(consortium.dir, genesis.chainId, process.pid, new Date(), running)));
-  const workDir = join(consortium.dir, 'prometheus');
+  const workDir = prometheusDirOf(consortium.dir);
   await mkdir(workDir, { recursive: true });
   const configFile = join(workDir, 'prometheus.yml');
-  // Nothing listens at the Alertmanager address: the alerts are read from Prometheus itself.
+  // Without an Alertmanager nothing listens at its address: the scenarios read the alerts from Prometheus itself.
   const shipped = await readFile(join(repositoryRoot, 'deploy/prometheus/prometheus.yml'), 'utf8');
-  await writeFile(configFile, rewritePrometheusConfig(shipped, { targetsFile, alertmanager: `127.0.0.1:${await freePort()}`, intervalSeconds: 1 }));
+  await writeFile(configFile, rewritePrometheusConfig(shipped, { targetsFile, alertmanager: alertmanager ?? `127.0.0.1:${await freePort()}`, intervalSeconds: 1 }));
   await writeFile(join(workDir, 'alerts.yml'), await readFile(join(repositoryRoot, 'deploy/prometheus/alerts.yml'), 'utf8'));
   return PrometheusServer.start({ configFile, dataDir: join(workDir, 'data'), logFile: join(workDir, 'prometheus.log') });
 }

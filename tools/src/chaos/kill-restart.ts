@@ -31,9 +31,13 @@ export interface KillCycle {
   readonly alertResolvedMs: number | null;
 }
 
+export interface KillRestartReport extends ScenarioReport {
+  readonly cycles: readonly KillCycle[];
+}
+
 const maxHeight = (heights: readonly number[]) => Math.max(-1, ...heights);
 
-export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptions, log: (line: string) => void): Promise<ScenarioReport> {
+export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptions, log: (line: string) => void): Promise<KillRestartReport> {
   const { consortium } = devnet;
   const startedMs = Date.now();
   const load = new SteadyLoad(() => consortium.running, { txPerSecond: options.txPerSecond, tag: `kill-${options.seed}` });
@@ -99,6 +103,7 @@ export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptio
           }),
     },
     verification,
+    cycles,
   };
 }
 
