@@ -10,7 +10,7 @@ import { metricCatalogue, type MetricDefinition } from '@consortium/telemetry';
  * every series carries the target labels `member` (the node scraped), `chain`, `operator`,
  * `instance` and `job`. A per-peer metric's own `member` label (the peer: a validator, a
  * connection's other end) conflicts with the target's, and Prometheus keeps it as
- * `exported_member` (honor_labels is false); tools/test/e2e/prometheus.test.ts checks this on
+ * `exported_member` (honor_labels is false); tools/test/e2e/devnet-4.test.ts checks this on
  * a real Prometheus.
  */
 
