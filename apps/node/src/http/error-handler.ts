@@ -41,6 +41,24 @@ export function reportInvalidRequest(context: Pick<ApiContext, 'telemetry' | 'ev
   context.events.emitSecurityEvent({ kind: 'invalid_request', who: whoOf(request), where: routeOf(request), what, audience: audienceOfClient(clientOf(request)) });
 }
 
+/**
+ * What fastify refuses before any route or hook runs: a path parameter longer than its
+ * maxParamLength (414) or a URL it cannot decode (400). Without this, fastify answered with its
+ * own body (`{ error: "Bad Request", code, statusCode }`), uncounted. The request has no route and
+ * no credentials yet, so it is counted as `unmatched` and its security event names the address.
+ */
+export function answerFrameworkError(context: Pick<ApiContext, 'telemetry' | 'events'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const where = { method: request.method, route: 'unmatched' };
+    context.telemetry.metrics.api.invalidRequestsTotal.inc({ route: where.route, reason: 'bad_request' });
+    context.telemetry.metrics.security.invalidMessagesTotal.inc({ kind: 'malformed' });
+    const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+    const message = tooLong ? 'a path parameter is longer than any this node takes' : 'the URL cannot be decoded';
+    context.events.emitSecurityEvent({ kind: 'invalid_request', who: { ip: request.ip }, where, what: message, audience: { scope: 'admin' } });
+    void reply.code(tooLong ? 414 : 400).send({ error: 'invalid_request', field: 'url', message });
+  };
+}
+
 export function installErrorHandler(server: FastifyInstance, context: ApiContext): void {
   const { security } = context.telemetry.metrics;
   const refuseInput = (request: FastifyRequest, reason: 'bad_request' | 'body_too_large' | 'unsupported_media_type', what: string) => reportInvalidRequest(context, request, reason, what);

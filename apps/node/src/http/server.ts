@@ -5,7 +5,7 @@ import { instrumentApi } from './api-metrics.js';
 import { traceApi } from './api-traces.js';
 import { installAuthentication, installAuthorization } from './auth.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandler } from './error-handler.js';
+import { answerFrameworkError, installErrorHandler } from './error-handler.js';
 import { installRateLimits } from './rate-limit.js';
 import { API_ROUTES, type ApiRoutes } from './routes/index.js';
 
@@ -25,6 +25,8 @@ export async function createApiServer(context: ApiContext, routeTable: readonly 
     logger: false,
     // Refuse unknown fields instead of silently dropping them: a misspelt field is a client bug to report.
     ajv: { customOptions: { removeAdditional: false } },
+    // a URL fastify refuses before any hook (too long a path parameter, bad escapes): the node's answer, counted
+    frameworkErrors: answerFrameworkError(context),
     ...(tls === undefined
       ? {}
       : {

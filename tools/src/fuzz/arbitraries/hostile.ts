@@ -48,13 +48,19 @@ export function hostileBytes(options: HostileBytesOptions): fc.Arbitrary<FuzzInp
   return fc.oneof(...mixes);
 }
 
-/** Parsed JSON documents: random JSON, structural mutations of valid documents, the valid ones (copied: targets may keep them). */
-export function hostileJson(seeds: readonly unknown[]): fc.Arbitrary<FuzzInput<unknown>> {
-  return fc.oneof(
+/**
+ * Parsed JSON documents: random JSON, structural mutations of valid documents (and of `nearMisses`,
+ * documents one step from valid that reach a deeper check), the valid ones (copied: targets may
+ * keep them).
+ */
+export function hostileJson(seeds: readonly unknown[], nearMisses: readonly unknown[] = []): fc.Arbitrary<FuzzInput<unknown>> {
+  const mixes: fc.WeightedArbitrary<FuzzInput<unknown>>[] = [
     { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map(tagged<unknown>('random')) },
-    { weight: 12, arbitrary: mutatedTree(seeds, 'json').map(tagged('mutated')) },
+    { weight: 12, arbitrary: mutatedTree([...seeds, ...nearMisses], 'json').map(tagged('mutated')) },
     { weight: 2, arbitrary: fc.constantFrom(...seeds).map((seed) => structuredClone(seed)).map(tagged('valid')) },
-  );
+  ];
+  if (nearMisses.length > 0) mixes.push({ weight: 2, arbitrary: fc.constantFrom(...nearMisses).map((miss) => structuredClone(miss)).map(tagged('mutated')) });
+  return fc.oneof(...mixes);
 }
 
 /**
