@@ -33,7 +33,7 @@ import {
 import { assertHandler, assertOptionalSignal, assertPayload, assertTimeout } from './input.js';
 import type { MemberState } from './member-state.js';
 import { encodeOffer, parseOffer, PRIVATE_OFFER_MAX_BYTES, type PrivateOffer } from './private-offer.js';
-import { isOversizedFrame, readBufferBytes, runWithinDeadline, type HandlerRun } from './streams.js';
+import { boundedLengthDecoder, isOversizedFrame, readBufferBytes, runWithinDeadline, type HandlerRun } from './streams.js';
 import type { InvalidMessageKind, MemberId, P2PSecurityEvent } from './types.js';
 
 const PROTOCOL: PrivateProtocol = 'records';
@@ -130,7 +130,7 @@ export class PrivateExchange {
     try {
       stream = await connection.newStream(PROTOCOL_IDS[PROTOCOL], { signal });
       // Status frames are one byte; a longer one is read (up to a bound) so that it is refused as malformed.
-      const lp = lpStream(stream, { maxDataLength: STATUS_READ_MAX_BYTES, maxBufferSize: readBufferBytes(STATUS_READ_MAX_BYTES) });
+      const lp = lpStream(stream, { maxDataLength: STATUS_READ_MAX_BYTES, maxBufferSize: readBufferBytes(STATUS_READ_MAX_BYTES), lengthDecoder: boundedLengthDecoder(STATUS_READ_MAX_BYTES) });
       const offer = encodeOffer(body.byteLength, header);
       await lp.write(offer, { signal });
       this.c.onFrameSent(member, PROTOCOL, offer.byteLength);
@@ -190,14 +190,14 @@ export class PrivateExchange {
   }
 
   private async receive(member: MemberState, stream: Stream, span: Span | null): Promise<ReceiveOutcome> {
-    const offerLp = lpStream(stream, { maxDataLength: PRIVATE_OFFER_MAX_BYTES, maxBufferSize: readBufferBytes(PRIVATE_OFFER_MAX_BYTES) });
+    const offerLp = lpStream(stream, { maxDataLength: PRIVATE_OFFER_MAX_BYTES, maxBufferSize: readBufferBytes(PRIVATE_OFFER_MAX_BYTES), lengthDecoder: boundedLengthDecoder(PRIVATE_OFFER_MAX_BYTES) });
     const offerFrame = await this.readFrame(member, stream, offerLp, this.c.limits.requestReadTimeoutMs);
     if (typeof offerFrame === 'string') return offerFrame;
     const offer = await this.decideOnOffer(member, stream, offerLp, offerFrame, span);
     if (typeof offer === 'string') return offer;
     // The offer's reader gives back anything it read ahead; the body gets a reader whose limit is its declared length.
     offerLp.unwrap();
-    const bodyLp = lpStream(stream, { maxDataLength: offer.bodyBytes, maxBufferSize: readBufferBytes(offer.bodyBytes) });
+    const bodyLp = lpStream(stream, { maxDataLength: offer.bodyBytes, maxBufferSize: readBufferBytes(offer.bodyBytes), lengthDecoder: boundedLengthDecoder(offer.bodyBytes) });
     const body = await this.readFrame(member, stream, bodyLp, this.c.limits.responseTimeoutMs);
     if (typeof body === 'string') return body;
     if (body.byteLength !== offer.bodyBytes) {

@@ -4,6 +4,7 @@
  * told apart from an ordinary end of stream.
  */
 import type { Stream } from '@libp2p/interface';
+import { InvalidDataLengthLengthError } from '@libp2p/utils';
 
 /** Frames a reader buffers ahead of its consumer: two maximal frames, then the stream is aborted. */
 export const readBufferBytes = (frameMaxBytes: number): number => 2 * frameMaxBytes + 64 * 1024;
@@ -45,4 +46,35 @@ export async function runWithinDeadline<T>(stream: Stream, timeoutMs: number, ha
 /** A length prefix over the reader's limit (libp2p's lpStream refuses it before reading the frame). */
 export function isOversizedFrame(err: unknown): boolean {
   return err instanceof Error && (err.name === 'InvalidDataLengthError' || err.name === 'InvalidDataLengthLengthError');
+}
+
+/**
+ * The length-prefix decoder every reader of a member's frames passes to lpStream. lpStream
+ * reads a prefix one byte at a time and reads on while its decoder says the varint is not
+ * complete (a RangeError), checking the prefix's length only once it decodes. Its default
+ * decoder (uint8-varint) throws that RangeError for every varint longer than 8 bytes, complete
+ * or not, so a member that sends continuation bytes (0x80 0x80 ...) was never refused: read a
+ * byte at a time, buffered, uncounted, and on a message stream (no read timeout) for as long as
+ * the member liked. This one refuses a prefix longer than `maxDataLength` needs, as
+ * InvalidDataLengthLengthError (an oversized frame, scored).
+ */
+/** What lpStream hands a length decoder: its prefix buffer (a Uint8ArrayList) or bytes. */
+type PrefixBytes = Uint8Array | { readonly byteLength: number; get(index: number): number };
+
+export function boundedLengthDecoder(maxDataLength: number): (buffer: PrefixBytes) => number {
+  let maxPrefixBytes = 1;
+  for (let rest = maxDataLength; rest >= 128; rest = Math.floor(rest / 128)) maxPrefixBytes += 1;
+  return (buffer) => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < buffer.byteLength; i++) {
+      if (i >= maxPrefixBytes) throw new InvalidDataLengthLengthError(`length prefix longer than ${maxPrefixBytes} bytes`);
+      const byte = buffer instanceof Uint8Array ? buffer[i]! : buffer.get(i);
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+    // lpStream reads the next byte and asks again
+    throw new RangeError('length prefix not complete');
+  };
 }
