@@ -35,7 +35,9 @@ function convert(value: unknown, field: string, depth: number): unknown {
   if (depth > MAX_DEPTH) fail(field, 'is nested too deeply');
   if (Array.isArray(value)) return value.map((item, i) => convert(item, `${field}[${i}]`, depth + 1));
   if (typeof value !== 'object' || value === null) return value;
-  const converted: Record<string, unknown> = {};
+  // No prototype: JSON.parse makes "__proto__" an own key, which assigned into a plain object
+  // would become the prototype, and its fields would pass for the body's (exactMap reads with `in`).
+  const converted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     const path = `${field}.${key}`;
     if (BIGINT_FIELDS.has(key)) converted[key] = bigintFromJson(item, path);

@@ -12,6 +12,7 @@ import {
   InvalidRecordBatchError,
   MalformedRecordBatchError,
   offerOf,
+  txBodyFromJson,
   UnknownTxTypeError,
 } from '../../src/index.js';
 import { batch } from './records-fixtures.js';
@@ -53,5 +54,13 @@ describe('settlement decoders refuse hostile input with their own errors (fuzz r
     expect(() => decodeRecordOffer(encodeCanonical({ ...offer, v: { toString: 0 } }))).toThrow(MalformedRecordBatchError);
     const wire = decodeCanonical(encodeRecordBatch(batch()), Number.MAX_SAFE_INTEGER) as Record<string, unknown>;
     expect(() => decodeRecordBatch(encodeCanonical({ ...wire, v: { toString: 0 } }))).toThrow('format version {"toString":0} is not 1');
+  });
+
+  it('a JSON body whose fields sit under "__proto__" is refused (they became the prototype, and passed for the body\'s own)', () => {
+    const hidden = JSON.parse('{"__proto__": {"type": "close_period", "period": "2026-11"}}') as unknown;
+    expect(() => txBodyFromJson(hidden)).toThrow(UnknownTxTypeError);
+    const extra = JSON.parse('{"type": "close_period", "period": "2026-11", "__proto__": {}}') as unknown;
+    expect(() => txBodyFromJson(extra)).toThrow('body.__proto__: is not a field of this transaction');
+    expect(txBodyFromJson({ type: 'close_period', period: '2026-11' })).toEqual({ type: 'close_period', period: '2026-11' });
   });
 });
