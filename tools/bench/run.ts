@@ -13,6 +13,7 @@ import { runSettlePeriodBench } from './settle-period.bench.js';
 import { runInstrumentationOverheadBench, runMetricsScrapeBench } from './node-telemetry.bench.js';
 import { runDashboardBench, runDashboardHistoryBench } from './dashboard.bench.js';
 import { runCeremonyBench } from './ceremony.bench.js';
+import { runPendingTxsBench } from './pending-txs.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   dashboard: runDashboardBench,
   'dashboard-history': runDashboardHistoryBench,
   ceremony: runCeremonyBench,
+  'pending-txs': runPendingTxsBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -107,6 +107,18 @@ export class PersistenceFailedError extends Error {
   }
 }
 
+/**
+ * The client transactions the node acknowledged and no block committed yet (the store's
+ * pending_txs) could not be read at start-up: starting without them would lose transactions
+ * clients were told were accepted.
+ */
+export class PendingTxsReadError extends Error {
+  override readonly name = 'PendingTxsReadError';
+  constructor(options: ErrorOptions) {
+    super(`the acknowledged transactions kept in the store cannot be read: ${describe(options.cause)}`, options);
+  }
+}
+
 /** The signer's last-signed record cannot be read: without it the signer cannot rule out a double sign. */
 export class LastSignedRecordError extends Error {
   override readonly name = 'LastSignedRecordError';

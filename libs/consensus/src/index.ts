@@ -63,6 +63,7 @@ export {
   CommitFailedError,
   PersistenceFailedError,
   LastSignedRecordError,
+  PendingTxsReadError,
 } from './errors.js';
 export type { HaltReason } from './errors.js';
 

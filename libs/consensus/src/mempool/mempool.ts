@@ -17,6 +17,9 @@ export interface TxOrigin {
   readonly trace?: Context;
 }
 
+/** Hears the hashes of clients' transactions the mempool dropped without a block committing them. */
+export type LocalTxsDroppedListener = (txHashes: readonly Uint8Array[]) => void;
+
 export type AddTxResult = { accepted: true; hash: Uint8Array } | { accepted: false; reason: TxRejectReason; log?: string };
 
 export interface MempoolOptions {
@@ -96,6 +99,9 @@ export class Mempool {
   private readonly recentlyCommitted: RecentHashes;
   private readonly appCalls = new SerialQueue();
   private readonly peerShares = new Map<string, PeerShare>();
+  /** Entries of this node's own clients (no `from`). */
+  private localCount = 0;
+  private readonly localDroppedListeners: LocalTxsDroppedListener[] = [];
   private readonly peerMaxTxs: number;
   private readonly peerMaxBytes: number;
   private lastUpdateHeight = 0;
@@ -124,6 +130,11 @@ export class Mempool {
 
   get bytes(): number {
     return this.entriesBytes;
+  }
+
+  /** Transactions the pool holds at most. */
+  get maxTxs(): number {
+    return this.options.maxTxs;
   }
 
   /** What one gossiping peer may hold. */
@@ -188,6 +199,40 @@ export class Mempool {
   }
 
   /**
+   * This node's own clients' transactions (admitted with no `from`), in arrival order, at most
+   * `maxTxs`: what it sends a member that connected after their gossip went out.
+   */
+  localTxs(maxTxs: number): Uint8Array[] {
+    assertLimit(maxTxs, 'maxTxs');
+    const found: Uint8Array[] = [];
+    if (this.localCount === 0) return found;
+    for (const entry of this.entries.values()) {
+      if (found.length >= maxTxs) break;
+      if (entry.from === undefined) found.push(entry.tx);
+    }
+    return found;
+  }
+
+  /**
+   * Takes back a client's transaction the node could not acknowledge (its durable copy failed
+   * to be written): the client is refused, so the pool must not keep it either. False when the
+   * pool does not hold it as a client's.
+   */
+  withdraw(hash: Uint8Array): boolean {
+    const key = toHex(hash);
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.from !== undefined) return false;
+    this.remove(key);
+    this.publishGauges();
+    return true;
+  }
+
+  /** `listener` hears of the clients' transactions a recheck dropped (no block will commit them). */
+  onLocalTxsDropped(listener: LocalTxsDroppedListener): void {
+    this.localDroppedListeners.push(listener);
+  }
+
+  /**
    * After a block: removes the committed txs (and remembers their hashes so they are refused
    * again even before the store is asked), then rechecks the rest with app.checkTx(tx,
    * 'recheck') and drops those that fail. The removal is done when update() returns its
@@ -227,18 +272,23 @@ export class Mempool {
     if (this.recentlyCommitted.has(key)) return this.reject('committed');
     this.entries.set(key, { tx, hash, admittedAtMs: this.deps.nowMs(), from, trace });
     this.entriesBytes += tx.byteLength;
+    if (from === undefined) this.localCount += 1;
     this.publishGauges();
     return { accepted: true, hash };
   }
 
   private async recheck(): Promise<void> {
+    const droppedLocal: Uint8Array[] = [];
     // Bounded by maxTxs; entries a later update removes meanwhile are skipped.
     for (const [key, entry] of [...this.entries]) {
       if (!this.entries.has(key)) continue;
       const check = await this.checkTx(entry.tx, 'recheck');
-      if (!check.ok) this.remove(key);
+      if (check.ok) continue;
+      this.remove(key);
+      if (entry.from === undefined) droppedLocal.push(entry.hash);
     }
     this.publishGauges();
+    if (droppedLocal.length > 0) for (const listener of this.localDroppedListeners) listener(droppedLocal);
   }
 
   /**
@@ -255,7 +305,8 @@ export class Mempool {
     if (entry === undefined) return;
     this.entries.delete(key);
     this.entriesBytes -= entry.tx.byteLength;
-    if (entry.from !== undefined) this.releasePeerShare(entry.from, entry.tx.byteLength);
+    if (entry.from === undefined) this.localCount -= 1;
+    else this.releasePeerShare(entry.from, entry.tx.byteLength);
   }
 
   private takePeerShare(from: string, bytes: number): boolean {
@@ -283,6 +334,7 @@ export class Mempool {
   private publishGauges(): void {
     this.deps.metrics?.mempoolTxs.set(this.entries.size);
     this.deps.metrics?.mempoolBytes.set(this.entriesBytes);
+    this.deps.metrics?.pendingTxs.set(this.localCount);
   }
 }
 

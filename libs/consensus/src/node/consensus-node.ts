@@ -10,6 +10,7 @@ import {
   ConsensusHaltedError,
   InvalidSignatureError,
   LastSignedRecordError,
+  PendingTxsReadError,
   PersistenceFailedError,
   UnknownValidatorError,
   WalReplayError,
@@ -23,6 +24,7 @@ import type { Transport } from '../transport.js';
 import type { CommittedBlock } from '../types.js';
 import { ValidatorSet } from '../validators.js';
 import { BlockSync } from './block-sync.js';
+import { ClientTxs } from './client-txs.js';
 import { systemClock, type Clock } from './clock.js';
 import { BlockExecutor } from './execution.js';
 import { InputQuota } from './input-quota.js';
@@ -128,6 +130,7 @@ export class ConsensusNode {
   private readonly reactor: ConsensusReactor;
   private readonly sync: BlockSync;
   private readonly txGossip: TxGossip;
+  private readonly clientTxs: ClientTxs;
   private readonly gossipIntervalMs: number;
   private readonly commitListeners: CommitListener[] = [];
   private readonly haltListeners: HaltListener[] = [];
@@ -229,12 +232,25 @@ export class ConsensusNode {
       this.clock,
       options.txFlushDelayMs ?? 5,
       { maxTxs: this.limits.txBatchMaxTxs, frameMaxBytes: this.limits.txBatchFrameMaxBytes, bytesPerSecond: this.limits.txGossipBytesPerSecond },
-      (frame) => outbound.broadcast('tx', frame),
+      { broadcast: (frame) => outbound.broadcast('tx', frame), sendTo: (member, frame) => outbound.send(member, 'tx', frame) },
       (txs) => {
         this.metrics?.consensus.outboundDroppedTotal.inc({ channel: 'tx', reason: 'budget' });
         this.logger?.warn({ txs }, 'tx gossip over its byte budget: a batch stays local (it reaches a block when this node proposes)');
       },
     );
+    this.clientTxs = new ClientTxs({
+      store: options.store,
+      mempool: options.mempool,
+      gossip: this.txGossip,
+      connectedMembers: () => options.transport.connectedMembers(),
+      admitted: (tx) => {
+        if (this.stopped || this.haltError !== null) return;
+        this.txGossip.add(tx);
+        this.routine.txsAvailable();
+      },
+      metrics: this.metrics?.consensus ?? null,
+      logger: this.logger,
+    });
     // Handlers first: what peers send between now and start() waits for the routine (bounded).
     options.transport.onMessage('consensus', (from, payload) => this.reactor.onConsensusPayload(from, payload));
     options.transport.onMessage('tx', (from, payload) => this.reactor.onTxPayload(from, payload));
@@ -248,22 +264,30 @@ export class ConsensusNode {
 
   /**
    * Restores the application and chain head from the store, reads the signer's last-signed
-   * record, replays the WAL, joins consensus. Rejects (and halts) when any of it fails, e.g.
-   * WalReplayError for a WAL entry that cannot be read.
+   * record, replays the WAL, reads the acknowledged transactions the store kept, joins
+   * consensus, and admits those transactions again (in the background). Rejects (and halts)
+   * when any of the reading fails, e.g. WalReplayError for a WAL entry that cannot be read.
    */
   async start(): Promise<void> {
     if (this.started) throw new Error('consensus node already started');
     this.started = true;
     this.running = true;
+    let pendingTxs: Uint8Array[];
     try {
       const signer = await ConsensusSigner.load(this.options.genesis.chainId, this.options.signer, this.options.store);
       await this.queue.run(() => this.routine.resume(signer));
+      // After the resume: the tx index and the application are at the store's height, so the
+      // mempool refuses what was committed meanwhile.
+      pendingTxs = await this.clientTxs.load();
     } catch (error) {
       this.halt(error);
       throw error;
     }
     this.reactor.drainBeforeStart();
+    this.clientTxs.watchArrivals();
     this.scheduleGossip();
+    // In the background: the application checks each one (a proof each, for settlement).
+    this.clientTxs.readmit(pendingTxs).catch((error: unknown) => this.logger?.error({ err: error }, 'could not re-admit the acknowledged transactions the store kept'));
     this.logger?.info({ height: this.routine.head.height, member: this.options.self }, 'consensus started');
   }
 
@@ -278,6 +302,8 @@ export class ConsensusNode {
     this.sync.stop();
     this.queue.close();
     await this.queue.idle();
+    // Acknowledgements being written are answered before the owner closes the store.
+    await this.clientTxs.idle();
     this.routine.endSpans();
   }
 
@@ -317,10 +343,12 @@ export class ConsensusNode {
   }
 
   /**
-   * Admits a transaction from a client: into the mempool, then gossiped to every member. The
-   * admission is a consensus.check_tx span under the caller's active span (the API request);
-   * that request's context stays with the mempool entry, so the commit traces the tx's stages
-   * under it (tx-traces.ts).
+   * Admits a transaction from a client: into the mempool, into the store (accepted means
+   * durable: a crash after this returns does not lose it, client-txs.ts), then gossiped to
+   * every member. A failed store write refuses it as `unavailable`. The admission is a
+   * consensus.check_tx span under the caller's active span (the API request); that request's
+   * context stays with the mempool entry, so the commit traces the tx's stages under it
+   * (tx-traces.ts).
    */
   async submitTx(tx: Uint8Array): Promise<AddTxOutcome> {
     const tracer = this.options.tracer ?? null;
@@ -331,14 +359,10 @@ export class ConsensusNode {
     let outcome: AddTxOutcome;
     try {
       const add = () => this.options.mempool.add(tx, origin);
-      outcome = await (span === null ? add() : context.with(trace.setSpan(parent, span), add));
+      outcome = await this.clientTxs.admit(tx, () => (span === null ? add() : context.with(trace.setSpan(parent, span), add)));
       span?.setAttribute('mempool.outcome', outcome.accepted ? 'accepted' : outcome.reason);
     } finally {
       span?.end();
-    }
-    if (outcome.accepted && !this.stopped && this.haltError === null) {
-      this.txGossip.add(tx);
-      this.routine.txsAvailable();
     }
     return outcome;
   }
@@ -357,6 +381,9 @@ export class ConsensusNode {
    */
   private scheduleGossip(): void {
     this.timers.set('gossip', this.gossipIntervalMs, () => {
+      // Outside the routine: they read and add to the mempool and send, and change no consensus state.
+      this.clientTxs.sendToArrivals();
+      this.clientTxs.retryDeferred();
       if (!this.gossipQueued) {
         this.gossipQueued = true;
         this.queue.push(() => {
@@ -396,6 +423,7 @@ function haltReason(error: unknown): HaltReason {
   if (error instanceof CommitFailedError) return 'commit';
   if (error instanceof PersistenceFailedError) return 'persistence';
   if (error instanceof LastSignedRecordError) return 'signer';
+  if (error instanceof PendingTxsReadError) return 'persistence';
   // A damaged or closed store met outside a commit (start-up, a proposal's replay check).
   if (error instanceof StoreCorruptionError || error instanceof StoreClosedError) return 'persistence';
   return 'internal';

@@ -26,11 +26,23 @@ export interface ChainStorePort {
   readLastSigned(): Promise<Uint8Array | null>;
   /** One synced, atomic write: the WAL entry of an own signed message and the new last-signed record. */
   appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void>;
+  /**
+   * Client transactions about to be acknowledged, kept until a block commits them (the block's
+   * own batch deletes them): one atomic batch, on disk when it resolves if `sync`.
+   */
+  savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void>;
+  /** What savePendingTxs kept and no block committed, at most `limit` (hash order). */
+  listPendingTxs(limit: number): Promise<Uint8Array[]>;
+  deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void>;
 }
 
+/**
+ * `unavailable`: the mempool accepted a client's transaction but the node could not store it
+ * durably, so it took it back and refuses it (nothing was acknowledged; the client may retry).
+ */
 export type AddTxOutcome =
   | { readonly accepted: true; readonly hash: Uint8Array }
-  | { readonly accepted: false; readonly reason: 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized' | 'peer_quota'; readonly log?: string };
+  | { readonly accepted: false; readonly reason: 'full' | 'duplicate' | 'committed' | 'invalid' | 'oversized' | 'peer_quota' | 'unavailable'; readonly log?: string };
 
 export interface MempoolPort {
   /** `origin.from`: the member that gossiped it (counted against its quota); absent for local clients. */
@@ -40,5 +52,13 @@ export interface MempoolPort {
   admittedAtMs(txHash: Uint8Array): number | undefined;
   /** The trace context a client's tx was admitted with (its API request), or undefined. */
   traceOf(txHash: Uint8Array): Context | undefined;
+  /** This node's clients' transactions (admitted with no `from`), arrival order, at most `maxTxs`. */
+  localTxs(maxTxs: number): Uint8Array[];
+  /** Removes a client's transaction that could not be acknowledged; false if not held as one. */
+  withdraw(txHash: Uint8Array): boolean;
+  /** Hears of clients' transactions dropped without a commit (a recheck found them invalid). */
+  onLocalTxsDropped(listener: (txHashes: readonly Uint8Array[]) => void): void;
   readonly size: number;
+  /** Transactions held at most. */
+  readonly maxTxs: number;
 }

@@ -1,3 +1,4 @@
+import type { MemberId } from '../genesis/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { TokenBucket } from './token-bucket.js';
 import { encodeTxBatch, TX_BATCH_FRAME_OVERHEAD_BYTES, txBatchEntryBytes } from './wire.js';
@@ -9,6 +10,12 @@ export interface TxGossipLimits {
   readonly frameMaxBytes: number;
   /** Bytes gossiped per second at most: half of what receivers accept from one peer. */
   readonly bytesPerSecond: number;
+}
+
+/** Where gossip frames go: every connected member, or one. */
+export interface TxGossipSink {
+  broadcast(frame: Uint8Array): void;
+  sendTo(member: MemberId, frame: Uint8Array): void;
 }
 
 /**
@@ -29,7 +36,7 @@ export class TxGossip {
     private readonly clock: Clock,
     private readonly flushDelayMs: number,
     private readonly limits: TxGossipLimits,
-    private readonly send: (frame: Uint8Array) => void,
+    private readonly sink: TxGossipSink,
     private readonly onDropped: (txs: number, bytes: number) => void,
   ) {
     this.budget = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond, clock.nowMs());
@@ -62,7 +69,32 @@ export class TxGossip {
       this.onDropped(txs.length, frame.byteLength);
       return;
     }
-    this.send(frame);
+    this.sink.broadcast(frame);
+  }
+
+  /**
+   * Sends `txs` to one member now, in frames within the limits, spending the same byte budget
+   * as the broadcasts (what any one peer receives from this node stays within it). The frames
+   * past the budget are not sent: counted as dropped (their bytes estimated, not encoded),
+   * their transactions stay local. Returns how many transactions were sent.
+   */
+  sendTo(member: MemberId, txs: readonly Uint8Array[]): number {
+    const frames = packFrames(txs, this.limits);
+    let sent = 0;
+    for (const [i, frameTxs] of frames.entries()) {
+      const frame = encodeTxBatch(frameTxs);
+      if (!this.budget.tryTake(frame.byteLength, this.clock.nowMs())) {
+        const rest = frames.slice(i);
+        this.onDropped(
+          rest.reduce((total, dropped) => total + dropped.length, 0),
+          rest.reduce((total, dropped) => total + encodedBytes(dropped), 0),
+        );
+        break;
+      }
+      this.sink.sendTo(member, frame);
+      sent += frameTxs.length;
+    }
+    return sent;
   }
 
   stop(): void {
@@ -71,4 +103,27 @@ export class TxGossip {
     this.batch = [];
     this.batchBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
   }
+}
+
+/** Splits `txs`, in order, into frames of at most maxTxs transactions and frameMaxBytes encoded bytes. */
+function packFrames(txs: readonly Uint8Array[], limits: TxGossipLimits): Uint8Array[][] {
+  const frames: Uint8Array[][] = [];
+  let frame: Uint8Array[] = [];
+  let frameBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
+  for (const tx of txs) {
+    const entryBytes = txBatchEntryBytes(tx);
+    if (frame.length > 0 && (frame.length >= limits.maxTxs || frameBytes + entryBytes > limits.frameMaxBytes)) {
+      frames.push(frame);
+      frame = [];
+      frameBytes = TX_BATCH_FRAME_OVERHEAD_BYTES;
+    }
+    frame.push(tx);
+    frameBytes += entryBytes;
+  }
+  if (frame.length > 0) frames.push(frame);
+  return frames;
+}
+
+function encodedBytes(txs: readonly Uint8Array[]): number {
+  return txs.reduce((total, tx) => total + txBatchEntryBytes(tx), TX_BATCH_FRAME_OVERHEAD_BYTES);
 }

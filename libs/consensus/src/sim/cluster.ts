@@ -12,7 +12,7 @@ import { createStatusLiar, type SyncAnswer } from './byzantine-liar.js';
 import { createMalformedSender } from './byzantine-malformed.js';
 import { createProposalTamperer } from './byzantine-tamper.js';
 import { SimDiskFullError, SimDiskReadError } from './errors.js';
-import { AppDisk, CRASH_POINTS, FaultyApplication, FaultyStore, type AppCall, type AppTiming, type CrashPoint, type IncarnationFaults, type StoreWrite } from './faulty-ports.js';
+import { AppDisk, CRASH_POINTS, FaultyApplication, FaultyStore, REFUSABLE_WRITES, type AppCall, type AppTiming, type CrashPoint, type IncarnationFaults, type StoreWrite } from './faulty-ports.js';
 import type { SimulationInvariants } from './invariants.js';
 import type { SimNetwork, SimTransport } from './network.js';
 import type { SimRandom } from './random.js';
@@ -35,11 +35,12 @@ export const CRASH_POINT_RATES: Readonly<Record<CrashPoint, number>> = {
   'app-committed-before-snapshot': 0.02,
   'snapshot-saved-before-wal-prune': 0.02,
   'mid-broadcast': 0.002,
+  'pending-tx-stored-before-ack': 0.002,
 };
 /** Chance that a store write fails as on a full disk. */
 const WRITE_FAILURE_RATE = 0.0005;
 /** Chance that a start-up read fails (per read), by operation. */
-const READ_FAILURE_RATES: Readonly<Record<string, number>> = { readWal: 0.3, latestAppSnapshot: 0.05 };
+const READ_FAILURE_RATES: Readonly<Record<string, number>> = { readWal: 0.3, latestAppSnapshot: 0.05, listPendingTxs: 0.05 };
 /** How long each application call takes with slowApplication, in virtual ms (min, max). */
 const APP_CALL_MS: Readonly<Record<AppCall, readonly [number, number]>> = {
   info: [0, 0],
@@ -132,7 +133,9 @@ class IncarnationFaultPlan implements IncarnationFaults {
   writeFails(operation: StoreWrite): Error | null {
     if (this.dead || this.booting || !this.cluster.options.diskFaults || !this.cluster.faultsArmed()) return null;
     if (!this.cluster.random.chance(WRITE_FAILURE_RATE)) return null;
-    this.cluster.writeFailed(this.member, operation);
+    // A refused client transaction is not a failure the node must stop for.
+    if (REFUSABLE_WRITES.has(operation)) this.cluster.writeFailures += 1;
+    else this.cluster.writeFailed(this.member, operation);
     return new SimDiskFullError(operation);
   }
 

@@ -27,11 +27,20 @@ export const CRASH_POINTS = [
   'snapshot-saved-before-wal-prune',
   /** A broadcast reached some members and not the others. */
   'mid-broadcast',
+  /** A client's transaction is in the store (pending_txs); the client was never answered. */
+  'pending-tx-stored-before-ack',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** The store writes that can fail as on a full disk. */
-export type StoreWrite = 'appendWal' | 'appendSignedWal' | 'saveCommittedBlock' | 'saveAppSnapshot' | 'saveEvidence';
+export type StoreWrite = 'appendWal' | 'appendSignedWal' | 'saveCommittedBlock' | 'saveAppSnapshot' | 'saveEvidence' | 'savePendingTxs' | 'deletePendingTxs';
+
+/**
+ * Writes a node survives: a client's transaction it could not store is refused (not
+ * acknowledged), and a delete that failed is done again after a restart. Consensus does not
+ * depend on them, so they do not stop the node (fatal means stop applies to the others).
+ */
+export const REFUSABLE_WRITES: ReadonlySet<StoreWrite> = new Set<StoreWrite>(['savePendingTxs', 'deletePendingTxs']);
 
 /** What one node incarnation's fault plan decides, asked by the wrappers. */
 export interface IncarnationFaults {
@@ -152,6 +161,19 @@ export class FaultyStore implements ChainStorePort {
     if (this.faults.dead) return never();
     await this.inner.pruneWal(belowHeight);
     this.wal?.pruned(belowHeight);
+  }
+
+  async savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void> {
+    await this.write('savePendingTxs', () => this.inner.savePendingTxs(txs, sync));
+    await this.after('pending-tx-stored-before-ack');
+  }
+
+  listPendingTxs(limit: number): Promise<Uint8Array[]> {
+    return this.read('listPendingTxs', () => this.inner.listPendingTxs(limit));
+  }
+
+  deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void> {
+    return this.write('deletePendingTxs', () => this.inner.deletePendingTxs(txHashes));
   }
 }
 

@@ -7,6 +7,7 @@ import { BlockRepository } from './repositories/blocks.js';
 import { CertificateRepository } from './repositories/certificates.js';
 import { EvidenceRepository } from './repositories/evidence.js';
 import { MetaRepository } from './repositories/meta.js';
+import { PendingTxRepository } from './repositories/pending-txs.js';
 import { SignerRepository } from './repositories/signer.js';
 import { SnapshotRepository } from './repositories/snapshots.js';
 import { TxIndexRepository } from './repositories/tx-index.js';
@@ -46,6 +47,7 @@ export class ChainBuckets {
   readonly meta: MetaRepository;
   readonly evidence: EvidenceRepository;
   readonly signer: SignerRepository;
+  readonly pendingTxs: PendingTxRepository;
 
   constructor(db: DbController, options: ResolvedChainStoreOptions) {
     this.blocks = new BlockRepository(db, options.limits);
@@ -56,5 +58,6 @@ export class ChainBuckets {
     this.meta = new MetaRepository(db);
     this.evidence = new EvidenceRepository(db);
     this.signer = new SignerRepository(db);
+    this.pendingTxs = new PendingTxRepository(db, options.limits.txMaxBytes);
   }
 }

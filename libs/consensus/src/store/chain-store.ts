@@ -11,8 +11,8 @@ export interface ChainStore {
   /** Height of the last committed block; 0 when empty. Cached in memory, read synchronously. */
   latestHeight(): number;
   /**
-   * Atomically (one batch, synced): the block, its certificate, every tx's index entry, and the
-   * latest height. Refuses a height that is not latestHeight()+1 (NonConsecutiveHeightError), a
+   * Atomically (one batch, synced): the block, its certificate, every tx's index entry, the
+   * latest height, and the removal of the block's txs from the pending transactions. Refuses a height that is not latestHeight()+1 (NonConsecutiveHeightError), a
    * certificate for another block (CertificateMismatchError), a block that does not link to the
    * latest one (BrokenChainLinkError), a value it could not read back (UnstorableValueError),
    * and a second call while one is in flight (CommitInProgressError).
@@ -52,6 +52,17 @@ export interface ChainStore {
    * and the signer's new last-signed record, which lives in its own bucket and is never pruned.
    */
   appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void>;
+  /**
+   * Keeps client transactions the node is about to acknowledge (bucket pending_txs, by tx hash),
+   * in one atomic batch; with sync=true they are on disk when the promise resolves (measured as
+   * operation "pending_txs"). Refuses an empty transaction or one above txMaxBytes
+   * (UnstorableValueError) before writing anything.
+   */
+  savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void>;
+  /** Pending transactions in hash order, at most `limit`. */
+  listPendingTxs(limit: number): Promise<Uint8Array[]>;
+  /** Forgets pending transactions by hash (one unsynced batch: a lost delete is redone when a restart re-admits the transaction). */
+  deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void>;
   /** Idempotent; every other method then throws StoreClosedError. */
   close(): Promise<void>;
 }

@@ -74,8 +74,12 @@ export class DbChainStore implements ChainStore {
     const operations: DbOperation[] = [this.buckets.blocks.putOp(height, block), this.buckets.certificates.putOp(height, certificate)];
     this.heightInProgress = height;
     try {
-      // A loop, not push(...): a block may carry more txs than a call may take arguments.
-      for (const operation of await this.txIndexOperations(height, block.txs)) operations.push(operation);
+      const txs = firstOccurrences(block.txs);
+      // Loops, not push(...): a block may carry more txs than a call may take arguments.
+      for (const operation of await this.txIndexOperations(height, txs)) operations.push(operation);
+      // In the block's own batch: a crash can neither leave a committed tx pending (a restart
+      // would admit it again) nor drop a pending tx its block did not commit.
+      for (const { hash } of txs) operations.push(this.buckets.pendingTxs.deleteOp(hash));
       operations.push(this.buckets.meta.putOp('latest_height', height));
       await this.db.batch(operations, { sync: true, operation: 'block' });
       this.head = { height, blockHash: hash };
@@ -213,6 +217,31 @@ export class DbChainStore implements ChainStore {
     this.walSequences.forgetBelow(belowHeight);
   }
 
+  async savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void> {
+    this.assertOpen();
+    if (txs.length === 0) return;
+    // Encoding checks every value before anything is written: the batch is all or nothing.
+    const operations = txs.map((tx) => this.buckets.pendingTxs.putOp(txHash(tx), tx));
+    await this.db.batch(operations, { sync, operation: 'pending_txs' });
+  }
+
+  async listPendingTxs(limit: number): Promise<Uint8Array[]> {
+    this.assertOpen();
+    assertPositive(limit, 'limit');
+    const txs: Uint8Array[] = [];
+    for await (const [, tx] of this.buckets.pendingTxs.entries({ limit })) txs.push(tx);
+    return txs;
+  }
+
+  async deletePendingTxs(hashes: readonly Uint8Array[]): Promise<void> {
+    this.assertOpen();
+    if (hashes.length === 0) return;
+    await this.db.batch(
+      hashes.map((hash) => this.buckets.pendingTxs.deleteOp(hash)),
+      { sync: false },
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -224,14 +253,7 @@ export class DbChainStore implements ChainStore {
   }
 
   /** Index entries for the block's txs, skipping hashes already indexed: a tx's location is its first commit. */
-  private async txIndexOperations(height: number, txs: readonly Uint8Array[]): Promise<DbOperation[]> {
-    const firstByHash = new Map<string, { readonly hash: Uint8Array; readonly index: number }>();
-    txs.forEach((tx, index) => {
-      const hash = txHash(tx);
-      const hex = toHex(hash);
-      if (!firstByHash.has(hex)) firstByHash.set(hex, { hash, index });
-    });
-    const candidates = [...firstByHash.values()];
+  private async txIndexOperations(height: number, candidates: readonly TxFirstOccurrence[]): Promise<DbOperation[]> {
     const stored = await this.buckets.txIndex.getManyBinary(candidates.map((candidate) => candidate.hash));
     return candidates.filter((_, i) => stored[i] === null).map((candidate) => this.buckets.txIndex.putOp(candidate.hash, { height, index: candidate.index }));
   }
@@ -253,6 +275,22 @@ export class DbChainStore implements ChainStore {
     for await (const id of this.buckets.wal.keys({ ...walRangeOf(height), reverse: true, limit: 1 })) return id.sequence;
     return null;
   }
+}
+
+interface TxFirstOccurrence {
+  readonly hash: Uint8Array;
+  readonly index: number;
+}
+
+/** Each distinct tx of a block, hashed once, at its first position. */
+function firstOccurrences(txs: readonly Uint8Array[]): TxFirstOccurrence[] {
+  const firstByHash = new Map<string, TxFirstOccurrence>();
+  txs.forEach((tx, index) => {
+    const hash = txHash(tx);
+    const hex = toHex(hash);
+    if (!firstByHash.has(hex)) firstByHash.set(hex, { hash, index });
+  });
+  return [...firstByHash.values()];
 }
 
 function walRangeOf(height: number) {

@@ -5,7 +5,7 @@
  */
 
 /** The names of the store's buckets, as they appear in errors and logs. */
-export type BucketName = 'blocks' | 'certificates' | 'tx_index' | 'snapshots' | 'wal' | 'meta' | 'evidence' | 'signer';
+export type BucketName = 'blocks' | 'certificates' | 'tx_index' | 'snapshots' | 'wal' | 'meta' | 'evidence' | 'signer' | 'pending_txs';
 
 /**
  * A value read back does not decode, fails its checksum, contradicts its key, or is missing

@@ -17,6 +17,7 @@ export const BUCKET_PREFIX = {
   wal: 0x05,
   evidence: 0x06,
   signer: 0x07,
+  pending_txs: 0x08,
 } as const;
 
 export const UINT64_BYTES = 8;

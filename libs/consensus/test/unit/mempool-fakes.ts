@@ -53,11 +53,12 @@ export class FakeCommittedIndex {
   }
 }
 
-/** The three mempool metrics, recording what they were told; the rest of ConsensusMetrics is unused here. */
+/** The four mempool metrics, recording what they were told; the rest of ConsensusMetrics is unused here. */
 export function recordingMempoolMetrics() {
-  const recorded = { txs: 0, bytes: 0, rejected: {} as Record<string, number> };
+  const recorded = { txs: 0, bytes: 0, localTxs: 0, rejected: {} as Record<string, number> };
   const metrics = {
     mempoolTxs: { set: (value: number) => (recorded.txs = value) },
+    pendingTxs: { set: (value: number) => (recorded.localTxs = value) },
     mempoolBytes: { set: (value: number) => (recorded.bytes = value) },
     mempoolRejectedTxsTotal: { inc: (labels: { reason: string }) => (recorded.rejected[labels.reason] = (recorded.rejected[labels.reason] ?? 0) + 1) },
   } as unknown as ConsensusMetrics;

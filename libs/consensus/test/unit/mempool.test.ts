@@ -241,6 +241,47 @@ describe('Mempool.update', () => {
   });
 });
 
+describe("this node's clients' transactions", () => {
+  it('lists the local ones in arrival order, without those gossiped by peers, within a count', async () => {
+    const { mempool, recorded } = setup();
+    await mempool.add(text('mine-1'));
+    await mempool.add(text('theirs'), { from: 'B' });
+    await mempool.add(text('mine-2'));
+    expect(mempool.localTxs(10).map(asText)).toEqual(['mine-1', 'mine-2']);
+    expect(mempool.localTxs(1).map(asText)).toEqual(['mine-1']);
+    expect(recorded.localTxs).toBe(2);
+    await mempool.update(1, [text('mine-1')]);
+    expect(mempool.localTxs(10).map(asText)).toEqual(['mine-2']);
+    expect(recorded.localTxs).toBe(1);
+  });
+
+  it("withdraws a client's transaction, and only a client's", async () => {
+    const { mempool, recorded } = setup();
+    await mempool.add(text('mine'));
+    await mempool.add(text('theirs'), { from: 'B' });
+    expect(mempool.withdraw(txHash(text('theirs')))).toBe(false);
+    expect(mempool.withdraw(txHash(text('mine')))).toBe(true);
+    expect(mempool.withdraw(txHash(text('mine')))).toBe(false);
+    expect(contents(mempool)).toEqual(['theirs']);
+    expect([recorded.txs, recorded.localTxs]).toEqual([1, 0]);
+    // Taken back: the client may submit it again.
+    expect(await mempool.add(text('mine'))).toMatchObject({ accepted: true });
+  });
+
+  it("tells its listeners which clients' transactions a recheck dropped", async () => {
+    const { mempool, app } = setup();
+    const dropped: string[][] = [];
+    mempool.onLocalTxsDropped((hashes) => dropped.push(hashes.map(toHex)));
+    for (const label of ['mine-ok', 'mine-bad']) await mempool.add(text(label));
+    await mempool.add(text('theirs-bad'), { from: 'B' });
+    app.invalid.add('mine-bad');
+    app.invalid.add('theirs-bad');
+    await mempool.update(1, []);
+    expect(dropped).toEqual([[toHex(txHash(text('mine-bad')))]]);
+    expect(contents(mempool)).toEqual(['mine-ok']);
+  });
+});
+
 describe('Mempool.reap', () => {
   it('takes txs in arrival order up to the count limit, without removing them', async () => {
     const { mempool } = setup();

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { txHash } from '../../src/block.js';
 import { encodeCanonical } from '../../src/encoding/canonical.js';
@@ -314,6 +315,52 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       await expect(store.getCommittedBlock(2)).rejects.toMatchObject({ name: 'StoreCorruptionError', bucket: 'certificates' });
     });
 
+    it('keeps pending transactions across a restart, lists them within a limit, and deletes them by hash', async () => {
+      const txs = ['pending-a', 'pending-b', 'pending-c'].map((tag) => testTx(tag));
+      await store.savePendingTxs(txs.slice(0, 2), true);
+      await store.savePendingTxs(txs.slice(2), false);
+      // Saving one again changes nothing.
+      await store.savePendingTxs([txs[0]!], true);
+      store = await harness.reopen(store);
+      const byHash = (list: readonly Uint8Array[]) => list.map((tx) => Buffer.from(txHash(tx)).toString('hex')).sort();
+      expect(byHash(await store.listPendingTxs(10))).toEqual(byHash(txs));
+      expect(await store.listPendingTxs(2)).toHaveLength(2);
+      await store.deletePendingTxs([txHash(txs[1]!), txHash(testTx('never-pending'))]);
+      expect(byHash(await store.listPendingTxs(10))).toEqual(byHash([txs[0]!, txs[2]!]));
+      await expect(store.listPendingTxs(0)).rejects.toBeInstanceOf(StoreArgumentError);
+    });
+
+    it('refuses a pending transaction it could not read back, writing none of its batch', async () => {
+      const fits = testTx('fits', TEST_LIMITS.txMaxBytes);
+      await expect(store.savePendingTxs([fits, testTx('too-big', TEST_LIMITS.txMaxBytes + 1)], true)).rejects.toMatchObject({ name: 'UnstorableValueError', bucket: 'pending_txs' });
+      await expect(store.savePendingTxs([new Uint8Array(0)], true)).rejects.toMatchObject({ name: 'UnstorableValueError', bucket: 'pending_txs' });
+      expect(await store.listPendingTxs(10)).toEqual([]);
+      await store.savePendingTxs([fits], true);
+      expect(await store.listPendingTxs(10)).toEqual([fits]);
+    });
+
+    it("removes a block's transactions from the pending ones when it stores the block, and only those", async () => {
+      const chain = new TestChain();
+      const [a, b, c] = ['a', 'b', 'c'].map((tag) => testTx(`pending-${tag}`));
+      await store.savePendingTxs([a!, b!, c!], true);
+      await store.saveCommittedBlock(chain.next([a!, testTx('from-a-peer'), c!, a!]));
+      expect(await store.listPendingTxs(10)).toEqual([b]);
+      store = await harness.reopen(store);
+      expect(await store.listPendingTxs(10)).toEqual([b]);
+    });
+
+    it('raises StoreCorruptionError for a pending transaction stored under another hash', async () => {
+      const tx = testTx('pending');
+      await store.savePendingTxs([tx], true);
+      const key = Uint8Array.of(BUCKET_PREFIX.pending_txs, ...txHash(tx));
+      const other = testTx('another');
+      const framed = new Uint8Array(4 + other.byteLength);
+      new DataView(framed.buffer).setUint32(0, crc32(other), false);
+      framed.set(other, 4);
+      store = await harness.rewrite(store, key, framed);
+      await expect(store.listPendingTxs(10)).rejects.toMatchObject({ name: 'StoreCorruptionError', bucket: 'pending_txs', keyHex: Buffer.from(key).toString('hex') });
+    });
+
     it('refuses arguments outside their domain', async () => {
       await expect(store.getCommittedBlock(0)).rejects.toBeInstanceOf(StoreArgumentError);
       await expect(store.getCommittedBlock(1.5)).rejects.toBeInstanceOf(StoreArgumentError);
@@ -331,6 +378,8 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       await expect(store.appendWal(1, new Uint8Array(1), true)).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.readWal(1)).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.latestAppSnapshot()).rejects.toBeInstanceOf(StoreClosedError);
+      await expect(store.savePendingTxs([testTx('late')], true)).rejects.toBeInstanceOf(StoreClosedError);
+      await expect(store.listPendingTxs(1)).rejects.toBeInstanceOf(StoreClosedError);
       store = await harness.open();
     });
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { txHash } from '../../src/block.js';
-import { MemoryChainStore } from '../../src/store/index.js';
+import { BUCKET_PREFIX, MemoryChainStore, MemoryDbController, type DbOperation, type DbWriteOptions } from '../../src/store/index.js';
 import { describeChainStoreBehaviour } from './store-behaviour.js';
 import { memoryHarness } from './store-memory-harness.js';
-import { committedBytes, fromUtf8, TEST_LIMITS, TestChain, testTx, utf8 } from './store-fixtures.js';
+import { committedBytes, fromUtf8, heightKey, TEST_LIMITS, TestChain, testTx, utf8 } from './store-fixtures.js';
 
 describeChainStoreBehaviour('MemoryChainStore', memoryHarness);
 
@@ -89,6 +89,40 @@ describe('MemoryChainStore.crashCopy', () => {
     const [read] = await original.readWal(1);
     read!.fill(0);
     expect((await original.readWal(1)).map(fromUtf8)).toEqual(['entry']);
+  });
+});
+
+/** Records every batch written, to see which writes share one atomic batch. */
+class RecordingController extends MemoryDbController {
+  readonly batches: (readonly DbOperation[])[] = [];
+
+  override batch(operations: readonly DbOperation[], options: DbWriteOptions): Promise<void> {
+    this.batches.push([...operations]);
+    return super.batch(operations, options);
+  }
+}
+
+describe('pending transactions and the block that commits them', () => {
+  it("deletes a block's pending transactions in the block's own synced batch: no crash can leave a committed transaction pending", async () => {
+    const memory = new RecordingController();
+    const store = new MemoryChainStore({ limits: TEST_LIMITS }, memory);
+    const [committed, waiting] = [testTx('committed'), testTx('waiting')];
+    await store.savePendingTxs([committed, waiting], true);
+    memory.batches.length = 0;
+    await store.saveCommittedBlock(new TestChain().next([committed]));
+    expect(memory.batches).toHaveLength(1);
+    const written = memory.batches[0]!.map((operation) => `${operation.type} ${Buffer.from(operation.key).toString('hex')}`);
+    expect(written).toContain(`put ${Buffer.from(heightKey(BUCKET_PREFIX.blocks, 1)).toString('hex')}`);
+    expect(written).toContain(`del ${Buffer.from(Uint8Array.of(BUCKET_PREFIX.pending_txs, ...txHash(committed))).toString('hex')}`);
+    // What a power loss right after the commit leaves.
+    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10)).toEqual([waiting]);
+  });
+
+  it('keeps pending transactions saved with sync through a power loss', async () => {
+    const store = new MemoryChainStore({ limits: TEST_LIMITS });
+    await store.appendWal(1, utf8('synced'), true);
+    await store.savePendingTxs([testTx('acknowledged')], true);
+    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10)).toEqual([testTx('acknowledged')]);
   });
 });
 

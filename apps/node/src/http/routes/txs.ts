@@ -9,7 +9,8 @@ export const MAX_BATCH_TXS = 2_000;
 /** A transaction in base64 is at most this long (4/3 of genesis's largest tx, with room). */
 const TX_BASE64_MAX_CHARS = 2 * 1024 * 1024;
 // peer_quota only limits gossip from peers; a client never meets it, but every reason has its status.
-const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 400, oversized: 413, peer_quota: 503 } as const;
+// unavailable: the node could not store the transaction, so it did not accept it; a retry may succeed.
+const REJECTION_STATUS = { full: 503, duplicate: 409, committed: 409, invalid: 400, oversized: 413, peer_quota: 503, unavailable: 503 } as const;
 
 const Base64Tx = Type.String({ minLength: 1, maxLength: TX_BASE64_MAX_CHARS, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'the transaction bytes in base64' });
 
