@@ -11,6 +11,7 @@ import type { CommittedBlock, SignedProposal, SignedVote } from '../types.js';
  *
  * - agreement: no two different blocks are committed at one height, by any nodes;
  * - validity: a committed transaction was submitted by the workload, and is committed once;
+ *   one an honest node acknowledged is committed (checked by the simulation once clients fell quiet);
  * - sequence: each node commits heights one after another (across its restarts too);
  * - double-sign: an honest validator never signs two values for one height, round and step,
  *   over its whole life in the run (every signature it ever produced, sent or not, across
@@ -42,6 +43,11 @@ export const INVARIANT_KINDS = [
   'future-buffer-bound',
   /** An honest client's transaction was refused because one member filled the mempool. */
   'mempool-quota',
+  /**
+   * A transaction an honest node acknowledged (submitTx accepted it) was not committed once the
+   * clients had been quiet through the empty-blocks check: a crash, a restart or a partition lost it.
+   */
+  'acknowledged-lost',
   /** A node received invalid input from a member and never reported it. */
   'bad-input-unreported',
   /** The application got a call while another was in flight (with slow application calls). */

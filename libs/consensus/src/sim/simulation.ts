@@ -5,6 +5,7 @@ import { proposalSignBytes, voteSignBytes } from '../signing.js';
 import { DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type Genesis, type GenesisMember, type MemberId } from '../genesis/types.js';
 import { decodeConsensusMessage, type ConsensusMessage, type WireLimits } from '../node/wire.js';
 import type { Mempool } from '../mempool/index.js';
+import type { AddTxOutcome } from '../node/ports.js';
 import { MemoryChainStore } from '../store/index.js';
 import { ValidatorSet } from '../validators.js';
 import type { MessageChannel } from '../transport.js';
@@ -293,6 +294,12 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     if (invariants.isHonest(member)) invariants.fail('frame-over-cap', `${member} made a ${channel} ${what} of ${sizeBytes} bytes, above the transport's cap of ${capBytes}: no member can receive it`);
   };
 
+  // Transactions honest nodes acknowledged to their clients, by key: each must be committed.
+  const acknowledged = new Map<string, { readonly member: MemberId; readonly atMs: number }>();
+  const noteOutcome = (member: MemberId, tx: Uint8Array, outcome: AddTxOutcome) => {
+    if (outcome.accepted && invariants.isHonest(member)) acknowledged.set(toHex(txHash(tx)), { member, atMs: scheduler.nowMs });
+  };
+
   // --- the empty-blocks check, after the liveness check ---------------------------------------
   // A Byzantine member that floods transactions, or proposes its turns of the next height early,
   // makes blocks of its own: only the lower bound holds then.
@@ -315,9 +322,12 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
             cluster.live
               .get(member)!
               .node.submitTx(tx)
-              .catch(() => {
-                cluster.clientErrors += 1;
-              });
+              .then(
+                (outcome) => noteOutcome(member, tx, outcome),
+                () => {
+                  cluster.clientErrors += 1;
+                },
+              );
             return { member, key: toHex(txHash(tx)) };
           },
         })
@@ -350,6 +360,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
           .node.submitTx(tx)
           .then(
             (outcome) => {
+              noteOutcome(member, tx, outcome);
               // A full pool is load (honest bursts fill it too), unless the Byzantine members hold
               // more of it than a gossiping peer's quota: then the refusal is their doing.
               if (!outcome.accepted && outcome.reason === 'full' && invariants.isHonest(member) && txFlooders) {
@@ -366,11 +377,15 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         const honestLive = [...cluster.live.keys()].filter((id) => invariants.isHonest(id));
         if (honestLive.length === 0) return;
         for (const tx of txs) invariants.submittedTx(tx);
-        const node = cluster.live.get(to === 'next-proposer' ? nextProposer(honestLive) : random.pick(honestLive))!.node;
+        const member = to === 'next-proposer' ? nextProposer(honestLive) : random.pick(honestLive);
+        const node = cluster.live.get(member)!.node;
         for (const tx of txs) {
-          node.submitTx(tx).catch(() => {
-            cluster.clientErrors += 1;
-          });
+          node.submitTx(tx).then(
+            (outcome) => noteOutcome(member, tx, outcome),
+            () => {
+              cluster.clientErrors += 1;
+            },
+          );
         }
       },
       inFaultPhase: () => !cluster.healed,
@@ -481,6 +496,15 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     }
   } catch (error) {
     invariants.fail('simulator', `crashed: ${(error as Error).stack ?? String(error)}`);
+  }
+  // Once the clients fell quiet for the empty-blocks check, every acknowledged transaction has had
+  // intervals of an idle chain to reach a block, whatever crashes and partitions came before.
+  if (invariants.violation === null && idleCheck?.done === true) {
+    const lost = [...acknowledged].filter(([key]) => invariants.committedAt(key) === undefined);
+    if (lost.length > 0) {
+      const [key, { member, atMs }] = lost[0]!;
+      invariants.fail('acknowledged-lost', `${lost.length} of ${acknowledged.size} transactions honest nodes acknowledged were never committed; the first, ${key.slice(0, 12)}, ${member} acknowledged at ${atMs} ms`);
+    }
   }
   if (invariants.violation === null) {
     for (const [key, firstAtMs] of invalidTxsRefused) {
