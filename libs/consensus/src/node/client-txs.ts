@@ -144,17 +144,19 @@ export class ClientTxs {
   /**
    * At each status tick: every member connected since the last one gets this node's clients'
    * transactions (gossiped before it was there), within the gossip byte budget. What does not
-   * fit stays local and reaches a block when this node proposes.
+   * fit stays local and reaches a block when this node proposes. Returns the members that
+   * arrived (the routine relays a stalled height to them too).
    */
-  sendToArrivals(): void {
+  sendToArrivals(): MemberId[] {
     const arrived = this.arrivals.arrivals(this.deps.connectedMembers());
-    if (arrived.length === 0) return;
+    if (arrived.length === 0) return arrived;
     const txs = this.deps.mempool.localTxs(this.deps.mempool.maxTxs);
-    if (txs.length === 0) return;
+    if (txs.length === 0) return arrived;
     for (const member of arrived) {
       const sent = this.deps.gossip.sendTo(member, txs);
       this.deps.metrics?.pendingTxsResentTotal.inc(sent);
     }
+    return arrived;
   }
 
   /** Resolves when every store write queued so far has settled (stop waits for the acknowledgements in flight). */

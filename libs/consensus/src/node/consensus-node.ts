@@ -139,6 +139,8 @@ export class ConsensusNode {
   private stopped = false;
   private haltError: ConsensusHaltedError | null = null;
   private gossipQueued = false;
+  /** Members connected since the last status tick that ran (see ConsensusRoutine.gossipTick). */
+  private arrivalsForTick = false;
 
   constructor(options: ConsensusNodeOptions) {
     this.options = options;
@@ -382,13 +384,17 @@ export class ConsensusNode {
   private scheduleGossip(): void {
     this.timers.set('gossip', this.gossipIntervalMs, () => {
       // Outside the routine: they read and add to the mempool and send, and change no consensus state.
-      this.clientTxs.sendToArrivals();
+      const arrived = this.clientTxs.sendToArrivals().length > 0;
       this.clientTxs.retryDeferred();
+      // An arrival while a tick waits in the queue is carried by that tick.
+      this.arrivalsForTick ||= arrived;
       if (!this.gossipQueued) {
         this.gossipQueued = true;
         this.queue.push(() => {
           this.gossipQueued = false;
-          this.routine.gossipTick();
+          const membersArrived = this.arrivalsForTick;
+          this.arrivalsForTick = false;
+          this.routine.gossipTick(membersArrived);
           this.sync.maybeStart();
         });
       }

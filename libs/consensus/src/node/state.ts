@@ -648,9 +648,12 @@ export class ConsensusRoutine {
    * One status tick: broadcast where this node is; if the height has not moved since the last
    * tick, relay it: after 1, 2, 4, 8 and 16 stalled ticks, then every 16 ticks. A
    * height that is merely slow (a block of tens of MiB takes seconds to check) is not relayed
-   * every tick; one that is stuck still is, within the per-tick budget.
+   * every tick; one that is stuck still is, within the per-tick budget. A member that connected
+   * since the last tick (`membersArrived`: a healed partition, a restart) may lack every message
+   * of the stalled height, so the height is relayed at once instead of at the back-off's next turn
+   * (up to 16 ticks later): the chain resumes within its round timeouts of the network healing.
    */
-  gossipTick(): void {
+  gossipTick(membersArrived = false): void {
     const { height } = this.machine;
     this.deps.outbound.broadcast('consensus', encodeConsensusMessage(this.statusMessage()));
     if (this.lastGossipHeight !== height) {
@@ -660,6 +663,7 @@ export class ConsensusRoutine {
       return;
     }
     this.stalledTicks += 1;
+    if (membersArrived) this.nextRelayTick = Math.min(this.nextRelayTick, this.stalledTicks);
     // Stalled: peers may have missed messages (loss, a restart, an equivocator).
     if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit' || this.waiting !== null) return;
     this.nextRelayTick = this.stalledTicks + Math.min(MAX_RELAY_BACKOFF_TICKS, this.nextRelayTick);

@@ -65,4 +65,31 @@ describe('outbound gossip', () => {
     expect(tick.length).toBeGreaterThan(10);
     await t.node.stop();
   });
+
+  it('relays a long-stalled height at the first tick after a member connects again, not at the back-off of 16 ticks', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    // m3 is cut off; the others' nil prevotes of height 1 are held, with no quorum to go on.
+    t.transport.connected = ['m1', 'm2'];
+    await t.settle();
+    for (const voter of ['m1', 'm2']) t.transport.deliverMessage(voter, { kind: 'vote', vote: chain.vote('prevote', voter, 1, 0, null) });
+    await t.settle();
+    const relayedInTick = async (): Promise<number> => {
+      const before = t.transport.sent.length;
+      t.clock.advance(500);
+      await t.settle();
+      return t.transport.consensusSent(before).filter((message) => message.kind !== 'status').length;
+    };
+    // A minute of stall: the relay backs off to every 16th tick.
+    const relays: number[] = [];
+    for (let tick = 0; tick < 120; tick++) relays.push(await relayedInTick());
+    const relayTicks = relays.flatMap((count, tick) => (count > 0 ? [tick] : []));
+    expect(relayTicks.at(-1)! - relayTicks.at(-2)!).toBe(16);
+    // Right after a relay: the next is 16 ticks away, unless a member arrives.
+    while ((await relayedInTick()) === 0);
+    t.transport.connected = ['m1', 'm2', 'm3'];
+    expect(await relayedInTick()).toBeGreaterThan(0);
+    await t.node.stop();
+  });
 });
