@@ -5,6 +5,8 @@ import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_RATE_LIMITS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_SECURITY_LOG_FILE,
   DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
   DEFAULT_PROVER_WORKERS,
@@ -65,6 +67,9 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
             },
           }),
       bodyLimitBytes: json.http.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      requestTimeoutMs: json.http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      // Node requires the headers' timeout to be at most the request's.
+      headersTimeoutMs: Math.min(json.http.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, json.http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
       rateLimits: {
         windowMs: rateLimits?.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
         perRole: { ...DEFAULT_RATE_LIMITS, ...rateLimits?.perRole },

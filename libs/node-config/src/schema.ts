@@ -36,6 +36,13 @@ export type RateLimitedRole = ApiRole | typeof ANONYMOUS;
  * health probes from loopback and nothing more.
  */
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
+/**
+ * Slow clients: fastify switches Node's request timeout off (0), which leaves a client that
+ * trickles a body a socket for as long as it likes. The API's requests are small JSON documents
+ * (a batch of 2,000 transactions is a few MiB): 30 s is generous even over a slow link.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRole, number>> = { anonymous: 300, observer: 1_200, operator: 6_000, admin: 6_000 };
 
 const path = (what: string) => explained(Type.String({ minLength: 1 }), `must be a path${what}`);
@@ -92,6 +99,10 @@ export const HttpSchema = explained(
     tls: Type.Optional(TlsSchema),
     bodyLimitBytes: Type.Optional(explained(Type.Integer({ minimum: 1_024, maximum: MAX_BODY_LIMIT_BYTES }), `must be a size in bytes from 1024 to ${MAX_BODY_LIMIT_BYTES}`)),
     rateLimits: Type.Optional(RateLimitsSchema),
+    /** A request (headers and body) must arrive within this; a slower client gets 408 and its socket closed. */
+    requestTimeoutMs: Type.Optional(explained(Type.Integer({ minimum: 1_000, maximum: 600_000 }), 'must be a time in ms from 1000 to 600000')),
+    /** The headers of a request must arrive within this (at most requestTimeoutMs): a client trickling headers holds no socket long. */
+    headersTimeoutMs: Type.Optional(explained(Type.Integer({ minimum: 1_000, maximum: 600_000 }), 'must be a time in ms from 1000 to 600000')),
     },
     { additionalProperties: false },
   ),
@@ -163,7 +174,12 @@ export interface RateLimitsConfig {
 /** node.json as the node uses it: absolute paths and every default filled in. */
 export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'securityLogFile' | 'p2p' | 'proverWorkers'> & {
   readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
-  readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits'> & { readonly bodyLimitBytes: number; readonly rateLimits: RateLimitsConfig };
+  readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits' | 'requestTimeoutMs' | 'headersTimeoutMs'> & {
+    readonly bodyLimitBytes: number;
+    readonly rateLimits: RateLimitsConfig;
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+  };
   /**
    * Snapshot the application every this many blocks (default 100). A snapshot costs O(state);
    * a restart restores the newest one and re-executes the blocks after it.

@@ -20,7 +20,7 @@ export interface ApiContext {
   readonly settlement: SettlementParts | null;
   /** The tokens file's records (hashes only); empty: only the public endpoints answer, from loopback. */
   readonly clients: readonly ApiClientRecord[];
-  readonly limits: Pick<NodeConfig['http'], 'bodyLimitBytes' | 'rateLimits'>;
+  readonly limits: Pick<NodeConfig['http'], 'bodyLimitBytes' | 'rateLimits' | 'requestTimeoutMs' | 'headersTimeoutMs'>;
   /** PEM contents when the API serves HTTPS; `ca` and `requireClientCert` for mTLS. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer; readonly requireClientCert: boolean };
 }

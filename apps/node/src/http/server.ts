@@ -7,6 +7,7 @@ import { installAuthentication, installAuthorization } from './auth.js';
 import type { ApiContext } from './context.js';
 import { answerFrameworkError, installErrorHandler } from './error-handler.js';
 import { installRateLimits } from './rate-limit.js';
+import { answerClientError } from './slow-clients.js';
 import { API_ROUTES, type ApiRoutes } from './routes/index.js';
 
 export type { ApiContext } from './context.js';
@@ -20,6 +21,9 @@ export type { ApiContext } from './context.js';
  */
 export async function createApiServer(context: ApiContext, routeTable: readonly ApiRoutes[] = API_ROUTES): Promise<FastifyInstance> {
   const { tls } = context;
+  // Node's own server options: the headers' deadline, and how often Node looks for clients past
+  // a deadline (its default, 30 s, let a 10 s deadline run to 40).
+  const slowClientLimits = { headersTimeout: context.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.floor(context.limits.headersTimeoutMs / 2)) };
   const server = Fastify({
     bodyLimit: context.limits.bodyLimitBytes,
     logger: false,
@@ -27,10 +31,14 @@ export async function createApiServer(context: ApiContext, routeTable: readonly 
     ajv: { customOptions: { removeAdditional: false } },
     // a URL fastify refuses before any hook (too long a path parameter, bad escapes): the node's answer, counted
     frameworkErrors: answerFrameworkError(context),
+    // Slow clients (slow-clients.ts): a request must arrive whole within requestTimeoutMs (fastify's default, 0, is no limit).
+    requestTimeout: context.limits.requestTimeoutMs,
+    clientErrorHandler: answerClientError(context),
     ...(tls === undefined
-      ? {}
+      ? { http: slowClientLimits }
       : {
           https: {
+            ...slowClientLimits,
             cert: tls.cert,
             key: tls.key,
             ...(tls.ca === undefined ? {} : { ca: tls.ca }),

@@ -41,6 +41,9 @@ export async function startApiFixture(
   options: {
     readonly rateLimits?: Partial<RateLimitsConfig>;
     readonly bodyLimitBytes?: number;
+    /** Slow clients: the node's defaults are 30 s and 10 s; a test of the timeouts sets seconds. */
+    readonly requestTimeoutMs?: number;
+    readonly headersTimeoutMs?: number;
     readonly tls?: ApiContext['tls'];
     readonly extraRoutes?: readonly ApiRoutes[];
     /** Telemetry as a node process sets it up: the global context manager and propagator, OTLP export from these variables. */
@@ -76,6 +79,8 @@ export async function startApiFixture(
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     limits: {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
       rateLimits: { windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {}, ...options.rateLimits },
     },
   }, [...API_ROUTES, ...(options.extraRoutes ?? [])]);

@@ -32,8 +32,8 @@ export const apiMetricDefinitions = {
     name: 'consortium_api_invalid_requests_total',
     type: 'counter',
     unit: 'count',
-    help: 'Requests refused before their handler ran: a field failing its schema or unreadable JSON (bad_request), a body over the limit (body_too_large), a content type the route does not take (unsupported_media_type).',
-    labels: { route: HTTP_ROUTES, reason: ['bad_request', 'body_too_large', 'unsupported_media_type'] },
+    help: 'Requests refused before their handler ran: a field failing its schema or unreadable JSON (bad_request), a body over the limit (body_too_large), a content type the route does not take (unsupported_media_type), a client too slow to send its headers or its request (timeout, route unmatched).',
+    labels: { route: HTTP_ROUTES, reason: ['bad_request', 'body_too_large', 'unsupported_media_type', 'timeout'] },
   },
   eventStreamClients: {
     name: 'consortium_api_event_stream_clients',
