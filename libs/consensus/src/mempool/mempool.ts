@@ -137,6 +137,11 @@ export class Mempool {
     return this.options.maxTxs;
   }
 
+  /** Bytes of transactions the pool holds at most. */
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
   /** What one gossiping peer may hold. */
   get peerQuota(): { readonly txs: number; readonly bytes: number } {
     return { txs: this.peerMaxTxs, bytes: this.peerMaxBytes };

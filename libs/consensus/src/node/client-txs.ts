@@ -77,17 +77,17 @@ export class ClientTxs {
     return outcome;
   }
 
-  /** What the store kept from earlier runs, at most what the mempool can hold; PendingTxsReadError when it cannot be read. */
+  /** What the store kept from earlier runs, at most what the mempool can hold (count and bytes); PendingTxsReadError when it cannot be read. */
   async load(): Promise<Uint8Array[]> {
-    const limit = this.deps.mempool.maxTxs;
+    const { maxTxs, maxBytes } = this.deps.mempool;
     let kept: Uint8Array[];
     try {
-      kept = await this.deps.store.listPendingTxs(limit);
+      kept = await this.deps.store.listPendingTxs(maxTxs, maxBytes);
     } catch (error) {
       throw new PendingTxsReadError({ cause: error });
     }
-    // The bucket holds at most about what the mempool held; the rest waits for the next start.
-    if (kept.length === limit) this.deps.logger?.warn({ limit }, 'the store keeps as many acknowledged transactions as the mempool holds: more may wait for the next restart');
+    // The bucket holds about what the mempool held at most; the rest would wait for the next start.
+    if (kept.length === maxTxs) this.deps.logger?.warn({ maxTxs }, 'the store keeps as many acknowledged transactions as the mempool holds: more may wait for the next restart');
     return kept;
   }
 

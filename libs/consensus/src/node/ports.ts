@@ -31,8 +31,8 @@ export interface ChainStorePort {
    * own batch deletes them): one atomic batch, on disk when it resolves if `sync`.
    */
   savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void>;
-  /** What savePendingTxs kept and no block committed, at most `limit` (hash order). */
-  listPendingTxs(limit: number): Promise<Uint8Array[]>;
+  /** What savePendingTxs kept and no block committed, at most `maxTxs` and `maxBytes` (hash order). */
+  listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]>;
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void>;
 }
 
@@ -59,6 +59,7 @@ export interface MempoolPort {
   /** Hears of clients' transactions dropped without a commit (a recheck found them invalid). */
   onLocalTxsDropped(listener: (txHashes: readonly Uint8Array[]) => void): void;
   readonly size: number;
-  /** Transactions held at most. */
+  /** Transactions, and their bytes, held at most. */
   readonly maxTxs: number;
+  readonly maxBytes: number;
 }

@@ -168,8 +168,8 @@ export class FaultyStore implements ChainStorePort {
     await this.after('pending-tx-stored-before-ack');
   }
 
-  listPendingTxs(limit: number): Promise<Uint8Array[]> {
-    return this.read('listPendingTxs', () => this.inner.listPendingTxs(limit));
+  listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]> {
+    return this.read('listPendingTxs', () => this.inner.listPendingTxs(maxTxs, maxBytes));
   }
 
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void> {

@@ -225,11 +225,17 @@ export class DbChainStore implements ChainStore {
     await this.db.batch(operations, { sync, operation: 'pending_txs' });
   }
 
-  async listPendingTxs(limit: number): Promise<Uint8Array[]> {
+  async listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]> {
     this.assertOpen();
-    assertPositive(limit, 'limit');
+    assertPositive(maxTxs, 'maxTxs');
+    assertPositive(maxBytes, 'maxBytes');
     const txs: Uint8Array[] = [];
-    for await (const [, tx] of this.buckets.pendingTxs.entries({ limit })) txs.push(tx);
+    let totalBytes = 0;
+    for await (const [, tx] of this.buckets.pendingTxs.entries({ limit: maxTxs })) {
+      if (totalBytes + tx.byteLength > maxBytes) break;
+      totalBytes += tx.byteLength;
+      txs.push(tx);
+    }
     return txs;
   }
 

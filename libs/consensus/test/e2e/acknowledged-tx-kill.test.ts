@@ -48,7 +48,7 @@ describe('an acknowledged transaction and kill -9 (real LevelDB, a real process)
     const { blockMaxBytes, blockMaxTxs, txMaxBytes } = consortium.genesis.consensus;
     const store = await LevelChainStore.open(directory, { limits: { blockMaxBytes, blockMaxTxs, txMaxBytes }, metrics: null });
     try {
-      expect(await store.listPendingTxs(10)).toEqual([tx]);
+      expect(await store.listPendingTxs(10, 1_000_000)).toEqual([tx]);
       const app = new KeyValueApplication();
       const mempool = new Mempool({ maxTxs: 100, maxBytes: 1024 * 1024, txMaxBytes, recheck: false }, { app, isCommitted: async (hash) => (await store.findTx(hash)) !== null, metrics: null, nowMs: () => Date.now() });
       const transport = new ScriptedTransport(systemClock, ['m1', 'm2', 'm3']);

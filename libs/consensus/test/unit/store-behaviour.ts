@@ -323,20 +323,23 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       await store.savePendingTxs([txs[0]!], true);
       store = await harness.reopen(store);
       const byHash = (list: readonly Uint8Array[]) => list.map((tx) => Buffer.from(txHash(tx)).toString('hex')).sort();
-      expect(byHash(await store.listPendingTxs(10))).toEqual(byHash(txs));
-      expect(await store.listPendingTxs(2)).toHaveLength(2);
+      expect(byHash(await store.listPendingTxs(10, 1_000_000))).toEqual(byHash(txs));
+      expect(await store.listPendingTxs(2, 1_000_000)).toHaveLength(2);
+      // Bytes bound the list as well as the count: two of the 16-byte transactions fit 40 bytes.
+      expect(await store.listPendingTxs(10, 40)).toHaveLength(2);
       await store.deletePendingTxs([txHash(txs[1]!), txHash(testTx('never-pending'))]);
-      expect(byHash(await store.listPendingTxs(10))).toEqual(byHash([txs[0]!, txs[2]!]));
-      await expect(store.listPendingTxs(0)).rejects.toBeInstanceOf(StoreArgumentError);
+      expect(byHash(await store.listPendingTxs(10, 1_000_000))).toEqual(byHash([txs[0]!, txs[2]!]));
+      await expect(store.listPendingTxs(0, 1_000_000)).rejects.toBeInstanceOf(StoreArgumentError);
+      await expect(store.listPendingTxs(10, 0)).rejects.toBeInstanceOf(StoreArgumentError);
     });
 
     it('refuses a pending transaction it could not read back, writing none of its batch', async () => {
       const fits = testTx('fits', TEST_LIMITS.txMaxBytes);
       await expect(store.savePendingTxs([fits, testTx('too-big', TEST_LIMITS.txMaxBytes + 1)], true)).rejects.toMatchObject({ name: 'UnstorableValueError', bucket: 'pending_txs' });
       await expect(store.savePendingTxs([new Uint8Array(0)], true)).rejects.toMatchObject({ name: 'UnstorableValueError', bucket: 'pending_txs' });
-      expect(await store.listPendingTxs(10)).toEqual([]);
+      expect(await store.listPendingTxs(10, 1_000_000)).toEqual([]);
       await store.savePendingTxs([fits], true);
-      expect(await store.listPendingTxs(10)).toEqual([fits]);
+      expect(await store.listPendingTxs(10, 1_000_000)).toEqual([fits]);
     });
 
     it("removes a block's transactions from the pending ones when it stores the block, and only those", async () => {
@@ -344,9 +347,9 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       const [a, b, c] = ['a', 'b', 'c'].map((tag) => testTx(`pending-${tag}`));
       await store.savePendingTxs([a!, b!, c!], true);
       await store.saveCommittedBlock(chain.next([a!, testTx('from-a-peer'), c!, a!]));
-      expect(await store.listPendingTxs(10)).toEqual([b]);
+      expect(await store.listPendingTxs(10, 1_000_000)).toEqual([b]);
       store = await harness.reopen(store);
-      expect(await store.listPendingTxs(10)).toEqual([b]);
+      expect(await store.listPendingTxs(10, 1_000_000)).toEqual([b]);
     });
 
     it('raises StoreCorruptionError for a pending transaction stored under another hash', async () => {
@@ -358,7 +361,7 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       new DataView(framed.buffer).setUint32(0, crc32(other), false);
       framed.set(other, 4);
       store = await harness.rewrite(store, key, framed);
-      await expect(store.listPendingTxs(10)).rejects.toMatchObject({ name: 'StoreCorruptionError', bucket: 'pending_txs', keyHex: Buffer.from(key).toString('hex') });
+      await expect(store.listPendingTxs(10, 1_000_000)).rejects.toMatchObject({ name: 'StoreCorruptionError', bucket: 'pending_txs', keyHex: Buffer.from(key).toString('hex') });
     });
 
     it('refuses arguments outside their domain', async () => {
@@ -379,7 +382,7 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       await expect(store.readWal(1)).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.latestAppSnapshot()).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.savePendingTxs([testTx('late')], true)).rejects.toBeInstanceOf(StoreClosedError);
-      await expect(store.listPendingTxs(1)).rejects.toBeInstanceOf(StoreClosedError);
+      await expect(store.listPendingTxs(1, 1_000_000)).rejects.toBeInstanceOf(StoreClosedError);
       store = await harness.open();
     });
   });

@@ -115,14 +115,14 @@ describe('pending transactions and the block that commits them', () => {
     expect(written).toContain(`put ${Buffer.from(heightKey(BUCKET_PREFIX.blocks, 1)).toString('hex')}`);
     expect(written).toContain(`del ${Buffer.from(Uint8Array.of(BUCKET_PREFIX.pending_txs, ...txHash(committed))).toString('hex')}`);
     // What a power loss right after the commit leaves.
-    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10)).toEqual([waiting]);
+    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10, 1_000_000)).toEqual([waiting]);
   });
 
   it('keeps pending transactions saved with sync through a power loss', async () => {
     const store = new MemoryChainStore({ limits: TEST_LIMITS });
     await store.appendWal(1, utf8('synced'), true);
     await store.savePendingTxs([testTx('acknowledged')], true);
-    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10)).toEqual([testTx('acknowledged')]);
+    expect(await store.crashCopy({ loseUnsyncedWal: true }).listPendingTxs(10, 1_000_000)).toEqual([testTx('acknowledged')]);
   });
 });
 

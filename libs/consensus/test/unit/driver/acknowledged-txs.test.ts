@@ -77,7 +77,7 @@ describe('an acknowledged transaction', () => {
     expect(second.node.status().committedHeight).toBe(4);
     expect(await second.store.findTx(txHash(tx))).toEqual({ height: 4, index: 0 });
     // Committed: no longer pending, so the next restart has nothing to admit again.
-    expect(await second.store.listPendingTxs(10)).toEqual([]);
+    expect(await second.store.listPendingTxs(10, 1_000_000)).toEqual([]);
     await second.node.stop();
   });
 
@@ -129,7 +129,7 @@ describe('an acknowledged transaction', () => {
 
     const second = await bootNode(consortium, { self: 'm0', store: first.store.crashCopy({ loseUnsyncedWal: false }) });
     expect(second.mempool.has(txHash(tx))).toBe(false);
-    expect(await second.store.listPendingTxs(10)).toEqual([]);
+    expect(await second.store.listPendingTxs(10, 1_000_000)).toEqual([]);
     await second.node.stop();
   });
 
@@ -150,7 +150,7 @@ describe('an acknowledged transaction', () => {
     // The client retries once the disk has room: accepted as new, not as a duplicate.
     store.failing = false;
     expect(await t.node.submitTx(tx)).toMatchObject({ accepted: true });
-    expect(await store.listPendingTxs(10)).toEqual([tx]);
+    expect(await store.listPendingTxs(10, 1_000_000)).toEqual([tx]);
     await t.node.stop();
   });
 });
@@ -177,12 +177,12 @@ describe('a transaction the recheck after a block drops', () => {
     const t = await bootNode(consortium, { store, app, options: { mempool } });
     const [stale, kept] = [kvTx('stale-after-a-block'), kvTx('still-valid')];
     for (const tx of [stale, kept]) expect(await t.node.submitTx(tx)).toMatchObject({ accepted: true });
-    expect(await store.listPendingTxs(10)).toHaveLength(2);
+    expect(await store.listPendingTxs(10, 1_000_000)).toHaveLength(2);
     app.refusedOnRecheck.add(toHex(txHash(stale)));
     await commitHeights(t, chain, 1);
     await t.settle();
     expect(mempool.has(txHash(stale))).toBe(false);
-    expect(await store.listPendingTxs(10)).toEqual([kept]);
+    expect(await store.listPendingTxs(10, 1_000_000)).toEqual([kept]);
     await t.node.stop();
   });
 });
