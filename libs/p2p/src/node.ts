@@ -71,7 +71,7 @@ import { OutboundChannel, type DropCause } from './outbound.js';
 import { PrivateExchange, type PrivateHandler, type SendPrivateOptions } from './private-exchange.js';
 import { QuorumReach } from './quorum.js';
 import { measureRtt } from './rtt.js';
-import { isOversizedFrame, readBufferBytes, runWithinDeadline } from './streams.js';
+import { boundedLengthDecoder, isOversizedFrame, readBufferBytes, runWithinDeadline } from './streams.js';
 import type { DisconnectReason, InvalidMessageKind, MemberEntry, MemberId, P2PSecurityEvent } from './types.js';
 
 /** The metric areas this package records into (built once by the app, see libs/telemetry). */
@@ -374,6 +374,7 @@ export class P2PNode {
       const lp = lpStream(stream, {
         maxDataLength: this.frames.responseMaxBytes[protocol],
         maxBufferSize: readBufferBytes(this.frames.responseMaxBytes[protocol]),
+        lengthDecoder: boundedLengthDecoder(this.frames.responseMaxBytes[protocol]),
       });
       await lp.write(payload, { signal });
       this.onFrameSent(member, protocol, payload.byteLength);
@@ -718,7 +719,9 @@ export class P2PNode {
     const member = this.admitStream(stream, connection, protocol);
     if (member === null) return;
     const maxBytes = this.frames.messageMaxBytes[protocol];
-    const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) });
+    // A length prefix longer than maxBytes needs is refused as oversized (boundedLengthDecoder):
+    // libp2p's reader would wait for its end forever, a byte at a time.
+    const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes), lengthDecoder: boundedLengthDecoder(maxBytes) });
     try {
       // The stream lives as long as the connection: it ends with an error or EOF. No read
       // timeout on purpose: a quiet member is not a faulty one (ping checks liveness).
@@ -761,7 +764,9 @@ export class P2PNode {
     const member = this.admitStream(stream, connection, protocol);
     if (member === null) return;
     const maxBytes = this.frames.requestMaxBytes[protocol];
-    const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes) });
+    // A length prefix longer than maxBytes needs is refused as oversized (boundedLengthDecoder):
+    // libp2p's reader would wait for its end forever, a byte at a time.
+    const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: readBufferBytes(maxBytes), lengthDecoder: boundedLengthDecoder(maxBytes) });
     let request: Uint8Array;
     try {
       request = (await lp.read({ signal: AbortSignal.timeout(this.limits.requestReadTimeoutMs) })).subarray();

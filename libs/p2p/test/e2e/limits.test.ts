@@ -287,3 +287,24 @@ describe('frame limits from configuration', () => {
     expect(orange.node.frames.messageMaxBytes.tx).toBe(3 * MiB);
   });
 });
+
+describe('a length prefix that never ends, from a member', () => {
+  // libp2p's reader took a varint longer than 8 bytes for "not complete yet": a member could send
+  // continuation bytes without end on a message stream (no read deadline there), uncounted, its
+  // buffer growing. Now the prefix is refused once it is longer than the frame limit needs.
+  it('is refused as an oversized frame on the consensus stream, counted, and the member disconnected', async () => {
+    const ids = await makeIdentities(['Vodafone-UK', 'T-Mobile-DE']);
+    const [vodafoneId, tmobileId] = ids as [TestIdentity, TestIdentity];
+    const vodafone = await network.startNode(vodafoneId, ids);
+    const rogue = await network.startBareHost(tmobileId.key);
+    const connection = await rogue.dial(multiaddr(addressOf(vodafone)));
+    await waitFor('Vodafone sees T-Mobile connected', () => vodafone.node.connectedMembers().includes('T-Mobile-DE'));
+    const stream = await connection.newStream(PROTOCOL_IDS.consensus);
+    const continuation = new Uint8Array(16).fill(0x80);
+    if (!stream.send(continuation)) await stream.onDrain();
+    await waitFor('T-Mobile disconnected for an oversized frame', async () => ({
+      done: (await count(vodafone, 'consortium_security_invalid_messages_total', { kind: 'oversized' })) === 1 && !vodafone.node.connectedMembers().includes('T-Mobile-DE'),
+      seen: `oversized ${await count(vodafone, 'consortium_security_invalid_messages_total', { kind: 'oversized' })}, connected [${vodafone.node.connectedMembers().join(', ')}]`,
+    }));
+  });
+});
