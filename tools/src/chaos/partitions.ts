@@ -55,6 +55,8 @@ export function resumeBoundMs(params: RoundTimeouts, roundAtHeal: number): numbe
 
 export interface PhaseResult {
   readonly phase: PhaseName;
+  /** Which pass over the phases (1 for the first). */
+  readonly repeat: number;
   readonly description: string;
   /** Blocks the chain committed while the fault lasted (by the nodes that could). */
   readonly blocksDuring: number;
@@ -131,6 +133,7 @@ export async function partitions(devnet: ChaosDevnet, options: PartitionOptions,
         }, WAIT_DEADLINES_MS.progress, 100);
         const result: PhaseResult = {
           phase,
+          repeat,
           description,
           blocksDuring: atHeal - heightBefore,
           reconnectedMs,
@@ -163,7 +166,7 @@ export async function partitions(devnet: ChaosDevnet, options: PartitionOptions,
       'no fork, no equivocation evidence, every acknowledged transaction committed exactly once',
     ],
     figures: {
-      ...Object.fromEntries(results.map((result) => [`${result.phase}: blocks during / reconnected / resumed (bound) / all caught up`, `${result.blocksDuring} / ${result.reconnectedMs} ms / ${result.resumedMs} ms (${result.boundMs} ms) / ${result.allCaughtUpMs} ms`])),
+      ...Object.fromEntries(results.map((result) => [`${result.phase}${(options.repeat ?? 1) > 1 ? ` (pass ${result.repeat})` : ''}: blocks during / reconnected / resumed (bound) / all caught up`, `${result.blocksDuring} / ${result.reconnectedMs} ms / ${result.resumedMs} ms (${result.boundMs} ms) / ${result.allCaughtUpMs} ms`])),
       'resumed after heal, median / max': `${median(results.map((r) => r.resumedMs))} / ${Math.max(...results.map((r) => r.resumedMs))} ms`,
       'transactions acknowledged (202)': figures.acknowledged,
       'acknowledged and committed': verification.acknowledged.committed,
