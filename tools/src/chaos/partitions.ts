@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { ConsensusParams } from '@consortium/consensus';
 import { join } from 'node:path';
 import { drawIndex } from '../traffic/seeded.js';
 import { waitFor, WAIT_DEADLINES_MS } from '../devnet/wait.js';
@@ -29,14 +30,8 @@ export interface PartitionOptions {
 export const PHASES = ['minority-cut-off', 'no-quorum', 'flapping-links', 'latency-and-loss'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
-interface RoundTimeouts {
-  readonly timeoutProposeMs: number;
-  readonly timeoutProposeDeltaMs: number;
-  readonly timeoutPrevoteMs: number;
-  readonly timeoutPrevoteDeltaMs: number;
-  readonly timeoutPrecommitMs: number;
-  readonly timeoutPrecommitDeltaMs: number;
-}
+/** The genesis timeouts a round runs on. */
+type RoundTimeouts = Pick<ConsensusParams, 'timeoutProposeMs' | 'timeoutProposeDeltaMs' | 'timeoutPrevoteMs' | 'timeoutPrevoteDeltaMs' | 'timeoutPrecommitMs' | 'timeoutPrecommitDeltaMs'>;
 
 /** The longest a round `round` can last without a decision: its three timeouts. */
 export function roundTimeoutMs(params: RoundTimeouts, round: number): number {
