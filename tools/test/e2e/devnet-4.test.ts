@@ -196,9 +196,9 @@ describe('a devnet of four node processes', () => {
     await consortium.waitHeight(heightBefore + 2);
   });
 
-  it('kill -9 under load, twice: the others commit, the node catches up, NodeDown fires (and reaches the Alertmanager) and resolves, nothing acknowledged is lost or doubled', async () => {
+  it('kill -9 under load: the others commit, the node catches up, NodeDown fires (and reaches the Alertmanager) and resolves, nothing acknowledged is lost or doubled', async () => {
     keepOnFailure();
-    const report = await killRestart(devnet, { cycles: 2, txPerSecond: 20, seed: SEED }, (line) => console.log(line));
+    const report = await killRestart(devnet, { cycles: 1, txPerSecond: 20, seed: SEED }, (line) => console.log(line));
     expect(report.verification.acknowledged.committed).toBeGreaterThan(0);
     expect(report.verification.acknowledged.missing).toEqual([]);
     expect(report.verification.acknowledged.duplicated).toEqual([]);
@@ -213,7 +213,7 @@ describe('a devnet of four node processes', () => {
 
   it('partitions under load (a minority cut off, no quorum anywhere, flapping links, latency and loss): the chain commits again within two round timeouts of each heal, no fork, nothing lost', async () => {
     keepOnFailure();
-    const report = await partitions(devnet, { seed: SEED, txPerSecond: 20, holdMs: 5_000 }, (line) => console.log(line));
+    const report = await partitions(devnet, { seed: SEED, txPerSecond: 20, holdMs: 3_000 }, (line) => console.log(line));
     expect(report.verification.acknowledged.missing).toEqual([]);
     expect(report.verification.acknowledged.duplicated).toEqual([]);
     expect(report.verification.chainFaults).toEqual([]);
@@ -221,7 +221,7 @@ describe('a devnet of four node processes', () => {
 
   it('a Byzantine member (equivocating, malformed frames, spam): evidence recorded, EquivocationDetected fires, it is backed off, the honest members keep committing', async () => {
     keepOnFailure();
-    const report = await byzantine(devnet, { seed: SEED, txPerSecond: 20, holdMs: 5_000 }, (line) => console.log(line));
+    const report = await byzantine(devnet, { seed: SEED, txPerSecond: 20, holdMs: 3_000 }, (line) => console.log(line));
     expect(report.figures['blocks committed while Byzantine']).toBeGreaterThanOrEqual(3);
     expect(report.verification.acknowledged.missing).toEqual([]);
     expect(report.verification.chainFaults).toEqual([]);
