@@ -46,7 +46,7 @@ wait $checks || status=1
 # core while the other idled (docs/decisions.md). Lane a starts at once (its first suites need
 # no test artifacts); lane b once the artifacts are made.
 echo "== unit, e2e and simulation tests (two lanes)"
-lane_a="@consortium/consensus,@consortium/p2p,@consortium/tools,@consortium/examples,@consortium/telemetry,@consortium/node-config,@consortium/settlement"
+lane_a="@consortium/consensus,@consortium/p2p,@consortium/tools,@consortium/examples,@consortium/node-config,@consortium/settlement"
 nx_run() { npx nx run-many --skip-nx-cache --outputStyle=static --parallel=1 "$@"; }
 nx_run -t test test:e2e test:sim -p "$lane_a" >"$results_dir/lane-a.log" 2>&1 &
 first_lane=$!
