@@ -5,7 +5,7 @@ import { DEFAULT_SIMULATION, runSimulation } from '../../src/index.js';
  * CI's share of the simulator: SIM_SEEDS seeds (default 4) per member count, each with a
  * shorter fault phase than `npm run sim` uses. A failure names the seed and how to replay it.
  * The sweeps that find rare failures are `npm run sim -- --seeds 1000` (docs/benchmarks.md);
- * 6 keeps CI under 20 minutes (100 took four minutes of it, docs/decisions.md).
+ * 4 keeps CI under 20 minutes (100 took four minutes of it, docs/decisions.md).
  */
 export const CI_SIMULATION = { ...DEFAULT_SIMULATION, faultPhaseMs: 6_000 };
 const seeds = Number(process.env.SIM_SEEDS ?? 4);
