@@ -4,27 +4,19 @@
 // the figure is the server's, not the limiter's. Prints figures, asserts nothing.
 //   BENCH_API_CLIENTS   concurrent clients (default 16)
 //   BENCH_API_SECONDS   seconds per route (default 10)
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consortium } from '../src/devnet/consortium.js';
 import { writeTestKeysFolder } from '../src/devnet/test-keys.js';
 import { percentile } from './report.js';
+import { raiseRateLimits } from '../src/devnet/rate-limits.js';
 
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const ROUTES = ['/v1/status', '/v1/periods', '/v1/agreements', '/v1/statements?limit=100', '/v1/blocks/1'];
 
 /** Every role may send a million requests a minute: the benchmark measures the server. */
-async function raiseRateLimits(dir: string, memberIds: readonly string[]): Promise<void> {
-  for (const member of memberIds) {
-    const file = join(dir, member, 'node.json');
-    const config = JSON.parse(await readFile(file, 'utf8')) as { http: Record<string, unknown> };
-    config.http.rateLimits = { windowMs: 60_000, perRole: { anonymous: 1_000_000, observer: 1_000_000, operator: 1_000_000, admin: 1_000_000 } };
-    await writeFile(file, JSON.stringify(config, null, 2));
-  }
-}
-
 async function load(url: string, headers: Record<string, string>): Promise<{ requests: number; failures: number; latenciesMs: number[] }> {
   const endAt = performance.now() + SECONDS * 1_000;
   const latenciesMs: number[] = [];

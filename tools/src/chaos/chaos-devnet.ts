@@ -10,6 +10,7 @@ import { endpointsOf, type NodeAddresses } from '../launcher/endpoints.js';
 import { prometheusTargetsOf, writePrometheusTargets } from '../launcher/prometheus-targets.js';
 import { checkAcknowledged, describeAcknowledged, type AcknowledgedCheck } from './invariants.js';
 import { ProxyMesh } from './proxy-mesh.js';
+import { raiseRateLimits } from '../devnet/rate-limits.js';
 
 /**
  * A devnet of real node processes built for fault injection: every p2p path through a
@@ -50,15 +51,6 @@ export class ChaosInvariantError extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-async function raiseRateLimits(dir: string, memberIds: readonly string[]): Promise<void> {
-  for (const member of memberIds) {
-    const file = join(dir, member, 'node.json');
-    const config = JSON.parse(await readFile(file, 'utf8')) as { http: Record<string, unknown> };
-    config.http.rateLimits = { windowMs: 60_000, perRole: { anonymous: 1_000_000, observer: 1_000_000, operator: 1_000_000, admin: 1_000_000 } };
-    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
   }
 }
 
