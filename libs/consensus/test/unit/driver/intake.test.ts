@@ -136,4 +136,42 @@ describe('message intake', () => {
     expect(t.transport.votesSent().map((vote) => [vote.type, vote.blockHash])).toEqual([['prevote', null]]);
     await t.node.stop();
   });
+
+  // T13 (docs/security.md): a Byzantine proposer's block that executes a transaction twice. The
+  // key-value application accepts both blocks (it only decodes each transaction), so the
+  // consensus check (findBlockProblem) is what stands between them and a prevote.
+  it('prevotes nil for a proposed block that holds one transaction twice', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    const tx = kvTx('paid-once');
+    const block = chain.block([tx, kvTx('other'), tx]);
+    t.transport.deliverMessage('m1', { kind: 'proposal', proposal: chain.proposal(block), block });
+    await t.settle();
+    expect(t.transport.votesSent().map((vote) => [vote.type, vote.blockHash])).toEqual([['prevote', null]]);
+    expect(t.logs.find((line) => line.msg === 'invalid proposal: prevoting nil')?.fields.problem).toMatch(/^transaction [0-9a-f]{12} appears twice$/);
+    await t.node.stop();
+  });
+
+  it('prevotes nil for a proposed block that replays a transaction committed at an earlier height', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    const tx = kvTx('paid-once');
+    const first = chain.block([tx]);
+    deliverRound(t, chain, first);
+    await t.settle();
+    await chain.commit(first, chain.certificate(first));
+    t.clock.advance(consortium.genesis.consensus.timeoutCommitMs);
+    await t.settle();
+    expect(t.node.status().committedHeight).toBe(1);
+    const sentBefore = t.transport.sent.length;
+    // Height 2's proposer (m2) puts the committed transaction in again, beside a fresh one.
+    const replay = chain.block([kvTx('fresh'), tx]);
+    t.transport.deliverMessage('m2', { kind: 'proposal', proposal: chain.proposal(replay), block: replay });
+    await t.settle();
+    expect(t.transport.votesSent(sentBefore).map((vote) => [vote.type, vote.height, vote.blockHash])).toEqual([['prevote', 2, null]]);
+    expect(t.logs.find((line) => line.msg === 'invalid proposal: prevoting nil')?.fields.problem).toMatch(/^transaction [0-9a-f]{12} was already committed$/);
+    await t.node.stop();
+  });
 });

@@ -3,6 +3,7 @@ import { encodeBlocksResponse, decodeBlocksRequest } from '../../../src/node/wir
 import type { CommitCertificate, Block } from '../../../src/types.js';
 import type { MemberId } from '../../../src/genesis/types.js';
 import { blockHash } from '../../../src/block.js';
+import { forgedCertificates, type CertificateForgery } from './certificate-forgeries.js';
 import { bootNode, deliverRound, kvTx, ReferenceChain, testConsortium, type NodeUnderTest } from './harness.js';
 
 /**
@@ -176,6 +177,34 @@ describe('block sync', () => {
     await t.settle();
     expect(t.node.status().committedHeight).toBe(3);
     expect(t.transport.requests.filter((r) => r.to === 'm2')).toHaveLength(1);
+    await t.node.stop();
+  });
+
+  const forgeries: readonly CertificateForgery[] = ['tooFewSigners', 'signerTwice', 'unknownSigner', 'badSignature', 'prevotesForPrecommits', 'anotherHeight', 'anotherBlock'];
+  it.each(forgeries)('refuses a synced block whose certificate has %s, reports the peer, and syncs from an honest one', async (forgery) => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const built = await chain.extend(3);
+    const [first, second] = [built[0]!, built[1]!];
+    // m1 holds the real chain (its status claim carries height 3's genuine certificate) but
+    // serves height 1 with a forged certificate; m2 serves the real blocks.
+    const lies = built.map((entry, index) => (index === 0 ? { ...entry, certificate: forgedCertificates(chain, first, second)[forgery] } : entry));
+    const t = await bootNode(consortium);
+    t.transport.respond = (to, payload) => serveFrom(to === 'm1' ? lies : built)(payload);
+    claim(t, 'm1', built[2]!);
+    claim(t, 'm2', built[2]!);
+    await t.settle();
+    // m1 is asked first (rotation in member order), refused, reported for a bad signature and
+    // a bad block (the transport's score disconnects it), then m2 serves every height.
+    expect(t.transport.requests.map((r) => r.to)).toEqual(['m1', 'm2']);
+    expect(t.transport.invalid).toEqual([
+      { from: 'm1', kind: 'bad_signature' },
+      { from: 'm1', kind: 'malformed' },
+    ]);
+    expect(t.logs.some((line) => line.msg === 'block sync: invalid block' && line.fields.peer === 'm1' && line.fields.height === 1)).toBe(true);
+    expect(t.node.status().committedHeight).toBe(3);
+    // The stored height 1 carries the genuine certificate, not the forged one.
+    expect((await t.store.getCommittedBlock(1))?.certificate).toEqual(first.certificate);
     await t.node.stop();
   });
 });
