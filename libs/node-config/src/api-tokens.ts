@@ -12,7 +12,11 @@ import { API_ROLES } from './schema.js';
  * secret: a leaked copy lets nobody in.
  *
  *   { "format": "consortium-api-tokens/1",
- *     "clients": [{ "client": "sfr-fr-operator", "role": "operator", "member": "SFR-FR", "sha256": "<64 hex>" }] }
+ *     "clients": [{ "client": "sfr-fr-operator", "role": "operator", "member": "SFR-FR", "sha256": "<64 hex>",
+ *                   "expiresAt": "2026-12-31T00:00:00Z" }] }
+ *
+ * `expiresAt` (optional) bounds how long a token that leaked stays useful: from that time on the
+ * node refuses it (401 token_expired) without a reload, so a forgotten token dies on its own.
  */
 
 export const API_TOKENS_FORMAT = 'consortium-api-tokens/1';
@@ -21,6 +25,12 @@ export const API_TOKEN_PREFIX = 'cst_';
 const TOKEN_RANDOM_BYTES = 32;
 /** A client id is a label in logs, metrics-free (never a metric label), and a rate-limit key. */
 const CLIENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+/**
+ * An ISO 8601 time with its zone (Z or an offset): a time without a zone would mean another
+ * instant on a host in another zone. Date.parse then checks the calendar (no month 13).
+ */
+const EXPIRES_AT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$';
+const EXPIRES_AT_MESSAGE = 'must be an ISO 8601 time with its zone, e.g. 2026-12-31T00:00:00Z';
 
 const ApiClientRecordSchema = explained(
   Type.Object(
@@ -29,10 +39,11 @@ const ApiClientRecordSchema = explained(
     role: explained(Type.Union([Type.Literal('observer'), Type.Literal('operator'), Type.Literal('admin')]), `must be one of ${API_ROLES.join(', ')}`),
     member: Type.Optional(explained(Type.String({ minLength: 1 }), 'must name the member an operator acts for (as in genesis)')),
     sha256: explained(Type.String({ pattern: '^[0-9a-f]{64}$' }), "must be the token's SHA-256 in 64 lowercase hex characters"),
+    expiresAt: Type.Optional(explained(Type.String({ pattern: EXPIRES_AT_PATTERN }), EXPIRES_AT_MESSAGE)),
   },
   { additionalProperties: false },
   ),
-  'must be an object with client, role, member (operators only) and sha256',
+  'must be an object with client, role, member (operators only), sha256 and expiresAt (optional)',
 );
 
 export const ApiTokensFileSchema = explained(
@@ -69,7 +80,13 @@ export function hashApiToken(token: string): string {
 /** A new client credential: the token (show it once, hand it to the client) and the record to store. */
 export function issueApiToken(client: ApiClient): { readonly token: string; readonly record: ApiClientRecord } {
   const token = `${API_TOKEN_PREFIX}${randomBytes(TOKEN_RANDOM_BYTES).toString('base64url')}`;
-  const record: ApiClientRecord = { client: client.client, role: client.role, ...(client.member === undefined ? {} : { member: client.member }), sha256: hashApiToken(token) };
+  const record: ApiClientRecord = {
+    client: client.client,
+    role: client.role,
+    ...(client.member === undefined ? {} : { member: client.member }),
+    sha256: hashApiToken(token),
+    ...(client.expiresAt === undefined ? {} : { expiresAt: client.expiresAt }),
+  };
   apiTokensFileOf([record]); // throws ApiTokensFileError naming what is wrong with the client
   return { token, record };
 }
@@ -82,6 +99,12 @@ export function apiTokensFileOf(records: readonly ApiClientRecord[]): Static<typ
   return file;
 }
 
+/** A time the pattern let through that the calendar has (Date.parse takes 2026-02-30 as March 2nd). */
+function isCalendarTime(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return Number.isFinite(Date.parse(text)) && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
 /** Rules between fields and records that a schema does not say. */
 function recordProblems(records: readonly ApiClientRecord[]): string[] {
   const problems: string[] = [];
@@ -92,6 +115,7 @@ function recordProblems(records: readonly ApiClientRecord[]): string[] {
     if (record.role !== 'operator' && record.member !== undefined) problems.push(`clients.${i}.member: only an operator acts for a member (this client is ${record.role})`);
     if (clients.has(record.client)) problems.push(`clients.${i}.client: ${record.client} is listed twice`);
     if (hashes.has(record.sha256)) problems.push(`clients.${i}.sha256: the same token is listed twice`);
+    if (record.expiresAt !== undefined && !isCalendarTime(record.expiresAt)) problems.push(`clients.${i}.expiresAt: ${EXPIRES_AT_MESSAGE} (${record.expiresAt} is no such time)`);
     clients.add(record.client);
     hashes.add(record.sha256);
   }
@@ -118,8 +142,14 @@ export async function loadApiTokens(file: string): Promise<ApiClientRecord[]> {
   return parseApiTokens(raw, file);
 }
 
+/** Whether a client's token has expired at `nowMs` (a client without `expiresAt` never does). */
+export function isApiClientExpired(client: Pick<ApiClient, 'expiresAt'>, nowMs: number): boolean {
+  return client.expiresAt !== undefined && Date.parse(client.expiresAt) <= nowMs;
+}
+
 /**
- * The client a presented token belongs to, or null. Compares the token's hash with every
+ * The client a presented token belongs to, or null (an expired client too: the caller decides,
+ * with isApiClientExpired, so it can tell the client why). Compares the token's hash with every
  * stored hash in constant time and visits every record whatever matches, so the answer's timing
  * says nothing about which or how many hashes share a prefix with the guess.
  */

@@ -19,6 +19,7 @@ export {
   DEFAULT_SECURITY_LOG_FILE,
   DEFAULT_RATE_LIMIT_WINDOW_MS,
   DEFAULT_RATE_LIMITS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
 } from './schema.js';
 export type { NodeJson, NodeConfig, TlsConfig, RateLimitsConfig, ApiRole, RateLimitedRole } from './schema.js';
 export { parseNodeConfig, loadNodeConfig, NodeConfigError } from './node-config.js';
@@ -35,11 +36,12 @@ export {
   parseApiTokens,
   loadApiTokens,
   findApiClient,
+  isApiClientExpired,
 } from './api-tokens.js';
 export type { ApiClient, ApiClientRecord } from './api-tokens.js';
 // A member node's operator, observer and admin tokens written at once (devnets, first installs).
 export { writeMemberApiTokens, MEMBER_TOKENS_FILE, MEMBER_TOKEN_DIR } from './member-tokens.js';
-export type { MemberApiTokens } from './member-tokens.js';
+export type { MemberApiTokens, MemberApiTokensOptions } from './member-tokens.js';
 
 // Field-by-field problems of a value against any schema annotated with explained() (the API's route schemas use it too).
 export { schemaProblems, explained } from './problems.js';

@@ -27,8 +27,14 @@ export interface MemberApiTokens {
 
 const ROLES: readonly ApiRole[] = ['operator', 'observer', 'admin'];
 
-export async function writeMemberApiTokens(dir: string, memberId: string): Promise<MemberApiTokens> {
-  const issued = ROLES.map((role) => ({ role, ...issueApiToken({ client: `${memberId}-${role}`, role, ...(role === 'operator' ? { member: memberId } : {}) }) }));
+export interface MemberApiTokensOptions {
+  /** When the three tokens expire (ISO 8601 with its zone); without it they do not. */
+  readonly expiresAt?: string;
+}
+
+export async function writeMemberApiTokens(dir: string, memberId: string, options: MemberApiTokensOptions = {}): Promise<MemberApiTokens> {
+  const expiry = options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt };
+  const issued = ROLES.map((role) => ({ role, ...issueApiToken({ client: `${memberId}-${role}`, role, ...(role === 'operator' ? { member: memberId } : {}), ...expiry }) }));
   await mkdir(join(dir, MEMBER_TOKEN_DIR), { recursive: true, mode: 0o700 });
   const tokenFiles = Object.fromEntries(ROLES.map((role) => [role, join(dir, MEMBER_TOKEN_DIR, `${role}.token`)])) as Record<ApiRole, string>;
   for (const { role, token } of issued) await writeFile(tokenFiles[role], `${token}\n`, { mode: 0o600 });

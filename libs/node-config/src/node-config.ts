@@ -7,6 +7,7 @@ import {
   DEFAULT_RATE_LIMITS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_SECURITY_LOG_FILE,
   DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
   DEFAULT_PROVER_WORKERS,
@@ -67,6 +68,7 @@ export function parseNodeConfig(raw: unknown, file: string): NodeConfig {
             },
           }),
       bodyLimitBytes: json.http.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      maxConnectionsPerAddress: json.http.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
       requestTimeoutMs: json.http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       // Node requires the headers' timeout to be at most the request's.
       headersTimeoutMs: Math.min(json.http.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, json.http.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),

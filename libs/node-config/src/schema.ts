@@ -44,6 +44,14 @@ export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRole, number>> = { anonymous: 300, observer: 1_200, operator: 6_000, admin: 6_000 };
+/**
+ * Open TCP connections one remote address may hold on the API: a client that opens hundreds of
+ * idle connections would otherwise take the process's file descriptors from everyone. Clients
+ * need few (a browser opens 6 per host, the API benchmark 16, a dashboard a handful plus its
+ * event streams); 128 leaves room for several tools on one host, which all count as one
+ * address (loopback, or a reverse proxy's).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
 
 const path = (what: string) => explained(Type.String({ minLength: 1 }), `must be a path${what}`);
 const requestsPerWindow = explained(Type.Integer({ minimum: 1, maximum: 1_000_000 }), 'must be a whole number of requests from 1 to 1000000');
@@ -103,6 +111,8 @@ export const HttpSchema = explained(
     requestTimeoutMs: Type.Optional(explained(Type.Integer({ minimum: 1_000, maximum: 600_000 }), 'must be a time in ms from 1000 to 600000')),
     /** The headers of a request must arrive within this (at most requestTimeoutMs): a client trickling headers holds no socket long. */
     headersTimeoutMs: Type.Optional(explained(Type.Integer({ minimum: 1_000, maximum: 600_000 }), 'must be a time in ms from 1000 to 600000')),
+    /** Open connections one remote address may hold; the next is closed at once (default 128). */
+    maxConnectionsPerAddress: Type.Optional(explained(Type.Integer({ minimum: 1, maximum: 100_000 }), 'must be a whole number of connections from 1 to 100000')),
     },
     { additionalProperties: false },
   ),
@@ -174,8 +184,9 @@ export interface RateLimitsConfig {
 /** node.json as the node uses it: absolute paths and every default filled in. */
 export type NodeConfig = Omit<NodeJson, 'http' | 'snapshotIntervalBlocks' | 'securityLogFile' | 'p2p' | 'proverWorkers'> & {
   readonly p2p: { readonly listen: readonly string[]; readonly peers: Readonly<Record<string, readonly string[]>> };
-  readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits' | 'requestTimeoutMs' | 'headersTimeoutMs'> & {
+  readonly http: Omit<NodeJson['http'], 'bodyLimitBytes' | 'rateLimits' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'maxConnectionsPerAddress'> & {
     readonly bodyLimitBytes: number;
+    readonly maxConnectionsPerAddress: number;
     readonly rateLimits: RateLimitsConfig;
     readonly requestTimeoutMs: number;
     readonly headersTimeoutMs: number;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_TOKENS_FORMAT, apiTokensFileOf, ApiTokensFileError, findApiClient, hashApiToken, issueApiToken, loadApiTokens, parseApiTokens } from '../../src/index.js';
+import { API_TOKENS_FORMAT, apiTokensFileOf, ApiTokensFileError, findApiClient, hashApiToken, isApiClientExpired, issueApiToken, loadApiTokens, parseApiTokens } from '../../src/index.js';
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -69,7 +69,7 @@ describe('API tokens', () => {
       'clients.1.client: must be a client id of 1 to 64 letters, digits, ".", "_" or "-"',
       'clients.1.role: must be one of observer, operator, admin',
       "clients.1.sha256: must be the token's SHA-256 in 64 lowercase hex characters",
-      'clients.2: must be an object with client, role, member (operators only) and sha256',
+      'clients.2: must be an object with client, role, member (operators only), sha256 and expiresAt (optional)',
     ]);
     expect(
       problemsOf({
@@ -85,6 +85,31 @@ describe('API tokens', () => {
       'clients.1.client: op is listed twice',
       'clients.1.sha256: the same token is listed twice',
     ]);
+  });
+});
+
+describe('token expiry', () => {
+  it('keeps an expiry time with its zone, and says a client expired from that instant on', () => {
+    const { token, record } = issueApiToken({ client: 'grafana', role: 'observer', expiresAt: '2030-01-31T12:00:00+01:00' });
+    expect(record.expiresAt).toBe('2030-01-31T12:00:00+01:00');
+    expect(parseApiTokens(apiTokensFileOf([record]), 'api-tokens.json')).toEqual([record]);
+    const client = findApiClient([record], token)!;
+    expect(client).toEqual({ client: 'grafana', role: 'observer', expiresAt: '2030-01-31T12:00:00+01:00' });
+    const expiryMs = Date.parse('2030-01-31T11:00:00Z');
+    expect(isApiClientExpired(client, expiryMs - 1)).toBe(false);
+    expect(isApiClientExpired(client, expiryMs)).toBe(true);
+    expect(isApiClientExpired({}, Number.MAX_SAFE_INTEGER)).toBe(false);
+  });
+
+  it('refuses an expiry without a zone, in another format, or on a day the calendar lacks', () => {
+    const sha = hashApiToken('cst_x');
+    const withExpiry = (expiresAt: unknown) => problemsOf({ format: API_TOKENS_FORMAT, clients: [{ client: 'grafana', role: 'observer', sha256: sha, expiresAt }] });
+    const message = 'clients.0.expiresAt: must be an ISO 8601 time with its zone, e.g. 2026-12-31T00:00:00Z';
+    expect(withExpiry('2030-01-31T12:00:00')).toEqual([message]);
+    expect(withExpiry('31/01/2030')).toEqual([message]);
+    expect(withExpiry(1_900_000_000)).toEqual([message]);
+    expect(withExpiry('2030-02-30T00:00:00Z')).toEqual([`${message} (2030-02-30T00:00:00Z is no such time)`]);
+    expect(withExpiry('2030-01-01T25:00:00Z')).toEqual([`${message} (2030-01-01T25:00:00Z is no such time)`]);
   });
 });
 
@@ -108,6 +133,10 @@ describe('a member node\'s standard tokens', () => {
         expect((await stat(written.tokenFiles[role])).mode & 0o777).toBe(0o600);
       }
       expect(await readFile(written.tokensFile, 'utf8')).not.toContain(written.tokens.admin.slice(4));
+      expect(records.every((record) => record.expiresAt === undefined)).toBe(true);
+      const expiring = await writeMemberApiTokens(join(dir, 'expiring'), 'T-Mobile-DE', { expiresAt: '2031-06-30T00:00:00Z' });
+      expect(expiring.records.map((record) => record.expiresAt)).toEqual(['2031-06-30T00:00:00Z', '2031-06-30T00:00:00Z', '2031-06-30T00:00:00Z']);
+      expect(await loadApiTokens(expiring.tokensFile)).toEqual(expiring.records);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

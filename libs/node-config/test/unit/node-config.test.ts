@@ -58,6 +58,7 @@ describe('node configuration', () => {
     const config = parseNodeConfig(valid, '/devnet/Orange-FR/node.json');
     expect(config.snapshotIntervalBlocks).toBe(100);
     expect(config.http.bodyLimitBytes).toBe(DEFAULT_BODY_LIMIT_BYTES);
+    expect(config.http.maxConnectionsPerAddress).toBe(128);
     expect(config.http.rateLimits).toEqual({ windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {} });
     expect(config.securityLogFile).toBe('/devnet/Orange-FR/data/security.jsonl');
     expect(config.http.tokensFile).toBeUndefined();
@@ -94,6 +95,7 @@ describe('node configuration', () => {
         tokensFile: 3,
         tls: { certFile: 'cert.pem', requireClientCert: 'yes' },
         bodyLimitBytes: 10,
+        maxConnectionsPerAddress: 0,
         rateLimits: { windowMs: 5, perRole: { observer: 0, guest: 3 }, perRoute: { 'POST /v1/txs': { admin: -1 }, '/v1/txs': {} } },
         tsl: {},
       },
@@ -118,6 +120,7 @@ describe('node configuration', () => {
       'http.rateLimits.perRole.observer: must be a whole number of requests from 1 to 1000000',
       'http.rateLimits.perRoute./v1/txs: must map "METHOD /route/pattern" to per-role budgets, e.g. {"POST /v1/txs/batch": {"operator": 60}}',
       'http.rateLimits.perRoute.POST /v1/txs.admin: must be a whole number of requests from 1 to 1000000',
+      'http.maxConnectionsPerAddress: must be a whole number of connections from 1 to 100000',
       'snapshotIntervalBlocks: must be a whole number of blocks from 1 to 1000000',
     ]);
   });
