@@ -42,6 +42,27 @@ export const apiMetricDefinitions = {
     help: 'Clients connected to the live event stream (GET /v1/events) right now; bounded by the node.',
     labels: {},
   },
+  eventStreamsRefusedTotal: {
+    name: 'consortium_api_event_streams_refused_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Event streams (GET /v1/events) refused by the limit they hit: the client already holds its share of streams (client, 429), or the node holds as many as it serves (node, 503).',
+    labels: { limit: ['client', 'node'] },
+  },
+  connectionsRefusedTotal: {
+    name: 'consortium_api_connections_refused_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'TCP connections to the API closed on arrival because their remote address already held http.maxConnectionsPerAddress open connections.',
+    labels: {},
+  },
+  tokensReloadsTotal: {
+    name: 'consortium_api_tokens_reloads_total',
+    type: 'counter',
+    unit: 'count',
+    help: 'Reloads of the API tokens file (SIGHUP) by outcome: applied, or refused (the file was invalid, named another member\'s operator or was writable by others; the node kept the tokens it had).',
+    labels: { outcome: ['applied', 'refused'] },
+  },
   requestsInFlight: {
     name: 'consortium_api_requests_in_flight',
     type: 'gauge',

@@ -26,8 +26,8 @@ export const securityMetricDefinitions = {
     name: 'consortium_security_auth_attempts_total',
     type: 'counter',
     unit: 'count',
-    help: 'HTTP API authentication attempts by outcome.',
-    labels: { outcome: ['success', 'missing_credentials', 'bad_credentials', 'unknown_client', 'forbidden'] },
+    help: 'HTTP API authentication attempts by outcome (expired_credentials: a token past the expiresAt of its tokens file entry).',
+    labels: { outcome: ['success', 'missing_credentials', 'bad_credentials', 'unknown_client', 'expired_credentials', 'forbidden'] },
   },
   rateLimitedRequestsTotal: {
     name: 'consortium_security_rate_limited_requests_total',
