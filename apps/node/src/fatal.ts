@@ -23,6 +23,8 @@ export const EXIT_CODES = {
   portInUse: 13,
   /** The keys folder does not match what genesis pins (or genesis pins no keys for a chain with proofs). */
   artifactsMismatch: 14,
+  /** The disk holding the data directory is full: at start, or a write failed while running (consensus halted). */
+  diskFull: 15,
   /** Consensus halted on a fatal failure (replay, commit, persistence). */
   consensusHalted: 3,
   /** An exception or rejection nothing handled. */

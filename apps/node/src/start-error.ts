@@ -1,4 +1,5 @@
-import { GenesisValidationError, LastSignedRecordError, StoreCorruptionError, StoreDamagedError, StoreLockedError, WalReplayError } from '@consortium/consensus';
+import { basename } from 'node:path';
+import { GenesisValidationError, isDiskFull, LastSignedRecordError, StoreCorruptionError, StoreDamagedError, StoreLockedError, WalReplayError } from '@consortium/consensus';
 import { ArtifactError } from '@consortium/zkp';
 import { NodeConfigError } from './config.js';
 import { EXIT_CODES } from './fatal.js';
@@ -45,7 +46,7 @@ export function isAddressInUse(error: unknown): boolean {
  * The exit code and the next step for a start failure, by error class (documented in the
  * README's table). Anything unlisted exits 1 with the error's name and message.
  */
-export function describeStartFailure(error: unknown): StartFailure {
+export function describeStartFailure(error: unknown, configFile = '<node.json>'): StartFailure {
   const chain = causes(error);
   const has = (kind: abstract new (...args: never[]) => Error) => chain.some((item) => item instanceof kind);
   const locked = chain.find((item): item is StoreLockedError => item instanceof StoreLockedError);
@@ -55,12 +56,26 @@ export function describeStartFailure(error: unknown): StartFailure {
       advice: `Another process holds ${locked.directory}: stop the other node running on this data directory (or give this node a dataDir of its own), then start again.`,
     };
   }
-  if (has(StoreDamagedError) || has(StoreCorruptionError) || has(WalReplayError) || has(LastSignedRecordError)) {
+  // Before damage: LevelDB reports a full disk as an I/O error, and nothing is damaged.
+  if (isDiskFull(error)) {
+    return { exitCode: EXIT_CODES.diskFull, advice: 'The disk holding the data directory is full. Free space on it (or move dataDir to a larger disk), then start the node again: nothing was lost.' };
+  }
+  const damaged = chain.find((item): item is StoreDamagedError => item instanceof StoreDamagedError);
+  if (damaged !== undefined && basename(damaged.directory) === 'private') {
     return {
       exitCode: EXIT_CODES.dataDirDamaged,
       advice:
-        'The data directory is damaged. Restore it from a backup; without one, move it aside and start again: the node fetches the chain from the other members (block sync). ' +
-        'Keep the damaged copy for a look.',
+        `The private settlement store ${damaged.directory} is damaged: its usage records and rates exist only here and at each counterparty, not on the chain. ` +
+        'Restore that folder from a backup (docs/operations.md, "Back up and restore a node"), then start again.',
+    };
+  }
+  if (damaged !== undefined || has(StoreCorruptionError) || has(WalReplayError) || has(LastSignedRecordError)) {
+    return {
+      exitCode: EXIT_CODES.dataDirDamaged,
+      advice:
+        `The node's chain store is damaged. Restore it from a backup (consortium-node restore --config ${configFile} --from <backup>), ` +
+        `or rebuild it from the other members: consortium-node resync --config ${configFile} keeps the signer's record and acknowledged transactions, ` +
+        'moves the damaged store aside, and the node fetches the chain by block sync when it starts. Never just delete the store: the node would forget what it signed.',
     };
   }
   const port = chain.find((item): item is PortInUseError => item instanceof PortInUseError);

@@ -103,6 +103,9 @@ export type { ConsensusState, ConsensusEvent, ConsensusEffect, ConsensusContext,
 
 // storage and mempool
 export * from './store/index.js';
+export { salvageChainStore, resyncChainStore, restoreChainStore, fenceRecord, laterRecord, ChainRecoveryError } from './recovery/chain-recovery.js';
+export type { SalvagedChainState, RecoveryOutcome, ResyncOptions, RestoreOptions } from './recovery/chain-recovery.js';
+export type { LastSigned } from './node/signer.js';
 export * from './mempool/index.js';
 
 // the deterministic simulator

@@ -86,7 +86,7 @@ describe('a node process', () => {
     const exit = await second.exited;
     expect(exit.code).toBe(EXIT_CODES.dataDirDamaged);
     expect(second.log).toContain('WalReplayError');
-    expect(second.log).toContain('The data directory is damaged. Restore it from a backup');
+    expect(second.log).toContain("The node's chain store is damaged. Restore it from a backup (consortium-node restore");
   }, TEST_MS);
 });
 

@@ -84,7 +84,7 @@ describe('a node that cannot start says why and exits with its code', () => {
     const damaged = await failedStart(configFile);
     expect(damaged.code).toBe(EXIT_CODES.dataDirDamaged);
     expect(damaged.log).toContain('StoreDamagedError');
-    expect(damaged.log).toContain('Restore it from a backup');
+    expect(damaged.log).toContain('consortium-node resync --config');
   }, TEST_MS);
 
   it('a p2p address in use: exit 13, naming the address and the field', async () => {

@@ -193,6 +193,15 @@ export class DbChainStore implements ChainStore {
     return this.buckets.signer.get('last_signed');
   }
 
+  /**
+   * Sets the signer's last-signed record outside a signature: only for recovery tools carrying
+   * a record into a new store (libs/consensus/src/recovery), never while a node runs on it.
+   */
+  async writeLastSignedRecord(record: Uint8Array): Promise<void> {
+    this.assertOpen();
+    await this.db.batch([this.buckets.signer.putOp('last_signed', record)], { sync: true });
+  }
+
   async readWal(height: number): Promise<Uint8Array[]> {
     this.assertOpen();
     assertHeight(height);

@@ -113,3 +113,27 @@ export class StoreDamagedError extends Error {
     super(`the store ${directory} cannot be opened: ${problem}`, options);
   }
 }
+
+/**
+ * The disk holding the store is full: LevelDB cannot write (its log, a table, or, at open, its
+ * new log file). Nothing is damaged; the node stops, the operator frees space and restarts.
+ */
+export class StoreDiskFullError extends Error {
+  override readonly name = 'StoreDiskFullError';
+  constructor(
+    readonly directory: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the disk holding the store ${directory} is full (no space left on device)`, options);
+  }
+}
+
+/** True when `error` or one of its causes is a full disk (ENOSPC, or LevelDB's "No space left on device"). */
+export function isDiskFull(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+    if (current instanceof StoreDiskFullError) return true;
+    if ((current as { code?: unknown }).code === 'ENOSPC') return true;
+    if (current instanceof Error && /no space left on device/i.test(current.message)) return true;
+  }
+  return false;
+}

@@ -21,6 +21,8 @@ export {
   StoreClosedError,
   StoreLockedError,
   StoreDamagedError,
+  StoreDiskFullError,
+  isDiskFull,
 } from './errors.js';
 export type { BucketName } from './errors.js';
 export { storedBlockMaxBytes, CERTIFICATE_MAX_BYTES, DEFAULT_SNAPSHOT_MAX_BYTES, defaultWalEntryMaxBytes } from './limits.js';

@@ -104,6 +104,11 @@ export abstract class Repository<Id, T> {
     }
   }
 
+  /** Keys and stored bytes, undecoded: recovery reads a damaged store value by value. */
+  async *rawEntries(range: IdRange<Id> = {}): AsyncGenerator<readonly [Uint8Array, Uint8Array]> {
+    yield* this.db.entries(this.keyRange(range));
+  }
+
   async *keys(range: IdRange<Id> = {}): AsyncGenerator<Id> {
     for await (const key of this.db.keys(this.keyRange(range))) yield this.decodeKey(key);
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ClassicLevel } from 'classic-level';
 import type { StorageMetrics } from '@consortium/telemetry';
-import { StoreDamagedError, StoreLockedError } from '../errors.js';
+import { isDiskFull, StoreDamagedError, StoreDiskFullError, StoreLockedError } from '../errors.js';
 import { operationsBytes, type DbController, type DbEntry, type DbKeyRange, type DbOperation, type DbWriteOptions } from './types.js';
 
 /** LevelDB files sit flat in their directory; far more than this means it is not a LevelDB directory. */
@@ -22,9 +22,9 @@ export class LevelDbController implements DbController {
     private readonly metrics: StorageMetrics | null,
   ) {}
 
-  /** Opens (creating if needed) the LevelDB directory. */
-  static async create(directory: string, options: { readonly metrics: StorageMetrics | null }): Promise<LevelDbController> {
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view' });
+  /** Opens the LevelDB directory, creating it unless `createIfMissing` is false (recovery reads only what exists). */
+  static async create(directory: string, options: { readonly metrics: StorageMetrics | null; readonly createIfMissing?: boolean }): Promise<LevelDbController> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: options.createIfMissing ?? true });
     try {
       await db.open();
     } catch (error) {
@@ -120,6 +120,8 @@ function openFailure(directory: string, error: unknown): Error {
   const cause = (error as { readonly cause?: { readonly code?: unknown; readonly message?: unknown } }).cause;
   const problem = typeof cause?.message === 'string' ? cause.message : String(error);
   if (cause?.code === 'LEVEL_LOCKED') return new StoreLockedError(directory, { cause: error });
+  // Checked before damage: LevelDB reports a full disk as an IO error, but nothing is damaged.
+  if (isDiskFull(error)) return new StoreDiskFullError(directory, { cause: error });
   if (cause?.code === 'LEVEL_CORRUPTION' || cause?.code === 'LEVEL_IO_ERROR') return new StoreDamagedError(directory, problem, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }
