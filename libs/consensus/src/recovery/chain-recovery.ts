@@ -1,7 +1,6 @@
 import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import type { Hash } from '../types.js';
 import { compareSlots, decodeLastSigned, encodeLastSigned, type LastSigned } from '../node/signer.js';
 import { ChainBuckets, resolveChainStoreOptions } from '../store/buckets.js';
 import type { ChainStoreOptions } from '../store/chain-store.js';
