@@ -86,6 +86,20 @@ export function resolveLimits(overrides: P2PLimitsOverrides = {}): P2PLimits {
 }
 
 /**
+ * How many inbound connections may be upgrading (Noise, then Yamux) at once. libp2p's default,
+ * 10 with a 10 s upgrade timeout, let one non-member host hold every slot with ten silent TCP
+ * connections: no member could connect in until they timed out, and the host could start again
+ * (T17 in docs/security.md). One host opens at most `inboundConnectionsPerHostPerSecond` per
+ * one-second window, and P2PNode gives each upgrade `dialTimeoutMs`; so the slots cover every
+ * window such an upgrade can span, plus one per remote member. Several flooding hosts together
+ * can still fill them: that is a firewall's job (docs/security.md, "Volume floods").
+ */
+export function inboundUpgradingConnectionsMax(limits: Pick<P2PLimits, 'inboundConnectionsPerHostPerSecond' | 'dialTimeoutMs'>, remoteMembers: number): number {
+  const windows = Math.ceil(limits.dialTimeoutMs / 1_000) + 1;
+  return limits.inboundConnectionsPerHostPerSecond * windows + remoteMembers;
+}
+
+/**
  * DEFAULT_FRAME_LIMITS with `overrides` applied, checked: whole positive numbers of bytes, at
  * most P2P_FRAME_CEILING_BYTES; and, with the rates, a byte burst that lets the protocol's
  * largest frame through. Throws InvalidLimitsError listing every problem.

@@ -18,7 +18,15 @@ import { tcp } from '@libp2p/tcp';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import type { Tracer } from '@opentelemetry/api';
 import { createLibp2p } from 'libp2p';
-import { buildMemberDirectory, parseAddress, resolveFrameLimits, resolveLimits, type FrameLimitsOverrides, type P2PLimitsOverrides } from './config.js';
+import {
+  buildMemberDirectory,
+  inboundUpgradingConnectionsMax,
+  parseAddress,
+  resolveFrameLimits,
+  resolveLimits,
+  type FrameLimitsOverrides,
+  type P2PLimitsOverrides,
+} from './config.js';
 import {
   LOG_THROTTLE_WINDOW_MS,
   MAX_STREAMS_PER_CONNECTION,
@@ -221,6 +229,10 @@ export class P2PNode {
       connectionManager: {
         dialTimeout: limits.dialTimeoutMs,
         inboundConnectionThreshold: limits.inboundConnectionsPerHostPerSecond,
+        // An inbound connection gets as long to prove a member's key as our own dials get; past
+        // it the socket is closed and its upgrading slot freed (libp2p's default is 10 s).
+        inboundUpgradeTimeout: limits.dialTimeoutMs,
+        maxIncomingPendingConnections: inboundUpgradingConnectionsMax(limits, node.members.length),
       },
       // Our own pinger (rtt.ts) measures RTT at sub-millisecond resolution and aborts dead
       // connections; libp2p's monitor would ping a second time with whole milliseconds.
