@@ -10,8 +10,9 @@ import { ChaosDevnet } from './chaos-devnet.js';
 import { killRestart } from './kill-restart.js';
 import { partitions, PHASES, type PhaseName } from './partitions.js';
 import { renderReport, type ScenarioReport } from './report.js';
+import { storageFaults } from './storage.js';
 
-const SCENARIOS = ['kill-restart', 'partitions', 'byzantine'] as const;
+const SCENARIOS = ['kill-restart', 'partitions', 'byzantine', 'storage'] as const;
 
 const positiveInteger = (value: string) => {
   const parsed = Number(value);
@@ -30,6 +31,7 @@ interface ChaosOptions {
   readonly scenario: 'all' | (typeof SCENARIOS)[number];
   readonly members: number;
   readonly cycles: number;
+  readonly storageCycles: number;
   readonly repeat: number;
   readonly holdSeconds: number;
   readonly txPerSecond: number;
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--scenario <name>', 'what to inject').choices(['all', ...SCENARIOS]).default('all'))
     .option('--members <n>', 'members (node processes)', positiveInteger, 5)
     .option('--cycles <n>', 'kill-restart: kill -9 and restart this many times', positiveInteger, 20)
+    .option('--storage-cycles <n>', 'storage: kill -9, damage the store (MANIFEST, signer record, log tail in turn), recover; this many times', positiveInteger, 6)
     .option('--repeat <n>', 'partitions: run every phase this many times', positiveInteger, 3)
     .option('--phases <list>', `partitions: the phases to run (${PHASES.join(', ')})`, phaseList)
     .option('--hold-seconds <s>', 'partitions and byzantine: how long each fault lasts', positiveInteger, 15)
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
       const holdMs = options.holdSeconds * 1_000;
       if (scenario === 'kill-restart') reports.push(await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
       else if (scenario === 'partitions') reports.push(await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log));
+      else if (scenario === 'storage') reports.push(await storageFaults(devnet, { cycles: options.storageCycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
       else reports.push(await byzantine(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs }, log));
     }
   } catch (error) {

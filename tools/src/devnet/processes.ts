@@ -182,6 +182,16 @@ export async function tailOf(file: string, lines = 30): Promise<string> {
   return text.split('\n').slice(-lines - 1).join('\n');
 }
 
+/** Runs `consortium-node <args>` (a subcommand such as `resync`) from the sources; resolves with its exit code and output. */
+export async function runNodeCli(args: readonly string[]): Promise<{ readonly code: number | null; readonly output: string }> {
+  const child = spawn(process.execPath, [...TS_FLAGS, nodeMain, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', (exitCode) => done(exitCode)));
+  return { code, output };
+}
+
 export class NodeProcess {
   private child: ChildProcess | null = null;
   httpUrl = '';
