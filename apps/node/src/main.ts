@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const program = new Command('consortium-node')
     .description('Runs one member node of the SP Consortium Chain: p2p, BFT consensus, the HTTP API, /metrics.')
     .option('-c, --config <file>', 'the node configuration (node.json, e.g. from `consortium-setup devnet`)')
+    // `--config` after a subcommand is the subcommand's own.
+    .enablePositionalOptions()
     .action(async (options: { config?: string }) => {
       if (options.config === undefined) return program.error("error: required option '-c, --config <file>' not specified");
       await run(options.config);
