@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,13 @@ async function json(url: string, init: RequestInit & { token: string }): Promise
   return { status: response.status, body: await response.json() };
 }
 
+/** `consortium-node <args>` as an operator types it (npx resolves the package's bin). */
+async function runNodeCommand(args: readonly string[]): Promise<{ code: number; output: string }> {
+  return new Promise((done) => {
+    execFile('npx', ['consortium-node', ...args], { timeout: START_MS }, (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, output: stdout + stderr }));
+  });
+}
+
 describe('a node process', () => {
   it('survives a client submitting more large transactions at once than one gossip frame carries', async () => {
     const configFile = await configIn('flood');
@@ -67,7 +75,7 @@ describe('a node process', () => {
     expect(node.log).not.toContain('uncaught exception');
   }, TEST_MS);
 
-  it('stops with WalReplayError and the damaged-data-dir exit code when the WAL of the height it resumes cannot be read', async () => {
+  it('stops with WalReplayError and the damaged-data-dir exit code when the WAL of the height it resumes cannot be read; consortium-node resync keeps its signer record', async () => {
     const configFile = await configIn('wal');
     const first = new NodeProcess(configFile);
     await waitUntil('the node serves its API', () => first.httpUrl() !== null || !first.running, START_MS, () => first.log.slice(-2_000));
@@ -87,6 +95,25 @@ describe('a node process', () => {
     expect(exit.code).toBe(EXIT_CODES.dataDirDamaged);
     expect(second.log).toContain('WalReplayError');
     expect(second.log).toContain("The node's chain store is damaged. Restore it from a backup (consortium-node restore");
+    expect(second.log).toContain(`consortium-node resync --config ${configFile}`);
+
+    // The advice, followed: the store is moved aside and a new one keeps the signer's record.
+    const resync = await runNodeCommand(['resync', '--config', configFile]);
+    expect(resync.code, resync.output).toBe(0);
+    expect(resync.output).toMatch(/signer record kept: height \d+, round \d+, (proposal|prevote|precommit)/);
+    expect((await readdir(join(dir, 'data'))).filter((name) => name.startsWith('chain.damaged-'))).toHaveLength(1);
+    // This consortium of one has no peer to sync from: the node starts at height 1 on the empty
+    // store and must not sign there again (it did, before): every signature is refused.
+    const third = new NodeProcess(configFile);
+    try {
+      await waitUntil('the node serves its API', () => third.httpUrl() !== null || !third.running, START_MS, () => third.log.slice(-2_000));
+      const metrics = async () => (await fetch(`${third.httpUrl()!}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      await waitUntil('a signature refused by the kept record', async () => /consortium_security_double_sign_refusals_total\{[^}]*\} [1-9]/.test(await metrics()), START_MS, () => third.log.slice(-2_000));
+      const status = await json(`${third.httpUrl()!}/v1/status`, { token: await apiTokenFor(configFile, 'observer') });
+      expect((status.body as { consensus: { committedHeight: number } }).consensus.committedHeight).toBe(0);
+    } finally {
+      await third.stop();
+    }
   }, TEST_MS);
 });
 
