@@ -1,7 +1,8 @@
 #!/bin/sh
 # README line 2: every check and every test, on a fresh clone. Installs npm packages if they are
 # not there yet, the Debian packages the tests need (as root), then runs: boundary check,
-# metrics-doc and deploy/ freshness, alertmanager.yml, typecheck, lint, unit, e2e and simulation tests of every package, and prints a summary.
+# metrics-doc and deploy/ freshness, alertmanager.yml, typecheck, lint, unit, e2e and simulation tests of every package,
+# the container image (built and checked in the background), and prints a summary.
 set -eu
 cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true FORCE_COLOR=0
@@ -30,6 +31,13 @@ logged() {
   name=$1; shift
   if "$@" >"$results_dir/$name.log" 2>&1; then echo "ok   $name"; else echo "FAIL $name:"; cat "$results_dir/$name.log"; return 1; fi
 }
+# The container image, in the background from here to the end: podman (a package group of its
+# own, so a fresh machine installs it here, not before phase 1), then deploy/container/build.sh
+# (stage, import, build, check by image mount and chroot). About 20 s of CPU and 50 s of wall
+# time beside phase 1 on two loaded cores; beside typecheck and lint rather than the e2e suites,
+# whose waits have deadlines. docs/decisions.md, "The container image".
+logged container-image sh -c 'sh tools/scripts/system-packages.sh container && sh deploy/container/build.sh' &
+image=$!
 logged test-artifacts npx tsx --conditions=@consortium/source tools/src/test-prep/cli.ts &
 artifacts=$!
 ( failed=0
@@ -55,6 +63,8 @@ nx_run -t test test:e2e test:sim --exclude "$lane_a" || status=1
 echo "== lane a ($lane_a)"
 wait $first_lane || status=1
 cat "$results_dir/lane-a.log"
+echo "== container image"
+if wait $image; then tail -n 1 "$results_dir/container-image.log"; else status=1; fi
 
 npx tsx tools/src/test-summary/cli.ts "$results_dir" "$(( $(date +%s) - started ))" || status=1
 exit $status
