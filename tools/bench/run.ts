@@ -14,6 +14,7 @@ import { runInstrumentationOverheadBench, runMetricsScrapeBench } from './node-t
 import { runDashboardBench, runDashboardHistoryBench } from './dashboard.bench.js';
 import { runCeremonyBench } from './ceremony.bench.js';
 import { runPendingTxsBench } from './pending-txs.bench.js';
+import { runSoakBench } from './soak.bench.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   telemetry: runTelemetryBench,
@@ -31,6 +32,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'dashboard-history': runDashboardHistoryBench,
   ceremony: runCeremonyBench,
   'pending-txs': runPendingTxsBench,
+  soak: runSoakBench,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

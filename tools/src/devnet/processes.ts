@@ -259,6 +259,8 @@ export class NodeProcess {
     });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
+    // 'close' comes after both pipes ended; the write callback, once what they wrote is in the file.
+    const logWritten = new Promise<void>((done) => child.once('close', () => log.write('', () => done())));
     this.child = child;
     liveChildren.add(child);
     child.once('exit', (code, signal) => {
@@ -268,6 +270,8 @@ export class NodeProcess {
     });
     await waitFor(`${this.memberId} answers /health`, async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
+        // Its last lines (the reason, the advice) may still be on their way through the pipes.
+        await logWritten;
         throw new NodeExitedError(this.memberId, child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode}`, await tailOf(this.logFile));
       }
       if ((await fetchJson(`${this.httpUrl}/health`)) !== null) return true;

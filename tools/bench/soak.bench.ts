@@ -1,0 +1,174 @@
+// The devnet under steady settlement load for a long time (issue 11's soak): does throughput
+// stay flat, does memory after GC grow, do file handles or the store grow beyond the data's own
+// growth? The launcher starts the members' nodes (`--no-traffic`); this process settles one
+// period after another against their APIs (usage batches, statements proved on the creditors'
+// prover pools and verified by every node, acceptances, netting) until the time is up, and
+// samples every node every few seconds. Prints a row per minute and the trends; asserts nothing.
+//   BENCH_SOAK_MINUTES     how long the load runs (default 10)
+//   BENCH_SOAK_MEMBERS     members (default 5)
+//   BENCH_SOAK_RECORDS     usage records per direction and period (default 300, npm start's)
+//   BENCH_SOAK_CIRCUITS    the devnet's circuits (default settlement-4, whose keys the tests make)
+//   BENCH_SOAK_KEYS        the keys folder (default build/devnet-test-keys/settlement-4)
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { REPOSITORY_ROOT } from '@consortium/circuits';
+import { pino } from 'pino';
+import { startLauncherProcess, waitForEndpoints } from '../src/devnet/launcher-process.js';
+import { memberNodes, readDevnetEndpoints } from '../src/traffic/endpoints.js';
+import { addMonths } from '../src/traffic/periods.js';
+import { TRAFFIC_DEFAULTS } from '../src/traffic/plan.js';
+import { runTraffic } from '../src/traffic/runner.js';
+
+const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+const MEMBERS = Number(process.env.BENCH_SOAK_MEMBERS ?? 5);
+const RECORDS = Number(process.env.BENCH_SOAK_RECORDS ?? TRAFFIC_DEFAULTS.recordsPerDirection);
+const CIRCUITS = process.env.BENCH_SOAK_CIRCUITS ?? 'settlement-4';
+const KEYS = process.env.BENCH_SOAK_KEYS ?? resolve(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
+const SAMPLE_EVERY_MS = 5_000;
+/** The first periods ever settled (long closed), so each period of the soak can close at once. */
+const FIRST_PERIOD = '2001-01';
+
+/** One node at one instant. */
+interface Sample {
+  readonly atMs: number;
+  readonly member: string;
+  readonly committedTxs: number;
+  readonly height: number;
+  readonly heapUsedBytes: number;
+  readonly residentBytes: number;
+  readonly dbBytes: number;
+  readonly openFiles: number;
+}
+
+function metricValue(text: string, name: string, labels = ''): number {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) ? line.includes(labels) : line.startsWith(`${name} `) && labels === '') return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return Number.NaN;
+}
+
+async function sample(member: { id: string; metricsUrl: string; pid: number }): Promise<Sample | null> {
+  try {
+    const text = await (await fetch(member.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+    // File descriptors straight from the kernel: sockets, LevelDB files, logs, pipes.
+    const openFiles = (await readdir(`/proc/${member.pid}/fd`)).length;
+    return {
+      atMs: Date.now(),
+      member: member.id,
+      committedTxs: metricValue(text, 'consortium_consensus_committed_txs_total'),
+      height: metricValue(text, 'consortium_consensus_height'),
+      heapUsedBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="used"'),
+      residentBytes: metricValue(text, 'consortium_process_resident_memory_bytes'),
+      dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
+      openFiles,
+    };
+  } catch {
+    return null;
+  }
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const mx = mean(points.map(([x]) => x));
+  const my = mean(points.map(([, y]) => y));
+  const num = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0);
+  const den = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+interface MinuteRow {
+  readonly minute: number;
+  /** Transactions committed in the minute (one node's count: every node commits the same). */
+  readonly txs: number;
+  readonly blocks: number;
+  /** Mean over nodes of each node's lowest heap-used sample in the minute: the heap after its GCs. */
+  readonly heapAfterGcBytes: number;
+  readonly residentBytes: number;
+  readonly dbBytes: number;
+  readonly openFiles: number;
+}
+
+function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] {
+  const byMinute = new Map<number, Sample[]>();
+  for (const s of samples) {
+    const minute = Math.floor((s.atMs - startedMs) / 60_000);
+    byMinute.set(minute, [...(byMinute.get(minute) ?? []), s]);
+  }
+  const rows: MinuteRow[] = [];
+  for (const [minute, inMinute] of [...byMinute].sort(([a], [b]) => a - b)) {
+    const members = [...new Set(inMinute.map((s) => s.member))];
+    const perMember = members.map((member) => inMinute.filter((s) => s.member === member));
+    const first = perMember[0]!;
+    rows.push({
+      minute,
+      txs: first.at(-1)!.committedTxs - first[0]!.committedTxs,
+      blocks: first.at(-1)!.height - first[0]!.height,
+      heapAfterGcBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.heapUsedBytes)))),
+      residentBytes: mean(perMember.map((list) => list.at(-1)!.residentBytes)),
+      dbBytes: mean(perMember.map((list) => list.at(-1)!.dbBytes)),
+      openFiles: mean(perMember.map((list) => list.at(-1)!.openFiles)),
+    });
+  }
+  return rows;
+}
+
+export async function runSoakBench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-soak-'));
+  const launcher = startLauncherProcess(['--members', String(MEMBERS), '--dir', dir, '--keys', KEYS, '--circuits', CIRCUITS, '--no-traffic', '--no-dashboard']);
+  try {
+    await waitForEndpoints(dir, launcher, 1_800_000);
+    const endpoints = await readDevnetEndpoints(join(dir, 'endpoints.json'));
+    const nodes = await memberNodes(join(dir, 'endpoints.json'));
+    console.log(`soak: ${MEMBERS} members (${CIRCUITS}), ${RECORDS} records per direction and period, ${MINUTES} min of settlement load; nodes, prover pools and this generator on this machine`);
+    const samples: Sample[] = [];
+    const startedMs = Date.now();
+    const endMs = startedMs + MINUTES * 60_000;
+    const sampler = setInterval(() => {
+      void Promise.all(endpoints.members.map(sample)).then((taken) => samples.push(...taken.filter((s): s is Sample => s !== null)));
+    }, SAMPLE_EVERY_MS);
+    const log = pino({ level: 'warn' });
+    let periods = 0;
+    let records = 0;
+    let statements = 0;
+    try {
+      while (Date.now() < endMs) {
+        const summaries = await runTraffic({
+          nodes,
+          options: { ...TRAFFIC_DEFAULTS, periods: 1, recordsPerDirection: RECORDS, firstPeriod: addMonths(FIRST_PERIOD, periods) },
+          log,
+          signal: new AbortController().signal,
+        });
+        periods += 1;
+        for (const summary of summaries) {
+          records += summary.records;
+          statements += summary.statements;
+        }
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const elapsedMs = Date.now() - startedMs;
+    console.log(`soak: ${periods} periods settled in ${(elapsedMs / 60_000).toFixed(1)} min: ${records.toLocaleString('en-US')} usage records, ${statements} statements`);
+    const rows = minuteRows(samples, startedMs).filter((row) => row.minute < MINUTES);
+    console.log('  min | txs | blocks | heap after GC MiB | RSS MiB | LevelDB MiB | open files');
+    for (const row of rows) console.log(`  ${row.minute + 1} | ${row.txs} | ${row.blocks} | ${mib(row.heapAfterGcBytes)} | ${mib(row.residentBytes)} | ${mib(row.dbBytes)} | ${row.openFiles.toFixed(0)}`);
+    // Trends after the first two minutes (warm-up: JIT, caches, the first LevelDB compactions).
+    const steady = rows.filter((row) => row.minute >= 2);
+    const trend = (pick: (row: MinuteRow) => number) => slope(steady.map((row) => [row.minute, pick(row)] as const));
+    const txsPerMinute = steady.map((row) => row.txs);
+    console.log(`  throughput after warm-up: ${mean(txsPerMinute).toFixed(0)} txs/min (min ${Math.min(...txsPerMinute)}, max ${Math.max(...txsPerMinute)}), trend ${trend((row) => row.txs).toFixed(1)} txs/min per minute`);
+    console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
+    const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
+    const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);
+    console.log(`  LevelDB: ${mib(trend((row) => row.dbBytes))} MiB per minute, ${txsSteady === 0 ? 'n/a' : (dbGrowth / txsSteady).toFixed(0)} bytes per committed tx`);
+    console.log(`  open files: trend ${trend((row) => row.openFiles).toFixed(2)} per minute (first ${steady[0]?.openFiles.toFixed(0) ?? '?'}, last ${steady.at(-1)?.openFiles.toFixed(0) ?? '?'})`);
+  } finally {
+    launcher.child.kill('SIGINT');
+    await launcher.exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
