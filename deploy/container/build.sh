@@ -32,6 +32,11 @@ IMAGE_NAME=localhost/sp-consortium
 ROOTFS_NAME=localhost/sp-consortium-rootfs
 # The image's user (the root file system's /etc/passwd); it owns the data, build and home folders.
 APP_UID=10001
+# Files the image must hold (checked below); deploy/compose and deploy/kubernetes refer to them,
+# and tools/test/unit/deploy-manifests.test.ts checks they refer to nothing else.
+IMAGE_FILES="usr/local/bin/node usr/bin/env app/apps/node/bin/consortium-node.js app/apps/setup-cli/bin/consortium-setup.js
+  app/apps/dashboard/bin/consortium-dashboard.js app/deploy/container/healthcheck.mjs app/docs/operations.md
+  app/node_modules/tsx/package.json app/circuits/settlement/settlement.circom etc/passwd etc/ssl/certs/ca-certificates.crt"
 NODE=node_modules/.bin/node
 smoke=false
 case "${1:-}" in --smoke) smoke=true ;; "") ;; *) echo "usage: build.sh [--smoke]" >&2; exit 2 ;; esac
@@ -156,9 +161,7 @@ size_mb=$((${config##*|} / 1000000))
 
 # Its file system, mounted read-only (no container):
 mounted=$(podman image mount "$IMAGE")
-for file in usr/local/bin/node usr/bin/env app/apps/node/bin/consortium-node.js app/apps/setup-cli/bin/consortium-setup.js \
-  app/apps/dashboard/bin/consortium-dashboard.js app/deploy/container/healthcheck.mjs app/docs/operations.md \
-  app/node_modules/tsx/package.json app/circuits/settlement/settlement.circom etc/passwd etc/ssl/certs/ca-certificates.crt; do
+for file in $IMAGE_FILES; do
   [ -f "$mounted/$file" ] || fail "the image has no /$file"
 done
 for command in consortium-node consortium-setup consortium-dashboard; do
