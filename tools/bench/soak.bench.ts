@@ -6,7 +6,8 @@
 // samples every node every few seconds. Prints a row per minute and the trends; asserts nothing.
 //   BENCH_SOAK_MINUTES     how long the load runs (default 10)
 //   BENCH_SOAK_MEMBERS     members (default 5)
-//   BENCH_SOAK_RECORDS     usage records per direction and period (default 300, npm start's)
+//   BENCH_SOAK_RECORDS     usage records per direction and period (default 32: with settlement-4's
+//                          four records a proof, 8 proofs per direction, a period every minute or two)
 //   BENCH_SOAK_CIRCUITS    the devnet's circuits (default settlement-4, whose keys the tests make)
 //   BENCH_SOAK_KEYS        the keys folder (default build/devnet-test-keys/settlement-4)
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import { runTraffic } from '../src/traffic/runner.js';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 const MEMBERS = Number(process.env.BENCH_SOAK_MEMBERS ?? 5);
-const RECORDS = Number(process.env.BENCH_SOAK_RECORDS ?? TRAFFIC_DEFAULTS.recordsPerDirection);
+const RECORDS = Number(process.env.BENCH_SOAK_RECORDS ?? 32);
 const CIRCUITS = process.env.BENCH_SOAK_CIRCUITS ?? 'settlement-4';
 const KEYS = process.env.BENCH_SOAK_KEYS ?? resolve(REPOSITORY_ROOT, 'build/devnet-test-keys/settlement-4');
 const SAMPLE_EVERY_MS = 5_000;
