@@ -15,11 +15,13 @@ import {
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
 import { Groth16Verifier, KeyEpochs } from '@consortium/zkp';
-import { loadApiTokens, type ApiClientRecord } from '@consortium/node-config';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
 import type { NodeConfig } from './config.js';
+import { loadApiClients, reloadApiClientsOnSignal } from './api-tokens-file.js';
+import { refuseOpenKeyFiles } from './file-modes.js';
+import { ApiClients } from './http/api-clients.js';
 import { createApiServer } from './http/server.js';
 import { p2pLimitsFromConsensus } from './p2p-limits.js';
 import { addReadinessChecks } from './readiness.js';
@@ -101,9 +103,16 @@ export interface StartNodeOptions {
    * an operator's node never sets it.
    */
   readonly wrapTransport?: (transport: Transport) => Transport;
+  /**
+   * Where SIGHUP (reload the API tokens file) is listened for while the node runs: the process
+   * unless told otherwise; null listens nowhere (several nodes in one test process).
+   */
+  readonly signals?: Pick<NodeJS.Process, 'on' | 'off'> | null;
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
+  // Before any key is read: a key file others on the host may read is refused, with the chmod to run.
+  await refuseOpenKeyFiles(config);
   const genesis = parseGenesis(await readJson(config.genesisFile, 'genesis file'));
   const self = genesis.members.find((member) => member.id === config.memberId);
   if (self === undefined) throw new NodeStartError(`member ${config.memberId} is not in genesis (${genesis.members.map((m) => m.id).join(', ')})`);
@@ -115,11 +124,11 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   // nor one without keys unless genesis says the chain has no proofs.
   const sealer = openProvingKeySealer(config);
   let loadedKeys: Awaited<ReturnType<typeof loadProofKeys>>;
-  let clients: Awaited<ReturnType<typeof loadApiClients>>;
+  let clients: ApiClients;
   let tls: Awaited<ReturnType<typeof loadTls>>;
   try {
     loadedKeys = await loadProofKeys(config, genesis, sealer);
-    clients = await loadApiClients(config, genesis);
+    clients = new ApiClients(await loadApiClients(config));
     tls = await loadTls(config);
   } catch (error) {
     sealer?.close();
@@ -271,7 +280,12 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     const address = server.server.address() as AddressInfo;
     const httpUrl = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
-    if (clients.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
+    if (clients.records.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
+    if (clients.expiredClients().length > 0) logger.warn({ expiredClients: clients.expiredClients() }, 'API tokens past their expiresAt: they get 401 token_expired; remove them from the tokens file');
+    // Revoking or adding a token needs no restart: edit the tokens file, then SIGHUP (api-tokens-file.ts).
+    const signals = options.signals === undefined ? process : options.signals;
+    const tokensReload = signals === null ? null : reloadApiClientsOnSignal(signals, { config, clients, logger: logger.child({ component: 'api' }), metrics: metrics.api });
+    if (tokensReload !== null) started.push({ name: 'tokens reload', stop: () => Promise.resolve(tokensReload.close()) });
 
     let stopping: Promise<void> | null = null;
     // Graceful: intake stops first (the API answers 503 to new requests while in-flight ones
@@ -281,6 +295,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     const stop = () =>
       (stopping ??= (async () => {
         logger.info({ height: consensus.status().committedHeight }, 'node stopping: intake closed');
+        tokensReload?.close();
         const httpClosed = server.close();
         await consensus.stop();
         await httpClosed;
@@ -305,21 +320,6 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await telemetry.shutdown();
     throw error;
   }
-}
-
-/**
- * The API's clients from node.json's tokens file. Without one only the public endpoints answer
- * (from loopback), so a node without clients must not listen beyond loopback by mistake.
- * An operator token must name a member of genesis.
- */
-async function loadApiClients(config: NodeConfig, genesis: Genesis): Promise<readonly ApiClientRecord[]> {
-  if (config.http.tokensFile === undefined) return [];
-  const records = await loadApiTokens(config.http.tokensFile);
-  const members = new Set(genesis.members.map((member) => member.id));
-  for (const record of records) {
-    if (record.member !== undefined && !members.has(record.member)) throw new NodeStartError(`${config.http.tokensFile}: client ${record.client} acts for ${record.member}, which is not a member in genesis`);
-  }
-  return records;
 }
 
 async function loadTls(config: NodeConfig): Promise<{ cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert: boolean } | undefined> {

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { GenesisValidationError, isDiskFull, LastSignedRecordError, StoreCorruptionError, StoreDamagedError, StoreLockedError, WalReplayError } from '@consortium/consensus';
+import { ApiTokensFileError } from '@consortium/node-config';
 import { ArtifactError } from '@consortium/zkp';
 import { NodeConfigError } from './config.js';
 import { EXIT_CODES } from './fatal.js';
@@ -18,6 +19,55 @@ export class PortInUseError extends NodeStartError {
     options?: ErrorOptions,
   ) {
     super(`the ${listener} address ${address} is in use by another process`, options);
+  }
+}
+
+/**
+ * A key file or the tokens file others on the host may read or change (OpenSSH refuses a
+ * private key others can read, and sshd an authorized_keys others can write): the node does not
+ * start, and says the chmod that fixes it.
+ */
+export class FileModeError extends NodeStartError {
+  override readonly name = 'FileModeError';
+  constructor(
+    readonly file: string,
+    /** What the file is: "the node key", "the API tokens file"... */
+    readonly what: string,
+    /** The file's permission bits. */
+    readonly mode: number,
+    /** The chmod that fixes it, e.g. `chmod 600 <file>`. */
+    readonly fix: string,
+  ) {
+    super(`${file} (${what}) has mode ${mode.toString(8).padStart(4, '0')}: ${describeOpenBits(mode)}; run: ${fix}`);
+  }
+}
+
+/** "its group may read it, others may read and write it": who may do what, from the permission bits. */
+function describeOpenBits(mode: number): string {
+  const rights = (bits: number) => [bits & 4 ? 'read' : '', bits & 2 ? 'write' : '', bits & 1 ? 'execute' : ''].filter((right) => right !== '').join(' and ');
+  const group = rights((mode >> 3) & 7);
+  const others = rights(mode & 7);
+  return [group === '' ? '' : `its group may ${group} it`, others === '' ? '' : `others may ${others} it`].filter((part) => part !== '').join(', ');
+}
+
+/**
+ * The tokens file gives an operator token for a member other than the node's own: the node acts
+ * (signs, submits, reads private data) as its own member only, so such a token would act as
+ * this node's member. Named by entry, so the operator knows which lines to remove.
+ */
+export class ForeignOperatorTokenError extends NodeStartError {
+  override readonly name = 'ForeignOperatorTokenError';
+  constructor(
+    readonly file: string,
+    readonly memberId: string,
+    /** The offending entries: their index in `clients`, client id and member. */
+    readonly entries: readonly { readonly index: number; readonly client: string; readonly member: string }[],
+  ) {
+    const listed = entries.map(({ index, client, member }) => `clients.${index} (${client}) is an operator of ${member}`).join('; ');
+    super(
+      `${file}: ${listed}, but this node acts for ${memberId} only, so the token would act as ${memberId}. ` +
+        `Remove the entry (${entries[0]!.member}'s operators use ${entries[0]!.member}'s own node), or make it an observer or an operator of ${memberId}`,
+    );
   }
 }
 
@@ -88,6 +138,13 @@ export function describeStartFailure(error: unknown, configFile = '<node.json>')
       exitCode: EXIT_CODES.artifactsMismatch,
       advice: "The keys folder (keysDir) does not match what genesis pins: use this chain's ceremony keys, or the genesis that pins the keys you have.",
     };
+  }
+  const mode = chain.find((item): item is FileModeError => item instanceof FileModeError);
+  if (mode !== undefined) {
+    return { exitCode: EXIT_CODES.badConfig, advice: `Make ${mode.file} private to the node's user (${mode.fix}), then start again; if others could read a key, consider it leaked and replace it.` };
+  }
+  if (has(ForeignOperatorTokenError) || has(ApiTokensFileError)) {
+    return { exitCode: EXIT_CODES.badConfig, advice: 'Fix the API tokens file (node.json http.tokensFile): each problem above names its entry. The node acts for its own member only.' };
   }
   if (has(NodeConfigError) || has(GenesisValidationError)) {
     return { exitCode: EXIT_CODES.badConfig, advice: 'Fix the configuration: each problem above names its file and field. `consortium-setup devnet --out <dir>` writes a working set.' };

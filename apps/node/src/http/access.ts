@@ -1,4 +1,4 @@
-import type { ApiClient, ApiRole } from '@consortium/node-config';
+import { isApiClientExpired, type ApiClient, type ApiRole } from '@consortium/node-config';
 
 /**
  * Who may call a route, declared by the route (`config: { access }`) and decided here, in one
@@ -17,11 +17,20 @@ const RANK: Readonly<Record<ApiRole, number>> = { observer: 0, operator: 1, admi
 export type Credentials =
   | { readonly kind: 'none' }
   | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'unknown' }
+  /** A token the tokens file lists, past its `expiresAt`: refused, but the client is known (for the log and the answer). */
+  | { readonly kind: 'expired'; readonly client: ApiClient }
   | { readonly kind: 'valid'; readonly client: ApiClient };
 
 export type AccessDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly status: 401; readonly outcome: 'missing_credentials' | 'bad_credentials' | 'unknown_client'; readonly message: string }
+  | {
+      readonly allowed: false;
+      readonly status: 401;
+      readonly outcome: 'missing_credentials' | 'bad_credentials' | 'unknown_client' | 'expired_credentials';
+      /** The body's `error`: an expired token has its own, so a client knows to ask for a new one rather than check its configuration. */
+      readonly error: 'unauthorized' | 'token_expired';
+      readonly message: string;
+    }
   | { readonly allowed: false; readonly status: 403; readonly outcome: 'forbidden'; readonly message: string };
 
 export interface AccessRequest {
@@ -38,12 +47,15 @@ export function decideAccess(request: AccessRequest): AccessDecision {
   // should learn it at once, not on its first protected call.
   if (credentials.kind === 'invalid') {
     return credentials.reason === 'malformed'
-      ? { allowed: false, status: 401, outcome: 'bad_credentials', message: 'the Authorization header must be "Bearer <token>"' }
-      : { allowed: false, status: 401, outcome: 'unknown_client', message: 'the token is not valid for this node' };
+      ? { allowed: false, status: 401, outcome: 'bad_credentials', error: 'unauthorized', message: 'the Authorization header must be "Bearer <token>"' }
+      : { allowed: false, status: 401, outcome: 'unknown_client', error: 'unauthorized', message: 'the token is not valid for this node' };
+  }
+  if (credentials.kind === 'expired') {
+    return { allowed: false, status: 401, outcome: 'expired_credentials', error: 'token_expired', message: `the token of ${credentials.client.client} expired at ${credentials.client.expiresAt ?? '?'}: ask the node's operators for a new one` };
   }
   if (credentials.kind === 'none') {
     if (access === 'public' && fromLoopback) return { allowed: true };
-    return { allowed: false, status: 401, outcome: 'missing_credentials', message: 'this route needs a bearer token (Authorization: Bearer <token>)' };
+    return { allowed: false, status: 401, outcome: 'missing_credentials', error: 'unauthorized', message: 'this route needs a bearer token (Authorization: Bearer <token>)' };
   }
   const { client } = credentials;
   const needed: ApiRole = access === 'public' ? 'observer' : access;
@@ -54,13 +66,14 @@ export function decideAccess(request: AccessRequest): AccessDecision {
   return { allowed: true };
 }
 
-/** The credentials a request presents in its Authorization header. */
-export function credentialsOf(authorization: string | undefined, find: (token: string) => ApiClient | null): Credentials {
+/** The credentials a request presents in its Authorization header; `nowMs` decides whether a listed token has expired. */
+export function credentialsOf(authorization: string | undefined, find: (token: string) => ApiClient | null, nowMs: number): Credentials {
   if (authorization === undefined || authorization === '') return { kind: 'none' };
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
   if (match === null) return { kind: 'invalid', reason: 'malformed' };
   const client = find(match[1]!);
-  return client === null ? { kind: 'invalid', reason: 'unknown' } : { kind: 'valid', client };
+  if (client === null) return { kind: 'invalid', reason: 'unknown' };
+  return isApiClientExpired(client, nowMs) ? { kind: 'expired', client } : { kind: 'valid', client };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

@@ -1,4 +1,4 @@
-import { findApiClient, type ApiClient } from '@consortium/node-config';
+import type { ApiClient } from '@consortium/node-config';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { audienceOfClient } from '../security/security-event.js';
 import { credentialsOf, decideAccess, isLoopback, type Credentials, type RouteAccess } from './access.js';
@@ -34,9 +34,16 @@ export const clientOf = (request: FastifyRequest): ApiClient | null => (request.
 /** The route pattern and method, as events and metrics name them (never the raw URL). */
 export const routeOf = (request: FastifyRequest) => ({ method: request.method, route: request.routeOptions.url ?? 'unmatched' });
 
-/** Who, for a security event: the client if it authenticated, and the remote address. */
+/**
+ * The client a request's token names, also when the token has expired (for the security event
+ * and its audience: an operator's expired token is its member's business), else null.
+ */
+export const presentedClientOf = (request: FastifyRequest): ApiClient | null =>
+  request.credentials.kind === 'valid' || request.credentials.kind === 'expired' ? request.credentials.client : null;
+
+/** Who, for a security event: the client its token names (expired or not), and the remote address. */
 export const whoOf = (request: FastifyRequest) => {
-  const client = clientOf(request);
+  const client = presentedClientOf(request);
   return { ...(client === null ? {} : { client: client.client, role: client.role, ...(client.member === undefined ? {} : { member: client.member }) }), ip: request.ip };
 };
 
@@ -56,9 +63,15 @@ export const whoOf = (request: FastifyRequest) => {
 export function installAuthentication(server: FastifyInstance, context: ApiContext): void {
   server.decorateRequest('credentials', null as never);
   server.addHook('onRequest', (request, _reply, done) => {
-    request.credentials = credentialsOf(request.headers.authorization, (token) => findApiClient(context.clients, token));
+    request.credentials = credentialsOf(request.headers.authorization, (token) => context.clients.find(token), context.clients.now());
     done();
   });
+}
+
+/** RFC 6750's challenge: `invalid_token` for a token that is malformed, unknown or expired (with why, for the expired one). */
+function wwwAuthenticate(credentials: Credentials): string {
+  if (credentials.kind === 'expired') return 'Bearer realm="consortium-node", error="invalid_token", error_description="the token expired"';
+  return credentials.kind === 'invalid' ? 'Bearer realm="consortium-node", error="invalid_token"' : 'Bearer realm="consortium-node"';
 }
 
 export function installAuthorization(server: FastifyInstance, context: ApiContext): void {
@@ -77,11 +90,11 @@ export function installAuthorization(server: FastifyInstance, context: ApiContex
       who: whoOf(request),
       where: routeOf(request),
       what: decision.message,
-      audience: audienceOfClient(clientOf(request)),
+      audience: audienceOfClient(presentedClientOf(request)),
     });
     if (decision.status === 401) {
-      reply.header('www-authenticate', request.credentials.kind === 'invalid' ? 'Bearer realm="consortium-node", error="invalid_token"' : 'Bearer realm="consortium-node"');
-      return reply.code(401).send({ error: 'unauthorized', message: decision.message });
+      reply.header('www-authenticate', wwwAuthenticate(request.credentials));
+      return reply.code(401).send({ error: decision.error, message: decision.message });
     }
     return reply.code(403).send({ error: 'forbidden', message: decision.message });
   };

@@ -3,7 +3,7 @@ import { audienceOfClient } from '../security/security-event.js';
 import { clientOf, routeOf, whoOf } from './auth.js';
 import type { ApiContext } from './context.js';
 import { SettlementRequestError } from '../settlement/errors.js';
-import { ForbiddenError, RateLimitedError } from './errors.js';
+import { ForbiddenError, JsonTooDeepError, RateLimitedError } from './errors.js';
 
 /**
  * One body for every refusal, `{ error, message, field? }`: a field failing its schema (fastify's
@@ -75,6 +75,10 @@ export function installErrorHandler(server: FastifyInstance, context: ApiContext
       const message = `the body is larger than this node takes (${context.limits.bodyLimitBytes} bytes)`;
       refuseInput(request, 'body_too_large', message);
       return reply.code(413).send({ error: 'body_too_large', field: 'body', message });
+    }
+    if (error instanceof JsonTooDeepError) {
+      refuseInput(request, 'bad_request', error.message);
+      return reply.code(400).send({ error: 'json_too_deep', field: 'body', message: error.message });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       refuseInput(request, 'unsupported_media_type', error.message);

@@ -18,6 +18,15 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** 400: a JSON body nesting deeper than the API takes (json-depth.ts), refused before it is parsed. */
+export class JsonTooDeepError extends Error {
+  override readonly name = 'JsonTooDeepError';
+  readonly statusCode = 400;
+  constructor(readonly depthMax: number) {
+    super(`the JSON body nests deeper than ${depthMax} levels`);
+  }
+}
+
 /** A route registered without `config.access`: a programming error, found when the server is built. */
 export class RouteAccessMissingError extends Error {
   override readonly name = 'RouteAccessMissingError';

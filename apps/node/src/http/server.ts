@@ -6,6 +6,8 @@ import { traceApi } from './api-traces.js';
 import { installAuthentication, installAuthorization } from './auth.js';
 import type { ApiContext } from './context.js';
 import { answerFrameworkError, installErrorHandler } from './error-handler.js';
+import { limitConnectionsPerAddress } from './connection-limit.js';
+import { refuseDeepJson } from './json-depth.js';
 import { installRateLimits } from './rate-limit.js';
 import { answerClientError } from './slow-clients.js';
 import { API_ROUTES, type ApiRoutes } from './routes/index.js';
@@ -15,8 +17,10 @@ export type { ApiContext } from './context.js';
 /**
  * The node's HTTP API (fastify). Security sits in hooks, in this order, before any handler:
  * credentials read (auth.ts), the rate limit per client and route (rate-limit.ts), the route's
- * access decided (401/403), the body read within its limit and checked against the route's
- * JSON schema (400/413, error-handler.ts). /openapi.json is generated from the same schemas.
+ * access decided (401/403), the body read within its limit, its JSON nesting bounded
+ * (json-depth.ts) and checked against the route's JSON schema (400/413, error-handler.ts).
+ * Beneath them, at most http.maxConnectionsPerAddress open connections per remote address
+ * (connection-limit.ts). /openapi.json is generated from the same schemas.
  * HTTPS (and mTLS) when node.json configures certificates.
  */
 export async function createApiServer(context: ApiContext, routeTable: readonly ApiRoutes[] = API_ROUTES): Promise<FastifyInstance> {
@@ -48,6 +52,9 @@ export async function createApiServer(context: ApiContext, routeTable: readonly 
           },
         }),
   }) as unknown as FastifyInstance;
+  // Before anything reads a connection: one address holds at most maxConnectionsPerAddress of them.
+  limitConnectionsPerAddress(server.server, context);
+  refuseDeepJson(server);
   if (context.instrumented !== false) {
     instrumentApi(server, context.telemetry.metrics.api);
     traceApi(server, context.telemetry.tracer('@consortium/node'));

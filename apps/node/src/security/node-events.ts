@@ -64,4 +64,11 @@ export class NodeEvents {
   get subscriberCount(): number {
     return this.subscribers.size;
   }
+
+  /** Subscriptions held by one client (by client id): the event stream caps them per client. */
+  subscriberCountOf(client: string): number {
+    let count = 0;
+    for (const viewer of this.subscribers.values()) if (viewer.client === client) count += 1;
+    return count;
+  }
 }

@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS } from '@consortium/consensus';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMITS, issueApiToken, type ApiClient, type RateLimitsConfig } from '@consortium/node-config';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_RATE_LIMITS, issueApiToken, type ApiClient, type RateLimitsConfig } from '@consortium/node-config';
 import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import type { FastifyInstance } from 'fastify';
+import { ApiClients } from '../../src/http/api-clients.js';
 import { API_ROUTES, type ApiRoutes } from '../../src/http/routes/index.js';
 import { createApiServer, type ApiContext } from '../../src/http/server.js';
 import { NodeEvents } from '../../src/security/node-events.js';
@@ -24,6 +25,10 @@ export interface ApiFixture {
   readonly telemetry: Telemetry;
   readonly events: NodeEvents;
   readonly securityLogFile: string;
+  /** The clients the server authenticates against (a reload replaces them). */
+  readonly clients: ApiClients;
+  /** A temporary folder, removed by close(). */
+  readonly dir: string;
   /** Tokens by client id. */
   readonly tokens: Readonly<Record<string, string>>;
   securityLogLines(): Promise<Record<string, unknown>[]>;
@@ -44,6 +49,13 @@ export async function startApiFixture(
     /** Slow clients: the node's defaults are 30 s and 10 s; a test of the timeouts sets seconds. */
     readonly requestTimeoutMs?: number;
     readonly headersTimeoutMs?: number;
+    readonly maxConnectionsPerAddress?: number;
+    /** Where the fixture's logger writes (default: nowhere). */
+    readonly logDestination?: { write(line: string): void };
+    /** The clock tokens expire by (default Date.now). */
+    readonly nowMs?: () => number;
+    /** More clients than FIXTURE_CLIENTS (their tokens are in `tokens` too). */
+    readonly extraClients?: readonly ApiClient[];
     readonly tls?: ApiContext['tls'];
     readonly extraRoutes?: readonly ApiRoutes[];
     /** Telemetry as a node process sets it up: the global context manager and propagator, OTLP export from these variables. */
@@ -57,13 +69,14 @@ export async function startApiFixture(
     dataDir: dir,
     registerGlobal: options.traced !== undefined,
     collectors: false,
-    logDestination: SILENT_LOG,
+    logDestination: options.logDestination ?? SILENT_LOG,
     ...(options.traced === undefined ? {} : { env: options.traced.env }),
   });
   const securityLogFile = join(dir, 'security.jsonl');
   const log = await SecurityLog.open(securityLogFile);
   const events = new NodeEvents({ node: 'Orange-FR', log, metrics: telemetry.metrics.security, logger: telemetry.logger });
-  const issued = FIXTURE_CLIENTS.map((client) => ({ client: client.client, ...issueApiToken(client) }));
+  const issued = [...FIXTURE_CLIENTS, ...(options.extraClients ?? [])].map((client) => ({ client: client.client, ...issueApiToken(client) }));
+  const clients = new ApiClients(issued.map(({ record }) => record), options.nowMs);
   const genesis = { chainId: 'api-unit', members: [{ id: 'Orange-FR' }, { id: 'SFR-FR' }], consensus: DEFAULT_CONSENSUS_PARAMS } as unknown as ApiContext['genesis'];
   const absent = null as never;
   const server = await createApiServer({
@@ -75,12 +88,13 @@ export async function startApiFixture(
     settlement: null,
     telemetry,
     events,
-    clients: issued.map(({ record }) => record),
+    clients,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     limits: {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
       rateLimits: { windowMs: 60_000, perRole: DEFAULT_RATE_LIMITS, perRoute: {}, ...options.rateLimits },
     },
   }, [...API_ROUTES, ...(options.extraRoutes ?? [])]);
@@ -89,6 +103,8 @@ export async function startApiFixture(
     telemetry,
     events,
     securityLogFile,
+    clients,
+    dir,
     tokens: Object.fromEntries(issued.map(({ client, token }) => [client, token])),
     async securityLogLines() {
       await log.flushed();

@@ -49,8 +49,9 @@ export async function writeConsortium(dir: string, members: number, params: Cons
   for (const [i, id] of memberIds.entries()) {
     const memberDir = join(dir, id);
     await mkdir(memberDir, { recursive: true });
-    await writeFile(join(memberDir, 'validator-key.json'), JSON.stringify(validatorKeyToJson(id, validators[i]!)));
-    await writeFile(join(memberDir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKeys[i]!)));
+    // Private keys 0600, as consortium-setup writes them: the node refuses key files others may read.
+    await writeFile(join(memberDir, 'validator-key.json'), JSON.stringify(validatorKeyToJson(id, validators[i]!)), { mode: 0o600 });
+    await writeFile(join(memberDir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKeys[i]!)), { mode: 0o600 });
     await writeMemberApiTokens(memberDir, id);
     const peers = Object.fromEntries(memberIds.map((peer, j) => [peer, [`/ip4/127.0.0.1/tcp/${ports[j]}`]]).filter(([peer]) => peer !== id));
     await writeFile(

@@ -36,8 +36,9 @@ export async function writeSingleMemberNode(
     ...(options.application === undefined ? {} : { application: options.application }),
   };
   await writeFile(join(dir, 'genesis.json'), JSON.stringify(genesisToJson(genesis)));
-  if (validator.privateKey !== null) await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)));
-  await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)));
+  // Private keys 0600, as consortium-setup writes them: the node refuses key files others may read.
+  if (validator.privateKey !== null) await writeFile(join(dir, 'validator-key.json'), JSON.stringify(validatorKeyToJson('Orange-FR', validator)), { mode: 0o600 });
+  await writeFile(join(dir, 'node-key.json'), JSON.stringify(nodeKeyToJson(nodeKey)), { mode: 0o600 });
   await writeMemberApiTokens(dir, 'Orange-FR');
   const nodeJson = {
     memberId: 'Orange-FR',

@@ -20,8 +20,15 @@ let api: ApiFixture;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const REMOTE = '203.0.113.9';
 
+/** Tokens past their expiresAt (and one far from it), beside the fixture's clients. */
+const EXPIRING_CLIENTS = [
+  { client: 'old-grafana', role: 'observer', expiresAt: '2020-01-01T00:00:00Z' },
+  { client: 'old-sfr-operator', role: 'operator', member: 'SFR-FR', expiresAt: '2024-06-30T23:59:59+02:00' },
+  { client: 'new-grafana', role: 'observer', expiresAt: '2999-12-31T00:00:00Z' },
+] as const;
+
 beforeAll(async () => {
-  api = await startApiFixture({ extraRoutes: [memberRoutes] });
+  api = await startApiFixture({ extraRoutes: [memberRoutes], extraClients: EXPIRING_CLIENTS });
 });
 afterAll(async () => {
   await api?.close();
@@ -105,6 +112,30 @@ describe('API authentication and roles', () => {
     expect(decideAccess({ access: 'observer', credentials: operator, fromLoopback: false, member: 'Orange-FR' })).toMatchObject({ allowed: false, status: 403 });
     expect(decideAccess({ access: 'operator', credentials: admin, fromLoopback: false, member: 'Orange-FR' })).toEqual({ allowed: true });
     expect(decideAccess({ access: 'admin', credentials: operator, fromLoopback: true })).toMatchObject({ allowed: false, status: 403 });
+  });
+
+  it('refuses an expired token with 401 token_expired, counted and logged as an auth failure naming the client; a token before its expiry works', async () => {
+    const before = await api.securityLogLines();
+    const expired = await api.server.inject({ url: '/v1/status', remoteAddress: REMOTE, headers: bearer(api.tokens['old-grafana']!) });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json()).toEqual({ error: 'token_expired', message: "the token of old-grafana expired at 2020-01-01T00:00:00Z: ask the node's operators for a new one" });
+    expect(expired.headers['www-authenticate']).toBe('Bearer realm="consortium-node", error="invalid_token", error_description="the token expired"');
+    // Expired is refused even where no token is needed, as a wrong token is; and an expired operator acts for nobody.
+    expect((await api.server.inject({ url: '/health', headers: bearer(api.tokens['old-grafana']!) })).json()).toMatchObject({ error: 'token_expired' });
+    const operator = await api.server.inject({ method: 'POST', url: '/v1/acts', payload: { member: 'SFR-FR' }, headers: bearer(api.tokens['old-sfr-operator']!) });
+    expect(operator.json()).toMatchObject({ error: 'token_expired' });
+    // Not yet expired: let in like any observer.
+    expect((await api.server.inject({ url: '/health', remoteAddress: REMOTE, headers: bearer(api.tokens['new-grafana']!) })).statusCode).toBe(200);
+
+    const lines = (await api.securityLogLines()).slice(before.length);
+    expect(lines).toEqual([
+      expect.objectContaining({ kind: 'auth_failed', who: { client: 'old-grafana', role: 'observer', ip: REMOTE }, where: { method: 'GET', route: '/v1/status' }, audience: { scope: 'admin' } }),
+      expect.objectContaining({ kind: 'auth_failed', who: expect.objectContaining({ client: 'old-grafana' }), where: { method: 'GET', route: '/health' } }),
+      // An operator's expired token is its member's business, as its other refusals are.
+      expect.objectContaining({ kind: 'auth_failed', who: expect.objectContaining({ client: 'old-sfr-operator', member: 'SFR-FR' }), audience: { scope: 'member', member: 'SFR-FR' } }),
+    ]);
+    expect(lines[0]!.what).toContain('expired at 2020-01-01T00:00:00Z');
+    expect(await api.telemetry.registry.metrics()).toMatch(/consortium_security_auth_attempts_total\{outcome="expired_credentials"\} 3\n/);
   });
 
   it('declares who may call every route: a route without config.access does not build', async () => {

@@ -1,13 +1,18 @@
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_EVENT_STREAM_CLIENTS, MAX_EVENT_STREAMS_PER_CLIENT } from '../../src/http/routes/events.js';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.js';
 
 /** The live event stream over a real socket (server-sent events are a long response: inject cannot read them as they come). */
 let api: ApiFixture;
 let url: string;
 
+/** Observers beside the fixture's four clients: 8 clients at 4 streams each fill the node's 32, and one more is left. */
+const WATCHERS = ['watcher-1', 'watcher-2', 'watcher-3', 'watcher-4', 'watcher-5'];
+
 beforeAll(async () => {
-  api = await startApiFixture();
+  api = await startApiFixture({ extraClients: WATCHERS.map((client) => ({ client, role: 'observer' as const })) });
   await api.server.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(api.server.server.address() as AddressInfo).port}/v1/events`;
 });
@@ -99,5 +104,80 @@ describe('the live event stream', () => {
 
     for (const stream of [observer, sfr, admin]) await stream.close();
     await expect.poll(() => api.events.subscriberCount, { timeout: 30_000 }).toBe(0);
+  });
+});
+
+describe('event stream limits', () => {
+  type Stream = Awaited<ReturnType<typeof openStream>>;
+  /** A stream that is open: its `ready` event arrived (the node subscribed it before sending that). */
+  async function openReady(token: string): Promise<Stream> {
+    const stream = await openStream(token);
+    expect(stream.response.status).toBe(200);
+    await stream.until((events) => events.some((e) => e.event === 'ready'));
+    return stream;
+  }
+  /**
+   * A request for a stream the node refuses, on a connection of its own that closes after the
+   * answer (fetch would keep it alive in its pool, and the server's close waits for it).
+   */
+  function refusedStream(token: string): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const sent = request(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', connection: 'close' }, agent: false }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as unknown }));
+      });
+      sent.on('error', reject);
+      sent.end();
+    });
+  }
+  const refusedCount = async (limit: 'client' | 'node') => Number(new RegExp(`consortium_api_event_streams_refused_total\\{limit="${limit}"\\} (\\d+)`).exec(await api.telemetry.registry.metrics())?.[1]);
+  async function closeAll(streams: readonly Stream[]) {
+    for (const stream of streams) await stream.close();
+    await expect.poll(() => api.events.subscriberCount, { timeout: 30_000 }).toBe(0);
+  }
+
+  it("refuses a client's fifth stream with 429 too_many_client_streams, counted and logged, while other clients get theirs; a closed stream frees its place", async () => {
+    const grafana: Stream[] = [];
+    const others: Stream[] = [];
+    try {
+      for (let i = 0; i < MAX_EVENT_STREAMS_PER_CLIENT; i += 1) grafana.push(await openReady(api.tokens.grafana!));
+      const fifth = await refusedStream(api.tokens.grafana!);
+      expect(fifth.status).toBe(429);
+      expect(fifth.body).toEqual({ error: 'too_many_client_streams', message: `at most ${MAX_EVENT_STREAMS_PER_CLIENT} event streams per client at once (grafana holds ${MAX_EVENT_STREAMS_PER_CLIENT})` });
+      expect(await refusedCount('client')).toBe(1);
+      const logged = (await api.securityLogLines()).filter((line) => line.kind === 'rate_limited');
+      expect(logged.at(-1)).toMatchObject({ who: { client: 'grafana', role: 'observer', ip: '127.0.0.1' }, where: { method: 'GET', route: '/v1/events' }, audience: { scope: 'admin' } });
+      // Another client is not held back by grafana's share.
+      others.push(await openReady(api.tokens['watcher-1']!));
+      // grafana closes one and may open one again.
+      await grafana.pop()!.close();
+      await expect.poll(() => api.events.subscriberCountOf('grafana'), { timeout: 30_000 }).toBe(MAX_EVENT_STREAMS_PER_CLIENT - 1);
+      grafana.push(await openReady(api.tokens.grafana!));
+    } finally {
+      await closeAll([...grafana, ...others]);
+    }
+  });
+
+  it(`refuses the ${MAX_EVENT_STREAM_CLIENTS + 1}rd stream with 503 too_many_streams once ${MAX_EVENT_STREAM_CLIENTS} are open, counted; no client holds more than ${MAX_EVENT_STREAMS_PER_CLIENT} of them`, async () => {
+    const holders = ['grafana', 'root', 'sfr-operator', 'orange-operator', ...WATCHERS.slice(0, 4)];
+    expect(holders.length * MAX_EVENT_STREAMS_PER_CLIENT).toBe(MAX_EVENT_STREAM_CLIENTS);
+    const streams: Stream[] = [];
+    const refusedBefore = (await refusedCount('node')) || 0;
+    try {
+      for (const holder of holders) for (let i = 0; i < MAX_EVENT_STREAMS_PER_CLIENT; i += 1) streams.push(await openReady(api.tokens[holder]!));
+      expect(api.events.subscriberCount).toBe(MAX_EVENT_STREAM_CLIENTS);
+      // A client holding none is refused too: the node is full.
+      const last = await refusedStream(api.tokens['watcher-5']!);
+      expect(last.status).toBe(503);
+      expect(last.body).toEqual({ error: 'too_many_streams', message: `at most ${MAX_EVENT_STREAM_CLIENTS} event streams at once` });
+      expect(await refusedCount('node')).toBe(refusedBefore + 1);
+      // A client at its share hears of its own limit first.
+      expect(await refusedStream(api.tokens.grafana!)).toMatchObject({ status: 429, body: { error: 'too_many_client_streams' } });
+      for (const holder of holders) expect(api.events.subscriberCountOf(holder)).toBe(MAX_EVENT_STREAMS_PER_CLIENT);
+    } finally {
+      await closeAll(streams);
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { DEFAULT_BODY_LIMIT_BYTES } from '@consortium/node-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JSON_NESTING_MAX } from '../../src/http/json-depth.js';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.js';
 
 /** Rate limits, schemas and body limits: every refusal happens before a handler (the fixture has no chain). */
@@ -80,6 +82,37 @@ describe('request validation and limits', () => {
     const largest = await submit(`${prefix}${'A'.repeat(BODY_LIMIT_BYTES - prefix.length - 3)}!"}`);
     expect(largest.statusCode).toBe(400);
     expect(largest.json()).toMatchObject({ field: 'body.tx' });
+  });
+
+  it('refuses a body nested as deep as the node\'s default body limit allows with 400 json_too_deep before parsing it, counted, and answers afterwards', async () => {
+    // 8 MiB of nesting: JSON.parse took 9 s of the event loop for this on a 2-core machine.
+    const deep = await startApiFixture({ bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES });
+    try {
+      const post = (body: string) => deep.server.inject({ method: 'POST', url: '/v1/txs', payload: body, headers: { ...bearer(deep.tokens['orange-operator']!), 'content-type': 'application/json' } });
+      const prefix = '{"tx":';
+      const levels = (DEFAULT_BODY_LIMIT_BYTES - prefix.length - 1) / 2;
+      for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
+        const count = Math.floor(levels / (open.length === 1 ? 1 : 3));
+        const body = `${prefix}${open.repeat(count)}${open === '[' ? '' : '1'}${close.repeat(count)}}`;
+        expect(Buffer.byteLength(body)).toBeLessThanOrEqual(DEFAULT_BODY_LIMIT_BYTES);
+        const refused = await post(body);
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json()).toEqual({ error: 'json_too_deep', field: 'body', message: `the JSON body nests deeper than ${JSON_NESTING_MAX} levels` });
+      }
+      // Brackets inside strings do not nest; nesting up to the bound is parsed and meets the schema instead.
+      expect((await post(`{"tx":"${'['.repeat(1_000)}"}`)).json()).toMatchObject({ error: 'invalid_request', field: 'body.tx' });
+      const atBound = `{"tx":${'['.repeat(JSON_NESTING_MAX - 1)}${']'.repeat(JSON_NESTING_MAX - 1)}}`;
+      expect((await post(atBound)).json()).toMatchObject({ error: 'invalid_request', field: 'body.tx' });
+      expect((await post(`{"tx":${'['.repeat(JSON_NESTING_MAX)}${']'.repeat(JSON_NESTING_MAX)}}`)).json()).toMatchObject({ error: 'json_too_deep' });
+      // The server answers afterwards, and counted each refusal as bad input of the client.
+      expect((await deep.server.inject({ url: '/health' })).statusCode).toBe(200);
+      expect(await deep.telemetry.registry.metrics()).toMatch(/consortium_api_invalid_requests_total\{route="\/v1\/txs",reason="bad_request"\} 5\n/);
+      const events = (await deep.securityLogLines()).filter((line) => line.kind === 'invalid_request' && String(line.what).includes('nests deeper'));
+      expect(events).toHaveLength(3);
+      expect(events[0]).toMatchObject({ who: { client: 'orange-operator', role: 'operator', member: 'Orange-FR' }, where: { method: 'POST', route: '/v1/txs' } });
+    } finally {
+      await deep.close();
+    }
   });
 
   it('counts refused input and writes it to the security log', async () => {

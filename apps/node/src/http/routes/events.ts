@@ -1,10 +1,17 @@
 import type { NodeEvent } from '../../security/node-events.js';
-import { clientOf } from '../auth.js';
+import { audienceOfClient } from '../../security/security-event.js';
+import { clientOf, routeOf, whoOf } from '../auth.js';
 import { AUTH_REFUSALS, ErrorBody } from '../schemas.js';
 import type { ApiRoutes } from './index.js';
 
 /** Streams open at once: each holds a socket and a queue; observers and dashboards are few. */
 export const MAX_EVENT_STREAM_CLIENTS = 32;
+/**
+ * Streams one client (one token) may hold at once, so no client can take the node's 32 from
+ * the others: a dashboard needs one per node it shows, a person a few browser tabs; 4 is an
+ * eighth of the node's share.
+ */
+export const MAX_EVENT_STREAMS_PER_CLIENT = 4;
 /** Events waiting for one slow client; beyond this the stream is closed (the client reconnects). */
 const MAX_QUEUED_EVENTS_PER_CLIENT = 1_000;
 
@@ -15,16 +22,29 @@ const MAX_QUEUED_EVENTS_PER_CLIENT = 1_000;
  */
 export const eventRoutes: ApiRoutes = (server, { events, telemetry }) => {
   const clients = telemetry.metrics.api.eventStreamClients;
+  const refused = telemetry.metrics.api.eventStreamsRefusedTotal;
   server.get(
     '/v1/events',
     {
       sse: { kind: 'only' },
       config: { access: 'observer' },
-      schema: { tags: ['events'], summary: 'Live events (text/event-stream): security events, committed blocks and settlement events, filtered by role; notices (kind, count) of security events the client may not see', produces: ['text/event-stream'], response: { 503: ErrorBody, ...AUTH_REFUSALS } },
+      schema: {
+        tags: ['events'],
+        summary: 'Live events (text/event-stream): security events, committed blocks and settlement events, filtered by role; notices (kind, count) of security events the client may not see',
+        produces: ['text/event-stream'],
+        response: { 503: ErrorBody, ...AUTH_REFUSALS },
+      },
     },
     async (request, reply) => {
       const viewer = clientOf(request)!; // access 'observer': authenticated
-      if (events.subscriberCount >= MAX_EVENT_STREAM_CLIENTS) return reply.code(503).send({ error: 'too_many_streams', message: `at most ${MAX_EVENT_STREAM_CLIENTS} event streams at once` });
+      // The client's own cap first: a client at its share is told so (429), whether or not the node is full.
+      const limit = events.subscriberCountOf(viewer.client) >= MAX_EVENT_STREAMS_PER_CLIENT ? 'client' : events.subscriberCount >= MAX_EVENT_STREAM_CLIENTS ? 'node' : null;
+      if (limit !== null) {
+        const message = limit === 'client' ? `at most ${MAX_EVENT_STREAMS_PER_CLIENT} event streams per client at once (${viewer.client} holds ${MAX_EVENT_STREAMS_PER_CLIENT})` : `at most ${MAX_EVENT_STREAM_CLIENTS} event streams at once`;
+        refused.inc({ limit });
+        events.emitSecurityEvent({ kind: 'rate_limited', who: whoOf(request), where: routeOf(request), what: `event stream refused: ${message}`, audience: audienceOfClient(viewer) });
+        return limit === 'client' ? reply.code(429).send({ error: 'too_many_client_streams', message }) : reply.code(503).send({ error: 'too_many_streams', message });
+      }
       let queued = 0;
       const unsubscribe = events.subscribe(viewer, (event: NodeEvent) => {
         if (queued >= MAX_QUEUED_EVENTS_PER_CLIENT) {
