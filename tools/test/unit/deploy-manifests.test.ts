@@ -385,7 +385,7 @@ describe('deploy/kubernetes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Each file of the layout is documented, and the images's ports are the same
+// The member folder is documented; the Containerfile agrees on ports, user, probe and command
 
 describe('the member folder and the image', () => {
   it('documents every entry of the member folder layout in deploy/README.md', () => {
@@ -468,7 +468,7 @@ describe('the Prometheus and Alertmanager configurations, by promtool and amtool
       expect(output).not.toContain('WARNING');
       expect(failed, output).toBe(false);
     }
-    expect(results[0]!.output).toContain('SUCCESS: 1 rule files found');
-    expect(results[2]!.output).toContain('SUCCESS: 1 rule files found');
+    expect(results[0].output).toContain('SUCCESS: 1 rule files found');
+    expect(results[2].output).toContain('SUCCESS: 1 rule files found');
   });
 });
