@@ -92,3 +92,37 @@ export class ContributionRejectedError extends CeremonyError {
     super(`${member}'s contribution is refused: ${detail}; the ceremony goes on from the last verified file`);
   }
 }
+
+/**
+ * A name from a plan, a transcript or a command line that would become part of a file path in
+ * the ceremony folder (a circuit's r1cs and lane folder, a member's files) is not a plain name:
+ * `..`, a slash or anything else could make a step read or write outside the folder.
+ */
+export class UnsafeNameError extends CeremonyError {
+  override readonly name = 'UnsafeNameError';
+  constructor(
+    /** What the name is: "circuit name", "member id". */
+    readonly what: string,
+    readonly value: string,
+  ) {
+    super(`${what} ${JSON.stringify(value)} is not a plain name (1 to 64 letters, digits, '-' or '_', starting with a letter or digit): it becomes part of file paths in the ceremony folder`);
+  }
+}
+
+/**
+ * A keys folder holds keys other than those every member attested (T40 in docs/security.md):
+ * its proving or verification key, its keys-manifest.json or the genesis-artifacts.json genesis
+ * pins differ from the attested hashes, or pin another transcript. The message says what differs.
+ */
+export class UnattestedKeysError extends CeremonyError {
+  override readonly name = 'UnattestedKeysError';
+  constructor(
+    readonly keysDir: string,
+    /** What differs, with both hashes. */
+    readonly detail: string,
+    /** What to do, for the caller's situation. */
+    advice = 'Do not pin or load these keys.',
+  ) {
+    super(`${keysDir} does not hold the keys every member attested: ${detail}. ${advice}`);
+  }
+}

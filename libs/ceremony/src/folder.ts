@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { VerificationKey } from '@consortium/zkp';
+import { plainName } from './names.js';
 import { TRANSCRIPT_FILE } from './transcript/document.js';
 
 /**
@@ -19,10 +20,11 @@ export function ceremonyFolder(dir: string) {
   return {
     dir,
     transcript: join(dir, TRANSCRIPT_FILE),
-    r1cs: (circuit: string) => join(dir, 'circuits', `${circuit}.r1cs`),
+    // Circuit names come from the plan (validatePlan checks them); checked again where they become paths.
+    r1cs: (circuit: string) => join(dir, 'circuits', `${plainName('circuit name', circuit)}.r1cs`),
     phase1File: (seq: number, who: string) => join(dir, 'phase1', `${seqName(seq, who)}.ptau`),
     preparedPtau: join(dir, 'phase1', 'prepared.ptau'),
-    phase2File: (circuit: string, seq: number, who: string) => join(dir, 'phase2', circuit, `${seqName(seq, who)}.zkey`),
+    phase2File: (circuit: string, seq: number, who: string) => join(dir, 'phase2', plainName('circuit name', circuit), `${seqName(seq, who)}.zkey`),
     keys: join(dir, 'keys'),
   };
 }

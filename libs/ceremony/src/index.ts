@@ -36,6 +36,9 @@ export { CeremonyWorkspace } from './run/workspace.js';
 export type { StepOptions } from './run/workspace.js';
 export type { CeremonyTelemetry, CeremonyStepName } from './run/instrument.js';
 export { writeCeremonyKeys, attest, addAttestation, writeGenesisFragment } from './run/finish.js';
+// a keys folder against the attestation (the participant's collect, `ceremony verify`, `genesis --keys`)
+export { checkAttestedKeys, GENESIS_FRAGMENT_FILE } from './run/attested-keys.js';
+export type { AttestedKeysCheck } from './run/attested-keys.js';
 export type { CeremonyCircuitFiles, CeremonyKeys } from './run/finish.js';
 
 // the distributed mode: a coordinator and the participants over a request/response transport (P2PNode's `ceremony` protocol)
@@ -71,5 +74,9 @@ export {
   NotYourTurnError,
   CeremonyAbortedError,
   ContributionRejectedError,
+  UnsafeNameError,
+  UnattestedKeysError,
 } from './errors.js';
+// names that become paths in a ceremony folder (circuit names, member ids): plain names only
+export { isPlainName, plainName } from './names.js';
 export type { TranscriptProblem } from './errors.js';

@@ -1,6 +1,7 @@
 import { encodeCanonical, fromHex, sha256, toHex, Ed25519Verifier } from '@consortium/consensus';
 import type { CeremonySigner } from './attestation.js';
 import { InvalidPlanError, PlanSignatureError } from './errors.js';
+import { plainName } from './names.js';
 import { planShapeProblem, signaturesShapeProblem } from './plan-shape.js';
 
 /**
@@ -61,7 +62,7 @@ const HEX_32 = /^[0-9a-f]{64}$/;
 const MAX_POWER = 28;
 const MAX_MEMBERS = 64;
 
-/** Refuses a plan no ceremony can follow; names the first problem. */
+/** Refuses a plan no ceremony can follow; names the first problem (UnsafeNameError for a member id or circuit name that is not a plain name). */
 export function validatePlan(plan: CeremonyPlan): void {
   const shape = planShapeProblem(plan);
   if (shape !== null) throw new InvalidPlanError(`ceremony plan: ${shape}`);
@@ -73,6 +74,7 @@ export function validatePlan(plan: CeremonyPlan): void {
   const ids = new Set<string>();
   const keys = new Set<string>();
   for (const member of plan.members) {
+    plainName('member id', member.id);
     if (ids.has(member.id)) throw problem(`member ${member.id} is listed twice`);
     if (!HEX_32.test(member.publicKey)) throw problem(`member ${member.id}: publicKey must be 32 bytes as lowercase hex`);
     if (keys.has(member.publicKey)) throw problem(`member ${member.id} shares its public key with another member`);
@@ -86,6 +88,7 @@ export function validatePlan(plan: CeremonyPlan): void {
   if (plan.circuits.length === 0) throw problem('no circuit');
   const names = new Set<string>();
   for (const circuit of plan.circuits) {
+    plainName('circuit name', circuit.name);
     if (names.has(circuit.name)) throw problem(`circuit ${circuit.name} is listed twice`);
     if (!HEX_32.test(circuit.r1csSha256)) throw problem(`circuit ${circuit.name}: r1csSha256 must be 32 bytes as hex`);
     names.add(circuit.name);

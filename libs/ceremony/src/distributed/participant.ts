@@ -2,8 +2,9 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withSetupCurve, type SetupLogger } from '@consortium/zkp';
 import { signAttestation, verifyAttestations, type CeremonySigner } from '../attestation.js';
-import { AttestationError, CeremonyAbortedError, CeremonyError, CeremonyFileError } from '../errors.js';
+import { AttestationError, CeremonyAbortedError, CeremonyError, CeremonyFileError, UnattestedKeysError } from '../errors.js';
 import { sha256OfFile } from '../files/hashing.js';
+import { checkAttestedKeys } from '../run/attested-keys.js';
 import type { CeremonyTelemetry } from '../run/instrument.js';
 import { CeremonyWorkspace } from '../run/workspace.js';
 import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, writeTranscriptFile, type TranscriptDocument } from '../transcript/document.js';
@@ -176,17 +177,34 @@ export class CeremonyParticipant {
     this.options.onActivity?.('attested the final hashes; waiting for the other members');
   }
 
-  /** The final transcript (every attestation checked) and the keys folder, into this member's folder. */
+  /**
+   * The final transcript (every attestation checked) and the keys folder, into this member's
+   * folder. The keys are compared with the attested hashes (and the genesis fragment with both):
+   * the coordinator hands the folder out after the attestations, and could hand out other keys.
+   */
   private async collect(status: CeremonyStatus): Promise<void> {
     const transcript = await this.takeTranscript(status.transcript);
     if (status.finalHashes === null) throw new CeremonyError('the coordinator calls the ceremony complete without final hashes');
     verifyAttestations(transcript.plan, status.finalHashes, transcript.attestations);
-    await writeTranscriptFile(join(this.options.dir, TRANSCRIPT_FILE), transcript);
+    const transcriptPath = join(this.options.dir, TRANSCRIPT_FILE);
+    await writeTranscriptFile(transcriptPath, transcript);
+    const keysDir = join(this.options.dir, 'keys');
     for (const file of status.keysFiles) {
       if (!isSafeRelativePath(file.path)) throw new CeremonyProtocolError('malformed', `the coordinator names a keys file ${JSON.stringify(file.path)}, not a path inside the keys folder`);
       const local = this.files.find(file.sha256);
-      await this.fetchOne(file, join(this.options.dir, 'keys', file.path), local === undefined ? undefined : this.files.absolute(local));
+      await this.fetchOne(file, join(keysDir, file.path), local === undefined ? undefined : this.files.absolute(local));
     }
+    try {
+      await checkAttestedKeys(keysDir, transcript, { attested: status.finalHashes, transcriptSha256: await sha256OfFile(transcriptPath), fragment: 'required' });
+    } catch (error) {
+      if (!(error instanceof UnattestedKeysError)) throw error;
+      throw new UnattestedKeysError(
+        keysDir,
+        error.detail,
+        `The coordinator ${this.options.coordinator} handed out keys other than the attested ones: do not pin or load them, and tell the other members. The ceremony's final files in ${this.options.dir} are the ones this member checked before attesting (\`consortium-setup ceremony verify ${this.options.dir}\` names what differs in the keys folder).`,
+      );
+    }
+    this.options.onActivity?.('collected the keys folder: its keys and genesis fragment are the attested ones');
     await this.request({ type: 'collected' }).catch(() => undefined);
   }
 

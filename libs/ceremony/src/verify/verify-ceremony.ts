@@ -28,6 +28,7 @@ import { filesBySha256, sha256OfFile } from '../files/hashing.js';
 import { domainPowerOf, readR1csHeader } from '../files/r1cs-header.js';
 import type { FileContribution } from '../files/zkey-contributions.js';
 import { instrumentStep, type CeremonyTelemetry } from '../run/instrument.js';
+import { checkAttestedKeys } from '../run/attested-keys.js';
 import { checkLaneFile } from '../run/lane-check.js';
 import { checkTranscript, readTranscriptFile, TRANSCRIPT_FILE, type TranscriptDocument } from '../transcript/document.js';
 import { laneName, sameLane, type BeaconEntry, type Lane } from '../transcript/entries.js';
@@ -195,7 +196,7 @@ async function verifyFolder(dir: string, options: VerifyOptions): Promise<Ceremo
     const finalHashes: FinalHashes = { planHash: state.planHash, phase1Sha256: await sha256OfFile(phase1Final), circuits };
     if (options.attestations !== 'skip') {
       await run('attested by every member', () => verifyAttestations(plan, finalHashes, transcript.attestations));
-      await run('the keys folder holds the attested keys', () => checkKeysFolder(dir, finalHashes));
+      await run('the keys folder holds the attested keys, and its genesis fragment pins them and this transcript', () => checkKeysFolder(dir, transcript, finalHashes));
     }
 
     return {
@@ -244,18 +245,14 @@ async function readTranscriptOrExplain(dir: string): Promise<TranscriptDocument>
   return readTranscriptFile(join(dir, TRANSCRIPT_FILE));
 }
 
-/** When the folder has keys/ (what nodes load), its manifest's zkey and vkey are the attested ones. */
-async function checkKeysFolder(dir: string, hashes: FinalHashes): Promise<void> {
-  const text = await readFile(join(dir, 'keys', KEYS_MANIFEST_FILE), 'utf8').catch(() => null);
-  if (text === null) return;
-  const manifest = JSON.parse(text) as KeysManifest;
-  if (manifest.insecure || manifest.ceremony !== 'multi-party') throw new CeremonyError('keys/keys-manifest.json does not say multi-party');
-  for (const [circuit, attested] of Object.entries(hashes.circuits)) {
-    const keys = manifest.circuits[circuit];
-    if (keys === undefined) throw new CeremonyError(`keys/ has no keys for ${circuit}`);
-    if (keys.zkey.sha256 !== attested.zkeySha256 || (await sha256OfFile(join(dir, 'keys', keys.zkey.path))) !== attested.zkeySha256) throw new CeremonyError(`keys/${keys.zkey.path} is not the attested proving key of ${circuit}`);
-    if (keys.vkey.sha256 !== attested.vkeySha256 || (await sha256OfFile(join(dir, 'keys', keys.vkey.path))) !== attested.vkeySha256) throw new CeremonyError(`keys/${keys.vkey.path} is not the attested verification key of ${circuit}`);
-  }
+/**
+ * When the folder has keys/ (what nodes load): its keys are the attested ones, its manifest lists
+ * them, and its genesis-artifacts.json (once every member attested) pins them and this transcript.
+ */
+async function checkKeysFolder(dir: string, transcript: TranscriptDocument, hashes: FinalHashes): Promise<void> {
+  const keysDir = join(dir, 'keys');
+  if (!(await access(join(keysDir, KEYS_MANIFEST_FILE)).then(() => true, () => false))) return;
+  await checkAttestedKeys(keysDir, transcript, { attested: hashes, transcriptSha256: await sha256OfFile(join(dir, TRANSCRIPT_FILE)), fragment: 'if-present' });
 }
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

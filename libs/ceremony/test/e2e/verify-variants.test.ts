@@ -5,24 +5,38 @@ import { readBinFile } from '@iden3/binfileutils';
 import { assembleKeysFolder, beaconPhase2, contributePhase2, openSetupCurve, runSinglePartySetup, type SetupCurve } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AttestationError,
+  CeremonyParticipant,
   CeremonyVerificationError,
   CeremonyWorkspace,
+  checkAttestedKeys,
+  decodeRequest,
+  encodeChunk,
+  encodeResponse,
   sha256OfFile,
   signEntry,
+  UnattestedKeysError,
   verifyCeremony,
   writeTranscriptFile,
+  type CeremonyStatus,
+  type CeremonyTransport,
+  type FinalHashes,
   type TranscriptDocument,
   type TranscriptEntry,
   type UnsignedEntry,
 } from '../../src/index.js';
+import { FileIndex } from '../../src/distributed/files.js';
 import { driveCeremony, finishCeremony, readJson } from '../support/drive.js';
+import { CeremonyMesh } from '../support/mesh.js';
 import { BEACON, signedByAll, testMembers, TINY_CONSTRAINTS, TINY_POWER, TINY_R1CS, TINY_WASM, tinyPlan } from '../support/tiny-ceremony.js';
 
 /**
  * `verifyCeremony` on a good four-member ceremony and on variants of it: each names the first
  * problem, in the check that finds it. Tampered files, a forked chain (a member built on an older
  * file and the rest went on: snarkjs accepts it), reordered and truncated transcripts, a missing
- * attestation, a lane with one contributor, and the single-party demo.
+ * attestation, a lane with one contributor, and the single-party demo. The same ceremony is what
+ * a lying coordinator serves below: final hashes other than the ceremony's to attest (T39 in
+ * docs/security.md), keys other than the attested ones after the attestations (T40).
  */
 
 const members = testMembers(4);
@@ -30,6 +44,8 @@ const signer = (id: string) => members.signers.get(id)!;
 let curve: SetupCurve;
 let root: string;
 let good: string;
+/** The hashes every member of `good` attested. */
+let attested: FinalHashes;
 
 beforeAll(async () => {
   curve = await openSetupCurve();
@@ -38,7 +54,7 @@ beforeAll(async () => {
   const plan = tinyPlan(members);
   const workspace = await CeremonyWorkspace.create(good, plan, signedByAll(plan, members), { tiny: TINY_R1CS });
   await driveCeremony(workspace, members, curve);
-  await finishCeremony(workspace, members);
+  attested = (await finishCeremony(workspace, members)).finalHashes;
 }, 120_000);
 
 afterAll(async () => {
@@ -217,5 +233,221 @@ describe('ceremony verify', () => {
     const problem = await failure(dir);
     expect(problem.check).toBe('transcript file');
     expect(problem.detail).toMatch(/holds the keys of a single-party demo setup .*not of a multi-party ceremony/);
+  }, 120_000);
+});
+
+/** The file of `good` whose sha256 is the lane's first (newZKey's output: no contribution in it), for a substituted key. */
+async function uncontributedKey(): Promise<{ path: string; sha256: string }> {
+  const transcript = await readJson<TranscriptDocument>(join(good, 'transcript.json'));
+  const opened = transcript.entries.find((entry) => entry.kind === 'open' && entry.lane.phase === 2) as TranscriptEntry & { outputSha256: string };
+  const laneDir = join(good, 'phase2', 'tiny');
+  for (const name of await readdir(laneDir)) if ((await sha256OfFile(join(laneDir, name))) === opened.outputSha256) return { path: join(laneDir, name), sha256: opened.outputSha256 };
+  throw new Error('no first file in the lane');
+}
+
+type Manifest = { circuits: Record<string, Record<'zkey' | 'vkey', { path: string; sha256: string; bytes?: number }>> };
+type Fragment = { artifacts: Record<string, string>; trustedSetup: { kind: string; transcriptSha256: string } };
+
+/** A copy of good's keys folder (and transcript, beside it as in a ceremony folder), changed by `change`; returns the keys folder. */
+async function keysVariant(name: string, change: (keysDir: string, manifest: Manifest, fragment: Fragment) => Promise<void>): Promise<string> {
+  const dir = join(root, name);
+  await cp(join(good, 'keys'), join(dir, 'keys'), { recursive: true });
+  await cp(join(good, 'transcript.json'), join(dir, 'transcript.json'));
+  const keysDir = join(dir, 'keys');
+  const manifest = await readJson<Manifest>(join(keysDir, 'keys-manifest.json'));
+  const fragment = await readJson<Fragment>(join(keysDir, 'genesis-artifacts.json'));
+  await change(keysDir, manifest, fragment);
+  await writeFile(join(keysDir, 'keys-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(keysDir, 'genesis-artifacts.json'), `${JSON.stringify(fragment, null, 2)}\n`);
+  return keysDir;
+}
+
+/** The coordinator's lie of T40: the lane's first proving key in place of the final one, with a manifest and a genesis fragment to match. */
+const substituteProvingKey = async (keysDir: string, manifest: Manifest, fragment: Fragment) => {
+  const other = await uncontributedKey();
+  await cp(other.path, join(keysDir, manifest.circuits['tiny']!.zkey.path));
+  manifest.circuits['tiny']!.zkey.sha256 = other.sha256;
+  fragment.artifacts['epoch-2/tiny.zkey'] = other.sha256;
+};
+
+const short = (sha256: string) => `${sha256.slice(0, 16)}…`;
+
+describe('a keys folder against the attestation (checkAttestedKeys: a participant collecting, ceremony verify, genesis --keys)', () => {
+  it("takes the ceremony's own keys folder, with or without the attested hashes at hand", async () => {
+    const transcript = await readJson<TranscriptDocument>(join(good, 'transcript.json'));
+    const transcriptSha256 = await sha256OfFile(join(good, 'transcript.json'));
+    await expect(checkAttestedKeys(join(good, 'keys'), transcript, { attested, transcriptSha256, fragment: 'required' })).resolves.toEqual(attested);
+    await expect(checkAttestedKeys(join(good, 'keys'), transcript, { transcriptSha256, fragment: 'required' })).resolves.toEqual(attested);
+  });
+
+  it.each([
+    {
+      lie: 'the proving key, its manifest entry and its genesis pin replaced by the lane\'s first key',
+      change: substituteProvingKey,
+      withAttested: /tiny\.zkey has sha256 [0-9a-f]{16}…, but the members attested [0-9a-f]{16}… as the proving key of tiny/,
+      fromTranscript: /tiny\.zkey has sha256 [0-9a-f]{16}…, but the transcript names [0-9a-f]{16}… as the final proving key of tiny/,
+    },
+    {
+      lie: 'only the genesis pin of the proving key changed (genesis would pin a key nobody attested)',
+      change: async (_dir: string, _manifest: Manifest, fragment: Fragment) => {
+        fragment.artifacts['epoch-2/tiny.zkey'] = (await uncontributedKey()).sha256;
+      },
+      withAttested: /genesis-artifacts\.json pins epoch-2\/tiny\.zkey as [0-9a-f]{16}…, but the proving key of tiny in the folder, the attested one, has [0-9a-f]{16}…/,
+      fromTranscript: /genesis-artifacts\.json pins epoch-2\/tiny\.zkey as [0-9a-f]{16}…, but the proving key of tiny in the folder, the attested one, has/,
+    },
+    {
+      lie: 'a circuit pinned that the ceremony does not have',
+      change: (_dir: string, _manifest: Manifest, fragment: Fragment) => {
+        fragment.artifacts['epoch-2/extra.zkey'] = 'ee'.repeat(32);
+        return Promise.resolve();
+      },
+      withAttested: /genesis-artifacts\.json pins epoch-2\/extra\.zkey, which is not a key of the ceremony/,
+      fromTranscript: /genesis-artifacts\.json pins epoch-2\/extra\.zkey, which is not a key of the ceremony/,
+    },
+    {
+      lie: 'another transcript pinned',
+      change: (_dir: string, _manifest: Manifest, fragment: Fragment) => {
+        fragment.trustedSetup.transcriptSha256 = 'ab'.repeat(32);
+        return Promise.resolve();
+      },
+      withAttested: /genesis-artifacts\.json pins the transcript abababababababab…, not this ceremony's/,
+      fromTranscript: /genesis-artifacts\.json pins the transcript abababababababab…, not this ceremony's/,
+    },
+    {
+      lie: 'the verification key replaced, with its manifest entry and genesis pin',
+      change: async (keysDir: string, manifest: Manifest, fragment: Fragment) => {
+        const vkey = join(keysDir, manifest.circuits['tiny']!.vkey.path);
+        const text = (await readFile(vkey, 'utf8')).replace('"protocol"', '"curve": "bn128", "protocol"');
+        await writeFile(vkey, text);
+        manifest.circuits['tiny']!.vkey.sha256 = await sha256OfFile(vkey);
+        fragment.artifacts['epoch-2/tiny.vkey'] = manifest.circuits['tiny']!.vkey.sha256;
+      },
+      withAttested: /tiny\.vkey\.json has sha256 [0-9a-f]{16}…, but the members attested [0-9a-f]{16}… as the verification key of tiny/,
+      fromTranscript: /its proving keys and phase 1 file are the transcript's final ones, but the members' attestations do not verify over its verification keys/,
+    },
+  ])('refuses a folder with $lie, naming what differs', async ({ lie, change, withAttested, fromTranscript }) => {
+    const keysDir = await keysVariant(`keys-${lie.replace(/[^a-z]+/g, '-')}`, change);
+    const transcript = await readJson<TranscriptDocument>(join(keysDir, '..', 'transcript.json'));
+    const transcriptSha256 = await sha256OfFile(join(keysDir, '..', 'transcript.json'));
+    const given = await checkAttestedKeys(keysDir, transcript, { attested, transcriptSha256, fragment: 'required' }).catch((error: unknown) => error);
+    expect(given).toBeInstanceOf(UnattestedKeysError);
+    expect((given as Error).message).toMatch(withAttested);
+    const derived = await checkAttestedKeys(keysDir, transcript, { transcriptSha256, fragment: 'required' }).catch((error: unknown) => error);
+    expect(derived).toBeInstanceOf(UnattestedKeysError);
+    expect((derived as Error).message).toMatch(fromTranscript);
+  });
+
+  it('names keys substituted after the attestations in ceremony verify, in the keys folder check', async () => {
+    const dir = await variant('substituted-keys', async (folder) => {
+      const manifest = await readJson<Manifest>(join(folder, 'keys', 'keys-manifest.json'));
+      const fragment = await readJson<Fragment>(join(folder, 'keys', 'genesis-artifacts.json'));
+      await substituteProvingKey(join(folder, 'keys'), manifest, fragment);
+      await writeFile(join(folder, 'keys', 'keys-manifest.json'), JSON.stringify(manifest));
+      await writeFile(join(folder, 'keys', 'genesis-artifacts.json'), JSON.stringify(fragment));
+    });
+    const problem = await failure(dir);
+    expect(problem.check).toBe('the keys folder holds the attested keys, and its genesis fragment pins them and this transcript');
+    expect(problem.detail).toContain(`tiny.zkey has sha256 ${short((await uncontributedKey()).sha256)}, but the members attested ${short(attested.circuits['tiny']!.zkeySha256)} as the proving key of tiny`);
+  }, 60_000);
+});
+
+/**
+ * A coordinator scripted by the test, on a real P2PNode: it serves good's files by hash as the
+ * real coordinator does (its folder, and a keys folder of the test's choosing) and answers each
+ * member's status request with the status the test sets for that member. It records what the
+ * members send it.
+ */
+class ScriptedCoordinator {
+  readonly statusFor = new Map<string, CeremonyStatus>();
+  readonly received: { from: string; type: string }[] = [];
+  private readonly indexes: FileIndex[] = [];
+  private readonly attestationWaiters = new Map<string, () => void>();
+
+  constructor(node: CeremonyTransport) {
+    node.onRequest('ceremony', async (from, payload) => {
+      const request = decodeRequest(payload);
+      this.received.push({ from, type: request.type });
+      if (request.type === 'attestation') this.attestationWaiters.get(from)?.();
+      if (request.type === 'status') return encodeResponse({ type: 'status', status: this.statusFor.get(from)! });
+      if (request.type === 'chunk') {
+        for (const index of this.indexes) {
+          const chunk = await index.chunk(request.sha256, request.offset);
+          if (chunk !== undefined) return encodeChunk(chunk);
+        }
+        return encodeResponse({ type: 'refused', refusal: 'unknown_file', reason: 'no such file' });
+      }
+      return encodeResponse({ type: 'ok' });
+    });
+  }
+
+  /** Resolves with 'attested' once `member` sends an attestation (never, for a member that refuses). */
+  attestationFrom(member: string): Promise<'attested'> {
+    return new Promise((resolve) => this.attestationWaiters.set(member, () => resolve('attested')));
+  }
+
+  /** Serves `dir`'s files (without `exclude`d sub-folders); returns their listing, as a status names them. */
+  async serve(dir: string, exclude: readonly string[]): Promise<CeremonyStatus['files']> {
+    const index = new FileIndex(dir, exclude);
+    this.indexes.push(index);
+    return index.refresh();
+  }
+}
+
+describe('a member facing a coordinator that lies (distributed mode, over libp2p)', () => {
+  const ids = ['T-Mobile-DE', 'Vodafone-UK', 'Orange-FR', 'Telenor-NO'];
+  let mesh: CeremonyMesh;
+  let coordinator: ScriptedCoordinator;
+  let ceremonyFiles: CeremonyStatus['files'];
+  let transcript: TranscriptDocument;
+
+  beforeAll(async () => {
+    mesh = await CeremonyMesh.create(ids);
+    await mesh.start();
+    coordinator = new ScriptedCoordinator(mesh.node('T-Mobile-DE'));
+    ceremonyFiles = await coordinator.serve(good, ['incoming', 'keys']);
+    transcript = await readJson<TranscriptDocument>(join(good, 'transcript.json'));
+  }, 60_000);
+  afterAll(async () => mesh.stop());
+
+  const statusOf = (changes: Partial<CeremonyStatus>): CeremonyStatus => ({
+    stage: 'complete',
+    transcript,
+    due: null,
+    files: ceremonyFiles,
+    finalHashes: attested,
+    keysFiles: [],
+    rejections: [],
+    abortReason: null,
+    ...changes,
+  });
+  const participant = (id: string) =>
+    new CeremonyParticipant({ dir: join(root, `participant-${id}`), memberId: id, signer: signer(id), transport: mesh.node(id), coordinator: 'T-Mobile-DE', pollIntervalMs: 100 });
+
+  it("T39: refuses to attest final hashes other than those its own check of the ceremony found, and sends no attestation", async () => {
+    // Every lane closed; the coordinator asks Telenor-NO to attest the lane's first proving key
+    // (newZKey's output, made by the coordinator alone) as the final one.
+    const lie = { ...attested, circuits: { tiny: { ...attested.circuits['tiny']!, zkeySha256: (await uncontributedKey()).sha256 } } };
+    coordinator.statusFor.set('Telenor-NO', statusOf({ stage: 'attesting', transcript: { ...transcript, attestations: [] }, finalHashes: lie }));
+    const telenor = participant('Telenor-NO');
+    // A member that attests keeps polling for the end: the attestation arriving ends the wait too.
+    const refused = await Promise.race([telenor.run().catch((error: unknown) => error), coordinator.attestationFrom('Telenor-NO')]);
+    telenor.stop();
+    expect(refused).toBeInstanceOf(AttestationError);
+    expect((refused as Error).message).toBe('the final hashes the coordinator asks Telenor-NO to attest are not those its own check of the ceremony found: not attesting; do not use these keys');
+    expect(coordinator.received.filter((request) => request.from === 'Telenor-NO' && request.type === 'attestation')).toEqual([]);
+  }, 120_000);
+
+  it('T40: collects the attested keys folder, and refuses one whose proving key was substituted after the attestations, naming it and both hashes', async () => {
+    const honest = await coordinator.serve(join(good, 'keys'), []);
+    const substituted = await coordinator.serve(await keysVariant('handed-out-keys', substituteProvingKey), []);
+    coordinator.statusFor.set('Vodafone-UK', statusOf({ keysFiles: honest }));
+    coordinator.statusFor.set('Orange-FR', statusOf({ keysFiles: substituted }));
+    await expect(participant('Vodafone-UK').run()).resolves.toMatchObject({ stage: 'complete' });
+    const refused = await participant('Orange-FR').run().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnattestedKeysError);
+    const message = (refused as Error).message;
+    expect(message).toContain(`tiny.zkey has sha256 ${short((await uncontributedKey()).sha256)}, but the members attested ${short(attested.circuits['tiny']!.zkeySha256)} as the proving key of tiny`);
+    expect(message).toContain('The coordinator T-Mobile-DE handed out keys other than the attested ones: do not pin or load them');
+    expect(coordinator.received.filter((request) => request.type === 'collected').map((request) => request.from)).toEqual(['Vodafone-UK']);
   }, 120_000);
 });
