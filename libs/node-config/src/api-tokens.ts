@@ -99,6 +99,15 @@ export function apiTokensFileOf(records: readonly ApiClientRecord[]): Static<typ
   return file;
 }
 
+/**
+ * What is wrong with `value` as a token's expiresAt, or null when it is a time the tokens file
+ * takes (for tools that ask for one, such as `consortium-setup devnet --tokens-expire-at`).
+ */
+export function apiTokenExpiryProblem(value: string): string | null {
+  if (!new RegExp(EXPIRES_AT_PATTERN).test(value)) return EXPIRES_AT_MESSAGE;
+  return isCalendarTime(value) ? null : `${EXPIRES_AT_MESSAGE} (${value} is no such time)`;
+}
+
 /** A time the pattern let through that the calendar has (Date.parse takes 2026-02-30 as March 2nd). */
 function isCalendarTime(text: string): boolean {
   const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];

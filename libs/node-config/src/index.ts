@@ -37,6 +37,7 @@ export {
   loadApiTokens,
   findApiClient,
   isApiClientExpired,
+  apiTokenExpiryProblem,
 } from './api-tokens.js';
 export type { ApiClient, ApiClientRecord } from './api-tokens.js';
 // A member node's operator, observer and admin tokens written at once (devnets, first installs).

@@ -12,7 +12,7 @@ import { memberEntryOf } from '../member-entry.js';
 import { generateMemberKeys, readMemberKeys, type MemberKeys } from '../member-keys.js';
 import { FOUNDING_MEMBER_COUNT, KNOWN_MEMBER_IDS, selectMembers } from '../members.js';
 import type { Printer, Terminal } from '../output.js';
-import { examples, integerOption } from './options.js';
+import { examples, integerOption, tokenExpiryOption } from './options.js';
 
 /**
  * `consortium-setup devnet`: a whole consortium on loopback in one folder, for development and
@@ -28,6 +28,7 @@ interface DevnetOptions {
   readonly force?: boolean;
   readonly keys?: string;
   readonly keepKeys?: boolean;
+  readonly tokensExpireAt?: string;
 }
 
 export function addDevnetCommand(program: Command, terminal: Terminal): void {
@@ -58,10 +59,16 @@ export function addDevnetCommand(program: Command, terminal: Terminal): void {
       '--keep-keys',
       "with --force: keep each member's validator and node keys from the devnet in --out (a new genesis for the same members, e.g. pinning the keys of a ceremony they ran)",
     )
+    .option(
+      '--tokens-expire-at <time>',
+      "when every member's API tokens expire, an ISO 8601 time with its zone (e.g. 2026-12-31T00:00:00Z): from then on the nodes answer 401 token_expired; without it the tokens do not expire",
+      (value: string) => tokenExpiryOption(value),
+    )
     .addHelpText(
       'after',
       examples(
         'consortium-setup devnet --out ./devnet',
+        'consortium-setup devnet --out ./devnet --tokens-expire-at 2026-12-31T00:00:00Z',
         'consortium-setup devnet --out ./devnet7 --members 7 --base-port 27600',
         'consortium-setup devnet --out ./devnet --members T-Mobile-DE,Vodafone-UK,Orange-FR,Telenor-NO --force',
         'consortium-setup devnet --out ./devnet --keys ./keys   # after: consortium-setup ceremony demo --out ./keys',
@@ -109,14 +116,20 @@ async function runDevnet(options: DevnetOptions, { out, progress }: Terminal): P
     }),
   );
 
-  const { removedData, strangers } = await progress.step(`write the devnet to ${dir}`, () => writeDevnet(dir, nodes, keys, genesis, force, keysDir));
+  const { removedData, strangers } = await progress.step(`write the devnet to ${dir}`, () => writeDevnet(dir, nodes, keys, genesis, { force, keysDir, tokensExpireAt: options.tokensExpireAt }));
   for (const id of removedData) progress.note(progress.styled.yellow(`removed the old chain data of ${id} (${join(id, DEVNET_FILES.dataDir)}): it belonged to the previous genesis`));
   if (strangers.length > 0) progress.note(progress.styled.yellow(`left untouched, not part of this devnet: ${strangers.join(', ')}`));
 
-  printSummary(out, dir, nodes, genesis);
+  printSummary(out, dir, nodes, genesis, options.tokensExpireAt);
 }
 
-async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: readonly MemberKeys[], genesis: Genesis, force: boolean, keysDir?: string) {
+async function writeDevnet(
+  dir: string,
+  nodes: readonly DevnetNode[],
+  keys: readonly MemberKeys[],
+  genesis: Genesis,
+  { force, keysDir, tokensExpireAt }: { readonly force: boolean; readonly keysDir: string | undefined; readonly tokensExpireAt: string | undefined },
+) {
   await ensureDir(dir);
   const removedData: string[] = [];
   for (const [i, node] of nodes.entries()) {
@@ -133,7 +146,7 @@ async function writeDevnet(dir: string, nodes: readonly DevnetNode[], keys: read
     );
     // The API answers 401 to /v1/* without a token: each member gets its operator, observer and
     // admin tokens (hashes in api-tokens.json, which node.json names; secrets in tokens/).
-    await writeMemberApiTokens(memberDir, node.member.id);
+    await writeMemberApiTokens(memberDir, node.member.id, tokensExpireAt === undefined ? {} : { expiresAt: tokensExpireAt });
     const memberKeysDir = keysDir === undefined ? undefined : relative(memberDir, keysDir) || '.';
     await writePublicFile(join(memberDir, DEVNET_FILES.nodeConfig), `${JSON.stringify(nodeJsonOf(nodes, node, memberKeysDir), null, 2)}\n`, force);
   }
@@ -153,7 +166,7 @@ async function otherMemberFolders(dir: string, nodes: readonly DevnetNode[]): Pr
   return others.sort();
 }
 
-function printSummary(out: Printer, dir: string, nodes: readonly DevnetNode[], genesis: Genesis): void {
+function printSummary(out: Printer, dir: string, nodes: readonly DevnetNode[], genesis: Genesis, tokensExpireAt: string | undefined): void {
   const s = out.style;
   out.line(`Local test network ${s.bold(genesis.chainId)}: ${nodes.length} members on 127.0.0.1, written to ${dir}`);
   out.line(
@@ -173,4 +186,5 @@ function printSummary(out: Printer, dir: string, nodes: readonly DevnetNode[], g
   out.line(`  genesis hash  ${toHex(genesisHash(genesis))}`);
   out.line(`Each member's node reads ${join(dir, '<member-id>', DEVNET_FILES.nodeConfig)} and keeps its chain data in ${join('<member-id>', DEVNET_FILES.dataDir)}/.`);
   out.line(`Its API tokens (operator, observer, admin) are in ${join(dir, '<member-id>', DEVNET_FILES.tokenDir)}/<role>.token; send them as Authorization: Bearer <token>.`);
+  if (tokensExpireAt !== undefined) out.line(`The tokens expire at ${tokensExpireAt}: from then on the nodes answer 401 token_expired.`);
 }

@@ -1,3 +1,4 @@
+import { apiTokenExpiryProblem } from '@consortium/node-config';
 import { InvalidArgumentError } from 'commander';
 
 /** Option parsers and help text shared by the commands. */
@@ -18,6 +19,17 @@ export function epochOption(value: string): number {
 /** A beacon value: 1 to 64 bytes as lowercase hex. */
 export function hexOption(value: string): string {
   if (!/^([0-9a-f]{2}){1,64}$/.test(value)) throw new InvalidArgumentError('must be 1 to 64 bytes as lowercase hex');
+  return value;
+}
+
+/**
+ * When API tokens expire: an ISO 8601 time with its zone, in the future (a token that expired
+ * when it was written is no use to anyone).
+ */
+export function tokenExpiryOption(value: string, nowMs: number = Date.now()): string {
+  const problem = apiTokenExpiryProblem(value);
+  if (problem !== null) throw new InvalidArgumentError(problem);
+  if (Date.parse(value) <= nowMs) throw new InvalidArgumentError(`must be in the future (${value} has passed)`);
   return value;
 }
 

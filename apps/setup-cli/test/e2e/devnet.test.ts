@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CONSENSUS_PARAMS, parseGenesis, toHex, validatorKeyFromJson, type Genesis } from '@consortium/consensus';
-import { findApiClient, loadApiTokens } from '@consortium/node-config';
+import { findApiClient, isApiClientExpired, loadApiTokens } from '@consortium/node-config';
 import { nodeKeyFromJson, peerIdOf } from '@consortium/p2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson, temporaryDir } from './support/cli.js';
@@ -160,6 +160,36 @@ describe('consortium-setup devnet, refusals and choices', () => {
       expect(result.stderr).toMatch(/--members|--base-port/);
     }
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('consortium-setup devnet --tokens-expire-at', () => {
+  it("gives every member's tokens that expiry, says so, and refuses a time without a zone or in the past, writing nothing", async () => {
+    const dir = join(tmp.path, 'expiring');
+    const { stdout } = await runInProcessOk(['devnet', '--out', dir, '--members', '2', '--base-port', '33000', '--tokens-expire-at', '2031-06-30T00:00:00Z']);
+    expect(stdout).toContain('The tokens expire at 2031-06-30T00:00:00Z');
+    for (const id of FIRST_EIGHT.slice(0, 2)) {
+      const records = await loadApiTokens(join(dir, id, 'api-tokens.json'));
+      expect(records.map((record) => [record.role, record.expiresAt])).toEqual([
+        ['operator', '2031-06-30T00:00:00Z'],
+        ['observer', '2031-06-30T00:00:00Z'],
+        ['admin', '2031-06-30T00:00:00Z'],
+      ]);
+      const client = findApiClient(records, (await readFile(join(dir, id, 'tokens', 'observer.token'), 'utf8')).trim())!;
+      expect(isApiClientExpired(client, Date.parse('2031-06-29T23:59:59Z'))).toBe(false);
+      expect(isApiClientExpired(client, Date.parse('2031-06-30T00:00:00Z'))).toBe(true);
+    }
+    const never = join(tmp.path, 'never-expiring');
+    for (const [value, reason] of [
+      ['2031-06-30T00:00:00', 'must be an ISO 8601 time with its zone'],
+      ['2020-01-01T00:00:00Z', 'must be in the future (2020-01-01T00:00:00Z has passed)'],
+    ] as const) {
+      const result = await runInProcess(['devnet', '--out', never, '--tokens-expire-at', value]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('--tokens-expire-at');
+      expect(result.stderr).toContain(reason);
+    }
+    await expect(stat(never)).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_TOKENS_FORMAT, apiTokensFileOf, ApiTokensFileError, findApiClient, hashApiToken, isApiClientExpired, issueApiToken, loadApiTokens, parseApiTokens } from '../../src/index.js';
+import { API_TOKENS_FORMAT, apiTokenExpiryProblem, apiTokensFileOf, ApiTokensFileError, findApiClient, hashApiToken, isApiClientExpired, issueApiToken, loadApiTokens, parseApiTokens } from '../../src/index.js';
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -110,6 +110,10 @@ describe('token expiry', () => {
     expect(withExpiry(1_900_000_000)).toEqual([message]);
     expect(withExpiry('2030-02-30T00:00:00Z')).toEqual([`${message} (2030-02-30T00:00:00Z is no such time)`]);
     expect(withExpiry('2030-01-01T25:00:00Z')).toEqual([`${message} (2030-01-01T25:00:00Z is no such time)`]);
+    // The same judgement for tools that ask for an expiry (consortium-setup devnet --tokens-expire-at).
+    expect(apiTokenExpiryProblem('2030-01-31T12:00:00.5-03:30')).toBeNull();
+    expect(apiTokenExpiryProblem('2030-01-31')).toBe(message.replace('clients.0.expiresAt: ', ''));
+    expect(apiTokenExpiryProblem('2030-02-30T00:00:00Z')).toBe(`${message.replace('clients.0.expiresAt: ', '')} (2030-02-30T00:00:00Z is no such time)`);
   });
 });
 
