@@ -279,13 +279,14 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await listenOrExplain('http', `${config.http.host}:${config.http.port}`, () => server.listen({ host: config.http.host, port: config.http.port }));
     const address = server.server.address() as AddressInfo;
     const httpUrl = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
-    if (clients.records.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
-    if (clients.expiredClients().length > 0) logger.warn({ expiredClients: clients.expiredClients() }, 'API tokens past their expiresAt: they get 401 token_expired; remove them from the tokens file');
     // Revoking or adding a token needs no restart: edit the tokens file, then SIGHUP (api-tokens-file.ts).
+    // Listening before 'node started' is logged: whoever waits for that line may send it at once.
     const signals = options.signals === undefined ? process : options.signals;
     const tokensReload = signals === null ? null : reloadApiClientsOnSignal(signals, { config, clients, logger: logger.child({ component: 'api' }), metrics: metrics.api });
     if (tokensReload !== null) started.push({ name: 'tokens reload', stop: () => Promise.resolve(tokensReload.close()) });
+    logger.info({ httpUrl, p2p: p2p.listenAddresses(), height: consensus.status().committedHeight }, 'node started');
+    if (clients.records.length === 0) logger.warn({ httpUrl }, 'no API clients (node.json http.tokensFile): only /health, /ready, /metrics and /openapi.json answer, and only from loopback');
+    if (clients.expiredClients().length > 0) logger.warn({ expiredClients: clients.expiredClients() }, 'API tokens past their expiresAt: they get 401 token_expired; remove them from the tokens file');
 
     let stopping: Promise<void> | null = null;
     // Graceful: intake stops first (the API answers 503 to new requests while in-flight ones

@@ -37,6 +37,11 @@ export class NodeProcess {
     return /"httpUrl":"(http:\/\/[^"]+)"/.exec(this.output)?.[1] ?? null;
   }
 
+  /** Sends `signal` to the process (SIGHUP: reload the tokens file). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   async stop(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGTERM');
