@@ -127,6 +127,7 @@ interface ComposeService {
   readonly healthcheck?: { readonly test: readonly string[] };
   readonly read_only?: boolean;
   readonly tmpfs?: readonly string[];
+  readonly group_add?: readonly string[];
 }
 const compose = parseYaml(read('deploy/compose/compose.yaml')) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
 const service = (name: string) => {
@@ -172,6 +173,14 @@ describe('deploy/compose/compose.yaml', () => {
           expect(existsSync(join(repositoryRoot, source.repository)), `${name}: ${source.repository}`).toBe(true);
         }
       }
+    }
+  });
+
+  it('lets the containers of other images read the member\'s token files through the group of the image\'s user', () => {
+    for (const [name, entry] of Object.entries(compose.services)) {
+      if (withDefaults(entry.image) === IMAGE) continue;
+      const readsMemberFiles = (entry.volumes ?? []).some((mount) => mount.type === 'bind' && 'member' in bindSource(mount));
+      if (readsMemberFiles) expect(entry.group_add, name).toEqual([String(APP_UID)]);
     }
   });
 
