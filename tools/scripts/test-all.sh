@@ -33,8 +33,8 @@ logged() {
 }
 # The container image, in the background from here to the end: podman (a package group of its
 # own, so a fresh machine installs it here, not before phase 1), then deploy/container/build.sh
-# (stage, import, build, check by image mount and chroot). About 20 s of CPU and 50 s of wall
-# time beside phase 1 on two loaded cores; beside typecheck and lint rather than the e2e suites,
+# (stage, import, build, check by image mount and chroot): 21 to 31 s of CPU, so about 10 to 15 s
+# more for the whole run on two busy cores. Beside typecheck and lint rather than the e2e suites,
 # whose waits have deadlines. docs/decisions.md, "The container image".
 logged container-image sh -c 'sh tools/scripts/system-packages.sh container && sh deploy/container/build.sh' &
 image=$!
