@@ -1,6 +1,7 @@
 import {
   blockHash,
   decodeConsensusMessage,
+  decodeTxBatch,
   encodeConsensusMessage,
   encodeKeyValueTx,
   encodeTxBatch,
@@ -14,6 +15,7 @@ import {
   type WireLimits,
 } from '@consortium/consensus';
 import { randomBytes, randomInt } from 'node:crypto';
+import { ProofCorrupter, type CorruptedProofFigures } from './byzantine-proofs.js';
 
 /**
  * A member's transport that misbehaves: the member runs the honest node (apps/node, through
@@ -26,10 +28,17 @@ import { randomBytes, randomInt } from 'node:crypto';
  *   so evidence is produced and a quorum of the honest ones still decides.
  * - `malformed`: random bytes on the consensus channel to every member, twice a second.
  * - `spam`: tx batches of valid and undecodable transactions to every member, ten a second.
+ * - `invalid-proofs` (a settlement chain): its own statements go out with a valid-looking but
+ *   invalid proof, signed again with its key, in tx gossip always and in its proposals the first
+ *   time it proposes each (byzantine-proofs.ts). A rewritten proposal a peer relays back is
+ *   dropped: the member knows its own lie, and its node must not take it for a signature of its
+ *   key it does not remember (a stale store).
  */
 
-export const BYZANTINE_BEHAVIOURS = ['equivocate', 'malformed', 'spam'] as const;
+export const BYZANTINE_BEHAVIOURS = ['equivocate', 'malformed', 'spam', 'invalid-proofs'] as const;
 export type ByzantineBehaviour = (typeof BYZANTINE_BEHAVIOURS)[number];
+/** What the key-value devnet's byzantine scenario does (invalid-proofs needs settlement statements). */
+export const KEY_VALUE_BEHAVIOURS = ['equivocate', 'malformed', 'spam'] as const satisfies readonly ByzantineBehaviour[];
 
 export interface ByzantineTransportOptions {
   readonly chainId: string;
@@ -57,11 +66,17 @@ export class ByzantineTransport implements Transport {
   /** The last payload's decision: a broadcast is split the same way for every recipient. */
   private last: { readonly payload: Uint8Array; readonly decision: Decision | null } | null = null;
   private spamNonce = 0;
+  private readonly proofs: ProofCorrupter | null;
+  /** The last tx frame's rewrite (a broadcast sends one payload to every member): the frame and its corrupted statements, or null. */
+  private lastTxFrame: { readonly payload: Uint8Array; readonly rewritten: { readonly frame: Uint8Array; readonly statements: number } | null } | null = null;
+  /** The last consensus frame's rewrite, for the same reason. */
+  private lastProposal: { readonly payload: Uint8Array; readonly frame: Uint8Array } | null = null;
 
   constructor(
     private readonly inner: Transport,
     private readonly options: ByzantineTransportOptions,
   ) {
+    this.proofs = options.behaviours.has('invalid-proofs') ? new ProofCorrupter({ member: options.self, chainId: options.chainId, signer: options.signer }) : null;
     if (options.behaviours.has('malformed')) this.every(500, () => this.sendMalformed());
     if (options.behaviours.has('spam')) this.every(100, () => this.sendSpam());
   }
@@ -71,7 +86,13 @@ export class ByzantineTransport implements Transport {
   }
 
   send(to: string, channel: MessageChannel, payload: Uint8Array): void {
-    for (const frame of this.rewrite(to, channel, payload)) this.inner.send(to, channel, frame);
+    const frame = this.withInvalidProofs(channel, payload);
+    for (const out of this.rewrite(to, channel, frame)) this.inner.send(to, channel, out);
+  }
+
+  /** What `invalid-proofs` did so far (null without it). */
+  corruptedProofs(): CorruptedProofFigures | null {
+    return this.proofs?.figures() ?? null;
   }
 
   request(to: string, channel: RequestChannel, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -79,7 +100,14 @@ export class ByzantineTransport implements Transport {
   }
 
   onMessage(channel: MessageChannel, handler: (from: string, payload: Uint8Array) => void): void {
-    this.inner.onMessage(channel, handler);
+    const proofs = this.proofs;
+    if (channel !== 'consensus' || proofs === null) {
+      this.inner.onMessage(channel, handler);
+      return;
+    }
+    this.inner.onMessage(channel, (from, payload) => {
+      if (!proofs.isRewrittenProposal(this.decodeOrNull(payload))) handler(from, payload);
+    });
   }
 
   onRequest(channel: RequestChannel, handler: (from: string, payload: Uint8Array) => Promise<Uint8Array>): void {
@@ -102,6 +130,46 @@ export class ByzantineTransport implements Transport {
     const timer = setInterval(act, periodMs);
     timer.unref();
     this.timers.push(timer);
+  }
+
+  /** `payload` with the member's statements corrupted (invalid-proofs), or as it is. */
+  private withInvalidProofs(channel: MessageChannel, payload: Uint8Array): Uint8Array {
+    const proofs = this.proofs;
+    if (proofs === null) return payload;
+    if (channel === 'tx') {
+      if (this.lastTxFrame?.payload !== payload) this.lastTxFrame = { payload, rewritten: this.corruptTxFrame(proofs, payload) };
+      const { rewritten } = this.lastTxFrame;
+      if (rewritten === null) return payload;
+      proofs.sentGossip(rewritten.statements);
+      return rewritten.frame;
+    }
+    if (channel !== 'consensus') return payload;
+    if (this.lastProposal?.payload !== payload) {
+      const message = this.decodeOrNull(payload);
+      const rewritten = message === null ? null : proofs.proposal(message);
+      this.lastProposal = { payload, frame: rewritten === null ? payload : encodeConsensusMessage(rewritten) };
+    }
+    return this.lastProposal.frame;
+  }
+
+  private corruptTxFrame(proofs: ProofCorrupter, payload: Uint8Array): { frame: Uint8Array; statements: number } | null {
+    let txs: Uint8Array[];
+    try {
+      txs = decodeTxBatch(payload, this.options.limits);
+    } catch {
+      return null;
+    }
+    const corrupted = proofs.gossip(txs);
+    if (corrupted === null) return null;
+    return { frame: encodeTxBatch(corrupted), statements: corrupted.filter((tx, i) => tx !== txs[i]).length };
+  }
+
+  private decodeOrNull(payload: Uint8Array): ConsensusMessage | null {
+    try {
+      return decodeConsensusMessage(payload, this.options.limits);
+    } catch {
+      return null;
+    }
   }
 
   private rewrite(to: string, channel: MessageChannel, payload: Uint8Array): Uint8Array[] {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { drawIndex } from '../traffic/seeded.js';
 import { NodeProcess } from '../devnet/processes.js';
 import { waitFor, WAIT_DEADLINES_MS } from '../devnet/wait.js';
-import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviour } from './byzantine-transport.js';
+import { KEY_VALUE_BEHAVIOURS, type ByzantineBehaviour } from './byzantine-transport.js';
 import type { ChaosDevnet } from './chaos-devnet.js';
 import { SteadyLoad } from './load.js';
 import type { ScenarioReport } from './report.js';
@@ -39,7 +39,7 @@ async function evidenceAgainst(node: NodeProcess, member: string): Promise<numbe
 
 export async function byzantine(devnet: ChaosDevnet, options: ByzantineOptions, log: (line: string) => void): Promise<ScenarioReport> {
   const { consortium } = devnet;
-  const behaviours = options.behaviours ?? BYZANTINE_BEHAVIOURS;
+  const behaviours = options.behaviours ?? KEY_VALUE_BEHAVIOURS;
   const startedMs = Date.now();
   const member = devnet.nodes[drawIndex(devnet.nodes.length, options.seed, 'byzantine')]!;
   const honest = devnet.nodes.filter((node) => node !== member);
@@ -120,4 +120,5 @@ const BEHAVIOUR_TEXT: Readonly<Record<ByzantineBehaviour, string>> = {
   equivocate: 'a conflicting signed version of every own proposal and vote (double votes, equivocating proposals)',
   malformed: 'random bytes on the consensus channel twice a second',
   spam: '200 valid and 50 undecodable transactions a second gossiped to every member',
+  'invalid-proofs': 'its own settlement statements sent with an invalid proof, signed again with its key (invalid-proofs scenario)',
 };

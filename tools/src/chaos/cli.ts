@@ -1,10 +1,13 @@
 // `npm run chaos -- --scenario kill-restart --members 5 --cycles 20`: fault injection on a real
-// devnet of node processes (tools/src/chaos). Prints each fault as it is injected, then the
+// devnet of node processes (tools/src/chaos): a key-value devnet, and for invalid-proofs a
+// settlement devnet with the keys of --keys (one after the other). Prints each fault as it is injected, then the
 // run's report (what was injected, what was checked, figures); `--report FILE` appends it to a
 // Markdown file (docs/reliability.md). A broken invariant exits 1 and keeps the devnet folder.
 import { appendFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { invalidProofs } from './byzantine-invalid-proofs.js';
 import { byzantine } from './byzantine.js';
 import { ChaosDevnet } from './chaos-devnet.js';
 import { killRestart } from './kill-restart.js';
@@ -12,7 +15,12 @@ import { partitions, PHASES, type PhaseName } from './partitions.js';
 import { renderReport, type ScenarioReport } from './report.js';
 import { storageFaults } from './storage.js';
 
-const SCENARIOS = ['kill-restart', 'partitions', 'byzantine', 'storage'] as const;
+const SCENARIOS = ['kill-restart', 'partitions', 'byzantine', 'storage', 'invalid-proofs'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+/** Scenarios that need settlement statements run on a devnet of their own, with the trusted setup's keys. */
+const SETTLEMENT_SCENARIOS: readonly Scenario[] = ['invalid-proofs'];
+/** The keys the test preparation writes (npm run test:prep): settlement-4, four records a proof. */
+const DEFAULT_KEYS_DIR = resolve(import.meta.dirname, '../../../build/devnet-test-keys/settlement-4');
 
 const positiveInteger = (value: string) => {
   const parsed = Number(value);
@@ -28,7 +36,7 @@ const phaseList = (value: string): PhaseName[] => {
 };
 
 interface ChaosOptions {
-  readonly scenario: 'all' | (typeof SCENARIOS)[number];
+  readonly scenario: 'all' | Scenario;
   readonly members: number;
   readonly cycles: number;
   readonly storageCycles: number;
@@ -38,6 +46,8 @@ interface ChaosOptions {
   readonly seed: string;
   readonly phases?: PhaseName[];
   readonly alerts: boolean;
+  readonly keys: string;
+  readonly records: number;
   readonly report?: string;
 }
 
@@ -58,32 +68,43 @@ async function main(): Promise<void> {
     .option('--tx-per-second <n>', 'steady load on the API', positiveInteger, 50)
     .option('--seed <seed>', 'decides victims, partitions and losses; a run replays from it', `chaos-${Date.now()}`)
     .option('--no-alerts', 'run without Prometheus (no NodeDown checks)')
+    .option('--keys <dir>', 'invalid-proofs: the settlement devnet\'s keys folder', DEFAULT_KEYS_DIR)
+    .option('--records <n>', 'invalid-proofs: usage records per direction (settlement-4 proves four at a time)', positiveInteger, 8)
     .option('--report <file>', 'append the Markdown report to this file (docs/reliability.md)')
     .parse(['node', 'chaos', ...process.argv.slice(2)]);
   const options = program.opts<ChaosOptions>();
-  const scenarios = options.scenario === 'all' ? SCENARIOS : [options.scenario];
+  const scenarios: readonly Scenario[] = options.scenario === 'all' ? SCENARIOS : [options.scenario];
   const log = (line: string) => console.log(`chaos: ${line}`);
-  log(`${options.members} members, seed ${options.seed}, scenarios ${scenarios.join(', ')}; starting the devnet`);
-  const devnet = await ChaosDevnet.start({ members: options.members, seed: options.seed, alerts: options.alerts });
-  log(`devnet running in ${devnet.consortium.dir}`);
+  const runs = [
+    { keysDir: undefined, scenarios: scenarios.filter((scenario) => !SETTLEMENT_SCENARIOS.includes(scenario)) },
+    { keysDir: resolve(options.keys), scenarios: scenarios.filter((scenario) => SETTLEMENT_SCENARIOS.includes(scenario)) },
+  ].filter((run) => run.scenarios.length > 0);
   const reports: ScenarioReport[] = [];
   let failed = false;
-  try {
-    for (const scenario of scenarios) {
-      log(`scenario ${scenario}`);
-      const holdMs = options.holdSeconds * 1_000;
-      if (scenario === 'kill-restart') reports.push(await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
-      else if (scenario === 'partitions') reports.push(await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log));
-      else if (scenario === 'storage') reports.push(await storageFaults(devnet, { cycles: options.storageCycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
-      else reports.push(await byzantine(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs }, log));
+  // One devnet at a time: the key-value one, then the settlement one.
+  for (const run of runs) {
+    if (failed) break;
+    log(`${options.members} members, seed ${options.seed}, scenarios ${run.scenarios.join(', ')}; starting the ${run.keysDir === undefined ? 'key-value' : 'settlement'} devnet`);
+    const devnet = await ChaosDevnet.start({ members: options.members, seed: options.seed, alerts: options.alerts, ...(run.keysDir === undefined ? {} : { keysDir: run.keysDir }) });
+    log(`devnet running in ${devnet.consortium.dir}`);
+    try {
+      for (const scenario of run.scenarios) {
+        log(`scenario ${scenario}`);
+        const holdMs = options.holdSeconds * 1_000;
+        if (scenario === 'kill-restart') reports.push(await killRestart(devnet, { cycles: options.cycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
+        else if (scenario === 'partitions') reports.push(await partitions(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs, repeat: options.repeat, ...(options.phases === undefined ? {} : { phases: options.phases }) }, log));
+        else if (scenario === 'storage') reports.push(await storageFaults(devnet, { cycles: options.storageCycles, txPerSecond: options.txPerSecond, seed: options.seed }, log));
+        else if (scenario === 'invalid-proofs') reports.push(await invalidProofs(devnet, { seed: options.seed, keysDir: run.keysDir!, recordsPerDirection: options.records }, log));
+        else reports.push(await byzantine(devnet, { seed: options.seed, txPerSecond: options.txPerSecond, holdMs }, log));
+      }
+    } catch (error) {
+      failed = true;
+      devnet.consortium.markFailed();
+      console.error(`chaos: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`chaos: replay: npm run chaos -- --scenario ${options.scenario} --members ${options.members} --seed ${options.seed}`);
+    } finally {
+      await devnet.stop();
     }
-  } catch (error) {
-    failed = true;
-    devnet.consortium.markFailed();
-    console.error(`chaos: FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    console.error(`chaos: replay: npm run chaos -- --scenario ${options.scenario} --members ${options.members} --seed ${options.seed}`);
-  } finally {
-    await devnet.stop();
   }
   const now = new Date();
   const rendered = reports.map((report) => renderReport(report, now, machine())).join('\n');
