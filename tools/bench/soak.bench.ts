@@ -38,6 +38,8 @@ interface Sample {
   readonly height: number;
   readonly heapUsedBytes: number;
   readonly residentBytes: number;
+  /** Off the V8 heap: Buffers and ArrayBuffers (the prover's field elements, LevelDB values). */
+  readonly externalBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
 }
@@ -61,6 +63,7 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       height: metricValue(text, 'consortium_consensus_height'),
       heapUsedBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="used"'),
       residentBytes: metricValue(text, 'consortium_process_resident_memory_bytes'),
+      externalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="external"'),
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
       openFiles,
     };
@@ -89,6 +92,7 @@ interface MinuteRow {
   /** Mean over nodes of each node's lowest heap-used sample in the minute: the heap after its GCs. */
   readonly heapAfterGcBytes: number;
   readonly residentBytes: number;
+  readonly externalBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
 }
@@ -110,6 +114,7 @@ function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] 
       blocks: first.at(-1)!.height - first[0]!.height,
       heapAfterGcBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.heapUsedBytes)))),
       residentBytes: mean(perMember.map((list) => list.at(-1)!.residentBytes)),
+      externalBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.externalBytes)))),
       dbBytes: mean(perMember.map((list) => list.at(-1)!.dbBytes)),
       openFiles: mean(perMember.map((list) => list.at(-1)!.openFiles)),
     });
@@ -155,14 +160,16 @@ export async function runSoakBench(): Promise<void> {
     const elapsedMs = Date.now() - startedMs;
     console.log(`soak: ${periods} periods settled in ${(elapsedMs / 60_000).toFixed(1)} min: ${records.toLocaleString('en-US')} usage records, ${statements} statements`);
     const rows = minuteRows(samples, startedMs).filter((row) => row.minute < MINUTES);
-    console.log('  min | txs | blocks | heap after GC MiB | RSS MiB | LevelDB MiB | open files');
-    for (const row of rows) console.log(`  ${row.minute + 1} | ${row.txs} | ${row.blocks} | ${mib(row.heapAfterGcBytes)} | ${mib(row.residentBytes)} | ${mib(row.dbBytes)} | ${row.openFiles.toFixed(0)}`);
+    console.log('  min | txs | blocks | heap after GC MiB | external MiB (min) | RSS MiB | LevelDB MiB | open files');
+    for (const row of rows) console.log(`  ${row.minute + 1} | ${row.txs} | ${row.blocks} | ${mib(row.heapAfterGcBytes)} | ${mib(row.externalBytes)} | ${mib(row.residentBytes)} | ${mib(row.dbBytes)} | ${row.openFiles.toFixed(0)}`);
     // Trends after the first two minutes (warm-up: JIT, caches, the first LevelDB compactions).
     const steady = rows.filter((row) => row.minute >= 2);
     const trend = (pick: (row: MinuteRow) => number) => slope(steady.map((row) => [row.minute, pick(row)] as const));
     const txsPerMinute = steady.map((row) => row.txs);
     console.log(`  throughput after warm-up: ${mean(txsPerMinute).toFixed(0)} txs/min (min ${Math.min(...txsPerMinute)}, max ${Math.max(...txsPerMinute)}), trend ${trend((row) => row.txs).toFixed(1)} txs/min per minute`);
-    console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
+    console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
+    const lastHalf = steady.slice(Math.floor(steady.length / 2));
+    console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
     const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);
     console.log(`  LevelDB: ${mib(trend((row) => row.dbBytes))} MiB per minute, ${txsSteady === 0 ? 'n/a' : (dbGrowth / txsSteady).toFixed(0)} bytes per committed tx`);
