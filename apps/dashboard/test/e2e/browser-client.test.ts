@@ -184,6 +184,27 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
     await dashboard.waitForAttribute('security-count', 'data-shown', '3');
   });
 
+  // T56 in docs/security.md: a node reports text others chose (a client id, a refused peer's
+  // claim, a request path); the client builds the DOM with text nodes (Preact, no innerHTML).
+  it('shows markup in a security event as text: no element is made and its handlers never run', async () => {
+    await dashboard.showView('security');
+    const what = '<img src=x onerror="window.__markupRan = (window.__markupRan ?? 0) + 1">';
+    const who = '<svg onload="window.__markupRan = (window.__markupRan ?? 0) + 1"></svg>';
+    server.push({ type: 'security', event: { ...makeSecurityEvent(memberIds(5)[1]!, 'auth_failed', clockMs), who, what } });
+    await dashboard.page.fill('[data-testid="security-filter-text"]', 'onerror');
+    await dashboard.waitForAttribute('security-count', 'data-shown', '1');
+    const cells = dashboard.page.locator('[data-testid="security-row"]').first().locator('td');
+    expect(await cells.nth(3).innerText()).toBe(who);
+    expect(await cells.nth(5).innerText()).toBe(what);
+    expect(await dashboard.page.locator('[data-testid="security-list"] :is(img, svg)').count()).toBe(0);
+    // An image that fails to load gets its error event in a later task: by the time the test's
+    // own broken image (a data URL, so no 404 in the console) has, none of the markup's ran.
+    await dashboard.page.evaluate(() => new Promise((resolve) => Object.assign(document.createElement('img'), { onerror: resolve, src: 'data:image/png;base64,AA==' })));
+    expect(await dashboard.page.evaluate(() => (window as { __markupRan?: number }).__markupRan)).toBeUndefined();
+    await dashboard.page.fill('[data-testid="security-filter-text"]', '');
+    await dashboard.waitForAttribute('security-count', 'data-shown', '4');
+  });
+
   it('a node going down dashes its topology links in place and turns its card red; coming back restores them', async () => {
     await dashboard.showView('topology');
     const members = memberIds(5);
