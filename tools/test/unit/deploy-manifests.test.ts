@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
@@ -287,6 +287,7 @@ interface Container {
 interface PodSpec {
   readonly terminationGracePeriodSeconds: number;
   readonly securityContext: { readonly runAsUser: number; readonly fsGroup: number };
+  readonly initContainers: readonly { readonly name: string; readonly image: string; readonly command: readonly string[]; readonly volumeMounts: Container['volumeMounts'] }[];
   readonly containers: readonly Container[];
   readonly volumes: readonly { readonly name: string; readonly configMap?: { name: string }; readonly secret?: { secretName: string }; readonly persistentVolumeClaim?: { claimName: string }; readonly emptyDir?: object }[];
 }
@@ -347,6 +348,8 @@ describe('deploy/kubernetes', () => {
       const volume = volumes.get(mount!.name)!;
       const source = volume.configMap?.name ?? volume.secret?.secretName;
       if (source !== undefined) expect(generated.get(source), `${field}: ${source}`).toContain(mount!.subPath);
+      // The private keys: the init container's copies (next test).
+      else if (volume.emptyDir !== undefined) expect(mount!.name, field).toBe('private-keys');
       else expect(volume.persistentVolumeClaim?.claimName, field).toBe('sp-consortium-setup-keys');
     }
     expect(objectOf('PersistentVolumeClaim', 'sp-consortium-setup-keys')).toBeDefined();
@@ -354,6 +357,34 @@ describe('deploy/kubernetes', () => {
     expect(templates.map((template) => template.metadata.name)).toContain(mountAt(nodeConfig.dataDir)?.name);
     expect(container!.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(volumes.get(mountAt('/tmp/tsx-10001')!.name)?.emptyDir).toBeDefined();
+  });
+
+  it('copies the private keys from the Secret to 0600 files the node accepts, with the image\'s node (run here on stand-ins)', async () => {
+    const init = podSpec.initContainers.find((entry) => entry.name === 'private-keys')!;
+    expect(init.image).toBe(IMAGE);
+    const mountOf = (volume: string) => init.volumeMounts.find((mount) => mount.name === volume)!.mountPath;
+    const [secretDir, privateDir] = [mountOf('keys'), mountOf('private-keys')];
+    // The node mounts exactly those copies, and the Secret holds every one of them.
+    const copied = container!.volumeMounts.filter((mount) => mount.name === 'private-keys').map((mount) => mount.subPath!);
+    expect(copied.sort()).toEqual(['node-key.json', 'validator-key.json']);
+    for (const file of copied) expect(generated.get('sp-consortium-keys')).toContain(file);
+
+    const root = await mkdtemp(join(tmpdir(), 'private-keys-'));
+    try {
+      const [node, ...args] = init.command;
+      const script = args.map((arg) => arg.replaceAll(secretDir, join(root, 'secret')).replaceAll(privateDir, join(root, 'private')));
+      await mkdir(join(root, 'secret'));
+      await mkdir(join(root, 'private'));
+      for (const file of copied) await writeFile(join(root, 'secret', file), `{"${file}":1}`, { mode: 0o440 });
+      expect(node).toBe('node');
+      await run(process.execPath, script);
+      for (const file of copied) {
+        expect(readFileSync(join(root, 'private', file), 'utf8')).toBe(`{"${file}":1}`);
+        expect(statSync(join(root, 'private', file)).mode & 0o777, file).toBe(0o600);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('probes liveness on /health and readiness on /ready over the pod\'s loopback', () => {
