@@ -69,11 +69,16 @@ export function decideAccess(request: AccessRequest): AccessDecision {
 /** The credentials a request presents in its Authorization header; `nowMs` decides whether a listed token has expired. */
 export function credentialsOf(authorization: string | undefined, find: (token: string) => ApiClient | null, nowMs: number): Credentials {
   if (authorization === undefined || authorization === '') return { kind: 'none' };
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
-  if (match === null) return { kind: 'invalid', reason: 'malformed' };
-  const client = find(match[1]!);
+  const token = bearerTokenOf(authorization);
+  if (token === null) return { kind: 'invalid', reason: 'malformed' };
+  const client = find(token);
   if (client === null) return { kind: 'invalid', reason: 'unknown' };
   return isApiClientExpired(client, nowMs) ? { kind: 'expired', client } : { kind: 'valid', client };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null when the header is not one. */
+export function bearerTokenOf(authorization: string | undefined): string | null {
+  return /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '')?.[1] ?? null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

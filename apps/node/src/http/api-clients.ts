@@ -8,6 +8,7 @@ import { findApiClient, isApiClientExpired, type ApiClient, type ApiClientRecord
  */
 export class ApiClients {
   #records: readonly ApiClientRecord[];
+  readonly #onReplace = new Set<() => void>();
 
   constructor(
     records: readonly ApiClientRecord[],
@@ -39,7 +40,26 @@ export class ApiClients {
   replace(records: readonly ApiClientRecord[]): ApiClientsChange {
     const change = changeOf(this.#records, records);
     this.#records = records;
+    for (const listener of this.#onReplace) listener();
     return change;
+  }
+
+  /**
+   * Calls `listener` after every replace (what outlives a request, an event stream, checks its
+   * token again); returns the function that stops it.
+   */
+  onReplace(listener: () => void): () => void {
+    this.#onReplace.add(listener);
+    return () => this.#onReplace.delete(listener);
+  }
+
+  /**
+   * Whether `token` still authenticates `client` as it did: listed, with the same role and
+   * member, and not expired. An event stream asks this after a reload and before each event.
+   */
+  stillAuthenticates(token: string, client: ApiClient): boolean {
+    const current = this.find(token);
+    return current !== null && current.client === client.client && current.role === client.role && current.member === client.member && !isApiClientExpired(current, this.nowMs());
   }
 }
 

@@ -115,6 +115,9 @@ export async function startApiFixture(
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async close() {
+      // The tests are done: keep-alive sockets left by fetch and by streams the server ended would
+      // hold server.close() until the client's keep-alive timeout (4 s).
+      server.server.closeAllConnections();
       await server.close();
       await log.close();
       await telemetry.shutdown();

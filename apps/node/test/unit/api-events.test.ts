@@ -10,9 +10,12 @@ let url: string;
 
 /** Observers beside the fixture's four clients: 8 clients at 4 streams each fill the node's 32, and one more is left. */
 const WATCHERS = ['watcher-1', 'watcher-2', 'watcher-3', 'watcher-4', 'watcher-5'];
+/** A token that expires when the tests move the node's clock past it. */
+const EXPIRING = { client: 'expiring-watcher', role: 'observer', expiresAt: '2999-01-01T00:00:00Z' } as const;
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
-  api = await startApiFixture({ extraClients: WATCHERS.map((client) => ({ client, role: 'observer' as const })) });
+  api = await startApiFixture({ extraClients: [...WATCHERS.map((client) => ({ client, role: 'observer' as const })), EXPIRING], nowMs: () => Date.now() + clockOffsetMs });
   await api.server.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(api.server.server.address() as AddressInfo).port}/v1/events`;
 });
@@ -52,6 +55,8 @@ async function openStream(token: string) {
   return {
     response,
     received,
+    /** Resolves when the stream ended (the server closed it, or close()). */
+    ended: reading,
     async until(predicate: (events: Received[]) => boolean) {
       await expect.poll(() => predicate(received), { timeout: 30_000, interval: 20 }).toBe(true);
     },
@@ -178,6 +183,34 @@ describe('event stream limits', () => {
       for (const holder of holders) expect(api.events.subscriberCountOf(holder)).toBe(MAX_EVENT_STREAMS_PER_CLIENT);
     } finally {
       await closeAll(streams);
+    }
+  });
+});
+
+describe('event streams of revoked and expired tokens', () => {
+  it('ends the streams of a token a reload removed at once, and of an expired token at its next event; other streams go on', async () => {
+    const held = api.clients.records;
+    const revoked = await openStream(api.tokens['watcher-1']!);
+    const expiring = await openStream(api.tokens[EXPIRING.client]!);
+    const staying = await openStream(api.tokens['watcher-2']!);
+    try {
+      for (const stream of [revoked, expiring, staying]) await stream.until((events) => events.some((e) => e.event === 'ready'));
+      api.clients.replace(held.filter((record) => record.client !== 'watcher-1'));
+      await revoked.ended;
+      await expect.poll(() => api.events.subscriberCountOf('watcher-1'), { timeout: 30_000 }).toBe(0);
+
+      // Expired: the node's clock passes expiresAt; the next event ends the stream instead of reaching it.
+      clockOffsetMs = Date.parse(EXPIRING.expiresAt) - Date.now() + 60_000;
+      api.events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: 99, hash: 'cd'.repeat(32), timeMs: 1, txs: 0 } });
+      await expiring.ended;
+      expect(expiring.received.some((e) => e.event === 'block')).toBe(false);
+      await staying.until((events) => events.some((e) => e.event === 'block' && e.data.height === 99));
+      expect(api.events.subscriberCountOf('watcher-2')).toBe(1);
+    } finally {
+      clockOffsetMs = 0;
+      api.clients.replace(held);
+      for (const stream of [revoked, expiring, staying]) await stream.close();
+      await expect.poll(() => api.events.subscriberCount, { timeout: 30_000 }).toBe(0);
     }
   });
 });

@@ -1,5 +1,7 @@
+import { isApiClientExpired } from '@consortium/node-config';
 import type { NodeEvent } from '../../security/node-events.js';
 import { audienceOfClient } from '../../security/security-event.js';
+import { bearerTokenOf } from '../access.js';
 import { clientOf, routeOf, whoOf } from '../auth.js';
 import { AUTH_REFUSALS, ErrorBody } from '../schemas.js';
 import type { ApiRoutes } from './index.js';
@@ -20,8 +22,8 @@ const MAX_QUEUED_EVENTS_PER_CLIENT = 1_000;
  * type (`security`, `block`), `data:` the JSON. A client sees what its role may: observers the
  * public events, an operator also its own member's, an admin everything.
  */
-export const eventRoutes: ApiRoutes = (server, { events, telemetry }) => {
-  const clients = telemetry.metrics.api.eventStreamClients;
+export const eventRoutes: ApiRoutes = (server, { events, telemetry, clients }) => {
+  const openStreams = telemetry.metrics.api.eventStreamClients;
   const refused = telemetry.metrics.api.eventStreamsRefusedTotal;
   server.get(
     '/v1/events',
@@ -45,9 +47,16 @@ export const eventRoutes: ApiRoutes = (server, { events, telemetry }) => {
         events.emitSecurityEvent({ kind: 'rate_limited', who: whoOf(request), where: routeOf(request), what: `event stream refused: ${message}`, audience: audienceOfClient(viewer) });
         return limit === 'client' ? reply.code(429).send({ error: 'too_many_client_streams', message }) : reply.code(503).send({ error: 'too_many_streams', message });
       }
+      // A stream outlives the request that authenticated it: a token a reload revoked (or gave
+      // another role or member) ends its streams at once; an expired one at its next event (a
+      // block at the latest). The token is hashed again only on a reload, never per event.
+      const token = bearerTokenOf(request.headers.authorization)!;
+      const stopWatchingReloads = clients.onReplace(() => {
+        if (!clients.stillAuthenticates(token, viewer)) reply.sse.close();
+      });
       let queued = 0;
       const unsubscribe = events.subscribe(viewer, (event: NodeEvent) => {
-        if (queued >= MAX_QUEUED_EVENTS_PER_CLIENT) {
+        if (queued >= MAX_QUEUED_EVENTS_PER_CLIENT || isApiClientExpired(viewer, clients.now())) {
           reply.sse.close();
           return;
         }
@@ -57,10 +66,11 @@ export const eventRoutes: ApiRoutes = (server, { events, telemetry }) => {
           () => reply.sse.close(),
         );
       });
-      clients.inc();
+      openStreams.inc();
       reply.sse.onClose(() => {
         unsubscribe();
-        clients.dec();
+        stopWatchingReloads();
+        openStreams.dec();
       });
       reply.sse.keepAlive();
       // A first comment-free event tells the client the stream is open and what it will see.
