@@ -140,6 +140,26 @@ export class DemoKeysForConsortiumError extends SetupError {
   }
 }
 
+/**
+ * `genesis --keys` names a ceremony's keys folder that is not what every member attested (T40 in
+ * docs/security.md): its keys, manifest or genesis-artifacts.json differ from the transcript's
+ * final files and attestations, the transcript is missing or does not check, or the ceremony's
+ * members are not the genesis's.
+ */
+export class UnattestedCeremonyKeysError extends SetupError {
+  override readonly name = 'UnattestedCeremonyKeysError';
+  constructor(
+    readonly keysDir: string,
+    readonly transcriptFile: string,
+    problem: string,
+  ) {
+    super(
+      `${keysDir} is not the keys folder every member of the ceremony attested (transcript ${transcriptFile}): ${problem}`,
+      'Do not pin these keys. Pin the keys folder the ceremony wrote and every member attested, with its transcript.json beside it (or name the transcript with --transcript); `consortium-setup ceremony verify <ceremony folder>` checks the whole ceremony and names what differs.',
+    );
+  }
+}
+
 /** --genesis-time is not a timestamp. */
 export class InvalidGenesisTimeError extends SetupError {
   override readonly name = 'InvalidGenesisTimeError';

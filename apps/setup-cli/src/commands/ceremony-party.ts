@@ -354,7 +354,15 @@ export function addCeremonyPartyCommands(ceremony: Command, terminal: Terminal):
 async function readPlan(dir: string): Promise<CeremonyPlan> {
   const path = join(dir, PLAN_FILE);
   if (!(await pathExists(path))) throw new CeremonyInputError(`no ${PLAN_FILE} in ${dir}`, 'Run consortium-setup ceremony plan first, or give the folder that has it.');
-  return JSON.parse(await readTextFile(path)) as CeremonyPlan;
+  const plan = JSON.parse(await readTextFile(path)) as CeremonyPlan;
+  // Its member ids and circuit names become file names here (sign-plan, start): checked before any is used.
+  try {
+    validatePlan(plan);
+  } catch (error) {
+    if (error instanceof CeremonyError) throw new CeremonyInputError(`${path}: ${error.message}`, 'Take the plan again from the coordinator, or plan the ceremony again (consortium-setup ceremony plan).');
+    throw error;
+  }
+  return plan;
 }
 
 async function readSignatures(dir: string): Promise<PlanSignature[]> {

@@ -1,8 +1,9 @@
-import { dirname, resolve } from 'node:path';
-import { genesisHash, genesisToJson, toHex, DEFAULT_CONSENSUS_PARAMS } from '@consortium/consensus';
+import { dirname, join, resolve } from 'node:path';
+import { CeremonyError, checkAttestedKeys, readTranscriptFile, sha256OfFile, TRANSCRIPT_FILE, UnattestedKeysError, type CeremonyPlan } from '@consortium/ceremony';
+import { genesisHash, genesisToJson, toHex, DEFAULT_CONSENSUS_PARAMS, type Genesis } from '@consortium/consensus';
 import { Option, type Command } from 'commander';
 import { assertSetupAllowed, DemoKeysRefusedError } from '@consortium/zkp';
-import { DemoKeysForConsortiumError, MemberFileError, NoMembersError, OutputFileExistsError, ParamsFileError } from '../errors.js';
+import { DemoKeysForConsortiumError, MemberFileError, NoMembersError, OutputFileExistsError, ParamsFileError, UnattestedCeremonyKeysError } from '../errors.js';
 import { ensureDir, listMemberFiles, pathExists, readTextFile, writePublicFile } from '../files.js';
 import { buildGenesis, consensusParamsWith, genesisTimeOf, type MemberSource } from '../genesis-draft.js';
 import type { GenesisKeysFragment } from '../keys-folder.js';
@@ -25,6 +26,7 @@ interface GenesisOptions {
   readonly genesisTime?: string;
   readonly params?: string;
   readonly keys?: string;
+  readonly transcript?: string;
   readonly force?: boolean;
 }
 
@@ -47,6 +49,10 @@ export function addGenesisCommand(program: Command, terminal: Terminal): void {
     .option(
       '--keys <dir>',
       "the trusted setup's keys folder: its genesis-artifacts.json (file pins and setup kind) is pinned in the genesis. Without it the genesis pins no keys and nodes refuse to start (they could not verify proofs); demo keys are refused (devnets only)",
+    )
+    .option(
+      '--transcript <file>',
+      "with --keys of a ceremony: its transcript.json (default: beside the keys folder, <keys>/../transcript.json). The keys must be the ones every member attested in it, and its members genesis's",
     )
     .option('--force', 'replace --out if it exists')
     .addHelpText(
@@ -108,7 +114,8 @@ async function runGenesis(options: GenesisOptions, { out, progress }: Terminal):
   const genesisTime = genesisTimeOf(options.genesisTime, new Date());
   if (options.force !== true && (await pathExists(outFile))) throw new OutputFileExistsError(outFile); // before any work
 
-  const proofKeys = options.keys === undefined ? undefined : await consortiumKeys(resolve(options.keys));
+  const ceremonyKeys = options.keys === undefined ? undefined : await consortiumKeys(resolve(options.keys), options.transcript);
+  const proofKeys = ceremonyKeys?.fragment;
   const files = await memberFilesOf(options);
   const members = await progress.step(`read ${files.length} member file${files.length === 1 ? '' : 's'}`, () => Promise.all(files.map(readMemberSource)));
   const consensus = await readParams(options.params);
@@ -116,6 +123,11 @@ async function runGenesis(options: GenesisOptions, { out, progress }: Terminal):
   const genesis = await progress.step('validate the genesis', () =>
     buildGenesis({ chainId: options.chainId, genesisTime, members, consensus, ...proofKeys, ...(options.params === undefined ? {} : { paramsSource: options.params }) }),
   );
+  if (ceremonyKeys?.ceremony !== undefined) {
+    const { plan, keysDir, transcriptFile } = ceremonyKeys.ceremony;
+    const problem = ceremonyMembersProblem(plan, genesis);
+    if (problem !== null) throw new UnattestedCeremonyKeysError(keysDir, transcriptFile, problem);
+  }
 
   await progress.step(`write ${outFile}`, async () => {
     await ensureDir(dirname(outFile));
@@ -131,8 +143,20 @@ async function runGenesis(options: GenesisOptions, { out, progress }: Terminal):
   progress.note(`\nNext: send ${outFile} to every member; each compares the genesis hash with yours (by phone, not by the same channel) before starting its node.`);
 }
 
-/** The keys a real consortium's genesis may pin: the same rule a node applies (demo keys only on a devnet), before any work. */
-async function consortiumKeys(keysDir: string): Promise<GenesisKeysFragment> {
+interface ConsortiumKeys {
+  readonly fragment: GenesisKeysFragment;
+  /** For a ceremony's keys: the plan whose members attested them, to compare with genesis's. */
+  readonly ceremony?: { readonly plan: CeremonyPlan; readonly keysDir: string; readonly transcriptFile: string };
+}
+
+/**
+ * The keys a real consortium's genesis may pin, before any work: the same rule a node applies
+ * (demo keys only on a devnet), and a ceremony's keys only if they are what every member
+ * attested in its transcript. The coordinator hands the keys folder out after the attestations
+ * (T40 in docs/security.md): its genesis-artifacts.json, pinned here as it is, is checked
+ * against the transcript's final files and every member's attestation first.
+ */
+async function consortiumKeys(keysDir: string, transcriptOption: string | undefined): Promise<ConsortiumKeys> {
   const fragment = await readGenesisKeysFragment(keysDir);
   try {
     assertSetupAllowed(fragment.trustedSetup, 'production');
@@ -140,5 +164,25 @@ async function consortiumKeys(keysDir: string): Promise<GenesisKeysFragment> {
     if (error instanceof DemoKeysRefusedError) throw new DemoKeysForConsortiumError(keysDir, error.message);
     throw error;
   }
-  return fragment;
+  if (fragment.trustedSetup.kind !== 'ceremony') return { fragment };
+  const transcriptFile = resolve(transcriptOption ?? join(keysDir, '..', TRANSCRIPT_FILE));
+  try {
+    const transcript = await readTranscriptFile(transcriptFile);
+    await checkAttestedKeys(keysDir, transcript, { transcriptSha256: await sha256OfFile(transcriptFile), fragment: 'required' });
+    return { fragment, ceremony: { plan: transcript.plan, keysDir, transcriptFile } };
+  } catch (error) {
+    if (error instanceof CeremonyError) throw new UnattestedCeremonyKeysError(keysDir, transcriptFile, error instanceof UnattestedKeysError ? error.detail : error.message);
+    throw error;
+  }
+}
+
+/** The ceremony was run and attested by the genesis's members, with their validator keys; else what differs. */
+function ceremonyMembersProblem(plan: CeremonyPlan, genesis: Genesis): string | null {
+  for (const member of genesis.members) {
+    const planned = plan.members.find((candidate) => candidate.id === member.id);
+    if (planned === undefined) return `${member.id} is a member of the genesis but took no part in the ceremony (its members: ${plan.members.map((m) => m.id).join(', ')})`;
+    if (planned.publicKey !== toHex(member.publicKey)) return `${member.id}'s key in the ceremony's plan (${planned.publicKey.slice(0, 16)}…) is not its validator key in the genesis (${toHex(member.publicKey).slice(0, 16)}…)`;
+  }
+  const outsiders = plan.members.filter((planned) => !genesis.members.some((member) => member.id === planned.id)).map((planned) => planned.id);
+  return outsiders.length === 0 ? null : `${outsiders.join(', ')} took part in the ceremony but ${outsiders.length === 1 ? 'is not a member' : 'are not members'} of the genesis`;
 }

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attest, readTranscriptFile, writeTranscriptFile, type FinalHashes } from '@consortium/ceremony';
-import { Ed25519Signer, validatorKeyFromJson } from '@consortium/consensus';
+import { attest, readTranscriptFile, sha256OfFile, writeTranscriptFile, type FinalHashes } from '@consortium/ceremony';
+import { Ed25519Signer, parseGenesis, validatorKeyFromJson } from '@consortium/consensus';
 import { ensureTestKeys, loadEpoch } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson, runNpx, temporaryDir } from './support/cli.js';
@@ -66,6 +66,18 @@ describe('the file-based ceremony of five members on settlement-4', () => {
     expect((await runInProcessOk(['ceremony', 'start', '--dir', dir])).stderr).toContain(`Next: the coordinator ${members[0]} to open phase 2 of settlement-4`);
   }, 120_000);
 
+  it('refuses to sign a plan whose circuit name would leave the ceremony folder, and signs nothing', async () => {
+    const hostile = join(tmp.path, 'hostile-plan');
+    await mkdir(hostile, { recursive: true });
+    const plan = await readJson<{ circuits: { name: string }[] }>(join(dir, 'plan.json'));
+    plan.circuits[0]!.name = '../../escaped';
+    await writeFile(join(hostile, 'plan.json'), JSON.stringify(plan));
+    const refused = await runInProcess(['ceremony', 'sign-plan', '--dir', hostile, '--member', members[0]!, '--key', keyOf(members[0]!)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('circuit name "../../escaped" is not a plain name');
+    await expect(readFile(join(hostile, 'plan-signatures', `${members[0]}.json`))).rejects.toThrow();
+  });
+
   it('takes phase 2 in the plan order, one member on an air-gapped machine, and refuses a step out of turn', async () => {
     await takeStep(members[0]!); // the coordinator checks the imported phase 1 and opens phase 2 of settlement-4
     const outOfTurn = await runInProcess(['ceremony', 'step', '--dir', dir, '--member', members[2]!, '--key', keyOf(members[2]!)]);
@@ -129,6 +141,45 @@ describe('the file-based ceremony of five members on settlement-4', () => {
     expect([...epoch.circuits.keys()]).toEqual(['settlement-4']);
     expect(epoch.insecure).toBe(false);
   }, 600_000);
+
+  it('`genesis --keys` pins the attested keys, and refuses them substituted after the attestations or with other members, naming what differs', async () => {
+    // The members' public entries, as each sent them for the devnet's genesis (the plan's members).
+    const membersDir = join(tmp.path, 'members');
+    await mkdir(membersDir, { recursive: true });
+    const devnetGenesis = await readJson<{ members: { id: string }[] }>(join(devnet, 'genesis.json'));
+    for (const member of devnetGenesis.members) await writeFile(join(membersDir, `${member.id}.member.json`), JSON.stringify(member));
+    const genesisOf = (keys: string, out: string, from = membersDir) => runInProcess(['genesis', '--chain-id', 'sp-consortium-devnet', '--members-dir', from, '--keys', keys, '--out', join(tmp.path, out)]);
+
+    const pinned = await genesisOf(join(dir, 'keys'), 'genesis-ceremony.json');
+    expect(pinned.code).toBe(0);
+    const fragment = await readJson<{ artifacts: Record<string, string>; trustedSetup: { kind: string; transcriptSha256: string } }>(join(dir, 'keys', 'genesis-artifacts.json'));
+    expect(parseGenesis(await readJson(join(tmp.path, 'genesis-ceremony.json')))).toMatchObject({ artifacts: fragment.artifacts, trustedSetup: fragment.trustedSetup });
+
+    // The coordinator's lie: the lane's first key (newZKey's, no contribution in it) with a manifest and a fragment to match.
+    const substituted = join(tmp.path, 'handed-out', 'keys');
+    await cp(join(dir, 'keys'), substituted, { recursive: true });
+    await copyFile(join(dir, 'transcript.json'), join(tmp.path, 'handed-out', 'transcript.json'));
+    const manifest = await readJson<{ circuits: Record<string, { zkey: { path: string; sha256: string } }> }>(join(substituted, 'keys-manifest.json'));
+    const zkey = manifest.circuits['settlement-4']!.zkey;
+    const attestedSha256 = zkey.sha256;
+    await copyFile(join(dir, 'phase2', 'settlement-4', '000-open.zkey'), join(substituted, zkey.path));
+    zkey.sha256 = await sha256OfFile(join(substituted, zkey.path));
+    await writeFile(join(substituted, 'keys-manifest.json'), JSON.stringify(manifest));
+    await writeFile(join(substituted, 'genesis-artifacts.json'), JSON.stringify({ ...fragment, artifacts: { ...fragment.artifacts, 'epoch-1/settlement-4.zkey': zkey.sha256 } }));
+    const refused = await genesisOf(substituted, 'genesis-substituted.json');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${zkey.path} has sha256 ${zkey.sha256.slice(0, 16)}…, but the transcript names ${attestedSha256.slice(0, 16)}… as the final proving key of settlement-4`);
+    expect(refused.stderr).toContain('Do not pin these keys.');
+    await expect(readFile(join(tmp.path, 'genesis-substituted.json'))).rejects.toThrow();
+
+    // The attested keys, but a genesis without one of the members who attested them.
+    const fewer = join(tmp.path, 'members-fewer');
+    await cp(membersDir, fewer, { recursive: true });
+    await rm(join(fewer, `${members[4]}.member.json`));
+    const outsider = await genesisOf(join(dir, 'keys'), 'genesis-fewer.json', fewer);
+    expect(outsider.code).toBe(1);
+    expect(outsider.stderr).toContain(`${members[4]} took part in the ceremony but is not a member of the genesis`);
+  }, 120_000);
 
   it('names the first problem of a transcript altered afterwards, and exits 1', async () => {
     const transcriptPath = join(dir, 'transcript.json');

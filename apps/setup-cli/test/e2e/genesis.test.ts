@@ -30,16 +30,19 @@ afterAll(async () => {
 });
 
 describe('consortium-setup genesis --keys', () => {
-  it("pins a ceremony's keys folder: its file pins and setup kind", async () => {
+  // Pinning a real ceremony's keys, and refusing keys substituted after its attestations, is in
+  // ceremony-file-based.test.ts (it has a whole attested ceremony); here, the folder alone.
+  it("refuses a ceremony's keys folder without the transcript its members attested in, naming where it looked", async () => {
     const keys = join(tmp.path, 'ceremony-keys');
     await mkdir(keys, { recursive: true });
     const pins = { 'epoch-1/settlement-64.vkey': 'a'.repeat(64), 'epoch-1/settlement-64.zkey': 'b'.repeat(64), 'epoch-1/settlement-64.wasm': 'c'.repeat(64) };
-    const trustedSetup = { kind: 'ceremony', transcriptSha256: null };
-    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup }));
+    await writeFile(join(keys, 'genesis-artifacts.json'), JSON.stringify({ artifacts: pins, trustedSetup: { kind: 'ceremony', transcriptSha256: 'd'.repeat(64) } }));
     const out = join(tmp.path, 'genesis-keys.json');
-    const { stdout } = await runInProcessOk(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', out]);
-    expect(parseGenesis(JSON.parse(await readFile(out, 'utf8')))).toMatchObject({ artifacts: pins, trustedSetup });
-    expect(stdout).toContain('proof keys    3 files of a ceremony setup');
+    const result = await runInProcess(['genesis', '--chain-id', 'sp-consortium-test', '--members-dir', membersDir, '--keys', keys, '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${keys} is not the keys folder every member of the ceremony attested (transcript ${join(tmp.path, 'transcript.json')}): no transcript at ${join(tmp.path, 'transcript.json')}`);
+    expect(result.stderr).toContain('Do not pin these keys.');
+    await expect(readFile(out)).rejects.toThrow();
   });
 
   it('refuses demo keys, before reading any member file (they are for devnets)', async () => {

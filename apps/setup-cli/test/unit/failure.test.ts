@@ -92,6 +92,7 @@ describe('error classes', () => {
       new errors.ParamsFileError('f', 'bad'),
       new errors.KeysFolderError('k/genesis-artifacts.json', 'missing'),
       new errors.DemoKeysForConsortiumError('k', 'demo keys'),
+      new errors.UnattestedCeremonyKeysError('k', 't/transcript.json', 'settlement-4.zkey has sha256 a…, but the transcript names b…'),
       new errors.InvalidGenesisTimeError('x'),
       new errors.InvalidGenesisError(['bad']),
       new errors.PortRangeError('bad'),
