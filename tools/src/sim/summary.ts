@@ -9,6 +9,9 @@ export function describeRun({ report: r, cpuSeconds }: RunResult): string {
   return [
     `seed ${r.seed} members ${r.members}: height ${r.committedHeight} (heal at ${r.heightAtHeal}), ${r.virtualTimeMs} ms virtual, ${cpuSeconds.toFixed(2)} s CPU`,
     `${r.crashes} crashes${crashPoints.length > 0 ? ` (${crashPoints.join(', ')})` : ''}, ${r.partitions} partitions, ${r.writeFailures} failed writes, ${r.readFailures} failed reads`,
+    ...(r.oldCopyRestores > 0 || r.staleStore.detections > 0 ? [`${r.oldCopyRestores} restores from an old copy (signers fenced ${r.staleStore.detections} times, ${r.staleStore.fencedSignatures} signatures withheld)`] : []),
+    ...(r.writesOverRoundTimeout > 0 ? [`${r.writesOverRoundTimeout} writes slower than a round timeout`] : []),
+    ...(r.clockSpreadMs > 0 ? [`clocks ${r.clockSpreadMs} ms apart at the end`] : []),
     `${r.oversizedFrames} oversized and ${r.rateLimitedFrames} rate-limited frames, ${r.penalties} penalties, ${r.disconnections} disconnections`,
     byzantine.length === 0 ? 'no Byzantine member' : `Byzantine ${byzantine.join(' ')}${acted.length > 0 ? `: ${acted.join(', ')}` : ''}`,
     `${r.committedTxs} txs, digest ${r.digest.slice(0, 12)}`,

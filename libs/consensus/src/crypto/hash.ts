@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const HASH_BYTES = 32;
 
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(bytes).digest());
+  // One-shot: no Hash object per call (transaction hashes are computed by the thousand).
+  return new Uint8Array(hash('sha256', bytes, 'buffer'));
 }
 
 export function toHex(bytes: Uint8Array): string {

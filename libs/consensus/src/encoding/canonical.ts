@@ -38,8 +38,14 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number, what = 'mes
   return value;
 }
 
+/** Below this many bytes a loop beats the native compare's call (hashes, keys, signatures). */
+const NATIVE_COMPARE_MIN_BYTES = 64;
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
+  // Frames and blocks (every decode compares its re-encoding with the input): memcmp. A byte loop
+  // here was 15 % of a 10-member simulation's CPU.
+  if (a.byteLength >= NATIVE_COMPARE_MIN_BYTES) return Buffer.compare(a, b) === 0;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
 }

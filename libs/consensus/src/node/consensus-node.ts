@@ -31,7 +31,7 @@ import { InputQuota } from './input-quota.js';
 import { Outbound } from './outbound.js';
 import type { AddTxOutcome, ChainStorePort, MempoolPort } from './ports.js';
 import { ConsensusReactor } from './reactor.js';
-import { ConsensusSigner } from './signer.js';
+import { ConsensusSigner, RestartSigningGate, type StaleStoreFigures } from './signer.js';
 import { ConsensusRoutine } from './state.js';
 import { TaskQueue } from './task-queue.js';
 import { DriverTimers } from './timers.js';
@@ -82,6 +82,19 @@ export interface ConsensusNodeOptions {
    * Default 5 s: NTP-synchronised operators are within milliseconds of each other.
    */
   readonly blockTimeDriftMaxMs?: number;
+  /**
+   * Checks signatures (and remembers the ones it verified, bound to key and message). Default: one
+   * of the node's own. The simulator passes one instance to every simulated node: each node still
+   * asks it about every signature, and the curve arithmetic runs once per distinct (key, message,
+   * signature) instead of once per node. A real node has one verifier per process either way.
+   */
+  readonly verifier?: Ed25519Verifier;
+  /**
+   * After a restart, sign nothing new until a quorum's statuses say the height is not committed
+   * (signer.ts RestartSigningGate: a node restored from an old copy must not sign at heights it
+   * signed before). Default true; the driver tests' scripted peers send no statuses.
+   */
+  readonly restartSigningGate?: boolean;
 }
 
 export interface ConsensusStatus {
@@ -119,7 +132,7 @@ export class ConsensusNode {
   readonly limits: ConsensusLimits;
   private readonly options: ConsensusNodeOptions;
   private readonly validators: ValidatorSet;
-  private readonly verifier = new Ed25519Verifier();
+  private readonly verifier: Ed25519Verifier;
   private readonly clock: Clock;
   private readonly logger: Logger | null;
   private readonly metrics: ConsensusNodeOptions['metrics'];
@@ -138,6 +151,8 @@ export class ConsensusNode {
   private running = false;
   private stopped = false;
   private haltError: ConsensusHaltedError | null = null;
+  private signer: ConsensusSigner | null = null;
+  private readonly restartGate: RestartSigningGate | null;
   private gossipQueued = false;
   /** Members connected since the last status tick that ran (see ConsensusRoutine.gossipTick). */
   private arrivalsForTick = false;
@@ -145,6 +160,7 @@ export class ConsensusNode {
   constructor(options: ConsensusNodeOptions) {
     this.options = options;
     this.validators = ValidatorSet.fromGenesis(options.genesis);
+    this.verifier = options.verifier ?? new Ed25519Verifier();
     if (!this.validators.has(options.self)) throw new UnknownValidatorError(`${options.self} is not a member in genesis`);
     const member = this.validators.get(options.self)!;
     if (!bytesEqual(member.publicKey, options.signer.publicKey)) {
@@ -157,6 +173,8 @@ export class ConsensusNode {
     this.metrics = options.metrics ?? null;
     const tracer = options.tracer ?? null;
     this.gossipIntervalMs = options.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS;
+    // Two status periods: peers relay a stalled height to a member that connects again at their next tick.
+    this.restartGate = (options.restartSigningGate ?? true) ? new RestartSigningGate(this.validators, options.self, this.clock, 2 * this.gossipIntervalMs) : null;
     const app = serializedApplication(options.app);
     const live = () => this.running && !this.stopped && this.haltError === null;
     this.queue = new TaskQueue((error) => this.halt(error));
@@ -194,6 +212,7 @@ export class ConsensusNode {
       blockTimeDriftMaxMs: options.blockTimeDriftMaxMs ?? DEFAULT_BLOCK_TIME_DRIFT_MAX_MS,
       commitListeners: this.commitListeners,
       syncing: () => this.sync.syncing,
+      decidedClaim: () => this.sync.highestClaim,
       regossip: (txs) => {
         for (const tx of txs) this.txGossip.add(tx);
       },
@@ -229,6 +248,7 @@ export class ConsensusNode {
       logger: this.logger,
       metrics: this.metrics ?? null,
       accepting: () => !this.stopped && this.haltError === null,
+      statusHeard: (from, committedHeight) => this.restartGate?.heard(from, committedHeight),
     });
     this.txGossip = new TxGossip(
       this.clock,
@@ -275,8 +295,10 @@ export class ConsensusNode {
     this.started = true;
     this.running = true;
     let pendingTxs: Uint8Array[];
+    this.restartGate?.started();
     try {
-      const signer = await ConsensusSigner.load(this.options.genesis.chainId, this.options.signer, this.options.store);
+      const signer = await ConsensusSigner.load(this.options.genesis.chainId, this.options.signer, this.options.store, () => this.sync.highestClaim, this.restartGate);
+      this.signer = signer;
       await this.queue.run(() => this.routine.resume(signer));
       // After the resume: the tx index and the application are at the store's height, so the
       // mempool refuses what was committed meanwhile.
@@ -299,6 +321,7 @@ export class ConsensusNode {
     // they were accepted, and this node's mempool does not outlive the process.
     if (!this.stopped && this.haltError === null) this.txGossip.flush();
     this.stopped = true;
+    this.restartGate?.close();
     this.timers.clearAllBut();
     this.txGossip.stop();
     this.sync.stop();
@@ -369,6 +392,11 @@ export class ConsensusNode {
     return outcome;
   }
 
+  /** What the signer's stale-store guards did (signer.ts); zeros before the start. */
+  get staleStore(): StaleStoreFigures {
+    return this.signer?.staleStore ?? { detections: 0, fencedSignatures: 0, fencedThroughHeight: 0 };
+  }
+
   /** Resolves when every input received so far has been processed (tests and the simulator). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -407,6 +435,7 @@ export class ConsensusNode {
     if (this.haltError !== null) return;
     const halted = new ConsensusHaltedError(haltReason(error), { cause: error });
     this.haltError = halted;
+    this.restartGate?.close();
     this.timers.clearAllBut();
     this.txGossip.stop();
     this.sync.stop();

@@ -47,6 +47,8 @@ export interface ReactorDeps {
   readonly metrics: { readonly consensus: ConsensusMetrics; readonly security: SecurityMetrics } | null;
   /** false once the node stopped or halted: inputs are then ignored. */
   readonly accepting: () => boolean;
+  /** A member's status said how far it committed (the signer's restart gate listens). */
+  readonly statusHeard?: (from: MemberId, committedHeight: number) => void;
 }
 
 export class ConsensusReactor {
@@ -69,6 +71,8 @@ export class ConsensusReactor {
     }
     if (message.kind === 'status') {
       this.deps.sync.onStatus(from, message);
+      // After block sync: a certificate in the status may show the height decided.
+      this.deps.statusHeard?.(from, message.committedHeight);
       return;
     }
     const { routine } = this.deps;

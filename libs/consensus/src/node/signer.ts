@@ -3,7 +3,10 @@ import { sha256, shortHex } from '../crypto/hash.js';
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
 import { DoubleSignRefusedError, LastSignedRecordError, PersistenceFailedError } from '../errors.js';
 import { proposalSignBytes, voteSignBytes } from '../signing.js';
+import type { MemberId } from '../genesis/types.js';
 import type { Block, Hash, Proposal, SignedProposal, SignedVote, Vote } from '../types.js';
+import type { ValidatorSet } from '../validators.js';
+import type { Clock } from './clock.js';
 import type { ChainStorePort } from './ports.js';
 import { encodeWalEntry, signingSlot } from './wal-log.js';
 
@@ -17,6 +20,21 @@ import { encodeWalEntry, signingSlot } from './wal-log.js';
  * - the record's own slot is signed again only for the same bytes (the stored signature is reused);
  * - a higher slot is signed, and the record and the message's WAL entry are written in one
  *   synced batch before the signature leaves this class.
+ *
+ * The record only protects a node whose store is its newest. A store restored from an old copy
+ * (a backup, a copied data directory) has an old record, and the node would sign again slots its
+ * key signed before: the classic double sign of a restored validator. Two guards (a fence) cover
+ * what the node can learn of it:
+ * - a signature by this node's own key beyond its record (or another value at the record's slot),
+ *   seen in a peer's vote or proposal or in a certificate of a block it commits, proves the store
+ *   stale: the node signs nothing new at that height, nor at any height up to the one after the
+ *   highest a certificate shows decided (before its restore it can have signed at most there),
+ *   and logs it (CometBFT's double_sign_check_height looks back for its own votes the same way);
+ * - nothing new is signed at a height a certificate shows decided (a backed claim of block sync):
+ *   a node catching up has no business there, and a restored one would sign it a second time.
+ * Re-sending an identical earlier signature stays allowed. A signature no live node holds cannot
+ * be learnt of; docs/reliability.md ("A validator restored from an old copy") says what remains
+ * and what operators must do.
  */
 
 export type SignedSlotStep = 'proposal' | 'prevote' | 'precommit';
@@ -36,9 +54,112 @@ export type SignOutcome<T> =
   | { readonly kind: 'signed'; readonly message: T }
   /** Signed before (same slot, same value): the earlier signature, to be re-sent. */
   | { readonly kind: 'reused'; readonly message: T }
-  | { readonly kind: 'refused'; readonly error: DoubleSignRefusedError };
+  | { readonly kind: 'refused'; readonly error: DoubleSignRefusedError }
+  /** Not signed: the height is fenced (the store proved stale there) or decided already. */
+  | { readonly kind: 'fenced'; readonly reason: string };
+
+/** A signature by this node's key that the node came across (a peer's message, a certificate). */
+export interface OwnSignatureSeen {
+  readonly height: number;
+  readonly round: number;
+  readonly step: SignedSlotStep;
+  readonly signBytes: Uint8Array;
+}
+
+/** What the stale-store guards did, for the status and the simulator. */
+export interface StaleStoreFigures {
+  /** Own signatures found beyond the last-signed record that fenced more heights. */
+  readonly detections: number;
+  /** New signatures not made because their height was fenced or decided. */
+  readonly fencedSignatures: number;
+  /** Heights up to this one are fenced (0: none). */
+  readonly fencedThroughHeight: number;
+}
 
 type SignedProposalWithBlock = SignedProposal & { readonly block: Block };
+
+/**
+ * After a restart (the node had signed before: it has a last-signed record), nothing new is signed
+ * until members holding, with this node, a quorum of voting power have said in their statuses
+ * that they have not committed the height to sign. A node restored from an old copy restarts at a
+ * height the chain decided long ago; without this it could sign there (a proposal, a nil prevote)
+ * before the first status told it where the chain is and block sync fenced or moved it. A node
+ * restarting at the chain's height waits one status period. And not before `quietMs` after the
+ * start (two status periods): peers relay what they hold of a stalled height to a member that
+ * connects again at their next status tick (relay.ts), which brings back this node's own earlier
+ * votes and proposal at that height, if it signed any, for the fence to find before it signs again.
+ * Once open, it stays open until the next restart.
+ *
+ * A signature asked for meanwhile waits (the routine with it), rather than being skipped: a vote
+ * the machine thinks it cast and nobody received can stall a round for good (Tendermint waits for
+ * a quorum of precommits before the precommit timeout). It ends when the gate opens, or as not
+ * signed once a certificate shows the height decided (block sync then moves the node on), or when
+ * the node stops.
+ */
+export class RestartSigningGate {
+  private readonly committedHeightOf = new Map<MemberId, number>();
+  private open = false;
+  private closed = false;
+  /** At most one: the routine signs one message at a time. */
+  private waiter: { readonly height: number; readonly decided: () => number; readonly settle: (outcome: 'open' | 'skip') => void } | null = null;
+
+  private startedMs = 0;
+
+  constructor(
+    private readonly validators: ValidatorSet,
+    private readonly self: MemberId,
+    private readonly clock: Clock,
+    private readonly quietMs: number,
+  ) {}
+
+  /** The node (re)started now. */
+  started(): void {
+    this.startedMs = this.clock.nowMs();
+  }
+
+  /** `member` said in a status that it committed up to `committedHeight` (call it after block sync saw the status). */
+  heard(member: MemberId, committedHeight: number): void {
+    if (member !== this.self && this.validators.has(member)) this.committedHeightOf.set(member, committedHeight);
+    this.wake();
+  }
+
+  /** Resolves 'open' once the gate lets `height` be signed, 'skip' once `decided()` reaches it or the node stops. */
+  passage(height: number, decided: () => number): Promise<'open' | 'skip'> {
+    if (this.allows(height)) return Promise.resolve('open');
+    if (this.closed || decided() >= height) return Promise.resolve('skip');
+    this.waiter?.settle('skip');
+    return new Promise((resolve) => {
+      this.waiter = { height, decided, settle: resolve };
+    });
+  }
+
+  /** The node stopped or halted: nothing waits any longer. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private allows(height: number): boolean {
+    if (this.open) return true;
+    const { validators } = this;
+    // A member that is a quorum alone (a one-member chain) has nobody to hear from.
+    if (validators.powerOf(this.self) >= validators.quorumPower) return (this.open = true);
+    if (this.clock.nowMs() - this.startedMs < this.quietMs) return false;
+    const below = [this.self];
+    for (const [member, committedHeight] of this.committedHeightOf) if (committedHeight < height) below.push(member);
+    this.open = validators.powerOfSet(below) >= validators.quorumPower;
+    return this.open;
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (waiter === null) return;
+    const outcome = this.allows(waiter.height) ? 'open' : this.closed || waiter.decided() >= waiter.height ? 'skip' : null;
+    if (outcome === null) return;
+    this.waiter = null;
+    waiter.settle(outcome);
+  }
+}
 
 const STEP_RANK: Record<SignedSlotStep, number> = { proposal: 0, prevote: 1, precommit: 2 };
 
@@ -46,22 +167,95 @@ export class ConsensusSigner {
   /** Own signed messages of the current and previous height, by slot: what replay and re-sends reuse. */
   private signed = new Map<string, SignedVote | SignedProposalWithBlock>();
 
+  /** Heights up to this one get no new signature: the store proved stale (0: none). */
+  private fencedThroughHeight = 0;
+  /** The newest slot of an unknown own signature seen so far: older ones are not news. */
+  private newestSeen: { readonly height: number; readonly round: number; readonly step: SignedSlotStep } | null = null;
+  private detections = 0;
+  private fencedSignatures = 0;
+
   private constructor(
     private readonly chainId: string,
     private readonly key: Ed25519SigningKey,
     private readonly store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>,
     private last: LastSigned | null,
+    private readonly decidedHeight: () => number,
+    /** Null for a first start (no record), or when the node does not gate restarts. */
+    private readonly gate: RestartSigningGate | null,
   ) {}
 
-  /** Reads the last-signed record; a record that does not decode stops the start (LastSignedRecordError). */
-  static async load(chainId: string, key: Ed25519SigningKey, store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>): Promise<ConsensusSigner> {
+  /**
+   * Reads the last-signed record; a record that does not decode stops the start (LastSignedRecordError).
+   * `decidedHeight`: the highest height a verified certificate shows decided (block sync's backed claims).
+   */
+  static async load(
+    chainId: string,
+    key: Ed25519SigningKey,
+    store: Pick<ChainStorePort, 'readLastSigned' | 'appendSignedWal'>,
+    decidedHeight: () => number = () => 0,
+    gate: RestartSigningGate | null = null,
+  ): Promise<ConsensusSigner> {
     let bytes: Uint8Array | null;
     try {
       bytes = await store.readLastSigned();
     } catch (error) {
       throw new LastSignedRecordError(`the signer's last-signed record cannot be read: ${(error as Error).message}`, { cause: error });
     }
-    return new ConsensusSigner(chainId, key, store, bytes === null ? null : decodeLastSigned(bytes));
+    return bytes === null ? new ConsensusSigner(chainId, key, store, null, decidedHeight, null) : new ConsensusSigner(chainId, key, store, decodeLastSigned(bytes), decidedHeight, gate);
+  }
+
+  get staleStore(): StaleStoreFigures {
+    return { detections: this.detections, fencedSignatures: this.fencedSignatures, fencedThroughHeight: this.fencedThroughHeight };
+  }
+
+  /**
+   * A signature by this node's key, verified, that the node came across. If the signer does not
+   * know it (a slot beyond its record, or another value at the record's slot), its store is older
+   * than what the key signed: fences every height up to the later of the signature's and the one
+   * after the highest height known decided (`decidedHeight`, the node's own head included), and
+   * returns the fenced height; null when the signature is known, below the record, or fenced already.
+   */
+  ownSignatureSeen(seen: OwnSignatureSeen, decidedHeight: number): number | null {
+    const last = this.last;
+    if (last !== null) {
+      const order = compareSlots(seen, last);
+      if (order < 0) return null;
+      if (order === 0 && bytesEqual(sha256(seen.signBytes), last.signBytesHash)) return null;
+    }
+    const held = this.signed.get(signingSlot(seen.height, seen.round, seen.step));
+    if (held !== undefined && bytesEqual(this.signBytesOf(held), seen.signBytes)) return null;
+    // Seen before (a relay, the same certificate again in a later block): accounted for when it was first.
+    if (this.newestSeen !== null && compareSlots(seen, this.newestSeen) <= 0) return null;
+    this.newestSeen = { height: seen.height, round: seen.round, step: seen.step };
+    const fencedThrough = Math.max(seen.height, decidedHeight + 1);
+    if (fencedThrough <= this.fencedThroughHeight) return null;
+    this.detections += 1;
+    this.fencedThroughHeight = fencedThrough;
+    return fencedThrough;
+  }
+
+  /** A reason not to sign anything new at `height`, or null. */
+  private fenceAt(height: number): string | null {
+    if (height <= this.fencedThroughHeight) return `height ${height} is fenced through ${this.fencedThroughHeight}: this node's key signed beyond its last-signed record (a stale store)`;
+    const decided = this.decidedHeight();
+    if (height <= decided) return `height ${height} is decided (a certificate of height ${decided} is known)`;
+    return null;
+  }
+
+  /** Waits at the restart gate, then checks the fences (what it waited for may have fenced the height). */
+  private async fenced(height: number): Promise<{ kind: 'fenced'; reason: string } | null> {
+    if (this.gate !== null && (await this.gate.passage(height, this.decidedHeight)) === 'skip') {
+      this.fencedSignatures += 1;
+      return { kind: 'fenced', reason: `restarted: height ${height} was decided (or the node stopped) before a quorum said it was not committed` };
+    }
+    const reason = this.fenceAt(height);
+    if (reason === null) return null;
+    this.fencedSignatures += 1;
+    return { kind: 'fenced', reason };
+  }
+
+  private signBytesOf(message: SignedVote | SignedProposalWithBlock): Uint8Array {
+    return 'type' in message ? voteSignBytes(this.chainId, message) : proposalSignBytes(this.chainId, message);
   }
 
   get lastSigned(): LastSigned | null {
@@ -100,6 +294,8 @@ export class ConsensusSigner {
       this.signed.set(slot, message);
       return { kind: 'reused', message };
     }
+    const fenced = await this.fenced(vote.height);
+    if (fenced !== null) return fenced;
     const message: SignedVote = { ...vote, signature: this.key.sign(signBytes) };
     await this.persist(message.height, encodeWalEntry({ kind: 'signedVote', vote: message }), {
       height: vote.height,
@@ -128,6 +324,8 @@ export class ConsensusSigner {
       this.signed.set(slot, message);
       return { kind: 'reused', message };
     }
+    const fenced = await this.fenced(proposal.height);
+    if (fenced !== null) return fenced;
     const signature = this.key.sign(signBytes);
     const signed: SignedProposal = { ...proposal, signature };
     await this.persist(proposal.height, encodeWalEntry({ kind: 'signedProposal', proposal: signed, block }), {

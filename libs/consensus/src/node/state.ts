@@ -6,11 +6,12 @@ import { verifyCommitCertificate } from '../certificate.js';
 import type { Ed25519Verifier } from '../crypto/ed25519.js';
 import { shortHex, toHex } from '../crypto/hash.js';
 import { bytesEqual } from '../encoding/canonical.js';
+import { proposalSignBytes, voteSignBytes } from '../signing.js';
 import { CommitFailedError, InvalidCertificateError, PersistenceFailedError, WalReplayError } from '../errors.js';
 import type { ConsensusLimits } from '../limits.js';
 import { classifyInput, initialState, step } from '../state/machine.js';
 import type { ConsensusContext, ConsensusEffect, ConsensusEvent, ConsensusState, Decision, Evidence } from '../state/types.js';
-import type { Block, CommittedBlock, Proposal, Vote } from '../types.js';
+import type { Block, CommitCertificate, CommittedBlock, Proposal, Vote } from '../types.js';
 import type { ValidatorSet } from '../validators.js';
 import { findBlockProblem, isValidProposal, type BlockCheckContext } from './block-validation.js';
 import type { ChainHead } from './chain-head.js';
@@ -23,7 +24,7 @@ import { FutureBuffer } from './future-buffer.js';
 import type { Outbound } from './outbound.js';
 import type { ChainStorePort, MempoolPort } from './ports.js';
 import { Relay } from './relay.js';
-import type { ConsensusSigner } from './signer.js';
+import type { ConsensusSigner, OwnSignatureSeen } from './signer.js';
 import type { TaskQueue } from './task-queue.js';
 import { timeoutKey, type DriverTimers } from './timers.js';
 import { decodeWalEntry, encodeWalEntry, type WalEntry } from './wal-log.js';
@@ -68,6 +69,8 @@ export interface RoutineDeps {
   readonly commitListeners: readonly CommitListener[];
   /** Whether block sync is fetching blocks now (no relay of a height it is leaving anyway). */
   readonly syncing: () => boolean;
+  /** The highest height a verified certificate shows decided (block sync's backed claims; 0: none). */
+  readonly decidedClaim: () => number;
   /** Gossips transactions of this node's mempool again (tx-gossip.ts: batched, byte-budgeted). */
   readonly regossip: (txs: readonly Uint8Array[]) => void;
 }
@@ -352,6 +355,14 @@ export class ConsensusRoutine {
   /** Routes an authenticated vote or proposal by height: now, at the next height, or never. */
   async acceptMessage(message: HeldMessage, bytes: number): Promise<void> {
     const height = message.kind === 'vote' ? message.vote.height : message.proposal.height;
+    // Authenticated already (reactor.ts): one signed by this node's own key tells whether its store is its newest.
+    if (message.kind === 'vote' && message.vote.validator === this.deps.context.self) {
+      const { vote } = message;
+      this.ownSignatureSeen({ height: vote.height, round: vote.round, step: vote.type, signBytes: voteSignBytes(this.deps.context.chainId, vote) }, 'a vote from a peer');
+    } else if (message.kind === 'proposal' && message.proposal.proposer === this.deps.context.self) {
+      const { proposal } = message;
+      this.ownSignatureSeen({ height: proposal.height, round: proposal.round, step: 'proposal', signBytes: proposalSignBytes(this.deps.context.chainId, proposal) }, 'a proposal from a peer');
+    }
     if (this.waiting !== null) {
       this.holdWhileWaiting(message, height, bytes);
       return;
@@ -385,6 +396,8 @@ export class ConsensusRoutine {
       const verdict = await isValidProposal(block, proposal.blockHash, this.head, this.checkContext(true), this.deps.app);
       if (!verdict.valid) this.deps.logger?.warn({ height, round: proposal.round, proposer: proposal.proposer, problem: verdict.problem }, 'invalid proposal: prevoting nil');
       valid = verdict.valid;
+      // Its last commit is verified now, and read before this node votes at the height.
+      if (valid) this.ownPrecommitsIn(block.lastCommit, `the last commit of a proposal for height ${height}`);
     }
     await this.apply({ ...event, valid }, 'peer');
   }
@@ -467,6 +480,10 @@ export class ConsensusRoutine {
       this.refusedToSign(vote.type, outcome.error);
       return;
     }
+    if (outcome.kind === 'fenced') {
+      this.deps.logger?.debug({ height: vote.height, round: vote.round, step: vote.type, reason: outcome.reason }, 'not signing');
+      return;
+    }
     // A re-used signature goes out again (peers may have missed it), except while replaying.
     if (outcome.kind === 'signed' || !this.replaying) this.deps.outbound.broadcast('consensus', encodeConsensusMessage({ kind: 'vote', vote: outcome.message }));
     await this.apply({ kind: 'vote', vote: outcome.message }, 'own');
@@ -476,6 +493,10 @@ export class ConsensusRoutine {
     const outcome = await this.signerOrThrow().signProposal(proposal, block);
     if (outcome.kind === 'refused') {
       this.refusedToSign('proposal', outcome.error);
+      return;
+    }
+    if (outcome.kind === 'fenced') {
+      this.deps.logger?.debug({ height: proposal.height, round: proposal.round, step: 'proposal', reason: outcome.reason }, 'not signing');
       return;
     }
     const signed = outcome.message;
@@ -489,6 +510,32 @@ export class ConsensusRoutine {
     if (this.deps.tracer === null || this.proposalsSeen.size >= PROPOSALS_SEEN_MAX) return;
     const key = toHex(hash);
     if (!this.proposalsSeen.has(key)) this.proposalsSeen.set(key, { atMs: this.deps.clock.nowMs(), round, proposer });
+  }
+
+  /**
+   * A verified signature by this node's key: if its signer did not know it, the store is stale (a
+   * restored copy) and the signer fences the heights it may have signed at (signer.ts).
+   */
+  private ownSignatureSeen(seen: OwnSignatureSeen, where: string): void {
+    const signer = this.signer;
+    if (signer === null) return;
+    const fencedThrough = signer.ownSignatureSeen(seen, Math.max(this.head.height, this.deps.decidedClaim()));
+    if (fencedThrough === null) return;
+    this.deps.logger?.warn(
+      { height: seen.height, round: seen.round, step: seen.step, where, fencedThroughHeight: fencedThrough, lastSigned: signer.lastSigned === null ? null : `${signer.lastSigned.height}/${signer.lastSigned.round}/${signer.lastSigned.step}`, securityEvent: 'stale_signer_store' },
+      'this node signed beyond its last-signed record: its store is older than its key (restored from a copy?); signing nothing new up to the fenced height',
+    );
+  }
+
+  /** Own precommits in a certificate (a block's own, or its last commit): the chain's memory of what this node signed. */
+  private ownPrecommitsIn(certificate: CommitCertificate | null, where: string): void {
+    if (certificate === null) return;
+    const { self, chainId } = this.deps.context;
+    for (const { validator } of certificate.signatures) {
+      if (validator !== self) continue;
+      const vote = { type: 'precommit' as const, height: certificate.height, round: certificate.round, blockHash: certificate.blockHash, validator };
+      this.ownSignatureSeen({ height: vote.height, round: vote.round, step: 'precommit', signBytes: voteSignBytes(chainId, vote) }, where);
+    }
   }
 
   private refusedToSign(message: 'proposal' | 'prevote' | 'precommit', error: Error): void {
@@ -578,6 +625,9 @@ export class ConsensusRoutine {
     const txSpans = TxCommitSpans.start(committed.block, admissions, this.deps.tracer, { nowMs: this.deps.clock.nowMs(), heightSpan, proposal: decided?.proposal ?? null });
     const { head, result } = await this.deps.executor.commit(committed, txSpans.contexts());
     this.head = head;
+    // Verified before the commit (the certificate by verifyCommitCertificate or this node's own tally, the last commit by the block checks).
+    this.ownPrecommitsIn(committed.certificate, `the certificate of block ${head.height}`);
+    this.ownPrecommitsIn(committed.block.lastCommit, `the last commit of block ${head.height}`);
     const nowMs = this.deps.clock.nowMs();
     txSpans.end(nowMs);
     recordCommitMetrics(committed, { nowMs, lastCommitMs: this.lastCommitMs, heightSpan, admissions, traced: txSpans.tracedIndexes }, this.deps);

@@ -1,5 +1,5 @@
 import type { Logger } from '@consortium/telemetry';
-import { Ed25519Signer, type Ed25519KeyPair } from '../crypto/ed25519.js';
+import { Ed25519Signer, type Ed25519KeyPair, type Ed25519Verifier } from '../crypto/ed25519.js';
 import type { Genesis, MemberId } from '../genesis/types.js';
 import { Mempool, peerQuotaFor } from '../mempool/index.js';
 import { ConsensusNode } from '../node/consensus-node.js';
@@ -15,9 +15,9 @@ import { SimDiskFullError, SimDiskReadError } from './errors.js';
 import { AppDisk, CRASH_POINTS, FaultyApplication, FaultyStore, REFUSABLE_WRITES, type AppCall, type AppTiming, type CrashPoint, type IncarnationFaults, type StoreWrite } from './faulty-ports.js';
 import type { SimulationInvariants } from './invariants.js';
 import type { SimNetwork, SimTransport } from './network.js';
-import type { SimRandom } from './random.js';
 import { WalAudit, type ResourceBounds } from './resource-bounds.js';
-import { SimClock, type Scheduler } from './scheduler.js';
+import { SimClock, SkewedTime, type ClockSkewLimits, type Scheduler } from './scheduler.js';
+import { SimRandom } from './random.js';
 
 /**
  * The members of one simulated run and their node incarnations: booting a node from what its
@@ -54,16 +54,43 @@ const APP_CALL_MS: Readonly<Record<AppCall, readonly [number, number]>> = {
 };
 /** After a failed write, the supervisor restarts the node this much later (a fixed node has exited by then). */
 const SUPERVISOR_RESTART_MS = 1_000;
+/**
+ * A slow disk's synced writes, in virtual ms: mostly a few ms, sometimes tens or hundreds, and one
+ * in fifty slower than a round timeout (the simulated chain's are 300 to 600 ms), as a disk shared
+ * with a backup job or a cloud volume out of burst credits does. Unsynced writes take no time but
+ * wait their turn behind the synced ones. [share of writes, min ms, max ms]
+ */
+const SLOW_DISK_SYNCED_WRITE_MS: readonly (readonly [number, number, number])[] = [
+  [0.7, 1, 4],
+  [0.2, 5, 40],
+  [0.08, 50, 300],
+  [0.02, 400, 2_000],
+];
+/** A write at least this slow outlasts the shortest round timeout of the simulated chain (prevote, precommit). */
+const ROUND_TIMEOUT_MS = 300;
+/** Clock skew: up to 2 s ahead (well inside the 5 s a proposal's time may lead a validator's clock) and 5 % fast or slow for 2 to 6 s at a time. */
+export const CLOCK_SKEW: ClockSkewLimits = { offsetMaxMs: 2_000, rateSpread: 0.05, stretchMs: [2_000, 6_000] };
+/** Copies of a member's store kept for the old-copy restore, newest last (one taken every BACKUP_INTERVAL_MS). */
+const BACKUPS_KEPT = 6;
 
 export interface ClusterOptions {
   readonly genesis: Genesis;
   readonly keys: ReadonlyMap<MemberId, Ed25519KeyPair>;
+  /**
+   * One signature verifier for every node (a simulator-only saving, see ConsensusNodeOptions.verifier):
+   * each node checks every signature it would check, and the curve runs once per distinct triple.
+   */
+  readonly verifier: Ed25519Verifier;
   readonly limits: WireLimits;
   readonly byzantine: ReadonlyMap<MemberId, readonly ByzantineBehaviourName[]>;
   readonly midOperationCrashes: boolean;
   readonly diskFaults: boolean;
   /** Application calls take virtual time, and one made while another is in flight is a violation. */
   readonly slowApplication: boolean;
+  /** Members' clocks are offset and drift (clock-skew). */
+  readonly clockSkew: boolean;
+  /** Synced writes take long, some longer than a round timeout (slow-disk). */
+  readonly slowDisk: boolean;
   readonly mempool: { readonly maxTxs: number; readonly maxBytes: number };
   readonly bounds: ResourceBounds;
   readonly checkResourceBounds: boolean;
@@ -85,6 +112,14 @@ interface Incarnation {
   started: boolean;
   /** The first store write that failed (a fixed node stops there). */
   failedWrite: { readonly operation: StoreWrite; readonly atMs: number } | null;
+}
+
+/** A copy of a member's store (and its application's disk) as a backup would hold it. */
+interface Backup {
+  readonly store: MemoryChainStore;
+  readonly appSnapshot: AppDisk['snapshot'];
+  readonly height: number;
+  readonly atMs: number;
 }
 
 /** Signs as the member's key does, and tells the audit about every signature it produces. */
@@ -117,11 +152,38 @@ class AuditedSigner extends Ed25519Signer {
 class IncarnationFaultPlan implements IncarnationFaults {
   dead = false;
   booting = true;
+  readonly slowDisk: boolean;
 
   constructor(
     private readonly cluster: SimCluster,
     private readonly member: MemberId,
-  ) {}
+  ) {
+    this.slowDisk = cluster.options.slowDisk;
+  }
+
+  writeLatencyMs(_operation: StoreWrite, synced: boolean): number {
+    if (!synced || this.dead || !this.cluster.faultsArmed()) return 0;
+    const random = this.cluster.random;
+    let roll = random.int(0, 999_999) / 1_000_000;
+    for (const [share, minMs, maxMs] of SLOW_DISK_SYNCED_WRITE_MS) {
+      if (roll < share) {
+        const latencyMs = random.int(minMs, maxMs);
+        if (latencyMs >= ROUND_TIMEOUT_MS) this.cluster.writesOverRoundTimeout += 1;
+        return latencyMs;
+      }
+      roll -= share;
+    }
+    return 0;
+  }
+
+  sleep(delayMs: number): Promise<void> {
+    // Disk time is physical: true virtual time, whatever the member's clock says.
+    return new Promise<void>((resolve) => {
+      this.cluster.after(delayMs, () => {
+        if (!this.dead) resolve();
+      });
+    });
+  }
 
   crashesAt(point: CrashPoint): boolean {
     if (this.dead || this.booting || !this.cluster.options.midOperationCrashes || !this.cluster.faultsArmed()) return false;
@@ -168,6 +230,12 @@ export class SimCluster {
   readonly pendingBoots: MemberId[] = [];
   readonly byzantineStats = new ByzantineStats();
   readonly walAudits: ReadonlyMap<MemberId, WalAudit>;
+  /** Each member's skewed wall clock (clock-skew), shared by its incarnations. */
+  readonly skews: ReadonlyMap<MemberId, SkewedTime>;
+  /** Copies of honest members' stores taken during the fault phase (old-copy restores), oldest first. */
+  private readonly backups = new Map<MemberId, Backup[]>();
+  /** When each restored member was last restored. */
+  private readonly restoredAt = new Map<MemberId, number>();
   private readonly validators: ValidatorSet;
   private readonly appDisks: ReadonlyMap<MemberId, AppDisk | null>;
   private readonly incarnations = new Map<MemberId, number>();
@@ -179,6 +247,11 @@ export class SimCluster {
   readFailures = 0;
   bootFailures = 0;
   clientErrors = 0;
+  writesOverRoundTimeout = 0;
+  /** Restarts from a copy of the member's store taken heights earlier. */
+  oldCopyRestores = 0;
+  /** Honest incarnations' stale-store guards, summed as each incarnation ends (and at the end of the run). */
+  readonly staleStore = { detections: 0, fencedSignatures: 0 };
 
   constructor(
     readonly options: ClusterOptions,
@@ -195,6 +268,80 @@ export class SimCluster {
     this.appDisks = new Map(this.ids.map((id) => [id, random.chance(0.5) ? new AppDisk() : null]));
     this.walAudits = new Map(this.ids.map((id) => [id, new WalAudit(id, options.limits, options.bounds)]));
     this.maxDown = Math.max(1, Math.floor((this.ids.length - 1) / 3));
+    // Drawn only with the class on, from a source of each member's own: other classes replay as before.
+    this.skews = new Map(options.clockSkew ? this.ids.map((id) => [id, new SkewedTime(new SimRandom(random.int(1, 2 ** 31 - 1)), CLOCK_SKEW)]) : []);
+  }
+
+  /** Runs `run` after `delayMs` of true virtual time. */
+  after(delayMs: number, run: () => void): void {
+    this.scheduler.schedule(delayMs, run);
+  }
+
+  /** Copies every live honest member's store as it is on disk now (a backup an operator could restore). */
+  takeBackups(): void {
+    for (const incarnation of this.live.values()) {
+      if (!incarnation.started || this.isByzantine(incarnation.member)) continue;
+      const kept = this.backups.get(incarnation.member) ?? [];
+      const appDisk = this.appDisks.get(incarnation.member) ?? null;
+      kept.push({
+        store: incarnation.store.crashCopy({ loseUnsyncedWal: true }),
+        appSnapshot: appDisk?.snapshot ?? null,
+        height: incarnation.store.latestHeight(),
+        atMs: this.scheduler.nowMs,
+      });
+      if (kept.length > BACKUPS_KEPT) kept.shift();
+      this.backups.set(incarnation.member, kept);
+    }
+  }
+
+  /**
+   * Members that can be restored from an old copy now: live, honest, with a copy of a lower height
+   * than their store's. The restored member may sit out a height (its signer fences it), so it
+   * counts as a fault: only while the Byzantine members leave room for one more within f, and
+   * within the crash budget.
+   */
+  restorable(): MemberId[] {
+    const f = Math.floor((this.ids.length - 1) / 3);
+    const regressed = [...this.restoredAt.keys()].filter((member) => this.stillRegressed(member)).length;
+    if (this.options.byzantine.size + regressed + 1 > f || !this.mayCrashAnother()) return [];
+    return [...this.live.values()]
+      .filter((incarnation) => incarnation.started && !this.isByzantine(incarnation.member))
+      .filter((incarnation) => (this.backups.get(incarnation.member) ?? []).some((backup) => backup.height < incarnation.store.latestHeight()))
+      .map((incarnation) => incarnation.member);
+  }
+
+  /**
+   * A restored member is a fault until it runs again past what it may have signed before: down or
+   * starting, or at a height its signer fenced (it sits that height out).
+   */
+  private stillRegressed(member: MemberId): boolean {
+    const incarnation = this.live.get(member);
+    if (incarnation === undefined || !incarnation.started) return true;
+    return incarnation.node.status().height <= incarnation.node.staleStore.fencedThroughHeight;
+  }
+
+  /**
+   * The classic double-sign hazard: the member's process dies and its operator restores its data
+   * from a copy taken heights earlier (an old WAL, an old last-signed record, an old application
+   * state), and starts it again at once.
+   */
+  restoreFromOldCopy(member: MemberId): void {
+    const incarnation = this.live.get(member);
+    const candidates = (this.backups.get(member) ?? []).filter((backup) => incarnation !== undefined && backup.height < incarnation.store.latestHeight());
+    if (candidates.length === 0) return;
+    // Mostly the newest copy a height or two back: the node then restarts at the heights it was
+    // signing at, where its peers still hold its votes. Sometimes an older one.
+    const backup = this.random.chance(0.7) ? candidates[candidates.length - 1]! : this.random.pick(candidates);
+    this.crash(member, 'old-copy-restore');
+    this.stores.set(member, backup.store.crashCopy({ loseUnsyncedWal: false }));
+    const appDisk = this.appDisks.get(member);
+    if (appDisk) appDisk.snapshot = backup.appSnapshot;
+    this.oldCopyRestores += 1;
+    // The operator starts it again at once.
+    this.pendingBoots.push(member);
+    this.invariants.restoredFromOldCopy(member, backup.atMs, this.scheduler.nowMs);
+    this.restoredAt.set(member, this.scheduler.nowMs);
+    this.options.debugLog?.({ t: this.scheduler.nowMs, member, level: 'sim', msg: `restored from a copy of height ${backup.height} taken at ${backup.atMs} ms` });
   }
 
   faultsArmed(): boolean {
@@ -219,7 +366,7 @@ export class SimCluster {
     const number = (this.incarnations.get(member) ?? 0) + 1;
     this.incarnations.set(member, number);
     const faults = new IncarnationFaultPlan(this, member);
-    const clock = new SimClock(this.scheduler, (error) => this.uncaught(member, number, error));
+    const clock = new SimClock(this.scheduler, (error) => this.uncaught(member, number, error), this.skews.get(member) ?? null);
     const transport = this.network.attach(member);
     const store = this.stores.get(member)!;
     const nextHeight = store.latestHeight() + 1;
@@ -255,6 +402,7 @@ export class SimCluster {
       genesis: this.options.genesis,
       self: member,
       signer,
+      verifier: this.options.verifier,
       app,
       store: faultyStore,
       mempool,
@@ -356,6 +504,7 @@ export class SimCluster {
   private teardown(member: MemberId, cause: string): void {
     const incarnation = this.live.get(member);
     if (incarnation === undefined) return;
+    this.countStaleStore(incarnation);
     incarnation.faults.dead = true;
     incarnation.clock.disable();
     this.network.detach(member);
@@ -364,8 +513,16 @@ export class SimCluster {
     this.options.debugLog?.({ t: this.scheduler.nowMs, member, level: 'sim', msg: `process ended: ${cause}` });
   }
 
+  /** Adds what an ending honest incarnation's signer fenced to the run's figures. */
+  countStaleStore(incarnation: { readonly member: MemberId; readonly node: ConsensusNode }): void {
+    if (this.isByzantine(incarnation.member)) return;
+    const { detections, fencedSignatures } = incarnation.node.staleStore;
+    this.staleStore.detections += detections;
+    this.staleStore.fencedSignatures += fencedSignatures;
+  }
+
   /** The process dies now (a chaos crash, or at a crash point in the middle of an operation). */
-  crash(member: MemberId, point: CrashPoint | 'chaos' | 'uncaught' | 'supervisor'): void {
+  crash(member: MemberId, point: CrashPoint | 'chaos' | 'uncaught' | 'supervisor' | 'old-copy-restore'): void {
     if (!this.live.has(member)) return;
     this.teardown(member, point);
     this.crashes += 1;

@@ -21,6 +21,12 @@ export const FAULT_CLASSES = [
   'disk-faults',
   /** Application calls take virtual time (an overlap between two is then a real one). */
   'slow-app',
+  /** Members' clocks are offset (up to 2 s) and drift (up to 5 % fast or slow at times): rounds time out at different local times. */
+  'clock-skew',
+  /** Synced writes take long (1 ms to 2 s, one in fifty over a round timeout), queued in order. */
+  'slow-disk',
+  /** An honest member is restarted from a copy of its store taken heights earlier: an old WAL and last-signed record (a restored backup). */
+  'old-copy-restore',
   /** Clients send bursts of large transactions to one node. */
   'tx-bursts',
   /** A client sends tens of thousands of tiny transactions: blocks with the most per-transaction overhead. */
@@ -103,6 +109,9 @@ export function simulationOptionsFor(classes: readonly FaultClass[], base: Omit<
     diskFaults: has('disk-faults'),
     slowApplication: has('slow-app'),
     txBursts: has('tx-bursts'),
+    clockSkew: has('clock-skew'),
+    slowDisk: has('slow-disk'),
+    oldCopyRestores: has('old-copy-restore'),
   };
   if (has('flood-txs')) {
     // Small blocks and pool: a flood fills the pool at a few hundred transactions per tick.

@@ -52,6 +52,12 @@ export interface IncarnationFaults {
   writeFails(operation: StoreWrite): Error | null;
   /** The error a read fails with now, or null (only while the node starts). */
   readFails(operation: string): Error | null;
+  /** The disk is slow (slow-disk): writes queue in order, and each takes writeLatencyMs. */
+  readonly slowDisk: boolean;
+  /** How long this write takes now, in virtual ms (0: at once). */
+  writeLatencyMs(operation: StoreWrite, synced: boolean): number;
+  /** Resolves after `delayMs` of virtual time; never, if the process dies meanwhile. */
+  sleep(delayMs: number): Promise<void>;
 }
 
 /** A promise that never settles: the rest of a dead process's call chain never runs. */
@@ -66,6 +72,9 @@ export interface WalObserver {
 }
 
 export class FaultyStore implements ChainStorePort {
+  /** With a slow disk, the last queued write: writes reach the disk in the order issued, one at a time (LevelDB's writer queue). */
+  private diskTail: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly inner: ChainStorePort,
     private readonly faults: IncarnationFaults,
@@ -76,12 +85,38 @@ export class FaultyStore implements ChainStorePort {
     return this.inner.latestHeight();
   }
 
-  private async write(operation: StoreWrite, run: () => Promise<void>): Promise<void> {
+  private async write(operation: StoreWrite, run: () => Promise<void>, synced: boolean): Promise<void> {
     if (this.faults.dead) return never();
     const failure = this.faults.writeFails(operation);
     if (failure !== null) throw failure;
-    await run();
+    if (this.faults.slowDisk) {
+      await this.slowly(operation, synced, run);
+    } else {
+      await run();
+    }
     if (this.faults.dead) return never();
+  }
+
+  /**
+   * Waits for the writes queued before this one, then for this write's latency, then writes. A
+   * process that dies meanwhile never writes it (the write had not reached the disk), and nothing
+   * of it runs on.
+   */
+  private async slowly(operation: StoreWrite, synced: boolean, run: () => Promise<void>): Promise<void> {
+    const previous = this.diskTail;
+    let done!: () => void;
+    this.diskTail = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await previous;
+      const latencyMs = this.faults.writeLatencyMs(operation, synced);
+      if (latencyMs > 0) await this.faults.sleep(latencyMs);
+      if (this.faults.dead) return never();
+      await run();
+    } finally {
+      done();
+    }
   }
 
   private async read<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -98,7 +133,7 @@ export class FaultyStore implements ChainStorePort {
   }
 
   async saveCommittedBlock(committed: CommittedBlock): Promise<void> {
-    await this.write('saveCommittedBlock', () => this.inner.saveCommittedBlock(committed));
+    await this.write('saveCommittedBlock', () => this.inner.saveCommittedBlock(committed), true);
     await this.after('block-stored-before-app-commit');
   }
 
@@ -119,7 +154,7 @@ export class FaultyStore implements ChainStorePort {
   }
 
   async saveAppSnapshot(height: number, snapshot: Uint8Array): Promise<void> {
-    await this.write('saveAppSnapshot', () => this.inner.saveAppSnapshot(height, snapshot));
+    await this.write('saveAppSnapshot', () => this.inner.saveAppSnapshot(height, snapshot), true);
     await this.after('snapshot-saved-before-wal-prune');
   }
 
@@ -128,11 +163,11 @@ export class FaultyStore implements ChainStorePort {
   }
 
   saveEvidence(height: number, hash: Uint8Array, record: Uint8Array): Promise<void> {
-    return this.write('saveEvidence', () => this.inner.saveEvidence(height, hash, record));
+    return this.write('saveEvidence', () => this.inner.saveEvidence(height, hash, record), false);
   }
 
   async appendWal(height: number, entry: Uint8Array, sync: boolean): Promise<void> {
-    await this.write('appendWal', () => this.inner.appendWal(height, entry, sync));
+    await this.write('appendWal', () => this.inner.appendWal(height, entry, sync), sync);
     this.wal?.appended(height, entry);
     await this.after(sync ? 'wal-synced-before-send' : 'wal-input-before-apply');
   }
@@ -140,7 +175,7 @@ export class FaultyStore implements ChainStorePort {
   /** The node's own signed message with its last-signed record: synced, so the crash point is "synced but not sent". */
   async appendSignedWal(height: number, entry: Uint8Array, lastSigned: Uint8Array): Promise<void> {
     try {
-      await this.write('appendSignedWal', () => this.inner.appendSignedWal(height, entry, lastSigned));
+      await this.write('appendSignedWal', () => this.inner.appendSignedWal(height, entry, lastSigned), true);
     } catch (error) {
       this.wal?.signedWriteFailed?.();
       throw error;
@@ -164,7 +199,7 @@ export class FaultyStore implements ChainStorePort {
   }
 
   async savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void> {
-    await this.write('savePendingTxs', () => this.inner.savePendingTxs(txs, sync));
+    await this.write('savePendingTxs', () => this.inner.savePendingTxs(txs, sync), sync);
     await this.after('pending-tx-stored-before-ack');
   }
 
@@ -173,7 +208,7 @@ export class FaultyStore implements ChainStorePort {
   }
 
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void> {
-    return this.write('deletePendingTxs', () => this.inner.deletePendingTxs(txHashes));
+    return this.write('deletePendingTxs', () => this.inner.deletePendingTxs(txHashes), false);
   }
 }
 

@@ -85,6 +85,9 @@ export class SimulationInvariants {
   private readonly producedSlots = new Map<string, string>();
   private readonly highestRoundAt = new Map<number, number>();
   private readonly ignored: ReadonlySet<InvariantKind>;
+  /** Members restored from an old copy of their store at least once. */
+  readonly restoredMembers = new Set<MemberId>();
+  private readonly forgottenWindows: { readonly member: MemberId; readonly fromMs: number; readonly toMs: number }[] = [];
   equivocationsSent = 0;
   signaturesProduced = 0;
   violation: string | null = null;
@@ -137,6 +140,24 @@ export class SimulationInvariants {
   /** Highest round at which an honest validator signed at `height` (-1 before any). */
   highestHonestRound(height: number): number {
     return this.highestRoundAt.get(height) ?? -1;
+  }
+
+  /**
+   * `member`'s store was replaced at `restoredAtMs` by a copy of it taken at `copiedAtMs`: its signer
+   * forgot what it signed since, and its store the client transactions it acknowledged since.
+   */
+  restoredFromOldCopy(member: MemberId, copiedAtMs: number, restoredAtMs: number): void {
+    this.restoredMembers.add(member);
+    this.forgottenWindows.push({ member, fromMs: copiedAtMs, toMs: restoredAtMs });
+  }
+
+  /**
+   * Whether a restore threw away what `member` acknowledged at `atMs` (between the copy and the
+   * restore): such a transaction is lost unless it reached another member first. Operators are
+   * told (docs/reliability.md); the acknowledged-lost check leaves these out.
+   */
+  forgotten(member: MemberId, atMs: number): boolean {
+    return this.forgottenWindows.some((window) => window.member === member && window.fromMs <= atMs && atMs <= window.toMs);
   }
 
   /** A node (re)starts with this many blocks in its store. */

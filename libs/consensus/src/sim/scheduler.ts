@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../node/clock.js';
+import type { SimRandom } from './random.js';
 
 /**
  * Virtual time: a queue of events ordered by (time, sequence). The simulation pops one event,
@@ -82,6 +83,78 @@ export class Scheduler {
   }
 }
 
+/** How far skewed clocks go (the clock-skew fault class). */
+export interface ClockSkewLimits {
+  /** A clock is ahead of true time by 0 to this many ms (never behind genesis time). */
+  readonly offsetMaxMs: number;
+  /** For a stretch at a time a clock runs fast or slow by up to this share (0.05: 5 %). */
+  readonly rateSpread: number;
+  /** How long a stretch lasts, in true ms (min, max). */
+  readonly stretchMs: readonly [number, number];
+}
+
+/**
+ * One member's wall clock when clocks are skewed: ahead of true (virtual) time by an offset that
+ * moves, as NTP slews a drifting crystal. Time runs in stretches of a few seconds, each at its own
+ * rate (up to `rateSpread` fast or slow), chosen so the offset stays within [0, offsetMaxMs]: the
+ * member's timers last longer or shorter than their nominal delay, and its block times differ
+ * from the others' by up to the offset bound. The machine's clock, not the process's: every
+ * incarnation of a member reads the same one. Stretches come from the member's own random source
+ * and are drawn in order, whoever asks the time, so a seed replays exactly.
+ */
+export class SkewedTime {
+  private stretchStartMs = 0;
+  private stretchStartLocalMs: number;
+  private stretchEndMs = 0;
+  private rate = 1;
+
+  constructor(
+    private readonly random: SimRandom,
+    private readonly limits: ClockSkewLimits,
+  ) {
+    this.stretchStartLocalMs = random.int(0, limits.offsetMaxMs);
+    this.nextStretch();
+  }
+
+  /** This clock's reading at true time `trueMs` (never decreasing). */
+  localMs(trueMs: number): number {
+    this.advanceTo(trueMs);
+    return Math.floor(this.stretchStartLocalMs + (trueMs - this.stretchStartMs) * this.rate);
+  }
+
+  /** True ms until this clock has counted `localDelayMs` from `trueMs`, at its current rate. */
+  trueDelayMs(trueMs: number, localDelayMs: number): number {
+    this.advanceTo(trueMs);
+    return Math.ceil(localDelayMs / this.rate);
+  }
+
+  /** The offset from true time at `trueMs`, for the report. */
+  offsetMs(trueMs: number): number {
+    return this.localMs(trueMs) - trueMs;
+  }
+
+  private advanceTo(trueMs: number): void {
+    // Bounded: a stretch lasts at least stretchMs[0] > 0, and virtual time is finite.
+    while (trueMs >= this.stretchEndMs) {
+      this.stretchStartLocalMs += (this.stretchEndMs - this.stretchStartMs) * this.rate;
+      this.stretchStartMs = this.stretchEndMs;
+      this.nextStretch();
+    }
+  }
+
+  private nextStretch(): void {
+    const { offsetMaxMs, rateSpread, stretchMs } = this.limits;
+    const lengthMs = this.random.int(stretchMs[0], stretchMs[1]);
+    const offsetMs = this.stretchStartLocalMs - this.stretchStartMs;
+    // The rates that keep the offset within bounds at the stretch's end, within the spread.
+    const slowest = Math.max(1 - rateSpread, 1 - offsetMs / lengthMs);
+    const fastest = Math.min(1 + rateSpread, 1 + (offsetMaxMs - offsetMs) / lengthMs);
+    const ppm = this.random.int(Math.ceil(slowest * 1e6), Math.floor(fastest * 1e6));
+    this.rate = ppm / 1e6;
+    this.stretchEndMs = this.stretchStartMs + lengthMs;
+  }
+}
+
 /**
  * The clock of one node incarnation. Disabling it (when the node crashes) cancels its timers,
  * so nothing of a crashed incarnation ever runs again. An exception escaping a timer callback
@@ -97,14 +170,17 @@ export class SimClock implements Clock {
     private readonly onUncaught: (error: unknown) => void = (error) => {
       throw error;
     },
+    /** The member's skewed wall clock; null: true virtual time. */
+    private readonly skew: SkewedTime | null = null,
   ) {}
 
   nowMs(): number {
-    return this.scheduler.nowMs;
+    return this.skew === null ? this.scheduler.nowMs : this.skew.localMs(this.scheduler.nowMs);
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const event = this.scheduler.schedule(delayMs, () => {
+    const trueDelayMs = this.skew === null ? delayMs : this.skew.trueDelayMs(this.scheduler.nowMs, delayMs);
+    const event = this.scheduler.schedule(trueDelayMs, () => {
       this.timers.delete(event);
       if (!this.enabled) return;
       try {

@@ -67,6 +67,12 @@ export interface SimulationOptions {
   readonly byzantineMembers?: number | 'f';
   /** Clients send bursts of large transactions to one node. */
   readonly txBursts?: boolean;
+  /** Members' clocks run ahead of true time by up to 2 s and 5 % fast or slow at times (scheduler.ts SkewedTime); never healed. */
+  readonly clockSkew?: boolean;
+  /** Synced writes take long, one in fifty longer than a round timeout; writes queue in order. */
+  readonly slowDisk?: boolean;
+  /** Honest members are restarted from a copy of their store taken heights earlier (old WAL, old last-signed record). */
+  readonly oldCopyRestores?: boolean;
   /** Tiny transactions a client submits at once to one node (0: none). */
   readonly tinyTxFlood?: number;
   /** Clients fill every block with large transactions. */
@@ -135,6 +141,14 @@ export interface SimulationReport {
   readonly writeFailures: number;
   readonly readFailures: number;
   readonly bootFailures: number;
+  /** Synced writes that took at least a round timeout (slow-disk). */
+  readonly writesOverRoundTimeout: number;
+  /** Restarts from an old copy of the store (old-copy-restore). */
+  readonly oldCopyRestores: number;
+  /** The largest difference between two members' clocks seen at the end (clock-skew), in ms. */
+  readonly clockSpreadMs: number;
+  /** Honest nodes' stale-store guards (signer.ts), summed over incarnations: detections and signatures withheld. */
+  readonly staleStore: { readonly detections: number; readonly fencedSignatures: number };
   /** Client calls (submitTx) that failed with an exception. */
   readonly clientErrors: number;
   /** Largest figures an honest node reached (sampled every RESOURCE_SAMPLE_MS). */
@@ -172,6 +186,8 @@ const SIM_PARAMS: ConsensusParams = {
 };
 const DEFAULT_MEMPOOL = { maxTxs: 10_000, maxBytes: 8 * 1024 * 1024 };
 const RESOURCE_SAMPLE_MS = 100;
+/** How often a copy of each honest member's store is taken for the old-copy restores (a few heights apart). */
+const BACKUP_INTERVAL_MS = 1_000;
 
 /** Lets every promise chain woken by the last event run to completion (no real I/O exists here). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -233,15 +249,20 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     const key = `${member}|${sender}`;
     if (!invalidTxsRefused.has(key)) invalidTxsRefused.set(key, scheduler.nowMs);
   };
+  // Shared by the nodes and the audit of what they send (see ClusterOptions.verifier).
+  const verifier = new Ed25519Verifier();
   const cluster = new SimCluster(
     {
       genesis,
       keys,
+      verifier,
       limits,
       byzantine,
       midOperationCrashes: options.midOperationCrashes ?? false,
       diskFaults: options.diskFaults ?? false,
       slowApplication: options.slowApplication ?? false,
+      clockSkew: options.clockSkew ?? false,
+      slowDisk: options.slowDisk ?? false,
       mempool: options.mempool ?? DEFAULT_MEMPOOL,
       bounds,
       checkResourceBounds,
@@ -259,7 +280,6 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   for (const id of ids) invariants.restarted(id, 0);
 
   // --- what the network sees -----------------------------------------------------------------
-  const auditVerifier = new Ed25519Verifier();
   // A broadcast hands the same payload object to every recipient: audit it once.
   const audited = new WeakSet<Uint8Array>();
   network.onSend = (from, channel: MessageChannel, payload) => {
@@ -280,13 +300,17 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
         : [message.proposal.proposer, proposalSignBytes(genesis.chainId, message.proposal), message.proposal.signature];
     const key = keys.get(signer);
     // Only what the named validator really signed counts (a node could relay a forgery).
-    if (key !== undefined && auditVerifier.verify(key.publicKey, signBytes, signature)) invariants.signed(from, message);
+    if (key !== undefined && verifier.verify(key.publicKey, signBytes, signature)) invariants.signed(from, message);
   };
   const penaltiesBy: Record<string, number> = {};
   network.onPenalty = (penalty) => {
     const key = `${penalty.observer}>${penalty.subject}:${penalty.kind}`;
     penaltiesBy[key] = (penaltiesBy[key] ?? 0) + 1;
-    if (invariants.isHonest(penalty.observer) && invariants.isHonest(penalty.subject)) {
+    // A member restored from an old copy no longer holds blocks it claimed, with their certificates,
+    // before the restore: a peer that asks for them scores it unresponsive, as it would any member
+    // failing a backed claim. The restore regressed it; its peers are right.
+    const regressed = penalty.kind === 'unresponsive' && invariants.restoredMembers.has(penalty.subject);
+    if (invariants.isHonest(penalty.observer) && invariants.isHonest(penalty.subject) && !regressed) {
       invariants.fail('honest-penalised', `${penalty.observer} penalised honest ${penalty.subject}: ${penalty.kind} (${penalty.reason})`);
     }
   };
@@ -419,6 +443,9 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
       partitions += 1;
     } else if (options.partitions && roll < 60) {
       network.healAll();
+    } else if (options.oldCopyRestores === true && roll >= 92) {
+      const restorable = cluster.restorable();
+      if (restorable.length > 0) cluster.restoreFromOldCopy(random.pick(restorable));
     }
     scheduler.schedule(random.int(200, 1_500), chaos);
   };
@@ -465,6 +492,14 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   scheduler.schedule(random.int(200, 1_000), chaos);
   scheduler.schedule(options.faultPhaseMs, heal);
   scheduler.schedule(RESOURCE_SAMPLE_MS, sample);
+  if (options.oldCopyRestores === true) {
+    const backup = () => {
+      if (cluster.healed) return;
+      cluster.takeBackups();
+      scheduler.schedule(BACKUP_INTERVAL_MS, backup);
+    };
+    scheduler.schedule(BACKUP_INTERVAL_MS, backup);
+  }
 
   const allReached = () => cluster.healed && honest.every((id) => cluster.live.has(id) && invariants.committedHeight(id) >= livenessTarget);
   try {
@@ -500,7 +535,7 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
   // Once the clients fell quiet for the empty-blocks check, every acknowledged transaction has had
   // intervals of an idle chain to reach a block, whatever crashes and partitions came before.
   if (invariants.violation === null && idleCheck?.done === true) {
-    const lost = [...acknowledged].filter(([key]) => invariants.committedAt(key) === undefined);
+    const lost = [...acknowledged].filter(([key, { member, atMs }]) => invariants.committedAt(key) === undefined && !invariants.forgotten(member, atMs));
     if (lost.length > 0) {
       const [key, { member, atMs }] = lost[0]!;
       invariants.fail('acknowledged-lost', `${lost.length} of ${acknowledged.size} transactions honest nodes acknowledged were never committed; the first, ${key.slice(0, 12)}, ${member} acknowledged at ${atMs} ms`);
@@ -518,9 +553,10 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     const role = invariants.isHonest(id) ? '' : ' (Byzantine)';
     return status === undefined ? `${id}${role}: down` : `${id}${role}: ${status.height}/${status.round}/${status.step}${status.syncing ? ' syncing' : ''}`;
   });
-  for (const { clock, faults } of cluster.live.values()) {
-    clock.disable();
-    faults.dead = true;
+  for (const incarnation of cluster.live.values()) {
+    cluster.countStaleStore(incarnation);
+    incarnation.clock.disable();
+    incarnation.faults.dead = true;
   }
   for (const audit of cluster.walAudits.values()) {
     resources.walEntriesPerHeight = Math.max(resources.walEntriesPerHeight, audit.maxEntriesPerHeight);
@@ -528,6 +564,10 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     resources.walCopiesOfOneEntry = Math.max(resources.walCopiesOfOneEntry, audit.maxCopiesOfOneEntry);
   }
 
+  const clockSpreadMs = () => {
+    const offsets = [...cluster.skews.values()].map((skew) => skew.offsetMs(scheduler.nowMs));
+    return offsets.length === 0 ? 0 : Math.max(...offsets) - Math.min(...offsets);
+  };
   const digest = createHash('sha256');
   for (const [height, hash] of [...invariants.decidedHeights].sort(([a], [b]) => a - b)) digest.update(`${height}:${hash};`);
   digest.update(`${scheduler.processed}/${network.delivered}/${network.dropped}/${cluster.crashes}/${partitions}/${network.penaltyCount}`);
@@ -572,6 +612,10 @@ export async function runSimulation(options: SimulationOptions, debugLog?: (line
     writeFailures: cluster.writeFailures,
     readFailures: cluster.readFailures,
     bootFailures: cluster.bootFailures,
+    writesOverRoundTimeout: cluster.writesOverRoundTimeout,
+    oldCopyRestores: cluster.oldCopyRestores,
+    clockSpreadMs: clockSpreadMs(),
+    staleStore: { ...cluster.staleStore },
     clientErrors: cluster.clientErrors,
     resources,
     finalStatus,

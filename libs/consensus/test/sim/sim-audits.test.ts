@@ -6,6 +6,8 @@ import { SimDiskFullError } from '../../src/sim/errors.js';
 import { FaultyStore, type CrashPoint, type IncarnationFaults, type StoreWrite } from '../../src/sim/faulty-ports.js';
 import { SimulationInvariants } from '../../src/sim/invariants.js';
 import { FAR_ROUND_ENTRIES_PER_SIGNER, resourceBoundsFor, WalAudit } from '../../src/sim/resource-bounds.js';
+import { SimRandom } from '../../src/sim/random.js';
+import { Scheduler, SkewedTime } from '../../src/sim/scheduler.js';
 import { MemoryChainStore } from '../../src/store/index.js';
 import type { SignedProposal, SignedVote, Vote } from '../../src/types.js';
 import { TEST_LIMITS, TestChain, testTx } from '../unit/store-fixtures.js';
@@ -155,7 +157,18 @@ describe('the faulty store', () => {
     readFails(): Error | null {
       return null;
     }
+    slowDisk = false;
+    /** Latency of each write, in the order asked. */
+    latenciesMs: number[] = [];
+    readonly scheduler = new Scheduler();
+    writeLatencyMs(): number {
+      return this.latenciesMs.shift() ?? 0;
+    }
+    sleep(delayMs: number): Promise<void> {
+      return new Promise((resolve) => this.scheduler.schedule(delayMs, () => (this.dead ? undefined : resolve())));
+    }
   }
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
 
   it('dies after a synced WAL write: the entry is durable, the caller never resumes, nothing more is written', async () => {
     const inner = new MemoryChainStore({ limits: TEST_LIMITS });
@@ -173,6 +186,48 @@ describe('the faulty store', () => {
     expect(await survivor.readWal(1)).toEqual([Uint8Array.of(1)]);
   });
 
+  it('on a slow disk, writes reach the store in the order issued, each after its latency', async () => {
+    const inner = new MemoryChainStore({ limits: TEST_LIMITS });
+    const plan = new Plan();
+    plan.slowDisk = true;
+    plan.latenciesMs = [500, 0, 5];
+    const store = new FaultyStore(inner, plan, null);
+    const done: number[] = [];
+    void store.appendWal(1, Uint8Array.of(1), true).then(() => done.push(1));
+    void store.appendWal(1, Uint8Array.of(2), false).then(() => done.push(2));
+    void store.appendWal(1, Uint8Array.of(3), true).then(() => done.push(3));
+    await settled();
+    expect(done).toEqual([]);
+    expect(await inner.readWal(1)).toEqual([]);
+    plan.scheduler.runNext();
+    expect(plan.scheduler.nowMs).toBe(500);
+    await settled();
+    // The unsynced write waited behind the slow one; the third waits for its own 5 ms.
+    expect(done).toEqual([1, 2]);
+    plan.scheduler.runNext();
+    await settled();
+    expect(done).toEqual([1, 2, 3]);
+    expect(plan.scheduler.nowMs).toBe(505);
+    expect(await inner.readWal(1)).toEqual([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)]);
+  });
+
+  it('on a slow disk, a process that dies during a write never writes it', async () => {
+    const inner = new MemoryChainStore({ limits: TEST_LIMITS });
+    const plan = new Plan();
+    plan.slowDisk = true;
+    plan.latenciesMs = [800];
+    const store = new FaultyStore(inner, plan, null);
+    let resumed = false;
+    void store.appendSignedWal(1, Uint8Array.of(1), Uint8Array.of(9)).then(() => (resumed = true));
+    await settled();
+    plan.dead = true;
+    plan.scheduler.runNext();
+    await settled();
+    expect(resumed).toBe(false);
+    expect(await inner.readWal(1)).toEqual([]);
+    expect(await inner.readLastSigned()).toBeNull();
+  });
+
   it('fails a write as a full disk does: a named error, nothing stored', async () => {
     const inner = new MemoryChainStore({ limits: TEST_LIMITS });
     const plan = new Plan();
@@ -180,5 +235,35 @@ describe('the faulty store', () => {
     const store = new FaultyStore(inner, plan, null);
     await expect(store.saveCommittedBlock(new TestChain().next())).rejects.toBeInstanceOf(SimDiskFullError);
     expect(inner.latestHeight()).toBe(0);
+  });
+});
+
+describe('a skewed clock (clock-skew)', () => {
+  it('stays within its offset bound, never runs backwards, and times its timers by its own rate', () => {
+    const limits = { offsetMaxMs: 2_000, rateSpread: 0.05, stretchMs: [2_000, 6_000] } as const;
+    for (let seed = 1; seed <= 20; seed++) {
+      const skew = new SkewedTime(new SimRandom(seed), limits);
+      let previous = -1;
+      const rates = new Set<number>();
+      for (let trueMs = 0; trueMs <= 120_000; trueMs += 250) {
+        const local = skew.localMs(trueMs);
+        expect(local).toBeGreaterThanOrEqual(previous);
+        expect(local - trueMs).toBeGreaterThanOrEqual(-1);
+        expect(local - trueMs).toBeLessThanOrEqual(limits.offsetMaxMs + 1);
+        previous = local;
+        rates.add(skew.trueDelayMs(trueMs, 10_000));
+      }
+      // Timers of 10 s last from 9.5 to 10.5 s of true time, and not all alike.
+      for (const trueDelay of rates) expect(Math.abs(trueDelay - 10_000)).toBeLessThanOrEqual(10_000 * limits.rateSpread / (1 - limits.rateSpread) + 1);
+      expect(rates.size).toBeGreaterThan(1);
+    }
+  });
+
+  it('reads the same for a seed however often it is asked', () => {
+    const limits = { offsetMaxMs: 2_000, rateSpread: 0.05, stretchMs: [2_000, 6_000] } as const;
+    const often = new SkewedTime(new SimRandom(7), limits);
+    const rarely = new SkewedTime(new SimRandom(7), limits);
+    for (let trueMs = 0; trueMs < 60_000; trueMs += 7) often.localMs(trueMs);
+    expect(often.localMs(60_000)).toBe(rarely.localMs(60_000));
   });
 });

@@ -379,6 +379,9 @@ export async function bootNode(consortium: TestConsortium, boot: BootOptions = {
     gossipIntervalMs: 500,
     syncLagGraceMs: 800,
     syncRequestTimeoutMs: 1_000,
+    // Scripted peers send no statuses unless a test says so: a restarted node would wait for them
+    // (ConsensusNodeOptions.restartSigningGate); the gate's own tests turn it on.
+    restartSigningGate: false,
     ...boot.options,
   });
   const settle = async () => {
