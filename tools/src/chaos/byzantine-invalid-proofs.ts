@@ -30,7 +30,9 @@ import type { ScenarioReport } from './report.js';
  * committed and the period netted identically on every node: the member's statements too, from
  * its proposals where it sent them as proved); no corrupted transaction is in any block, and
  * every committed statement's proof verifies with a real Groth16 verifier over the devnet's
- * keys; then the member's honest node catches up, no fork, no evidence against anyone else.
+ * keys; then the member's honest node catches up, no fork, and no equivocation evidence against
+ * anyone, the member included (sending a rewritten proposal instead of the signed one is not
+ * equivocating: no node holds two).
  *
  * No alert rule covers invalid proofs received from a member: FailingProofs is about a node's
  * own prover (consortium_zkp_proofs_total{outcome=~"failed|timeout"}), so no alert is checked.
@@ -190,8 +192,10 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
   }
   await member.start();
   await consortium.waitHeight(Math.max(...(await consortium.heights(honest))), WAIT_DEADLINES_MS.progress, [member]);
-  // Settlement transactions are not the steady load's: no acknowledged set, the traffic waited for each of its own.
-  const verification = await devnet.verify(new Map(), WAIT_DEADLINES_MS.progress, [member.memberId]);
+  // Settlement transactions are not the steady load's: no acknowledged set, the traffic waited for
+  // each of its own. No evidence against anyone, the member included: each rewritten proposal
+  // replaced the signed one on every path (relays too), so no node saw two of one slot.
+  const verification = await devnet.verify(new Map(), WAIT_DEADLINES_MS.progress, []);
   const problems: string[] = [];
   const committedCorrupted = (
     await Promise.all(devnet.nodes.flatMap((node) => corrupted.txHashes.map(async (hash) => ((await node.hasCommittedTx(hash)) ? `${hash} on ${node.memberId}` : null))))
@@ -222,7 +226,7 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
       'honest nodes refuse its proposals carrying one (an invalid proposal-stage verdict, prevote nil) and commit other blocks',
       'the traffic completes: every statement committed, the netting the same on every node',
       'no corrupted transaction in any block; every committed statement verifies (a real Groth16 verifier over the devnet\'s keys)',
-      'its honest node catches up afterwards; no fork; no evidence against any other member',
+      'its honest node catches up afterwards; no fork; no equivocation evidence against anyone, the member included (each rewritten proposal replaced the signed one everywhere)',
     ],
     figures: {
       'statements corrupted': corrupted.statements,
