@@ -108,6 +108,7 @@ interface Incarnation {
   readonly transport: SimTransport;
   readonly mempool: Mempool;
   readonly faults: IncarnationFaultPlan;
+  readonly signer: AuditedSigner;
   readonly snapshotIntervalBlocks: number;
   started: boolean;
   /** The first store write that failed (a fixed node stops there). */
@@ -146,6 +147,19 @@ class AuditedSigner extends Ed25519Signer {
   writeFailed(): void {
     if (this.unsettledSlot !== null) this.onDiscard(this.unsettledSlot);
     this.unsettledSlot = null;
+  }
+
+  /** The last signature and its record are on disk: it counts for good. */
+  writeDone(): void {
+    this.unsettledSlot = null;
+  }
+
+  /**
+   * The process died while the last signature's write was in flight (a slow disk): it was never
+   * written nor sent, as with a failed write, so a later incarnation may fill the slot afresh.
+   */
+  died(): void {
+    this.writeFailed();
   }
 }
 
@@ -381,6 +395,7 @@ export class SimCluster {
       appended: (height: number, entry: Uint8Array) => this.walAppended(member, height, entry),
       pruned: (belowHeight: number) => audit.pruned(belowHeight),
       signedWriteFailed: () => signer.writeFailed(),
+      signedWriteDone: () => signer.writeDone(),
     };
     const onCheckTx = this.options.onCheckTx;
     const app = await FaultyApplication.open(
@@ -414,7 +429,7 @@ export class SimCluster {
       syncRequestTimeoutMs: 1_000,
       logger: this.options.debugLog === undefined ? null : simLogger(member, () => this.scheduler.nowMs, this.options.debugLog),
     });
-    const incarnation: Incarnation = { member, number, node, clock, store, transport, mempool, faults, snapshotIntervalBlocks, started: false, failedWrite: null };
+    const incarnation: Incarnation = { member, number, node, clock, store, transport, mempool, faults, signer, snapshotIntervalBlocks, started: false, failedWrite: null };
     node.onCommit((committed) => {
       if (incarnation.failedWrite !== null) this.continuedAfterFailure(incarnation, `committed height ${committed.block.header.height}`);
       this.invariants.committed(member, committed);
@@ -505,6 +520,7 @@ export class SimCluster {
     const incarnation = this.live.get(member);
     if (incarnation === undefined) return;
     this.countStaleStore(incarnation);
+    incarnation.signer.died();
     incarnation.faults.dead = true;
     incarnation.clock.disable();
     this.network.detach(member);

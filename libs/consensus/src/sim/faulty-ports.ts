@@ -69,6 +69,8 @@ export interface WalObserver {
   pruned(belowHeight: number): void;
   /** A signed message and its last-signed record were not written (nothing was): the signature never leaves the process. */
   signedWriteFailed?(): void;
+  /** A signed message and its last-signed record are on disk. */
+  signedWriteDone?(): void;
 }
 
 export class FaultyStore implements ChainStorePort {
@@ -180,6 +182,7 @@ export class FaultyStore implements ChainStorePort {
       this.wal?.signedWriteFailed?.();
       throw error;
     }
+    this.wal?.signedWriteDone?.();
     this.wal?.appended(height, entry);
     await this.after('wal-synced-before-send');
   }

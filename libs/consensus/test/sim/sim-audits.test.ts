@@ -215,8 +215,15 @@ describe('the faulty store', () => {
     const inner = new MemoryChainStore({ limits: TEST_LIMITS });
     const plan = new Plan();
     plan.slowDisk = true;
-    plan.latenciesMs = [800];
-    const store = new FaultyStore(inner, plan, null);
+    plan.latenciesMs = [800, 800];
+    // The cluster's signer audit takes back a signature whose write never completed.
+    const settledWrites: string[] = [];
+    const store = new FaultyStore(inner, plan, { appended: () => undefined, pruned: () => undefined, signedWriteDone: () => settledWrites.push('done'), signedWriteFailed: () => settledWrites.push('failed') });
+    const first = store.appendSignedWal(1, Uint8Array.of(0), Uint8Array.of(8));
+    await settled();
+    plan.scheduler.runNext();
+    await first;
+    expect(settledWrites).toEqual(['done']);
     let resumed = false;
     void store.appendSignedWal(1, Uint8Array.of(1), Uint8Array.of(9)).then(() => (resumed = true));
     await settled();
@@ -224,8 +231,9 @@ describe('the faulty store', () => {
     plan.scheduler.runNext();
     await settled();
     expect(resumed).toBe(false);
-    expect(await inner.readWal(1)).toEqual([]);
-    expect(await inner.readLastSigned()).toBeNull();
+    expect(settledWrites).toEqual(['done']);
+    expect(await inner.readWal(1)).toEqual([Uint8Array.of(0)]);
+    expect(await inner.readLastSigned()).toEqual(Uint8Array.of(8));
   });
 
   it('fails a write as a full disk does: a named error, nothing stored', async () => {
