@@ -151,6 +151,25 @@ export const alertRules: readonly AlertRule[] = [
     },
   },
   {
+    name: 'InvalidProofsReceived',
+    area: 'security',
+    severity: 'warning',
+    summary: '{{ $labels.member }} refused statements whose proofs do not verify',
+    description: 'A statement whose Groth16 proof does not verify reached {{ $labels.member }} in the last 5 minutes (gossiped by a member, proposed in a block, or posted to its API) and was refused: a member whose prover or keys are broken, or one that is Byzantine. Nothing invalid is committed; the security log names the sender.',
+    runbook: 'invalid-proofs-received',
+    forSeconds: 0,
+    condition: { metric: 'consortium_security_events_total', matchers: [{ label: 'kind', op: '=', value: 'invalid_proof' }], value: { kind: 'range', fn: 'increase', windowSeconds: 300 }, aggregate: 'sum', by: ['member'], compare: '>', threshold: 0 },
+    examples: {
+      fires: example(30, 150, [{ member: B.member }],
+        series('consortium_security_events_total', { ...B, kind: 'invalid_proof' }, '0 0 0 2 2 2'),
+        series('consortium_security_events_total', { ...A, kind: 'invalid_proof' }, '0+0x5')),
+      // Other security events do not count; a refusal 10 minutes ago no longer does.
+      quiet: example(30, 150, [],
+        series('consortium_security_events_total', { ...B, kind: 'auth_failed' }, '0+3x5'),
+        series('consortium_security_events_total', { ...A, kind: 'invalid_proof' }, '4+0x5')),
+    },
+  },
+  {
     name: 'SlowProofs',
     area: 'zkp',
     severity: 'warning',

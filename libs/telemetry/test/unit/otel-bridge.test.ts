@@ -23,6 +23,7 @@ describe('prom-client to OpenTelemetry bridge', () => {
       ['missing_credentials', 0],
       ['bad_credentials', 3],
       ['unknown_client', 0],
+      ['expired_credentials', 0],
       ['forbidden', 0],
     ]);
   });
