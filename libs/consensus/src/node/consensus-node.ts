@@ -173,8 +173,9 @@ export class ConsensusNode {
     this.metrics = options.metrics ?? null;
     const tracer = options.tracer ?? null;
     this.gossipIntervalMs = options.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS;
-    // Two status periods: peers relay a stalled height to a member that connects again at their next tick.
-    this.restartGate = (options.restartSigningGate ?? true) ? new RestartSigningGate(this.validators, options.self, this.clock, 2 * this.gossipIntervalMs) : null;
+    // Two status periods: peers relay a stalled height to a member that connects again at their
+    // next tick. Ten at most: a member waiting there sends no status for others to hear.
+    this.restartGate = (options.restartSigningGate ?? true) ? new RestartSigningGate(this.validators, options.self, this.clock, 2 * this.gossipIntervalMs, 10 * this.gossipIntervalMs) : null;
     const app = serializedApplication(options.app);
     const live = () => this.running && !this.stopped && this.haltError === null;
     this.queue = new TaskQueue((error) => this.halt(error));

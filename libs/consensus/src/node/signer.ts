@@ -6,7 +6,7 @@ import { proposalSignBytes, voteSignBytes } from '../signing.js';
 import type { MemberId } from '../genesis/types.js';
 import type { Block, Hash, Proposal, SignedProposal, SignedVote, Vote } from '../types.js';
 import type { ValidatorSet } from '../validators.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { ChainStorePort } from './ports.js';
 import { encodeWalEntry, signingSlot } from './wal-log.js';
 
@@ -88,7 +88,10 @@ type SignedProposalWithBlock = SignedProposal & { readonly block: Block };
  * start (two status periods): peers relay what they hold of a stalled height to a member that
  * connects again at their next status tick (relay.ts), which brings back this node's own earlier
  * votes and proposal at that height, if it signed any, for the fence to find before it signs again.
- * Once open, it stays open until the next restart.
+ * Once open, it stays open until the next restart. It opens anyway after `maxWaitMs`: a node
+ * waiting here sends no status (its routine waits with it), so two members restarted together
+ * would otherwise each wait for the other's status for good (seed 3 at 4 members with a member
+ * lying in its statuses).
  *
  * A signature asked for meanwhile waits (the routine with it), rather than being skipped: a vote
  * the machine thinks it cast and nobody received can stall a round for good (Tendermint waits for
@@ -104,12 +107,15 @@ export class RestartSigningGate {
   private waiter: { readonly height: number; readonly decided: () => number; readonly settle: (outcome: 'open' | 'skip') => void } | null = null;
 
   private startedMs = 0;
+  /** Wakes the waiter when the quiet period or the longest wait ends (no status may come). */
+  private timers: TimerHandle[] = [];
 
   constructor(
     private readonly validators: ValidatorSet,
     private readonly self: MemberId,
     private readonly clock: Clock,
     private readonly quietMs: number,
+    private readonly maxWaitMs: number,
   ) {}
 
   /** The node (re)started now. */
@@ -128,9 +134,17 @@ export class RestartSigningGate {
     if (this.allows(height)) return Promise.resolve('open');
     if (this.closed || decided() >= height) return Promise.resolve('skip');
     this.waiter?.settle('skip');
+    this.clearTimers();
+    const elapsedMs = this.clock.nowMs() - this.startedMs;
+    for (const atMs of [this.quietMs, this.maxWaitMs]) if (atMs > elapsedMs) this.timers.push(this.clock.setTimer(atMs - elapsedMs, () => this.wake()));
     return new Promise((resolve) => {
       this.waiter = { height, decided, settle: resolve };
     });
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) this.clock.clearTimer(timer);
+    this.timers = [];
   }
 
   /** The node stopped or halted: nothing waits any longer. */
@@ -144,7 +158,9 @@ export class RestartSigningGate {
     const { validators } = this;
     // A member that is a quorum alone (a one-member chain) has nobody to hear from.
     if (validators.powerOf(this.self) >= validators.quorumPower) return (this.open = true);
-    if (this.clock.nowMs() - this.startedMs < this.quietMs) return false;
+    const elapsedMs = this.clock.nowMs() - this.startedMs;
+    if (elapsedMs >= this.maxWaitMs) return (this.open = true);
+    if (elapsedMs < this.quietMs) return false;
     const below = [this.self];
     for (const [member, committedHeight] of this.committedHeightOf) if (committedHeight < height) below.push(member);
     this.open = validators.powerOfSet(below) >= validators.quorumPower;
@@ -157,6 +173,7 @@ export class RestartSigningGate {
     const outcome = this.allows(waiter.height) ? 'open' : this.closed || waiter.decided() >= waiter.height ? 'skip' : null;
     if (outcome === null) return;
     this.waiter = null;
+    this.clearTimers();
     waiter.settle(outcome);
   }
 }

@@ -116,18 +116,19 @@ describe('the restart signing gate', () => {
 
   it('opens once a quorum said it has not committed the height, and two status periods passed', async () => {
     const clock = new ManualClock();
-    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000);
+    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
     gate.started();
     let outcome: string | null = null;
     void gate.passage(5, () => 0).then((result) => (outcome = result));
     gate.heard(a, 4);
     gate.heard(b, 4);
     await Promise.resolve();
+    // A quorum says so (with this node), but two status periods have not passed.
     expect(outcome).toBeNull();
-    clock.advance(1_000);
-    // One member ahead (it committed 5): with it, no quorum says 5 is open.
+    // Members ahead (they committed 5) do not count: no quorum when the periods end.
     gate.heard(b, 5);
     gate.heard(c, 5);
+    clock.advance(1_000);
     await Promise.resolve();
     expect(outcome).toBeNull();
     gate.heard(b, 4);
@@ -139,7 +140,7 @@ describe('the restart signing gate', () => {
 
   it('gives up, without signing, once a certificate shows the height decided or the node stops', async () => {
     const clock = new ManualClock();
-    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000);
+    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
     gate.started();
     let decided = 0;
     const waiting = gate.passage(5, () => decided);
@@ -152,9 +153,24 @@ describe('the restart signing gate', () => {
     expect(await stopped).toBe('skip');
   });
 
+  it('opens after its longest wait without a quorum (members restarted together wait for each other)', async () => {
+    const clock = new ManualClock();
+    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
+    gate.started();
+    let outcome: string | null = null;
+    void gate.passage(5, () => 0).then((result) => (outcome = result));
+    gate.heard(a, 4);
+    clock.advance(4_999);
+    await Promise.resolve();
+    expect(outcome).toBeNull();
+    clock.advance(1);
+    await Promise.resolve();
+    expect(outcome).toBe('open');
+  });
+
   it('lets a member that is a quorum alone sign at once', async () => {
     const solo = testConsortium(1);
-    const gate = new RestartSigningGate(solo.validators, solo.ids[0]!, new ManualClock(), 1_000);
+    const gate = new RestartSigningGate(solo.validators, solo.ids[0]!, new ManualClock(), 1_000, 5_000);
     gate.started();
     expect(await gate.passage(3, () => 0)).toBe('open');
   });
