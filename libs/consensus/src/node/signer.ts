@@ -23,15 +23,17 @@ import { encodeWalEntry, signingSlot } from './wal-log.js';
  *
  * The record only protects a node whose store is its newest. A store restored from an old copy
  * (a backup, a copied data directory) has an old record, and the node would sign again slots its
- * key signed before: the classic double sign of a restored validator. Two guards (a fence) cover
- * what the node can learn of it:
+ * key signed before: the classic double sign of a restored validator. Three guards cover what
+ * the node can learn of it:
  * - a signature by this node's own key beyond its record (or another value at the record's slot),
  *   seen in a peer's vote or proposal or in a certificate of a block it commits, proves the store
  *   stale: the node signs nothing new at that height, nor at any height up to the one after the
  *   highest a certificate shows decided (before its restore it can have signed at most there),
  *   and logs it (CometBFT's double_sign_check_height looks back for its own votes the same way);
  * - nothing new is signed at a height a certificate shows decided (a backed claim of block sync):
- *   a node catching up has no business there, and a restored one would sign it a second time.
+ *   a node catching up has no business there, and a restored one would sign it a second time;
+ * - after a restart, nothing new before peers had the time to show the node its own earlier
+ *   messages of the current height (RestartSigningGate).
  * Re-sending an identical earlier signature stays allowed. A signature no live node holds cannot
  * be learnt of; docs/reliability.md ("A validator restored from an old copy") says what remains
  * and what operators must do.
