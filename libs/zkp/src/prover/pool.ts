@@ -571,7 +571,16 @@ export class ProverPool {
       return;
     }
     this.logger?.debug(
-      { circuit, epoch, worker: slot.serial, loadMs: round(message.loadMs), witnessMs: round(message.witnessMs), proveMs: round(message.proveMs), runMs: round(runMs) },
+      {
+        circuit,
+        epoch,
+        worker: slot.serial,
+        loadMs: round(message.loadMs),
+        witnessMs: round(message.witnessMs),
+        witnessCalculator: message.witnessCalculator,
+        proveMs: round(message.proveMs),
+        runMs: round(runMs),
+      },
       'proof made',
     );
     this.settleSuccess(job, { epoch, circuit, proof: message.proof, publicSignals: message.publicSignals });

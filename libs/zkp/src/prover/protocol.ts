@@ -50,6 +50,11 @@ export interface ProvedMessage {
   readonly loadMs: number;
   readonly witnessMs: number;
   readonly proveMs: number;
+  /**
+   * The worker's witness calculator for the job's wasm: 'kept' from an earlier job, or 'built'
+   * for this one (its first use, or after a failed calculation). Absent from workers that do not say.
+   */
+  readonly witnessCalculator?: 'built' | 'kept';
 }
 
 /** Where a job failed: reading the artifacts, a file differing from its pin, calculating the witness, or proving. */

@@ -7,10 +7,12 @@
  * read is hashed and compared with the pin the job carries (genesis's sha256 of it): a file
  * swapped or damaged under a running node is refused (stage 'pin'), never proved with. The
  * cache is keyed by the pin, so it only ever holds bytes that matched one, and a file changed
- * on disk after it was read is never picked up silently. The two steps are exactly
- * what snarkjs.groth16.fullProve does (wtns.calculate into a memory file, then groth16.prove),
+ * on disk after it was read is never picked up silently. The two steps are what
+ * snarkjs.groth16.fullProve does (wtns.calculate into a memory file, then groth16.prove),
  * called one by one so a failure says which step refused: the witness calculator refusing
  * the input is the caller's fault, a proving error means the artifacts do not fit together.
+ * The witness calculator is the one wtns.calculate builds (circom_runtime's), kept per wasm pin
+ * instead of being built again for every proof (see witnessOf).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -27,7 +29,7 @@ if (parentPort === null) throw new Error('prover-worker.js runs as a worker thre
 // to load a script from our workerData. Loading snarkjs while `isMainThread` reads true makes it
 // behave as on the main thread; its own threads are started normally. Restored right after.
 workerThreads.isMainThread = true;
-const snarkjs = await import('snarkjs').finally(() => {
+const [snarkjs, { WitnessCalculatorBuilder }, { utils: ffUtils }] = await Promise.all([import('snarkjs'), import('circom_runtime'), import('ffjavascript')]).finally(() => {
   workerThreads.isMainThread = false;
 });
 const port = parentPort;
@@ -65,6 +67,46 @@ const cache = new Map();
  * @type {Map<string, Uint8Array>}
  */
 const given = new Map();
+
+/**
+ * Witness calculators, by the pin of the wasm they were built from, least recently used first.
+ * snarkjs's wtns.calculate builds one for every witness: it compiles the circuit's wasm (5 MB),
+ * reserves its memory and runs it in V8's baseline tier: 0.3 to 0.5 CPU seconds a witness here,
+ * about 40 % of a settlement-61 proof's CPU (docs/benchmarks.md, issue 11's performance goals).
+ * A kept calculator runs in optimised code: about 10 to 50 ms. Each calculation starts with the
+ * wasm's init(), which resets every signal; a calculator whose calculation failed is dropped
+ * (circom_runtime keeps the failed run's messages in it, and they would be added to the next
+ * failure's).
+ * @type {Map<string, { circom_version(): number; calculateWTNSBin(input: unknown): Promise<Uint8Array> }>}
+ */
+const calculators = new Map();
+
+/**
+ * The witness of `input` as a .wtns file in memory, exactly as snarkjs.wtns.calculate writes it
+ * (circom 2: the calculator's own .wtns bytes; a circom 1 circuit goes through snarkjs), and
+ * whether the calculator was kept from an earlier job or built for this one.
+ * @param {string} wasmSha256 @param {Uint8Array} wasm @param {Record<string, unknown>} input
+ * @returns {Promise<{ witness: { type: 'mem'; data?: Uint8Array }; calculator: 'built' | 'kept' }>}
+ */
+async function witnessOf(wasmSha256, wasm, input) {
+  let calculator = calculators.get(wasmSha256);
+  const kept = calculator !== undefined;
+  if (calculator === undefined) {
+    calculator = await WitnessCalculatorBuilder(wasm);
+    if (calculator.circom_version() !== 2) {
+      /** @type {{ type: 'mem'; data?: Uint8Array }} */
+      const witness = { type: 'mem' };
+      await snarkjs.wtns.calculate(input, { type: 'mem', data: wasm }, witness);
+      return { witness, calculator: 'built' };
+    }
+  }
+  // Out of the cache while it calculates: a failure leaves it out.
+  calculators.delete(wasmSha256);
+  const data = await calculator.calculateWTNSBin(ffUtils.unstringifyBigInts(input));
+  calculators.set(wasmSha256, calculator);
+  while (calculators.size > maxCachedFiles) calculators.delete(calculators.keys().next().value);
+  return { witness: { type: 'mem', data }, calculator: kept ? 'kept' : 'built' };
+}
 
 /** A file whose bytes differ from their pin. */
 class PinMismatch extends Error {
@@ -124,9 +166,7 @@ async function prove(request) {
     const zkey = request.inMemoryKey ? inMemoryKey(request) : await load('zkey', request.zkeyPath, request.zkeySha256);
     const loaded = performance.now();
     stage = 'witness';
-    /** @type {{ type: 'mem'; data?: Uint8Array }} */
-    const witness = { type: 'mem' };
-    await snarkjs.wtns.calculate(request.input, { type: 'mem', data: wasm }, witness);
+    const { witness, calculator } = await witnessOf(request.wasmSha256, wasm, request.input);
     const calculated = performance.now();
     stage = 'prove';
     const curveCached = reusedCurve !== null && globalThis.curve_bn128 === reusedCurve;
@@ -141,6 +181,7 @@ async function prove(request) {
       loadMs: loaded - start,
       witnessMs: calculated - loaded,
       proveMs: proved - calculated,
+      witnessCalculator: calculator,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

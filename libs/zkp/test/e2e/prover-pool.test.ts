@@ -5,13 +5,13 @@
 import { fileURLToPath } from 'node:url';
 import { circuitDefinition, sha256File } from '@consortium/circuits';
 import { ensureTestKeys, type TestKeys } from '../../src/index.js';
-import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import { createLogger, LogRecorder, setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProofCancelledError, ProofDeadlineError, ProofTimeoutError, ProverArtifactError, ProverClosedError, ProverPool, WitnessError, type ProveJob } from '../../src/prover/index.js';
 import type { SettlementProof } from '../../src/proof.js';
 import { buildSettlementWitness, publicSignalsOf, type SettlementWitness } from '../../src/witness/witness.js';
-import { sampleBatch } from '../support/batches.js';
+import { record, sampleBatch } from '../support/batches.js';
 import { runTypeScript } from '../support/run-process.js';
 
 const CIRCUIT = 'settlement-4';
@@ -146,6 +146,38 @@ describe('a stuck proof', () => {
       expect(small.status().workersStarted).toBe(2);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("a worker's witness calculator", () => {
+  // snarkjs builds one (compiling the circuit's wasm) for every witness: 0.3 to 0.5 CPU s, about 40 %
+  // of a settlement-61 proof. The worker keeps it per wasm pin; every calculation starts from the
+  // wasm's init(), so a kept calculator must give each job its own witness.
+  it('is built once and kept: consecutive jobs on one worker each get their own proof; a failed calculation drops it', async () => {
+    const log = new LogRecorder();
+    const single = await ProverPool.create({ workers: 1, logger: createLogger({ service: 'prover-e2e', member: 'T-Mobile-DE', level: 'debug', destination: log }) });
+    try {
+      const third = buildSettlementWitness(sampleBatch([record(1, 'voice_mt', 42), record(2, 'data', 7)]), params);
+      const proved: [SettlementWitness, SettlementProof][] = [];
+      for (const witness of [witnesses[0]!, witnesses[1]!, third]) proved.push([witness, await single.prove(job(witness))]);
+      // Two failures in a row: circom_runtime keeps a failed run's messages in its calculator, so
+      // without a fresh one the second message would carry the first's text as well.
+      const wrongTotal = { ...third.input, total: (third.publicInputs.total + 1n).toString() };
+      const failures = [await single.prove(job(third, { input: wrongTotal })).catch((e: unknown) => e), await single.prove(job(third, { input: wrongTotal })).catch((e: unknown) => e)];
+      for (const failure of failures) expect(failure).toBeInstanceOf(WitnessError);
+      expect((failures[1] as WitnessError).message).toBe((failures[0] as WitnessError).message);
+      proved.push([witnesses[0]!, await single.prove(job(witnesses[0]!))]);
+
+      for (const [witness, proof] of proved) {
+        expect(proof.publicSignals).toEqual(publicSignalsOf(witness.publicInputs));
+        expect(await verifies(proof)).toBe(true);
+      }
+      expect(new Set(proved.map(([, proof]) => proof.publicSignals.join()))).toHaveProperty('size', 3);
+      expect(log.find('proof made').map((line) => line.witnessCalculator)).toEqual(['built', 'kept', 'kept', 'built']);
+      expect(single.status().workersStarted).toBe(1);
+    } finally {
+      await single.close();
     }
   });
 });
