@@ -29,8 +29,11 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ] as const;
 
-/** Waits in the page, on a machine that may be busy: generous, and every wait says what it waited for. */
-export const BROWSER_WAIT_MS = 30_000;
+/**
+ * Waits in the page, on a machine that may be busy: generous, and every wait says what it waited
+ * for. 30 s was not: a fresh page took longer to show its login form on two cores at load 15-20.
+ */
+export const BROWSER_WAIT_MS = 60_000;
 
 export class ChromiumMissingError extends Error {
   override readonly name = 'ChromiumMissingError';
