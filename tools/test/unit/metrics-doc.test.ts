@@ -35,7 +35,7 @@ describe('docs/metrics.md', () => {
 
   it('lists label values and run-time bounds', () => {
     const doc = renderMetricsDoc(listCataloguedMetrics(), listCataloguedSpans());
-    expect(doc).toContain('`outcome`: `success`, `missing_credentials`, `bad_credentials`, `unknown_client`, `forbidden`');
+    expect(doc).toContain('`outcome`: `success`, `missing_credentials`, `bad_credentials`, `unknown_client`, `expired_credentials`, `forbidden`');
     expect(doc).toContain('`interface`: network interfaces of the host (from /proc/net/dev) (at most 16)');
   });
 });
