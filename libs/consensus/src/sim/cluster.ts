@@ -248,8 +248,8 @@ export class SimCluster {
   readonly skews: ReadonlyMap<MemberId, SkewedTime>;
   /** Copies of honest members' stores taken during the fault phase (old-copy restores), oldest first. */
   private readonly backups = new Map<MemberId, Backup[]>();
-  /** When each restored member was last restored. */
-  private readonly restoredAt = new Map<MemberId, number>();
+  /** Each restored member, and the height after the highest any member had stored at its restore (the most its signer may fence). */
+  private readonly restoredThrough = new Map<MemberId, number>();
   private readonly validators: ValidatorSet;
   private readonly appDisks: ReadonlyMap<MemberId, AppDisk | null>;
   private readonly incarnations = new Map<MemberId, number>();
@@ -316,7 +316,7 @@ export class SimCluster {
    */
   restorable(): MemberId[] {
     const f = Math.floor((this.ids.length - 1) / 3);
-    const regressed = [...this.restoredAt.keys()].filter((member) => this.stillRegressed(member)).length;
+    const regressed = [...this.restoredThrough.keys()].filter((member) => this.stillRegressed(member)).length;
     if (this.options.byzantine.size + regressed + 1 > f || !this.mayCrashAnother()) return [];
     return [...this.live.values()]
       .filter((incarnation) => incarnation.started && !this.isByzantine(incarnation.member))
@@ -326,12 +326,15 @@ export class SimCluster {
 
   /**
    * A restored member is a fault until it runs again past what it may have signed before: down or
-   * starting, or at a height its signer fenced (it sits that height out).
+   * starting, or at a height up to the one after the chain's at its restore, where its signer may
+   * fence (it sits that height out). Counting it only once fenced let a second member be restored
+   * first, and both sat one height out at 4 members (seeds 30037, 30163).
    */
   private stillRegressed(member: MemberId): boolean {
     const incarnation = this.live.get(member);
     if (incarnation === undefined || !incarnation.started) return true;
-    return incarnation.node.status().height <= incarnation.node.staleStore.fencedThroughHeight;
+    const through = Math.max(this.restoredThrough.get(member) ?? 0, incarnation.node.staleStore.fencedThroughHeight);
+    return incarnation.node.status().height <= through;
   }
 
   /**
@@ -354,7 +357,8 @@ export class SimCluster {
     // The operator starts it again at once.
     this.pendingBoots.push(member);
     this.invariants.restoredFromOldCopy(member, backup.atMs, this.scheduler.nowMs);
-    this.restoredAt.set(member, this.scheduler.nowMs);
+    const chainHeight = Math.max(0, ...[...this.live.values()].map((live) => live.store.latestHeight()));
+    this.restoredThrough.set(member, chainHeight + 1);
     this.options.debugLog?.({ t: this.scheduler.nowMs, member, level: 'sim', msg: `restored from a copy of height ${backup.height} taken at ${backup.atMs} ms` });
   }
 
