@@ -77,8 +77,10 @@ export class ByzantineTransport implements Transport {
     private readonly options: ByzantineTransportOptions,
   ) {
     this.proofs = options.behaviours.has('invalid-proofs') ? new ProofCorrupter({ member: options.self, chainId: options.chainId, signer: options.signer }) : null;
-    if (options.behaviours.has('malformed')) this.every(500, () => this.sendMalformed());
-    if (options.behaviours.has('spam')) this.every(100, () => this.sendSpam());
+    // Noise starts once it has equivocated (at once when it does not equivocate): malformed
+    // frames get it disconnected and backed off, and a restarted node signs nothing before it
+    // has heard a quorum's statuses, so noise from the start could keep it from ever signing.
+    if (!options.behaviours.has('equivocate')) this.startNoise();
   }
 
   broadcast(channel: MessageChannel, payload: Uint8Array): void {
@@ -124,6 +126,11 @@ export class ByzantineTransport implements Transport {
 
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
+  }
+
+  private startNoise(): void {
+    if (this.options.behaviours.has('malformed')) this.every(500, () => this.sendMalformed());
+    if (this.options.behaviours.has('spam')) this.every(100, () => this.sendSpam());
   }
 
   private every(periodMs: number, act: () => void): void {
@@ -189,6 +196,7 @@ export class ByzantineTransport implements Transport {
     const others = this.inner.connectedMembers();
     if (others.length === 0) return null;
     this.counts.equivocations += 1;
+    if (this.counts.equivocations === 1) this.startNoise();
     return { conflicting, bothTo: others[randomInt(others.length)]! };
   }
 
