@@ -35,7 +35,7 @@ export interface KillRestartReport extends ScenarioReport {
   readonly cycles: readonly KillCycle[];
 }
 
-const maxHeight = (heights: readonly number[]) => Math.max(-1, ...heights);
+export const maxHeight = (heights: readonly number[]) => Math.max(-1, ...heights);
 
 export async function killRestart(devnet: ChaosDevnet, options: KillRestartOptions, log: (line: string) => void): Promise<KillRestartReport> {
   const { consortium } = devnet;

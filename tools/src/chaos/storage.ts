@@ -7,7 +7,7 @@ import { NodeExitedError, runNodeCli, type NodeProcess } from '../devnet/process
 import { waitFor, WAIT_DEADLINES_MS } from '../devnet/wait.js';
 import type { ChaosDevnet } from './chaos-devnet.js';
 import { SteadyLoad } from './load.js';
-import { median } from './kill-restart.js';
+import { maxHeight, median } from './kill-restart.js';
 import type { ScenarioReport } from './report.js';
 
 /**
@@ -46,7 +46,6 @@ export interface StorageFaultsReport extends ScenarioReport {
   readonly cycles: readonly StorageCycle[];
 }
 
-const maxHeight = (heights: readonly number[]) => Math.max(-1, ...heights);
 
 export async function storageFaults(devnet: ChaosDevnet, options: StorageFaultsOptions, log: (line: string) => void): Promise<StorageFaultsReport> {
   const { consortium } = devnet;
