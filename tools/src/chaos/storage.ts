@@ -46,7 +46,6 @@ export interface StorageFaultsReport extends ScenarioReport {
   readonly cycles: readonly StorageCycle[];
 }
 
-
 export async function storageFaults(devnet: ChaosDevnet, options: StorageFaultsOptions, log: (line: string) => void): Promise<StorageFaultsReport> {
   const { consortium } = devnet;
   const faults = options.faults ?? STORAGE_FAULTS;
