@@ -31,7 +31,9 @@ import { InputQuota } from './input-quota.js';
 import { Outbound } from './outbound.js';
 import type { AddTxOutcome, ChainStorePort, MempoolPort } from './ports.js';
 import { ConsensusReactor } from './reactor.js';
-import { ConsensusSigner, RestartSigningGate, type StaleStoreFigures } from './signer.js';
+import { isOwnMessagesRequest, OwnMessagesExchange } from './own-messages.js';
+import { RestartSigningGate } from './restart-gate.js';
+import { ConsensusSigner, type StaleStoreFigures } from './signer.js';
 import { ConsensusRoutine } from './state.js';
 import { TaskQueue } from './task-queue.js';
 import { DriverTimers } from './timers.js';
@@ -90,9 +92,10 @@ export interface ConsensusNodeOptions {
    */
   readonly verifier?: Ed25519Verifier;
   /**
-   * After a restart, sign nothing new until a quorum's statuses say the height is not committed
-   * (signer.ts RestartSigningGate: a node restored from an old copy must not sign at heights it
-   * signed before). Default true; the driver tests' scripted peers send no statuses.
+   * After a restart, sign nothing new until peers holding a quorum with this node answered what
+   * they hold of its own messages at the height, and sit the first such height out while the
+   * others can decide it (restart-gate.ts: a node restored from an old copy must not sign at
+   * heights it signed before). Default true; the driver tests' scripted peers do not answer.
    */
   readonly restartSigningGate?: boolean;
 }
@@ -153,6 +156,7 @@ export class ConsensusNode {
   private haltError: ConsensusHaltedError | null = null;
   private signer: ConsensusSigner | null = null;
   private readonly restartGate: RestartSigningGate | null;
+  private readonly ownMessages: OwnMessagesExchange;
   private gossipQueued = false;
   /** Members connected since the last status tick that ran (see ConsensusRoutine.gossipTick). */
   private arrivalsForTick = false;
@@ -173,9 +177,19 @@ export class ConsensusNode {
     this.metrics = options.metrics ?? null;
     const tracer = options.tracer ?? null;
     this.gossipIntervalMs = options.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS;
-    // Two status periods: peers relay a stalled height to a member that connects again at their
-    // next tick. Ten at most: a member waiting there sends no status for others to hear.
-    this.restartGate = (options.restartSigningGate ?? true) ? new RestartSigningGate(this.validators, options.self, this.clock, 2 * this.gossipIntervalMs, 10 * this.gossipIntervalMs) : null;
+    // Asks again every status period; an answer older than three says little of who is still
+    // there; twenty periods let members holding a quorum decide a height that took a few rounds.
+    this.restartGate =
+      (options.restartSigningGate ?? true)
+        ? new RestartSigningGate(
+            this.validators,
+            options.self,
+            this.clock,
+            { askEveryMs: this.gossipIntervalMs, freshMs: 3 * this.gossipIntervalMs, sitOutMaxMs: 20 * this.gossipIntervalMs },
+            (member) => this.ownMessages.ask(member),
+            this.logger,
+          )
+        : null;
     const app = serializedApplication(options.app);
     const live = () => this.running && !this.stopped && this.haltError === null;
     this.queue = new TaskQueue((error) => this.halt(error));
@@ -249,7 +263,22 @@ export class ConsensusNode {
       logger: this.logger,
       metrics: this.metrics ?? null,
       accepting: () => !this.stopped && this.haltError === null,
-      statusHeard: (from, committedHeight) => this.restartGate?.heard(from, committedHeight),
+      // After block sync saw it: a certificate in the status may show the height decided.
+      statusHeard: () => this.restartGate?.wake(),
+    });
+    this.ownMessages = new OwnMessagesExchange({
+      chainId: context.chainId,
+      self: options.self,
+      validators: this.validators,
+      verifier: this.verifier,
+      limits: this.limits,
+      transport: options.transport,
+      routine: this.routine,
+      sync: this.sync,
+      gate: () => this.restartGate,
+      requestTimeoutMs: options.syncRequestTimeoutMs ?? 5_000,
+      logger: this.logger,
+      active: live,
     });
     this.txGossip = new TxGossip(
       this.clock,
@@ -277,7 +306,7 @@ export class ConsensusNode {
     // Handlers first: what peers send between now and start() waits for the routine (bounded).
     options.transport.onMessage('consensus', (from, payload) => this.reactor.onConsensusPayload(from, payload));
     options.transport.onMessage('tx', (from, payload) => this.reactor.onTxPayload(from, payload));
-    options.transport.onRequest('sync', (from, payload) => this.sync.serve(from, payload));
+    options.transport.onRequest('sync', (from, payload) => (isOwnMessagesRequest(payload) ? this.ownMessages.serve(from) : this.sync.serve(from, payload)));
     this.metrics?.consensus.validators.set(this.validators.size);
     this.metrics?.consensus.emptyBlocksIntervalSeconds.set(options.genesis.consensus.emptyBlocksIntervalMs / 1000);
     this.metrics?.consensus.halted.set(0);
@@ -296,11 +325,13 @@ export class ConsensusNode {
     this.started = true;
     this.running = true;
     let pendingTxs: Uint8Array[];
-    this.restartGate?.started();
     try {
       const signer = await ConsensusSigner.load(this.options.genesis.chainId, this.options.signer, this.options.store, () => this.sync.highestClaim, this.restartGate);
       this.signer = signer;
+      // Before the replay, which may sign.
+      this.restartGate?.started(signer.lastSigned !== null);
       await this.queue.run(() => this.routine.resume(signer));
+      this.restartGate?.askAll();
       // After the resume: the tx index and the application are at the store's height, so the
       // mempool refuses what was committed meanwhile.
       pendingTxs = await this.clientTxs.load();

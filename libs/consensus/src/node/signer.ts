@@ -3,11 +3,9 @@ import { sha256, shortHex } from '../crypto/hash.js';
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../encoding/canonical.js';
 import { DoubleSignRefusedError, LastSignedRecordError, PersistenceFailedError } from '../errors.js';
 import { proposalSignBytes, voteSignBytes } from '../signing.js';
-import type { MemberId } from '../genesis/types.js';
 import type { Block, Hash, Proposal, SignedProposal, SignedVote, Vote } from '../types.js';
-import type { ValidatorSet } from '../validators.js';
-import type { Clock, TimerHandle } from './clock.js';
 import type { ChainStorePort } from './ports.js';
+import type { RestartSigningGate } from './restart-gate.js';
 import { encodeWalEntry, signingSlot } from './wal-log.js';
 
 /**
@@ -32,10 +30,12 @@ import { encodeWalEntry, signingSlot } from './wal-log.js';
  *   and logs it (CometBFT's double_sign_check_height looks back for its own votes the same way);
  * - nothing new is signed at a height a certificate shows decided (a backed claim of block sync):
  *   a node catching up has no business there, and a restored one would sign it a second time;
- * - after a restart, nothing new before peers had the time to show the node its own earlier
- *   messages of the current height (RestartSigningGate).
+ * - after a restart, nothing new before peers holding a quorum with it answered what they hold of
+ *   its own messages at the height, and the first such height sat out while the others can decide
+ *   it without this node (RestartSigningGate, restart-gate.ts).
  * Re-sending an identical earlier signature stays allowed. A signature no live node holds cannot
- * be learnt of; docs/reliability.md ("A validator restored from an old copy") says what remains
+ * be learnt of (the sit-out covers it while the others can decide without this node);
+ * docs/reliability.md ("A validator restored from an old copy") says what remains
  * and what operators must do.
  */
 
@@ -79,106 +79,6 @@ export interface StaleStoreFigures {
 }
 
 type SignedProposalWithBlock = SignedProposal & { readonly block: Block };
-
-/**
- * After a restart (the node had signed before: it has a last-signed record), nothing new is signed
- * until members holding, with this node, a quorum of voting power have said in their statuses
- * that they have not committed the height to sign. A node restored from an old copy restarts at a
- * height the chain decided long ago; without this it could sign there (a proposal, a nil prevote)
- * before the first status told it where the chain is and block sync fenced or moved it. A node
- * restarting at the chain's height waits one status period. And not before `quietMs` after the
- * start (two status periods): peers relay what they hold of a stalled height to a member that
- * connects again at their next status tick (relay.ts), which brings back this node's own earlier
- * votes and proposal at that height, if it signed any, for the fence to find before it signs again.
- * Once open, it stays open until the next restart. It opens anyway after `maxWaitMs`: a node
- * waiting here sends no status (its routine waits with it), so two members restarted together
- * would otherwise each wait for the other's status for good (seed 3 at 4 members with a member
- * lying in its statuses).
- *
- * A signature asked for meanwhile waits (the routine with it), rather than being skipped: a vote
- * the machine thinks it cast and nobody received can stall a round for good (Tendermint waits for
- * a quorum of precommits before the precommit timeout). It ends when the gate opens, or as not
- * signed once a certificate shows the height decided (block sync then moves the node on), or when
- * the node stops.
- */
-export class RestartSigningGate {
-  private readonly committedHeightOf = new Map<MemberId, number>();
-  private open = false;
-  private closed = false;
-  /** At most one: the routine signs one message at a time. */
-  private waiter: { readonly height: number; readonly decided: () => number; readonly settle: (outcome: 'open' | 'skip') => void } | null = null;
-
-  private startedMs = 0;
-  /** Wakes the waiter when the quiet period or the longest wait ends (no status may come). */
-  private timers: TimerHandle[] = [];
-
-  constructor(
-    private readonly validators: ValidatorSet,
-    private readonly self: MemberId,
-    private readonly clock: Clock,
-    private readonly quietMs: number,
-    private readonly maxWaitMs: number,
-  ) {}
-
-  /** The node (re)started now. */
-  started(): void {
-    this.startedMs = this.clock.nowMs();
-  }
-
-  /** `member` said in a status that it committed up to `committedHeight` (call it after block sync saw the status). */
-  heard(member: MemberId, committedHeight: number): void {
-    if (member !== this.self && this.validators.has(member)) this.committedHeightOf.set(member, committedHeight);
-    this.wake();
-  }
-
-  /** Resolves 'open' once the gate lets `height` be signed, 'skip' once `decided()` reaches it or the node stops. */
-  passage(height: number, decided: () => number): Promise<'open' | 'skip'> {
-    if (this.allows(height)) return Promise.resolve('open');
-    if (this.closed || decided() >= height) return Promise.resolve('skip');
-    this.waiter?.settle('skip');
-    this.clearTimers();
-    const elapsedMs = this.clock.nowMs() - this.startedMs;
-    for (const atMs of [this.quietMs, this.maxWaitMs]) if (atMs > elapsedMs) this.timers.push(this.clock.setTimer(atMs - elapsedMs, () => this.wake()));
-    return new Promise((resolve) => {
-      this.waiter = { height, decided, settle: resolve };
-    });
-  }
-
-  private clearTimers(): void {
-    for (const timer of this.timers) this.clock.clearTimer(timer);
-    this.timers = [];
-  }
-
-  /** The node stopped or halted: nothing waits any longer. */
-  close(): void {
-    this.closed = true;
-    this.wake();
-  }
-
-  private allows(height: number): boolean {
-    if (this.open) return true;
-    const { validators } = this;
-    // A member that is a quorum alone (a one-member chain) has nobody to hear from.
-    if (validators.powerOf(this.self) >= validators.quorumPower) return (this.open = true);
-    const elapsedMs = this.clock.nowMs() - this.startedMs;
-    if (elapsedMs >= this.maxWaitMs) return (this.open = true);
-    if (elapsedMs < this.quietMs) return false;
-    const below = [this.self];
-    for (const [member, committedHeight] of this.committedHeightOf) if (committedHeight < height) below.push(member);
-    this.open = validators.powerOfSet(below) >= validators.quorumPower;
-    return this.open;
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    if (waiter === null) return;
-    const outcome = this.allows(waiter.height) ? 'open' : this.closed || waiter.decided() >= waiter.height ? 'skip' : null;
-    if (outcome === null) return;
-    this.waiter = null;
-    this.clearTimers();
-    waiter.settle(outcome);
-  }
-}
 
 const STEP_RANK: Record<SignedSlotStep, number> = { proposal: 0, prevote: 1, precommit: 2 };
 
@@ -265,7 +165,7 @@ export class ConsensusSigner {
   private async fenced(height: number): Promise<{ kind: 'fenced'; reason: string } | null> {
     if (this.gate !== null && (await this.gate.passage(height, this.decidedHeight)) === 'skip') {
       this.fencedSignatures += 1;
-      return { kind: 'fenced', reason: `restarted: height ${height} was decided (or the node stopped) before a quorum said it was not committed` };
+      return { kind: 'fenced', reason: `restarted: height ${height} was decided (or the node stopped) while this node waited to sign again` };
     }
     const reason = this.fenceAt(height);
     if (reason === null) return null;

@@ -527,6 +527,16 @@ export class ConsensusRoutine {
     );
   }
 
+  /**
+   * What a peer holds of this node's own messages at its height, signatures verified (the
+   * restart gate's question, own-messages.ts): the fence looks at each, as at a relayed one.
+   */
+  ownMessagesHeld(held: { readonly votes: readonly Vote[]; readonly proposals: readonly Proposal[] }, where: string): void {
+    const { chainId } = this.deps.context;
+    for (const vote of held.votes) this.ownSignatureSeen({ height: vote.height, round: vote.round, step: vote.type, signBytes: voteSignBytes(chainId, vote) }, where);
+    for (const proposal of held.proposals) this.ownSignatureSeen({ height: proposal.height, round: proposal.round, step: 'proposal', signBytes: proposalSignBytes(chainId, proposal) }, where);
+  }
+
   /** Own precommits in a certificate (a block's own, or its last commit): the chain's memory of what this node signed. */
   private ownPrecommitsIn(certificate: CommitCertificate | null, where: string): void {
     if (certificate === null) return;

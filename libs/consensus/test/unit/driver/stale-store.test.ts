@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../../src/block.js';
 import { toHex } from '../../../src/crypto/hash.js';
-import { RestartSigningGate } from '../../../src/node/signer.js';
+import type { MemberId } from '../../../src/genesis/types.js';
+import { decodeOwnMessagesAnswer, encodeOwnMessagesAnswer, encodeOwnMessagesRequest, type OwnMessagesAnswer } from '../../../src/node/own-messages.js';
+import { RestartSigningGate, type Passage } from '../../../src/node/restart-gate.js';
 import { bootNode, commitHeights, deliverRound, kvTx, ManualClock, ReferenceChain, testConsortium } from './harness.js';
 
 /**
  * A validator restored from an old copy of its store (a backup, a copied data directory) has an
  * old WAL and an old last-signed record: without a guard it signs again slots its key signed
  * before. signer.ts fences what the node can learn of: its own signatures seen beyond its record
- * (a peer relaying its vote, a certificate), and, after a restart, no new signature before a
- * quorum's statuses and two status periods (RestartSigningGate).
+ * (a peer relaying its vote, a certificate, a peer's answer to its question after a restart),
+ * and, after a restart, no new signature before peers holding a quorum with it answered what
+ * they hold of its messages, with the first height sat out while the others can decide it
+ * (RestartSigningGate, restart-gate.ts).
  */
 describe('a node restored from an old copy of its store', () => {
   it('signs nothing at a height where a peer shows it its own signature beyond its record, and signs again after it', async () => {
@@ -112,66 +116,289 @@ describe('a node restored from an old copy of its store', () => {
 
 describe('the restart signing gate', () => {
   const consortium = testConsortium(4);
-  const [self, a, b, c] = consortium.ids as [string, string, string, string];
+  const [self, a, b, c] = consortium.ids as [MemberId, MemberId, MemberId, MemberId];
+  const timing = { askEveryMs: 500, freshMs: 1_500, sitOutMaxMs: 10_000 };
+  const here = (committedHeight: number, restarting = false) => ({ committedHeight, restarting });
 
-  it('opens once a quorum said it has not committed the height, and two status periods passed', async () => {
+  function gateUnderTest(restarted = true) {
     const clock = new ManualClock();
-    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
-    gate.started();
-    let outcome: string | null = null;
-    void gate.passage(5, () => 0).then((result) => (outcome = result));
-    gate.heard(a, 4);
-    gate.heard(b, 4);
-    await Promise.resolve();
-    // A quorum says so (with this node), but two status periods have not passed.
-    expect(outcome).toBeNull();
-    // Members ahead (they committed 5) do not count: no quorum when the periods end.
-    gate.heard(b, 5);
-    gate.heard(c, 5);
-    clock.advance(1_000);
-    await Promise.resolve();
-    expect(outcome).toBeNull();
-    gate.heard(b, 4);
-    await Promise.resolve();
-    expect(outcome).toBe('open');
+    const asked: MemberId[] = [];
+    const gate = new RestartSigningGate(consortium.validators, self, clock, timing, (member) => asked.push(member));
+    gate.started(restarted);
+    gate.askAll();
+    return { clock, asked, gate };
+  }
+
+  function watch(passage: Promise<Passage>): { outcome: Passage | null } {
+    const seen: { outcome: Passage | null } = { outcome: null };
+    void passage.then((outcome) => (seen.outcome = outcome));
+    return seen;
+  }
+
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('asks every peer at the start, and waits until a quorum answered from the height and every other peer answered or failed', async () => {
+    const { gate, asked } = gateUnderTest();
+    expect(asked.sort()).toEqual([a, b, c].sort());
+    expect(gate.restarting).toBe(true);
+    const seen = watch(gate.passage(5, () => 0));
+    // Members restarted together: nobody can decide height 5 without this node.
+    gate.answered(a, here(4, true));
+    gate.answered(b, here(4, true));
+    await flush();
+    // A quorum with this node, but c's question is still out: it may hold this node's messages.
+    expect(seen.outcome).toBeNull();
+    gate.unanswered(c);
+    await flush();
+    expect(seen.outcome).toBe('open');
+    expect(gate.restarting).toBe(false);
     // Open until the next restart.
     expect(await gate.passage(9, () => 0)).toBe('open');
   });
 
+  it('does not count answers from another height towards the quorum', async () => {
+    const { gate } = gateUnderTest();
+    const seen = watch(gate.passage(5, () => 0));
+    gate.answered(a, here(4, true));
+    gate.answered(b, here(2, true));
+    gate.answered(c, here(3, true));
+    await flush();
+    expect(seen.outcome).toBeNull();
+    gate.answered(b, here(4, true));
+    await flush();
+    expect(seen.outcome).toBe('open');
+  });
+
+  it('sits the first height out while members that are not restarting can decide it, and gives it up once decided', async () => {
+    const { gate, clock } = gateUnderTest();
+    let decided = 4;
+    const first = watch(gate.passage(5, () => decided));
+    for (const peer of [a, b, c]) gate.answered(peer, here(4));
+    await flush();
+    expect(first.outcome).toBeNull();
+    expect(gate.restarting).toBe(true);
+    clock.advance(1_000);
+    for (const peer of [a, b, c]) gate.answered(peer, here(4));
+    await flush();
+    expect(first.outcome).toBeNull();
+    // A certificate shows height 5 decided: not signed there.
+    decided = 5;
+    gate.wake();
+    await flush();
+    expect(first.outcome).toBe('skip');
+    // The next height is not sat out: once its answers are in, it opens.
+    const second = watch(gate.passage(6, () => decided));
+    await flush();
+    expect(second.outcome).toBeNull();
+    for (const peer of [a, b, c]) gate.answered(peer, here(5));
+    await flush();
+    expect(second.outcome).toBe('open');
+  });
+
+  it('stops sitting out when the others no longer hold a quorum without it (one stopped answering)', async () => {
+    const { gate, clock } = gateUnderTest();
+    const seen = watch(gate.passage(5, () => 0));
+    for (const peer of [a, b, c]) gate.answered(peer, here(4));
+    await flush();
+    expect(seen.outcome).toBeNull();
+    // a and b keep answering; c crashed: its last answer grows old.
+    for (let tick = 0; tick < 4; tick++) {
+      clock.advance(timing.askEveryMs);
+      gate.answered(a, here(4));
+      gate.answered(b, here(4));
+      gate.unanswered(c);
+      await flush();
+    }
+    expect(seen.outcome).toBe('open');
+  });
+
+  it('stops sitting out when another member is restarting too (it is needed)', async () => {
+    const { gate } = gateUnderTest();
+    const seen = watch(gate.passage(5, () => 0));
+    gate.answered(a, here(4));
+    gate.answered(b, here(4));
+    gate.answered(c, here(4, true));
+    await flush();
+    expect(seen.outcome).toBe('open');
+  });
+
+  it('stops sitting out after its longest sit-out when the others do not decide', async () => {
+    const { gate, clock } = gateUnderTest();
+    const seen = watch(gate.passage(5, () => 0));
+    for (let elapsedMs = 0; elapsedMs < timing.sitOutMaxMs; elapsedMs += timing.askEveryMs) {
+      for (const peer of [a, b, c]) gate.answered(peer, here(4));
+      await flush();
+      expect(seen.outcome).toBeNull();
+      clock.advance(timing.askEveryMs);
+    }
+    for (const peer of [a, b, c]) gate.answered(peer, here(4));
+    await flush();
+    expect(seen.outcome).toBe('open');
+  });
+
+  it('asks again every period while it waits, and never twice at once', () => {
+    const { gate, clock, asked } = gateUnderTest();
+    asked.length = 0;
+    void gate.passage(5, () => 0);
+    // The questions of the start are still out: not asked again.
+    expect(asked).toEqual([]);
+    gate.unanswered(a);
+    gate.answered(b, here(4));
+    clock.advance(timing.askEveryMs);
+    expect(asked.sort()).toEqual([a, b].sort());
+  });
+
   it('gives up, without signing, once a certificate shows the height decided or the node stops', async () => {
-    const clock = new ManualClock();
-    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
-    gate.started();
+    const { gate } = gateUnderTest();
     let decided = 0;
     const waiting = gate.passage(5, () => decided);
-    clock.advance(1_000);
     decided = 5;
-    gate.heard(a, 5);
+    gate.wake();
     expect(await waiting).toBe('skip');
     const stopped = gate.passage(6, () => decided);
     gate.close();
     expect(await stopped).toBe('skip');
   });
 
-  it('opens after its longest wait without a quorum (members restarted together wait for each other)', async () => {
-    const clock = new ManualClock();
-    const gate = new RestartSigningGate(consortium.validators, self, clock, 1_000, 5_000);
-    gate.started();
-    let outcome: string | null = null;
-    void gate.passage(5, () => 0).then((result) => (outcome = result));
-    gate.heard(a, 4);
-    clock.advance(4_999);
-    await Promise.resolve();
-    expect(outcome).toBeNull();
-    clock.advance(1);
-    await Promise.resolve();
-    expect(outcome).toBe('open');
+  it('lets a first start and a member that is a quorum alone sign at once', async () => {
+    const { gate, asked } = gateUnderTest(false);
+    expect(asked).toEqual([]);
+    expect(gate.restarting).toBe(false);
+    expect(await gate.passage(3, () => 0)).toBe('open');
+    const solo = testConsortium(1);
+    const alone = new RestartSigningGate(solo.validators, solo.ids[0]!, new ManualClock(), timing, () => undefined);
+    alone.started(true);
+    alone.askAll();
+    expect(await alone.passage(3, () => 0)).toBe('open');
+  });
+});
+
+describe('a restarted node asks its peers what they hold of its messages', () => {
+  /** Answers the restarted node's questions as `answer` says (null: the peer cannot be reached). */
+  function answering(t: Awaited<ReturnType<typeof bootNode>>, answer: (to: MemberId) => OwnMessagesAnswer | null): void {
+    t.transport.respond = (to) => {
+      const reply = answer(to);
+      return reply === null ? Promise.reject(new Error('not connected')) : Promise.resolve(encodeOwnMessagesAnswer(reply));
+    };
+  }
+  const at = (height: number, restarting = false): OwnMessagesAnswer => ({ height, round: 0, committedHeight: height - 1, restarting, votes: [], proposals: [] });
+  const gated = { options: { restartSigningGate: true } };
+  const ticks = async () => {
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+
+  it('fences the height when a peer answers with a prevote its restored store does not know', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const self = consortium.ids.find((id) => ![chain.proposer(1, 0), chain.proposer(2, 0), chain.proposer(2, 1)].includes(id))!;
+    const first = await bootNode(consortium, { self });
+    await commitHeights(first, chain, 1);
+    const copy = first.store.crashCopy({ loseUnsyncedWal: false });
+    const blockA = chain.block([kvTx('a')]);
+    first.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(blockA), block: blockA });
+    await first.settle();
+    const prevoteA = first.transport.votesSent().find((vote) => vote.height === 2)!;
+    await first.node.stop();
+
+    // Restored from the copy; one peer holds the prevote (a partition kept it from the others).
+    const [holder] = consortium.ids.filter((id) => id !== self);
+    const restored = await bootNode(consortium, { self, store: copy, clock: first.clock, start: false, ...gated });
+    answering(restored, (to) => (to === holder ? { ...at(2), votes: [prevoteA] } : at(2, true)));
+    await restored.node.start();
+    await restored.settle();
+    expect(restored.transport.requests.map((request) => request.to).sort()).toEqual(consortium.ids.filter((id) => id !== self).sort());
+    expect(restored.node.staleStore).toMatchObject({ detections: 1, fencedThroughHeight: 2 });
+    expect(restored.logs.some((line) => line.fields.securityEvent === 'stale_signer_store')).toBe(true);
+
+    // Round 1's proposal and the timeouts: nothing signed at height 2.
+    const blockB = chain.block([kvTx('b')], { round: 1, timeMs: blockA.header.timeMs + 1 });
+    restored.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(blockA), block: blockA });
+    restored.clock.advance(consortium.genesis.consensus.timeoutProposeMs + consortium.genesis.consensus.timeoutPrevoteMs);
+    await restored.settle();
+    restored.transport.deliverMessage(chain.proposer(2, 1), { kind: 'proposal', proposal: chain.proposal(blockB, 1), block: blockB });
+    await restored.settle();
+    expect(restored.transport.votesSent().filter((vote) => vote.height === 2)).toEqual([]);
+    await restored.node.stop();
   });
 
-  it('lets a member that is a quorum alone sign at once', async () => {
-    const solo = testConsortium(1);
-    const gate = new RestartSigningGate(solo.validators, solo.ids[0]!, new ManualClock(), 1_000, 5_000);
-    gate.started();
-    expect(await gate.passage(3, () => 0)).toBe('open');
+  it('sits its first height out while the others can decide it, and signs from the next one', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const self = consortium.ids.find((id) => ![chain.proposer(2, 0), chain.proposer(3, 0)].includes(id))!;
+    const others = consortium.ids.filter((id) => id !== self);
+    const first = await bootNode(consortium, { self });
+    await commitHeights(first, chain, 1);
+    await first.node.stop();
+
+    // A plain restart (its store is its newest, but it cannot know that): the others are at height 2.
+    const restarted = await bootNode(consortium, { self, store: first.store, clock: first.clock, start: false, ...gated });
+    let height = 2;
+    answering(restarted, () => at(height));
+    await restarted.node.start();
+    await restarted.settle();
+    const block2 = chain.block([kvTx('a')]);
+    deliverRound(restarted, chain, block2, { voters: others, precommit: false });
+    // Its prevote waits at the gate, and the routine with it: settle() would wait for good.
+    await ticks();
+    expect(restarted.transport.votesSent().filter((vote) => vote.height === 2)).toEqual([]);
+    expect(restarted.logs.some((line) => line.msg?.startsWith('restarted: sitting this height out') === true)).toBe(true);
+    restarted.clock.advance(1_000);
+    await ticks();
+    expect(restarted.transport.votesSent().filter((vote) => vote.height === 2)).toEqual([]);
+
+    // The others decide it; a status with the certificate lets the waiting prevote go unsigned.
+    const certificate = chain.certificate(block2, 0, others);
+    for (const voter of others) restarted.transport.deliverMessage(voter, { kind: 'vote', vote: chain.vote('precommit', voter, 2, 0, blockHash(block2)) });
+    restarted.transport.deliverMessage(others[0]!, { kind: 'status', height: 3, round: 0, committedHeight: 2, certificate });
+    await restarted.settle();
+    expect(restarted.node.status().committedHeight).toBe(2);
+    expect(restarted.transport.votesSent().filter((vote) => vote.height === 2)).toEqual([]);
+    await chain.commit(block2, certificate);
+    height = 3;
+    restarted.clock.advance(consortium.genesis.consensus.timeoutCommitMs);
+    await restarted.settle();
+
+    // Height 3: once the answers from height 3 are in (asked when it waits), it prevotes.
+    const block3 = chain.block([kvTx('b')]);
+    restarted.transport.deliverMessage(chain.proposer(3, 0), { kind: 'proposal', proposal: chain.proposal(block3), block: block3 });
+    await restarted.settle();
+    expect(restarted.transport.votesSent().filter((vote) => vote.height === 3).map((vote) => toHex(vote.blockHash!))).toEqual([toHex(blockHash(block3))]);
+    await restarted.node.stop();
+  });
+
+  it('signs at once when every peer is restarting too (a whole network restarted)', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const self = consortium.ids.find((id) => id !== chain.proposer(2, 0))!;
+    const first = await bootNode(consortium, { self });
+    await commitHeights(first, chain, 1);
+    await first.node.stop();
+    const restarted = await bootNode(consortium, { self, store: first.store, clock: first.clock, start: false, ...gated });
+    answering(restarted, () => at(2, true));
+    await restarted.node.start();
+    await restarted.settle();
+    const block2 = chain.block([kvTx('a')]);
+    restarted.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(block2), block: block2 });
+    await restarted.settle();
+    expect(restarted.transport.votesSent().filter((vote) => vote.height === 2).map((vote) => vote.type)).toEqual(['prevote']);
+    await restarted.node.stop();
+  });
+
+  it('answers a peer with the messages of that peer it holds, outside the routine', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const t = await bootNode(consortium);
+    const peer = consortium.ids.find((id) => id !== t.self && id !== chain.proposer(1, 0))!;
+    const block1 = chain.block([kvTx('a')]);
+    t.transport.deliverMessage(chain.proposer(1, 0), { kind: 'proposal', proposal: chain.proposal(block1), block: block1 });
+    t.transport.deliverMessage(peer, { kind: 'vote', vote: chain.vote('prevote', peer, 1, 0, blockHash(block1)) });
+    await t.settle();
+    const answer = decodeOwnMessagesAnswer(await t.transport.serve(peer, encodeOwnMessagesRequest()), consortium.genesis.consensus);
+    expect(answer).toMatchObject({ height: 1, committedHeight: 0, restarting: false, proposals: [] });
+    expect(answer.votes.map((vote) => [vote.validator, vote.type, vote.height])).toEqual([[peer, 'prevote', 1]]);
+    // The proposer's question brings back its proposal, without the block.
+    const ofProposer = decodeOwnMessagesAnswer(await t.transport.serve(chain.proposer(1, 0), encodeOwnMessagesRequest()), consortium.genesis.consensus);
+    expect(ofProposer.proposals.map((proposal) => toHex(proposal.blockHash))).toEqual([toHex(blockHash(block1))]);
+    await t.node.stop();
   });
 });
