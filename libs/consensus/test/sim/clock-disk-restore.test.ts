@@ -7,7 +7,12 @@ import { expectEveryInvariant, replayLine, run, type Case, type Scenario } from 
  * The last broke `double-sign` before the signer's stale-store fence and restart gate (seed 11 at
  * 4 members signed a second proposal at a height its key had proposed before the restore), and
  * `liveness` while two fenced members could sit out one height (seed 9 at 4 members, before the
- * simulator counted a fenced member as a fault).
+ * simulator counted a fenced member as a fault). Seeds 30040, 30068 and 30198 broke `double-sign`
+ * with the restart gate that waited for two status periods and a quorum's statuses: the restored
+ * member signed at the chain's height before any peer showed it its earlier signature there (a
+ * nil prevote nobody received, at 30040; a second proposal at 30068 and 30198). The gate now waits
+ * for its peers' answers to "what do you hold of mine?" and sits its first height out while the
+ * others can decide it (restart-gate.ts).
  */
 
 const CLOCK_SKEW: Scenario = { faults: ['clock-skew'] };
@@ -52,6 +57,9 @@ describe('a member restored from an old copy of its store (issue 11)', () => {
     [
       { members: 4, seed: 11 },
       { members: 4, seed: 9 },
+      { members: 4, seed: 30040 },
+      { members: 4, seed: 30068 },
+      { members: 5, seed: 30198 },
     ],
     (report) => {
       expect(report.oldCopyRestores).toBeGreaterThan(0);
