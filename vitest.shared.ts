@@ -45,7 +45,10 @@ export function consortiumVitestConfig(packageDir: string) {
           // Real processes and sockets on a machine that may be busy (CI shares 2 cores): a test
           // that takes 15 s when quiet has taken two minutes there. The bound only catches hangs;
           // waits inside the tests have their own deadlines and say what they saw.
-          test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 },
+          // One module graph per suite here too (isolate: false), as in unit: e2e files import
+          // the same heavy graph (libp2p, snarkjs, the apps), and importing it again for each
+          // file cost about 90 s of a fresh clone's CI; each file stops its processes in its hooks.
+          test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000, isolate: false },
         },
         {
           // Deterministic simulations over many seeds: in-memory, but minutes of CPU.

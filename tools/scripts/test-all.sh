@@ -38,7 +38,8 @@ logged() {
 # whose waits have deadlines. docs/decisions.md, "The container image".
 logged container-image sh -c 'sh tools/scripts/system-packages.sh container && sh deploy/container/build.sh' &
 image=$!
-logged test-artifacts npx tsx --conditions=@consortium/source tools/src/test-prep/cli.ts &
+ready="$results_dir/.artifacts-ready"; unmade="$results_dir/.artifacts-failed"
+( if logged test-artifacts npx tsx --conditions=@consortium/source tools/src/test-prep/cli.ts; then touch "$ready"; else touch "$unmade"; exit 1; fi ) &
 artifacts=$!
 ( failed=0
   logged typecheck npx tsc -p tsconfig.all.json --noEmit || failed=1
@@ -48,21 +49,14 @@ checks=$!
 logged lint-libs npx eslint libs || status=1
 wait $checks || status=1
 
-# Phase 2: every test target, for real (no Nx cache: this command is the definition of "all
-# tests pass"), in two lanes of one task at a time, one per core, balanced by hand on measured
-# suite times: Nx orders run-many by the project graph, which put the tools e2e last, alone on a
-# core while the other idled (docs/decisions.md). Lane a starts at once (its first suites need
-# no test artifacts); lane b once the artifacts are made.
-echo "== unit, e2e and simulation tests (two lanes)"
-lane_a="@consortium/consensus,@consortium/p2p,@consortium/tools,@consortium/examples,@consortium/node-config,@consortium/settlement"
-nx_run() { npx nx run-many --skip-nx-cache --outputStyle=static --parallel=1 "$@"; }
-nx_run -t test test:e2e test:sim -p "$lane_a" >"$results_dir/lane-a.log" 2>&1 &
-first_lane=$!
+# Phase 2: every test target, for real (no cache: this command is the definition of "all tests
+# pass"), two at a time (one per core), from a queue: the longest that can start goes first, and
+# those that use the test artifacts start once they are made (tools/src/test-queue; its task
+# table holds each suite's measured time). Fixed lanes balanced by hand drifted as suites grew,
+# leaving one core idle for minutes at the end (docs/decisions.md, "CI under 20 minutes").
+echo "== unit, e2e and simulation tests (two at a time, longest first)"
+npx tsx --conditions=@consortium/source tools/src/test-queue/cli.ts --results "$results_dir" --artifacts-ready "$ready" --artifacts-failed "$unmade" --slots 2 || status=1
 wait $artifacts || status=1
-nx_run -t test test:e2e test:sim --exclude "$lane_a" || status=1
-echo "== lane a ($lane_a)"
-wait $first_lane || status=1
-cat "$results_dir/lane-a.log"
 echo "== container image"
 if wait $image; then tail -n 1 "$results_dir/container-image.log"; else status=1; fi
 
