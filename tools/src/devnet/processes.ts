@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { readApiToken, type ApiTokenRole } from './api-tokens.js';
 import type { BlockSummary } from './chain-check.js';
+import { appendChildOutput } from './child-log.js';
 import { waitFor, WAIT_DEADLINES_MS } from './wait.js';
 
 /**
@@ -194,6 +194,8 @@ export async function runNodeCli(args: readonly string[]): Promise<{ readonly co
 
 export class NodeProcess {
   private child: ChildProcess | null = null;
+  /** Resolves once the running child's output is all in its log file. */
+  private logWritten: Promise<void> = Promise.resolve();
   httpUrl = '';
 
   constructor(
@@ -250,17 +252,14 @@ export class NodeProcess {
   async start(timeoutMs: number = WAIT_DEADLINES_MS.nodeStart): Promise<void> {
     const config = JSON.parse(await readFile(this.configFile, 'utf8')) as { http: { host: string; port: number } };
     this.httpUrl = `http://${config.http.host}:${config.http.port}`;
-    const log = createWriteStream(this.logFile, { flags: 'a' });
     const script = this.options.entry?.script ?? nodeMain;
     const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, script, '--config', this.configFile, ...(this.options.entry?.args ?? [])], {
       cwd: repositoryRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: this.options.ownProcessGroup === true,
     });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    // 'close' comes after both pipes ended; the write callback, once what they wrote is in the file.
-    const logWritten = new Promise<void>((done) => child.once('close', () => log.write('', () => done())));
+    const logWritten = appendChildOutput(child, this.logFile);
+    this.logWritten = logWritten;
     this.child = child;
     liveChildren.add(child);
     child.once('exit', (code, signal) => {
@@ -295,6 +294,8 @@ export class NodeProcess {
       clearTimeout(forced);
     }
     await exited;
+    // What it wrote last (a shutdown's lines) is in its log before the caller reads it.
+    await this.logWritten;
     this.child = null;
   }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
+import { appendChildOutput } from './child-log.js';
 import { tailOf } from './processes.js';
 import { WAIT_DEADLINES_MS } from './wait.js';
 
@@ -28,6 +28,8 @@ export async function stopChild(child: ChildProcess | null, signal: NodeJS.Signa
 
 export class ServiceProcess {
   private child: ChildProcess | null = null;
+  /** Resolves once the running child's output is all in its log file. */
+  private logWritten: Promise<void> = Promise.resolve();
   private readonly exitListeners: ((exit: string) => void)[] = [];
 
   constructor(readonly logFile: string) {}
@@ -47,25 +49,29 @@ export class ServiceProcess {
 
   /** Spawns `main` with `args`; returns the child (its stdout can be read besides the log). */
   spawn(main: string, args: readonly string[]): ChildProcess {
-    const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [...TS_FLAGS, '--import', exitWithParent, main, ...args], {
       cwd: repositoryRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    const logWritten = appendChildOutput(child, this.logFile);
+    this.logWritten = logWritten;
     this.child = child;
     child.once('exit', (code, signal) => {
       const exit = code !== null ? `code ${code}` : `signal ${signal}`;
-      for (const listener of this.exitListeners) listener(exit);
+      // Listeners read the log's end (the launcher prints it): once its last lines are in.
+      void logWritten.then(() => {
+        for (const listener of this.exitListeners) listener(exit);
+      });
     });
     return child;
   }
 
-  /** `signal` (SIGTERM by default), SIGKILL after the stop deadline; resolves once it exited. */
+  /** `signal` (SIGTERM by default), SIGKILL after the stop deadline; resolves once it exited and its output is in its log. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await stopChild(this.child, signal);
+    // Its last lines ("stopped") are in the log file before the caller goes on (or exits).
+    await this.logWritten;
   }
 
   async logTail(lines = 20): Promise<string> {
