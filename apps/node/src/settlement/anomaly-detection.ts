@@ -112,10 +112,15 @@ export class AnomalyDetection {
   recordsReceived(received: OwnBatch & { readonly role: 'debtor' }): Promise<void> {
     const batch = this.options.chain.state.get('batch', received.batchId);
     const direction = batch === undefined ? null : directionOf(batch.creditor, batch.debtor);
-    return this.run(`storing the records of ${received.batchId}`, async () => {
-      if (direction === null) await this.options.store.put('batch', received.batchId, received);
-      else await this.drain(direction, received);
-    });
+    return this.run(
+      `storing the records of ${received.batchId}`,
+      async () => {
+        if (direction === null) await this.options.store.put('batch', received.batchId, received);
+        else await this.drain(direction, received);
+      },
+      // Refused, not skipped: the creditor takes a resolved delivery as done and would never send them again.
+      'refuse',
+    );
   }
 
   /**
@@ -156,10 +161,15 @@ export class AnomalyDetection {
 
   // ---------------------------------------------------------------------------------------
 
-  /** Runs `task` after the tasks before it; the promise rejects when it fails (the failure is logged either way, and the next task runs). */
-  private run(what: string, task: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `task` after the tasks before it; the promise rejects when it fails (the failure is
+   * logged either way, and the next task runs). Once closed, a task is skipped, or refused
+   * (rejects) when its caller must not take it as done.
+   */
+  private run(what: string, task: () => Promise<void>, whenClosed: 'skip' | 'refuse' = 'skip'): Promise<void> {
     const done = this.tail.then(async () => {
       if (!this.closed) await task();
+      else if (whenClosed === 'refuse') throw new Error(`the node is stopping: ${what} is refused`);
     });
     this.tail = done.catch((error: unknown) => this.options.logger.error({ err: error }, `anomaly detection: ${what} failed; the next block or delivery retries it`));
     return done;

@@ -245,6 +245,18 @@ describe('usage anomaly detection on the parties\' nodes', () => {
     }
   });
 
+  it('refuses records that arrive while the node stops, storing nothing: the creditor takes a stored delivery as done', async () => {
+    const [a, b] = [await openNode(A), await openNode(B)];
+    const blocks = new TestBlocks();
+    await blocks.next([a, b], [agreementTx(A, B)]);
+    const [planned] = BLOCKS[0]!;
+    await settleBlock([a, b], blocks, [planned!], () => Promise.resolve());
+    b.detection.close();
+    const received = receivedBatch(planned!.creditor, planned!.debtor, planned!.records);
+    await expect(b.detection.recordsReceived(received)).rejects.toThrow(/the node is stopping/);
+    expect(await b.store.get('batch', received.batchId)).toBeNull();
+  });
+
   it('GET /v1/anomalies answers the pair\'s operators; a third member\'s operator, observers and admins get an empty list', async () => {
     const [a, b] = [await openNode(A), await openNode(B)];
     await settle([a, b], (block) => deliver([a, b], block));
