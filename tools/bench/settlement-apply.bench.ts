@@ -98,7 +98,6 @@ function batches(count: number): Uint8Array[] {
       count: 61,
       batchCommitment: BigInt(i + 1),
       recordsDigest: sha256(new Uint8Array([i & 0xff, i >> 8])),
-      volumes: { voice_mo: 3_600n + BigInt(i % 7), voice_mt: 1_200n, sms: 40n, data: 20_480n },
     };
     pair.nextFirstId += 61n;
     return sign(body, pair.creditor);

@@ -165,7 +165,10 @@ export interface SettlementsView {
   readonly pairs: readonly { readonly creditor: string; readonly debtor: string; readonly states: Readonly<Record<StatementState, number>> }[];
   /** The bilateral matrix of the shown period: what each creditor bills each debtor (settled statements). */
   readonly matrix: { readonly period: string | null; readonly cells: readonly { readonly creditor: string; readonly debtor: string; readonly amount: string }[] };
-  readonly anomalies: readonly { readonly seq: number; readonly timeMs: number; readonly member: string; readonly kind: string; readonly service: string; readonly detail: string }[];
+  /** Usage anomalies on the pairs of the members whose own token the dashboard holds, newest first (each party's node raises them; listed once). */
+  readonly anomalies: readonly { readonly timeMs: number; readonly member: string; readonly kind: string; readonly service: string; readonly detail: string }[];
+  /** Why no anomaly can be shown (no member's own token: anomalies are the parties' data); null when they can. */
+  readonly anomaliesUnavailable: string | null;
   readonly disputes: readonly { readonly statementId: string; readonly creditor: string; readonly debtor: string; readonly period: string; readonly state: StatementState; readonly reason: string }[];
 }
 

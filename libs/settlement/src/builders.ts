@@ -1,7 +1,7 @@
 import { SETTLEMENT_PUBLIC_INPUTS } from '@consortium/circuits';
 import { fromHex } from '@consortium/consensus';
 import { batchCommitment, type SettlementBatch, type SettlementProof, type SettlementPublicInputs } from '@consortium/zkp';
-import type { MemberId, ServiceVolumes } from './domain/types.js';
+import type { MemberId } from './domain/types.js';
 import { InvalidTxFieldError } from './errors.js';
 import type { CommitUsageBatchBody, ProposeStatementBody, RegisterKeyEpochBody } from './tx/types.js';
 
@@ -11,10 +11,12 @@ import type { CommitUsageBatchBody, ProposeStatementBody, RegisterKeyEpochBody }
  * tools build their transactions with these rather than by hand.
  */
 
-/** The commit_usage_batch body of a batch: its commitment for the circuit of `batchSize` records, and its volume per service. */
+/**
+ * The commit_usage_batch body of a batch: its range, its commitment for the circuit of
+ * `batchSize` records and its records' digest. Nothing per service: the volumes stay with the
+ * two parties (T33).
+ */
 export function usageBatchBody(batch: SettlementBatch, parties: { readonly creditor: MemberId; readonly debtor: MemberId }, batchSize: number, recordsDigest: Uint8Array): CommitUsageBatchBody {
-  const volumes: Record<keyof ServiceVolumes, bigint> = { voice_mo: 0n, voice_mt: 0n, sms: 0n, data: 0n };
-  for (const record of batch.records) volumes[record.service] += record.volume;
   return {
     type: 'commit_usage_batch',
     creditor: parties.creditor,
@@ -24,7 +26,6 @@ export function usageBatchBody(batch: SettlementBatch, parties: { readonly credi
     count: batch.records.length,
     batchCommitment: batchCommitment(batch, batchSize),
     recordsDigest,
-    volumes,
   };
 }
 

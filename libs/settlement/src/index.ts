@@ -3,7 +3,8 @@
  * Public on purpose:
  * - the domain and transaction types, their canonical codec and signing (apps/node's API and
  *   tools build, sign and submit transactions with them);
- * - the pure state transition, netting and anomaly detection (tools replay and audit them);
+ * - the pure state transition and netting (tools replay and audit them), and the anomaly
+ *   detection the two parties' nodes run on their records (apps/node's desk);
  * - SettlementApplication, which apps/node runs under consensus, and its reads for the API;
  * - the error classes callers branch on.
  */
@@ -25,7 +26,7 @@ export * from './state/records.js';
 export { MapState, OverlayState, withWrites, stateKey, parseStateKey, write } from './state/store.js';
 export type { StateReader, StateWrite } from './state/store.js';
 export { transitionWrites, applySettlementTx } from './state/transition.js';
-export { statementIdOf, agreementIdOf, batchIdOf, batchChainIdOf, baselineIdOf, pairIdOf, anomalyIdOf } from './state/context.js';
+export { statementIdOf, agreementIdOf, batchIdOf, batchChainIdOf, pairIdOf } from './state/context.js';
 export type { TxContext, TxOutcome, ProofVerdict, SettlementEvent } from './state/context.js';
 export { agreementInForce, rateCommitmentOf, periodFromField, countersOf } from './state/lookups.js';
 export { keyEpochsFromGenesis, genesisWrites } from './state/genesis.js';
@@ -38,8 +39,8 @@ export type { KeyEpochCircuit } from './builders.js';
 // netting and anomaly detection
 export { netMultilateral, netBalances } from './netting.js';
 export type { SettledAmount, NettingOutcome } from './netting.js';
-export { observeVolume, ANOMALY_PARAMS } from './anomaly.js';
-export type { VolumeObservation } from './anomaly.js';
+export { observeVolume, observeRecordBatch, ANOMALY_PARAMS, ANOMALY_KINDS } from './anomaly.js';
+export type { VolumeObservation, BaselineRecord, AnomalyKind, DirectionBaselines, VolumeAnomaly, RecordBatchObservation } from './anomaly.js';
 
 // the consensus application and its reads
 export { SettlementApplication, settlementMembersOf } from './app/application.js';
@@ -62,7 +63,6 @@ export {
   listStatements,
   listPeriods,
   getNetting,
-  listAnomalies,
   listKeyEpochs,
 } from './reads.js';
 export type { Viewer, AgreementView, BatchView, BatchFilter, StatementView, StatementFilter, PeriodView } from './reads.js';

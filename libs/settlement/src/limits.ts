@@ -31,8 +31,6 @@ export const SETTLEMENT_LIMITS_TABLE = {
   batchRecordsMax: 65_536,
   /** Record ids lie in 0 .. 2^recordIdBits - 1 (circuit v2 range-checks them). */
   recordIdLimit: 1n << BigInt(SETTLEMENT_LIMITS.recordIdBits),
-  /** One record's volume is below 2^volumeBits, so a batch's volume per service is below count x that. */
-  recordVolumeLimit: 1n << BigInt(SETTLEMENT_LIMITS.volumeBits),
   /** Key epoch numbers. */
   keyEpochMax: 1_000_000,
   /** Largest snapshot restore() accepts. */

@@ -1,13 +1,13 @@
 import type { MemberId, Period, StatementState } from './domain/types.js';
-import type { AgreementRecord, AnomalyRecord, BatchRecord, KeyEpochRecord, NettingRecord, PeriodRecord, StatementRecord } from './state/records.js';
+import type { AgreementRecord, BatchRecord, KeyEpochRecord, NettingRecord, PeriodRecord, StatementRecord } from './state/records.js';
 import type { MapState } from './state/store.js';
 
 /**
  * Reads of the committed state for the node's API, as plain functions. Two views: a member
- * operator sees the full records of its own pairs (totals, proofs, commitments, volumes, dispute
- * text); anyone else (an observer, another member) sees the public view, in which those parts
- * are null. Netting results, periods, key epochs and anomalies are the same for everyone
- * (anomalies are on chain so that every node and the dashboard see the same ones).
+ * operator sees the full records of its own pairs (totals, proofs, commitments, dispute text);
+ * anyone else (an observer, another member) sees the public view, in which those parts are
+ * null. Netting results, periods and key epochs are the same for everyone. The chain holds no
+ * volumes and no anomalies (T33): the parties' nodes keep those (apps/node's private store).
  */
 
 export type Viewer = { readonly kind: 'public' } | { readonly kind: 'member'; readonly member: MemberId };
@@ -37,14 +37,13 @@ export function listAgreements(state: MapState, viewer: Viewer, filter: { readon
     .map((a) => agreementView(a, viewer));
 }
 
-export interface BatchView extends Omit<BatchRecord, 'batchCommitment' | 'recordsDigest' | 'volumes'> {
+export interface BatchView extends Omit<BatchRecord, 'batchCommitment' | 'recordsDigest'> {
   readonly batchCommitment: bigint | null;
   readonly recordsDigest: Uint8Array | null;
-  readonly volumes: BatchRecord['volumes'] | null;
 }
 
 export function batchView(record: BatchRecord, viewer: Viewer): BatchView {
-  return isParty(viewer, record.creditor, record.debtor) ? record : { ...record, batchCommitment: null, recordsDigest: null, volumes: null };
+  return isParty(viewer, record.creditor, record.debtor) ? record : { ...record, batchCommitment: null, recordsDigest: null };
 }
 
 export function getBatch(state: MapState, id: string, viewer: Viewer): BatchView | null {
@@ -140,14 +139,6 @@ export function listPeriods(state: MapState): PeriodView[] {
 
 export function getNetting(state: MapState, period: Period): NettingRecord | null {
   return state.get('netting', period) ?? null;
-}
-
-/** Anomalies in the order raised, after sequence number `afterSeq` (0: from the first). */
-export function listAnomalies(state: MapState, filter: { readonly afterSeq?: number; readonly member?: MemberId; readonly limit?: number } = {}): AnomalyRecord[] {
-  return [...state.all('anomaly')]
-    .filter((a) => a.seq > (filter.afterSeq ?? 0) && (filter.member === undefined || a.creditor === filter.member || a.debtor === filter.member))
-    .sort((a, b) => a.seq - b.seq)
-    .slice(0, limitOf(filter.limit));
 }
 
 export function listKeyEpochs(state: MapState): KeyEpochRecord[] {

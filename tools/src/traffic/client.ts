@@ -124,6 +124,7 @@ export interface NettingJson {
   readonly payments: readonly { readonly from: string; readonly to: string; readonly amount: string }[];
 }
 
+/** An anomaly as a party's node shows it to the pair's operators; `seq` numbers that node's anomalies. */
 export interface AnomalyJson {
   readonly seq: number;
   readonly kind: string;

@@ -136,7 +136,8 @@ async function runPeriod(run: TrafficRun, plan: PeriodPlan, limiters: ReadonlyMa
   const outcomes = await Promise.all(plan.directions.map(async (direction) => runDirection(run, period, direction, limiters.get(direction.creditor.id)!)));
   const batches = outcomes.reduce((sum, outcome) => sum + outcome.batches, 0);
   const netting = await closePeriod(run, plan, batches);
-  const anomalies = await anomaliesOf(nodeOf(run, plan.closer), period);
+  // Anomalies are the parties' data (T33): each anomalous direction's creditor's node, asked with its operator token, tells.
+  const anomalies = (await Promise.all(anomalous.map(async (direction) => anomaliesOf(nodeOf(run, direction.creditor), period, direction)))).reduce((sum, count) => sum + count, 0);
   return {
     period,
     records: outcomes.reduce((sum, outcome) => sum + outcome.records, 0),
@@ -321,13 +322,17 @@ function nettingKey(netting: NettingJson): string {
   return `${balances.join(',')}|${payments.join(',')}`;
 }
 
-/** Anomalies the chain raised for `period` (all pages, in order). */
-async function anomaliesOf(node: SettlementApiClient, period: string): Promise<number> {
+/**
+ * Anomalies the direction's creditor's node raised on the direction in `period` (all pages, in
+ * order): `node` is that creditor's, its client holds the creditor's operator token, and a node
+ * shows its anomalies to the pair's operators only.
+ */
+async function anomaliesOf(node: SettlementApiClient, period: string, direction: Pick<DirectionPlan, 'creditor' | 'debtor'>): Promise<number> {
   let afterSeq = 0;
   let count = 0;
   for (let page = 0; page < PAGES_MAX; page++) {
-    const anomalies = await node.anomalies({ afterSeq, limit: PAGE });
-    count += anomalies.filter((anomaly) => anomaly.period === period).length;
+    const anomalies = await node.anomalies({ afterSeq, member: direction.debtor.id, limit: PAGE });
+    count += anomalies.filter((anomaly) => anomaly.period === period && anomaly.creditor === direction.creditor.id && anomaly.debtor === direction.debtor.id).length;
     if (anomalies.length < PAGE) return count;
     afterSeq = anomalies.at(-1)!.seq;
   }

@@ -7,7 +7,7 @@ export interface PeriodSummary {
   /** Statements this run proposed. */
   readonly statements: number;
   readonly disputes: number;
-  /** Anomalies the chain raised for the period. */
+  /** Anomalies raised in the period on its anomalous directions, as their creditors' nodes tell (anomalies are the parties' data). */
   readonly anomalies: number;
   /** Payments of the period's netting. */
   readonly payments: number;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createSoftHsmToken, Ed25519Signer, generatePkcs11AesKey, Pkcs11AesKey, toHex, txHash, validatorKeyFromJson } from '@consortium/consensus';
-import { encodeSettlementTx, keyEpochBody, signSettlementTx, type SettlementTxBody } from '@consortium/settlement';
+import { decodeSettlementCbor, encodeSettlementTx, keyEpochBody, observeRecordBatch, signSettlementTx, type DirectionBaselines, type SettlementTxBody, type UsageRecord } from '@consortium/settlement';
 import { OtlpReceiver, type ReceivedSpan } from '@consortium/telemetry';
 import { periodToField, sealProvingKeyFile, type Groth16Proof, type KeysManifest, type SettlementPublicInputs } from '@consortium/zkp';
 import { ClassicLevel } from 'classic-level';
@@ -390,6 +390,49 @@ describe('five node processes settle a period with proofs', () => {
     }, 300_000);
   }, TEST_TIMEOUT_MS);
 
+  it("raises the same usage anomalies on both parties' nodes, across the creditor's kill -9: what the detector gives over the pair's records in commit order", async () => {
+    const [a, b] = [ids[0]!, ids[1]!];
+    // One more batch, far off the pair's usage: ten times the data, and no voice_mt at all.
+    const dayTwo = BigInt(Date.UTC(2026, 9, 2) / 1000);
+    const offUsage = [
+      { service: 'voice_mo', volume: '120' },
+      { service: 'voice_mo', volume: '90' },
+      { service: 'sms', volume: '1' },
+      { service: 'data', volume: '5000' },
+    ].map((r, i) => ({ ...r, subscriberRef: (i + 1).toString(16).padStart(32, '0'), startTime: String(dayTwo + BigInt(60 * i)) }));
+    const { batches: [off] } = (await ok(n[a]!, 'operator', 'POST', `/v1/members/${a}/usage`, { debtor: b, period: '2026-10', records: offUsage })) as { batches: { batchId: string }[] };
+    await waitFor(`${b} holds the records of ${off!.batchId}`, async () => {
+      const reply = await call(n[b]!, 'operator', 'GET', `/v1/members/${b}/batches/${encodeURIComponent(off!.batchId)}/records`);
+      return { done: reply.status === 200, seen: String(reply.status) };
+    }, 300_000);
+    // The direction's batches in commit order (height, then period, then firstId), and their records as the creditor holds them.
+    const { batches } = (await ok(n[a]!, 'operator', 'GET', `/v1/batches?creditor=${a}&debtor=${b}&limit=1000`)) as { batches: { id: string; period: string; firstId: string; height: number }[] };
+    const ordered = [...batches].sort((x, y) => x.height - y.height || (x.period < y.period ? -1 : x.period > y.period ? 1 : 0) || (BigInt(x.firstId) < BigInt(y.firstId) ? -1 : 1));
+    expect(ordered.length).toBeGreaterThanOrEqual(13);
+    let baselines: DirectionBaselines = {};
+    const expected: Json[] = [];
+    for (const batch of ordered) {
+      const { records } = (await ok(n[a]!, 'operator', 'GET', `/v1/members/${a}/batches/${encodeURIComponent(batch.id)}/records`)) as { records: Record<string, string>[] };
+      const usageRecords = records.map((r): UsageRecord => ({ recordId: BigInt(r.recordId!), subscriberRef: r.subscriberRef!, service: r.service as UsageRecord['service'], startTime: BigInt(r.startTime!), volume: BigInt(r.volume!), visitedTadig: r.visitedTadig!, homeTadig: r.homeTadig! }));
+      const observation = observeRecordBatch(baselines, { records: usageRecords });
+      baselines = observation.baselines;
+      for (const anomaly of observation.anomalies) expected.push({ batchId: batch.id, kind: anomaly.kind, service: anomaly.service, volume: anomaly.volume.toString(), baseline: anomaly.baseline.toString(), height: batch.height });
+    }
+    const direction = async (node: NodeProcess, member: string) =>
+      (((await ok(node, 'operator', 'GET', `/v1/anomalies?member=${member}&limit=1000`)) as { anomalies: Json[] }).anomalies).filter((x) => x.creditor === a && x.debtor === b);
+    const project = (list: Json[]) => list.map(({ batchId, kind, service, volume, baseline, height }) => ({ batchId, kind, service, volume, baseline, height }));
+    // The debtor observes a batch once its records and every earlier batch's are there.
+    await waitFor(`${a} and ${b} raised the ${expected.length} anomalies of ${a} -> ${b}`, async () => {
+      const [onCreditor, onDebtor] = await Promise.all([direction(n[a]!, b), direction(n[b]!, a)]);
+      return { done: onCreditor.length === expected.length && onDebtor.length === expected.length, seen: `${onCreditor.length} on ${a}, ${onDebtor.length} on ${b}` };
+    }, 120_000);
+    const [onCreditor, onDebtor] = await Promise.all([direction(n[a]!, b), direction(n[b]!, a)]);
+    expect(project(onCreditor)).toEqual(expected);
+    expect(project(onCreditor).filter((x) => x.batchId === off!.batchId).map((x) => `${x.kind as string} ${x.service as string}`)).toEqual(['drop voice_mt', 'spike data']);
+    const withoutSeq = (list: Json[]) => list.map(({ seq: _seq, ...rest }) => rest);
+    expect(withoutSeq(onDebtor)).toEqual(withoutSeq(onCreditor));
+  }, TEST_TIMEOUT_MS);
+
   it('rotates to key epoch 2 from the height every member signed: statements from then on are proved under it, earlier ones keep epoch 1', async () => {
     const [a, b] = [ids[0]!, ids[1]!];
     const heights = await Promise.all(consortium.nodes.map(async (node) => ((await ok(node, 'observer', 'GET', '/v1/status')) as { consensus: { committedHeight: number } }).consensus.committedHeight));
@@ -438,7 +481,9 @@ describe('five node processes settle a period with proofs', () => {
     for (const batch of batches) {
       expect((await call(third, 'operator', 'GET', `/v1/members/${c}/batches/${encodeURIComponent(batch.id)}/records`)).status).toBe(404);
       const seen = await ok(third, 'operator', 'GET', `/v1/batches/${encodeURIComponent(batch.id)}`);
-      expect(seen).toMatchObject({ batchCommitment: null, recordsDigest: null, volumes: null });
+      expect(seen).toMatchObject({ batchCommitment: null, recordsDigest: null });
+      // T33: no volume per service on chain, for anyone
+      expect(seen).not.toHaveProperty('volumes');
     }
     const { statements } = (await ok(third, 'operator', 'GET', `/v1/statements?creditor=${a}&debtor=${b}`)) as { statements: Json[] };
     expect(statements.length).toBeGreaterThan(0);
@@ -447,23 +492,35 @@ describe('five node processes settle a period with proofs', () => {
     const ownAgreements = new Set(agreements.filter((x) => x.members.includes(c)).map((x) => x.id));
     for (const agreement of agreements.filter((x) => !x.members.includes(c))) expect(agreement.rateCommitments).toBeNull();
 
+    // Usage anomalies are the parties' data: the third member's operator and an observer see none of the pair's.
+    const anomaliesOn = async (node: NodeProcess, role: 'operator' | 'observer', query = '') => ((await ok(node, role, 'GET', `/v1/anomalies${query}`)) as { anomalies: Json[] }).anomalies;
+    expect((await anomaliesOn(third, 'operator')).filter((x) => x.creditor !== c && x.debtor !== c)).toEqual([]);
+    expect(await anomaliesOn(n[a]!, 'observer')).toEqual([]);
+
     // Everything the third node keeps privately, read from its LevelDB once it stopped: only its own pairs.
     await third.kill('SIGTERM');
     const db = new ClassicLevel<string, Uint8Array>(join(consortium.dir, c, 'data', 'private'), { valueEncoding: 'view' });
-    const keys: string[] = [];
-    for await (const key of db.keys()) keys.push(key);
+    const entries: [string, Uint8Array][] = [];
+    for await (const entry of db.iterator()) entries.push(entry);
     await db.close();
-    expect(keys.some((key) => key.startsWith('batch/'))).toBe(true);
-    for (const key of keys) {
+    expect(entries.some(([key]) => key.startsWith('batch/'))).toBe(true);
+    for (const [key, value] of entries) {
       const [kind, ...rest] = key.split('/');
       const id = rest.join('/');
-      if (kind === 'batch') expect(id.split('/')[0]!.split('>')).toContain(c);
+      // a batch, a direction's baseline and a batch queued for anomaly detection are named by their direction
+      if (kind === 'batch' || kind === 'baseline' || kind === 'unobserved') expect(id.split('/')[0]!.split('>')).toContain(c);
+      else if (kind === 'anomaly') expect(Object.values(pick(decodeSettlementCbor(value, 1 << 20, 'anomaly'), ['creditor', 'debtor']))).toContain(c);
       else if (kind === 'terms') expect(ownAgreements.has(id)).toBe(true);
       // Every proposal was completed (registered or resolved on chain) and left the store.
-      else expect(kind).toBe('txresult');
+      else expect(['txresult', 'detection']).toContain(kind);
     }
   }, TEST_TIMEOUT_MS);
 });
+
+function pick(value: unknown, fields: readonly string[]): Record<string, unknown> {
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(fields.map((field) => [field, record[field]]));
+}
 
 function chunks(total: number, size: number): number[] {
   const out: number[] = [];

@@ -71,7 +71,7 @@ export async function startDashboard(options: StartDashboardOptions, signal: Abo
   if (options.makeAlertmanagerTokenFile && options.alertmanagerTokenFile !== null) await ensureTokenFile(options.alertmanagerTokenFile);
   const alertmanagerTokens = options.alertmanagerTokenFile === null ? null : await readTokenFile(options.alertmanagerTokenFile);
 
-  // A devnet's operator tokens show each member's own statement totals (the bilateral matrix); only GETs of statements use them.
+  // A devnet's operator tokens show each member's own statement totals (the bilateral matrix) and its pairs' anomalies; only GETs of statements and anomalies use them.
   const follower = new TargetsFollower(options.targetsFile, devnetAdjust(options.devnetDir), (error) => logger.warn({ err: error }, 'the member list could not be re-read; keeping the last one'), { totalsFrom: options.devnetDir === null ? 'totals' : 'operator' });
   await follower.first(Math.min(options.intervalMs, 1_000), signal);
   follower.follow(Math.max(options.intervalMs, 1_000));

@@ -201,7 +201,8 @@ export function makeSnapshot(memberCount: number, nowMs: number, range: ChartRan
         { creditor: second, debtor: first, states: { proposed: 0, accepted: 2, disputed: 0, superseded: 0, resolved: 1 } },
       ],
       matrix: { period: '2026-10', cells: [{ creditor: first, debtor: second, amount: '700000000000' }, { creditor: second, debtor: first, amount: '500000000000' }, { creditor: first, debtor: third, amount: '34567890000' }] },
-      anomalies: [{ seq: 1, timeMs: nowMs - 300_000, member: second, kind: 'spike', service: 'data', detail: 'data volume 10.4x the moving average' }],
+      anomalies: [{ timeMs: nowMs - 300_000, member: second, kind: 'spike', service: 'data', detail: 'data volume 10.4x the moving average' }],
+      anomaliesUnavailable: null,
       disputes: [{ statementId: 'st-2026-11-0001', creditor: first, debtor: second, period: '2026-11', state: 'disputed', reason: 'records total differs' }],
     },
     zkp: {

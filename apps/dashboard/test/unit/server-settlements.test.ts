@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChainData, StatementJson } from '../../src/server/collect/chain-reader.js';
-import { settlementsView } from '../../src/server/derive/settlements.js';
+import { mergeAnomalies, type AnomalyJson, type ChainData, type StatementJson } from '../../src/server/collect/chain-reader.js';
+import { ANOMALIES_ARE_THE_PARTIES, settlementsView } from '../../src/server/derive/settlements.js';
 
 const statement = (id: string, creditor: string, debtor: string, state: string, extra: Partial<StatementJson> = {}): StatementJson => ({ id, creditor, debtor, period: '2026-10', state, publicInputs: null, dispute: null, resolution: null, ...extra });
 
@@ -22,6 +22,7 @@ const chain: ChainData = {
     statement('s6', 'M3', 'M1', 'accepted'),
   ],
   anomalies: [{ seq: 1, kind: 'spike', creditor: 'M1', debtor: 'M2', service: 'voice', batchId: 'b', volume: '900', baseline: '100', timeMs: 5 }],
+  anomaliesReadable: true,
   keyEpochs: [],
 };
 
@@ -55,6 +56,31 @@ describe('settlementsView', () => {
 
   it('lists disputes newest first with their reason (the code when the text is private) and anomalies newest first', () => {
     expect(view.disputes.map((d) => [d.statementId, d.state, d.reason])).toEqual([['s4', 'resolved', 'the volumes differ'], ['s3', 'disputed', 'wrong_rates']]);
-    expect(view.anomalies).toEqual([{ seq: 1, timeMs: 5, member: 'M1', kind: 'spike', service: 'voice', detail: 'M1 bills M2: 900 units of voice against a baseline of 100 (batch b)' }]);
+    expect(view.anomalies).toEqual([{ timeMs: 5, member: 'M1', kind: 'spike', service: 'voice', detail: 'M1 bills M2: 900 units of voice against a baseline of 100 (batch b)' }]);
+    expect(view.anomaliesUnavailable).toBeNull();
+  });
+
+  it('says why it lists no anomaly when it holds no member\'s own token: they are the parties\' data', () => {
+    const observerOnly = settlementsView({ ...chain, anomalies: [], anomaliesReadable: false });
+    expect(observerOnly.anomalies).toEqual([]);
+    expect(observerOnly.anomaliesUnavailable).toBe(ANOMALIES_ARE_THE_PARTIES);
+  });
+});
+
+describe('mergeAnomalies', () => {
+  const anomaly = (seq: number, batchId: string, service: string, timeMs: number, creditor = 'M1', debtor = 'M2'): AnomalyJson => ({ seq, kind: 'spike', creditor, debtor, service, batchId, volume: '900', baseline: '100', timeMs });
+
+  it('lists an anomaly both parties\' nodes raised once, in the order of the blocks, whatever each node numbered it', () => {
+    // M1's node (creditor of M1>M2, debtor of M3>M1) and M2's node (debtor of M1>M2): own sequence numbers each
+    const onM1 = [anomaly(1, 'M1>M2/2026-10/0', 'data', 10), anomaly(2, 'M3>M1/2026-10/0', 'sms', 20, 'M3', 'M1'), anomaly(3, 'M1>M2/2026-10/61', 'data', 30)];
+    const onM2 = [anomaly(1, 'M1>M2/2026-10/0', 'data', 10), anomaly(2, 'M1>M2/2026-10/61', 'data', 30), anomaly(3, 'M1>M2/2026-10/61', 'voice_mo', 30)];
+    expect(mergeAnomalies([onM1, onM2], 200).map((a) => `${a.batchId} ${a.service}`)).toEqual([
+      'M1>M2/2026-10/0 data',
+      'M3>M1/2026-10/0 sms',
+      'M1>M2/2026-10/61 data',
+      'M1>M2/2026-10/61 voice_mo',
+    ]);
+    expect(mergeAnomalies([onM1, onM2], 2).map((a) => `${a.batchId} ${a.service}`)).toEqual(['M1>M2/2026-10/61 data', 'M1>M2/2026-10/61 voice_mo']);
+    expect(mergeAnomalies([], 200)).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { SecurityNotices, type SecurityNotice } from './security-notices.js';
 export type NodeEvent =
   | { readonly type: 'security'; readonly audience: EventAudience; readonly data: SecurityEvent }
   | { readonly type: 'block'; readonly audience: EventAudience; readonly data: { readonly height: number; readonly hash: string; readonly timeMs: number; readonly txs: number } }
-  /** A settlement event of a committed block (agreement registered, batch committed, statement state, anomaly, period closed), in JSON form. */
+  /** A settlement event of a committed block (agreement registered, batch committed, statement state, period closed; public), or a usage anomaly this node raised on a pair (its two parties only), in JSON form. */
   | { readonly type: 'settlement'; readonly audience: EventAudience; readonly data: { readonly height: number; readonly timeMs: number; readonly type: string } & Readonly<Record<string, unknown>> }
   /** Security events of a kind not meant for everyone: how many, when, at which node; never who, where or what. */
   | { readonly type: 'security_notice'; readonly audience: EventAudience; readonly data: SecurityNotice & { readonly node: string } };

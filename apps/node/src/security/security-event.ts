@@ -12,10 +12,15 @@ export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
 /**
  * Who may see an event on the stream: everyone with observer access (chain-level facts such as
- * equivocation), the operators of one member (what its own clients did), or admins only (what
- * an unknown caller tried: its address is nobody else's business).
+ * equivocation), the operators of one member (what its own clients did), the operators of the
+ * two members of a pair (a usage anomaly on their records), or admins only (what an unknown
+ * caller tried: its address is nobody else's business). Admins see every event.
  */
-export type EventAudience = { readonly scope: 'public' } | { readonly scope: 'member'; readonly member: string } | { readonly scope: 'admin' };
+export type EventAudience =
+  | { readonly scope: 'public' }
+  | { readonly scope: 'member'; readonly member: string }
+  | { readonly scope: 'parties'; readonly members: readonly [string, string] }
+  | { readonly scope: 'admin' };
 
 export interface SecurityEventInput {
   readonly kind: SecurityEventKind;
@@ -43,5 +48,7 @@ export function audienceOfClient(client: ApiClient | null): EventAudience {
 /** Whether `viewer` (an authenticated client) may see an event meant for `audience`. */
 export function canSee(viewer: ApiClient, audience: EventAudience): boolean {
   if (viewer.role === 'admin' || audience.scope === 'public') return true;
-  return audience.scope === 'member' && viewer.role === 'operator' && viewer.member === audience.member;
+  if (viewer.role !== 'operator' || viewer.member === undefined) return false;
+  if (audience.scope === 'parties') return audience.members.includes(viewer.member);
+  return audience.scope === 'member' && viewer.member === audience.member;
 }

@@ -35,6 +35,7 @@ import {
 import { buildSettlementWitness, proveSettlement, randomSalt, rateCommitment, tadigToField, type KeyEpochs, type RateTable, type SettlementProver } from '@consortium/zkp';
 import { circuitDefinition } from '@consortium/circuits';
 import type { Logger } from 'pino';
+import type { AnomalyDetection } from './anomaly-detection.js';
 import { type Cosigning, type ReceivedCosign } from './cosign.js';
 import { badField, conflict, notFound, unavailable } from './errors.js';
 import type { PrivateStore } from './private-store.js';
@@ -47,7 +48,9 @@ import type { AgreementTerms, CosignProposal, DirectedRates, OwnBatch } from './
  * (the chain accepts a batch only after the previous one), sends each committed batch's
  * records to the debtor (and only to it), proves statements on the prover pool, and co-signs
  * agreements and resolutions with the other party's node. It follows the chain through
- * `afterCommit` and picks its queued work up again after a restart.
+ * `afterCommit` and picks its queued work up again after a restart. The records it receives as
+ * the debtor go through the anomaly detection of the member's pairs (anomaly-detection.ts),
+ * which stores them with their observation.
  */
 
 export type UsageInput = Pick<UsageRecord, 'subscriberRef' | 'service' | 'startTime' | 'volume'>;
@@ -66,6 +69,8 @@ export interface DeskOptions {
   /** Proving: the pool, the key epochs and the circuit batches are cut for; null on a chain without keys. */
   readonly proving: { readonly prover: SettlementProver; readonly epochs: KeyEpochs; readonly circuit: string } | null;
   readonly logger: Logger;
+  /** The usage anomaly detection of the member's pairs, over the same store (it follows the chain itself: follow.ts). */
+  readonly detection: AnomalyDetection;
   /** How long a committed batch's delivery to the debtor keeps retrying (the debtor's node may lag). */
   readonly deliveryRetryMs?: number;
 }
@@ -109,10 +114,13 @@ export class SettlementDesk {
       if (hasWorkLeft(value)) this.openChains.add(this.chainOf(value));
     }
     for (const chain of this.openChains) void this.onChain(chain, () => this.advanceChain(chain));
+    // A failure is logged, and the next committed block retries: no reason to refuse to start.
+    await this.options.detection.resume().catch(() => undefined);
   }
 
   close(): void {
     this.closed = true;
+    this.options.detection.close();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -344,11 +352,15 @@ export class SettlementDesk {
       .map(({ value }) => ({ firstId: value.records.firstId, count: BigInt(value.records.records.length), recordsDigest: recordsDigest(value.records) }));
   }
 
-  /** The record exchange stored-and-checked callback: the debtor keeps the records. */
+  /**
+   * The record exchange stored-and-checked callback: the debtor keeps the records (observed for
+   * anomalies in the same write when every earlier batch of their direction was). Resolves once
+   * they are stored: then the creditor's delivery is done.
+   */
   async onRecordsReceived(records: RecordBatch): Promise<void> {
     const creditor = this.memberByTadig(records.creditor)!;
     const batchId = batchIdOf(creditor.id, this.self.id, records.period, records.firstId);
-    await this.options.store.put('batch', batchId, { batchId, role: 'debtor', status: 'received', records, tx: null, txHash: null, failure: null });
+    await this.options.detection.recordsReceived({ batchId, role: 'debtor', status: 'received', records, tx: null, txHash: null, failure: null });
   }
 
   /**

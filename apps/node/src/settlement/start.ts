@@ -6,6 +6,7 @@ import { circuitDefinition } from '@consortium/circuits';
 import { ProverPool, type Groth16Verifier, type KeyEpochs, type ProvingKeySealer } from '@consortium/zkp';
 import type { Telemetry } from '@consortium/telemetry';
 import type { SecurityEventInput } from '../security/security-event.js';
+import { AnomalyDetection } from './anomaly-detection.js';
 import { Cosigning } from './cosign.js';
 import { SettlementDesk, type DeskOptions } from './desk.js';
 import { LaterEpochKeys } from './epoch-keys.js';
@@ -22,6 +23,8 @@ export interface SettlementParts {
   readonly app: SettlementApplication;
   readonly desk: SettlementDesk;
   readonly store: PrivateStore;
+  /** The usage anomaly detection of the member's pairs (follow.ts feeds it the committed blocks; GET /v1/anomalies reads it). */
+  readonly detection: AnomalyDetection;
   readonly prover: ProverPool;
   /** The circuit batches are cut for and statements proved with. */
   readonly circuit: string;
@@ -115,6 +118,7 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
       onProposal: (proposal) => desk!.onCosign(proposal),
       onRefused: (from, error) => refused('cosign')(from, `co-signing message refused (${error.reason}): ${error.message}`),
     });
+    const detection = new AnomalyDetection({ self: options.memberId, store, chain: app, metrics: telemetry.metrics.settlement, logger: logger.child({ component: 'anomaly-detection' }) });
     desk = new SettlementDesk({
       self: options.memberId,
       chainId: genesis.chainId,
@@ -127,6 +131,7 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
       cosigning,
       proving: { prover, epochs: options.zkp.epochs, circuit },
       logger,
+      detection,
     });
     records.start();
     cosigning.start();
@@ -137,6 +142,7 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
       app,
       desk,
       store,
+      detection,
       prover,
       circuit,
       close: async () => {

@@ -1,4 +1,4 @@
-import type { MemberId, Period, RecordBatch, SettlementService, TxSignature } from '@consortium/settlement';
+import type { AnomalyKind, MemberId, Period, RecordBatch, SettlementService, TxSignature } from '@consortium/settlement';
 
 /** One direction's rate table, as both parties hold it: minor units per charging unit, and the commitment's salt. */
 export interface DirectedRates {
@@ -57,6 +57,43 @@ export interface TxOutcomeRecord {
   readonly ok: boolean;
   readonly code: string;
   readonly log: string;
+}
+
+/**
+ * A usage anomaly this node raised on one of its member's pairs (anomaly-detection.ts): the
+ * batch's volume of a service against the direction's moving baseline. Both parties' nodes raise
+ * the same ones (all but `seq`, which numbers this node's anomalies in the order raised). Only
+ * the two parties see them: volumes and baselines are theirs (T33).
+ */
+export interface AnomalyRecord {
+  /** 1, 2, ...: the order this node raised its anomalies in. */
+  readonly seq: number;
+  readonly kind: AnomalyKind;
+  readonly creditor: MemberId;
+  readonly debtor: MemberId;
+  readonly service: SettlementService;
+  readonly batchId: string;
+  readonly period: Period;
+  /** The batch's volume of the service, in charging units. */
+  readonly volume: bigint;
+  /** The baseline it was compared with, in charging units (rounded down). */
+  readonly baseline: bigint;
+  /** The block that committed the batch: its height and time. */
+  readonly height: number;
+  readonly timeMs: number;
+}
+
+/** A committed batch of this member's pairs that its direction's detection has not observed yet (the records may not be here yet). */
+export interface UnobservedBatch {
+  readonly batchId: string;
+}
+
+/** How far the detection followed the chain, and how many anomalies it raised. */
+export interface DetectionCursor {
+  /** The last committed height whose batches are queued for observation. */
+  readonly followedHeight: number;
+  /** Anomalies raised so far: the last one's `seq`. */
+  readonly anomalies: number;
 }
 
 export type { TxSignature };

@@ -60,6 +60,8 @@ export async function startApiFixture(
     readonly extraRoutes?: readonly ApiRoutes[];
     /** Telemetry as a node process sets it up: the global context manager and propagator, OTLP export from these variables. */
     readonly traced?: { readonly env: NodeJS.ProcessEnv };
+    /** The settlement parts a test's routes read (default none: the chain's routes answer 503). */
+    readonly settlement?: ApiContext['settlement'];
   } = {},
 ): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'api-unit-'));
@@ -85,7 +87,7 @@ export async function startApiFixture(
     consensus: absent,
     p2p: absent,
     store: absent,
-    settlement: null,
+    settlement: options.settlement ?? null,
     telemetry,
     events,
     clients,

@@ -112,6 +112,29 @@ describe('the live event stream', () => {
   });
 });
 
+describe('a usage anomaly on the event stream', () => {
+  it('goes to the operators of the pair\'s two members (and admins), not to a third member\'s operator or observers', async () => {
+    const orange = await openStream(api.tokens['orange-operator']!);
+    const sfr = await openStream(api.tokens['sfr-operator']!);
+    const observer = await openStream(api.tokens.grafana!);
+    const admin = await openStream(api.tokens.root!);
+    const streams = [orange, sfr, observer, admin];
+    for (const stream of streams) await stream.until((events) => events.some((e) => e.event === 'ready'));
+    // as follow.ts publishes what the node's anomaly detection raised on the pair Orange-FR -> T-Mobile-DE
+    const anomaly = { seq: 1, kind: 'spike', creditor: 'Orange-FR', debtor: 'T-Mobile-DE', service: 'data', batchId: 'Orange-FR>T-Mobile-DE/2026-11/4', period: '2026-11', volume: '20480', baseline: '2048', height: 6, timeMs: 5 };
+    api.events.publish({ type: 'settlement', audience: { scope: 'parties', members: ['Orange-FR', 'T-Mobile-DE'] }, data: { height: 6, timeMs: 5, type: 'anomaly', anomaly } });
+    api.events.publish({ type: 'block', audience: { scope: 'public' }, data: { height: 13, hash: 'cd'.repeat(32), timeMs: 6, txs: 0 } });
+    for (const stream of streams) await stream.until((events) => events.some((e) => e.event === 'block' && e.data.height === 13));
+    const anomalies = (stream: Awaited<ReturnType<typeof openStream>>) => stream.received.filter((e) => e.event === 'settlement' && e.data.type === 'anomaly').map((e) => e.data.anomaly);
+    expect(anomalies(orange)).toEqual([anomaly]);
+    expect(anomalies(admin)).toEqual([anomaly]);
+    expect(anomalies(sfr)).toEqual([]);
+    expect(anomalies(observer)).toEqual([]);
+    for (const stream of streams) await stream.close();
+    await expect.poll(() => api.events.subscriberCount, { timeout: 30_000 }).toBe(0);
+  });
+});
+
 describe('event stream limits', () => {
   type Stream = Awaited<ReturnType<typeof openStream>>;
   /** A stream that is open: its `ready` event arrived (the node subscribed it before sending that). */

@@ -65,4 +65,28 @@ describe('PrivateStore', () => {
     expect((await store.all('batch')).length).toBe(ours.length + others.length);
     expect(await store.all('batch', 'Telenor-NO>')).toEqual([]);
   });
+
+  it('writes and deletes in one putAll, and reads a kind lazily from an id on', async () => {
+    const anomaly = (seq: number) => ({ seq, kind: 'spike' as const, creditor: 'T-Mobile-DE', debtor: 'Vodafone-UK', service: 'data' as const, batchId: `b${seq}`, period: '2026-01', volume: 10n * BigInt(seq), baseline: 1n, height: seq, timeMs: seq });
+    await store.putAll([
+      { kind: 'unobserved', id: 'T-Mobile-DE>Vodafone-UK/000000000003/2026-01/00000000000000000000', value: { batchId: 'b3' } },
+      { kind: 'detection', id: 'node', value: { followedHeight: 3, anomalies: 0 } },
+    ]);
+    // an observation: the anomalies and the cursor written, the queue entry gone, together
+    await store.putAll(
+      [1, 2, 3].map((seq) => ({ kind: 'anomaly' as const, id: String(seq).padStart(12, '0'), value: anomaly(seq) })),
+      [{ kind: 'unobserved', id: 'T-Mobile-DE>Vodafone-UK/000000000003/2026-01/00000000000000000000' }],
+    );
+    expect(await store.all('unobserved')).toEqual([]);
+    const fromSecond: number[] = [];
+    for await (const { value } of store.iterate('anomaly', { fromId: '000000000002' })) fromSecond.push(value.seq);
+    expect(fromSecond).toEqual([2, 3]);
+    const stopped: number[] = [];
+    for await (const { value } of store.iterate('anomaly')) {
+      stopped.push(value.seq);
+      break;
+    }
+    expect(stopped).toEqual([1]);
+    expect((await store.get('anomaly', '000000000003'))?.volume).toBe(30n);
+  });
 });

@@ -300,7 +300,7 @@ export class SettlementApplication implements Application {
       });
       const appHash = chainAppHash(this.appHash, header.height, sortedWrites(writes));
       this.pending = { height: header.height, timeMs: header.timeMs, appHash, writes, events, executed };
-      span?.setAttributes({ 'settlement.refused': refusedCount, 'settlement.anomalies': events.filter((e) => e.type === 'anomaly').length });
+      span?.setAttribute('settlement.refused', refusedCount);
       return { appHash, txResults };
     } catch (error) {
       span?.recordException(error instanceof Error ? error : String(error));

@@ -85,9 +85,6 @@ export class SettlementTelemetry {
           metrics.batchesCommittedTotal.inc({ creditor: event.creditor });
           metrics.recordsCommittedTotal.inc({ creditor: event.creditor }, event.records);
           break;
-        case 'anomaly':
-          metrics.anomaliesTotal.inc({ kind: event.anomaly.kind, service: event.anomaly.service });
-          break;
         case 'statement_state':
           if (event.state === 'disputed') metrics.disputesTotal.inc({ event: 'opened' });
           else if (event.state === 'resolved') metrics.disputesTotal.inc({ event: 'resolved' });

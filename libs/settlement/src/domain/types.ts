@@ -3,7 +3,8 @@ import type { Groth16Proof, SettlementPublicInputs, SettlementService } from '@c
 /**
  * The roaming domain as the chain holds it. Money is bigint minor units (never a float);
  * volumes are bigint charging units; field elements (commitments) are bigints below the BN254
- * scalar field modulus. Nothing here holds a record or a rate: those stay with the two parties.
+ * scalar field modulus. Nothing on chain holds a record, a rate or a volume: those stay with the
+ * two parties.
  */
 
 export type MemberId = string;
@@ -19,7 +20,11 @@ export interface SettlementMember {
   readonly publicKey: Uint8Array;
 }
 
-/** Charging units per service (seconds of voice, messages, megabytes): the sum over a batch's records. */
+/**
+ * Charging units per service (seconds of voice, messages, megabytes): the sum over a batch's
+ * records. The two parties' own figure (their anomaly detection), never on chain: with the
+ * statements' totals it would give away the rates (T33).
+ */
 export type ServiceVolumes = Readonly<Record<SettlementService, bigint>>;
 
 /** The rate commitment of one direction of an agreement: the creditor bills the debtor at these rates. */

@@ -1,10 +1,8 @@
 import { sha256, toHex } from '@consortium/consensus';
-import type { SettlementService } from '@consortium/zkp';
 import { encodeSettlementCbor } from '../encoding/cbor.js';
 import type { MemberId, SettlementMember, SettlementPublicInputs, StatementState } from '../domain/types.js';
 import type { SettlementTxError } from '../errors.js';
 import type { RegisterAgreementBody } from '../tx/types.js';
-import type { AnomalyRecord } from './records.js';
 import type { StateWrite } from './store.js';
 
 /**
@@ -30,7 +28,6 @@ export interface TxContext {
 export type SettlementEvent =
   | { readonly type: 'agreement_registered'; readonly agreementId: string; readonly members: readonly [MemberId, MemberId] }
   | { readonly type: 'batch_committed'; readonly batchId: string; readonly creditor: MemberId; readonly records: number }
-  | { readonly type: 'anomaly'; readonly anomaly: AnomalyRecord }
   | { readonly type: 'statement_state'; readonly statementId: string; readonly state: StatementState; readonly batchId: string }
   | { readonly type: 'statement_accepted'; readonly statementId: string; readonly batchToAcceptedMs: number }
   | { readonly type: 'period_closed'; readonly period: string; readonly nettedAmount: bigint; readonly grossAmount: bigint; readonly payments: number }
@@ -71,16 +68,7 @@ export function batchChainIdOf(creditor: MemberId, debtor: MemberId, period: str
   return `${creditor}>${debtor}/${period}`;
 }
 
-export function baselineIdOf(creditor: MemberId, debtor: MemberId, service: SettlementService): string {
-  return `${creditor}>${debtor}/${service}`;
-}
-
 /** The unordered pair's id: `a|b` with a < b. */
 export function pairIdOf(x: MemberId, y: MemberId): string {
   return x < y ? `${x}|${y}` : `${y}|${x}`;
-}
-
-/** The anomaly record id of sequence number `seq`: zero-padded so ids sort in order. */
-export function anomalyIdOf(seq: number): string {
-  return String(seq).padStart(12, '0');
 }

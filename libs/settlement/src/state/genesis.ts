@@ -45,6 +45,6 @@ export function genesisWrites(artifacts: Readonly<Record<string, string>>): Stat
   const epochs = keyEpochsFromGenesis(artifacts);
   return [
     ...epochs.map((record) => write('keyEpoch', String(record.epoch), record)),
-    write('counters', COUNTERS_ID, { anomalies: 0, latestKeyEpoch: epochs.length, closedPeriods: [] }),
+    write('counters', COUNTERS_ID, { latestKeyEpoch: epochs.length, closedPeriods: [] }),
   ];
 }

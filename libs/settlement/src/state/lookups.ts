@@ -9,7 +9,7 @@ import type { StateReader } from './store.js';
 /** Reads and checks several rules share. */
 
 export const COUNTERS_ID = 'chain';
-const NO_COUNTERS: CountersRecord = { anomalies: 0, latestKeyEpoch: 0, closedPeriods: [] };
+const NO_COUNTERS: CountersRecord = { latestKeyEpoch: 0, closedPeriods: [] };
 
 export function countersOf(state: StateReader): CountersRecord {
   return state.get('counters', COUNTERS_ID) ?? NO_COUNTERS;

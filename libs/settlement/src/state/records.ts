@@ -1,4 +1,3 @@
-import type { SettlementService } from '@consortium/zkp';
 import type { CommitUsageBatchBody } from '../tx/types.js';
 import type {
   CircuitPins,
@@ -42,7 +41,7 @@ export interface BatchChainRecord {
   readonly batches: number;
 }
 
-/** A committed usage batch: the transaction's fields and what the chain adds. */
+/** A committed usage batch: the transaction's fields (no volumes: T33) and what the chain adds. */
 export interface BatchRecord extends Omit<CommitUsageBatchBody, 'type'> {
   /** `creditor>debtor/period/firstId` (batchId). */
   readonly id: string;
@@ -123,35 +122,8 @@ export interface KeyEpochRecord {
   readonly verificationKeys: readonly Uint8Array[] | null;
 }
 
-/** The moving baseline of one (creditor, debtor, service): an EWMA in fixed point (see anomaly.ts). */
-export interface BaselineRecord {
-  readonly ewmaScaled: bigint;
-  readonly samples: number;
-}
-
-export const ANOMALY_KINDS = ['spike', 'drop'] as const;
-export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
-
-export interface AnomalyRecord {
-  /** 1, 2, ...: the order anomalies were raised in. */
-  readonly seq: number;
-  readonly kind: AnomalyKind;
-  readonly creditor: MemberId;
-  readonly debtor: MemberId;
-  readonly service: SettlementService;
-  readonly batchId: string;
-  readonly period: Period;
-  /** The batch's volume of the service, in charging units. */
-  readonly volume: bigint;
-  /** The baseline it was compared with, in charging units (rounded down). */
-  readonly baseline: bigint;
-  readonly height: number;
-  readonly timeMs: number;
-}
-
 /** Chain-wide figures kept in one record. */
 export interface CountersRecord {
-  readonly anomalies: number;
   readonly latestKeyEpoch: number;
   /** Closed periods, ascending. */
   readonly closedPeriods: readonly Period[];
@@ -166,8 +138,6 @@ export interface StateRecords {
   period: PeriodRecord;
   netting: NettingRecord;
   keyEpoch: KeyEpochRecord;
-  baseline: BaselineRecord;
-  anomaly: AnomalyRecord;
   counters: CountersRecord;
 }
 
@@ -182,7 +152,5 @@ export const STATE_KINDS = [
   'period',
   'netting',
   'keyEpoch',
-  'baseline',
-  'anomaly',
   'counters',
 ] as const satisfies readonly StateKind[];

@@ -1,8 +1,8 @@
 import { SETTLEMENT_PUBLIC_INPUTS } from '@consortium/circuits';
 import { bytesEqual, sha256 } from '@consortium/consensus';
-import { assertContributedKey, SETTLEMENT_SERVICES, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
+import { assertContributedKey, type Groth16Proof, type SettlementPublicInputs } from '@consortium/zkp';
 import { CborDecodeError, decodeSettlementCbor, encodeSettlementCbor } from '../encoding/cbor.js';
-import { DISPUTE_REASON_CODES, type CircuitPins, type DirectedRateCommitment, type ServiceVolumes } from '../domain/types.js';
+import { DISPUTE_REASON_CODES, type CircuitPins, type DirectedRateCommitment } from '../domain/types.js';
 import { MalformedTxError, OversizedTxError, UnknownTxTypeError } from '../errors.js';
 import { SETTLEMENT_LIMITS_TABLE as LIMITS } from '../limits.js';
 import { array, bigint, bytes, decimalString, exactMap, fail, fieldElement, integer, memberId, oneOf, period, strictlyAscending, text, type CborMap } from './fields.js';
@@ -116,14 +116,9 @@ function registerAgreement(value: unknown): SettlementTxBody {
   return { type: 'register_agreement', members: [a, b], fromPeriod, toPeriod, rateCommitments: [commitments[0]!, commitments[1]!] };
 }
 
-function volumesFromCbor(value: unknown, field: string, count: number): ServiceVolumes {
-  const o = exactMap(value, field, SETTLEMENT_SERVICES);
-  const max = BigInt(count) * (LIMITS.recordVolumeLimit - 1n) + 1n;
-  return Object.fromEntries(SETTLEMENT_SERVICES.map((service) => [service, bigint(o[service], `${field}.${service}`, 0n, max)])) as unknown as ServiceVolumes;
-}
-
 function commitUsageBatch(value: unknown): SettlementTxBody {
-  const o = exactMap(value, 'body', ['type', 'creditor', 'debtor', 'period', 'firstId', 'count', 'batchCommitment', 'recordsDigest', 'volumes']);
+  // No `volumes` (T33): exactMap refuses a body that still carries them, naming the field.
+  const o = exactMap(value, 'body', ['type', 'creditor', 'debtor', 'period', 'firstId', 'count', 'batchCommitment', 'recordsDigest']);
   const creditor = memberId(o.creditor, 'body.creditor');
   const debtor = memberId(o.debtor, 'body.debtor');
   if (creditor === debtor) fail('body.debtor', 'must differ from the creditor');
@@ -138,7 +133,6 @@ function commitUsageBatch(value: unknown): SettlementTxBody {
     count,
     batchCommitment: fieldElement(o.batchCommitment, 'body.batchCommitment'),
     recordsDigest: bytes(o.recordsDigest, 'body.recordsDigest', HASH_BYTES),
-    volumes: volumesFromCbor(o.volumes, 'body.volumes', count),
   };
 }
 

@@ -9,9 +9,9 @@ import type { SettlementTxBody } from './types.js';
  * only bigint and byte fields of any body) and then checked exactly as a decoded transaction is.
  */
 
-/** Fields holding a bigint, wherever they appear in a body (`volumes` and `publicInputs` hold only bigints). */
+/** Fields holding a bigint, wherever they appear in a body (`publicInputs` holds only bigints). */
 const BIGINT_FIELDS = new Set(['firstId', 'batchCommitment', 'commitment', 'agreedTotal']);
-const BIGINT_MAPS = new Set(['volumes', 'publicInputs']);
+const BIGINT_MAPS = new Set(['publicInputs']);
 const BYTES_FIELDS = new Set(['recordsDigest', 'statementId', 'zkey', 'wasm', 'vkey']);
 /** Fields holding an array of byte strings (a key epoch's verification key files). */
 const BYTES_ARRAYS = new Set(['verificationKeys']);

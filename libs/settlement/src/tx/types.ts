@@ -1,4 +1,4 @@
-import type { CircuitPins, DirectedRateCommitment, DisputeReasonCode, Groth16Proof, MemberId, Period, ServiceVolumes, SettlementPublicInputs } from '../domain/types.js';
+import type { CircuitPins, DirectedRateCommitment, DisputeReasonCode, Groth16Proof, MemberId, Period, SettlementPublicInputs } from '../domain/types.js';
 
 /**
  * The settlement transactions: one tagged union of bodies, each carried in an envelope with the
@@ -30,8 +30,8 @@ export interface CommitUsageBatchBody {
   readonly batchCommitment: bigint;
   /** sha256 of the canonical raw records: the debtor checks what it receives against it. */
   readonly recordsDigest: Uint8Array;
-  /** Charging units per service over the batch (for anomaly detection; no records, no rates). */
-  readonly volumes: ServiceVolumes;
+  // No volume per service: with the statement's total it would give away the pair's rates (T33).
+  // The parties' nodes sum the volumes from the records they hold (anomaly.ts).
 }
 
 export interface ProposeStatementBody {

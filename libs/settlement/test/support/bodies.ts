@@ -18,8 +18,6 @@ import { CHAIN_ID, type TestMember } from './members.js';
 
 /** Well-formed bodies of every kind, to start each negative test from something valid. */
 
-export const ZERO_VOLUMES = { voice_mo: 0n, voice_mt: 0n, sms: 0n, data: 0n } as const;
-
 export function agreementBody(a: string, b: string, options: Partial<Pick<RegisterAgreementBody, 'fromPeriod' | 'toPeriod'>> & { readonly commitments?: readonly [bigint, bigint] } = {}): RegisterAgreementBody {
   const [first, second] = a < b ? [a, b] : [b, a];
   const [c1, c2] = options.commitments ?? [123n, 456n];
@@ -45,7 +43,6 @@ export function batchBody(creditor: string, debtor: string, overrides: Partial<C
     count: 4,
     batchCommitment: 987_654_321n,
     recordsDigest: new Uint8Array(32).fill(7),
-    volumes: { voice_mo: 600n, voice_mt: 300n, sms: 4n, data: 2_048n },
     ...overrides,
   };
 }

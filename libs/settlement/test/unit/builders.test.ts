@@ -18,9 +18,10 @@ const batch: SettlementBatch = {
 };
 
 describe('transaction bodies from a batch and its proof', () => {
-  it("sums a batch's volumes per service and commits to it for the circuit's batch size", () => {
+  it("commits to a batch for the circuit's batch size, and carries no volume per service (T33)", () => {
     const body = usageBatchBody(batch, { creditor: 'Orange-FR', debtor: 'T-Mobile-DE' }, 4, new Uint8Array(32));
-    expect(body).toMatchObject({ creditor: 'Orange-FR', debtor: 'T-Mobile-DE', firstId: 8n, count: 3, volumes: { voice_mo: 0n, voice_mt: 0n, sms: 2n, data: 2_000n } });
+    expect(body).toMatchObject({ creditor: 'Orange-FR', debtor: 'T-Mobile-DE', firstId: 8n, count: 3 });
+    expect(Object.keys(body).sort()).toEqual(['batchCommitment', 'count', 'creditor', 'debtor', 'firstId', 'period', 'recordsDigest', 'type']);
     expect(body.batchCommitment).toBe(batchCommitment(batch, 4));
   });
 

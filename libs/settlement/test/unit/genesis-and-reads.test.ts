@@ -44,7 +44,11 @@ describe('reads: member and public views', () => {
       expect(view).toMatchObject({ publicInputs: null, proof: null, state: 'disputed', creditor: a.id, debtor: b.id });
       expect(view.dispute).toMatchObject({ reasonCode: 'duplicate_records', reason: null });
     }
-    expect(getBatch(state, batch.creditor + '>' + batch.debtor + '/2026-11/0', { kind: 'public' })).toMatchObject({ volumes: null, recordsDigest: null, batchCommitment: null, count: 4 });
+    const publicBatch = getBatch(state, batch.creditor + '>' + batch.debtor + '/2026-11/0', { kind: 'public' });
+    expect(publicBatch).toMatchObject({ recordsDigest: null, batchCommitment: null, count: 4 });
+    // T33: the chain holds no volumes, so no view has them to hide or show
+    expect(publicBatch).not.toHaveProperty('volumes');
+    expect(getBatch(state, batch.creditor + '>' + batch.debtor + '/2026-11/0', { kind: 'member', member: batch.creditor })).not.toHaveProperty('volumes');
     expect(listAgreements(state, { kind: 'member', member: c.id })[0]?.rateCommitments).toBeNull();
     expect(listAgreements(state, { kind: 'member', member: a.id })[0]?.rateCommitments).toHaveLength(2);
     expect(listStatements(state, { kind: 'public' }, { state: 'disputed' }).map((s) => s.id)).toEqual([id]);

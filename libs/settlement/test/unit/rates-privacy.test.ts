@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { circuitDefinition } from '@consortium/circuits';
 import { buildSettlementWitness, rateCommitment, SETTLEMENT_SERVICES, tadigToField, type RateTable, type SettlementService } from '@consortium/zkp';
 import {
+  batchVolumes,
   decodeSettlementTx,
   encodeSettlementTx,
   generateUsage,
@@ -25,12 +26,12 @@ import { testMembers, type TestMember } from '../support/members.js';
  * whole settlement state; this test plays a member outside the pair that reads only those and
  * tries to solve for the rates of one direction with exact rational arithmetic.
  *
- * Today a batch carries its volume per service in clear and its statement the total, and
- * total = sum over services of volume x rate exactly: a few batches give a linear system whose
- * unique solution is the rate table. The first test proves the leak; the second states what the
- * fix must achieve and is marked `it.fails` until it does (docs/decisions.md, "Per-service volumes
- * off the chain (T33, design; not yet built)"). When the fix lands, the first test fails and the
- * second passes: delete the first and drop the `.fails`.
+ * A statement's total is exactly the sum over services of the batch's volume x rate. When the
+ * batches carried their volume per service on chain, a few of them gave a linear system whose
+ * unique solution was the rate table. They no longer do (docs/decisions.md, "Per-service
+ * volumes off the chain (T33)"): the volumes stay with the two parties, and the reader below,
+ * which looks for them by shape in the blocks and in the state, finds none, so the system it
+ * can build stays underdetermined.
  */
 
 const PERIOD = '2026-11';
@@ -51,6 +52,8 @@ interface SettledPair {
   readonly debtor: TestMember;
   /** The rates the pair agreed and committed to: only the two parties know them. */
   readonly secretRates: UnitsByService;
+  /** Each batch's volume per service, summed from the records only the two parties hold. */
+  readonly partiesVolumes: readonly UnitsByService[];
 }
 
 /**
@@ -73,6 +76,7 @@ function settlePair(): SettledPair {
   const commitments: [bigint, bigint] = first === creditor ? [commitment(creditor, debtor, forward), commitment(debtor, creditor, backward)] : [commitment(debtor, creditor, backward), commitment(creditor, debtor, forward)];
 
   const blockTxs: Uint8Array[] = [];
+  const partiesVolumes: UnitsByService[] = [];
   const commit = (body: SettlementTxBody, signers: TestMember[]) => {
     chain.ok(body, signers, VALID);
     blockTxs.push(encodeSettlementTx(signed(body, signers)));
@@ -82,6 +86,7 @@ function settlePair(): SettledPair {
   for (let i = 0; i < BATCHES; i++) {
     const records = generateUsage({ creditor: creditor.tadig, debtor: debtor.tadig, period: PERIOD, firstId, count: BATCH_SIZE, seed: `rates-privacy/${i}` });
     const batch = toSettlementBatch(records, forward);
+    partiesVolumes.push(batchVolumes(records));
     commit(usageBatchBody(batch, { creditor: creditor.id, debtor: debtor.id }, BATCH_SIZE, recordsDigest(records)), [creditor]);
     const statement: ProposeStatementBody = {
       type: 'propose_statement',
@@ -93,7 +98,7 @@ function settlePair(): SettledPair {
     commit(statement, [creditor]);
     firstId += BigInt(BATCH_SIZE);
   }
-  return { blockTxs, stateEntries: chain.entries, creditor, debtor, secretRates: forward.rates };
+  return { blockTxs, stateEntries: chain.entries, creditor, debtor, secretRates: forward.rates, partiesVolumes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,18 +209,18 @@ describe('T33: a pair\'s rates and what the chain holds', () => {
     expect(fromState.map((o) => o.totalMinorUnits)).toEqual(fromBlocks.map((o) => o.totalMinorUnits));
   });
 
-  it('T33 known gap: a third member solves a direction\'s rate table exactly from the committed batches and statements', () => {
-    for (const observations of [fromBlocks, fromState]) {
-      const solution = solveExactly(rateEquations(observations), UNKNOWN_RATES);
-      expect(solution.rank).toBe(UNKNOWN_RATES);
-      expect(solution.unique).not.toBeNull();
-      const solved = Object.fromEntries(SETTLEMENT_SERVICES.map((service, i) => [service, solution.unique![i]]));
-      // every rate, exactly (denominator 1): the confidential table the two parties agreed
-      expect(solved).toEqual(Object.fromEntries(SETTLEMENT_SERVICES.map((service) => [service, [pair.secretRates[service], 1n]])));
-    }
+  it('the solver is sound: with the volumes only the two parties hold, the same totals give the rate table exactly', () => {
+    const withPartiesVolumes = fromBlocks.map((o, i) => ({ ...o, unitsByService: pair.partiesVolumes[i]! }));
+    const solution = solveExactly(rateEquations(withPartiesVolumes), UNKNOWN_RATES);
+    expect(solution.rank).toBe(UNKNOWN_RATES);
+    expect(Object.fromEntries(SETTLEMENT_SERVICES.map((service, i) => [service, solution.unique![i]]))).toEqual(Object.fromEntries(SETTLEMENT_SERVICES.map((service) => [service, [pair.secretRates[service], 1n]])));
   });
 
-  it.fails('T33 after the fix: the chain does not determine a direction\'s rates (fails today: the batches disclose volumes per service)', () => {
+  it('no batch discloses a volume per service, in the blocks or in the state', () => {
+    expect([...fromBlocks, ...fromState].every((o) => o.unitsByService === null)).toBe(true);
+  });
+
+  it('T33 after the fix: the chain does not determine a direction\'s rates', () => {
     for (const observations of [fromBlocks, fromState]) {
       // the statements and their totals stay public (netting needs them); what must go is a
       // per-service breakdown that turns them into a solvable system

@@ -283,13 +283,13 @@ export const alertRules: readonly AlertRule[] = [
     name: 'SettlementAnomaly',
     area: 'settlement',
     severity: 'warning',
-    summary: 'Usage anomaly on chain: {{ $labels.kind }} of {{ $labels.service }}',
-    description: 'The settlement application raised a {{ $labels.kind }} anomaly for {{ $labels.service }} usage in the last 15 minutes: SIM-box fraud, a partner misconfiguration, or a broken usage feed.',
+    summary: 'Usage anomaly on a pair: {{ $labels.kind }} of {{ $labels.service }}',
+    description: "A party's node raised a {{ $labels.kind }} anomaly for {{ $labels.service }} usage on one of its member's pairs in the last 15 minutes (only the two parties hold the records): SIM-box fraud, a partner misconfiguration, or a broken usage feed.",
     runbook: 'settlement-anomaly',
     forSeconds: 0,
     condition: { metric: 'consortium_settlement_anomalies_total', value: { kind: 'range', fn: 'increase', windowSeconds: 900 }, aggregate: 'max', by: ['kind', 'service'], compare: '>', threshold: 0 },
     examples: {
-      // Every node counts the same on-chain anomaly: one alert, not one per node.
+      // Both parties' nodes count it (each observes the pair's records): one alert, not one per node.
       fires: example(60, 240, [{ kind: 'spike', service: 'data' }],
         series('consortium_settlement_anomalies_total', { ...A, kind: 'spike', service: 'data' }, '0 0 1 1 1'),
         series('consortium_settlement_anomalies_total', { ...B, kind: 'spike', service: 'data' }, '0 0 1 1 1'),

@@ -153,7 +153,6 @@ export const spanCatalogue = {
       'consensus.height': 'the block height',
       'settlement.txs': 'transactions in the block',
       'settlement.refused': 'transactions the rules refused',
-      'settlement.anomalies': 'anomalies raised',
     },
   },
   settlementFinalizeBlockTx: {

@@ -15,8 +15,9 @@ import { DASHBOARD_LIMITS } from '../limits.js';
  * `ceremonyTranscript` names the transcript of the ceremony that made the keys when it is not
  * `transcript.json` in the keys folder's parent (where a ceremony leaves it). Relative paths are
  * relative to the file. Members keep the file's (genesis) order.
- * `tokens.totals` (optional) names a token that shows the member's own statement totals
- * (the bilateral matrix); with `totalsFrom: 'operator'` (a devnet) the operator token does.
+ * `tokens.totals` (optional) names a token that shows the member's own statement totals (the
+ * bilateral matrix) and the anomalies on its pairs, which its node shows its operators only;
+ * with `totalsFrom: 'operator'` (a devnet) the operator token does.
  */
 
 export interface Target {
@@ -28,8 +29,9 @@ export interface Target {
   /** The node's observer token, sent as `Authorization: Bearer` to its /v1 routes. */
   readonly observerToken: string;
   /**
-   * A token that shows this member's own statement totals on its node (an operator token), used
-   * only to GET the member's statements for the bilateral matrix; null: the public view only.
+   * A token that shows this member's own statement totals and its pairs' anomalies on its node
+   * (an operator token), used only to GET the member's statements for the bilateral matrix and
+   * its anomalies; null: the public view only (and no anomalies).
    */
   readonly totalsToken: string | null;
 }

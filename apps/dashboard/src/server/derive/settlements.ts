@@ -18,7 +18,10 @@ function integer(text: string | null | undefined): bigint | null {
   return typeof text === 'string' && /^-?\d+$/.test(text) ? BigInt(text) : null;
 }
 
-export const EMPTY_SETTLEMENTS: SettlementsView = { periods: [], pairs: [], matrix: { period: null, cells: [] }, anomalies: [], disputes: [] };
+/** What the anomalies list says when the dashboard holds no member's own token. */
+export const ANOMALIES_ARE_THE_PARTIES = "Anomalies are the parties' data: each member's node shows those of its own pairs to its operators only. Give the dashboard a member's totals token (tokens.totals) to list that member's.";
+
+export const EMPTY_SETTLEMENTS: SettlementsView = { periods: [], pairs: [], matrix: { period: null, cells: [] }, anomalies: [], anomaliesUnavailable: null, disputes: [] };
 
 export function settlementsView(data: ChainData): SettlementsView {
   const periods = data.periods.map((period) => {
@@ -74,13 +77,13 @@ export function settlementsView(data: ChainData): SettlementsView {
     pairs: [...pairs.values()].sort((a, b) => (a.creditor === b.creditor ? (a.debtor < b.debtor ? -1 : 1) : a.creditor < b.creditor ? -1 : 1)),
     matrix: { period: shownPeriod, cells: [...cells.values()].map(({ creditor, debtor, amount }) => ({ creditor, debtor, amount: amount.toString() })) },
     anomalies: [...data.anomalies].reverse().map((anomaly) => ({
-      seq: anomaly.seq,
       timeMs: anomaly.timeMs,
       member: anomaly.creditor,
       kind: anomaly.kind,
       service: anomaly.service,
       detail: `${anomaly.creditor} bills ${anomaly.debtor}: ${anomaly.volume} units of ${anomaly.service} against a baseline of ${anomaly.baseline} (batch ${anomaly.batchId})`,
     })),
+    anomaliesUnavailable: data.anomaliesReadable ? null : ANOMALIES_ARE_THE_PARTIES,
     disputes,
   };
 }

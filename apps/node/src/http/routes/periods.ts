@@ -1,11 +1,11 @@
-import { getNetting, listAnomalies, listKeyEpochs, listPeriods, settlementToJson } from '@consortium/settlement';
+import { getNetting, listKeyEpochs, listPeriods, READ_LIMIT_DEFAULT, settlementToJson } from '@consortium/settlement';
 import Type from 'typebox';
 import { notFound } from '../../settlement/errors.js';
 import { AUTH_REFUSALS, ErrorBody, OpenObject } from '../schemas.js';
-import { deskOf, Limit, MemberIdString, Period, settlementOf, TxAccepted } from './settlement-common.js';
+import { deskOf, Limit, MemberIdString, Period, settlementOf, TxAccepted, viewerOf } from './settlement-common.js';
 import type { ApiRoutes } from './index.js';
 
-/** Periods (close, netting), anomalies and key epochs: public chain facts. */
+/** Periods (close, netting) and key epochs: public chain facts. Anomalies: the node's own, for the parties of each pair only. */
 export const periodRoutes: ApiRoutes = (server, context) => {
   server.post<{ Params: { member: string; period: string } }>(
     '/v1/members/:member/periods/:period/close',
@@ -44,12 +44,19 @@ export const periodRoutes: ApiRoutes = (server, context) => {
       config: { access: 'observer' },
       schema: {
         tags: ['settlement'],
-        summary: 'Settlement anomalies (usage spikes and drops to zero against a moving baseline), in the order raised',
+        summary:
+          "Usage anomalies this node raised on its member's pairs (spikes and drops to zero against a moving baseline), in the order raised: an operator sees those of the pairs its member is a party of, anyone else an empty list (volumes and baselines are the parties' data)",
         querystring: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })), member: Type.Optional(MemberIdString), limit: Limit }, { additionalProperties: false }),
         response: { 200: Type.Object({ anomalies: Type.Array(OpenObject('an anomaly')) }), ...AUTH_REFUSALS },
       },
     },
-    (request) => ({ anomalies: settlementToJson(listAnomalies(settlementOf(context).app.state, request.query)) }),
+    async (request) => {
+      const viewer = viewerOf(request);
+      const reader = viewer.kind === 'member' ? { member: viewer.member } : null;
+      const { afterSeq, member, limit } = request.query;
+      const anomalies = await settlementOf(context).detection.anomalies(reader, { limit: limit ?? READ_LIMIT_DEFAULT, ...(afterSeq === undefined ? {} : { afterSeq }), ...(member === undefined ? {} : { member }) });
+      return { anomalies: settlementToJson(anomalies) };
+    },
   );
 
   server.get('/v1/key-epochs', { config: { access: 'observer' }, schema: { tags: ['settlement'], summary: 'The registered key epochs: sha256 pins of each circuit\'s zkey, wasm and vkey', response: { 200: Type.Object({ epochs: Type.Array(OpenObject('a key epoch')) }), ...AUTH_REFUSALS } } }, () => ({

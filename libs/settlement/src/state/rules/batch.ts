@@ -1,17 +1,15 @@
-import { SETTLEMENT_SERVICES } from '@consortium/zkp';
-import { observeVolume } from '../../anomaly.js';
 import type { MemberId } from '../../domain/types.js';
 import { BatchExceedsCircuitsError, BatchRangeError, NoAgreementInForceError, PeriodClosedError, UnknownMemberError } from '../../errors.js';
 import type { CommitUsageBatchBody } from '../../tx/types.js';
-import { anomalyIdOf, baselineIdOf, batchChainIdOf, batchIdOf, succeed, type SettlementEvent, type TxContext, type TxOutcome } from '../context.js';
-import { agreementInForce, batchChainOf, countersOf, COUNTERS_ID, largestProvableBatch, periodOf, requireSigners } from '../lookups.js';
-import type { AnomalyRecord } from '../records.js';
+import { batchChainIdOf, batchIdOf, succeed, type SettlementEvent, type TxContext, type TxOutcome } from '../context.js';
+import { agreementInForce, batchChainOf, countersOf, largestProvableBatch, periodOf, requireSigners } from '../lookups.js';
 import { write, type StateReader, type StateWrite } from '../store.js';
 
 /**
  * commit_usage_batch: the creditor commits a batch of its records (commitments only). Batches of
  * a (creditor, debtor, period) are contiguous from record id 0, so no record counts twice and
- * none goes missing. Each batch's volumes feed the anomaly baselines.
+ * none goes missing. The chain keeps no volume per service (T33): anomaly detection runs on the
+ * two parties' nodes, over the records they hold.
  */
 export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody, signers: ReadonlySet<MemberId>, context: TxContext): TxOutcome {
   for (const field of ['creditor', 'debtor'] as const) {
@@ -43,7 +41,6 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
       count: body.count,
       batchCommitment: body.batchCommitment,
       recordsDigest: body.recordsDigest,
-      volumes: body.volumes,
       height: context.height,
       timeMs: context.timeMs,
       statementIds: [],
@@ -53,31 +50,5 @@ export function commitUsageBatch(state: StateReader, body: CommitUsageBatchBody,
     write('period', body.period, { ...period, chains: period.chains.includes(chainId) ? period.chains : [...period.chains, chainId], batches: period.batches + 1 }),
   ];
   const events: SettlementEvent[] = [{ type: 'batch_committed', batchId: id, creditor: body.creditor, records: body.count }];
-
-  let anomalies = counters.anomalies;
-  for (const service of SETTLEMENT_SERVICES) {
-    const baselineId = baselineIdOf(body.creditor, body.debtor, service);
-    const volume = body.volumes[service];
-    const observation = observeVolume(state.get('baseline', baselineId), volume);
-    writes.push(write('baseline', baselineId, observation.baseline));
-    if (observation.anomaly === null) continue;
-    anomalies += 1;
-    const anomaly: AnomalyRecord = {
-      seq: anomalies,
-      kind: observation.anomaly,
-      creditor: body.creditor,
-      debtor: body.debtor,
-      service,
-      batchId: id,
-      period: body.period,
-      volume,
-      baseline: observation.baselineUnits,
-      height: context.height,
-      timeMs: context.timeMs,
-    };
-    writes.push(write('anomaly', anomalyIdOf(anomalies), anomaly));
-    events.push({ type: 'anomaly', anomaly });
-  }
-  if (anomalies !== counters.anomalies) writes.push(write('counters', COUNTERS_ID, { ...counters, anomalies }));
   return succeed(writes, events);
 }

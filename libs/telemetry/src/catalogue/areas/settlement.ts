@@ -119,7 +119,7 @@ export const settlementMetricDefinitions = {
     name: 'consortium_settlement_anomalies_total',
     type: 'counter',
     unit: 'count',
-    help: 'Usage anomalies raised on chain (a spike against the moving baseline, or a drop to zero), by kind and service.',
+    help: "Usage anomalies observed by this node on its own pairs' records (a spike against the moving baseline, or a drop to zero), by kind and service.",
     labels: { kind: ['spike', 'drop'], service: SERVICES },
   },
   periodNettedAmount: {

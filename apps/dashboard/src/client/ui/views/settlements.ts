@@ -99,7 +99,7 @@ export function SettlementsView({ data }: { readonly data: DashboardSnapshot }) 
         testid: 'anomalies',
         columns: ['Time', 'Member', 'Kind', 'Service', 'Detail'],
         rows: settlements.anomalies.map((item) => [formatClock(item.timeMs), item.member, item.kind, item.service, item.detail]),
-        empty: 'No anomaly detected.',
+        empty: settlements.anomaliesUnavailable ?? 'No anomaly detected.',
       }),
     ),
     h(
