@@ -34,8 +34,8 @@ import type { ScenarioReport } from './report.js';
  * anyone, the member included (sending a rewritten proposal instead of the signed one is not
  * equivocating: no node holds two).
  *
- * No alert rule covers invalid proofs received from a member: FailingProofs is about a node's
- * own prover (consortium_zkp_proofs_total{outcome=~"failed|timeout"}), so no alert is checked.
+ * With a Prometheus (the default; not with --no-alerts), every honest node's InvalidProofsReceived
+ * alert fires, evaluated by a real Prometheus on the shipped rules.
  */
 
 export interface InvalidProofsOptions {
@@ -156,6 +156,7 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
   let counts: HonestCounts[] = [];
   let periodStatements: number;
   let roundChanges: number;
+  let alertMs: number | null = null;
   try {
     await member.kill('SIGTERM');
     await rogue.start();
@@ -183,6 +184,13 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
       const done = counts.every((count) => count.refusedInvalidProof > 0 && count.invalidGossipedFromMember > 0) && counts.some((count) => count.invalidProposalVerdicts > 0);
       return { done, seen: counts.map((count, i) => `${honest[i]!.memberId}: ${JSON.stringify(count)}`).join('; ') };
     }, WAIT_DEADLINES_MS.progress, 1_000);
+    if (devnet.prometheus !== null) {
+      // Each honest node refused some: each one's alert fires (the rule sums by the refusing node).
+      const alertStartedMs = Date.now();
+      for (const node of honest) await devnet.waitAlert('InvalidProofsReceived', { member: node.memberId }, true);
+      alertMs = Date.now() - alertStartedMs;
+      log(`InvalidProofsReceived fired for every honest node within ${alertMs} ms of their refusals`);
+    }
     blocksDuring = Math.max(...(await consortium.heights(honest))) - heightAtStart;
     roundChanges = (await Promise.all(honest.map(async (node) => node.metric('consortium_consensus_round_changes_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
     log(`${corrupted.statements} statements corrupted, sent ${corrupted.gossipedToPeers} times in gossip and in ${corrupted.proposals} proposals; refused with invalid_proof per honest node: ${counts.map((count, i) => `${honest[i]!.memberId} ${count.refusedInvalidProof}`).join(', ')}; ${blocksDuring} blocks meanwhile`);
@@ -224,6 +232,7 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
     checks: [
       'every honest node refuses the gossiped statements with ProofRejectedError (code invalid_proof) and counts them against the member (consortium_security_invalid_gossiped_txs_total{member})',
       'honest nodes refuse its proposals carrying one (an invalid proposal-stage verdict, prevote nil) and commit other blocks',
+      ...(alertMs === null ? [] : ['InvalidProofsReceived fires for every honest node (a real Prometheus with the shipped rules)']),
       'the traffic completes: every statement committed, the netting the same on every node',
       'no corrupted transaction in any block; every committed statement verifies (a real Groth16 verifier over the devnet\'s keys)',
       'its honest node catches up afterwards; no fork; no equivocation evidence against anyone, the member included (each rewritten proposal replaced the signed one everywhere)',
@@ -237,6 +246,7 @@ export async function invalidProofs(devnet: ChaosDevnet, options: InvalidProofsO
       'invalid proposal-stage verdicts, all honest nodes': sum((count) => count.invalidProposalVerdicts),
       'invalid_proof security events, all honest nodes': sum((count) => count.invalidProofSecurityEvents),
       'round changes, all honest nodes': roundChanges,
+      ...(alertMs === null ? {} : { 'InvalidProofsReceived fired for every honest node within': `${alertMs} ms` }),
       'statements proposed by the traffic': periodStatements,
       'statements committed (all valid)': committed.statements,
       "the Byzantine member's statements committed": memberStatements,
