@@ -13,7 +13,10 @@ import { runTraffic } from './runner.js';
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 const TRAFFIC_EXIT = { done: 0, failed: 1, badOptions: 2 } as const;
 
-const log = pino({ base: { component: 'traffic' }, timestamp: pino.stdTimeFunctions.isoTime });
+// Synchronous writes: with pino's asynchronous default, a write still in flight when the process
+// exits lands after the exit's flush, and the log's last lines came out of order (its end is what
+// says how the generator ended).
+const log = pino({ base: { component: 'traffic' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));
 
 async function main(): Promise<number> {
   const { endpointsFile, options } = parseTrafficArgs(process.argv, repositoryRoot);

@@ -299,7 +299,10 @@ describe('npm start', () => {
     await expectNothingLeft(dir, endpoints);
     expect(processAlive(devnet.traffic!.pid)).toBe(false);
     expect(processAlive(dashboard!.pid)).toBe(false);
-    expect(['stopped', 'done']).toContain((await logLines(logFile())).at(-1)!.step);
+    // It ended by stopping or by finishing, not by being killed. Looked for, not taken as the last
+    // line: before the generator logged synchronously, an asynchronous write still in flight at
+    // its exit landed after the exit's own flush ("netting" after "done", on a loaded machine).
+    expect((await logLines(logFile())).some((line) => line.step === 'stopped' || line.step === 'done')).toBe(true);
   }, PERIOD_MS + 600_000);
 
   it('a later run goes on with the chain and with what the interrupted generator left, resolves disputes, and a node that dies ends the run with its log', async () => {
