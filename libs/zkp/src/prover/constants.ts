@@ -22,8 +22,13 @@ export const DEFAULT_PROOF_TIMEOUT_MS = 60_000;
  */
 export const DEFAULT_RUN_TIMEOUT_MS = 300_000;
 
-/** A worker must load snarkjs and build its curve (about 0.3 s here) within this. */
-export const DEFAULT_WORKER_START_TIMEOUT_MS = 30_000;
+/**
+ * A worker must load snarkjs and build its curve (about 0.3 s here) within this. Generous: a
+ * node whose worker misses it does not start, and 30 s was missed on a host loaded thirteen
+ * times over its two cores (a node of the settlement e2e, load average 26), where nothing was
+ * broken. A worker that can never start (a broken install) is the rare case it is for.
+ */
+export const DEFAULT_WORKER_START_TIMEOUT_MS = 120_000;
 
 /** `close()` lets a worker release snarkjs's curve and exit on its own for this long, then terminates it. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
