@@ -115,12 +115,11 @@ export function groupOf(snapshot: HeapSnapshot, node: number): string {
       return name;
     case 'closure':
       return `(closure) ${name || '(anonymous)'}`;
+    case 'number':
+      return '(heap number)';
     case 'string':
     case 'concatenated string':
     case 'sliced string':
-      return `(${type})`;
-    case 'number':
-      return '(heap number)';
     case 'bigint':
     case 'symbol':
     case 'regexp':
