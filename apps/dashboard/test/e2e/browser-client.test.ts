@@ -31,6 +31,51 @@ function nextTick(down: readonly string[] = []) {
   return makeTick(currentSnapshot('10m'), clockMs, down);
 }
 
+/**
+ * Holds the page's animation frames and timers until its first `/api/snapshot` answer has been
+ * handled, then runs the held timers and frames in one task. The store then changes before the
+ * page's effects (which wait for a frame or a timer) have subscribed to it: the order a fast
+ * server and a busy browser produce, where the sign-in form once never appeared on CI.
+ * `__held` counts what was held.
+ */
+const HOLD_FRAMES_UNTIL_FIRST_ANSWER = `(() => {
+  const frames = [];
+  const timers = [];
+  let holding = true;
+  window.__held = 0;
+  const realRequest = window.requestAnimationFrame.bind(window);
+  const realCancel = window.cancelAnimationFrame.bind(window);
+  const realSetTimeout = window.setTimeout.bind(window);
+  const realClearTimeout = window.clearTimeout.bind(window);
+  const hold = (queue, callback) => {
+    window.__held++;
+    const entry = { id: -1_000_000 - window.__held, callback, cancelled: false };
+    queue.push(entry);
+    return entry.id;
+  };
+  const cancel = (id, realCancelOf) => {
+    const entry = [...frames, ...timers].find((candidate) => candidate.id === id);
+    if (entry) entry.cancelled = true;
+    else realCancelOf(id);
+  };
+  window.requestAnimationFrame = (callback) => (holding ? hold(frames, callback) : realRequest(callback));
+  window.cancelAnimationFrame = (id) => cancel(id, realCancel);
+  window.setTimeout = (callback, delayMs, ...args) => (holding && typeof callback === 'function' ? hold(timers, () => callback(...args)) : realSetTimeout(callback, delayMs, ...args));
+  window.clearTimeout = (id) => cancel(id, realClearTimeout);
+  const realFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await realFetch(...args);
+    if (holding && String(args[0]).startsWith('/api/snapshot')) {
+      // A task later: the answer's handling (promise callbacks) has run by then.
+      realSetTimeout(() => {
+        holding = false;
+        for (const entry of [...timers, ...frames]) if (!entry.cancelled) entry.callback(performance.now());
+      }, 0);
+    }
+    return response;
+  };
+})();`;
+
 beforeAll(async () => {
   server = await FixtureServer.start({ token: TOKEN, snapshot: currentSnapshot });
   browser = await launchChromium();
@@ -281,6 +326,20 @@ describe('the dashboard client in Chromium (fixture server, not a devnet)', () =
       expect(fresh.pageErrors).toEqual([]);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('shows the form when the first answer (a 401) arrives before the page has drawn its first frame', async () => {
+    // The page re-renders on animation frames; held here until the first snapshot answer has
+    // been handled, so the store changes before the page has subscribed to it (a fast server
+    // and a busy browser, as on CI, where the form once never appeared).
+    const page = await DashboardPage.open(browser, server.url, { initScript: HOLD_FRAMES_UNTIL_FIRST_ANSWER });
+    try {
+      await page.page.waitForSelector('[data-testid="login-form"]');
+      expect(await page.page.evaluate(() => (window as unknown as { __held: number }).__held)).toBeGreaterThan(0);
+      expect(page.pageErrors).toEqual([]);
+    } finally {
+      await page.close();
     }
   });
 

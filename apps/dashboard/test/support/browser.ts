@@ -31,7 +31,8 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Waits in the page, on a machine that may be busy: generous, and every wait says what it waited
- * for. 30 s was not: a fresh page took longer to show its login form on two cores at load 15-20.
+ * for. (A fresh page that never showed its login form at load 15-20 was not slowness: the page
+ * missed a store change made before it subscribed; see useStore in src/client/ui/app.ts.)
  */
 export const BROWSER_WAIT_MS = 60_000;
 
@@ -64,6 +65,8 @@ export interface OpenOptions {
   /** Observer token, passed as the `#token=` fragment like the URL `npm start` prints. */
   readonly token?: string;
   readonly viewport?: { readonly width: number; readonly height: number };
+  /** Runs in the page before its own scripts (Playwright's addInitScript). */
+  readonly initScript?: string;
 }
 
 /** One dashboard tab. Uncaught page errors and console errors are collected: a test can assert the page threw nothing. */
@@ -86,6 +89,7 @@ export class DashboardPage {
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 1000 } });
     page.setDefaultTimeout(BROWSER_WAIT_MS);
     const dashboard = new DashboardPage(page, baseUrl);
+    if (options.initScript !== undefined) await page.addInitScript(options.initScript);
     const fragment = options.token === undefined ? '' : `#token=${encodeURIComponent(options.token)}`;
     await page.goto(`${baseUrl}/${fragment}`);
     return dashboard;

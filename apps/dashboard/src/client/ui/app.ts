@@ -34,8 +34,16 @@ export interface AppActions {
 
 function useStore(store: Store): { state: ClientState; ui: UiState } {
   const [, setVersion] = useState(0);
-  useEffect(() => store.subscribe(() => setVersion((version) => version + 1)), [store]);
-  return { state: store.state, ui: store.ui };
+  const rendered = { state: store.state, ui: store.ui };
+  useEffect(() => {
+    const unsubscribe = store.subscribe(() => setVersion((version) => version + 1));
+    // The effect runs after the first frame; a change before it (the first answer, a 401 on a
+    // fast server and a slow page) notified nobody, and the page would wait for a next change
+    // that may never come: the sign-in form stayed hidden.
+    if (store.state !== rendered.state || store.ui !== rendered.ui) setVersion((version) => version + 1);
+    return unsubscribe;
+  }, [store]);
+  return rendered;
 }
 
 function Login({ ui, actions }: { readonly ui: UiState; readonly actions: AppActions }) {
