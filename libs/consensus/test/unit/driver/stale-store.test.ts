@@ -15,31 +15,38 @@ import { bootNode, commitHeights, deliverRound, kvTx, ManualClock, ReferenceChai
  * they hold of its messages, with the first height sat out while the others can decide it
  * (RestartSigningGate, restart-gate.ts).
  */
+/**
+ * A node commits height 1; the copy an operator will restore is taken there (its record at
+ * height 1); at height 2 the node prevotes block A, then its process dies.
+ */
+async function prevoteAfterTheCopyThenDie(consortium: ReturnType<typeof testConsortium>, chain: ReferenceChain, self: MemberId) {
+  const first = await bootNode(consortium, { self });
+  await commitHeights(first, chain, 1);
+  const copy = first.store.crashCopy({ loseUnsyncedWal: false });
+  const blockA = chain.block([kvTx('a')]);
+  first.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(blockA), block: blockA });
+  await first.settle();
+  const prevoteA = first.transport.votesSent().find((vote) => vote.height === 2 && vote.type === 'prevote');
+  if (prevoteA === undefined) throw new Error('the node did not prevote at height 2');
+  await first.node.stop();
+  return { first, copy, blockA, prevoteA };
+}
+
 describe('a node restored from an old copy of its store', () => {
   it('signs nothing at a height where a peer shows it its own signature beyond its record, and signs again after it', async () => {
     const consortium = testConsortium(4);
     const chain = new ReferenceChain(consortium);
     // A member that proposes none of the rounds below: what it signs is votes only.
     const self = consortium.ids.find((id) => ![chain.proposer(1, 0), chain.proposer(2, 0), chain.proposer(2, 1), chain.proposer(3, 0)].includes(id))!;
-    const first = await bootNode(consortium, { self });
-    await commitHeights(first, chain, 1);
-    // The copy an operator will restore: height 1, its record at height 1.
-    const copy = first.store.crashCopy({ loseUnsyncedWal: false });
-
-    // Height 2: the node prevotes block A, then its process dies.
-    const blockA = chain.block([kvTx('a')]);
-    first.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(blockA), block: blockA });
-    await first.settle();
-    const prevoteA = first.transport.votesSent().find((vote) => vote.height === 2 && vote.type === 'prevote');
-    expect(prevoteA && toHex(prevoteA.blockHash!)).toBe(toHex(blockHash(blockA)));
-    await first.node.stop();
+    const { first, copy, blockA, prevoteA } = await prevoteAfterTheCopyThenDie(consortium, chain, self);
+    expect(toHex(prevoteA.blockHash!)).toBe(toHex(blockHash(blockA)));
 
     // Restored from the copy (the restart gate is off here: this test is about the fence).
     const restored = await bootNode(consortium, { self, store: copy, clock: first.clock });
     expect(restored.node.status().height).toBe(2);
     // A peer relays the prevote the node signed before the restore: its store is stale.
     const peer = consortium.ids.find((id) => id !== self)!;
-    restored.transport.deliverMessage(peer, { kind: 'vote', vote: prevoteA! });
+    restored.transport.deliverMessage(peer, { kind: 'vote', vote: prevoteA });
     await restored.settle();
     expect(restored.node.staleStore).toMatchObject({ detections: 1, fencedThroughHeight: 2 });
     expect(restored.logs.some((line) => line.fields.securityEvent === 'stale_signer_store')).toBe(true);
@@ -291,14 +298,7 @@ describe('a restarted node asks its peers what they hold of its messages', () =>
     const consortium = testConsortium(4);
     const chain = new ReferenceChain(consortium);
     const self = consortium.ids.find((id) => ![chain.proposer(1, 0), chain.proposer(2, 0), chain.proposer(2, 1)].includes(id))!;
-    const first = await bootNode(consortium, { self });
-    await commitHeights(first, chain, 1);
-    const copy = first.store.crashCopy({ loseUnsyncedWal: false });
-    const blockA = chain.block([kvTx('a')]);
-    first.transport.deliverMessage(chain.proposer(2, 0), { kind: 'proposal', proposal: chain.proposal(blockA), block: blockA });
-    await first.settle();
-    const prevoteA = first.transport.votesSent().find((vote) => vote.height === 2)!;
-    await first.node.stop();
+    const { first, copy, blockA, prevoteA } = await prevoteAfterTheCopyThenDie(consortium, chain, self);
 
     // Restored from the copy; one peer holds the prevote (a partition kept it from the others).
     const [holder] = consortium.ids.filter((id) => id !== self);
