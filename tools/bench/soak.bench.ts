@@ -97,6 +97,16 @@ interface MinuteRow {
   readonly openFiles: number;
 }
 
+/** One node's mean resident memory in each minute, as (minute, bytes) points. */
+function residentByMinute(samples: readonly Sample[], startedMs: number): [number, number][] {
+  const byMinute = new Map<number, number[]>();
+  for (const s of samples) {
+    const minute = Math.floor((s.atMs - startedMs) / 60_000);
+    byMinute.set(minute, [...(byMinute.get(minute) ?? []), s.residentBytes]);
+  }
+  return [...byMinute].sort(([a], [b]) => a - b).map(([minute, values]) => [minute, mean(values)]);
+}
+
 function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] {
   const byMinute = new Map<number, Sample[]>();
   for (const s of samples) {
@@ -170,6 +180,12 @@ export async function runSoakBench(): Promise<void> {
     console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
     const lastHalf = steady.slice(Math.floor(steady.length / 2));
     console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
+    // Per node: the mean over five can hide one process that grows (the creditors' provers).
+    for (const member of [...new Set(samples.map((s) => s.member))].sort()) {
+      const own = residentByMinute(samples.filter((s) => s.member === member), startedMs).filter(([minute]) => minute >= 2 && minute < MINUTES);
+      const half = own.slice(Math.floor(own.length / 2));
+      console.log(`  RSS of ${member}: ${mib(own[0]?.[1] ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.[1] ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute`);
+    }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
     const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);
     console.log(`  LevelDB: ${mib(trend((row) => row.dbBytes))} MiB per minute, ${txsSteady === 0 ? 'n/a' : (dbGrowth / txsSteady).toFixed(0)} bytes per committed tx`);
