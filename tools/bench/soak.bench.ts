@@ -10,7 +10,7 @@
 //                          four records a proof, 8 proofs per direction, a period every minute or two)
 //   BENCH_SOAK_CIRCUITS    the devnet's circuits (default settlement-4, whose keys the tests make)
 //   BENCH_SOAK_KEYS        the keys folder (default build/devnet-test-keys/settlement-4)
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
@@ -42,6 +42,8 @@ interface Sample {
   readonly externalBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
+  /** The process's threads (/proc/<pid>/status): the prover pool's workers and any threads they start. */
+  readonly threads: number;
 }
 
 function metricValue(text: string, name: string, labels = ''): number {
@@ -56,6 +58,7 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
     const text = await (await fetch(member.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
     // File descriptors straight from the kernel: sockets, LevelDB files, logs, pipes.
     const openFiles = (await readdir(`/proc/${member.pid}/fd`)).length;
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(await readFile(`/proc/${member.pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
     return {
       atMs: Date.now(),
       member: member.id,
@@ -66,6 +69,7 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       externalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="external"'),
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
       openFiles,
+      threads,
     };
   } catch {
     return null;
@@ -184,7 +188,8 @@ export async function runSoakBench(): Promise<void> {
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {
       const own = residentByMinute(samples.filter((s) => s.member === member), startedMs).filter(([minute]) => minute >= 2 && minute < MINUTES);
       const half = own.slice(Math.floor(own.length / 2));
-      console.log(`  RSS of ${member}: ${mib(own[0]?.[1] ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.[1] ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute`);
+      const threads = samples.filter((s) => s.member === member).map((s) => s.threads);
+      console.log(`  RSS of ${member}: ${mib(own[0]?.[1] ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.[1] ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`);
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
     const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);
