@@ -89,6 +89,7 @@ export async function runConsensusBench(): Promise<void> {
         `  offered ${String(load).padStart(5)} tx/s: committed ${String(r.committedTxsPerSecond).padStart(5)} tx/s sustained ` +
           `(${r.committed}/${r.submitted}), finality p50 ${r.finalityMs.p50.toFixed(0)} ms p90 ${r.finalityMs.p90.toFixed(0)} ms ` +
           `p99 ${r.finalityMs.p99.toFixed(0)} ms max ${r.finalityMs.max.toFixed(0)} ms, ${r.blocks} blocks, ${r.txsPerBlock} txs/block` +
+          (r.blockRetries > 0 ? `, ${r.blockRetries} block reads asked again` : '') +
           (Object.keys(r.rejected).length > 0 ? `, rejected ${JSON.stringify(r.rejected)}` : ''),
       );
     }
