@@ -13,9 +13,6 @@ sh tools/scripts/system-packages.sh
 results_dir="$(pwd)/.test-results"
 rm -rf "$results_dir" && mkdir -p "$results_dir"
 export CONSORTIUM_TEST_RESULTS_DIR="$results_dir"
-# V8's compiled code on disk for every Node process of the run (vitest, CLIs, nodes): about 15 %
-# less CPU per process start from the second start of each program (docs/decisions.md).
-export NODE_COMPILE_CACHE="$(pwd)/node_modules/.cache/node-compile-cache"
 started=$(date +%s)
 
 echo "== boundaries";        npm run --silent check:boundaries

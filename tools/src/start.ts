@@ -3,8 +3,7 @@
 // a table of what runs where and .devnet/endpoints.json; Ctrl-C stops every node. The steps
 // live in launcher/launch.ts; this file parses the command line, turns signals into a stop and
 // is the one place that prints a failure and sets the exit code.
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { SetupCliError } from './devnet/processes.js';
 import { LAUNCH_EXIT, launch } from './launcher/launch.js';
@@ -39,9 +38,6 @@ function stopSignals(): { readonly stop: AbortSignal; readonly force: AbortSigna
 }
 
 async function main(): Promise<number> {
-  // Every process it starts (setup CLI, nodes, dashboard, traffic) keeps V8's compiled code on
-  // disk and reuses it: a restart or a second `npm start` compiles nothing again (docs/decisions.md).
-  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
   const options = parseLauncherArgs(process.argv, repositoryRoot);
   const { stop, force } = stopSignals();
   return launch(options, { progress: lineProgress((text) => process.stderr.write(text)), out: (text) => process.stdout.write(text) }, stop, force);

@@ -3,11 +3,7 @@
 // tsx with the `@consortium/source` export condition, so no build step is needed; in a built
 // package runs dist/main.js.
 import { existsSync } from 'node:fs';
-import { enableCompileCache, registerHooks } from 'node:module';
-
-// V8's code cache on disk (NODE_COMPILE_CACHE, else Node's folder in the temp directory): a start
-// compiles the hundreds of modules it loads once, not every time (docs/decisions.md).
-enableCompileCache();
+import { registerHooks } from 'node:module';
 
 const source = new URL('../src/main.ts', import.meta.url);
 if (existsSync(source)) {
