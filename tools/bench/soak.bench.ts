@@ -101,16 +101,6 @@ interface MinuteRow {
   readonly openFiles: number;
 }
 
-/** One node's mean resident memory in each minute, as (minute, bytes) points. */
-function residentByMinute(samples: readonly Sample[], startedMs: number): [number, number][] {
-  const byMinute = new Map<number, number[]>();
-  for (const s of samples) {
-    const minute = Math.floor((s.atMs - startedMs) / 60_000);
-    byMinute.set(minute, [...(byMinute.get(minute) ?? []), s.residentBytes]);
-  }
-  return [...byMinute].sort(([a], [b]) => a - b).map(([minute, values]) => [minute, mean(values)]);
-}
-
 function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] {
   const byMinute = new Map<number, Sample[]>();
   for (const s of samples) {
@@ -186,10 +176,12 @@ export async function runSoakBench(): Promise<void> {
     console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
     // Per node: the mean over five can hide one process that grows (the creditors' provers).
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {
-      const own = residentByMinute(samples.filter((s) => s.member === member), startedMs).filter(([minute]) => minute >= 2 && minute < MINUTES);
-      const half = own.slice(Math.floor(own.length / 2));
-      const threads = samples.filter((s) => s.member === member).map((s) => s.threads);
-      console.log(`  RSS of ${member}: ${mib(own[0]?.[1] ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.[1] ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`);
+      const ownSamples = samples.filter((s) => s.member === member);
+      // The table's rows of this node alone: its RSS at the end of each minute.
+      const own = minuteRows(ownSamples, startedMs).filter((row) => row.minute >= 2 && row.minute < MINUTES);
+      const half = own.slice(Math.floor(own.length / 2)).map((row) => [row.minute, row.residentBytes] as const);
+      const threads = ownSamples.map((s) => s.threads);
+      console.log(`  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`);
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
     const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);

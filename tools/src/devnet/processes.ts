@@ -304,14 +304,15 @@ export class NodeProcess {
   }
 
   /** The node's status, or null when it does not answer with one (yet): no answer, or an error body (a 503 while it starts, a 429). */
-  async status(): Promise<NodeStatus | null> {
-    const body = (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization() })) as Partial<NodeStatus> | null;
+  /** `role`: whose token asks (each role has its own API rate limit; a benchmark polling fast uses the operator's). */
+  async status(role: ApiTokenRole = 'observer'): Promise<NodeStatus | null> {
+    const body = (await fetchJson(`${this.httpUrl}/v1/status`, { headers: await this.authorization(role) })) as Partial<NodeStatus> | null;
     return body?.consensus === undefined ? null : (body as NodeStatus);
   }
 
   /** The committed height, or null when the node does not answer. */
-  async committedHeight(): Promise<number | null> {
-    return (await this.status())?.consensus.committedHeight ?? null;
+  async committedHeight(role: ApiTokenRole = 'observer'): Promise<number | null> {
+    return (await this.status(role))?.consensus.committedHeight ?? null;
   }
 
   /** The committed height, -1 when the node does not answer. */

@@ -7,15 +7,6 @@ import { RestartSigningGate, type Passage } from '../../../src/node/restart-gate
 import { bootNode, commitHeights, deliverRound, kvTx, ManualClock, ReferenceChain, testConsortium } from './harness.js';
 
 /**
- * A validator restored from an old copy of its store (a backup, a copied data directory) has an
- * old WAL and an old last-signed record: without a guard it signs again slots its key signed
- * before. signer.ts fences what the node can learn of: its own signatures seen beyond its record
- * (a peer relaying its vote, a certificate, a peer's answer to its question after a restart),
- * and, after a restart, no new signature before peers holding a quorum with it answered what
- * they hold of its messages, with the first height sat out while the others can decide it
- * (RestartSigningGate, restart-gate.ts).
- */
-/**
  * A node commits height 1; the copy an operator will restore is taken there (its record at
  * height 1); at height 2 the node prevotes block A, then its process dies.
  */
@@ -32,6 +23,15 @@ async function prevoteAfterTheCopyThenDie(consortium: ReturnType<typeof testCons
   return { first, copy, blockA, prevoteA };
 }
 
+/**
+ * A validator restored from an old copy of its store (a backup, a copied data directory) has an
+ * old WAL and an old last-signed record: without a guard it signs again slots its key signed
+ * before. signer.ts fences what the node can learn of: its own signatures seen beyond its record
+ * (a peer relaying its vote, a certificate, a peer's answer to its question after a restart),
+ * and, after a restart, no new signature before peers holding a quorum with it answered what
+ * they hold of its messages, with the first height sat out while the others can decide it
+ * (RestartSigningGate, restart-gate.ts).
+ */
 describe('a node restored from an old copy of its store', () => {
   it('signs nothing at a height where a peer shows it its own signature beyond its record, and signs again after it', async () => {
     const consortium = testConsortium(4);
