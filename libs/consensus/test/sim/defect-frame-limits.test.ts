@@ -41,21 +41,17 @@ defectSuite(
 // the blockMaxBytes + 64 KiB the WAL's and the wire's decoders accept: the proposer writes a WAL
 // entry it cannot replay, and its peers refuse the proposal as oversized.
 defectSuite(
-  'blocks of tiny transactions (issue 7: limits from one source; the WAL decode cap below what the store accepts)',
+  'blocks of tiny transactions (issue 7: limits from one source; the WAL decode cap below what the store accepts, and a proposal its peers cannot decode)',
   { faults: ['tiny-txs'], surroundings: [] },
-  ['wal-unreadable'],
+  // Two defects of one run: the proposer's unreplayable WAL entry, and its peers penalising the
+  // honest proposer for a frame their decoder refused (found with wal-unreadable ignored). They
+  // were two suites on the same seed until 2026-11-30; with both fixed, the run that checks every
+  // invariant covers both, and the second copy cost CI about 35 s.
+  ['wal-unreadable', 'honest-penalised'],
   // 44,000 transactions through every mempool cost seconds per run (20 s in CI): one case here;
   // 5 and 7 members: npm run sim -- --seed 1 --members 5 --faults tiny-txs
   [{ members: 4, seed: 3 }],
-  'every size limit derived from the genesis in one place',
-);
-
-defectSuite(
-  'a proposal its peers cannot decode (issue 7: limits from one source; the driver sends a frame no receiver accepts)',
-  { faults: ['tiny-txs'], surroundings: [], options: { ignoreInvariants: ['wal-unreadable'] } },
-  ['honest-penalised'],
-  [{ members: 4, seed: 3 }],
-  'the proposal decode cap derived from the same limits as the block',
+  'every size limit, the proposal decode cap among them, derived from the genesis in one place',
 );
 
 // "Limits from one source": block sync's response budget exceeds the p2p response cap, so large
