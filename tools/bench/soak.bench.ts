@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
 import { pino } from 'pino';
+import { splitResident } from '../src/heap-diff/smaps.js';
 import { startLauncherProcess, waitForEndpoints } from '../src/devnet/launcher-process.js';
 import { memberNodes, readDevnetEndpoints } from '../src/traffic/endpoints.js';
 import { addMonths } from '../src/traffic/periods.js';
@@ -40,6 +41,16 @@ interface Sample {
   readonly residentBytes: number;
   /** Off the V8 heap: Buffers and ArrayBuffers (the prover's field elements, LevelDB values). */
   readonly externalBytes: number;
+  /** The main isolate's heap as V8 reserved it (used or not). */
+  readonly heapTotalBytes: number;
+  /** The prover workers' isolates' heaps, reserved (consortium_zkp_prover_worker_memory_bytes). */
+  readonly workerHeapTotalBytes: number;
+  /**
+   * Resident pages of the process's wasm memories (/proc/<pid>/smaps): the prover's curve and
+   * witness calculators. V8's external memory counts their whole size instead, about 1 GiB a
+   * worker, mostly never touched.
+   */
+  readonly wasmResidentBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
   /** The process's threads (/proc/<pid>/status): the prover pool's workers and any threads they start. */
@@ -67,6 +78,9 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       heapUsedBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="used"'),
       residentBytes: metricValue(text, 'consortium_process_resident_memory_bytes'),
       externalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="external"'),
+      heapTotalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="total"'),
+      workerHeapTotalBytes: metricValue(text, 'consortium_zkp_prover_worker_memory_bytes', 'kind="total"'),
+      wasmResidentBytes: splitResident(await readFile(`/proc/${member.pid}/smaps`, 'utf8')).wasmResidentBytes,
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
       openFiles,
       threads,
@@ -88,6 +102,8 @@ function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+const native = (s: Sample) => s.residentBytes - s.heapTotalBytes - s.workerHeapTotalBytes - s.wasmResidentBytes;
+
 interface MinuteRow {
   readonly minute: number;
   /** Transactions committed in the minute (one node's count: every node commits the same). */
@@ -97,6 +113,15 @@ interface MinuteRow {
   readonly heapAfterGcBytes: number;
   readonly residentBytes: number;
   readonly externalBytes: number;
+  /** At the minute's end, as RSS, mean over nodes: the prover workers' heaps (reserved), and the wasm memories' resident pages. */
+  readonly workerHeapBytes: number;
+  readonly wasmResidentBytes: number;
+  /**
+   * RSS less the V8 heaps (the main isolate's and the workers', as reserved) and the wasm
+   * memories' resident pages: Buffers and ArrayBuffers, LevelDB, libp2p's and Node's native
+   * allocations, code, stacks and the allocator's fragmentation.
+   */
+  readonly nativeBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
 }
@@ -119,6 +144,9 @@ function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] 
       heapAfterGcBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.heapUsedBytes)))),
       residentBytes: mean(perMember.map((list) => list.at(-1)!.residentBytes)),
       externalBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.externalBytes)))),
+      workerHeapBytes: mean(perMember.map((list) => list.at(-1)!.workerHeapTotalBytes)),
+      wasmResidentBytes: mean(perMember.map((list) => list.at(-1)!.wasmResidentBytes)),
+      nativeBytes: mean(perMember.map((list) => native(list.at(-1)!))),
       dbBytes: mean(perMember.map((list) => list.at(-1)!.dbBytes)),
       openFiles: mean(perMember.map((list) => list.at(-1)!.openFiles)),
     });
@@ -164,8 +192,11 @@ export async function runSoakBench(): Promise<void> {
     const elapsedMs = Date.now() - startedMs;
     console.log(`soak: ${periods} periods settled in ${(elapsedMs / 60_000).toFixed(1)} min: ${records.toLocaleString('en-US')} usage records, ${statements} statements`);
     const rows = minuteRows(samples, startedMs).filter((row) => row.minute < MINUTES);
-    console.log('  min | txs | blocks | heap after GC MiB | external MiB (min) | RSS MiB | LevelDB MiB | open files');
-    for (const row of rows) console.log(`  ${row.minute + 1} | ${row.txs} | ${row.blocks} | ${mib(row.heapAfterGcBytes)} | ${mib(row.externalBytes)} | ${mib(row.residentBytes)} | ${mib(row.dbBytes)} | ${row.openFiles.toFixed(0)}`);
+    console.log('  min | txs | blocks | heap after GC MiB | external MiB (min) | RSS MiB | of it: workers\' heaps | wasm | native | LevelDB MiB | open files');
+    for (const row of rows) {
+      const memory = [row.heapAfterGcBytes, row.externalBytes, row.residentBytes, row.workerHeapBytes, row.wasmResidentBytes, row.nativeBytes].map(mib).join(' | ');
+      console.log(`  ${row.minute + 1} | ${row.txs} | ${row.blocks} | ${memory} | ${mib(row.dbBytes)} | ${row.openFiles.toFixed(0)}`);
+    }
     // Trends after the first two minutes (warm-up: JIT, caches, the first LevelDB compactions).
     const steady = rows.filter((row) => row.minute >= 2);
     const trend = (pick: (row: MinuteRow) => number) => slope(steady.map((row) => [row.minute, pick(row)] as const));
@@ -174,6 +205,10 @@ export async function runSoakBench(): Promise<void> {
     console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
     const lastHalf = steady.slice(Math.floor(steady.length / 2));
     console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
+    const lastHalfTrend = (pick: (row: MinuteRow) => number) => mib(slope(lastHalf.map((row) => [row.minute, pick(row)] as const)));
+    console.log(
+      `  where RSS goes, trends whole / last half (MiB per minute): workers' heaps ${mib(trend((row) => row.workerHeapBytes))} / ${lastHalfTrend((row) => row.workerHeapBytes)}; wasm memories ${mib(trend((row) => row.wasmResidentBytes))} / ${lastHalfTrend((row) => row.wasmResidentBytes)}; native ${mib(trend((row) => row.nativeBytes))} / ${lastHalfTrend((row) => row.nativeBytes)}`,
+    );
     // Per node: the mean over five can hide one process that grows (the creditors' provers).
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {
       const ownSamples = samples.filter((s) => s.member === member);
@@ -181,7 +216,10 @@ export async function runSoakBench(): Promise<void> {
       const own = minuteRows(ownSamples, startedMs).filter((row) => row.minute >= 2 && row.minute < MINUTES);
       const half = own.slice(Math.floor(own.length / 2)).map((row) => [row.minute, row.residentBytes] as const);
       const threads = ownSamples.map((s) => s.threads);
-      console.log(`  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`);
+      const nativeHalf = own.slice(Math.floor(own.length / 2)).map((row) => [row.minute, row.nativeBytes] as const);
+      console.log(
+        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute (native ${mib(slope(nativeHalf))}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
+      );
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);
     const dbGrowth = (steady.at(-1)?.dbBytes ?? 0) - (steady[0]?.dbBytes ?? 0);

@@ -77,6 +77,10 @@ export async function startSettlement(options: SettlementStartOptions): Promise<
   try {
     store = await PrivateStore.open(join(options.dataDir, 'private'));
     await prover.start();
+    // The workers' isolates are outside the process's heap figures: read with every scrape.
+    telemetry.addCollectHook(async () => {
+      await prover.sampleWorkerMemory();
+    });
     const laterEpochs = new LaterEpochKeys({
       dirs: options.epochKeysDirs,
       epochs: options.zkp.epochs,

@@ -114,7 +114,15 @@ export const METRIC_TOPICS: readonly MetricTopic[] = [
     ],
   },
   { area: 'resources', topic: 'memory', metrics: [{ name: 'consortium_process_resident_memory_bytes', type: 'gauge' }, { name: 'consortium_host_memory_bytes', type: 'gauge', labels: { state: ['total', 'available'] } }] },
-  { area: 'resources', topic: 'heap', metrics: [{ name: 'consortium_process_heap_bytes', type: 'gauge', labels: { kind: ['used', 'total'] } }] },
+  {
+    area: 'resources',
+    topic: 'heap',
+    metrics: [
+      { name: 'consortium_process_heap_bytes', type: 'gauge', labels: { kind: ['used', 'total'] } },
+      // The prover workers are isolates of their own: outside the process's heap figures.
+      { name: 'consortium_zkp_prover_worker_memory_bytes', type: 'gauge', labels: { kind: ['used', 'external'] } },
+    ],
+  },
   { area: 'resources', topic: 'event loop', metrics: [{ name: 'consortium_process_event_loop_delay_seconds', type: 'gauge', labels: { percentile: ['p99'] } }] },
   { area: 'resources', topic: 'disk of the data dir', metrics: [{ name: 'consortium_host_data_disk_bytes', type: 'gauge', labels: { state: ['size', 'used', 'free'] } }, { name: 'consortium_storage_db_size_bytes', type: 'gauge' }] },
   { area: 'resources', topic: 'network bytes', metrics: [{ name: 'consortium_host_network_bytes_total', type: 'counter', labels: { interface: [], direction: ['receive', 'transmit'] } }] },

@@ -4,7 +4,7 @@
  * entry (src/index.ts) re-exports this file's names.
  */
 export { ProverPool } from './pool.js';
-export type { ProveJob, ProverPoolOptions, ProverPoolStatus, CloseOptions } from './pool.js';
+export type { ProveJob, ProverPoolOptions, ProverPoolStatus, ProverWorkerMemory, CloseOptions } from './pool.js';
 export {
   ProverError,
   ProverQueueFullError,

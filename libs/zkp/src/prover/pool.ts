@@ -124,6 +124,15 @@ export interface CloseOptions {
   readonly running?: 'terminate' | 'wait';
 }
 
+/** The prover worker threads' own isolates, summed over the running workers (bytes). */
+export interface ProverWorkerMemory {
+  readonly used: number;
+  readonly total: number;
+  /** The curve's and the witness calculators' wasm memories and the key buffers live here. */
+  readonly external: number;
+  readonly malloced: number;
+}
+
 export interface ProverPoolStatus {
   readonly started: boolean;
   readonly closed: boolean;
@@ -368,6 +377,27 @@ export class ProverPool {
       workersExited: this.workersExited,
       runEstimatesMs: Object.fromEntries(this.estimates.entries()),
     };
+  }
+
+  /**
+   * The worker threads' memory, which the process's heap figures leave out: each worker is its
+   * own V8 isolate, with the curve's and the witness calculators' wasm memories in its external
+   * memory. Sets consortium_zkp_prover_worker_memory_bytes. Each read is an interrupt in the
+   * worker (a proof in progress goes on); a worker that exits meanwhile is left out.
+   */
+  async sampleWorkerMemory(): Promise<ProverWorkerMemory> {
+    const running = [...this.slots].filter((slot) => slot.state !== 'retired');
+    const reads = await Promise.allSettled(running.map((slot) => slot.worker.getHeapStatistics()));
+    const memory = { used: 0, total: 0, external: 0, malloced: 0 };
+    for (const read of reads) {
+      if (read.status === 'rejected') continue;
+      memory.used += read.value.used_heap_size;
+      memory.total += read.value.total_heap_size;
+      memory.external += read.value.external_memory;
+      memory.malloced += read.value.malloced_memory;
+    }
+    if (this.metrics !== null) for (const kind of ['used', 'total', 'external', 'malloced'] as const) this.metrics.proverWorkerMemoryBytes.set({ kind }, memory[kind]);
+    return memory;
   }
 
   /**

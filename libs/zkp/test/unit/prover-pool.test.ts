@@ -28,7 +28,7 @@ const FAKE_WORKER = new URL('./fixtures/fake-prover-worker.mjs', import.meta.url
 const FAILING_WORKER = new URL('./fixtures/failing-start-worker.mjs', import.meta.url);
 const CIRCUIT = 'settlement-4';
 
-type FakeInput = { fake: 'prove'; ms?: number; tag?: string } | { fake: 'witness' | 'artifact' | 'crash' | 'exit' | 'hang' | 'tampered' | 'pin' };
+type FakeInput = { fake: 'prove'; ms?: number; tag?: string; holdWasmPages?: number } | { fake: 'witness' | 'artifact' | 'crash' | 'exit' | 'hang' | 'tampered' | 'pin' };
 
 /** The key the fake worker's proofs verify against (one object: the pool prepares it once). */
 const VKEY = syntheticKey(5);
@@ -362,6 +362,21 @@ describe('ProverPool (fake workers)', () => {
     expect(await proofsCounted()).toEqual({ cancelled: 3 });
     expect(await gauge('consortium_zkp_prover_workers', 'idle')).toBe(0);
     expect(await gauge('consortium_zkp_prover_workers', 'busy')).toBe(0);
+  });
+
+  it("reads its workers' own memory, wasm memories included, into its gauge (the node's heap figures leave the workers out)", async () => {
+    const pool = await createPool({ workers: 2 });
+    const before = await pool.sampleWorkerMemory();
+    expect(before.used).toBeGreaterThan(0);
+    expect(before.total).toBeGreaterThanOrEqual(before.used);
+    // 64 MiB of wasm memory in one worker, as a prover's curve keeps.
+    await pool.prove(job({ fake: 'prove', holdWasmPages: 1024 }));
+    const after = await pool.sampleWorkerMemory();
+    expect(after.external - before.external).toBeGreaterThanOrEqual(64 * 2 ** 20);
+    const external = (await metricValues('consortium_zkp_prover_worker_memory_bytes')).find((sample) => sample.labels.kind === 'external')?.value;
+    expect(external).toBe(after.external);
+    await pool.close();
+    expect(await pool.sampleWorkerMemory()).toEqual({ used: 0, total: 0, external: 0, malloced: 0 });
   });
 
   it("close({ running: 'wait' }) lets running jobs finish", async () => {

@@ -78,6 +78,13 @@ export const zkpMetricDefinitions = {
     help: 'Prover worker threads, by state (starting: a new or replacement thread loading snarkjs).',
     labels: { state: ['starting', 'idle', 'busy'] },
   },
+  proverWorkerMemoryBytes: {
+    name: 'consortium_zkp_prover_worker_memory_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    help: "Memory of the prover worker threads' own V8 isolates, summed over the pool and read at each scrape (the node's heap metrics do not include them): used and total heap, external memory (the curve's and the witness calculators' wasm memories, key buffers) and V8's malloced memory.",
+    labels: { kind: ['used', 'total', 'external', 'malloced'] },
+  },
   proverWorkerRestartsTotal: {
     name: 'consortium_zkp_prover_worker_restarts_total',
     type: 'counter',

@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { splitResident } from '../../src/heap-diff/smaps.js';
+
+const MiB = 2 ** 20;
+
+describe('splitResident (/proc/<pid>/smaps)', () => {
+  it("counts a wasm memory's touched pages as wasm, and not its untouched ones", async () => {
+    const before = splitResident(await readFile('/proc/self/smaps', 'utf8'));
+    const memory = new WebAssembly.Memory({ initial: 1024 }); // 64 MiB
+    new Uint8Array(memory.buffer).fill(1, 0, 32 * MiB);
+    const after = splitResident(await readFile('/proc/self/smaps', 'utf8'));
+    expect(after.wasmMemories).toBe(before.wasmMemories + 1);
+    const grown = after.wasmResidentBytes - before.wasmResidentBytes;
+    expect(grown).toBeGreaterThanOrEqual(32 * MiB);
+    expect(grown).toBeLessThan(64 * MiB);
+    expect(after.residentBytes).toBeGreaterThan(after.wasmResidentBytes);
+  });
+
+  it('counts an accessible mapping only when a guard region follows it directly', () => {
+    const smaps = [
+      '7f0000000000-7f0000100000 rw-p 00000000 00:00 0',
+      'Rss:                 512 kB',
+      '7f0000100000-7f0200100000 ---p 00000000 00:00 0',
+      'Rss:                   0 kB',
+      // A writable mapping before a small inaccessible one (a thread stack's guard page): not wasm.
+      '7f0300000000-7f0300800000 rw-p 00000000 00:00 0',
+      'Rss:                2048 kB',
+      '7f0300800000-7f0300801000 ---p 00000000 00:00 0',
+      'Rss:                   0 kB',
+    ].join('\n');
+    expect(splitResident(smaps)).toEqual({ residentBytes: 2560 * 1024, wasmResidentBytes: 512 * 1024, wasmMemories: 1 });
+  });
+});
