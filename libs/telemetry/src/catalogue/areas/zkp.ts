@@ -82,7 +82,7 @@ export const zkpMetricDefinitions = {
     name: 'consortium_zkp_prover_worker_memory_bytes',
     type: 'gauge',
     unit: 'bytes',
-    help: "Memory of the prover worker threads' own V8 isolates, summed over the pool and read at each scrape (the node's heap metrics do not include them): used and total heap, external memory (the curve's and the witness calculators' wasm memories, key buffers) and V8's malloced memory.",
+    help: "Memory of the prover worker threads' own V8 isolates, summed over the pool; each scrape starts a read and shows the one before (the node's heap metrics do not include them): used and total heap, external memory (the curve's and the witness calculators' wasm memories, key buffers) and V8's malloced memory.",
     labels: { kind: ['used', 'total', 'external', 'malloced'] },
   },
   proverWorkerRestartsTotal: {
