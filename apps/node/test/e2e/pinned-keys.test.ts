@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { assembleKeysFolder, DemoKeysRefusedError, ensureTestKeys, genesisArtifactPins, type KeysManifest, SetupKindNotPinnedError } from '@consortium/zkp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeStartError, ProofKeysNotPinnedError, startNode } from '../../src/index.js';
+import { waitUntil } from '../support/node-process.js';
 import { SILENT_LOG, writeSingleMemberNode, type GenesisProofFields } from '../support/single-member.js';
 
 /**
@@ -46,6 +47,10 @@ describe('a node and the keys genesis pins', () => {
       expect(node.zkp?.epochs.current).toBe(1);
       expect((await node.telemetry.renderMetrics()).body).toContain(`consortium_zkp_circuit_constraints{circuit="settlement-4"} ${manifest.circuits['settlement-4']!.constraints}`);
       expect(lines.some((line) => line.includes('INSECURE single-party demo setup'))).toBe(true);
+      // The prover workers' own heaps: a scrape starts the read that a later one shows.
+      const workerHeapUsed = /^consortium_zkp_prover_worker_memory_bytes\{kind="used"\} (\d+)$/m;
+      await waitUntil("the prover workers' memory on /metrics", async () => workerHeapUsed.test((await node.telemetry.renderMetrics()).body), 30_000);
+      expect(Number(workerHeapUsed.exec((await node.telemetry.renderMetrics()).body)![1])).toBeGreaterThan(1_000_000);
     } finally {
       await node.stop();
     }
