@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
 import { pino } from 'pino';
-import { splitResident } from '../src/heap-diff/smaps.js';
+import { splitResident, type ResidentSplit } from '../src/heap-diff/smaps.js';
 import { startLauncherProcess, waitForEndpoints } from '../src/devnet/launcher-process.js';
 import { memberNodes, readDevnetEndpoints } from '../src/traffic/endpoints.js';
 import { addMonths } from '../src/traffic/periods.js';
@@ -51,6 +51,10 @@ interface Sample {
    * worker, mostly never touched.
    */
   readonly wasmResidentBytes: number;
+  /** The rest of RSS by kind of mapping (glibc's main heap and arenas, code, files, other anonymous). */
+  readonly resident: ResidentSplit;
+  /** The workers' external memory: wasm memories at their whole size, and buffers; its changes are what counts. */
+  readonly workerExternalBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
   /** The process's threads (/proc/<pid>/status): the prover pool's workers and any threads they start. */
@@ -70,6 +74,7 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
     // File descriptors straight from the kernel: sockets, LevelDB files, logs, pipes.
     const openFiles = (await readdir(`/proc/${member.pid}/fd`)).length;
     const threads = Number(/^Threads:\s+(\d+)/m.exec(await readFile(`/proc/${member.pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+    const resident = splitResident(await readFile(`/proc/${member.pid}/smaps`, 'utf8'));
     return {
       atMs: Date.now(),
       member: member.id,
@@ -80,7 +85,9 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       externalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="external"'),
       heapTotalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="total"'),
       workerHeapTotalBytes: metricValue(text, 'consortium_zkp_prover_worker_memory_bytes', 'kind="total"'),
-      wasmResidentBytes: splitResident(await readFile(`/proc/${member.pid}/smaps`, 'utf8')).wasmResidentBytes,
+      wasmResidentBytes: resident.wasmResidentBytes,
+      resident,
+      workerExternalBytes: metricValue(text, 'consortium_zkp_prover_worker_memory_bytes', 'kind="external"'),
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
       openFiles,
       threads,
@@ -122,6 +129,13 @@ interface MinuteRow {
    * allocations, code, stacks and the allocator's fragmentation.
    */
   readonly nativeBytes: number;
+  /** The native part by kind of mapping, at the minute's end, mean over nodes. */
+  readonly brkBytes: number;
+  readonly arenaBytes: number;
+  readonly codeBytes: number;
+  readonly fileBytes: number;
+  readonly otherAnonBytes: number;
+  readonly workerExternalBytes: number;
   readonly dbBytes: number;
   readonly openFiles: number;
 }
@@ -147,6 +161,12 @@ function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] 
       workerHeapBytes: mean(perMember.map((list) => list.at(-1)!.workerHeapTotalBytes)),
       wasmResidentBytes: mean(perMember.map((list) => list.at(-1)!.wasmResidentBytes)),
       nativeBytes: mean(perMember.map((list) => native(list.at(-1)!))),
+      brkBytes: mean(perMember.map((list) => list.at(-1)!.resident.brkBytes)),
+      arenaBytes: mean(perMember.map((list) => list.at(-1)!.resident.arenaBytes)),
+      codeBytes: mean(perMember.map((list) => list.at(-1)!.resident.codeBytes)),
+      fileBytes: mean(perMember.map((list) => list.at(-1)!.resident.fileBytes)),
+      otherAnonBytes: mean(perMember.map((list) => list.at(-1)!.resident.otherAnonBytes)),
+      workerExternalBytes: mean(perMember.map((list) => list.at(-1)!.workerExternalBytes)),
       dbBytes: mean(perMember.map((list) => list.at(-1)!.dbBytes)),
       openFiles: mean(perMember.map((list) => list.at(-1)!.openFiles)),
     });
@@ -205,9 +225,14 @@ export async function runSoakBench(): Promise<void> {
     console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
     const lastHalf = steady.slice(Math.floor(steady.length / 2));
     console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
+    console.log("  RSS by kind of mapping (MiB at each minute's end, mean of the nodes; /proc/<pid>/smaps): min | glibc main heap | glibc arenas | code | files | other anonymous (V8 heaps, mmap'd chunks, stacks) | workers' external (wasm at full size, buffers)");
+    for (const row of rows) console.log(`  ${row.minute + 1} | ${[row.brkBytes, row.arenaBytes, row.codeBytes, row.fileBytes, row.otherAnonBytes, row.workerExternalBytes].map(mib).join(' | ')}`);
     const lastHalfTrend = (pick: (row: MinuteRow) => number) => mib(slope(lastHalf.map((row) => [row.minute, pick(row)] as const)));
     console.log(
       `  where RSS goes, trends whole / last half (MiB per minute): workers' heaps ${mib(trend((row) => row.workerHeapBytes))} / ${lastHalfTrend((row) => row.workerHeapBytes)}; wasm memories ${mib(trend((row) => row.wasmResidentBytes))} / ${lastHalfTrend((row) => row.wasmResidentBytes)}; native ${mib(trend((row) => row.nativeBytes))} / ${lastHalfTrend((row) => row.nativeBytes)}`,
+    );
+    console.log(
+      `  by kind of mapping, trends whole / last half (MiB per minute): glibc main heap ${mib(trend((row) => row.brkBytes))} / ${lastHalfTrend((row) => row.brkBytes)}; glibc arenas ${mib(trend((row) => row.arenaBytes))} / ${lastHalfTrend((row) => row.arenaBytes)}; code ${mib(trend((row) => row.codeBytes))} / ${lastHalfTrend((row) => row.codeBytes)}; other anonymous ${mib(trend((row) => row.otherAnonBytes))} / ${lastHalfTrend((row) => row.otherAnonBytes)}; workers' external ${mib(trend((row) => row.workerExternalBytes))} / ${lastHalfTrend((row) => row.workerExternalBytes)}`,
     );
     // Per node: the mean over five can hide one process that grows (the creditors' provers).
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {

@@ -5,6 +5,33 @@ import { splitResident } from '../../src/heap-diff/smaps.js';
 const MiB = 2 ** 20;
 
 describe('splitResident (/proc/<pid>/smaps)', () => {
+  it("tells glibc's arenas, its main heap, code and files apart", () => {
+    const smaps = [
+      // An arena: 64 MiB aligned, 2 MiB of it in use, the rest reserved.
+      '7f1004000000-7f1004200000 rw-p 00000000 00:00 0',
+      'Rss:                1024 kB',
+      '7f1004200000-7f1008000000 ---p 00000000 00:00 0',
+      'Rss:                   0 kB',
+      '55d000000000-55d000400000 rw-p 00000000 00:00 0                          [heap]',
+      'Rss:                4096 kB',
+      '7f2000000000-7f2000100000 rwxp 00000000 00:00 0',
+      'Rss:                 256 kB',
+      '7f3000000000-7f3000100000 r--p 00000000 08:01 123                        /usr/lib/libc.so.6',
+      'Rss:                 128 kB',
+    ].join('\n');
+    expect(splitResident(smaps)).toEqual({
+      residentBytes: (1024 + 4096 + 256 + 128) * 1024,
+      wasmResidentBytes: 0,
+      wasmMemories: 0,
+      brkBytes: 4096 * 1024,
+      arenaBytes: 1024 * 1024,
+      arenas: 1,
+      codeBytes: 256 * 1024,
+      fileBytes: 128 * 1024,
+      otherAnonBytes: 0,
+    });
+  });
+
   it("counts a wasm memory's touched pages as wasm, and not its untouched ones", async () => {
     const before = splitResident(await readFile('/proc/self/smaps', 'utf8'));
     const memory = new WebAssembly.Memory({ initial: 1024 }); // 64 MiB
@@ -29,6 +56,6 @@ describe('splitResident (/proc/<pid>/smaps)', () => {
       '7f0300800000-7f0300801000 ---p 00000000 00:00 0',
       'Rss:                   0 kB',
     ].join('\n');
-    expect(splitResident(smaps)).toEqual({ residentBytes: 2560 * 1024, wasmResidentBytes: 512 * 1024, wasmMemories: 1 });
+    expect(splitResident(smaps)).toMatchObject({ residentBytes: 2560 * 1024, wasmResidentBytes: 512 * 1024, wasmMemories: 1, otherAnonBytes: 2048 * 1024 });
   });
 });
