@@ -1,6 +1,6 @@
 /**
  * Every test target `npm run test:all` runs, with its wall time in seconds on CI's 2-core machine
- * (a fresh-clone run, 2026-11-30 19:05; suites run two at a time). The times only order the queue
+ * (a fresh-clone run, 2026-12-01 01:03; suites run two at a time). The times only order the queue
  * (longest first), so a suite a few seconds off changes nothing; one that grows by minutes
  * should get its new figure here (the run prints each task's time).
  */
@@ -25,37 +25,37 @@ const npmScript = (dir: string, script: string, expectedSeconds: number, needsAr
 });
 
 export const TEST_TASKS: readonly TestTask[] = [
-  npmScript('tools', 'test:e2e', 455, true),
-  npmScript('apps/node', 'test:e2e', 194, true),
+  npmScript('tools', 'test:e2e', 463, true),
+  npmScript('apps/node', 'test:e2e', 214, true),
   npmScript('libs/ceremony', 'test:e2e', 188, true),
-  npmScript('libs/consensus', 'test:sim', 226, false),
-  npmScript('apps/setup-cli', 'test:e2e', 120, true),
-  npmScript('libs/zkp', 'test:e2e', 174, true),
-  npmScript('apps/dashboard', 'test:e2e', 88, true),
+  npmScript('libs/consensus', 'test:sim', 209, false),
+  npmScript('apps/setup-cli', 'test:e2e', 135, true),
+  npmScript('libs/zkp', 'test:e2e', 146, true),
+  npmScript('apps/dashboard', 'test:e2e', 75, true),
   // The examples import the libraries' published form (dist/): Nx builds them first (dependsOn ^build).
   {
     name: 'tools/examples test test:e2e (after building the libraries)',
     dir: '.',
     command: ['npx', 'nx', 'run-many', '--skip-nx-cache', '--outputStyle=static', '--parallel=1', '-t', 'test', 'test:e2e', '-p', '@consortium/examples'],
-    expectedSeconds: 151,
+    expectedSeconds: 135,
     needsArtifacts: true,
   },
-  npmScript('libs/settlement', 'test:e2e', 54, true),
-  npmScript('libs/p2p', 'test:e2e', 28, false),
-  npmScript('circuits', 'test:e2e', 33, true),
-  npmScript('tools', 'test', 27, true),
-  npmScript('apps/dashboard', 'test', 17, true),
-  npmScript('libs/zkp', 'test', 16, true),
-  npmScript('apps/node', 'test', 13, true),
-  npmScript('libs/consensus', 'test:e2e', 13, false),
-  npmScript('libs/consensus', 'test', 11, false),
+  npmScript('libs/settlement', 'test:e2e', 40, true),
+  npmScript('libs/p2p', 'test:e2e', 24, false),
+  npmScript('circuits', 'test:e2e', 35, true),
+  npmScript('tools', 'test', 31, true),
+  npmScript('apps/dashboard', 'test', 18, true),
+  npmScript('libs/zkp', 'test', 20, true),
+  npmScript('apps/node', 'test', 17, true),
+  npmScript('libs/consensus', 'test:e2e', 9, false),
+  npmScript('libs/consensus', 'test', 16, false),
   npmScript('libs/telemetry', 'test:e2e', 9, false),
-  npmScript('apps/setup-cli', 'test', 5, true),
-  npmScript('libs/settlement', 'test', 5, true),
-  npmScript('libs/ceremony', 'test', 4, true),
-  npmScript('libs/p2p', 'test', 2, false),
-  npmScript('libs/telemetry', 'test', 2, false),
-  npmScript('libs/node-config', 'test', 2, false),
-  npmScript('libs/node-config', 'test:e2e', 1, false),
-  npmScript('circuits', 'test', 1, true),
+  npmScript('apps/setup-cli', 'test', 7, true),
+  npmScript('libs/settlement', 'test', 8, true),
+  npmScript('libs/ceremony', 'test', 5, true),
+  npmScript('libs/p2p', 'test', 3, false),
+  npmScript('libs/telemetry', 'test', 4, false),
+  npmScript('libs/node-config', 'test', 4, false),
+  npmScript('libs/node-config', 'test:e2e', 2, false),
+  npmScript('circuits', 'test', 2, true),
 ];
