@@ -448,6 +448,13 @@ export class ConsensusNode {
       this.clientTxs.retryDeferred();
       // An arrival while a tick waits in the queue is carried by that tick.
       this.arrivalsForTick ||= arrived;
+      // The status goes out from the timer, not the routine. A routine can wait for long: a
+      // restarted node's signing gate holds it until members holding a quorum are at its height.
+      // Peers behind it must still hear where it is (with the certificate that backs it) to sync
+      // up to it, or nobody moves: the simulator found two restarted members waiting at a height
+      // only they had reached, and two honest ones a height behind that never heard of it
+      // (seed 374, 4 members, docs/reliability.md).
+      this.routine.broadcastStatus();
       if (!this.gossipQueued) {
         this.gossipQueued = true;
         this.queue.push(() => {

@@ -704,9 +704,14 @@ export class ConsensusRoutine {
     return this.head.certificate === null ? status : { ...status, certificate: this.head.certificate };
   }
 
+  /** Broadcasts where this node is (reads only: the status tick sends it outside the routine). */
+  broadcastStatus(): void {
+    this.deps.outbound.broadcast('consensus', encodeConsensusMessage(this.statusMessage()));
+  }
+
   /**
-   * One status tick: broadcast where this node is; if the height has not moved since the last
-   * tick, relay it: after 1, 2, 4, 8 and 16 stalled ticks, then every 16 ticks. A
+   * One status tick's relay (its status went out already, broadcastStatus): if the height has
+   * not moved since the last tick, relay it: after 1, 2, 4, 8 and 16 stalled ticks, then every 16 ticks. A
    * height that is merely slow (a block of tens of MiB takes seconds to check) is not relayed
    * every tick; one that is stuck still is, within the per-tick budget. A member that connected
    * since the last tick (`membersArrived`: a healed partition, a restart) may lack every message
@@ -715,7 +720,6 @@ export class ConsensusRoutine {
    */
   gossipTick(membersArrived = false): void {
     const { height } = this.machine;
-    this.deps.outbound.broadcast('consensus', encodeConsensusMessage(this.statusMessage()));
     if (this.lastGossipHeight !== height) {
       this.lastGossipHeight = height;
       this.stalledTicks = 0;

@@ -47,7 +47,7 @@ export function run(scenario: Scenario, { members, seed }: Case): Promise<Simula
 /** How to replay a case from the command line. */
 export function replayLine(scenario: Scenario, { members, seed }: Case): string {
   const ignore = scenario.options?.ignoreInvariants ?? [];
-  return `npm run sim -- --seed ${seed} --members ${members} --faults ${faultsOf(scenario).join(',')} --fault-phase-ms ${CI_FAULT_PHASE_MS}${ignore.length > 0 ? ` --ignore ${ignore.join(',')}` : ''}`;
+  return `npm run sim -- --seed ${seed} --members ${members} --faults ${faultsOf(scenario).join(',')} --fault-phase-ms ${scenario.options?.faultPhaseMs ?? CI_FAULT_PHASE_MS}${ignore.length > 0 ? ` --ignore ${ignore.join(',')}` : ''}`;
 }
 
 /** The run broke no invariant at all. */
