@@ -46,12 +46,11 @@ interface Sample {
   /** The prover workers' isolates' heaps, reserved (consortium_zkp_prover_worker_memory_bytes). */
   readonly workerHeapTotalBytes: number;
   /**
-   * Resident pages of the process's wasm memories (/proc/<pid>/smaps): the prover's curve and
-   * witness calculators. V8's external memory counts their whole size instead, about 1 GiB a
-   * worker, mostly never touched.
+   * RSS by kind of mapping (/proc/<pid>/smaps): the wasm memories' resident pages (the prover's
+   * curve and witness calculators; V8's external memory counts their whole size instead, about
+   * 1 GiB a worker, mostly never touched), glibc's main heap and arenas, code, files, other
+   * anonymous mappings.
    */
-  readonly wasmResidentBytes: number;
-  /** The rest of RSS by kind of mapping (glibc's main heap and arenas, code, files, other anonymous). */
   readonly resident: ResidentSplit;
   /** The workers' external memory: wasm memories at their whole size, and buffers; its changes are what counts. */
   readonly workerExternalBytes: number;
@@ -85,7 +84,6 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       externalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="external"'),
       heapTotalBytes: metricValue(text, 'consortium_process_heap_bytes', 'kind="total"'),
       workerHeapTotalBytes: metricValue(text, 'consortium_zkp_prover_worker_memory_bytes', 'kind="total"'),
-      wasmResidentBytes: resident.wasmResidentBytes,
       resident,
       workerExternalBytes: metricValue(text, 'consortium_zkp_prover_worker_memory_bytes', 'kind="external"'),
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
@@ -109,7 +107,7 @@ function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-const native = (s: Sample) => s.residentBytes - s.heapTotalBytes - s.workerHeapTotalBytes - s.wasmResidentBytes;
+const native = (s: Sample) => s.residentBytes - s.heapTotalBytes - s.workerHeapTotalBytes - s.resident.wasmResidentBytes;
 
 interface MinuteRow {
   readonly minute: number;
@@ -159,7 +157,7 @@ function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] 
       residentBytes: mean(perMember.map((list) => list.at(-1)!.residentBytes)),
       externalBytes: mean(perMember.map((list) => Math.min(...list.map((s) => s.externalBytes)))),
       workerHeapBytes: mean(perMember.map((list) => list.at(-1)!.workerHeapTotalBytes)),
-      wasmResidentBytes: mean(perMember.map((list) => list.at(-1)!.wasmResidentBytes)),
+      wasmResidentBytes: mean(perMember.map((list) => list.at(-1)!.resident.wasmResidentBytes)),
       nativeBytes: mean(perMember.map((list) => native(list.at(-1)!))),
       brkBytes: mean(perMember.map((list) => list.at(-1)!.resident.brkBytes)),
       arenaBytes: mean(perMember.map((list) => list.at(-1)!.resident.arenaBytes)),
@@ -224,26 +222,28 @@ export async function runSoakBench(): Promise<void> {
     console.log(`  throughput after warm-up: ${mean(txsPerMinute).toFixed(0)} txs/min (min ${Math.min(...txsPerMinute)}, max ${Math.max(...txsPerMinute)}), trend ${trend((row) => row.txs).toFixed(1)} txs/min per minute`);
     console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
     const lastHalf = steady.slice(Math.floor(steady.length / 2));
-    console.log(`  RSS trend over the last half only: ${mib(slope(lastHalf.map((row) => [row.minute, row.residentBytes] as const)))} MiB per minute (a high-water mark levels off; a leak does not)`);
+    const lastHalfTrend = (pick: (row: MinuteRow) => number) => mib(slope(lastHalf.map((row) => [row.minute, pick(row)] as const)));
+    /** "whole / last half" trends of one figure, MiB per minute. */
+    const trends = (pick: (row: MinuteRow) => number) => `${mib(trend(pick))} / ${lastHalfTrend(pick)}`;
+    console.log(`  RSS trend over the last half only: ${lastHalfTrend((row) => row.residentBytes)} MiB per minute (a high-water mark levels off; a leak does not)`);
     console.log("  RSS by kind of mapping (MiB at each minute's end, mean of the nodes; /proc/<pid>/smaps): min | glibc main heap | glibc arenas | code | files | other anonymous (V8 heaps, mmap'd chunks, stacks) | workers' external (wasm at full size, buffers)");
     for (const row of rows) console.log(`  ${row.minute + 1} | ${[row.brkBytes, row.arenaBytes, row.codeBytes, row.fileBytes, row.otherAnonBytes, row.workerExternalBytes].map(mib).join(' | ')}`);
-    const lastHalfTrend = (pick: (row: MinuteRow) => number) => mib(slope(lastHalf.map((row) => [row.minute, pick(row)] as const)));
     console.log(
-      `  where RSS goes, trends whole / last half (MiB per minute): workers' heaps ${mib(trend((row) => row.workerHeapBytes))} / ${lastHalfTrend((row) => row.workerHeapBytes)}; wasm memories ${mib(trend((row) => row.wasmResidentBytes))} / ${lastHalfTrend((row) => row.wasmResidentBytes)}; native ${mib(trend((row) => row.nativeBytes))} / ${lastHalfTrend((row) => row.nativeBytes)}`,
+      `  where RSS goes, trends whole / last half (MiB per minute): workers' heaps ${trends((row) => row.workerHeapBytes)}; wasm memories ${trends((row) => row.wasmResidentBytes)}; native ${trends((row) => row.nativeBytes)}`,
     );
     console.log(
-      `  by kind of mapping, trends whole / last half (MiB per minute): glibc main heap ${mib(trend((row) => row.brkBytes))} / ${lastHalfTrend((row) => row.brkBytes)}; glibc arenas ${mib(trend((row) => row.arenaBytes))} / ${lastHalfTrend((row) => row.arenaBytes)}; code ${mib(trend((row) => row.codeBytes))} / ${lastHalfTrend((row) => row.codeBytes)}; other anonymous ${mib(trend((row) => row.otherAnonBytes))} / ${lastHalfTrend((row) => row.otherAnonBytes)}; workers' external ${mib(trend((row) => row.workerExternalBytes))} / ${lastHalfTrend((row) => row.workerExternalBytes)}`,
+      `  by kind of mapping, trends whole / last half (MiB per minute): glibc main heap ${trends((row) => row.brkBytes)}; glibc arenas ${trends((row) => row.arenaBytes)}; code ${trends((row) => row.codeBytes)}; other anonymous ${trends((row) => row.otherAnonBytes)}; workers' external ${trends((row) => row.workerExternalBytes)}`,
     );
     // Per node: the mean over five can hide one process that grows (the creditors' provers).
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {
       const ownSamples = samples.filter((s) => s.member === member);
       // The table's rows of this node alone: its RSS at the end of each minute.
       const own = minuteRows(ownSamples, startedMs).filter((row) => row.minute >= 2 && row.minute < MINUTES);
-      const half = own.slice(Math.floor(own.length / 2)).map((row) => [row.minute, row.residentBytes] as const);
+      const ownHalf = own.slice(Math.floor(own.length / 2));
+      const halfTrend = (pick: (row: MinuteRow) => number) => mib(slope(ownHalf.map((row) => [row.minute, pick(row)] as const)));
       const threads = ownSamples.map((s) => s.threads);
-      const nativeHalf = own.slice(Math.floor(own.length / 2)).map((row) => [row.minute, row.nativeBytes] as const);
       console.log(
-        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${mib(slope(half))} MiB per minute (native ${mib(slope(nativeHalf))}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
+        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${halfTrend((row) => row.residentBytes)} MiB per minute (native ${halfTrend((row) => row.nativeBytes)}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
       );
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);

@@ -26,7 +26,7 @@ function isAscii(text: string): boolean {
  * their characters. Any other key (numbers, non-ASCII text) goes to cborg's sorter. The output
  * is byte-for-byte cborg's (a property test compares the two).
  */
-export function canonicalMapSorter(e1: MapEntry, e2: MapEntry): number {
+function canonicalMapSorter(e1: MapEntry, e2: MapEntry): number {
   const k1 = e1[0];
   const k2 = e2[0];
   if (k1 instanceof Token && k2 instanceof Token && k1.type === Type.string && k2.type === Type.string) {
