@@ -131,6 +131,8 @@ interface ComposeService {
   readonly read_only?: boolean;
   readonly tmpfs?: readonly string[];
   readonly group_add?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly mem_limit?: string;
 }
 const compose = parseYaml(read('deploy/compose/compose.yaml')) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
 const service = (name: string) => {
@@ -286,6 +288,8 @@ interface Container {
   readonly readinessProbe: Probe;
   readonly securityContext: { readonly readOnlyRootFilesystem: boolean };
   readonly volumeMounts: readonly { readonly name: string; readonly mountPath: string; readonly subPath?: string }[];
+  readonly env?: readonly { readonly name: string; readonly value: string }[];
+  readonly resources: { readonly limits: { readonly memory: string } };
 }
 interface PodSpec {
   readonly terminationGracePeriodSeconds: number;
@@ -443,6 +447,42 @@ describe('the member folder and the image', () => {
     expect(containerfile).toMatch(new RegExp(`^USER ${APP_UID}:${APP_UID}$`, 'm'));
     expect(containerfile).toContain(`"node", "${PROBE_SCRIPT}", "http://127.0.0.1:${HTTP_PORT}/health"`);
     expect(containerfile).toContain(`CMD ["consortium-node", "--config", "${NODE_JSON_IN_CONTAINER}"]`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The node's memory: a heap limit beside each memory limit
+
+/** `--max-old-space-size=<MiB>` of a NODE_OPTIONS value, in bytes. */
+function heapLimitBytes(nodeOptions: string | undefined): number {
+  const match = /(?:^|\s)--max-old-space-size=(\d+)(?:\s|$)/.exec(nodeOptions ?? '');
+  if (match === null) throw new Error(`NODE_OPTIONS sets no --max-old-space-size: ${nodeOptions}`);
+  return Number(match[1]) * 2 ** 20;
+}
+/** A memory quantity as compose (`3g`) or Kubernetes (`3Gi`) writes it, in bytes. */
+function memoryBytes(quantity: string): number {
+  const match = /^(\d+)(g|m|Gi|Mi)$/.exec(quantity);
+  if (match === null) throw new Error(`unexpected memory quantity ${quantity}`);
+  return Number(match[1]) * 2 ** ({ g: 30, Gi: 30, m: 20, Mi: 20 } as const)[match[2] as 'g' | 'Gi' | 'm' | 'Mi'];
+}
+
+describe('the node\'s memory', () => {
+  // V8 keeps heap pages up to its limit under a load that never pauses; the limit, not the pod's
+  // memory, bounds them. The rest of the memory is the prover workers', LevelDB's and the
+  // allocator's (docs/decisions.md, "A node's memory: a heap limit").
+  it.each([
+    ['compose', () => ({ nodeOptions: service('node').environment?.['NODE_OPTIONS'], memory: service('node').mem_limit! })],
+    ['Kubernetes', () => ({ nodeOptions: container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value, memory: container!.resources.limits.memory })],
+  ])('%s gives the node a heap limit of at most a third of its memory limit, and at least 512 MiB', (_, settings) => {
+    const { nodeOptions, memory } = settings();
+    const heapLimit = heapLimitBytes(nodeOptions);
+    expect(heapLimit * 3).toBeLessThanOrEqual(memoryBytes(memory));
+    expect(heapLimit).toBeGreaterThanOrEqual(512 * 2 ** 20);
+  });
+
+  it('compose and Kubernetes give the node the same heap limit and memory', () => {
+    expect(service('node').environment?.['NODE_OPTIONS']).toBe(container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value);
+    expect(memoryBytes(service('node').mem_limit!)).toBe(memoryBytes(container!.resources.limits.memory));
   });
 });
 

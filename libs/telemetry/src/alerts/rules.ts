@@ -364,6 +364,24 @@ export const alertRules: readonly AlertRule[] = [
     },
   },
   {
+    // With a heap limit (the manifests set one so that RSS stays bounded), the settlement state
+    // the node keeps in memory grows towards it with the chain: warn well before V8 stops the
+    // process. The lowest sample of 5 minutes is the heap after its collections, not their sawtooth.
+    name: 'HeapNearLimit',
+    area: 'resources',
+    severity: 'warning',
+    summary: '{{ $labels.member }} uses over 80 % of its heap limit after garbage collection',
+    description: 'The V8 heap of {{ $labels.member }} has stayed above 80 % of its limit (--max-old-space-size) for 10 minutes, even at its lowest: the node will stop with a heap out of memory error as its state grows.',
+    runbook: 'heap-near-limit',
+    forSeconds: 600,
+    condition: { metric: 'consortium_process_heap_used_ratio', value: { kind: 'range', fn: 'min_over_time', windowSeconds: 300 }, aggregate: 'max', by: ['member'], compare: '>', threshold: 0.8 },
+    examples: {
+      // The sawtooth of a heap whose live part sits at 82 % (fires), and one that falls back to 70 % after each collection (quiet).
+      fires: example(60, 1200, [{ member: A.member }], series('consortium_process_heap_used_ratio', A, '0.82 0.9 0.95 0.82 0.9 0.95 0.82 0.9 0.95 0.82 0.9 0.95 0.82 0.9 0.95 0.82 0.9 0.95 0.82 0.9 0.95')),
+      quiet: example(60, 1200, [], series('consortium_process_heap_used_ratio', A, '0.7 0.9 0.95 0.7 0.9 0.95 0.7 0.9 0.95 0.7 0.9 0.95 0.7 0.9 0.95 0.7 0.9 0.95 0.7 0.9 0.95')),
+    },
+  },
+  {
     name: 'HostMemoryLow',
     area: 'resources',
     severity: 'warning',

@@ -118,7 +118,8 @@ export const METRIC_TOPICS: readonly MetricTopic[] = [
     area: 'resources',
     topic: 'heap',
     metrics: [
-      { name: 'consortium_process_heap_bytes', type: 'gauge', labels: { kind: ['used', 'total'] } },
+      { name: 'consortium_process_heap_bytes', type: 'gauge', labels: { kind: ['used', 'total', 'limit'] } },
+      { name: 'consortium_process_heap_used_ratio', type: 'gauge' },
       // The prover workers are isolates of their own: outside the process's heap figures.
       { name: 'consortium_zkp_prover_worker_memory_bytes', type: 'gauge', labels: { kind: ['used', 'external'] } },
     ],

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { monitorEventLoopDelay, PerformanceObserver, constants as perfConstants, type ELDHistogram } from 'node:perf_hooks';
 import type { ProcessMetrics } from '../metrics/areas.js';
 import { CumulativeReadings } from './cumulative.js';
@@ -67,6 +68,11 @@ export class ProcessCollector implements Collector {
     metrics.residentMemoryBytes.set(memory.rss);
     metrics.heapBytes.set({ kind: 'used' }, memory.heapUsed);
     metrics.heapBytes.set({ kind: 'total' }, memory.heapTotal);
+    // The limit V8 enforces: a process set with --max-old-space-size (the image's manifests, for
+    // RSS to stay bounded: docs/decisions.md) stops with a heap out of memory error there.
+    const { heap_size_limit: heapLimitBytes } = getHeapStatistics();
+    metrics.heapBytes.set({ kind: 'limit' }, heapLimitBytes);
+    metrics.heapUsedRatio.set(memory.heapUsed / heapLimitBytes);
     metrics.heapBytes.set({ kind: 'external' }, memory.external);
     metrics.heapBytes.set({ kind: 'array_buffers' }, memory.arrayBuffers);
 

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
 import {
@@ -42,6 +43,16 @@ describe('setupTelemetry', () => {
     expect(page.body).toMatch(/consortium_process_cpu_seconds_total\{mode="user"\} [0-9.e-]+/);
     expect(page.body).toMatch(/consortium_host_data_disk_bytes\{state="free"\} [1-9]/);
     expect(page.body).toContain('consortium_security_invalid_messages_total{kind="bad_signature"} 1');
+  });
+
+  it('reports the heap limit V8 enforces and the share of it in use', async () => {
+    const { telemetry: t } = start();
+    const page = (await t.renderMetrics()).body;
+    const value = (pattern: RegExp) => Number(pattern.exec(page)?.[1]);
+    const limit = value(/^consortium_process_heap_bytes\{kind="limit"\} (\S+)$/m);
+    const used = value(/^consortium_process_heap_bytes\{kind="used"\} (\S+)$/m);
+    expect(limit).toBe(getHeapStatistics().heap_size_limit);
+    expect(value(/^consortium_process_heap_used_ratio (\S+)$/m)).toBeCloseTo(used / limit, 6);
   });
 
   it('fails the catalogue check for a metric created outside the catalogue, on either side', async () => {

@@ -39,8 +39,17 @@ export const processMetricDefinitions = {
     name: 'consortium_process_heap_bytes',
     type: 'gauge',
     unit: 'bytes',
-    help: 'V8 heap and off-heap memory: used and total heap, external memory, array buffers.',
-    labels: { kind: ['used', 'total', 'external', 'array_buffers'] },
+    help: 'V8 heap and off-heap memory: used and total heap, the heap limit (--max-old-space-size or V8\'s default), external memory, array buffers.',
+    labels: { kind: ['used', 'total', 'limit', 'external', 'array_buffers'] },
+  },
+  heapUsedRatio: {
+    name: 'consortium_process_heap_used_ratio',
+    type: 'gauge',
+    unit: 'ratio',
+    // Its own series so that an alert compares one number (the rules' condition language has no
+    // division); the process fails with a heap out of memory error as it nears 1.
+    help: 'Heap used as a fraction of the heap limit.',
+    labels: {},
   },
   eventLoopDelaySeconds: {
     name: 'consortium_process_event_loop_delay_seconds',
