@@ -130,6 +130,9 @@ interface MinuteRow {
   /** The native part by kind of mapping, at the minute's end, mean over nodes. */
   readonly brkBytes: number;
   readonly arenaBytes: number;
+  /** Resident V8 heap pages (smaps), against what the isolates report as their heaps' total. */
+  readonly v8PageBytes: number;
+  readonly v8HeapTotalBytes: number;
   readonly codeBytes: number;
   readonly fileBytes: number;
   readonly otherAnonBytes: number;
@@ -161,6 +164,8 @@ function minuteRows(samples: readonly Sample[], startedMs: number): MinuteRow[] 
       nativeBytes: mean(perMember.map((list) => native(list.at(-1)!))),
       brkBytes: mean(perMember.map((list) => list.at(-1)!.resident.brkBytes)),
       arenaBytes: mean(perMember.map((list) => list.at(-1)!.resident.arenaBytes)),
+      v8PageBytes: mean(perMember.map((list) => list.at(-1)!.resident.v8PageBytes)),
+      v8HeapTotalBytes: mean(perMember.map((list) => list.at(-1)!.heapTotalBytes + list.at(-1)!.workerHeapTotalBytes)),
       codeBytes: mean(perMember.map((list) => list.at(-1)!.resident.codeBytes)),
       fileBytes: mean(perMember.map((list) => list.at(-1)!.resident.fileBytes)),
       otherAnonBytes: mean(perMember.map((list) => list.at(-1)!.resident.otherAnonBytes)),
@@ -226,13 +231,13 @@ export async function runSoakBench(): Promise<void> {
     /** "whole / last half" trends of one figure, MiB per minute. */
     const trends = (pick: (row: MinuteRow) => number) => `${mib(trend(pick))} / ${lastHalfTrend(pick)}`;
     console.log(`  RSS trend over the last half only: ${lastHalfTrend((row) => row.residentBytes)} MiB per minute (a high-water mark levels off; a leak does not)`);
-    console.log("  RSS by kind of mapping (MiB at each minute's end, mean of the nodes; /proc/<pid>/smaps): min | glibc main heap | glibc arenas | code | files | other anonymous (V8 heaps, mmap'd chunks, stacks) | workers' external (wasm at full size, buffers)");
-    for (const row of rows) console.log(`  ${row.minute + 1} | ${[row.brkBytes, row.arenaBytes, row.codeBytes, row.fileBytes, row.otherAnonBytes, row.workerExternalBytes].map(mib).join(' | ')}`);
+    console.log("  RSS by kind of mapping (MiB at each minute's end, mean of the nodes; /proc/<pid>/smaps): min | glibc main heap | glibc arenas | V8 pages resident | V8 heaps' total (main + workers) | code | files | other anonymous (large objects, mmap'd chunks, stacks) | workers' external (wasm at full size, buffers)");
+    for (const row of rows) console.log(`  ${row.minute + 1} | ${[row.brkBytes, row.arenaBytes, row.v8PageBytes, row.v8HeapTotalBytes, row.codeBytes, row.fileBytes, row.otherAnonBytes, row.workerExternalBytes].map(mib).join(' | ')}`);
     console.log(
       `  where RSS goes, trends whole / last half (MiB per minute): workers' heaps ${trends((row) => row.workerHeapBytes)}; wasm memories ${trends((row) => row.wasmResidentBytes)}; native ${trends((row) => row.nativeBytes)}`,
     );
     console.log(
-      `  by kind of mapping, trends whole / last half (MiB per minute): glibc main heap ${trends((row) => row.brkBytes)}; glibc arenas ${trends((row) => row.arenaBytes)}; code ${trends((row) => row.codeBytes)}; other anonymous ${trends((row) => row.otherAnonBytes)}; workers' external ${trends((row) => row.workerExternalBytes)}`,
+      `  by kind of mapping, trends whole / last half (MiB per minute): glibc main heap ${trends((row) => row.brkBytes)}; glibc arenas ${trends((row) => row.arenaBytes)}; V8 pages ${trends((row) => row.v8PageBytes)} (their total ${trends((row) => row.v8HeapTotalBytes)}); code ${trends((row) => row.codeBytes)}; other anonymous ${trends((row) => row.otherAnonBytes)}; workers' external ${trends((row) => row.workerExternalBytes)}`,
     );
     // Per node: the mean over five can hide one process that grows (the creditors' provers).
     for (const member of [...new Set(samples.map((s) => s.member))].sort()) {

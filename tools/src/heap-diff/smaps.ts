@@ -7,10 +7,15 @@
  *   brk         glibc's main malloc arena (`[heap]`): the main thread's native allocations.
  *   arenas      glibc's other malloc arenas: each a 64 MiB reservation, its used part
  *               accessible and the rest not, the two mappings adjacent (threads' allocations).
+ *   v8Pages     anonymous read-write mappings laid out as V8's heap pages: aligned to 256 KiB and
+ *               a multiple of it, up to 2 MiB (a page is 256 KiB; adjacent pages merge into one
+ *               mapping). Node's build has no pointer-compression cage, so each page is a mapping
+ *               of its own. Compared with the isolates' heapTotal, it shows pages V8 keeps
+ *               outside it (its pool of free pages).
  *   code        anonymous executable mappings: V8's JIT and wasm code.
  *   files       mappings of files: the node binary, shared libraries, LevelDB's tables.
- *   otherAnon   every other anonymous mapping: V8's heap pages, large malloc chunks (mmap'd),
- *               thread stacks.
+ *   otherAnon   every other anonymous mapping: V8's large-object pages, large malloc chunks
+ *               (mmap'd), thread stacks.
  */
 export interface ResidentSplit {
   readonly residentBytes: number;
@@ -20,6 +25,7 @@ export interface ResidentSplit {
   readonly brkBytes: number;
   readonly arenaBytes: number;
   readonly arenas: number;
+  readonly v8PageBytes: number;
   readonly codeBytes: number;
   readonly fileBytes: number;
   readonly otherAnonBytes: number;
@@ -29,6 +35,10 @@ export interface ResidentSplit {
 const GUARD_MIN_BYTES = 2n ** 32n;
 /** glibc's HEAP_MAX_SIZE on 64-bit hosts: each non-main arena reserves this much, aligned to it. */
 const ARENA_RESERVATION_BYTES = 64n * 2n ** 20n;
+/** V8's regular heap page (kRegularPageSize), to which each page's mapping is aligned. */
+const V8_PAGE_BYTES = 256n * 1024n;
+/** Adjacent pages merge into one mapping; beyond this a mapping is something else (a thread's stack, a large chunk). */
+const V8_PAGES_MERGED_MAX_BYTES = 2n * 2n ** 20n;
 
 interface Mapping {
   readonly start: bigint;
@@ -54,7 +64,7 @@ function readMappings(smaps: string): Mapping[] {
 
 export function splitResident(smaps: string): ResidentSplit {
   const mappings = readMappings(smaps);
-  const split = { residentBytes: 0, wasmResidentBytes: 0, wasmMemories: 0, brkBytes: 0, arenaBytes: 0, arenas: 0, codeBytes: 0, fileBytes: 0, otherAnonBytes: 0 };
+  const split = { residentBytes: 0, wasmResidentBytes: 0, wasmMemories: 0, brkBytes: 0, arenaBytes: 0, arenas: 0, v8PageBytes: 0, codeBytes: 0, fileBytes: 0, otherAnonBytes: 0 };
   for (const [index, mapping] of mappings.entries()) {
     split.residentBytes += mapping.rssBytes;
     const next = mappings[index + 1];
@@ -67,9 +77,15 @@ export function splitResident(smaps: string): ResidentSplit {
       split.arenaBytes += mapping.rssBytes;
       split.arenas += 1;
     } else if (mapping.path === '[heap]') split.brkBytes += mapping.rssBytes;
+    else if (anonymous && mapping.perms === 'rw-p' && isV8PageLayout(mapping)) split.v8PageBytes += mapping.rssBytes;
     else if (anonymous && mapping.perms[2] === 'x') split.codeBytes += mapping.rssBytes;
     else if (mapping.path.startsWith('/')) split.fileBytes += mapping.rssBytes;
     else split.otherAnonBytes += mapping.rssBytes;
   }
   return split;
+}
+
+function isV8PageLayout(mapping: Mapping): boolean {
+  const size = mapping.end - mapping.start;
+  return mapping.start % V8_PAGE_BYTES === 0n && size % V8_PAGE_BYTES === 0n && size <= V8_PAGES_MERGED_MAX_BYTES;
 }

@@ -26,10 +26,27 @@ describe('splitResident (/proc/<pid>/smaps)', () => {
       brkBytes: 4096 * 1024,
       arenaBytes: 1024 * 1024,
       arenas: 1,
+      v8PageBytes: 0,
       codeBytes: 256 * 1024,
       fileBytes: 128 * 1024,
       otherAnonBytes: 0,
     });
+  });
+
+  it("counts V8's heap pages (256 KiB aligned, single or merged) apart from other anonymous mappings", () => {
+    const smaps = [
+      // One page, and two adjacent ones merged.
+      '7f4000040000-7f4000080000 rw-p 00000000 00:00 0',
+      'Rss:                 256 kB',
+      '7f4000100000-7f4000180000 rw-p 00000000 00:00 0',
+      'Rss:                 300 kB',
+      // 256 KiB but not aligned to it (a malloc chunk), and 8 MiB aligned (a thread's stack).
+      '7f4000201000-7f4000241000 rw-p 00000000 00:00 0',
+      'Rss:                 256 kB',
+      '7f4001000000-7f4001800000 rw-p 00000000 00:00 0',
+      'Rss:                 100 kB',
+    ].join('\n');
+    expect(splitResident(smaps)).toMatchObject({ v8PageBytes: (256 + 300) * 1024, otherAnonBytes: (256 + 100) * 1024 });
   });
 
   it("counts a wasm memory's touched pages as wasm, and not its untouched ones", async () => {
