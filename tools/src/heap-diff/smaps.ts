@@ -10,8 +10,8 @@
  *   v8Pages     anonymous read-write mappings laid out as V8's heap pages: aligned to 256 KiB and
  *               a multiple of it, up to 2 MiB (a page is 256 KiB; adjacent pages merge into one
  *               mapping). Node's build has no pointer-compression cage, so each page is a mapping
- *               of its own. Compared with the isolates' heapTotal, it shows pages V8 keeps
- *               outside it (its pool of free pages).
+ *               of its own. Compared with the isolates' heapTotal, it shows the pages V8
+ *               keeps resident beyond what it counts.
  *   code        anonymous executable mappings: V8's JIT and wasm code.
  *   files       mappings of files: the node binary, shared libraries, LevelDB's tables.
  *   otherAnon   every other anonymous mapping: V8's large-object pages, large malloc chunks

@@ -364,9 +364,9 @@ export const alertRules: readonly AlertRule[] = [
     },
   },
   {
-    // With a heap limit (the manifests set one so that RSS stays bounded), the settlement state
-    // the node keeps in memory grows towards it with the chain: warn well before V8 stops the
-    // process. The lowest sample of 5 minutes is the heap after its collections, not their sawtooth.
+    // With a heap limit (the manifests set one: docs/decisions.md, "A node's memory"), the
+    // settlement state the node keeps in memory grows towards it with the chain: warn well
+    // before V8 stops the process. The lowest sample of 5 minutes is the heap after its collections, not their sawtooth.
     name: 'HeapNearLimit',
     area: 'resources',
     severity: 'warning',

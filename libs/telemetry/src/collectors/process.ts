@@ -68,8 +68,8 @@ export class ProcessCollector implements Collector {
     metrics.residentMemoryBytes.set(memory.rss);
     metrics.heapBytes.set({ kind: 'used' }, memory.heapUsed);
     metrics.heapBytes.set({ kind: 'total' }, memory.heapTotal);
-    // The limit V8 enforces: a process set with --max-old-space-size (the image's manifests, for
-    // RSS to stay bounded: docs/decisions.md) stops with a heap out of memory error there.
+    // The limit V8 enforces: a process started with --max-old-space-size (as the manifests start
+    // the node: docs/decisions.md, "A node's memory") stops with a heap out of memory error there.
     const { heap_size_limit: heapLimitBytes } = getHeapStatistics();
     metrics.heapBytes.set({ kind: 'limit' }, heapLimitBytes);
     metrics.heapUsedRatio.set(memory.heapUsed / heapLimitBytes);
