@@ -107,6 +107,10 @@ function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** The trend of one figure over the last half of some minute rows, MiB per minute (a high-water mark levels off there; a leak does not). */
+const lastHalfTrend = (rows: readonly MinuteRow[], pick: (row: MinuteRow) => number) =>
+  mib(slope(rows.slice(Math.floor(rows.length / 2)).map((row) => [row.minute, pick(row)] as const)));
+
 const native = (s: Sample) => s.residentBytes - s.heapTotalBytes - s.workerHeapTotalBytes - s.resident.wasmResidentBytes;
 
 interface MinuteRow {
@@ -124,7 +128,8 @@ interface MinuteRow {
   /**
    * RSS less the V8 heaps (the main isolate's and the workers', as reserved) and the wasm
    * memories' resident pages: Buffers and ArrayBuffers, LevelDB, libp2p's and Node's native
-   * allocations, code, stacks and the allocator's fragmentation.
+   * allocations, code, stacks, the allocator's fragmentation, and the heap pages V8 keeps
+   * resident beyond the total it reports (its high-water mark: v8PageBytes against v8HeapTotalBytes).
    */
   readonly nativeBytes: number;
   /** The native part by kind of mapping, at the minute's end, mean over nodes. */
@@ -226,11 +231,9 @@ export async function runSoakBench(): Promise<void> {
     const txsPerMinute = steady.map((row) => row.txs);
     console.log(`  throughput after warm-up: ${mean(txsPerMinute).toFixed(0)} txs/min (min ${Math.min(...txsPerMinute)}, max ${Math.max(...txsPerMinute)}), trend ${trend((row) => row.txs).toFixed(1)} txs/min per minute`);
     console.log(`  heap after GC: trend ${mib(trend((row) => row.heapAfterGcBytes))} MiB per minute; external ${mib(trend((row) => row.externalBytes))} MiB per minute; RSS ${mib(trend((row) => row.residentBytes))} MiB per minute`);
-    const lastHalf = steady.slice(Math.floor(steady.length / 2));
-    const lastHalfTrend = (pick: (row: MinuteRow) => number) => mib(slope(lastHalf.map((row) => [row.minute, pick(row)] as const)));
     /** "whole / last half" trends of one figure, MiB per minute. */
-    const trends = (pick: (row: MinuteRow) => number) => `${mib(trend(pick))} / ${lastHalfTrend(pick)}`;
-    console.log(`  RSS trend over the last half only: ${lastHalfTrend((row) => row.residentBytes)} MiB per minute (a high-water mark levels off; a leak does not)`);
+    const trends = (pick: (row: MinuteRow) => number) => `${mib(trend(pick))} / ${lastHalfTrend(steady, pick)}`;
+    console.log(`  RSS trend over the last half only: ${lastHalfTrend(steady, (row) => row.residentBytes)} MiB per minute (a high-water mark levels off; a leak does not)`);
     console.log("  RSS by kind of mapping (MiB at each minute's end, mean of the nodes; /proc/<pid>/smaps): min | glibc main heap | glibc arenas | V8 pages resident | V8 heaps' total (main + workers) | code | files | other anonymous (large objects, mmap'd chunks, stacks) | workers' external (wasm at full size, buffers)");
     for (const row of rows) console.log(`  ${row.minute + 1} | ${[row.brkBytes, row.arenaBytes, row.v8PageBytes, row.v8HeapTotalBytes, row.codeBytes, row.fileBytes, row.otherAnonBytes, row.workerExternalBytes].map(mib).join(' | ')}`);
     console.log(
@@ -244,11 +247,9 @@ export async function runSoakBench(): Promise<void> {
       const ownSamples = samples.filter((s) => s.member === member);
       // The table's rows of this node alone: its RSS at the end of each minute.
       const own = minuteRows(ownSamples, startedMs).filter((row) => row.minute >= 2 && row.minute < MINUTES);
-      const ownHalf = own.slice(Math.floor(own.length / 2));
-      const halfTrend = (pick: (row: MinuteRow) => number) => mib(slope(ownHalf.map((row) => [row.minute, pick(row)] as const)));
       const threads = ownSamples.map((s) => s.threads);
       console.log(
-        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${halfTrend((row) => row.residentBytes)} MiB per minute (native ${halfTrend((row) => row.nativeBytes)}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
+        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${lastHalfTrend(own, (row) => row.residentBytes)} MiB per minute (native ${lastHalfTrend(own, (row) => row.nativeBytes)}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
       );
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);

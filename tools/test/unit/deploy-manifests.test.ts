@@ -467,12 +467,13 @@ function memoryBytes(quantity: string): number {
 }
 
 describe('the node\'s memory', () => {
+  const kubernetesNodeOptions = () => container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value;
   // V8 keeps heap pages up to its limit under a load that never pauses; the limit, not the pod's
   // memory, bounds them. The rest of the memory is the prover workers', LevelDB's and the
   // allocator's (docs/decisions.md, "A node's memory: a heap limit").
   it.each([
     ['compose', () => ({ nodeOptions: service('node').environment?.['NODE_OPTIONS'], memory: service('node').mem_limit! })],
-    ['Kubernetes', () => ({ nodeOptions: container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value, memory: container!.resources.limits.memory })],
+    ['Kubernetes', () => ({ nodeOptions: kubernetesNodeOptions(), memory: container!.resources.limits.memory })],
   ])('%s gives the node a heap limit of at most a third of its memory limit, and at least 512 MiB', (_, settings) => {
     const { nodeOptions, memory } = settings();
     const heapLimit = heapLimitBytes(nodeOptions);
@@ -481,7 +482,7 @@ describe('the node\'s memory', () => {
   });
 
   it('compose and Kubernetes give the node the same heap limit and memory', () => {
-    expect(service('node').environment?.['NODE_OPTIONS']).toBe(container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value);
+    expect(service('node').environment?.['NODE_OPTIONS']).toBe(kubernetesNodeOptions());
     expect(memoryBytes(service('node').mem_limit!)).toBe(memoryBytes(container!.resources.limits.memory));
   });
 });
