@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPOSITORY_ROOT } from '@consortium/circuits';
 import { pino } from 'pino';
-import { splitResident, type ResidentSplit } from '../src/heap-diff/smaps.js';
+import { splitResident, type ResidentSplit } from '@consortium/telemetry';
 import { startLauncherProcess, waitForEndpoints } from '../src/devnet/launcher-process.js';
 import { memberNodes, readDevnetEndpoints } from '../src/traffic/endpoints.js';
 import { addMonths } from '../src/traffic/periods.js';
@@ -58,6 +58,9 @@ interface Sample {
   readonly openFiles: number;
   /** The process's threads (/proc/<pid>/status): the prover pool's workers and any threads they start. */
   readonly threads: number;
+  /** Memory-reducing collections the node ran to release V8's pooled pages, and their pause in all. */
+  readonly memoryReleases: number;
+  readonly memoryReleaseSeconds: number;
 }
 
 function metricValue(text: string, name: string, labels = ''): number {
@@ -89,6 +92,8 @@ async function sample(member: { id: string; metricsUrl: string; pid: number }): 
       dbBytes: metricValue(text, 'consortium_storage_db_size_bytes'),
       openFiles,
       threads,
+      memoryReleases: metricValue(text, 'consortium_process_memory_releases_total'),
+      memoryReleaseSeconds: metricValue(text, 'consortium_process_memory_release_seconds_total'),
     };
   } catch {
     return null;
@@ -248,8 +253,10 @@ export async function runSoakBench(): Promise<void> {
       // The table's rows of this node alone: its RSS at the end of each minute.
       const own = minuteRows(ownSamples, startedMs).filter((row) => row.minute >= 2 && row.minute < MINUTES);
       const threads = ownSamples.map((s) => s.threads);
+      const last = ownSamples.at(-1);
+      const releases = last === undefined || last.memoryReleases === 0 ? 'no memory release' : `${last.memoryReleases} memory releases, ${(last.memoryReleaseSeconds * 1000 / last.memoryReleases).toFixed(0)} ms pause each`;
       console.log(
-        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${lastHalfTrend(own, (row) => row.residentBytes)} MiB per minute (native ${lastHalfTrend(own, (row) => row.nativeBytes)}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most`,
+        `  RSS of ${member}: ${mib(own[0]?.residentBytes ?? Number.NaN)} MiB at minute 3, ${mib(own.at(-1)?.residentBytes ?? Number.NaN)} MiB at the end; last half ${lastHalfTrend(own, (row) => row.residentBytes)} MiB per minute (native ${lastHalfTrend(own, (row) => row.nativeBytes)}); wasm ${mib(own.at(-1)?.wasmResidentBytes ?? Number.NaN)} MiB at the end; threads ${threads[0]} first, ${threads.at(-1)} last, ${Math.max(...threads)} at most; ${releases}`,
       );
     }
     const txsSteady = steady.reduce((sum, row) => sum + row.txs, 0);

@@ -15,7 +15,7 @@ import {
 } from '@consortium/consensus';
 import { nodeKeyFromJson, P2PNode, peerIdOf } from '@consortium/p2p';
 import { Groth16Verifier, KeyEpochs } from '@consortium/zkp';
-import { setupTelemetry, type Telemetry } from '@consortium/telemetry';
+import { MEMORY_RELEASE_DEFAULTS, setupTelemetry, type Telemetry } from '@consortium/telemetry';
 import DataLoader from 'dataloader';
 import type { DestinationStream } from 'pino';
 import type { NodeConfig } from './config.js';
@@ -138,6 +138,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     serviceName: 'consortium-node',
     memberId: config.memberId,
     dataDir: config.dataDir,
+    // A node runs for months under a load that may never pause: V8 would keep its heap's
+    // high-water mark resident (docs/decisions.md, "A node's memory").
+    memoryRelease: MEMORY_RELEASE_DEFAULTS,
     ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
   });
   const { metrics, logger } = telemetry;

@@ -12,6 +12,10 @@
  */
 export { setupTelemetry, ATTR_CONSORTIUM_MEMBER_ID } from './setup.js';
 export type { Telemetry, TelemetryOptions, RenderedMetrics } from './setup.js';
+export { splitResident } from './memory/smaps.js';
+export type { ResidentSplit } from './memory/smaps.js';
+export { V8PageReleaser, MEMORY_RELEASE_DEFAULTS, pooledPageBytes } from './memory/page-release.js';
+export type { MemoryReleaseOptions, MemoryReleaseProbe } from './memory/page-release.js';
 
 export { metricCatalogue, listCataloguedMetrics, checkCatalogue, checkMetricDefinition } from './catalogue/index.js';
 export type { CataloguedMetric } from './catalogue/index.js';

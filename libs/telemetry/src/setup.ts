@@ -19,6 +19,7 @@ import { ProcessCollector } from './collectors/process.js';
 import type { Collector } from './collectors/types.js';
 import { HealthChecks } from './health.js';
 import { createLogger, type Logger } from './logger.js';
+import { V8PageReleaser, type MemoryReleaseOptions } from './memory/page-release.js';
 import { createMetrics, type Metrics } from './metrics/areas.js';
 import { mergeExpositions } from './metrics/exposition.js';
 import { PromClientMetricProducer } from './metrics/otel-bridge.js';
@@ -44,6 +45,11 @@ export interface TelemetryOptions {
   readonly collectors?: boolean;
   readonly logLevel?: string;
   readonly logDestination?: DestinationStream;
+  /**
+   * Release V8's pooled heap pages when they pass a threshold (memory/page-release.ts); off by
+   * default. The node turns it on: a long-running process under steady load.
+   */
+  readonly memoryRelease?: MemoryReleaseOptions;
 }
 
 export interface RenderedMetrics {
@@ -148,6 +154,10 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
   // spans' cost (docs/benchmarks.md, "Telemetry on running nodes").
   const tracerProvider = new TracerProvider({ resource, spanProcessors, ...(otlp.traces.enabled ? {} : { sampler: new AlwaysOffSampler() }) });
 
+  const pageReleaser =
+    options.memoryRelease === undefined ? null : new V8PageReleaser(metrics.process, logger, tracerProvider.getTracer('@consortium/telemetry'), options.memoryRelease);
+  pageReleaser?.start();
+
   const registerGlobal = options.registerGlobal !== false;
   if (registerGlobal) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -186,6 +196,7 @@ export function setupTelemetry(options: TelemetryOptions): Telemetry {
     },
     async shutdown() {
       for (const collector of collectors) collector.stop();
+      pageReleaser?.stop();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
       if (registerGlobal) {
         trace.disable();

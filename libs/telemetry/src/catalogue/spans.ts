@@ -172,6 +172,12 @@ export const spanCatalogue = {
       'settlement.invalid': 'proofs that were not valid',
     },
   },
+  processMemoryRelease: {
+    name: 'process.memory_release',
+    area: 'process',
+    description: "A memory-reducing collection the process ran because V8's pooled heap pages passed the release threshold (libs/telemetry's V8PageReleaser): the whole process pauses for it, so a consensus or API span that overlaps one is slower for that reason.",
+    attributes: { 'memory.pooled_bytes': 'pooled pages before the collection', 'memory.released_bytes': 'pooled pages it gave back' },
+  },
   ceremonyStep: {
     name: 'ceremony.step',
     area: 'ceremony',

@@ -51,6 +51,30 @@ export const processMetricDefinitions = {
     help: 'Heap used as a fraction of the heap limit.',
     labels: {},
   },
+  v8PooledBytes: {
+    name: 'consortium_process_v8_pooled_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    // V8 keeps the pages it frees from its spaces resident for reuse and gives them back only in
+    // a memory-reducing collection, which a load that never pauses does not start: docs/decisions.md,
+    // "A node's memory".
+    help: "V8 heap pages resident beyond the main isolate's heap total (its pool of freed pages), read from /proc/self/smaps at each memory check; Linux only.",
+    labels: {},
+  },
+  memoryReleasesTotal: {
+    name: 'consortium_process_memory_releases_total',
+    type: 'counter',
+    unit: 'count',
+    help: "Memory-reducing collections the process ran because V8's pooled pages passed the release threshold.",
+    labels: {},
+  },
+  memoryReleaseSecondsTotal: {
+    name: 'consortium_process_memory_release_seconds_total',
+    type: 'counter',
+    unit: 'seconds',
+    help: 'Time the process was paused in those memory-reducing collections.',
+    labels: {},
+  },
   eventLoopDelaySeconds: {
     name: 'consortium_process_event_loop_delay_seconds',
     type: 'gauge',

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { splitResident } from '../../src/heap-diff/smaps.js';
+import { splitResident } from '../../src/memory/smaps.js';
 
 const MiB = 2 ** 20;
+/** WebAssembly's Memory: this package's type libraries do not declare it (no DOM lib). */
+declare const WebAssembly: { Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer } };
 
 describe('splitResident (/proc/<pid>/smaps)', () => {
   it("tells glibc's arenas, its main heap, code and files apart", () => {
