@@ -481,6 +481,14 @@ describe('the node\'s memory', () => {
     expect(heapLimit).toBeGreaterThanOrEqual(512 * 2 ** 20);
   });
 
+  // One arena a thread and a mmap threshold that rises with each large free let glibc's arenas
+  // grow 6 MiB a minute under settlement load; two arenas and a fixed threshold kept them flat.
+  it.each(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'])('compose and Kubernetes set glibc\'s %s for the node, the same', (name) => {
+    const kubernetes = container!.env?.find((entry) => entry.name === name)?.value;
+    expect(kubernetes).toMatch(/^\d+$/);
+    expect(service('node').environment?.[name]).toBe(kubernetes);
+  });
+
   it('compose and Kubernetes give the node the same heap limit and memory', () => {
     expect(service('node').environment?.['NODE_OPTIONS']).toBe(kubernetesNodeOptions());
     expect(memoryBytes(service('node').mem_limit!)).toBe(memoryBytes(container!.resources.limits.memory));
