@@ -19,9 +19,11 @@ import { splitResident } from './smaps.js';
  * "V8's page pool"). Such a collection frees them all: a script's RSS fell from 492 to 77 MiB.
  *
  * So, every check, the pages V8 holds resident beyond the main isolate's heap total are read
- * from /proc/self/smaps; past the threshold, one memory-reducing collection runs (a pause of
- * tens of milliseconds, counted in consortium_process_memory_release_seconds_total). The
- * estimate includes the prover workers' heaps (about 22 MiB), so it errs towards releasing.
+ * from /proc/self/smaps; past the threshold, one memory-reducing collection runs. It pauses the
+ * process: 66-85 ms in a small test process, about 1 s in a node under the soak's load on a
+ * shared 2-core machine (full collections repeated until the heap stops shrinking), counted in
+ * consortium_process_memory_release_seconds_total. The estimate includes the prover workers'
+ * heaps (about 22 MiB), so it errs towards releasing.
  */
 export interface MemoryReleaseOptions {
   readonly checkIntervalMs: number;
