@@ -467,13 +467,13 @@ function memoryBytes(quantity: string): number {
 }
 
 describe('the node\'s memory', () => {
-  const kubernetesNodeOptions = () => container!.env?.find((entry) => entry.name === 'NODE_OPTIONS')?.value;
+  const kubernetesEnv = (name: string) => container!.env?.find((entry) => entry.name === name)?.value;
   // V8 keeps heap pages up to its limit under a load that never pauses; the limit, not the pod's
   // memory, bounds them. The rest of the memory is the prover workers', LevelDB's and the
   // allocator's (docs/decisions.md, "A node's memory: a heap limit").
   it.each([
     ['compose', () => ({ nodeOptions: service('node').environment?.['NODE_OPTIONS'], memory: service('node').mem_limit! })],
-    ['Kubernetes', () => ({ nodeOptions: kubernetesNodeOptions(), memory: container!.resources.limits.memory })],
+    ['Kubernetes', () => ({ nodeOptions: kubernetesEnv('NODE_OPTIONS'), memory: container!.resources.limits.memory })],
   ])('%s gives the node a heap limit of at most a third of its memory limit, and at least 512 MiB', (_, settings) => {
     const { nodeOptions, memory } = settings();
     const heapLimit = heapLimitBytes(nodeOptions);
@@ -484,13 +484,13 @@ describe('the node\'s memory', () => {
   // One arena a thread and a mmap threshold that rises with each large free let glibc's arenas
   // grow 6 MiB a minute under settlement load; two arenas and a fixed threshold kept them flat.
   it.each(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'])('compose and Kubernetes set glibc\'s %s for the node, the same', (name) => {
-    const kubernetes = container!.env?.find((entry) => entry.name === name)?.value;
+    const kubernetes = kubernetesEnv(name);
     expect(kubernetes).toMatch(/^\d+$/);
     expect(service('node').environment?.[name]).toBe(kubernetes);
   });
 
   it('compose and Kubernetes give the node the same heap limit and memory', () => {
-    expect(service('node').environment?.['NODE_OPTIONS']).toBe(kubernetesNodeOptions());
+    expect(service('node').environment?.['NODE_OPTIONS']).toBe(kubernetesEnv('NODE_OPTIONS'));
     expect(memoryBytes(service('node').mem_limit!)).toBe(memoryBytes(container!.resources.limits.memory));
   });
 });
