@@ -22,12 +22,21 @@ export interface RelayBudget {
  * rate-limited or disconnected for relaying.
  *
  * The budget cannot carry everything of a height stalled for many rounds, so the order matters
- * (relayOrder). A message that does not fit the bytes left is skipped, so smaller ones behind it
- * still go.
+ * (relayOrder), and so does what came before: each relay goes on where the last one stopped, a
+ * pass over everything the node holds for the height before any of it goes again. A relay that
+ * started from the top every time sent the same first messages every time, and a vote further
+ * down never went out: the simulator found three honest members waiting in round 2 for the
+ * fourth's round-2 precommit, which sat 18th behind a 16-frame budget, while the fourth waited
+ * in round 3 for them (seed 7827, 5 members). What arrived since the last relay is in front of
+ * the pass's rest, in relayOrder's order. A message that does not fit the bytes left is skipped,
+ * so smaller ones behind it still go; it stays at the front for the next relay.
  */
 export class Relay {
   private readonly frames: TokenBucket;
   private readonly bytes: TokenBucket;
+  /** The height of the pass in progress, and what the pass has sent of it (votes and received proposals, by identity). */
+  private passHeight = -1;
+  private sentThisPass = new Set<object>();
 
   constructor(budget: RelayBudget, nowMs: number) {
     const tickShare = budget.tickMs / 1000;
@@ -35,12 +44,30 @@ export class Relay {
     this.bytes = new TokenBucket(budget.bytesPerSecond, Math.max(budget.frameMaxBytes, Math.floor(budget.bytesPerSecond * tickShare)), nowMs);
   }
 
-  /** Sends what fits; returns what was sent and whether the budget cut it short. */
+  /**
+   * Starts a new pass at the next relay: members that just connected may lack everything of the
+   * height, and the top of relayOrder is what they need first.
+   */
+  restartPass(): void {
+    this.sentThisPass = new Set();
+  }
+
+  /** Sends what fits of the pass in progress; returns what was sent and whether the budget cut it short. */
   relay(machine: ConsensusState, nowMs: number, send: (payload: Uint8Array) => boolean): { messages: number; bytes: number; exhausted: boolean } {
+    if (machine.height !== this.passHeight) {
+      this.passHeight = machine.height;
+      this.restartPass();
+    }
+    const entries = relayEntries(machine);
+    let pending = entries.filter((entry) => !this.sentThisPass.has(entry.key));
+    if (pending.length === 0) {
+      this.restartPass();
+      pending = entries;
+    }
     let messages = 0;
     let bytes = 0;
     let exhausted = false;
-    for (const message of relayOrder(machine)) {
+    for (const { message, key } of pending) {
       if (this.frames.available(nowMs) < 1) {
         exhausted = true;
         break;
@@ -52,12 +79,19 @@ export class Relay {
       }
       this.frames.tryTake(1, nowMs);
       if (send(payload)) {
+        this.sentThisPass.add(key);
         messages += 1;
         bytes += payload.byteLength;
       }
     }
     return { messages, bytes, exhausted };
   }
+}
+
+/** One message of a stalled height, with what identifies it across relays (the vote, or the received proposal). */
+interface RelayEntry {
+  readonly message: ConsensusMessage;
+  readonly key: object;
 }
 
 /**
@@ -74,23 +108,27 @@ export class Relay {
  * proposals held in round 0 (seed 98, 4 members).
  */
 export function relayOrder(machine: ConsensusState): ConsensusMessage[] {
+  return relayEntries(machine).map((entry) => entry.message);
+}
+
+function relayEntries(machine: ConsensusState): RelayEntry[] {
   const current = machine.rounds.get(machine.round);
   const proofRounds = [...new Set([machine.validRound, machine.lockedRound])].filter((round) => round >= 0 && round !== machine.round);
   const proofValues = [machine.validValue?.hash, machine.lockedValue?.hash].filter((hash): hash is Uint8Array => hash !== undefined);
-  const sent = new Set<object>();
-  const ordered: ConsensusMessage[] = [];
+  const listed = new Set<object>();
+  const ordered: RelayEntry[] = [];
   const votes = (ballots: ReadonlyMap<string, readonly SignedVote[]> | undefined) => {
     for (const vote of [...(ballots?.values() ?? [])].flat()) {
-      if (sent.has(vote)) continue;
-      sent.add(vote);
-      ordered.push({ kind: 'vote', vote });
+      if (listed.has(vote)) continue;
+      listed.add(vote);
+      ordered.push({ message: { kind: 'vote', vote }, key: vote });
     }
   };
   const proposals = (round: RoundState | undefined, only?: (received: ReceivedProposal) => boolean) => {
     for (const received of round?.proposals ?? []) {
-      if (sent.has(received) || (only !== undefined && !only(received))) continue;
-      sent.add(received);
-      ordered.push({ kind: 'proposal', proposal: received.proposal, block: received.value.block });
+      if (listed.has(received) || (only !== undefined && !only(received))) continue;
+      listed.add(received);
+      ordered.push({ message: { kind: 'proposal', proposal: received.proposal, block: received.value.block }, key: received });
     }
   };
   votes(current?.prevotes);

@@ -715,8 +715,9 @@ export class ConsensusRoutine {
    * height that is merely slow (a block of tens of MiB takes seconds to check) is not relayed
    * every tick; one that is stuck still is, within the per-tick budget. A member that connected
    * since the last tick (`membersArrived`: a healed partition, a restart) may lack every message
-   * of the stalled height, so the height is relayed at once instead of at the back-off's next turn
-   * (up to 16 ticks later): the chain resumes within its round timeouts of the network healing.
+   * of the stalled height, so the height is relayed at once, from the top of the relay order (a
+   * new pass, relay.ts), instead of at the back-off's next turn (up to 16 ticks later): the chain
+   * resumes within its round timeouts of the network healing.
    */
   gossipTick(membersArrived = false): void {
     const { height } = this.machine;
@@ -727,7 +728,10 @@ export class ConsensusRoutine {
       return;
     }
     this.stalledTicks += 1;
-    if (membersArrived) this.nextRelayTick = Math.min(this.nextRelayTick, this.stalledTicks);
+    if (membersArrived) {
+      this.nextRelayTick = Math.min(this.nextRelayTick, this.stalledTicks);
+      this.relay.restartPass();
+    }
     // Stalled: peers may have missed messages (loss, a restart, an equivocator).
     if (this.stalledTicks < this.nextRelayTick || this.deps.syncing() || this.machine.step === 'commit' || this.waiting !== null) return;
     this.nextRelayTick = this.stalledTicks + Math.min(MAX_RELAY_BACKOFF_TICKS, this.nextRelayTick);

@@ -12,7 +12,10 @@ import { expectEveryInvariant, replayLine, run, type Case, type Scenario } from 
  * member signed at the chain's height before any peer showed it its earlier signature there (a
  * nil prevote nobody received, at 30040; a second proposal at 30068 and 30198). The gate now waits
  * for its peers' answers to "what do you hold of mine?" and sits its first height out while the
- * others can decide it (restart-gate.ts).
+ * others can decide it (restart-gate.ts). Since relays go on where the last one stopped (relay.ts,
+ * seed 7827), those three seeds run otherwise and restore nobody; seeds 86 (4 members, two
+ * restores), 82 (5 members, two) and 92 (7 members, two) stand in for them: the sweep of seeds
+ * 1-120 at 4, 5 and 7 members on that code, 360 runs, 107 of them with a restore, broke nothing.
  */
 
 const CLOCK_SKEW: Scenario = { faults: ['clock-skew'] };
@@ -57,9 +60,9 @@ describe('a member restored from an old copy of its store (issue 11)', () => {
     [
       { members: 4, seed: 11 },
       { members: 4, seed: 9 },
-      { members: 4, seed: 30040 },
-      { members: 4, seed: 30068 },
-      { members: 5, seed: 30198 },
+      { members: 4, seed: 86 },
+      { members: 5, seed: 82 },
+      { members: 7, seed: 92 },
     ],
     (report) => {
       expect(report.oldCopyRestores).toBeGreaterThan(0);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../../src/state/machine.js';
 import type { BlockValue, ConsensusState, ReceivedProposal, RoundState } from '../../../src/state/types.js';
 import type { Block, SignedVote } from '../../../src/types.js';
-import { relayOrder } from '../../../src/node/relay.js';
-import type { ConsensusMessage } from '../../../src/node/wire.js';
+import { Relay, relayOrder } from '../../../src/node/relay.js';
+import { decodeConsensusMessage, type ConsensusMessage } from '../../../src/node/wire.js';
 
 // A stalled height is relayed within a budget of frames and bytes per tick, which cannot carry
 // everything of a height stalled for many rounds. The simulator found two orders wanting:
@@ -91,5 +91,77 @@ describe('the relay order of a stalled height', () => {
     expect(order.filter((line) => line.startsWith('prevote'))).toEqual(['prevote r2 a', 'prevote r2 b', 'prevote r1 a', 'prevote r1 b', 'prevote r0 a', 'prevote r0 b']);
     expect(order[4]).toBe('proposal r2 p');
     expect(order.slice(-2)).toEqual(['proposal r1 p', 'proposal r0 p']);
+  });
+});
+
+/** Round r of a height with only votes (proposals carry blocks, which these fakes cannot encode): a prevote and a precommit by each voter. */
+function votesOnly(rounds: number, current: number, voters: readonly string[]): ConsensusState {
+  const ballots = (type: 'prevote' | 'precommit', round: number) => new Map(voters.map((voter) => [voter, [vote(type, round, voter, null)]]));
+  const round = (r: number): RoundState => ({
+    proposals: [],
+    prevotes: ballots('prevote', r),
+    precommits: ballots('precommit', r),
+    prevoteTimeoutScheduled: false,
+    precommitTimeoutScheduled: false,
+    validValueUpdated: false,
+  });
+  return { ...initialState(1), round: current, rounds: new Map(Array.from({ length: rounds }, (_, r) => [r, round(r)])) };
+}
+
+const TICK_MS = 250;
+/** 4 frames a tick: 16 a second. */
+const BUDGET = { framesPerSecond: 16, bytesPerSecond: 1_000_000, tickMs: TICK_MS, frameMaxBytes: 65_536 };
+const LIMITS = { blockMaxBytes: 1_000_000, blockMaxTxs: 1000, txMaxBytes: 4096 };
+
+/** Relays once at `nowMs` and returns what went out, as "type rN voter". */
+function relayAt(relay: Relay, state: ConsensusState, nowMs: number): string[] {
+  const sent: string[] = [];
+  relay.relay(state, nowMs, (payload) => {
+    sent.push(describeMessage(decodeConsensusMessage(payload, LIMITS)));
+    return true;
+  });
+  return sent;
+}
+
+describe('the relay of a stalled height, relay after relay', () => {
+  // Seed 7827, 5 members: every relay started from the top and sent the same 16 messages; a
+  // round-2 precommit 18th in the order never went, and three honest members waited for it for good.
+  it('goes on where the last relay stopped, so every message goes out, not only the first budget-full', () => {
+    const state = votesOnly(3, 2, ['a', 'b']); // 12 votes, 4 a relay
+    const relay = new Relay(BUDGET, 0);
+    const relays = [1, 2, 3].map((i) => relayAt(relay, state, i * 4 * TICK_MS));
+    expect(relays.map((sent) => sent.length)).toEqual([4, 4, 4]);
+    expect(relays.flat()).toEqual(relayOrder(state).map(describeMessage));
+    // A pass done, the next starts from the top again.
+    expect(relayAt(relay, state, 4 * 4 * TICK_MS)).toEqual(relays[0]);
+  });
+
+  it('sends what arrived since the last relay before the rest of the pass', () => {
+    const state = votesOnly(3, 2, ['a', 'b']);
+    const relay = new Relay(BUDGET, 0);
+    const first = relayAt(relay, state, 4 * TICK_MS);
+    const round2 = state.rounds.get(2)!;
+    (round2.prevotes as Map<string, SignedVote[]>).set('c', [vote('prevote', 2, 'c', null)]);
+    const second = relayAt(relay, state, 8 * TICK_MS);
+    expect(first).not.toContain('prevote r2 c');
+    expect(second[0]).toBe('prevote r2 c');
+    expect(second.slice(1)).toEqual(relayOrder(state).map(describeMessage).filter((line) => !first.includes(line) && line !== 'prevote r2 c').slice(0, 3));
+  });
+
+  it('starts from the top when asked (members that just connected) and when the height changes', () => {
+    const state = votesOnly(3, 2, ['a', 'b']);
+    const relay = new Relay(BUDGET, 0);
+    const first = relayAt(relay, state, 4 * TICK_MS);
+    relay.restartPass();
+    expect(relayAt(relay, state, 8 * TICK_MS)).toEqual(first);
+    const nextHeight = { ...votesOnly(3, 2, ['a', 'b']), height: 2 };
+    expect(relayAt(relay, nextHeight, 12 * TICK_MS)).toEqual(first);
+  });
+
+  it('counts a message as relayed only when it went to someone', () => {
+    const state = votesOnly(1, 0, ['a', 'b']);
+    const relay = new Relay(BUDGET, 0);
+    relay.relay(state, 4 * TICK_MS, () => false);
+    expect(relayAt(relay, state, 8 * TICK_MS)).toEqual(relayOrder(state).map(describeMessage));
   });
 });
