@@ -330,7 +330,13 @@ export class ConsensusNode {
       this.signer = signer;
       // Before the replay, which may sign.
       this.restartGate?.started(signer.lastSigned !== null);
-      await this.queue.run(() => this.routine.resume(signer));
+      // The status ticks start once the head is loaded, before the WAL replay: a replay that
+      // signs waits at the restart gate until members holding a quorum answer from its height,
+      // and peers a height behind must hear where it is (and the certificate that backs it) to
+      // sync up to it and answer from there. The simulator found a member restarted a height
+      // ahead of the others, its replay waiting at the gate and no status going out (seed 8322,
+      // 4 members, docs/reliability.md).
+      await this.queue.run(() => this.routine.resume(signer, () => this.scheduleGossip()));
       this.restartGate?.askAll();
       // After the resume: the tx index and the application are at the store's height, so the
       // mempool refuses what was committed meanwhile.
@@ -341,7 +347,6 @@ export class ConsensusNode {
     }
     this.reactor.drainBeforeStart();
     this.clientTxs.watchArrivals();
-    this.scheduleGossip();
     // In the background: the application checks each one (a proof each, for settlement).
     this.clientTxs.readmit(pendingTxs).catch((error: unknown) => this.logger?.error({ err: error }, 'could not re-admit the acknowledged transactions the store kept'));
     this.logger?.info({ height: this.routine.head.height, member: this.options.self }, 'consensus started');

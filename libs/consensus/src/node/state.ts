@@ -130,10 +130,11 @@ export class ConsensusRoutine {
   // --- start-up -------------------------------------------------------------------------------
 
   /** Restores the application and the head, then resumes the next height from its WAL. */
-  async resume(signer: ConsensusSigner): Promise<void> {
+  async resume(signer: ConsensusSigner, headLoaded: () => void = () => {}): Promise<void> {
     await this.deps.executor.restoreApplication();
     this.head = await this.deps.executor.loadHead();
     this.signer = signer;
+    headLoaded();
     await this.enterOrWait(this.head.height + 1, true);
   }
 
