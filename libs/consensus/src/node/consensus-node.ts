@@ -293,6 +293,7 @@ export class ConsensusNode {
     this.clientTxs = new ClientTxs({
       store: options.store,
       mempool: options.mempool,
+      txMaxBytes: options.genesis.consensus.txMaxBytes,
       gossip: this.txGossip,
       connectedMembers: () => options.transport.connectedMembers(),
       admitted: (tx) => {

@@ -31,8 +31,8 @@ export interface ChainStorePort {
    * own batch deletes them): one atomic batch, on disk when it resolves if `sync`.
    */
   savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void>;
-  /** What savePendingTxs kept and no block committed, at most `maxTxs` and `maxBytes` (hash order). */
-  listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]>;
+  /** What savePendingTxs kept and no block committed, at most `maxTxs` and `maxBytes` (hash order), from the hash `fromHash` on when given. */
+  listPendingTxs(maxTxs: number, maxBytes: number, fromHash?: Uint8Array): Promise<Uint8Array[]>;
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void>;
 }
 

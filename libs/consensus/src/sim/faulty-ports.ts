@@ -206,8 +206,8 @@ export class FaultyStore implements ChainStorePort {
     await this.after('pending-tx-stored-before-ack');
   }
 
-  listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]> {
-    return this.read('listPendingTxs', () => this.inner.listPendingTxs(maxTxs, maxBytes));
+  listPendingTxs(maxTxs: number, maxBytes: number, fromHash?: Uint8Array): Promise<Uint8Array[]> {
+    return this.read('listPendingTxs', () => this.inner.listPendingTxs(maxTxs, maxBytes, fromHash));
   }
 
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void> {

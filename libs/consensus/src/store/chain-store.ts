@@ -59,8 +59,8 @@ export interface ChainStore {
    * (UnstorableValueError) before writing anything.
    */
   savePendingTxs(txs: readonly Uint8Array[], sync: boolean): Promise<void>;
-  /** Pending transactions in hash order, at most `maxTxs` of them and `maxBytes` together. */
-  listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]>;
+  /** Pending transactions in hash order, at most `maxTxs` of them and `maxBytes` together; from the hash `fromHash` on (inclusive) when given. */
+  listPendingTxs(maxTxs: number, maxBytes: number, fromHash?: Uint8Array): Promise<Uint8Array[]>;
   /** Forgets pending transactions by hash (one unsynced batch: a lost delete is redone when a restart re-admits the transaction). */
   deletePendingTxs(txHashes: readonly Uint8Array[]): Promise<void>;
   /** Idempotent; every other method then throws StoreClosedError. */

@@ -234,13 +234,13 @@ export class DbChainStore implements ChainStore {
     await this.db.batch(operations, { sync, operation: 'pending_txs' });
   }
 
-  async listPendingTxs(maxTxs: number, maxBytes: number): Promise<Uint8Array[]> {
+  async listPendingTxs(maxTxs: number, maxBytes: number, fromHash?: Uint8Array): Promise<Uint8Array[]> {
     this.assertOpen();
     assertPositive(maxTxs, 'maxTxs');
     assertPositive(maxBytes, 'maxBytes');
     const txs: Uint8Array[] = [];
     let totalBytes = 0;
-    for await (const [, tx] of this.buckets.pendingTxs.entries({ limit: maxTxs })) {
+    for await (const [, tx] of this.buckets.pendingTxs.entries(fromHash === undefined ? { limit: maxTxs } : { gte: fromHash, limit: maxTxs })) {
       if (totalBytes + tx.byteLength > maxBytes) break;
       totalBytes += tx.byteLength;
       txs.push(tx);

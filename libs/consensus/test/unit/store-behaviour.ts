@@ -333,6 +333,19 @@ export function describeChainStoreBehaviour(name: string, makeHarness: () => Cha
       await expect(store.listPendingTxs(10, 0)).rejects.toBeInstanceOf(StoreArgumentError);
     });
 
+    it('lists pending transactions a page at a time, from a hash on (inclusive), in hash order', async () => {
+      const txs = Array.from({ length: 5 }, (_, i) => testTx(`paged-${i}`));
+      await store.savePendingTxs(txs, true);
+      const hex = (tx: Uint8Array) => Buffer.from(txHash(tx)).toString('hex');
+      const sorted = txs.map(hex).sort();
+      const firstPage = await store.listPendingTxs(2, 1_000_000);
+      expect(firstPage.map(hex)).toEqual(sorted.slice(0, 2));
+      const from = Uint8Array.from(Buffer.from(sorted[2]!, 'hex'));
+      expect((await store.listPendingTxs(2, 1_000_000, from)).map(hex)).toEqual(sorted.slice(2, 4));
+      expect((await store.listPendingTxs(10, 1_000_000, from)).map(hex)).toEqual(sorted.slice(2));
+      expect(await store.listPendingTxs(10, 1_000_000, new Uint8Array(32).fill(0xff))).toEqual(txs.filter((tx) => hex(tx) === 'f'.repeat(64)));
+    });
+
     it('refuses a pending transaction it could not read back, writing none of its batch', async () => {
       const fits = testTx('fits', TEST_LIMITS.txMaxBytes);
       await expect(store.savePendingTxs([fits, testTx('too-big', TEST_LIMITS.txMaxBytes + 1)], true)).rejects.toMatchObject({ name: 'UnstorableValueError', bucket: 'pending_txs' });

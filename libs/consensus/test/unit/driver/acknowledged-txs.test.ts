@@ -112,6 +112,36 @@ describe('an acknowledged transaction', () => {
     await second.node.stop();
   });
 
+  // Seed 504, 4 members, every fault class: a node restarted with more than its mempool holds
+  // kept in the store read the first 2 MiB; the rest waited for a restart that never came, and
+  // two acknowledged transactions were never committed.
+  it('is re-admitted a page at a time when the store keeps more than the mempool holds at the restart', async () => {
+    const consortium = testConsortium(4);
+    const chain = new ReferenceChain(consortium);
+    const first = await bootNode(consortium, { self: 'm0' });
+    const mine = Array.from({ length: 7 }, (_, i) => kvTx(`kept-${i}`));
+    for (const tx of mine) expect(await first.node.submitTx(tx)).toMatchObject({ accepted: true });
+    const store = first.store.crashCopy({ loseUnsyncedWal: false });
+
+    // The restarted node's pool holds three: the first page.
+    const { txMaxBytes } = consortium.genesis.consensus;
+    const app = new KeyValueApplication();
+    const mempool = new Mempool({ maxTxs: 3, maxBytes: 1024 * 1024, txMaxBytes, peerMaxTxs: 3, recheck: false }, { app, isCommitted: async (hash) => (await store.findTx(hash)) !== null, metrics: null, nowMs: () => Date.now() });
+    const second = await bootNode(consortium, { self: 'm0', store, app, options: { mempool } });
+    expect(mine.filter((tx) => mempool.has(txHash(tx)))).toHaveLength(3);
+
+    // Its own proposals commit what its pool holds; each status tick after reads the next page.
+    const committed = async () => (await Promise.all(mine.map(async (tx) => (await store.findTx(txHash(tx))) !== null))).filter(Boolean).length;
+    for (let height = 1; height <= 24 && (await committed()) < mine.length; height++) {
+      await commitHeights(second, chain, 1);
+      second.clock.advance(500);
+      await second.settle();
+    }
+    expect(await committed()).toBe(mine.length);
+    expect(await store.listPendingTxs(10, 1_000_000)).toEqual([]);
+    await second.node.stop();
+  });
+
   it('is forgotten at a restart when a block committed it meanwhile', async () => {
     const consortium = testConsortium(4);
     const chain = new ReferenceChain(consortium);
