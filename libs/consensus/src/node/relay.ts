@@ -26,7 +26,7 @@ export interface RelayBudget {
  * pass over everything the node holds for the height before any of it goes again. A relay that
  * started from the top every time sent the same first messages every time, and a vote further
  * down never went out: the simulator found three honest members waiting in round 2 for the
- * fourth's round-2 precommit, which sat 18th behind a 16-frame budget, while the fourth waited
+ * fourth's round-2 precommit, which sat 17th of 33 behind a 16-frame budget, while the fourth waited
  * in round 3 for them (seed 7827, 5 members). What arrived since the last relay is in front of
  * the pass's rest, in relayOrder's order. A message that does not fit the bytes left is skipped,
  * so smaller ones behind it still go; it stays at the front for the next relay.

@@ -125,7 +125,7 @@ function relayAt(relay: Relay, state: ConsensusState, nowMs: number): string[] {
 
 describe('the relay of a stalled height, relay after relay', () => {
   // Seed 7827, 5 members: every relay started from the top and sent the same 16 messages; a
-  // round-2 precommit 18th in the order never went, and three honest members waited for it for good.
+  // round-2 precommit 17th in the order never went, and three honest members waited for it for good.
   it('goes on where the last relay stopped, so every message goes out, not only the first budget-full', () => {
     const state = votesOnly(3, 2, ['a', 'b']); // 12 votes, 4 a relay
     const relay = new Relay(BUDGET, 0);
