@@ -31,8 +31,8 @@ const SEEDS: readonly LongRunSeed[] = [
   // fourth precommit; the fourth honest member had it (its own) and had moved on to round 3, where
   // it waited for them; the equivocator had fenced itself and signed nothing. Each relay of the
   // stalled height started from the top of the order, and the 16-frame budget ended before that
-  // precommit (17th of 33): every honest member at height 4 30 s after the heal. A relay now goes
-  // on where the last stopped.
+  // precommit (17th of 33): every honest member at height 4 30 s after the heal. A relay now sends
+  // the head of the order, then goes on where the last one stopped.
   { members: 5, seed: 7827, what: 'a vote far down a stalled height relay order reaches the members waiting for it' },
   // Found once relays went on where they stopped. A member that had committed a height the others
   // had not crashed and restarted; its WAL replay at the next height signed, and the signature
@@ -41,6 +41,12 @@ const SEEDS: readonly LongRunSeed[] = [
   // only after the replay (honest members at 16, 17 and 16 30 s after the heal). The status ticks
   // now start once the head is loaded, before the replay.
   { members: 4, seed: 8322, what: 'a member restarted a height ahead, its replay waiting at the restart gate: the others hear of its height and sync up' },
+  // Found when relays were passes alone (each message once a pass, the proofs of lock included).
+  // A member restarted into a height stalled since round 0 held the equivocator's nil prevote of
+  // round 0 but not its prevote for the value the others were locked on, nor the round's
+  // proposal: it could never see their proof of lock, and prevoted nil on every re-proposal for
+  // eleven rounds. Every relay now sends the head of the order (the proofs of lock among it).
+  { members: 4, seed: 8580, what: 'a restarted member gets the proof of lock the others hold and the chain goes on' },
 ];
 
 describe('seeds the 10,000-seed run failed on', () => {
