@@ -129,8 +129,8 @@ export class ConsensusRoutine {
 
   // --- start-up -------------------------------------------------------------------------------
 
-  /** Restores the application and the head, then resumes the next height from its WAL. */
-  async resume(signer: ConsensusSigner, headLoaded: () => void = () => {}): Promise<void> {
+  /** Restores the application and the head, calls `headLoaded` (the status ticks start there), then resumes the next height from its WAL. */
+  async resume(signer: ConsensusSigner, headLoaded: () => void): Promise<void> {
     await this.deps.executor.restoreApplication();
     this.head = await this.deps.executor.loadHead();
     this.signer = signer;
