@@ -55,7 +55,7 @@ export class Relay {
     this.sentThisPass = new Set();
   }
 
-  /** Sends what fits of the pass in progress; returns what was sent and whether the budget cut it short. */
+  /** Sends the head of the order, then what fits of the pass in progress; returns what was sent and whether the budget cut it short. */
   relay(machine: ConsensusState, nowMs: number, send: (payload: Uint8Array) => boolean): { messages: number; bytes: number; exhausted: boolean } {
     if (machine.height !== this.passHeight) {
       this.passHeight = machine.height;
@@ -66,7 +66,7 @@ export class Relay {
     let bytes = 0;
     let exhausted = false;
     const sentNow = new Set<object>();
-    /** Sends `entries` in order until `framesLeft` says stop; false once the frames ran out. */
+    /** Sends `list` in order while `framesLeft` holds; false if it stopped before the end of `list`. */
     const sendAll = (list: readonly RelayEntry[], framesLeft: () => boolean): boolean => {
       for (const { message, key } of list) {
         if (!framesLeft()) return false;
@@ -90,11 +90,12 @@ export class Relay {
     const headFrames = Math.max(1, Math.floor(this.frames.available(nowMs) / 2));
     sendAll(entries.slice(0, headLength), () => this.frames.available(nowMs) >= 1 && messages < headFrames);
     // Then the pass in progress over everything, where the last relay stopped.
-    let pending = entries.filter((entry) => !this.sentThisPass.has(entry.key));
+    // A pass done, the next starts, with what the head just sent counted as sent in it.
+    const unsent = (): RelayEntry[] => entries.filter((entry) => !this.sentThisPass.has(entry.key));
+    let pending = unsent();
     if (pending.length === 0) {
-      this.restartPass();
-      for (const key of sentNow) this.sentThisPass.add(key);
-      pending = entries.filter((entry) => !sentNow.has(entry.key));
+      this.sentThisPass = new Set(sentNow);
+      pending = unsent();
     }
     if (!sendAll(pending, () => this.frames.available(nowMs) >= 1)) exhausted = true;
     return { messages, bytes, exhausted };
